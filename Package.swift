@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// ritz: a terminal notebook for looking inside learning systems.
+///
+/// Dependencies point downward only:
+/// ritz → RitzTUI → RitzNotebook → RitzLang → RitzAnalysis → RitzLearn → RitzAutodiff → RitzTensor,
+/// with RitzPlot beside them (it depends on nothing but the standard library) and the C system
+/// libraries at the bottom.
+let package = Package(
+    name: "ritz",
+    products: [
+        .executable(name: "ritz", targets: ["ritz"]),
+        .executable(name: "ritz-bench", targets: ["ritz-bench"]),
+    ],
+    targets: [
+        // C system libraries, each a module map plus a shim header.
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CLAPACK", providers: [.apt(["liblapacke-dev"])]),
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3", providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "CNcurses", providers: [.apt(["libncurses-dev"])]),
+        .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"])]),
+
+        .target(name: "RitzTensor", dependencies: ["CBLAS", "CLAPACK", "CFFTW"]),
+        .target(name: "RitzAutodiff", dependencies: ["RitzTensor"]),
+        .target(name: "RitzLearn", dependencies: ["RitzTensor", "RitzAutodiff"]),
+        .target(name: "RitzAnalysis", dependencies: ["RitzTensor", "RitzAutodiff", "RitzLearn"]),
+        .target(name: "RitzPlot"),
+        .target(name: "RitzLang",
+                dependencies: ["RitzTensor", "RitzAutodiff", "RitzLearn", "RitzAnalysis", "RitzPlot"]),
+        .target(name: "RitzNotebook", dependencies: ["RitzLang", "RitzPlot"]),
+        .target(name: "RitzTUI", dependencies: ["RitzNotebook", "RitzLang", "RitzPlot", "CNcurses", "CReadline"]),
+        .executableTarget(name: "ritz", dependencies: ["RitzTUI", "RitzNotebook", "RitzLang"]),
+        .executableTarget(name: "ritz-bench",
+                          dependencies: ["RitzTensor", "RitzAutodiff", "RitzLearn", "RitzAnalysis",
+                                         "RitzPlot", "RitzLang", "RitzNotebook", "CBLAS", "CLAPACK"]),
+
+        .testTarget(name: "RitzTensorTests", dependencies: ["RitzTensor"]),
+        .testTarget(name: "RitzAutodiffTests", dependencies: ["RitzAutodiff", "RitzTensor"]),
+        .testTarget(name: "RitzLearnTests", dependencies: ["RitzLearn", "RitzAutodiff", "RitzTensor"]),
+        .testTarget(name: "RitzAnalysisTests", dependencies: ["RitzAnalysis", "RitzLearn", "RitzTensor"]),
+        .testTarget(name: "RitzPlotTests", dependencies: ["RitzPlot"]),
+        .testTarget(name: "RitzLangTests", dependencies: ["RitzLang", "RitzTensor"]),
+        .testTarget(name: "RitzNotebookTests", dependencies: ["RitzNotebook", "RitzLang"]),
+        .testTarget(name: "RitzTUITests", dependencies: ["RitzTUI", "RitzNotebook"]),
+    ]
+)

@@ -1,0 +1,2 @@
+// CBLAS from OpenBLAS (Debian: libopenblas-dev), found through pkg-config "openblas".
+#include <cblas.h>

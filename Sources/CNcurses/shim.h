@@ -1,0 +1,31 @@
+// ncursesw (Debian: libncurses-dev). SwiftPM drops pkg-config -D flags, so the wide-character
+// switches are defined here, before the header. Macros that Swift cannot import are wrapped in
+// static inline functions.
+#ifndef RITZ_CNCURSES_SHIM_H
+#define RITZ_CNCURSES_SHIM_H
+#ifndef _XOPEN_SOURCE_EXTENDED
+#define _XOPEN_SOURCE_EXTENDED 1
+#endif
+#ifndef NCURSES_WIDECHAR
+#define NCURSES_WIDECHAR 1
+#endif
+#include <locale.h>
+#include <langinfo.h>
+#include <wchar.h>
+#include <ncursesw/ncurses.h>
+
+static inline int ritz_lines(void) { return LINES; }
+static inline int ritz_cols(void) { return COLS; }
+static inline WINDOW *ritz_stdscr(void) { return stdscr; }
+static inline int ritz_getmaxy(WINDOW *w) { return getmaxy(w); }
+static inline int ritz_getmaxx(WINDOW *w) { return getmaxx(w); }
+static inline attr_t ritz_a_bold(void) { return A_BOLD; }
+static inline attr_t ritz_a_dim(void) { return A_DIM; }
+static inline attr_t ritz_a_reverse(void) { return A_REVERSE; }
+static inline attr_t ritz_a_underline(void) { return A_UNDERLINE; }
+static inline attr_t ritz_a_normal(void) { return A_NORMAL; }
+static inline attr_t ritz_color_pair(int n) { return COLOR_PAIR(n); }
+static inline int ritz_key_f(int n) { return KEY_F(n); }
+static inline chtype ritz_acs_hline(void) { return ACS_HLINE; }
+static inline chtype ritz_acs_vline(void) { return ACS_VLINE; }
+#endif

@@ -1,0 +1,4 @@
+// GNU readline (Debian: libreadline-dev).
+#include <stdio.h>
+#include <readline/readline.h>
+#include <readline/history.h>

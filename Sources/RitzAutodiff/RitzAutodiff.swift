@@ -1,0 +1,1 @@
+// Module placeholder; its sources arrive with the issue that builds it.

@@ -1,0 +1,132 @@
+import CBLAS
+
+/// Products through BLAS: `matmul` with NumPy semantics, `dot`, `outer`, `kron`, `trace`.
+extension Tensor {
+    /// NumPy `matmul`: 1-d operands are promoted to a row (left) or column (right) and the
+    /// added axis is removed afterwards; leading dimensions broadcast as a stack of matrices.
+    /// Each matrix product is one `dgemm` (`zgemm` for complex), or `dgemv` for a vector.
+    ///
+    /// - Throws: `ShapeError.mismatch(op: "@")` when the inner dimensions differ or the stacks
+    ///   do not broadcast; `ShapeError.wrongRank` for 0-d operands.
+    public func matmul(_ other: Tensor) throws -> Tensor {
+        guard ndim >= 1, other.ndim >= 1 else {
+            throw ShapeError.wrongRank(op: "@", expected: "tensors with at least one dimension", got: ndim == 0 ? shape : other.shape)
+        }
+        let a = ndim == 1 ? try reshaped([1, shape[0]]) : self
+        let b = other.ndim == 1 ? try other.reshaped([other.shape[0], 1]) : other
+        let (m, k) = (a.shape[a.ndim - 2], a.shape[a.ndim - 1])
+        let (k2, n) = (b.shape[b.ndim - 2], b.shape[b.ndim - 1])
+        guard k == k2 else { throw ShapeError.mismatch(op: "@", lhs: shape, rhs: other.shape) }
+        let batchA = Array(a.shape.dropLast(2)), batchB = Array(b.shape.dropLast(2))
+        guard let batch = Tensor.broadcastShape(batchA, batchB) else {
+            throw ShapeError.mismatch(op: "@", lhs: shape, rhs: other.shape)
+        }
+        var outShape = batch + [m, n]
+        let complex = isComplex || other.isComplex
+        let total = try Tensor.elementCount(outShape, complex: complex)
+        let batchCount = batch.reduce(1, *)
+        let A = batchA == batch ? a : try a.broadcast(to: batch + [m, k])
+        let B = batchB == batch ? b : try b.broadcast(to: batch + [k, n])
+        let w = complex ? 2 : 1
+        var out = [Double](repeating: 0, count: complex || k == 0 ? total * w : 0)
+        if complex {
+            let Ac = A.asComplex(), Bc = B.asComplex()
+            Ac.storage.withUnsafeBufferPointer { pa in
+                Bc.storage.withUnsafeBufferPointer { pb in
+                    out.withUnsafeMutableBufferPointer { po in
+                        var one: (Double, Double) = (1, 0), zero: (Double, Double) = (0, 0)
+                        for i in 0..<batchCount where m > 0 && n > 0 {
+                            withUnsafePointer(to: &one) { alpha in
+                                withUnsafePointer(to: &zero) { beta in
+                                    cblas_zgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                                                blasInt(m), blasInt(n), blasInt(k), alpha,
+                                                pa.baseAddress.unsafelyUnwrapped + 2 * i * m * k, blasInt(Swift.max(k, 1)),
+                                                pb.baseAddress.unsafelyUnwrapped + 2 * i * k * n, blasInt(Swift.max(n, 1)),
+                                                beta, po.baseAddress.unsafelyUnwrapped + 2 * i * m * n, blasInt(Swift.max(n, 1)))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        } else {
+            let Af = try A.asFloat(), Bf = try B.asFloat()
+            if k > 0 {
+                // beta = 0: dgemm writes every element, so the output need not be zeroed first.
+                out = Af.storage.withUnsafeBufferPointer { pa in
+                    Bf.storage.withUnsafeBufferPointer { pb in
+                        makeStorage(total) { z in
+                            let x = pa.baseAddress.unsafelyUnwrapped, y = pb.baseAddress.unsafelyUnwrapped
+                            for i in 0..<batchCount where m > 0 && n > 0 {
+                                gemm(x + i * m * k, y + i * k * n, z + i * m * n, m: m, k: k, n: n)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if other.ndim == 1 { outShape.removeLast() }
+        if ndim == 1 { outShape.remove(at: outShape.count - (other.ndim == 1 ? 1 : 2)) }
+        return Tensor(unchecked: outShape, out, dtype: complex ? .complex128 : .float64)
+    }
+
+    /// Inner product of two vectors; for higher ranks, `matmul`.
+    public func dot(_ other: Tensor) throws -> Tensor {
+        if ndim == 1 && other.ndim == 1 && !isComplex && !other.isComplex {
+            guard shape == other.shape else { throw ShapeError.mismatch(op: "dot", lhs: shape, rhs: other.shape) }
+            let n = shape[0]
+            let s = storage.withUnsafeBufferPointer { pa in
+                other.storage.withUnsafeBufferPointer { pb in
+                    cblas_ddot(blasInt(n), pa.baseAddress, 1, pb.baseAddress, 1)
+                }
+            }
+            return Tensor(s)
+        }
+        if ndim == 0 || other.ndim == 0 { return try binary(.mul, other) }
+        return try matmul(other)
+    }
+
+    /// Outer product of the flattened operands: out[i, j] = a[i]·b[j].
+    public func outer(_ other: Tensor) throws -> Tensor {
+        let a = try flattened().reshaped([count, 1]), b = try other.flattened().reshaped([1, other.count])
+        return try a.binary(.mul, b)
+    }
+
+    /// Kronecker product of two matrices (vectors are treated as rows, as NumPy's `kron` of 1-d).
+    public func kron(_ other: Tensor) throws -> Tensor {
+        guard ndim <= 2, other.ndim <= 2 else {
+            throw ShapeError.wrongRank(op: "kron", expected: "vectors or matrices", got: ndim > 2 ? shape : other.shape)
+        }
+        let oneD = ndim <= 1 && other.ndim <= 1
+        let a = ndim == 2 ? self : try reshaped([1, count])
+        let b = other.ndim == 2 ? other : try other.reshaped([1, other.count])
+        let (p, q, r, s) = (a.shape[0], a.shape[1], b.shape[0], b.shape[1])
+        // (a ⊗ b)[i·r + k, j·s + l] = a[i, j]·b[k, l]: a 4-d broadcast product, then a reshape.
+        let prod = try a.reshaped([p, 1, q, 1]).binary(.mul, b.reshaped([1, r, 1, s]))
+        return try prod.reshaped(oneD ? [q * s] : [p * r, q * s])
+    }
+
+    /// Sum of the main diagonal of a matrix.
+    public func trace() throws -> Tensor {
+        guard ndim == 2 else { throw ShapeError.wrongRank(op: "trace", expected: "a matrix", got: shape) }
+        return try Tensor.diag(self).sum()
+    }
+}
+
+/// BLAS's integer type.
+@inline(__always)
+func blasInt(_ n: Int) -> Int32 { Int32(truncatingIfNeeded: n) }
+
+/// C ← A·B for row-major A (m×k), B (k×n), C (m×n): `dgemv` when n == 1 or m == 1, else `dgemm`.
+@inline(__always)
+func gemm(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ c: UnsafeMutablePointer<Double>,
+          m: Int, k: Int, n: Int) {
+    if n == 1 {
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, blasInt(m), blasInt(k), 1, a, blasInt(k), b, 1, 0, c, 1)
+    } else if m == 1 {
+        cblas_dgemv(CblasRowMajor, CblasTrans, blasInt(k), blasInt(n), 1, b, blasInt(n), a, 1, 0, c, 1)
+    } else {
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, blasInt(m), blasInt(n), blasInt(k),
+                    1, a, blasInt(k), b, blasInt(n), 0, c, blasInt(n))
+    }
+}

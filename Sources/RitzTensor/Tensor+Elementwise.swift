@@ -1,0 +1,258 @@
+import Foundation
+
+/// Binary elementwise operators, all broadcasting as NumPy does.
+public enum BinaryOp: String, Sendable, CaseIterable {
+    case add = "+", sub = "-", mul = "*", div = "/", pow = "^", mod = "%"
+    case maximum, minimum
+    case eq = "==", ne = "!=", lt = "<", le = "<=", gt = ">", ge = ">="
+    case and, or
+
+    /// True for comparisons and logical operators, whose result is a bool tensor.
+    public var isPredicate: Bool {
+        switch self {
+        case .eq, .ne, .lt, .le, .gt, .ge, .and, .or: return true
+        default: return false
+        }
+    }
+
+    /// The operator on two real numbers. `%` is the floored modulo (sign of the divisor), as
+    /// NumPy's `mod`; `maximum`/`minimum` propagate NaN as NumPy's do.
+    @inline(__always)
+    public func apply(_ x: Double, _ y: Double) -> Double {
+        switch self {
+        case .add: return x + y
+        case .sub: return x - y
+        case .mul: return x * y
+        case .div: return x / y
+        case .pow: return Foundation.pow(x, y)
+        case .mod: return flooredMod(x, y)
+        case .maximum: return x.isNaN || y.isNaN ? .nan : Swift.max(x, y)
+        case .minimum: return x.isNaN || y.isNaN ? .nan : Swift.min(x, y)
+        case .eq: return x == y ? 1 : 0
+        case .ne: return x != y ? 1 : 0
+        case .lt: return x < y ? 1 : 0
+        case .le: return x <= y ? 1 : 0
+        case .gt: return x > y ? 1 : 0
+        case .ge: return x >= y ? 1 : 0
+        case .and: return x != 0 && y != 0 ? 1 : 0
+        case .or: return x != 0 || y != 0 ? 1 : 0
+        }
+    }
+}
+
+/// `x mod y` with the sign of `y` (Python and NumPy semantics); NaN for `y == 0`.
+@inline(__always)
+public func flooredMod(_ x: Double, _ y: Double) -> Double {
+    let r = fmod(x, y)
+    return r != 0 && (r < 0) != (y < 0) ? r + y : r
+}
+
+extension Tensor {
+    /// `self op other` with broadcasting.
+    ///
+    /// Complex operands are supported for `+ - * / ^ == !=`; comparisons give bool tensors.
+    /// - Throws: `ShapeError.mismatch` for incompatible shapes, `TensorError.unsupportedDType`
+    ///   for an ordering comparison of complex values.
+    public func binary(_ op: BinaryOp, _ other: Tensor) throws -> Tensor {
+        if isComplex || other.isComplex { return try complexBinary(op, other) }
+        let (shape, out): ([Int], [Double])
+        switch op {
+        case .add: (shape, out) = try broadcastMap(self, other, op: "+") { $0 + $1 }
+        case .sub: (shape, out) = try broadcastMap(self, other, op: "-") { $0 - $1 }
+        case .mul: (shape, out) = try broadcastMap(self, other, op: "*") { $0 * $1 }
+        case .div: (shape, out) = try broadcastMap(self, other, op: "/") { $0 / $1 }
+        default: (shape, out) = try broadcastMap(self, other, op: op.rawValue) { op.apply($0, $1) }
+        }
+        return Tensor(unchecked: shape, out, dtype: op.isPredicate ? .bool : .float64)
+    }
+
+    private func complexBinary(_ op: BinaryOp, _ other: Tensor) throws -> Tensor {
+        guard let shape = Tensor.broadcastShape(self.shape, other.shape) else {
+            throw ShapeError.mismatch(op: op.rawValue, lhs: self.shape, rhs: other.shape)
+        }
+        let a = try asComplex().broadcast(to: shape), b = try other.asComplex().broadcast(to: shape)
+        let n = a.count
+        switch op {
+        case .eq, .ne:
+            var out = [Double](repeating: 0, count: n)
+            for i in 0..<n {
+                let same = a.storage[2 * i] == b.storage[2 * i] && a.storage[2 * i + 1] == b.storage[2 * i + 1]
+                out[i] = (same == (op == .eq)) ? 1 : 0
+            }
+            return Tensor(unchecked: shape, out, dtype: .bool)
+        case .add, .sub, .mul, .div, .pow:
+            var out = [Double](repeating: 0, count: 2 * n)
+            for i in 0..<n {
+                let x = Complex(a.storage[2 * i], a.storage[2 * i + 1])
+                let y = Complex(b.storage[2 * i], b.storage[2 * i + 1])
+                let z: Complex
+                switch op {
+                case .add: z = x + y
+                case .sub: z = x - y
+                case .mul: z = x * y
+                case .div: z = x / y
+                default: z = Complex.pow(x, y)
+                }
+                out[2 * i] = z.re; out[2 * i + 1] = z.im
+            }
+            return Tensor(unchecked: shape, out, dtype: .complex128)
+        default:
+            throw TensorError.unsupportedDType(op: op.rawValue, dtype: .complex128)
+        }
+    }
+
+    public static func + (a: Tensor, b: Tensor) throws -> Tensor { try a.binary(.add, b) }
+    public static func - (a: Tensor, b: Tensor) throws -> Tensor { try a.binary(.sub, b) }
+    public static func * (a: Tensor, b: Tensor) throws -> Tensor { try a.binary(.mul, b) }
+    public static func / (a: Tensor, b: Tensor) throws -> Tensor { try a.binary(.div, b) }
+}
+
+/// Unary elementwise functions.
+public enum UnaryOp: String, Sendable, CaseIterable {
+    case neg, exp, log, log1p, sqrt, abs, sign, floor, ceil, round
+    case sin, cos, tan, tanh, sigmoid, relu, gelu, softplus
+    case isnan, isfinite, not
+
+    /// True when the result is a bool tensor.
+    public var isPredicate: Bool { self == .isnan || self == .isfinite || self == .not }
+
+    /// The function on a real number.
+    ///
+    /// `round` rounds half to even (NumPy); `gelu` is the exact form x·Φ(x) = ½x(1 + erf(x/√2));
+    /// `sigmoid` and `softplus` are evaluated without overflow: softplus(x) = max(x, 0) + log1p(e^−|x|).
+    @inline(__always)
+    public func apply(_ x: Double) -> Double {
+        switch self {
+        case .neg: return -x
+        case .exp: return Foundation.exp(x)
+        case .log: return Foundation.log(x)
+        case .log1p: return Foundation.log1p(x)
+        case .sqrt: return x.squareRoot()
+        case .abs: return Swift.abs(x)
+        case .sign: return x > 0 ? 1 : (x < 0 ? -1 : (x.isNaN ? .nan : 0))
+        case .floor: return x.rounded(.down)
+        case .ceil: return x.rounded(.up)
+        case .round: return x.rounded(.toNearestOrEven)
+        case .sin: return Foundation.sin(x)
+        case .cos: return Foundation.cos(x)
+        case .tan: return Foundation.tan(x)
+        case .tanh: return Foundation.tanh(x)
+        case .sigmoid:
+            if x >= 0 { return 1 / (1 + Foundation.exp(-x)) }
+            let e = Foundation.exp(x)
+            return e / (1 + e)
+        case .relu: return x > 0 ? x : (x.isNaN ? x : 0)
+        case .gelu: return 0.5 * x * (1 + erf(x * 0.7071067811865476))
+        case .softplus: return Swift.max(x, 0) + Foundation.log1p(Foundation.exp(-Swift.abs(x)))
+        case .isnan: return x.isNaN ? 1 : 0
+        case .isfinite: return x.isFinite ? 1 : 0
+        case .not: return x == 0 ? 1 : 0
+        }
+    }
+}
+
+extension Tensor {
+    /// Applies `op` to every element.
+    ///
+    /// Complex tensors accept `neg exp log sqrt abs sin cos tanh isnan isfinite`; `abs` of a
+    /// complex tensor is its real modulus.
+    /// - Throws: `TensorError.unsupportedDType` for other functions of complex values.
+    public func unary(_ op: UnaryOp) throws -> Tensor {
+        if isComplex { return try complexUnary(op) }
+        let n = storage.count
+        let out: [Double]
+        switch op {
+        case .neg: out = mapStorage(n) { -$0 }
+        case .exp: out = mapStorage(n) { Foundation.exp($0) }
+        case .tanh: out = mapStorage(n) { Foundation.tanh($0) }
+        default: out = mapStorage(n) { op.apply($0) }
+        }
+        return Tensor(unchecked: shape, out, dtype: op.isPredicate ? .bool : .float64)
+    }
+
+    @inline(__always)
+    private func mapStorage(_ n: Int, _ f: (Double) -> Double) -> [Double] {
+        storage.withUnsafeBufferPointer { p in
+            makeStorage(n) { o in
+                let x = p.baseAddress.unsafelyUnwrapped
+                for i in 0..<n { o[i] = f(x[i]) }
+            }
+        }
+    }
+
+    private func complexUnary(_ op: UnaryOp) throws -> Tensor {
+        let n = count
+        switch op {
+        case .abs:
+            return Tensor(unchecked: shape, (0..<n).map { Complex(storage[2 * $0], storage[2 * $0 + 1]).magnitude })
+        case .isnan, .isfinite:
+            return Tensor(unchecked: shape, (0..<n).map { i in
+                let (re, im) = (storage[2 * i], storage[2 * i + 1])
+                if op == .isnan { return re.isNaN || im.isNaN ? 1 : 0 }
+                return re.isFinite && im.isFinite ? 1 : 0
+            }, dtype: .bool)
+        case .neg, .exp, .log, .sqrt, .sin, .cos, .tanh:
+            var out = [Double](repeating: 0, count: 2 * n)
+            for i in 0..<n {
+                let z = Complex(storage[2 * i], storage[2 * i + 1])
+                let w: Complex
+                switch op {
+                case .neg: w = Complex(-z.re, -z.im)
+                case .exp: w = Complex.exp(z)
+                case .log: w = Complex.log(z)
+                case .sqrt: w = Complex.sqrt(z)
+                case .sin: w = Complex.sin(z)
+                case .cos: w = Complex.cos(z)
+                default: w = Complex.tanh(z)
+                }
+                out[2 * i] = w.re; out[2 * i + 1] = w.im
+            }
+            return Tensor(unchecked: shape, out, dtype: .complex128)
+        default:
+            throw TensorError.unsupportedDType(op: op.rawValue, dtype: .complex128)
+        }
+    }
+
+    /// Complex conjugate (the tensor itself when real).
+    public func conj() -> Tensor {
+        guard isComplex else { return self }
+        var out = storage
+        var i = 1
+        while i < out.count { out[i] = -out[i]; i += 2 }
+        return Tensor(unchecked: shape, out, dtype: .complex128)
+    }
+
+    /// Argument of each element, atan2(im, re); zero for non-negative reals, π for negative.
+    public func angle() -> Tensor {
+        let n = count
+        return Tensor(unchecked: shape, (0..<n).map { i in
+            let (re, im) = complexElement(i)
+            return atan2(im, re)
+        })
+    }
+
+    /// `min(max(x, lo), hi)` elementwise; NaN stays NaN.
+    public func clip(_ lo: Double, _ hi: Double) throws -> Tensor {
+        guard !isComplex else { throw TensorError.unsupportedDType(op: "clip", dtype: .complex128) }
+        return Tensor(unchecked: shape, storage.map { $0.isNaN ? $0 : Swift.min(Swift.max($0, lo), hi) })
+    }
+
+    /// `cond ? a : b` elementwise with broadcasting of all three.
+    public static func `where`(_ cond: Tensor, _ a: Tensor, _ b: Tensor) throws -> Tensor {
+        guard let s1 = broadcastShape(cond.shape, a.shape), let shape = broadcastShape(s1, b.shape) else {
+            throw ShapeError.mismatch(op: "where", lhs: a.shape, rhs: b.shape)
+        }
+        let complex = a.isComplex || b.isComplex
+        let c = try cond.broadcast(to: shape)
+        let x = try (complex ? a.asComplex() : a.asFloat()).broadcast(to: shape)
+        let y = try (complex ? b.asComplex() : b.asFloat()).broadcast(to: shape)
+        let n = c.count, w = complex ? 2 : 1
+        var out = [Double](repeating: 0, count: n * w)
+        for i in 0..<n {
+            let (re, im) = c.complexElement(i)
+            let src = (re != 0 || im != 0) ? x.storage : y.storage
+            for k in 0..<w { out[i * w + k] = src[i * w + k] }
+        }
+        return Tensor(unchecked: shape, out, dtype: complex ? .complex128 : .float64)
+    }
+}

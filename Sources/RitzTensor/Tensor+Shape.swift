@@ -1,0 +1,123 @@
+/// Shape manipulation: reshape (no copy), transpose, concatenate, stack.
+extension Tensor {
+    /// The same elements with a new shape; one dimension may be −1 and is inferred. No copy.
+    ///
+    /// - Throws: `ShapeError.badReshape` when the element counts differ.
+    public func reshaped(_ newShape: [Int]) throws -> Tensor {
+        var target = newShape
+        let unknown = target.indices.filter { target[$0] == -1 }
+        guard unknown.count <= 1 else { throw ShapeError.invalid("reshape can infer only one dimension (-1)") }
+        for d in target where d < -1 { throw ShapeError.negativeDimension(d) }
+        if let u = unknown.first {
+            target[u] = 1
+            let known = try Tensor.elementCount(target)
+            guard known > 0, count % known == 0 else { throw ShapeError.badReshape(from: shape, to: newShape) }
+            target[u] = count / known
+        }
+        guard try Tensor.elementCount(target) == count else { throw ShapeError.badReshape(from: shape, to: newShape) }
+        return Tensor(unchecked: target, storage, dtype: dtype)
+    }
+
+    /// A 1-d view of all elements. No copy.
+    public func flattened() -> Tensor { Tensor(unchecked: [count], storage, dtype: dtype) }
+
+    /// Axes permuted by `perm` (reversed when nil, as NumPy's `transpose`). Copies.
+    ///
+    /// - Throws: `ShapeError.invalid` when `perm` is not a permutation of the axes.
+    public func transposed(_ perm: [Int]? = nil) throws -> Tensor {
+        let p = try (perm ?? Array((0..<ndim).reversed())).map { try normalizedAxis($0) }
+        guard p.count == ndim, Set(p).count == ndim else {
+            throw ShapeError.invalid("transpose needs a permutation of \(ndim) axes, got \(perm ?? [])")
+        }
+        if ndim < 2 { return self }
+        let newShape = p.map { shape[$0] }
+        let oldStrides = strides
+        if ndim == 2 && p == [1, 0] { return transposed2D() }
+        let srcStrides = p.map { oldStrides[$0] }
+        let n = count, w = isComplex ? 2 : 1
+        var out = [Double](repeating: 0, count: n * w)
+        var index = [Int](repeating: 0, count: ndim)
+        var src = 0
+        for i in 0..<n {
+            for k in 0..<w { out[i * w + k] = storage[src * w + k] }
+            var d = ndim - 1
+            while d >= 0 {
+                index[d] += 1; src += srcStrides[d]
+                if index[d] < newShape[d] { break }
+                src -= srcStrides[d] * newShape[d]; index[d] = 0; d -= 1
+            }
+        }
+        return Tensor(unchecked: newShape, out, dtype: dtype)
+    }
+
+    /// Matrix transpose in cache-friendly blocks.
+    private func transposed2D() -> Tensor {
+        let (r, c) = (shape[0], shape[1])
+        let w = isComplex ? 2 : 1
+        var out = [Double](repeating: 0, count: r * c * w)
+        let block = 32
+        storage.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for i0 in stride(from: 0, to: r, by: block) {
+                    for j0 in stride(from: 0, to: c, by: block) {
+                        for i in i0..<Swift.min(i0 + block, r) {
+                            for j in j0..<Swift.min(j0 + block, c) {
+                                for k in 0..<w { dst[(j * r + i) * w + k] = src[(i * c + j) * w + k] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Tensor(unchecked: [c, r], out, dtype: dtype)
+    }
+
+    /// NumPy's `.T`: reverses the axes (a 1-d tensor is unchanged).
+    public var T: Tensor { (try? transposed()) ?? self }
+
+    /// Joins tensors along an existing axis.
+    ///
+    /// - Throws: `ShapeError` when the list is empty or the other dimensions differ.
+    public static func concat(_ parts: [Tensor], axis: Int = 0) throws -> Tensor {
+        guard let first = parts.first else { throw ShapeError.invalid("concat needs at least one tensor") }
+        let complex = parts.contains { $0.isComplex }
+        let items = try parts.map { complex ? $0.asComplex() : try $0.asFloat() }
+        guard first.ndim > 0 else { throw ShapeError.invalid("concat cannot join 0-d tensors; use stack") }
+        let ax = try first.normalizedAxis(axis)
+        var outShape = first.shape
+        outShape[ax] = 0
+        for t in items {
+            guard t.ndim == first.ndim,
+                  (0..<t.ndim).allSatisfy({ $0 == ax || t.shape[$0] == first.shape[$0] }) else {
+                throw ShapeError.mismatch(op: "concat", lhs: first.shape, rhs: t.shape)
+            }
+            outShape[ax] += t.shape[ax]
+        }
+        let n = try elementCount(outShape, complex: complex)
+        let w = complex ? 2 : 1
+        let outer = first.shape[..<ax].reduce(1, *)
+        let inner = first.shape[(ax + 1)...].reduce(1, *) * w
+        var out = [Double]()
+        out.reserveCapacity(n * w)
+        for o in 0..<outer {
+            for t in items {
+                let len = t.shape[ax] * inner
+                out.append(contentsOf: t.storage[(o * len)..<((o + 1) * len)])
+            }
+        }
+        return Tensor(unchecked: outShape, out, dtype: complex ? .complex128 : .float64)
+    }
+
+    /// Joins equal-shaped tensors along a new axis.
+    public static func stack(_ parts: [Tensor], axis: Int = 0) throws -> Tensor {
+        guard let first = parts.first else { throw ShapeError.invalid("stack needs at least one tensor") }
+        for t in parts where t.shape != first.shape {
+            throw ShapeError.mismatch(op: "stack", lhs: first.shape, rhs: t.shape)
+        }
+        let a = axis < 0 ? axis + first.ndim + 1 : axis
+        guard a >= 0 && a <= first.ndim else { throw ShapeError.badAxis(axis: axis, ndim: first.ndim + 1) }
+        var expanded = first.shape
+        expanded.insert(1, at: a)
+        return try concat(parts.map { try $0.reshaped(expanded) }, axis: a)
+    }
+}

@@ -1,0 +1,238 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The element type of a tensor.
+public enum DType: Sendable, Equatable, CustomStringConvertible {
+    /// IEEE double. The default for everything.
+    case float64
+    /// Complex double, stored as interleaved (re, im) pairs as in NumPy `complex128` and FFTW.
+    case complex128
+    /// Truth values, stored as 0.0 and 1.0; the result of comparisons, usable as masks.
+    case bool
+
+    public var description: String {
+        switch self {
+        case .float64: return "float64"
+        case .complex128: return "complex128"
+        case .bool: return "bool"
+        }
+    }
+}
+
+/// An n-dimensional array in row-major (C) order.
+///
+/// Storage is a Swift array with copy-on-write, so `reshape`, `flatten` and passing tensors
+/// around never copy; every other operation (including slicing and transposition) produces
+/// a new contiguous tensor. A complex tensor holds `2 * count` doubles, interleaved.
+public struct Tensor: Sendable {
+    /// Dimensions, outermost first. `[]` is a 0-d scalar.
+    public private(set) var shape: [Int]
+    /// Element type.
+    public private(set) var dtype: DType
+    /// Row-major elements; interleaved (re, im) pairs when `dtype == .complex128`.
+    public internal(set) var storage: [Double]
+
+    /// Wraps existing row-major storage.
+    ///
+    /// - Parameters:
+    ///   - shape: Dimensions; their product must match `storage.count` (twice that for complex).
+    ///   - storage: The elements.
+    ///   - dtype: The element type.
+    /// - Throws: `ShapeError` when the sizes disagree or a dimension is negative.
+    public init(shape: [Int], storage: [Double], dtype: DType = .float64) throws {
+        let n = try Tensor.elementCount(shape)
+        let expected = dtype == .complex128 ? n * 2 : n
+        guard storage.count == expected else {
+            throw ShapeError.invalid("\(storage.count) values do not fill a tensor of shape \(formatShape(shape))")
+        }
+        self.shape = shape
+        self.storage = storage
+        self.dtype = dtype
+    }
+
+    /// Internal initialiser for callers that have already checked the sizes.
+    init(unchecked shape: [Int], _ storage: [Double], dtype: DType = .float64) {
+        self.shape = shape
+        self.storage = storage
+        self.dtype = dtype
+    }
+
+    /// A 0-d tensor holding `value`.
+    public init(_ value: Double) {
+        self.init(unchecked: [], [value])
+    }
+
+    /// A 1-d tensor of the given values.
+    public init(_ values: [Double]) {
+        self.init(unchecked: [values.count], values)
+    }
+
+    /// A 0-d complex tensor.
+    public init(re: Double, im: Double) {
+        self.init(unchecked: [], [re, im], dtype: .complex128)
+    }
+
+    /// A 2-d tensor from rows of equal length.
+    ///
+    /// - Throws: `ShapeError.invalid` for ragged rows.
+    public init(rows: [[Double]]) throws {
+        let cols = rows.first?.count ?? 0
+        guard rows.allSatisfy({ $0.count == cols }) else {
+            throw ShapeError.invalid("rows of a matrix must have equal lengths")
+        }
+        self.init(unchecked: [rows.count, cols], rows.flatMap { $0 })
+    }
+
+    /// Number of elements (product of the shape).
+    @inlinable public var count: Int { shape.reduce(1, *) }
+    /// Number of dimensions.
+    @inlinable public var ndim: Int { shape.count }
+    /// True for complex tensors.
+    @inlinable public var isComplex: Bool { dtype == .complex128 }
+    /// The only element of a one-element tensor, as a real number (real part if complex).
+    public var scalarValue: Double? { count == 1 ? storage[0] : nil }
+
+    /// Row-major strides in elements.
+    public var strides: [Int] { Tensor.rowMajorStrides(shape) }
+
+    /// Row-major strides of `shape`, in elements.
+    public static func rowMajorStrides(_ shape: [Int]) -> [Int] {
+        var strides = [Int](repeating: 1, count: shape.count)
+        var acc = 1
+        for i in stride(from: shape.count - 1, through: 0, by: -1) {
+            strides[i] = acc
+            acc = acc &* Swift.max(shape[i], 1)
+        }
+        return strides
+    }
+
+    /// The product of `shape`, checked for negative dimensions, overflow and the allocation limit.
+    ///
+    /// - Throws: `ShapeError.negativeDimension` or `TensorError.tooLarge`.
+    public static func elementCount(_ shape: [Int], complex: Bool = false) throws -> Int {
+        var n = 1
+        for d in shape {
+            guard d >= 0 else { throw ShapeError.negativeDimension(d) }
+            let (p, overflow) = n.multipliedReportingOverflow(by: d)
+            guard !overflow else { throw TensorError.tooLarge(bytes: Int.max, limit: AllocationLimit.bytes) }
+            n = p
+        }
+        try AllocationLimit.check(elements: complex ? n &* 2 : n)
+        return n
+    }
+
+    /// Real and imaginary part of element `i` (flat row-major index).
+    @inlinable public func complexElement(_ i: Int) -> (re: Double, im: Double) {
+        isComplex ? (storage[2 * i], storage[2 * i + 1]) : (storage[i], 0)
+    }
+
+    /// The same data as float64 (bool becomes 0/1; complex is refused).
+    public func asFloat() throws -> Tensor {
+        switch dtype {
+        case .float64: return self
+        case .bool: return Tensor(unchecked: shape, storage)
+        case .complex128: throw TensorError.unsupportedDType(op: "float conversion", dtype: .complex128)
+        }
+    }
+
+    /// The same data as complex128.
+    public func asComplex() -> Tensor {
+        if isComplex { return self }
+        var out = [Double](repeating: 0, count: storage.count * 2)
+        for i in 0..<storage.count { out[2 * i] = storage[i] }
+        return Tensor(unchecked: shape, out, dtype: .complex128)
+    }
+
+    /// Marks a tensor's 0/1 values as booleans.
+    public func asBool() -> Tensor {
+        if dtype == .bool { return self }
+        let n = count
+        var out = [Double](repeating: 0, count: n)
+        if isComplex {
+            for i in 0..<n where storage[2 * i] != 0 || storage[2 * i + 1] != 0 { out[i] = 1 }
+        } else {
+            for i in 0..<n where storage[i] != 0 { out[i] = 1 }
+        }
+        return Tensor(unchecked: shape, out, dtype: .bool)
+    }
+
+    /// Drops a zero imaginary part: complex results whose imaginary parts are all exactly zero
+    /// become float64.
+    public func realIfPossible() -> Tensor {
+        guard isComplex else { return self }
+        var i = 1
+        while i < storage.count { if storage[i] != 0 { return self }; i += 2 }
+        return realPart()
+    }
+
+    /// Real part (a copy for complex tensors, the tensor itself otherwise).
+    public func realPart() -> Tensor {
+        guard isComplex else { return dtype == .bool ? Tensor(unchecked: shape, storage) : self }
+        let n = count
+        return Tensor(unchecked: shape, (0..<n).map { storage[2 * $0] })
+    }
+
+    /// Imaginary part (zeros for real tensors).
+    public func imagPart() -> Tensor {
+        let n = count
+        guard isComplex else { return Tensor(unchecked: shape, [Double](repeating: 0, count: n)) }
+        return Tensor(unchecked: shape, (0..<n).map { storage[2 * $0 + 1] })
+    }
+
+    /// A complex tensor from real and imaginary parts of equal shape.
+    public static func complex(re: Tensor, im: Tensor) throws -> Tensor {
+        guard re.shape == im.shape else { throw ShapeError.mismatch(op: "complex", lhs: re.shape, rhs: im.shape) }
+        let n = re.count
+        var out = [Double](repeating: 0, count: 2 * n)
+        for i in 0..<n { out[2 * i] = re.storage[i]; out[2 * i + 1] = im.storage[i] }
+        return Tensor(unchecked: re.shape, out, dtype: .complex128)
+    }
+}
+
+extension Tensor: Equatable {
+    /// Exact equality of shape, dtype and bits of every element (NaN == NaN here).
+    public static func == (a: Tensor, b: Tensor) -> Bool {
+        guard a.shape == b.shape, a.dtype == b.dtype else { return false }
+        for i in 0..<a.storage.count where a.storage[i] != b.storage[i] {
+            if !(a.storage[i].isNaN && b.storage[i].isNaN) { return false }
+        }
+        return true
+    }
+}
+
+/// The largest tensor ritz will allocate. Defaults to half of physical memory.
+public enum AllocationLimit {
+    nonisolated(unsafe) private static var limit: Int = defaultLimit()
+
+    /// The limit in bytes.
+    public static var bytes: Int { limit }
+
+    /// Sets the limit (for tests and for `ritz --memory`).
+    public static func set(bytes: Int) { limit = Swift.max(bytes, 0) }
+
+    /// Throws when `elements` doubles would exceed the limit.
+    public static func check(elements: Int) throws {
+        let (bytes, overflow) = elements.multipliedReportingOverflow(by: MemoryLayout<Double>.size)
+        if overflow || bytes > limit {
+            throw TensorError.tooLarge(bytes: overflow ? Int.max : bytes, limit: limit)
+        }
+    }
+
+    private static func defaultLimit() -> Int {
+        let pages = sysconf(Int32(_SC_PHYS_PAGES))
+        let pageSize = sysconf(Int32(_SC_PAGESIZE))
+        guard pages > 0, pageSize > 0 else { return 8 << 30 }
+        let (total, overflow) = pages.multipliedReportingOverflow(by: pageSize)
+        return overflow ? Int.max / 2 : total / 2
+    }
+}
+
+/// Allocates `n` doubles and lets `body` initialise all of them.
+@inline(__always)
+func makeStorage(_ n: Int, _ body: (UnsafeMutablePointer<Double>) -> Void) -> [Double] {
+    [Double](unsafeUninitializedCapacity: n) { buffer, initialized in
+        if let base = buffer.baseAddress { body(base) }
+        initialized = n
+    }
+}

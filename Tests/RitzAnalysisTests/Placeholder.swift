@@ -1,0 +1,1 @@
+// Tests for RitzAnalysis arrive with the module's sources.

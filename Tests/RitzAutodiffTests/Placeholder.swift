@@ -1,0 +1,1 @@
+// Tests for RitzAutodiff arrive with the module's sources.

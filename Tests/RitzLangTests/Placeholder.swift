@@ -1,0 +1,1 @@
+// Tests for RitzLang arrive with the module's sources.

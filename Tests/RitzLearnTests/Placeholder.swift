@@ -1,0 +1,1 @@
+// Tests for RitzLearn arrive with the module's sources.

@@ -1,0 +1,1 @@
+// Tests for RitzNotebook arrive with the module's sources.

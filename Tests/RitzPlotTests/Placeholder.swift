@@ -1,0 +1,1 @@
+// Tests for RitzPlot arrive with the module's sources.

@@ -1,0 +1,1 @@
+// Tests for RitzTUI arrive with the module's sources.
