@@ -21,8 +21,9 @@ let package = Package(
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CNcurses", providers: [.apt(["libncurses-dev"])]),
         .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"])]),
+        .systemLibrary(name: "CSystem"),
 
-        .target(name: "RitzTensor", dependencies: ["CBLAS", "CLAPACK", "CFFTW"]),
+        .target(name: "RitzTensor", dependencies: ["CBLAS", "CLAPACK", "CFFTW", "CSystem"]),
         .target(name: "RitzAutodiff", dependencies: ["RitzTensor"]),
         .target(name: "RitzLearn", dependencies: ["RitzTensor", "RitzAutodiff"]),
         .target(name: "RitzAnalysis", dependencies: ["RitzTensor", "RitzAutodiff", "RitzLearn"]),

@@ -1,0 +1,2 @@
+// glibc declarations that Swift's Glibc module does not import.
+#include <malloc.h>
