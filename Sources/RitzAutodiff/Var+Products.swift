@@ -17,6 +17,9 @@ extension Var {
         }
         let a = ndim == 1 ? try reshaped([1, shape[0]]) : self
         let b = other.ndim == 1 ? try other.reshaped([other.shape[0], 1]) : other
+        guard a.shape[a.ndim - 1] == b.shape[b.ndim - 2] else {
+            throw ShapeError.mismatch(op: "@", lhs: shape, rhs: other.shape)
+        }
         let y = try matmulCore(a, b)
         var outShape = y.shape
         if other.ndim == 1 { outShape.removeLast() }
@@ -26,6 +29,7 @@ extension Var {
 
     /// The product of operands with at least two axes.
     private func matmulCore(_ a: Var, _ b: Var) throws -> Var {
+        if a.ndim == 2 && b.ndim == 2 { return try Var.gemm(a, transA: false, b, transB: false) }
         let y: Tensor
         do { y = try a.value.matmul(b.value) } catch ShapeError.mismatch {
             throw ShapeError.mismatch(op: "@", lhs: shape, rhs: b.shape)
