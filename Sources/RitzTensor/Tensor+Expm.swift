@@ -22,6 +22,7 @@ private let theta13 = 5.371920351148152e0
 /// e^A of a finite n×n row-major matrix (n ≥ 1) by Higham's scaling and squaring (Alg. 2.3).
 func padeExpm(_ a: [Double], _ n: Int) throws -> [Double] {
     let norm1 = oneNorm(a, n)
+    guard norm1.isFinite else { throw TensorError.invalidArgument("expm: the 1-norm of the matrix overflows") }
     for (m, theta) in padeTheta where norm1 <= theta {
         return try padeSolve(a, n, degree: m)
     }

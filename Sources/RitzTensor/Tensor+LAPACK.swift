@@ -405,6 +405,9 @@ extension Tensor {
             throw ShapeError.wrongRank(op: op, expected: "a vector or a matrix right-hand side", got: b.shape)
         }
         try b.requireFinite(op)
+        guard b.count <= Int(Int32.max) else {
+            throw TensorError.invalidArgument("`\(op)`: right-hand side of shape \(formatShape(b.shape)) is too large for LAPACK's 32-bit indices")
+        }
         return b.ndim == 1 ? (b.shape[0], 1) : (b.shape[0], b.shape[1])
     }
 }

@@ -91,6 +91,7 @@ import Testing
         #expect(throws: TensorError.self) { try Tensor.arange(0, 1, 0) }
         #expect(throws: ShapeError.self) { try Tensor(shape: [2, 2], storage: [1, 2, 3]) }
         #expect(try Tensor.arange(0, 1, 0.25).storage == [0, 0.25, 0.5, 0.75])
+        #expect(try Tensor.arange(0, -1e300, 1e-300).shape == [0])
         #expect(try Tensor.linspace(-1, 1, 5).storage == [-1, -0.5, 0, 0.5, 1])
         #expect(try Tensor.eye(2).storage == [1, 0, 0, 1])
         #expect(try Tensor.diag(Tensor([1, 2])).storage == [1, 0, 0, 2])
