@@ -49,6 +49,24 @@ import Testing
         #expect(zip(w.storage, w.storage.dropFirst()).allSatisfy { $0 <= $1 }, "ascending")
     }
 
+    /// Only the lower triangle is read, as NumPy's default UPLO='L'.
+    @Test func eighReadsLowerTriangle() throws {
+        var s = try Self.l("S")
+        try s.assign([.at(0), .slice(start: 1, stop: nil, step: nil)], Tensor(99))
+        Self.expectMatches(try s.eigvalsh(), try Self.l("eigvalsh"))
+        let l = try Self.l("P").cholesky()
+        var p = try Self.l("P")
+        try p.assign([.at(0), .slice(start: 1, stop: nil, step: nil)], Tensor(-5))
+        #expect(try p.cholesky() == l)
+    }
+
+    /// With a cutoff, lstsq keeps only σ > rcond·σ_max: the same as the truncated pseudo-inverse.
+    @Test(arguments: [1e-3, 0.3, 0.9])
+    func lstsqCutoffMatchesTruncatedPinv(rcond: Double) throws {
+        let r = try Self.l("R"), b = try Self.l("bR")
+        Self.expectMatches(try Tensor.lstsq(r, b, rcond: rcond), try r.pinv(rcond: rcond).matmul(b), rtol: 1e-11)
+    }
+
     /// dgeev's eigenvalue order is the same as NumPy's (same routine); each eigenvector is checked
     /// against NumPy's up to a unit phase, and by its residual ‖Av − λv‖ ≤ 1e-12·‖A‖.
     @Test func eigMatchesNumPy() throws {
