@@ -78,7 +78,7 @@ struct PrimitiveCase: Sendable, CustomTestStringConvertible {
 private func u(_ s: [Int], _ lo: Double = -1, _ hi: Double = 1) -> Domain { .uniform(s, lo, hi) }
 
 /// Every primitive of the module, with shapes that exercise broadcasting and axes.
-let primitiveCases: [PrimitiveCase] = elementwiseCases + reductionCases + shapeCases + productCases
+let primitiveCases: [PrimitiveCase] = elementwiseCases + reductionCases + shapeCases + productCases + linalgCases
 
 let elementwiseCases: [PrimitiveCase] = [
     PrimitiveCase("neg", [u([3, 4])]) { try -$0[0] },
@@ -188,4 +188,17 @@ let productCases: [PrimitiveCase] = [
     PrimitiveCase("trace square", [u([3, 3])]) { try $0[0].trace() },
     PrimitiveCase("trace rectangular", [u([3, 4])]) { try $0[0].trace() },
     PrimitiveCase("tanh layer", [u([5, 3]), u([3, 4]), u([4])]) { x in try (x[0].matmul(x[1]) + x[2]).tanh() },
+]
+
+let linalgCases: [PrimitiveCase] = [
+    PrimitiveCase("solve vector", [.wellConditioned(3), u([3])]) { try Var.solve($0[0], $0[1]) },
+    PrimitiveCase("solve matrix", [.wellConditioned(3), u([3, 2])]) { try Var.solve($0[0], $0[1]) },
+    PrimitiveCase("inv", [.wellConditioned(3)]) { try $0[0].inv() },
+    PrimitiveCase("det", [.wellConditioned(3)]) { try $0[0].det() },
+    PrimitiveCase("eigh values", [.symmetric(4)]) { try $0[0].eigh().values },
+    PrimitiveCase("eigvalsh", [.symmetric(3)]) { try $0[0].eigvalsh() },
+    PrimitiveCase("eigh vectors squared (sign-free)", [.symmetric(3)]) { x in
+        let v = try x[0].eigh().vectors
+        return try v * v
+    },
 ]
