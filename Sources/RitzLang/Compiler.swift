@@ -408,7 +408,14 @@ final class Compiler {
 
     private func compileCall(_ callee: Node, _ args: [ArgNode], span: SourceSpan) -> Compiled {
         let c = compile(callee).code
-        let positional = args.filter { $0.name == nil }.map { compile($0.value).code }
+        var positional = args.filter { $0.name == nil }.map { compile($0.value).code }
+        // `time(expr)` receives its argument unevaluated, as a thunk it runs between two clock reads.
+        if case .name("time") = callee.kind, case let .global(b) = lookup("time"), b.isBuiltin, positional.count == 1, args.count == 1 {
+            let body = positional[0]
+            positional = [{ f in
+                .function(Function(BuiltinEntry("time-thunk", [], group: "", summary: "", examples: []) { _ in try body(f) }))
+            }]
+        }
         let keywords = args.compactMap { a in a.name.map { ($0, compile(a.value).code) } }
         let interp = self.interp
         if keywords.isEmpty {
