@@ -26,6 +26,7 @@ public enum Display {
         case let .bool(b): return b ? "true" : "false"
         case let .string(s): return quote(s)
         case let .tensor(t): return tensor(t)
+        case let .traced(x): return string(Interpreter.wrap(x.value))
         case let .list(items): return "[" + items.map { string($0) }.joined(separator: ", ") + "]"
         case let .record(r): return record(r)
         case let .function(f):

@@ -47,6 +47,7 @@ extension Interpreter {
     /// - Throws: `ShapeError` and other tensor errors (the caller attaches the span), or a
     ///   `Diagnostic` for operand types the operator does not accept.
     func binary(_ op: BinaryOperator, _ lhs: Value, _ rhs: Value) throws -> Value {
+        if let r = try tracedBinary(op, lhs, rhs) { return r }
         switch (lhs, rhs) {
         case let (.number(x), .number(y)):
             if let v = Interpreter.numberOp(op, x, y) { return v }
@@ -105,6 +106,7 @@ extension Interpreter {
 
     /// `-x` and `not x`.
     func unary(_ op: String, _ v: Value) throws -> Value {
+        if let r = try tracedUnary(op, v) { return r }
         switch (op, v) {
         case let ("-", .number(x)): return .number(-x)
         case let ("-", .bool(b)): return .number(b ? -1 : 0)
@@ -120,7 +122,7 @@ extension Interpreter {
 
     static func isNumeric(_ v: Value) -> Bool {
         switch v {
-        case .number, .bool, .tensor: return true
+        case .number, .bool, .tensor, .traced: return true
         case let .list(items): return items.allSatisfy { isNumeric($0) }
         default: return false
         }

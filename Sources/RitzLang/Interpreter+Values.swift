@@ -8,6 +8,7 @@ extension Interpreter {
     /// anything else is a list. With `;`: each row concatenates its elements side by side and the
     /// rows stack vertically (block matrices).
     static func buildMatrix(_ rows: [[Value]], hasRows: Bool) throws -> Value {
+        if let r = try tracedMatrix(rows, hasRows: hasRows) { return r }
         if !hasRows {
             let items = rows.first ?? []
             if items.isEmpty { return .list([]) }
@@ -92,6 +93,7 @@ extension Interpreter {
 
     /// `base[items]` for tensors, lists and strings.
     func index(_ base: Value, _ items: [IndexValue]) throws -> Value {
+        if let r = try tracedIndex(base, items) { return r }
         switch base {
         case let .tensor(t):
             return Interpreter.wrap(try t.index(try Interpreter.indexItems(items)))
@@ -159,6 +161,7 @@ extension Interpreter {
 
     /// `value.name`.
     func field(_ v: Value, _ name: String) throws -> Value {
+        if let r = try tracedField(v, name) { return r }
         switch v {
         case let .tensor(t):
             switch name {

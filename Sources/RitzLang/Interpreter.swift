@@ -116,6 +116,7 @@ public final class Interpreter {
         defer { currentSpan = saved }
         do {
             let bound = try b.bind(arguments, context: self, span: span)
+            if let r = try tracedCall(b, bound) { return r }
             return try b.impl(bound)
         } catch {
             throw diagnose(error, span: span, keywordSpans: nil)
@@ -224,6 +225,7 @@ public final class Interpreter {
     public static func toTensor(_ v: Value, what: String = "value") throws -> Tensor {
         switch v {
         case let .tensor(t): return t
+        case let .traced(x): return x.value
         case let .number(x): return Tensor(x)
         case let .bool(b): return Tensor(b ? 1 : 0).asBool()
         case let .list(items): return try listToTensor(items, what: what)

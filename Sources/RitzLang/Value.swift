@@ -1,3 +1,4 @@
+import RitzAutodiff
 import RitzTensor
 
 /// A value of the ritz language.
@@ -12,6 +13,8 @@ public enum Value {
     case string(String)
     /// An n-d tensor (float64, complex128 or bool); complex scalars are 0-d complex tensors.
     case tensor(Tensor)
+    /// A tensor being differentiated (inside `grad`, `hvp`, …): its value and its place on the tape.
+    case traced(Var)
     /// An ordered list of values.
     case list([Value])
     /// Named fields, `(a=1, b=2)`.
@@ -29,6 +32,7 @@ public enum Value {
         case .bool: return "bool"
         case .string: return "string"
         case let .tensor(t): return t.isComplex && t.ndim == 0 ? "complex number" : "tensor"
+        case .traced: return "tensor"
         case .list: return "list"
         case .record: return "record"
         case .function: return "function"
