@@ -36,8 +36,8 @@ enum GraphEigensolver {
     ///   - tol: Residual tolerance ‖Av − θv‖.
     ///   - degree: Chebyshev degree per iteration.
     ///   - maxIterations: Iteration cap.
-    static func smallest(_ a: CSRMatrix, k: Int, deflate: [[Double]] = [], tol: Double = 1e-9,
-                         degree: Int = 24, maxIterations: Int = 400) throws -> Result {
+    static func smallest(_ a: CSRMatrix, k: Int, deflate: [[Double]] = [], tol: Double = 1e-8,
+                         degree: Int = 40, maxIterations: Int = 400) throws -> Result {
         let n = a.rows
         let avail = n - deflate.count
         let k = Swift.min(k, avail)

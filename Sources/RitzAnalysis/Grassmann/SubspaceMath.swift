@@ -46,4 +46,29 @@ enum SubspaceMath {
         for i in 0..<p { for j in 0..<p { worst = Swift.max(worst, Swift.abs(g.storage[i * p + j] - (i == j ? 1 : 0))) } }
         return worst
     }
+
+    /// The R factor of a tall m×w matrix (row-major `a`) by TSQR (Demmel, Grigori, Hoemmen and
+    /// Langou, SIAM J. Sci. Comput. 34, 2012): Householder QR (LAPACK) of row blocks that fit in
+    /// cache, then of the stacked block R factors. As backward stable as one Householder QR; R is
+    /// the same up to the signs of its rows. Returns w×w (zero rows below min(m, w)).
+    static func tallSkinnyR(_ a: [Double], rows m: Int, cols w: Int) throws -> [Double] {
+        let block = Swift.max(8 * w, 1024)
+        var stacked = [Double]()
+        var stackedRows = 0
+        var start = 0
+        while start < m {
+            let end = m - start < block + block / 2 ? m : start + block     // no tiny last block
+            let part = try Tensor(shape: [end - start, w], storage: Array(a[(start * w)..<(end * w)]))
+            let r = try part.qr().r
+            stacked += r.storage
+            stackedRows += r.shape[0]
+            start = end
+        }
+        let r = stackedRows > block ? try tallSkinnyR(stacked, rows: stackedRows, cols: w)
+                                    : try Tensor(shape: [stackedRows, w], storage: stacked).qr().r.storage
+        let rows = r.count / Swift.max(w, 1)
+        var out = [Double](repeating: 0, count: w * w)
+        for i in 0..<Swift.min(rows, w) { for j in 0..<w { out[i * w + j] = r[i * w + j] } }
+        return out
+    }
 }

@@ -4,8 +4,8 @@ import RitzTensor
 /// Extended DMD (Williams, Kevrekidis and Rowley, J. Nonlinear Sci. 25, 2015) with the residuals of
 /// residual DMD (Colbrook and Townsend, Comm. Pure Appl. Math. 77, 2024).
 ///
-/// With Ψ_X, Ψ_Y (M×N) the dictionary on the snapshots and their successors, one Householder QR
-/// of the stacked matrix √W[Ψ_X Ψ_Y Xᵀ] = Q̃ R̃ (W = I/M, which cancels from every ratio below) gives
+/// With Ψ_X, Ψ_Y (M×N) the dictionary on the snapshots and their successors, one QR (TSQR, Householder
+/// on cache-sized row blocks) of the stacked matrix √W[Ψ_X Ψ_Y Xᵀ] = Q̃ R̃ (W = I/M, which cancels from every ratio below) gives
 /// √WΨ_X = Q R₁₁ and √WΨ_Y = Q R₁₂ + Q₂ R₂₂ with [Q Q₂] orthonormal. In these coordinates
 /// * C = √WΨ_Y R₁₁⁻¹ = Q K̃ + Q₂ E with K̃ = R₁₂R₁₁⁻¹ = QᵀC and E = R₂₂R₁₁⁻¹;
 /// * the EDMD matrix K = Ψ_X⁺Ψ_Y = R₁₁⁻¹R₁₂ is similar to K̃ (K = R₁₁⁻¹K̃R₁₁), so eigenpairs are
@@ -166,8 +166,8 @@ public struct EDMD: Sendable {
             for j in 0..<n { s[i * w + j] = scale * px[i * n + j]; s[i * w + n + j] = scale * py[i * n + j] }
             for j in 0..<e { s[i * w + 2 * n + j] = scale * ex[i * e + j] }
         }
-        let r = try Tensor(shape: [m, w], storage: s).qr().r       // min(m, w)×w
-        let rows = r.shape[0]
+        let r = try Tensor(shape: [w, w], storage: SubspaceMath.tallSkinnyR(s, rows: m, cols: w))
+        let rows = w
         func block(_ r0: Int, _ r1: Int, _ c0: Int, _ c1: Int) throws -> Tensor {
             var out = [Double](repeating: 0, count: (r1 - r0) * (c1 - c0))
             for i in r0..<Swift.min(r1, rows) { for j in c0..<c1 { out[(i - r0) * (c1 - c0) + j - c0] = r.storage[i * w + j] } }
