@@ -6,6 +6,8 @@ enum LegendSample: Equatable {
     case points(PlotColor?)
     case marker(Int, PlotColor?)
     case bar(PlotColor?)
+    /// Contour level `index` of `count` (ramp colour in the terminal, viridis in SVG).
+    case level(index: Int, count: Int)
     /// A colour bar from the low to the high value of a heatmap.
     case ramp(lo: Double, hi: Double)
 }
@@ -78,7 +80,7 @@ extension Figure {
                     if let (lo, hi) = g.finiteRange { entries.append(LegendEntry(sample: .ramp(lo: lo, hi: hi), name: "")) }
                 case .contour(let c):
                     for (i, label) in c.labels.enumerated() {
-                        entries.append(LegendEntry(sample: .line(Self.levelColor(i, of: c.levels.count), dashed: false), name: label))
+                        entries.append(LegendEntry(sample: .level(index: i, count: c.levels.count), name: label))
                     }
                 }
             }

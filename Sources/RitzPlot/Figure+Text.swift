@@ -42,6 +42,23 @@ struct TextRenderer {
         grid = StyledGrid(width: width, height: height)
     }
 
+    /// Text as this canvas may show it: unchanged in Unicode mode, transliterated in ASCII mode.
+    private func txt(_ s: String) -> String { unicode ? s : TextRenderer.ascii(s) }
+
+    /// An ASCII rendering of a label: common symbols spelled out, other characters as `?`.
+    static func ascii(_ s: String) -> String {
+        if s.allSatisfy(\.isASCII) { return s }
+        let table: [Character: String] = [
+            "≤": "<=", "≥": ">=", "≠": "!=", "±": "+-", "×": "x", "·": ".", "−": "-", "–": "-", "—": "-",
+            "ε": "eps", "λ": "lambda", "σ": "sigma", "θ": "theta", "μ": "mu", "α": "alpha", "β": "beta",
+            "γ": "gamma", "δ": "delta", "η": "eta", "ω": "omega", "π": "pi", "‖": "||", "→": "->",
+            "⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6", "⁷": "7", "⁸": "8", "⁹": "9", "⁻": "-",
+        ]
+        var out = ""
+        for ch in s { out += ch.isASCII ? String(ch) : (table[ch] ?? "?") }
+        return out
+    }
+
     // Frame characters.
     private var horizontal: Character { unicode ? "─" : "-" }
     private var vertical: Character { unicode ? "│" : "|" }
@@ -97,7 +114,7 @@ struct TextRenderer {
 
         var row = 0
         if titleRows > 0 {
-            let t = figure.title
+            let t = txt(figure.title)
             let start = frameLeft + 1 + max(0, (w - t.count) / 2)
             grid.put(t, row: 0, column: start, style: CellStyle(bold: true))
             row = 1
@@ -119,7 +136,7 @@ struct TextRenderer {
                 for case let c? in xTickColumns { grid[top, frameLeft + 1 + c] = StyledCell(unicode ? "┼" : "+") }
             }
             if !panel.ylabel.isEmpty, w >= 4 {
-                let label = " " + String(panel.ylabel.prefix(max(0, w - 3))) + " "
+                let label = " " + String(txt(panel.ylabel).prefix(max(0, w - 3))) + " "
                 grid.put(label, row: top, column: frameLeft + 1 + (unicode ? 1 : 1))
             }
             for r in 0..<h {
@@ -155,7 +172,7 @@ struct TextRenderer {
         var lastEnd = -2
         for (tick, col) in zip(axes.x.ticks, xTickColumns) {
             guard let col else { continue }
-            let label = tick.label
+            let label = txt(tick.label)
             var start = frameLeft + 1 + col - (label.count - 1) / 2
             start = min(start, width - label.count)
             start = max(0, start)
@@ -165,7 +182,7 @@ struct TextRenderer {
         }
         row += 1
         if xlabelRows > 0 {
-            let t = figure.xlabel
+            let t = txt(figure.xlabel)
             grid.put(t, row: row, column: frameLeft + 1 + max(0, (w - t.count) / 2))
             row += 1
         }
@@ -212,6 +229,7 @@ struct TextRenderer {
         case let .points(color): add(unicode ? "⠤⠤" : "..", color)
         case let .marker(k, color): add(String(Glyphs.marker(k, unicode: unicode)), color)
         case let .bar(color): add(unicode ? "██" : "##", color)
+        case let .level(i, n): add(unicode ? "──" : "--", Figure.levelColor(i, of: n))
         case let .ramp(lo, hi):
             let step = hi - lo
             add(NiceTicks.label(lo, step: step / 100) + " ", nil)
@@ -222,7 +240,7 @@ struct TextRenderer {
             }
             add(" " + NiceTicks.label(hi, step: step / 100), nil)
         }
-        if !e.name.isEmpty { add(" " + e.name, nil) }
+        if !e.name.isEmpty { add(" " + txt(e.name), nil) }
         return cells
     }
 
@@ -277,7 +295,7 @@ struct TextRenderer {
             if !line.label.isEmpty {
                 let r0 = Int(py.rounded()) / kind.pixelsPerRow
                 let r = r0 > 0 ? r0 - 1 : min(h - 1, r0 + 1)
-                let label = Array(line.label.prefix(w))
+                let label = Array(txt(line.label).prefix(w))
                 for (j, ch) in label.enumerated() {
                     let c = w - label.count + j
                     if c >= 0, r >= 0, r < h { over[r * w + c] = StyledCell(ch, CellStyle(color: line.color)) }

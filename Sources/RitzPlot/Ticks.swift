@@ -47,21 +47,21 @@ public struct AxisLayout: Sendable, Equatable {
 
 /// The "nice numbers" tick algorithm: steps of 1, 2 or 5 times a power of ten.
 ///
-/// Heckbert, "Nice numbers for graph labels", Graphics Gems (1990): the step is the smallest of
-/// {1, 2, 5, 10}·10^k not below span/target, and ticks are the multiples of the step in range.
+/// Heckbert, "Nice numbers for graph labels", Graphics Gems (1990): the step is the member of
+/// {1, 2, 5, 10}·10^k nearest span/target, and ticks are the multiples of the step in range.
 public enum NiceTicks {
-    /// The smallest 1-2-5 step at least `raw`.
+    /// The 1-2-5 step nearest to `raw` (Heckbert's rounding: mantissa below 1.5 → 1, below 3 → 2,
+    /// below 7 → 5, else 10).
     ///
     /// - Parameters:
-    ///   - raw: A positive finite rough step.
-    /// - Returns: 1, 2 or 5 times a power of ten, at least `raw` (1 when `raw` is not usable).
-    public static func step(atLeast raw: Double) -> Double {
+    ///   - raw: A positive finite rough step (span / wanted intervals).
+    /// - Returns: 1, 2 or 5 times a power of ten (1 when `raw` is not usable).
+    public static func step(near raw: Double) -> Double {
         guard raw.isFinite, raw > 0 else { return 1 }
         let magnitude = pow(10, floor(log10(raw)))
-        for m in [1.0, 2.0, 5.0, 10.0] where m * magnitude >= raw * (1 - 1e-9) {
-            return m * magnitude
-        }
-        return 10 * magnitude
+        let f = raw / magnitude
+        let m: Double = f < 1.5 ? 1 : (f < 3 ? 2 : (f < 7 ? 5 : 10))
+        return m * magnitude
     }
 
     /// Makes a usable range out of data limits: non-finite limits give [0, 1], a single value
@@ -87,13 +87,14 @@ public enum NiceTicks {
     /// - Parameters:
     ///   - lo: Lower data limit.
     ///   - hi: Upper data limit.
-    ///   - target: About how many intervals between ticks are wanted (at least 1).
+    ///   - target: About how many intervals between ticks are wanted (at least 1); the result has
+    ///     between about 0.7 and 1.5 times as many.
     ///   - expand: When true, the limits grow outward to the nearest multiples of the step, so
     ///     the frame ends on labelled ticks; when false they stay and ticks fall inside.
     /// - Returns: The limits and ticks; labels share one precision chosen from the step.
     public static func linear(_ lo: Double, _ hi: Double, target: Int, expand: Bool = true) -> AxisLayout {
         let (a, b) = sanitize(lo, hi)
-        let s = step(atLeast: (b - a) / Double(max(1, target)))
+        let s = step(near: (b - a) / Double(max(1, target)))
         let first = (a / s).rounded(.down), last = (b / s).rounded(.up)
         guard abs(first) < 1e15, abs(last) < 1e15 else {
             return AxisLayout(lo: a, hi: b, log: false, ticks: [Tick(a, label(a, step: b - a)), Tick(b, label(b, step: b - a))])
@@ -200,7 +201,7 @@ public enum NiceTicks {
     static func fixed(_ v: Double, decimals: Int) -> String {
         var scale = 1.0
         for _ in 0..<decimals { scale *= 10 }
-        let scaled = (Swift.abs(v) * scale).rounded()
+        let scaled = (Swift.abs(v) * scale).rounded(.toNearestOrEven)
         guard scaled < 9e15 else { return String(format: "%.\(decimals)f", v) }
         var digits = String(Int64(scaled))
         if decimals > 0 {
