@@ -60,8 +60,8 @@ struct TextRenderer {
     }
 
     // Frame characters.
-    private var horizontal: Character { unicode ? "─" : "-" }
-    private var vertical: Character { unicode ? "│" : "|" }
+    private var horizontal: Unicode.Scalar { unicode ? "─" : "-" }
+    private var vertical: Unicode.Scalar { unicode ? "│" : "|" }
 
     mutating func draw() {
         let width = grid.width, height = grid.height
@@ -223,7 +223,7 @@ struct TextRenderer {
     /// The cells of one legend entry: sample then name.
     private func legendCells(_ e: LegendEntry) -> [StyledCell] {
         var cells: [StyledCell] = []
-        func add(_ s: String, _ color: PlotColor?) { for ch in s { cells.append(StyledCell(ch, CellStyle(color: color))) } }
+        func add(_ s: String, _ color: PlotColor?) { for ch in s.unicodeScalars { cells.append(StyledCell(ch, CellStyle(color: color))) } }
         switch e.sample {
         case let .line(color, dashed): add(unicode ? (dashed ? "╌╌" : "──") : (dashed ? "- " : "--"), color)
         case let .points(color): add(unicode ? "⠤⠤" : "..", color)
@@ -295,27 +295,34 @@ struct TextRenderer {
             if !line.label.isEmpty {
                 let r0 = Int(py.rounded()) / kind.pixelsPerRow
                 let r = r0 > 0 ? r0 - 1 : min(h - 1, r0 + 1)
-                let label = Array(txt(line.label).prefix(w))
+                let label = Array(txt(line.label).unicodeScalars.prefix(w))
                 for (j, ch) in label.enumerated() {
                     let c = w - label.count + j
                     if c >= 0, r >= 0, r < h { over[r * w + c] = StyledCell(ch, CellStyle(color: line.color)) }
                 }
             }
         }
-        let empty: Character = kind == .braille ? "\u{2800}" : " "
-        for r in 0..<h {
-            for c in 0..<w {
-                let cell: StyledCell
-                if let o = over[r * w + c] {
-                    cell = o
-                } else if canvas.mask(r, c) != 0 {
-                    cell = StyledCell(canvas.glyph(r, c), CellStyle(color: canvas.color(r, c)))
-                } else if let u = under[r * w + c] {
-                    cell = u
-                } else {
-                    cell = StyledCell(empty)
+        let empty: Unicode.Scalar = kind == .braille ? "\u{2800}" : " "
+        let table = kind == .braille ? Glyphs.braille : Glyphs.table(kind)
+        let gridWidth = grid.width, gridHeight = grid.height
+        let bits = canvas.bits, cellColors = canvas.colors
+        grid.withCells { cells in
+            for r in 0..<h where rowOffset + r >= 0 && rowOffset + r < gridHeight {
+                let rowBase = (rowOffset + r) * gridWidth
+                for c in 0..<w where colOffset + c >= 0 && colOffset + c < gridWidth {
+                    let i = r * w + c
+                    let cell: StyledCell
+                    if let o = over[i] {
+                        cell = o
+                    } else if bits[i] != 0 {
+                        cell = StyledCell(table[Int(bits[i])], CellStyle(color: PlotColor(rawValue: cellColors[i])))
+                    } else if let u = under[i] {
+                        cell = u
+                    } else {
+                        cell = StyledCell(empty)
+                    }
+                    cells[rowBase + colOffset + c] = cell
                 }
-                grid[rowOffset + r, colOffset + c] = cell
             }
         }
     }
@@ -325,7 +332,7 @@ struct TextRenderer {
         let ppr = Double(kind.pixelsPerRow)
         let base = map.y.log ? map.y.lo : 0
         let baseRow = (map.py(base) + 0.5) / ppr    // continuous rows from the top
-        let eighths: [Character] = [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
+        let eighths: [Unicode.Scalar] = [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
         for i in 0..<b.heights.count {
             let v = b.heights[i]
             let pl = map.px(b.left[i]), pr = map.px(b.right[i])
@@ -344,7 +351,7 @@ struct TextRenderer {
                 for r in 0..<h {
                     let overlap = min(Double(r + 1), hi) - max(Double(r), lo)
                     guard overlap > 0 else { continue }
-                    var ch: Character?
+                    var ch: Unicode.Scalar?
                     if overlap >= 0.999 {
                         ch = unicode ? "█" : "#"
                     } else if top < baseRow, top > Double(r), top < Double(r + 1) {

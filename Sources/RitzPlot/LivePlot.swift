@@ -31,6 +31,10 @@ public struct LivePlot: Sendable {
     private var fill: [Int]
     private var rawCounts: [Int]
     private var xData = FiniteRange()
+    /// Per series: x and y ranges of everything appended, and whether x never decreased.
+    private var seriesX: [FiniteRange]
+    private var seriesY: [FiniteRange]
+    private var seriesSorted: [Bool]
     private var yData: [FiniteRange]
     private var xLimits: (lo: Double, hi: Double)?
     private var yLimits: [(lo: Double, hi: Double)?]
@@ -43,10 +47,11 @@ public struct LivePlot: Sendable {
     ///   - panels: Panel index of each series (nil: all in one panel); panels are stacked and
     ///     share the x axis.
     ///   - panelLabels: y label of each panel (nil: the name of its first series).
-    ///   - capacity: Entries kept per series (at least 16).
+    ///   - capacity: Entries kept per series (at least 16); 2048 is eight entries per pixel
+    ///     column of a 120-column braille plot.
     /// - Throws: `PlotError.lengthMismatch` when `panels` and `series` differ in length,
     ///   `PlotError.invalidOption` for a negative panel index.
-    public init(series: [String], panels: [Int]? = nil, panelLabels: [String]? = nil, capacity: Int = 4096) throws {
+    public init(series: [String], panels: [Int]? = nil, panelLabels: [String]? = nil, capacity: Int = 2048) throws {
         let assignment = panels ?? Array(repeating: 0, count: series.count)
         guard assignment.count == series.count else {
             throw PlotError.lengthMismatch(what: "panels", expected: series.count, got: assignment.count)
@@ -70,6 +75,9 @@ public struct LivePlot: Sendable {
         block = Array(repeating: 1, count: series.count)
         fill = Array(repeating: 0, count: series.count)
         rawCounts = fill
+        seriesX = Array(repeating: FiniteRange(), count: series.count)
+        seriesY = seriesX
+        seriesSorted = Array(repeating: true, count: series.count)
         yData = Array(repeating: FiniteRange(), count: panelCount)
         yLimits = Array(repeating: nil, count: panelCount)
         yWasDegenerate = Array(repeating: false, count: panelCount)
@@ -93,6 +101,9 @@ public struct LivePlot: Sendable {
         guard names.indices.contains(series) else { throw PlotError.invalidOption("no series \(series)") }
         let s = series
         rawCounts[s] += 1
+        if x.isFinite, x < seriesX[s].hi { seriesSorted[s] = false }
+        seriesX[s].add(x)
+        seriesY[s].add(y)
         if fill[s] > 0, fill[s] < block[s], let last = xs[s].indices.last {
             // Merge into the open block (NaN only where the whole block is NaN).
             if y.isFinite {
@@ -204,7 +215,8 @@ public struct LivePlot: Sendable {
         }
         for s in names.indices {
             let merged = block[s] > 1
-            guard let series = try? Series(name: names[s], x: xs[s], y: lows[s], yHigh: merged ? highs[s] : nil) else { continue }
+            let series = Series(name: names[s], x: xs[s], y: lows[s], yHigh: merged ? highs[s] : nil,
+                                xRange: seriesX[s], yRange: seriesY[s], xSorted: seriesSorted[s])
             panels[panelOf[s]].layers.append(.series(series))
         }
         var f = Figure(panels: panels)

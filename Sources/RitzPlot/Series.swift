@@ -80,6 +80,23 @@ public struct Series: Sendable {
         yRange = r
     }
 
+    /// A series whose ranges and order the caller already knows (live plots keep them as
+    /// points arrive); lengths must agree.
+    init(name: String, x: [Double], y: [Double], yHigh: [Double]?, xRange: FiniteRange, yRange: FiniteRange, xSorted: Bool) {
+        precondition(x.count == y.count && (yHigh?.count ?? y.count) == y.count)
+        self.name = name
+        self.x = x
+        self.y = y
+        self.yHigh = yHigh
+        mode = .line
+        color = nil
+        marks = nil
+        markNames = []
+        self.xRange = xRange
+        self.yRange = yRange
+        self.xSorted = xSorted
+    }
+
     /// Number of points.
     public var count: Int { y.count }
 

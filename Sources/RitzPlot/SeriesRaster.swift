@@ -56,14 +56,23 @@ enum SeriesRaster {
                 boundary[c] = v <= 0 ? 0 : (v >= Double(n) ? n : Int(v))
             }
         } else {
+            // The data x at which each column starts (inverse of the axis map), then a binary
+            // search on raw x values per column (NaN compares as −∞).
+            let xs = s.x ?? []
+            let span = map.x.log ? log10(map.x.hi) - log10(map.x.lo) : map.x.hi - map.x.lo
             for c in 0...width {
-                // Binary search for the first index with px ≥ c − 0.5 (NaN counts as −∞).
+                let f = (Double(c) - 0.5) / Double(width - 1)
+                let threshold = map.x.log ? pow(10, log10(map.x.lo) + f * span) : map.x.lo + f * span
                 var lo = c == 0 ? 0 : boundary[c - 1], hi = n
-                let target = Double(c) - 0.5
-                while lo < hi {
-                    let mid = (lo + hi) / 2
-                    let p = map.px(s.xValue(mid))
-                    if p >= target { hi = mid } else { lo = mid + 1 }
+                if n < 16 * width {
+                    // Few points a column: walking forward beats bisection.
+                    while lo < n, !((s.x == nil ? Double(lo) : xs[lo]) >= threshold) { lo += 1 }
+                } else {
+                    while lo < hi {
+                        let mid = (lo + hi) / 2
+                        let v = s.x == nil ? Double(mid) : xs[mid]
+                        if v >= threshold { hi = mid } else { lo = mid + 1 }
+                    }
                 }
                 boundary[c] = lo
             }
@@ -81,55 +90,37 @@ enum SeriesRaster {
                 i -= 1
             }
         }
-        s.y.withUnsafeBufferPointer { ys in
-            let highs = s.yHigh
-            for c in 0..<width {
-                let start = boundary[c], end = boundary[c + 1]
-                if start >= end { continue }
-                var mn = Double.infinity, mx = -Double.infinity
-                var firstIndex = -1, lastIndex = -1
-                var brokenBeforeFirst = false
+        let highs = s.yHigh
+        for c in 0..<width {
+            let start = boundary[c], end = boundary[c + 1]
+            if start >= end { continue }
+            let b = s.y.withUnsafeBufferPointer { ys in
                 if let highs {
-                    for i in start..<end {
-                        let v = ys[i], u = highs[i]
-                        let ok = v.isFinite && u.isFinite && (!logy || v > 0)
-                        if ok {
-                            if firstIndex < 0 { firstIndex = i; brokenBeforeFirst = broken }
-                            lastIndex = i
-                            broken = false
-                            if v < mn { mn = v }
-                            if u > mx { mx = u }
-                        } else {
-                            broken = true
-                        }
-                    }
-                } else {
-                    for i in start..<end {
-                        let v = ys[i]
-                        if v.isFinite && (!logy || v > 0) {
-                            if firstIndex < 0 { firstIndex = i; brokenBeforeFirst = broken }
-                            lastIndex = i
-                            broken = false
-                            mn = min(mn, v)
-                            mx = max(mx, v)
-                        } else {
-                            broken = true
-                        }
-                    }
+                    return highs.withUnsafeBufferPointer { hs in Bucket.scan(ys, hs, start, end, logy: logy) }
                 }
-                guard firstIndex >= 0 else { continue }
-                let firstY = map.py(ys[firstIndex])
-                let firstX = map.px(s.xValue(firstIndex))
-                if let l = last, !brokenBeforeFirst {
+                return Bucket.scan(ys, ys, start, end, logy: logy)
+            }
+            let brokenBeforeFirst = broken || b.brokenBeforeFirst
+            if b.firstIndex >= 0 { broken = b.brokenAfterLast } else { broken = broken || b.brokenAfterLast; continue }
+            let firstY = map.py(s.y[b.firstIndex])
+            let firstX = map.px(s.xValue(b.firstIndex))
+            if let l = last, !brokenBeforeFirst {
+                let from = Int(l.0 + 0.5)
+                if from == c - 1, abs(l.1 - firstY) > 4, abs(l.1) < 1e9, abs(firstY) < 1e9 {
+                    // A steep join of neighbouring columns is, to the pixel, two half-height vertical runs.
+                    let mid = (l.1 + firstY) / 2
+                    canvas.vertical(from, Int(l.1 + 0.5), Int(mid + 0.5), color: color)
+                    canvas.vertical(c, Int(mid + 0.5), Int(firstY + 0.5), color: color)
+                } else {
                     canvas.line(l.0, l.1, firstX, firstY, color: color)
                 }
-                let a = map.py(mn), b = map.py(mx)
-                if a.isFinite, b.isFinite {
-                    canvas.vertical(c, Int(max(-1, min(Double(map.height), a)).rounded()),
-                                    Int(max(-1, min(Double(map.height), b)).rounded()), color: color)
-                }
-                last = (map.px(s.xValue(lastIndex)), map.py(ys[lastIndex]))
             }
+            let a = map.py(b.min), top = map.py(b.max)
+            if a.isFinite, top.isFinite {
+                canvas.vertical(c, Int(max(-1, min(Double(map.height), a)).rounded()),
+                                Int(max(-1, min(Double(map.height), top)).rounded()), color: color)
+            }
+            last = (map.px(s.xValue(b.lastIndex)), map.py(s.y[b.lastIndex]))
         }
         // The first finite point right of the canvas: leave the canvas towards it.
         if let l = last, !broken, boundary[width] < n {
@@ -140,5 +131,44 @@ enum SeriesRaster {
                 i += 1
             }
         }
+    }
+}
+
+/// The reduction of one pixel column's points.
+struct Bucket {
+    var min = Double.infinity, max = -Double.infinity
+    var firstIndex = -1, lastIndex = -1
+    /// A non-finite value came before the first finite one / after the last finite one.
+    var brokenBeforeFirst = false, brokenAfterLast = false
+
+    /// Scans `low[start..<end]` (and `high` for the maxima; pass `low` again when there is none).
+    @inline(__always)
+    static func scan(_ low: UnsafeBufferPointer<Double>, _ high: UnsafeBufferPointer<Double>, _ start: Int, _ end: Int,
+                     logy: Bool) -> Bucket {
+        var b = Bucket()
+        var mn = Double.infinity, mx = -Double.infinity
+        var first = -1, lastIndex = -1
+        var i = start
+        // Leading non-finite values.
+        while i < end {
+            let v = low[i], u = high[i]
+            if v.isFinite && u.isFinite && (!logy || v > 0) { break }
+            b.brokenBeforeFirst = true
+            i += 1
+        }
+        if i < end { first = i }
+        while i < end {
+            let v = low[i], u = high[i]
+            if v.isFinite && u.isFinite && (!logy || v > 0) {
+                mn = Swift.min(mn, v)
+                mx = Swift.max(mx, u)
+                lastIndex = i
+            }
+            i += 1
+        }
+        b.min = mn; b.max = mx
+        b.firstIndex = first; b.lastIndex = lastIndex
+        b.brokenAfterLast = lastIndex >= 0 ? lastIndex < end - 1 : b.brokenBeforeFirst
+        return b
     }
 }

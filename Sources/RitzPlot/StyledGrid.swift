@@ -21,8 +21,8 @@ public struct CellStyle: Sendable, Hashable {
 
 /// One character cell of a rendered plot.
 public struct StyledCell: Sendable, Hashable {
-    /// The character shown (always one column wide).
-    public var char: Character
+    /// The character shown (one Unicode scalar, one column wide).
+    public var char: Unicode.Scalar
     /// How it is shown.
     public var style: CellStyle
 
@@ -31,7 +31,7 @@ public struct StyledCell: Sendable, Hashable {
     /// - Parameters:
     ///   - char: The character.
     ///   - style: Its style.
-    public init(_ char: Character, _ style: CellStyle = .plain) {
+    public init(_ char: Unicode.Scalar, _ style: CellStyle = .plain) {
         self.char = char
         self.style = style
     }
@@ -71,6 +71,11 @@ public struct StyledGrid: Sendable, Equatable {
         }
     }
 
+    /// Direct access to the cells for bulk writes.
+    mutating func withCells<R>(_ body: (UnsafeMutableBufferPointer<StyledCell>) -> R) -> R {
+        cells.withUnsafeMutableBufferPointer { body($0) }
+    }
+
     /// One row of cells.
     ///
     /// - Parameters:
@@ -84,15 +89,16 @@ public struct StyledGrid: Sendable, Equatable {
     /// Writes a string starting at a cell, clipped to the grid.
     ///
     /// - Parameters:
-    ///   - string: The text; each Character takes one column.
+    ///   - string: The text; each Unicode scalar takes one column (combining marks are dropped).
     ///   - row: The row.
     ///   - column: The first column.
     ///   - style: The style of every cell written.
     public mutating func put(_ string: String, row: Int, column: Int, style: CellStyle = .plain) {
         guard row >= 0, row < height else { return }
         var c = column
-        for ch in string {
+        for ch in string.unicodeScalars {
             if c >= width { break }
+            if ch.value >= 0x300, ch.properties.generalCategory == .nonspacingMark { continue }
             if c >= 0 { cells[row * width + c] = StyledCell(ch, style) }
             c += 1
         }
@@ -117,7 +123,7 @@ public struct StyledGrid: Sendable, Equatable {
                     out += Self.sgr(cell.style)
                     current = cell.style
                 }
-                out.append(cell.char)
+                out.unicodeScalars.append(cell.char)
             }
             if color, current != .plain { out += "\u{1B}[0m" }
             if r < height - 1 { out.append("\n") }
