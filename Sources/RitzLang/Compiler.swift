@@ -229,6 +229,7 @@ final class Compiler {
                 do { return try interp.unary(op, v) } catch { throw interp.diagnose(error, span: span) }
             }, leaf: nil, jumps: false, num: negNum)
         case let .binary(op, lhs, rhs):
+            if Compiler.spineLength(n) > 32 { return compileChain(n) }
             return compileBinary(op, lhs, rhs, span: span)
         case let .logical(isAnd, lhs, rhs):
             let l = compile(lhs).code, r = compile(rhs).code
@@ -458,6 +459,47 @@ final class Compiler {
         var c = Compiled(code: Compiler.fuse(lo, ro, ctx), leaf: nil, jumps: false)
         if let ln = numOperand(l), let rn = numOperand(r) { c.num = Compiler.numFuse(ln, rn, op) }
         return c
+    }
+
+    /// Length of the chain of left-associative operators down the left side of `n`.
+    static func spineLength(_ n: Node) -> Int {
+        var k = 0
+        var cur = n
+        while case let .binary(op, lhs, _) = cur.kind, op != .pow {
+            k += 1
+            cur = lhs
+        }
+        return k
+    }
+
+    /// A long left-associative chain (`1 + 1 + … + 1`) compiled as a loop, so neither the
+    /// compiler nor the evaluator recurses once per term.
+    private func compileChain(_ n: Node) -> Compiled {
+        var steps: [(BinaryOperator, Node)] = []
+        var cur = n
+        while case let .binary(op, lhs, rhs) = cur.kind, op != .pow {
+            steps.append((op, rhs))
+            cur = lhs
+        }
+        steps.reverse()
+        let base = compile(cur).code
+        let start = cur.span.start
+        let compiled = steps.map { op, rhs in
+            (compile(rhs).code, BinaryContext(interp: interp, op: op, span: SourceSpan(rhs.span.source, start, rhs.span.end),
+                                             lhs: SourceSpan(rhs.span.source, start, start), rhs: rhs.span))
+        }
+        return Compiled(code: { f in
+            var acc = try base(f)
+            for (code, ctx) in compiled {
+                let b = try code(f)
+                if case let .number(x) = acc, case let .number(y) = b, let v = Interpreter.numberOp(ctx.op, x, y) {
+                    acc = v
+                } else {
+                    acc = try ctx.slow(acc, b)
+                }
+            }
+            return acc
+        }, leaf: nil, jumps: false)
     }
 
     private static func fuse(_ l: any Operand, _ r: any Operand, _ ctx: BinaryContext) -> Code {
