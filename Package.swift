@@ -42,7 +42,7 @@ let package = Package(
         .testTarget(name: "RitzLearnTests", dependencies: ["RitzLearn", "RitzAutodiff", "RitzTensor"]),
         .testTarget(name: "RitzAnalysisTests", dependencies: ["RitzAnalysis", "RitzLearn", "RitzTensor"], exclude: ["Fixtures"]),
         .testTarget(name: "RitzPlotTests", dependencies: ["RitzPlot"], exclude: ["Golden"]),
-        .testTarget(name: "RitzLangTests", dependencies: ["RitzLang", "RitzTensor"]),
+        .testTarget(name: "RitzLangTests", dependencies: ["RitzLang", "RitzTensor"], exclude: ["Scripts"]),
         .testTarget(name: "RitzNotebookTests", dependencies: ["RitzNotebook", "RitzLang"]),
         .testTarget(name: "RitzTUITests", dependencies: ["RitzTUI", "RitzNotebook"]),
     ]
