@@ -25,7 +25,7 @@ let package = Package(
 
         .target(name: "RitzTensor", dependencies: ["CBLAS", "CLAPACK", "CFFTW", "CSystem"]),
         .target(name: "RitzAutodiff", dependencies: ["RitzTensor"]),
-        .target(name: "RitzLearn", dependencies: ["RitzTensor", "RitzAutodiff"], resources: [.copy("Resources/digits.csv")]),
+        .target(name: "RitzLearn", dependencies: ["RitzTensor", "RitzAutodiff"], resources: [.copy("Resources/digits.csv"), .copy("Resources/DIGITS.md")]),
         .target(name: "RitzAnalysis", dependencies: ["RitzTensor", "RitzAutodiff", "RitzLearn"]),
         .target(name: "RitzPlot"),
         .target(name: "RitzLang",
