@@ -191,8 +191,7 @@ extension MLPEvaluation {
                 }
                 addBias(rz[l].p, v + layer.biasOffset, rows: m, width: layer.outputs)
                 if l < last {
-                    ra[l].p.update(from: rz[l].p, count: m * layer.outputs)
-                    multiplyDerivative(act, ra[l].p, z: z[l].p, a: a[l].p, count: m * layer.outputs)
+                    derivativeProduct(act, ra[l].p, rz[l].p, z: z[l].p, a: a[l].p, count: m * layer.outputs)
                 }
             }
             // H_L applied to J v = R{Z_L}.
@@ -234,8 +233,7 @@ extension MLPEvaluation {
                 gemm(false, false, m, ni, no, rg[l].p, no, w, ni, 0, rdA, ni)
                 gemm(false, false, m, ni, no, g[l].p, no, vw, ni, 1, rdA, ni)
                 let gb = g[l - 1].p
-                gb.update(from: dA, count: m * ni)
-                multiplyDerivative(act, gb, z: z[l - 1].p, a: a[l - 1].p, count: m * ni)
+                derivativeProduct(act, gb, dA, z: z[l - 1].p, a: a[l - 1].p, count: m * ni)
                 // R{G} = R{dA} ⊙ f' + dA ⊙ f'' ⊙ R{Z}.
                 secondOrderTerm(act, rdA, dA: dA, rz: rz[l - 1].p, z: z[l - 1].p, a: a[l - 1].p, count: m * ni)
             }
@@ -286,6 +284,17 @@ func multiplyDerivative(_ act: Activation, _ d: UnsafeMutablePointer<Double>, z:
     case .identity: break
     case .relu: for i in 0..<n where !(z[i] > 0) { d[i] = 0 }
     default: for i in 0..<n { d[i] *= act.first(z[i], a[i]) }
+    }
+}
+
+/// dst = src ⊙ f′(z, a) elementwise.
+func derivativeProduct(_ act: Activation, _ dst: UnsafeMutablePointer<Double>, _ src: UnsafePointer<Double>,
+                       z: UnsafePointer<Double>, a: UnsafePointer<Double>, count n: Int) {
+    switch act {
+    case .tanh: for i in 0..<n { dst[i] = src[i] * (1 - a[i] * a[i]) }
+    case .identity: dst.update(from: src, count: n)
+    case .relu: for i in 0..<n { dst[i] = z[i] > 0 ? src[i] : 0 }
+    default: for i in 0..<n { dst[i] = src[i] * act.first(z[i], a[i]) }
     }
 }
 
