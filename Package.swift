@@ -37,9 +37,9 @@ let package = Package(
                           dependencies: ["RitzTensor", "RitzAutodiff", "RitzLearn", "RitzAnalysis",
                                          "RitzPlot", "RitzLang", "RitzNotebook", "CBLAS", "CLAPACK"]),
 
-        .testTarget(name: "RitzTensorTests", dependencies: ["RitzTensor"]),
-        .testTarget(name: "RitzAutodiffTests", dependencies: ["RitzAutodiff", "RitzTensor"]),
-        .testTarget(name: "RitzLearnTests", dependencies: ["RitzLearn", "RitzAutodiff", "RitzTensor"]),
+        .testTarget(name: "RitzTensorTests", dependencies: ["RitzTensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RitzAutodiffTests", dependencies: ["RitzAutodiff", "RitzTensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RitzLearnTests", dependencies: ["RitzLearn", "RitzAutodiff", "RitzTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RitzAnalysisTests", dependencies: ["RitzAnalysis", "RitzLearn", "RitzTensor"]),
         .testTarget(name: "RitzPlotTests", dependencies: ["RitzPlot"]),
         .testTarget(name: "RitzLangTests", dependencies: ["RitzLang", "RitzTensor"]),
