@@ -8,6 +8,7 @@ let sections: [(name: String, run: () throws -> Void)] = [
     ("autodiff", AutodiffBench.run),
     ("plot", PlotBench.run),
     ("koopman", KoopmanBench.run),
+    ("learn", LearnBench.run),
 ]
 
 MemoryTuning.apply()
