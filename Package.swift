@@ -37,10 +37,10 @@ let package = Package(
                           dependencies: ["RitzTensor", "RitzAutodiff", "RitzLearn", "RitzAnalysis",
                                          "RitzPlot", "RitzLang", "RitzNotebook", "CBLAS", "CLAPACK"]),
 
-        .testTarget(name: "RitzTensorTests", dependencies: ["RitzTensor"]),
-        .testTarget(name: "RitzAutodiffTests", dependencies: ["RitzAutodiff", "RitzTensor"]),
+        .testTarget(name: "RitzTensorTests", dependencies: ["RitzTensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RitzAutodiffTests", dependencies: ["RitzAutodiff", "RitzTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RitzLearnTests", dependencies: ["RitzLearn", "RitzAutodiff", "RitzTensor"]),
-        .testTarget(name: "RitzAnalysisTests", dependencies: ["RitzAnalysis", "RitzLearn", "RitzTensor"]),
+        .testTarget(name: "RitzAnalysisTests", dependencies: ["RitzAnalysis", "RitzLearn", "RitzTensor"], exclude: ["Fixtures"]),
         .testTarget(name: "RitzPlotTests", dependencies: ["RitzPlot"], exclude: ["Golden"]),
         .testTarget(name: "RitzLangTests", dependencies: ["RitzLang", "RitzTensor"]),
         .testTarget(name: "RitzNotebookTests", dependencies: ["RitzNotebook", "RitzLang"]),
