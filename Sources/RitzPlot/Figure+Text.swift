@@ -85,9 +85,9 @@ struct TextRenderer {
         for i in 0..<(inner % panelCount) { heights[i] += 1 }
 
         // y ticks first (they set the left margin), then x ticks from the remaining width.
-        let yTargets = heights.map { max(1, $0 / 3) }
+        let yTargets = heights.map { $0 >= 4 ? max(2, $0 / 3) : 1 }
         let roughInner = max(4, width - 10)
-        var xTarget = max(1, roughInner / 8)
+        var xTarget = max(2, roughInner / 8)
         var axes = figure.axes(xTarget: xTarget, yTargets: yTargets, unicode: unicode,
                                aspect: Double(roughInner) / Double(2 * max(1, heights[0])))
         // Fewer x ticks while their labels would not fit side by side with two blanks between.
@@ -152,7 +152,7 @@ struct TextRenderer {
                 if panel.yInverted { f = 1 - f }
                 let py = (1 - f) * Double(h * kind.pixelsPerRow - 1)
                 let r = min(h - 1, max(0, Int(py.rounded()) / kind.pixelsPerRow))
-                if usedRows.contains(r) || usedRows.contains(r - 1) || usedRows.contains(r + 1) { if h > 3 { continue } }
+                if usedRows.contains(r) { continue }
                 usedRows.insert(r)
                 grid[top + 1 + r, frameLeft] = StyledCell(unicode ? "┤" : "+")
                 if labelWidth > 0 {
@@ -231,14 +231,13 @@ struct TextRenderer {
         case let .bar(color): add(unicode ? "██" : "##", color)
         case let .level(i, n): add(unicode ? "──" : "--", Figure.levelColor(i, of: n))
         case let .ramp(lo, hi):
-            let step = hi - lo
-            add(NiceTicks.label(lo, step: step / 100) + " ", nil)
+            add(NiceTicks.compact(lo) + " ", nil)
             let ramp = Glyphs.ramp(unicode: unicode)
             for (i, ch) in ramp.enumerated().dropFirst() {
                 let f = Double(i) / Double(ramp.count - 1)
                 cells.append(StyledCell(ch, CellStyle(color: rampColor(f))))
             }
-            add(" " + NiceTicks.label(hi, step: step / 100), nil)
+            add(" " + NiceTicks.compact(hi), nil)
         }
         if !e.name.isEmpty { add(" " + txt(e.name), nil) }
         return cells
