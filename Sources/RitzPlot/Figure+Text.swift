@@ -245,6 +245,7 @@ struct TextRenderer {
 
     private func rampColor(_ f: Double) -> PlotColor {
         let ramp = PlotColor.ramp
+        guard f.isFinite else { return ramp[ramp.count / 2] }
         return ramp[min(ramp.count - 1, max(0, Int((f * Double(ramp.count - 1)).rounded())))]
     }
 
@@ -334,7 +335,9 @@ struct TextRenderer {
         let eighths: [Unicode.Scalar] = [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
         for i in 0..<b.heights.count {
             let v = b.heights[i]
-            let pl = map.px(b.left[i]), pr = map.px(b.right[i])
+            // Clamped a little beyond the canvas so far-away edges convert to Int safely.
+            let limit = Double(map.width) + 4
+            let pl = max(-4, min(limit, map.px(b.left[i]))), pr = max(-4, min(limit, map.px(b.right[i])))
             guard v.isFinite, pl.isFinite, pr.isFinite else { continue }
             let topPy = map.py(v)
             guard topPy.isFinite else { continue }
@@ -401,7 +404,9 @@ struct TextRenderer {
                 var sum = 0.0, n = 0
                 for i in i0..<i1 { for j in j0..<j1 { let v = g.at(i, j); if v.isFinite { sum += v; n += 1 } } }
                 guard n > 0 else { continue }
-                let t = span > 0 ? (sum / Double(n) - vlo) / span : 0.5
+                // Sums or spans beyond the Double range shade as the middle of the ramp.
+                let raw = span > 0 ? (sum / Double(n) - vlo) / span : 0.5
+                let t = raw.isFinite ? min(1, max(0, raw)) : 0.5
                 let k = min(ramp.count - 1, max(0, Int((t * Double(ramp.count - 1)).rounded())))
                 cells[r * w + c] = StyledCell(ramp[k], CellStyle(color: rampColor(t)))
             }
