@@ -54,6 +54,16 @@ public final class PlotObject: LangObject, ArithmeticObject {
     }
 }
 
+/// A domain object that draws itself: `plot(x)` shows its figure (Koopman spectra,
+/// pseudospectra, PE stability).
+protocol PlottableObject: LangObject {
+    /// The object's figure.
+    ///
+    /// - Returns: The figure `plot(x)` draws.
+    /// - Throws: A `Diagnostic` when the object cannot be drawn.
+    func figure() throws -> Figure
+}
+
 /// Conversions from language values to plot data.
 enum PlotArgs {
     /// The options every plot builtin takes.
@@ -198,12 +208,14 @@ extension Builtins {
         let o = PlotArgs.options
         return [
             BuiltinEntry("plot", [Param("a"), Param("b", default: .none)] + o, group: g,
-                         summary: "line plot of y, of y against x, of a training run's curves, or of a spectral density",
+                         summary: "line plot of y, of y against x, of a training run's curves, of a spectral density, or of a result that draws itself (dmd/edmd/resdmd spectra, pseudospectrum, pe_stability)",
                          examples: ["plot(sin(linspace(0, 6, 100)), title=\"sine\")",
                                     "x = linspace(0, 1, 50); plot(x, [x ^ 2, x ^ 3].T, legend=[\"x^2\", \"x^3\"])"]) { a in
                 guard let first = a.raw("a") else { throw Diagnostic("missing argument `a` of `plot`", span: nil) }
                 var f: Figure
-                if a.raw("b") == nil, let density = try PlotArgs.field(first, "density"), let x = try PlotArgs.field(first, "x") {
+                if a.raw("b") == nil, case let .object(o) = first, let drawable = o as? PlottableObject {
+                    f = try drawable.figure()
+                } else if a.raw("b") == nil, let density = try PlotArgs.field(first, "density"), let x = try PlotArgs.field(first, "x") {
                     f = try Figure.density(x: try PlotArgs.vector(x, what: "density.x"), y: try PlotArgs.vector(density, what: "density.density"))
                 } else if a.raw("b") == nil, let run = try PlotArgs.run(first) {
                     f = run
