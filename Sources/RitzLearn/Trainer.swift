@@ -170,8 +170,10 @@ public enum Trainer {
                 break
             }
             // The step's batch and its forward pass.
+            // The gradient is computed in the same pass as the loss (it is discarded if the loss
+            // is not finite).
             if full {
-                try evaluation.prepare(model: model, x: data.x, y: data.y, loss: kind)
+                try evaluation.prepare(model: model, x: data.x, y: data.y, loss: kind, withGradient: true)
             } else {
                 if position + 1 > n || order.isEmpty {
                     order = rng.permutation(n)
@@ -191,7 +193,8 @@ public enum Trainer {
                 position += rows
                 try model.parameters.withUnsafeBufferPointer { pp in
                     guard let base = pp.baseAddress else { return }
-                    try evaluation.prepare(params: base, x: xb, y: yb, rows: rows, labels: isLabels, loss: kind)
+                    try evaluation.prepare(params: base, x: xb, y: yb, rows: rows, labels: isLabels, loss: kind,
+                                           withGradient: true)
                 }
             }
             let batchLoss = evaluation.loss
@@ -203,7 +206,9 @@ public enum Trainer {
             }
             run.batchLoss.append(batchLoss)
             if step % every == 0 { try record(at: step, preparedFull: full) }
-            try evaluation.gradient(into: &grad)
+            grad.withUnsafeMutableBufferPointer { g in
+                if let base = g.baseAddress { evaluation.reduce(into: base) }
+            }
             try optimizer.step(parameters: &model.parameters, gradient: grad, layers: model.layers, hvp: hvp)
             step += 1
             run.stepsTaken = step
