@@ -40,9 +40,9 @@ let package = Package(
         .testTarget(name: "RitzTensorTests", dependencies: ["RitzTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RitzAutodiffTests", dependencies: ["RitzAutodiff", "RitzTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RitzLearnTests", dependencies: ["RitzLearn", "RitzAutodiff", "RitzTensor"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "RitzAnalysisTests", dependencies: ["RitzAnalysis", "RitzLearn", "RitzTensor"]),
-        .testTarget(name: "RitzPlotTests", dependencies: ["RitzPlot"]),
-        .testTarget(name: "RitzLangTests", dependencies: ["RitzLang", "RitzTensor"]),
+        .testTarget(name: "RitzAnalysisTests", dependencies: ["RitzAnalysis", "RitzLearn", "RitzTensor"], exclude: ["Fixtures"]),
+        .testTarget(name: "RitzPlotTests", dependencies: ["RitzPlot"], exclude: ["Golden"]),
+        .testTarget(name: "RitzLangTests", dependencies: ["RitzLang", "RitzTensor"], exclude: ["Scripts"]),
         .testTarget(name: "RitzNotebookTests", dependencies: ["RitzNotebook", "RitzLang"]),
         .testTarget(name: "RitzTUITests", dependencies: ["RitzTUI", "RitzNotebook"]),
     ]

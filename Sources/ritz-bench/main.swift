@@ -6,6 +6,8 @@ let sections: [(name: String, run: () throws -> Void)] = [
     ("tensor", TensorBench.run),
     ("lang", LangBench.run),
     ("autodiff", AutodiffBench.run),
+    ("plot", PlotBench.run),
+    ("koopman", KoopmanBench.run),
     ("learn", LearnBench.run),
 ]
 
