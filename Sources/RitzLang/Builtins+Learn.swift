@@ -180,6 +180,11 @@ extension Builtins {
                 throw Diagnostic("`track` takes names as strings, got a \(v.typeName)", span: nil,
                                  help: ["known: " + TrackerRegistry.shared.names.joined(separator: ", ")])
             }
+            guard s == "weights" || TrackerRegistry.shared.entry(s) != nil else {
+                var help = ["known: " + TrackerRegistry.shared.names.joined(separator: ", ")]
+                if let near = nearestName(s, TrackerRegistry.shared.names) { help.insert("did you mean `\(near)`?", at: 0) }
+                throw Diagnostic("unknown tracked quantity \"\(s)\"", span: nil, help: help)
+            }
             return s
         }
         let test = try a.raw("test").map { v -> Dataset in
