@@ -17,6 +17,27 @@ public struct TrainProgress: Sendable {
     public let lr: Double
     /// Tracked numbers of the row, in the order requested.
     public let tracked: [(String, Double)]
+    /// A row.
+    ///
+    /// - Parameters:
+    ///   - step: The step of the row.
+    ///   - total: Steps requested.
+    ///   - loss: Training loss.
+    ///   - accuracy: Training accuracy (NaN for regression).
+    ///   - testLoss: Test loss (NaN without a test set).
+    ///   - lr: Learning rate.
+    ///   - tracked: Tracked numbers in the order requested.
+    public init(step: Int, total: Int, loss: Double, accuracy: Double, testLoss: Double, lr: Double,
+                tracked: [(String, Double)]) {
+        self.step = step
+        self.total = total
+        self.loss = loss
+        self.accuracy = accuracy
+        self.testLoss = testLoss
+        self.lr = lr
+        self.tracked = tracked
+    }
+
     /// Status-line fields: loss, acc, test_loss when present, lr, then the tracked values.
     public var fields: [(String, Double)] {
         var f: [(String, Double)] = [("loss", loss)]
