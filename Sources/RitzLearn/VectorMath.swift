@@ -34,6 +34,12 @@ enum VectorMath {
         let x = xIn.replacing(with: 708, where: xIn .> 708)
         let underflow = x .< -708
         let xc = x.replacing(with: 0, where: underflow)
+        return expCore(xc, table: t).replacing(with: 0, where: underflow)
+    }
+
+    /// e^x for x already in [−708, 708] (no clamping), as in ``exp(_:table:)``.
+    @inline(__always)
+    static func expCore(_ xc: V, table t: UnsafePointer<Double>) -> V {
         let shifted = xc * log2eTimes32 + roundMagic
         let n = shifted - roundMagic
         let r = (xc - n * ln2by32Hi) - n * ln2by32Lo
@@ -49,7 +55,7 @@ enum VectorMath {
         let j = k & 31
         let tj = V(t[Int(j[0])], t[Int(j[1])], t[Int(j[2])], t[Int(j[3])])
         let scale = unsafeBitCast(((k &>> 5) &+ 1023) &<< 52, to: V.self)
-        return (p * tj * scale).replacing(with: 0, where: underflow)
+        return p * tj * scale
     }
 
     /// tanh(x), odd and exact at 0.
@@ -64,9 +70,9 @@ enum VectorMath {
         let sign = bits & 0x8000_0000_0000_0000
         let ax = unsafeBitCast(bits & 0x7FFF_FFFF_FFFF_FFFF, to: V.self)
         let isSmall = ax .< 0.625
-        // Large branch: e^{2|x|} (its argument zeroed for small x, whose value is not used).
-        let twice = (ax + ax).replacing(with: 40, where: ax .> 20).replacing(with: 0, where: isSmall)
-        let e = exp(twice, table: table)
+        // Large branch: e^{2|x|} (computed for small x too and then not used).
+        let twice = (ax + ax).replacing(with: 40, where: ax .> 20)
+        let e = expCore(twice, table: table)
         // Small branch (Cephes P, Q; Q monic): x + x·s·P/Q = x·(Q + s·P)/Q.
         let s = ax * ax
         var pn: V = V(repeating: -9.64399179425052238628e-1)
