@@ -9,11 +9,21 @@ struct LearnInterruptTests {
         let session = Session()
         let setup = session.run(cell: "m = mlp([64, 32, 10], seed=0)\nd = digits()", origin: .cell(0), sink: CollectingSink())
         #expect(setup.status == .ok)
-        let interrupter = Thread { Thread.sleep(forTimeInterval: 0.5); session.interrupt() }
+        // Interrupt repeatedly until the cell returns, so a late start of the cell (which clears
+        // the flag) cannot lose the interrupt.
+        let done = DoneFlag()
+        let interrupter = Thread {
+            var running = true
+            while running {
+                Thread.sleep(forTimeInterval: 0.3)
+                running = done.unlessDone { session.interrupt() }
+            }
+        }
         interrupter.start()
         let sink = CollectingSink()
         let outcome = session.run(cell: "r = train(m, d, sgd(0.1), steps=1000000, every=1000, seed=0)",
                                   origin: .cell(1), sink: sink)
+        done.value = true
         #expect(outcome.status != .error, "\(outcome.diagnostics.map { "\($0)" })")
         #expect(sink.transcript.contains("training interrupted at step"))
         // The partial run was assigned, and the model keeps its trained parameters.
@@ -43,5 +53,25 @@ struct LearnCurveTests {
         // The figure rebuilt from the history has the same series.
         let rebuilt = try RunObject(run.run).figure().renderText(width: 60, height: 24, canvas: .ascii, color: false)
         #expect(rebuilt == text)
+    }
+}
+
+/// A thread-safe flag; `unlessDone` runs its body only while the flag is unset, under the lock,
+/// so nothing runs after `value = true` returns.
+final class DoneFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var flag = false
+    var value: Bool {
+        get { lock.lock(); defer { lock.unlock() }; return flag }
+        set { lock.lock(); flag = newValue; lock.unlock() }
+    }
+
+    /// Runs `body` if not done; returns false when done.
+    func unlessDone(_ body: () -> Void) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if flag { return false }
+        body()
+        return true
     }
 }
