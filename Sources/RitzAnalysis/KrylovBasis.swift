@@ -1,5 +1,4 @@
 import CBLAS
-import CLAPACK
 import RitzTensor
 
 /// An orthonormal basis of a Krylov subspace, stored as the rows of a row-major matrix so that
@@ -106,34 +105,22 @@ enum Blas {
     }
 }
 
-/// Eigenproblems of the small projected matrices of Krylov methods, through LAPACK.
+/// Eigenproblems of the small projected matrices of Krylov methods, through the LAPACK layer.
 enum SmallEigen {
     /// Eigenvalues (ascending) and eigenvectors (row-major m×m, columns are vectors) of the
-    /// symmetric tridiagonal matrix with diagonal `d` and off-diagonal `e` (LAPACK `dstevd`).
+    /// symmetric tridiagonal matrix with diagonal `d` and off-diagonal `e` (`Tensor.eighTridiagonal`,
+    /// LAPACK `dstevd`).
     static func tridiagonal(_ d: [Double], _ e: [Double]) throws -> (values: [Double], vectors: [Double]) {
-        let m = d.count
-        guard m > 0 else { return ([], []) }
-        guard d.allSatisfy({ $0.isFinite }), e.allSatisfy({ $0.isFinite }) else { throw LinalgError.nonFinite(op: "dstevd") }
-        var w = d
-        var off = Array(e.prefix(max(m - 1, 0)))
-        if off.isEmpty { off = [0] }
-        var z = [Double](repeating: 0, count: m * m)
-        let info = LAPACKE_dstevd(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "V")), Int32(m), &w, &off, &z, Int32(m))
-        if info < 0 { throw LinalgError.illegalArgument(routine: "dstevd", info: Int(info)) }
-        if info > 0 { throw LinalgError.notConverged(iterations: Int(info)) }
-        return (w, z)
+        guard !d.isEmpty else { return ([], []) }
+        let r = try Tensor.eighTridiagonal(d, Array(e.prefix(d.count - 1)))
+        return (r.values.storage, r.vectors.storage)
     }
 
     /// Eigenvalues (ascending) and eigenvectors (row-major m×m, columns are vectors) of a dense
-    /// symmetric m×m matrix given row-major (LAPACK `dsyevd`, upper triangle read).
+    /// symmetric m×m matrix given row-major (`Tensor.eigh`, LAPACK `dsyevd`).
     static func symmetric(_ a: [Double], m: Int) throws -> (values: [Double], vectors: [Double]) {
         guard m > 0 else { return ([], []) }
-        guard a.allSatisfy({ $0.isFinite }) else { throw LinalgError.nonFinite(op: "dsyevd") }
-        var z = a
-        var w = [Double](repeating: 0, count: m)
-        let info = LAPACKE_dsyevd(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "V")), Int8(UInt8(ascii: "U")), Int32(m), &z, Int32(m), &w)
-        if info < 0 { throw LinalgError.illegalArgument(routine: "dsyevd", info: Int(info)) }
-        if info > 0 { throw LinalgError.notConverged(iterations: Int(info)) }
-        return (w, z)
+        let r = try Tensor(shape: [m, m], storage: a).eigh()
+        return (r.values.storage, r.vectors.storage)
     }
 }
