@@ -38,7 +38,7 @@ let package = Package(
                                          "RitzPlot", "RitzLang", "RitzNotebook", "CBLAS", "CLAPACK"]),
 
         .testTarget(name: "RitzTensorTests", dependencies: ["RitzTensor"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "RitzAutodiffTests", dependencies: ["RitzAutodiff", "RitzTensor"]),
+        .testTarget(name: "RitzAutodiffTests", dependencies: ["RitzAutodiff", "RitzTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RitzLearnTests", dependencies: ["RitzLearn", "RitzAutodiff", "RitzTensor"]),
         .testTarget(name: "RitzAnalysisTests", dependencies: ["RitzAnalysis", "RitzLearn", "RitzTensor"]),
         .testTarget(name: "RitzPlotTests", dependencies: ["RitzPlot"]),

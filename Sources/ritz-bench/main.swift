@@ -4,6 +4,8 @@ import RitzTensor
 /// issue. `ritz-bench [SECTION...]` runs only the named sections.
 let sections: [(name: String, run: () throws -> Void)] = [
     ("tensor", TensorBench.run),
+    ("lang", LangBench.run),
+    ("autodiff", AutodiffBench.run),
 ]
 
 MemoryTuning.apply()
