@@ -40,7 +40,7 @@ let package = Package(
         .testTarget(name: "RitzTensorTests", dependencies: ["RitzTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RitzAutodiffTests", dependencies: ["RitzAutodiff", "RitzTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RitzLearnTests", dependencies: ["RitzLearn", "RitzAutodiff", "RitzTensor"]),
-        .testTarget(name: "RitzAnalysisTests", dependencies: ["RitzAnalysis", "RitzLearn", "RitzTensor"]),
+        .testTarget(name: "RitzAnalysisTests", dependencies: ["RitzAnalysis", "RitzLearn", "RitzTensor"], exclude: ["Fixtures"]),
         .testTarget(name: "RitzPlotTests", dependencies: ["RitzPlot"]),
         .testTarget(name: "RitzLangTests", dependencies: ["RitzLang", "RitzTensor"]),
         .testTarget(name: "RitzNotebookTests", dependencies: ["RitzNotebook", "RitzLang"]),

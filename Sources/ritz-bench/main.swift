@@ -4,6 +4,7 @@ import RitzTensor
 /// issue. `ritz-bench [SECTION...]` runs only the named sections.
 let sections: [(name: String, run: () throws -> Void)] = [
     ("tensor", TensorBench.run),
+    ("koopman", KoopmanBench.run),
     ("lang", LangBench.run),
     ("autodiff", AutodiffBench.run),
 ]
