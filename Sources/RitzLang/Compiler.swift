@@ -25,6 +25,45 @@ struct Compiled {
     var leaf: Leaf?
     /// True when a `break`, `continue` or `return` may leave this code early through the flag.
     var jumps: Bool
+    /// For pure arithmetic on variables and constants: the value as an unboxed number, or nil
+    /// when an operand is not a number (then `code` runs and does the general thing). It has
+    /// no side effects, so running `code` after it is safe.
+    var num: NumCode? = nil
+}
+
+typealias NumCode = (Frame) -> Double?
+
+/// Stores a number without calling the value's destructor when the old value is trivial.
+@inline(__always)
+func storeNumber(_ p: UnsafeMutablePointer<Value?>, _ x: Double) {
+    switch p.pointee {
+    case nil, .some(.number), .some(.bool), .some(.none): p.initialize(to: .number(x))
+    default: p.pointee = .number(x)
+    }
+}
+
+protocol NumOperand { func get(_ f: Frame) -> Double? }
+struct NumConst: NumOperand {
+    let x: Double
+    @inline(__always) func get(_ f: Frame) -> Double? { x }
+}
+struct NumLocal: NumOperand {
+    let index: Int
+    @inline(__always) func get(_ f: Frame) -> Double? {
+        if case let .number(x)? = f.slots[index] { return x }
+        return nil
+    }
+}
+struct NumGlobal: NumOperand {
+    let slot: UnsafeMutablePointer<Value?>
+    @inline(__always) func get(_ f: Frame) -> Double? {
+        if case let .number(x)? = slot.pointee { return x }
+        return nil
+    }
+}
+struct NumSub: NumOperand {
+    let code: NumCode
+    @inline(__always) func get(_ f: Frame) -> Double? { code(f) }
 }
 
 enum Leaf {
@@ -125,13 +164,16 @@ final class Compiler {
         switch lookup(name) {
         case let .local(0, i):
             let s = LocalSlot(index: i, name: name, span: span)
-            return Compiled(code: { f in try s.get(f) }, leaf: .local(s), jumps: false)
+            return Compiled(code: { f in try s.get(f) }, leaf: .local(s), jumps: false,
+                            num: { f in if case let .number(x)? = f.slots[i] { return x }; return nil })
         case let .local(d, i):
             let s = OuterSlot(depth: d, index: i, name: name, span: span)
             return Compiled(code: { f in try s.get(f) }, leaf: nil, jumps: false)
         case let .global(b):
             let s = GlobalSlot(box: b, span: span, interp: interp)
-            return Compiled(code: { f in try s.get(f) }, leaf: .global(s), jumps: false)
+            let p = b.slot
+            return Compiled(code: { f in try s.get(f) }, leaf: .global(s), jumps: false,
+                            num: { _ in if case let .number(x)? = p.pointee { return x }; return nil })
         }
     }
 
@@ -178,13 +220,16 @@ final class Compiler {
                 do { return .tensor(try Tensor.arange(x, y, s)) } catch { throw interp.diagnose(error, span: span) }
             }, leaf: nil, jumps: false)
         case let .unary(op, operand):
-            let c = compile(operand).code
+            let oc = compile(operand)
+            let c = oc.code
+            let negNum: NumCode? = op == "-" ? oc.num.map { n in { f in n(f).map { -$0 } } } : nil
             return Compiled(code: { f in
                 let v = try c(f)
                 if op == "-", case let .number(x) = v { return .number(-x) }
                 do { return try interp.unary(op, v) } catch { throw interp.diagnose(error, span: span) }
-            }, leaf: nil, jumps: false)
+            }, leaf: nil, jumps: false, num: negNum)
         case let .binary(op, lhs, rhs):
+            if Compiler.spineLength(n) > 32 { return compileChain(n) }
             return compileBinary(op, lhs, rhs, span: span)
         case let .logical(isAnd, lhs, rhs):
             let l = compile(lhs).code, r = compile(rhs).code
@@ -315,7 +360,50 @@ final class Compiler {
     }
 
     private func constant(_ v: Value) -> Compiled {
-        Compiled(code: { _ in v }, leaf: .constant(v), jumps: false)
+        var c = Compiled(code: { _ in v }, leaf: .constant(v), jumps: false)
+        if case let .number(x) = v { c.num = { _ in x } }
+        return c
+    }
+
+    private func numOperand(_ c: Compiled) -> (any NumOperand)? {
+        switch c.leaf {
+        case let .constant(.number(x)): return NumConst(x: x)
+        case let .local(s): return NumLocal(index: s.index)
+        case let .global(s): return NumGlobal(slot: s.box.slot)
+        default: return c.num.map { NumSub(code: $0) }
+        }
+    }
+
+    private static func numFuse(_ l: any NumOperand, _ r: any NumOperand, _ op: BinaryOperator) -> NumCode? {
+        switch (l, r) {
+        case let (a as NumGlobal, b as NumConst): return numCode(a, b, op)
+        case let (a as NumLocal, b as NumConst): return numCode(a, b, op)
+        case let (a as NumSub, b as NumConst): return numCode(a, b, op)
+        case let (a as NumConst, b as NumGlobal): return numCode(a, b, op)
+        case let (a as NumConst, b as NumLocal): return numCode(a, b, op)
+        case let (a as NumConst, b as NumSub): return numCode(a, b, op)
+        case let (a as NumGlobal, b as NumGlobal): return numCode(a, b, op)
+        case let (a as NumLocal, b as NumLocal): return numCode(a, b, op)
+        case let (a as NumGlobal, b as NumSub): return numCode(a, b, op)
+        case let (a as NumLocal, b as NumSub): return numCode(a, b, op)
+        case let (a as NumSub, b as NumGlobal): return numCode(a, b, op)
+        case let (a as NumSub, b as NumLocal): return numCode(a, b, op)
+        case let (a as NumSub, b as NumSub): return numCode(a, b, op)
+        default: return nil
+        }
+    }
+
+    @inline(__always)
+    private static func numCode<L: NumOperand, R: NumOperand>(_ l: L, _ r: R, _ op: BinaryOperator) -> NumCode? {
+        switch op {
+        case .add: return { f in guard let x = l.get(f), let y = r.get(f) else { return nil }; return x + y }
+        case .sub: return { f in guard let x = l.get(f), let y = r.get(f) else { return nil }; return x - y }
+        case .mul: return { f in guard let x = l.get(f), let y = r.get(f) else { return nil }; return x * y }
+        case .div: return { f in guard let x = l.get(f), let y = r.get(f) else { return nil }; return x / y }
+        case .pow: return { f in guard let x = l.get(f), let y = r.get(f) else { return nil }; return y == 2 ? x * x : Foundation.pow(x, y) }
+        case .mod: return { f in guard let x = l.get(f), let y = r.get(f) else { return nil }; return flooredMod(x, y) }
+        default: return nil
+        }
     }
 
     private func compileBlock(_ stmts: [Node], stmt: Bool) -> Compiled {
@@ -368,7 +456,50 @@ final class Compiler {
         }
         let ctx = BinaryContext(interp: interp, op: op, span: span, lhs: lhs.span, rhs: rhs.span)
         let lo = operand(l), ro = operand(r)
-        return Compiled(code: Compiler.fuse(lo, ro, ctx), leaf: nil, jumps: false)
+        var c = Compiled(code: Compiler.fuse(lo, ro, ctx), leaf: nil, jumps: false)
+        if let ln = numOperand(l), let rn = numOperand(r) { c.num = Compiler.numFuse(ln, rn, op) }
+        return c
+    }
+
+    /// Length of the chain of left-associative operators down the left side of `n`.
+    static func spineLength(_ n: Node) -> Int {
+        var k = 0
+        var cur = n
+        while case let .binary(op, lhs, _) = cur.kind, op != .pow {
+            k += 1
+            cur = lhs
+        }
+        return k
+    }
+
+    /// A long left-associative chain (`1 + 1 + … + 1`) compiled as a loop, so neither the
+    /// compiler nor the evaluator recurses once per term.
+    private func compileChain(_ n: Node) -> Compiled {
+        var steps: [(BinaryOperator, Node)] = []
+        var cur = n
+        while case let .binary(op, lhs, rhs) = cur.kind, op != .pow {
+            steps.append((op, rhs))
+            cur = lhs
+        }
+        steps.reverse()
+        let base = compile(cur).code
+        let start = cur.span.start
+        let compiled = steps.map { op, rhs in
+            (compile(rhs).code, BinaryContext(interp: interp, op: op, span: SourceSpan(rhs.span.source, start, rhs.span.end),
+                                             lhs: SourceSpan(rhs.span.source, start, start), rhs: rhs.span))
+        }
+        return Compiled(code: { f in
+            var acc = try base(f)
+            for (code, ctx) in compiled {
+                let b = try code(f)
+                if case let .number(x) = acc, case let .number(y) = b, let v = Interpreter.numberOp(ctx.op, x, y) {
+                    acc = v
+                } else {
+                    acc = try ctx.slow(acc, b)
+                }
+            }
+            return acc
+        }, leaf: nil, jumps: false)
     }
 
     private static func fuse(_ l: any Operand, _ r: any Operand, _ ctx: BinaryContext) -> Code {
@@ -483,7 +614,8 @@ final class Compiler {
         }
         switch target.kind {
         case let .name(x):
-            return store(x, target.span, compile(valueNode).code)
+            let v = compile(valueNode)
+            return store(x, target.span, v.code, num: v.num)
         case let .index(base, items):
             guard case let .name(x) = base.kind else { return error("cannot assign to this expression", target.span) }
             let slot = slotFor(x, span: base.span)
@@ -505,15 +637,28 @@ final class Compiler {
         }
     }
 
-    private func store(_ name: String, _ span: SourceSpan, _ code: @escaping Code) -> Compiled {
+    private func store(_ name: String, _ span: SourceSpan, _ code: @escaping Code, num: NumCode? = nil) -> Compiled {
         let slot = slotFor(name, span: span)
         if let g = slot as? GlobalSlot {
             g.box.isBuiltin = false
             let box = g.box
+            if let num {
+                let p = box.slot
+                return Compiled(code: { f in
+                    if let x = num(f) { storeNumber(p, x) } else { p.pointee = try code(f) }
+                    return .none
+                }, leaf: nil, jumps: false)
+            }
             return Compiled(code: { f in box.slot.pointee = try code(f); return .none }, leaf: nil, jumps: false)
         }
         if let l = slot as? LocalSlot {
             let i = l.index
+            if let num {
+                return Compiled(code: { f in
+                    if let x = num(f) { storeNumber(f.slots + i, x) } else { f.slots[i] = try code(f) }
+                    return .none
+                }, leaf: nil, jumps: false)
+            }
             return Compiled(code: { f in f.slots[i] = try code(f); return .none }, leaf: nil, jumps: false)
         }
         return Compiled(code: { f in slot.set(f, try code(f)); return .none }, leaf: nil, jumps: false)
@@ -577,7 +722,7 @@ final class Compiler {
             let n = count > 0 ? (count < 9e15 ? Int(count) : Int(9e15)) : 0
             var k = 0
             while k < n {
-                slot.set(f, .number(start + Double(k) * step))
+                slot.setNumber(f, start + Double(k) * step)
                 if jumps {
                     if try loop.runBody(f) { break }
                 } else {

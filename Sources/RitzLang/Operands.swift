@@ -9,6 +9,7 @@ protocol Operand {
 /// A variable that can also be assigned.
 protocol VariableSlot: Operand {
     func set(_ f: Frame, _ v: Value)
+    func setNumber(_ f: Frame, _ x: Double)
 }
 
 struct ConstOperand: Operand {
@@ -30,6 +31,7 @@ struct LocalSlot: VariableSlot {
         throw Diagnostic("`\(name)` is used before it is assigned", span: span)
     }
     @inline(__always) func set(_ f: Frame, _ v: Value) { f.slots[index] = v }
+    @inline(__always) func setNumber(_ f: Frame, _ x: Double) { storeNumber(f.slots + index, x) }
 }
 
 struct OuterSlot: VariableSlot {
@@ -42,6 +44,7 @@ struct OuterSlot: VariableSlot {
         throw Diagnostic("`\(name)` is used before it is assigned", span: span)
     }
     @inline(__always) func set(_ f: Frame, _ v: Value) { f.up(depth).slots[index] = v }
+    @inline(__always) func setNumber(_ f: Frame, _ x: Double) { storeNumber(f.up(depth).slots + index, x) }
 }
 
 struct GlobalSlot: VariableSlot {
@@ -53,6 +56,7 @@ struct GlobalSlot: VariableSlot {
         throw interp.unknownName(box.name, span: span)
     }
     @inline(__always) func set(_ f: Frame, _ v: Value) { box.slot.pointee = v }
+    @inline(__always) func setNumber(_ f: Frame, _ x: Double) { storeNumber(box.slot, x) }
 }
 
 extension Interpreter {

@@ -140,8 +140,8 @@ struct Parser {
     /// Skips to the next statement boundary at the current brace level.
     private mutating func synchronize() {
         var braces = 0
+        // Stays set for the rest of the cell: the lexer keeps hiding newlines after an unclosed bracket.
         let atLine = resyncAtLine
-        resyncAtLine = false
         while !atEOF {
             if braces == 0 && (atNewline || atOp(";")) { return }
             if atLine && braces == 0 && startsNewLine(current) { return }

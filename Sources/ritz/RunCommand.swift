@@ -61,33 +61,3 @@ enum RunCommand {
     }
 }
 
-/// Splits a `.ritz` script into cells at lines starting with `# %%`.
-enum ScriptCells {
-    struct Cell {
-        var text: String
-        var lineOffset: Int
-    }
-
-    static func split(_ text: String) -> [Cell] {
-        var cells: [Cell] = []
-        var current: [Substring] = []
-        var start = 0
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        for (i, line) in lines.enumerated() {
-            if line.hasPrefix("# %%") {
-                cells.append(Cell(text: current.joined(separator: "\n"), lineOffset: start))
-                current = []
-                start = i + 1
-            } else {
-                current.append(line)
-            }
-        }
-        cells.append(Cell(text: current.joined(separator: "\n"), lineOffset: start))
-        return cells.filter { cell in
-            cell.text.split(separator: "\n").contains { l in
-                let t = l.trimmingCharacters(in: .whitespaces)
-                return !t.isEmpty && !t.hasPrefix("#")
-            }
-        }
-    }
-}
