@@ -1,0 +1,187 @@
+import Foundation
+import RitzTensor
+
+/// A matrix-free linear map of ℝⁿ: a dense matrix or a closure computing `H v`, with a counter of
+/// the matrix-vector products it has performed.
+///
+/// Every iterative method of ritz (Lanczos, `eigs`, power iteration, SLQ, Hutchinson) reaches the
+/// matrix only through `apply`, so the counter is the honest cost of a result: results report the
+/// difference of the counter across their run.
+public final class LinearOperator: @unchecked Sendable {
+    /// The dimension: the operator maps vectors of length `n` to vectors of length `n`.
+    public let n: Int
+    /// True when the operator is known (or declared) to be symmetric; Lanczos methods require it.
+    public let isSymmetric: Bool
+    /// A short description for display (`"dense 10×10"`, `"hessian of mlp [64, 64, 10]"`).
+    public let label: String
+
+    private let body: ([Double]) throws -> [Double]
+    private let lock = NSLock()
+    private var count = 0
+
+    /// Wraps a closure computing the product with a vector.
+    ///
+    /// - Parameters:
+    ///   - n: The dimension (at least 1).
+    ///   - symmetric: Whether the map is symmetric; the caller vouches for it.
+    ///   - label: A description for display.
+    ///   - body: Maps a vector of length `n` to its image, also of length `n`.
+    /// - Throws: `TensorError.invalidArgument` for `n < 1`.
+    public init(n: Int, symmetric: Bool = true, label: String = "operator",
+                _ body: @escaping ([Double]) throws -> [Double]) throws {
+        guard n >= 1 else { throw TensorError.invalidArgument("an operator needs dimension n >= 1, got \(n)") }
+        self.n = n
+        self.isSymmetric = symmetric
+        self.label = label
+        self.body = body
+    }
+
+    /// Wraps a closure on tensors: `fn` receives a 1-d tensor of length `n` and must return one.
+    ///
+    /// - Parameters:
+    ///   - n: The dimension.
+    ///   - symmetric: Whether the map is symmetric.
+    ///   - label: A description for display.
+    ///   - fn: The map on tensors; its result is flattened and must hold `n` values.
+    /// - Throws: `TensorError.invalidArgument` for `n < 1`.
+    public convenience init(n: Int, symmetric: Bool = true, label: String = "function operator",
+                            tensorFunction fn: @escaping (Tensor) throws -> Tensor) throws {
+        try self.init(n: n, symmetric: symmetric, label: label) { x in
+            let y = try fn(Tensor(x))
+            guard y.dtype != .complex128 else {
+                throw TensorError.unsupportedDType(op: "operator", dtype: .complex128)
+            }
+            guard y.count == n else {
+                throw ShapeError.invalid("the operator's function returned \(y.count) values for a vector of length \(n)")
+            }
+            return y.storage
+        }
+    }
+
+    /// Wraps a dense square matrix; the symmetric flag is set when ‖A − Aᵀ‖_max ≤ 1e-12·‖A‖_max.
+    ///
+    /// - Parameter matrix: An n×n float64 matrix.
+    /// - Throws: `ShapeError.wrongRank` / `LinalgError.notSquare` for other shapes,
+    ///   `LinalgError.nonFinite` for NaN or infinite entries.
+    public convenience init(matrix: Tensor) throws {
+        guard matrix.ndim == 2 else { throw ShapeError.wrongRank(op: "op", expected: "a square matrix", got: matrix.shape) }
+        guard matrix.shape[0] == matrix.shape[1] else { throw LinalgError.notSquare(op: "op", shape: matrix.shape) }
+        let a = try matrix.asFloat()
+        guard a.storage.allSatisfy({ $0.isFinite }) else { throw LinalgError.nonFinite(op: "op") }
+        let n = a.shape[0]
+        var scale = 0.0, asym = 0.0
+        for i in 0..<n {
+            for j in 0..<n {
+                scale = max(scale, abs(a.storage[i * n + j]))
+                asym = max(asym, abs(a.storage[i * n + j] - a.storage[j * n + i]))
+            }
+        }
+        let storage = a.storage
+        try self.init(n: n, symmetric: asym <= 1e-12 * scale, label: "dense \(n)×\(n)") { x in
+            var y = [Double](repeating: 0, count: n)
+            storage.withUnsafeBufferPointer { pa in
+                x.withUnsafeBufferPointer { px in
+                    y.withUnsafeMutableBufferPointer { py in
+                        if let a = pa.baseAddress, let xb = px.baseAddress, let yb = py.baseAddress {
+                            Blas.gemv(rows: n, cols: n, a, xb, yb)
+                        }
+                    }
+                }
+            }
+            return y
+        }
+    }
+
+    /// The number of matrix-vector products performed so far.
+    public var matvecs: Int {
+        lock.lock(); defer { lock.unlock() }
+        return count
+    }
+
+    /// Sets the counter back to zero.
+    public func resetCounter() {
+        lock.lock(); count = 0; lock.unlock()
+    }
+
+    /// The product with one vector given as an array of length `n`; counts one matvec.
+    ///
+    /// - Parameter x: The vector.
+    /// - Returns: `H x`.
+    /// - Throws: `ShapeError` when a length is wrong, `LinalgError.nonFinite` when the result holds
+    ///   NaN or infinity, and whatever the wrapped closure throws.
+    public func apply(vector x: [Double]) throws -> [Double] {
+        guard x.count == n else {
+            throw ShapeError.mismatch(op: "@", lhs: [n, n], rhs: [x.count])
+        }
+        lock.lock(); count += 1; lock.unlock()
+        let y = try body(x)
+        guard y.count == n else {
+            throw ShapeError.invalid("operator returned \(y.count) values for dimension \(n)")
+        }
+        guard y.allSatisfy({ $0.isFinite }) else { throw LinalgError.nonFinite(op: "operator product") }
+        return y
+    }
+
+    /// `H @ v`: a vector of length `n` maps to a vector; an n×k matrix maps column by column (k matvecs).
+    ///
+    /// - Parameter v: A 1-d tensor of length `n` or a 2-d tensor with `n` rows.
+    /// - Returns: The image, of the same shape.
+    /// - Throws: `ShapeError.mismatch(op: "@")` for other shapes, `TensorError.unsupportedDType` for complex input.
+    public func apply(_ v: Tensor) throws -> Tensor {
+        let x = try v.asFloat()
+        switch x.ndim {
+        case 1:
+            guard x.shape[0] == n else { throw ShapeError.mismatch(op: "@", lhs: [n, n], rhs: x.shape) }
+            return Tensor(try apply(vector: x.storage))
+        case 2:
+            guard x.shape[0] == n else { throw ShapeError.mismatch(op: "@", lhs: [n, n], rhs: x.shape) }
+            let k = x.shape[1]
+            var out = [Double](repeating: 0, count: n * k)
+            var column = [Double](repeating: 0, count: n)
+            for j in 0..<k {
+                for i in 0..<n { column[i] = x.storage[i * k + j] }
+                let y = try apply(vector: column)
+                for i in 0..<n { out[i * k + j] = y[i] }
+            }
+            return try Tensor(shape: [n, k], storage: out)
+        default:
+            throw ShapeError.mismatch(op: "@", lhs: [n, n], rhs: x.shape)
+        }
+    }
+
+    /// The dense matrix, built column by column from the images of the unit vectors (n matvecs).
+    ///
+    /// - Returns: The n×n matrix whose column j is `H e_j`.
+    /// - Throws: `TensorError.tooLarge` when n×n exceeds the allocation limit, and errors of `apply`.
+    public func dense() throws -> Tensor {
+        _ = try Tensor.elementCount([n, n])
+        var out = [Double](repeating: 0, count: n * n)
+        var e = [Double](repeating: 0, count: n)
+        for j in 0..<n {
+            e[j] = 1
+            let y = try apply(vector: e)
+            e[j] = 0
+            for i in 0..<n { out[i * n + j] = y[i] }
+        }
+        return try Tensor(shape: [n, n], storage: out)
+    }
+
+    /// The operator restricted to a coordinate block: `P H Pᵀ` with `P` selecting `range`.
+    ///
+    /// - Parameter range: A non-empty range inside `0..<n`.
+    /// - Returns: An operator of dimension `range.count` sharing this operator's counter through its products.
+    /// - Throws: `TensorError.invalidArgument` for an empty or out-of-bounds range.
+    public func restricted(to range: Range<Int>, label: String? = nil) throws -> LinearOperator {
+        guard !range.isEmpty, range.lowerBound >= 0, range.upperBound <= n else {
+            throw TensorError.invalidArgument("block \(range) is outside 0..<\(n)")
+        }
+        let n = self.n
+        return try LinearOperator(n: range.count, symmetric: isSymmetric,
+                                  label: label ?? "\(self.label) block \(range.lowerBound)..<\(range.upperBound)") { x in
+            var full = [Double](repeating: 0, count: n)
+            for (i, v) in x.enumerated() { full[range.lowerBound + i] = v }
+            let y = try self.apply(vector: full)
+            return Array(y[range])
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import RitzTensor
+
+/// How one curvature trace of a training run behaved against its linear-stability bound 2/lr.
+public struct StabilityCrossing: Sendable, Equatable {
+    /// Which trace: `"sharpness"` (λ_max against gradient descent's bound) or `"trace"`
+    /// (tr H against SGD's bound).
+    public let name: String
+    /// The first sampled step whose value reached the bound (value ≥ 2/lr), nil if never.
+    public let firstStep: Int?
+    /// Steps from `firstStep` until the first later sample below the bound (to the last sample
+    /// when it never fell below); 0 when never crossed.
+    public let firstStay: Int
+    /// Total steps spent at or above the bound, counting each sample as holding until the next.
+    public let stepsAbove: Int
+    /// Of the samples from `firstStep` on, the fraction within ±10% of the bound ("hovering").
+    public let fractionNearBound: Double
+    /// The largest ratio value/(2/lr) seen.
+    public let maxRatio: Double
+}
+
+/// The stability analysis of a run: sampled curvature traces against 2/lr.
+///
+/// Gradient descent with step η on a quadratic is stable iff λ_max ≤ 2/η (so the "edge of
+/// stability" of Cohen et al., ICLR 2021, is λ_max ≈ 2/η); for SGD, "The Implicit Regularization
+/// of Dynamical Stability in Stochastic Gradient Descent" (Wu & Su, ICML 2023) relates linear
+/// stability to the trace of the Hessian, compared here with the same 2/η.
+public struct Stability: Sendable {
+    /// The sampled steps (ascending).
+    public let steps: [Int]
+    /// The learning rate at each sampled step.
+    public let lr: [Double]
+    /// λ_max at each sampled step, when tracked.
+    public let sharpness: [Double]?
+    /// tr H at each sampled step, when tracked.
+    public let trace: [Double]?
+    /// One entry per tracked trace.
+    public let crossings: [StabilityCrossing]
+
+    /// Analyses sampled traces.
+    ///
+    /// - Parameters:
+    ///   - steps: Sampled steps, strictly increasing.
+    ///   - lr: Learning rate per sample (positive).
+    ///   - sharpness: λ_max per sample, or nil.
+    ///   - trace: tr H per sample, or nil.
+    ///   - lastStep: The run's final step (the last sample holds until it); defaults to the last sample.
+    /// - Throws: `ShapeError.invalid` when lengths differ, `TensorError.invalidArgument` for
+    ///   unordered steps or non-positive learning rates.
+    public init(steps: [Int], lr: [Double], sharpness: [Double]?, trace: [Double]?, lastStep: Int? = nil) throws {
+        guard lr.count == steps.count, sharpness.map({ $0.count == steps.count }) ?? true,
+              trace.map({ $0.count == steps.count }) ?? true else {
+            throw ShapeError.invalid("stability needs one learning rate and one value per sampled step")
+        }
+        for i in 1..<max(steps.count, 1) where steps[i] <= steps[i - 1] {
+            throw TensorError.invalidArgument("stability needs increasing steps")
+        }
+        guard lr.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+            throw TensorError.invalidArgument("stability needs positive learning rates")
+        }
+        self.steps = steps
+        self.lr = lr
+        self.sharpness = sharpness
+        self.trace = trace
+        let end = max(lastStep ?? steps.last ?? 0, steps.last ?? 0)
+        var crossings = [StabilityCrossing]()
+        if let sharpness { crossings.append(Stability.analyse("sharpness", steps, lr, sharpness, end)) }
+        if let trace { crossings.append(Stability.analyse("trace", steps, lr, trace, end)) }
+        self.crossings = crossings
+    }
+
+    /// The bound 2/lr per sample.
+    public var bound: [Double] { lr.map { 2 / $0 } }
+
+    static func analyse(_ name: String, _ steps: [Int], _ lr: [Double], _ values: [Double], _ end: Int) -> StabilityCrossing {
+        let ratio = zip(values, lr).map { $0 * $1 / 2 }  // value / (2/lr)
+        let maxRatio = ratio.filter { $0.isFinite }.max() ?? .nan
+        func holds(_ i: Int) -> Int { (i + 1 < steps.count ? steps[i + 1] : end) - steps[i] }
+        var stepsAbove = 0
+        for i in ratio.indices where ratio[i] >= 1 { stepsAbove += max(holds(i), 0) }
+        guard let first = ratio.firstIndex(where: { $0 >= 1 }) else {
+            return StabilityCrossing(name: name, firstStep: nil, firstStay: 0, stepsAbove: 0,
+                                     fractionNearBound: 0, maxRatio: maxRatio)
+        }
+        let below = ratio[(first + 1)...].firstIndex { $0 < 1 }
+        let stay = (below.map { steps[$0] } ?? end) - steps[first]
+        let later = ratio[first...]
+        let near = later.filter { abs($0 - 1) <= 0.1 }.count
+        return StabilityCrossing(name: name, firstStep: steps[first], firstStay: stay, stepsAbove: stepsAbove,
+                                 fractionNearBound: Double(near) / Double(later.count), maxRatio: maxRatio)
+    }
+
+    /// A few lines describing each crossing, for the language's display.
+    public func summary() -> String {
+        var lines = [String]()
+        for c in crossings {
+            if let s = c.firstStep {
+                lines.append("\(c.name) crossed 2/lr at step \(s), stayed above for \(c.firstStay) steps "
+                             + "(\(c.stepsAbove) steps above in all; \(Int((c.fractionNearBound * 100).rounded()))% of later samples within 10% of 2/lr)")
+            } else {
+                lines.append("\(c.name) stayed below 2/lr (at most \(percent(c.maxRatio)) of it)")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private func percent(_ x: Double) -> String {
+        guard x.isFinite, abs(x) < 1e12 else { return "\(x)" }
+        return "\(Int((x * 100).rounded()))%"
+    }
+}

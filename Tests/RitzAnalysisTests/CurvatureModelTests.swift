@@ -1,0 +1,233 @@
+import Foundation
+import Testing
+import RitzLearn
+import RitzTensor
+@testable import RitzAnalysis
+
+/// A small model and data set (≤ 500 parameters) at a named point.
+struct ModelCase: CustomTestStringConvertible, Sendable {
+    let name: String
+    let sizes: [Int]
+    let loss: LossKind
+    let trainSteps: Int
+    var testDescription: String { name }
+
+    /// The data: `spirals` for classification (3 classes), `teacher` targets for mse.
+    func data() throws -> Dataset {
+        loss == .crossEntropy ? try Dataset.spirals(n: 90, classes: sizes.last ?? 3, noise: 0.1, seed: 4)
+                              : try Dataset.teacher(n: 80, dim: sizes[0], hidden: 8, seed: 4)
+    }
+
+    /// The model after `trainSteps` steps of full-batch gradient descent.
+    func model(_ data: Dataset) throws -> MLP {
+        let m = try MLP(sizes: sizes, activation: .tanh, seed: 3)
+        if trainSteps > 0 {
+            _ = try Trainer.train(model: m, data: data, optimizer: try .sgd(lr: 0.5), steps: trainSteps, seed: 1, loss: loss)
+        }
+        return m
+    }
+}
+
+let modelCases: [ModelCase] = [
+    ModelCase(name: "ce 2-16-3 at init (83 parameters)", sizes: [2, 16, 3], loss: .crossEntropy, trainSteps: 0),
+    ModelCase(name: "ce 2-12-12-3 trained 200 steps (231 parameters)", sizes: [2, 12, 12, 3], loss: .crossEntropy, trainSteps: 200),
+    ModelCase(name: "mse 3-20-16-1 trained 100 steps (433 parameters)", sizes: [3, 20, 16, 1], loss: .mse, trainSteps: 100),
+]
+
+/// Dense symmetric matrix of an operator, with its asymmetry.
+func denseSymmetric(_ H: LinearOperator) throws -> (matrix: Tensor, asymmetry: Double) {
+    let d = try H.dense()
+    let n = H.n
+    var s = d.storage, asym = 0.0
+    for i in 0..<n {
+        for j in 0..<n {
+            asym = max(asym, abs(d.storage[i * n + j] - d.storage[j * n + i]))
+            s[i * n + j] = 0.5 * (d.storage[i * n + j] + d.storage[j * n + i])
+        }
+    }
+    return (try Tensor(shape: [n, n], storage: s), asym)
+}
+
+@Suite("Curvature: Hessian and Gauss-Newton operators of models against dense references")
+struct CurvatureModelTests {
+    @Test("Hessian-vector products agree with central differences of the gradient", arguments: modelCases)
+    func hvpFiniteDifferences(_ c: ModelCase) throws {
+        let data = try c.data()
+        let model = try c.model(data)
+        let H = try hessianOperator(model: model, data: data, loss: c.loss)
+        var rng = RandomGenerator(seed: 12)
+        let v = (0..<model.parameterCount).map { _ in rng.normal() }
+        let hv = try H.apply(vector: v)
+        // (∇L(θ + εv) − ∇L(θ − εv)) / 2ε = Hv + O(ε²)
+        let eps = 1e-5
+        let theta = model.parameters
+        let probe = model.copy()
+        try probe.setParameters(zip(theta, v).map { $0 + eps * $1 })
+        let gp = try probe.lossAndGradient(x: data.x, y: data.y, loss: c.loss).gradient
+        try probe.setParameters(zip(theta, v).map { $0 - eps * $1 })
+        let gm = try probe.lossAndGradient(x: data.x, y: data.y, loss: c.loss).gradient
+        let fd = zip(gp, gm).map { ($0 - $1) / (2 * eps) }
+        let err = Blas.norm(zip(hv, fd).map { $0 - $1 }), scale = Blas.norm(hv)
+        #expect(err <= 1e-6 * scale, "‖Hv − FD‖ = \(err), ‖Hv‖ = \(scale)")
+    }
+
+    @Test("Lanczos top-4 and bottom-4 match dense eigh to 1e-8 relative, with true residuals", arguments: modelCases)
+    func extremeEigenvalues(_ c: ModelCase) throws {
+        let data = try c.data()
+        let model = try c.model(data)
+        #expect(model.parameterCount <= 500)
+        let H = try hessianOperator(model: model, data: data, loss: c.loss)
+        let (dense, asymmetry) = try denseSymmetric(H)
+        let reference = CurvatureReference.eigh(dense).values
+        let scale = reference.map(abs).max() ?? 1
+        #expect(asymmetry <= 1e-12 * scale)
+        for which in [EigsWhich.largestAlgebraic, .smallestAlgebraic] {
+            let r = try eigs(H, k: 4, which: which, tol: 1e-10, seed: 5)
+            let ordered = reference.sorted { which.precedes($0, $1) }
+            #expect(r.converged)
+            for i in 0..<4 {
+                #expect(abs(r.values[i] - ordered[i]) <= 1e-8 * max(abs(ordered[i]), 1e-3 * scale),
+                        "\(which) \(i): \(r.values[i]) vs \(ordered[i])")
+                let independent = CurvatureReference.residual(dense, CurvatureReference.column(r.vectors, i), r.values[i])
+                #expect(abs(independent - r.residuals[i]) <= 1e-10 * scale)
+            }
+        }
+    }
+
+    @Test("a layer's block is the diagonal block of the dense Hessian")
+    func layerBlock() throws {
+        let c = modelCases[1]
+        let data = try c.data()
+        let model = try c.model(data)
+        let full = try hessianOperator(model: model, data: data).dense()
+        let n = model.parameterCount
+        for layer in [0, 1, -1] {
+            let range = try HessianOperator.layerRange(model, layer)
+            let block = try hessianOperator(model: model, data: data, layer: layer)
+            #expect(block.n == range.count)
+            let b = try block.dense()
+            var worst = 0.0
+            for (bi, i) in range.enumerated() {
+                for (bj, j) in range.enumerated() {
+                    worst = max(worst, abs(b.storage[bi * range.count + bj] - full.storage[i * n + j]))
+                }
+            }
+            #expect(worst == 0, "layer \(layer)")
+        }
+        #expect(throws: TensorError.self) { try hessianOperator(model: model, data: data, layer: 3) }
+    }
+
+    @Test("ggn_op is positive semidefinite and equals JᵀH_L J from finite-difference Jacobians")
+    func gaussNewton() throws {
+        let data = try Dataset.spirals(n: 30, classes: 3, noise: 0.1, seed: 2)
+        let model = try MLP(sizes: [2, 8, 3], activation: .tanh, seed: 1)
+        let G = try ggnOperator(model: model, data: data)
+        let (dense, asymmetry) = try denseSymmetric(G)
+        let n = model.parameterCount, rows = data.count, k = 3
+        // J[r, o, p] = ∂z_{r,o}/∂θ_p by central differences of the logits.
+        let theta = model.parameters
+        let probe = model.copy()
+        var jac = [Double](repeating: 0, count: rows * k * n)
+        let eps = 1e-6
+        for p in 0..<n {
+            var tp = theta; tp[p] += eps
+            try probe.setParameters(tp)
+            let zp = try probe.predict(data.x).storage
+            tp[p] -= 2 * eps
+            try probe.setParameters(tp)
+            let zm = try probe.predict(data.x).storage
+            for i in 0..<(rows * k) { jac[i * n + p] = (zp[i] - zm[i]) / (2 * eps) }
+        }
+        // H_L of the mean softmax cross-entropy for row r: (diag p − ppᵀ)/rows.
+        let z = try model.predict(data.x).storage
+        var ref = [Double](repeating: 0, count: n * n)
+        for r in 0..<rows {
+            let zr = Array(z[(r * k)..<((r + 1) * k)])
+            let m = zr.max() ?? 0
+            let e = zr.map { Foundation.exp($0 - m) }
+            let s = e.reduce(0, +)
+            let prob = e.map { $0 / s }
+            for a in 0..<k {
+                for b in 0..<k {
+                    let h = ((a == b ? prob[a] : 0) - prob[a] * prob[b]) / Double(rows)
+                    if h == 0 { continue }
+                    for p in 0..<n {
+                        let ja = jac[(r * k + a) * n + p] * h
+                        for q in 0..<n { ref[p * n + q] += ja * jac[(r * k + b) * n + q] }
+                    }
+                }
+            }
+        }
+        let scale = ref.map(abs).max() ?? 1
+        var worst = 0.0
+        for i in 0..<(n * n) { worst = max(worst, abs(dense.storage[i] - ref[i])) }
+        #expect(worst <= 1e-6 * scale, "max |G − JᵀH_L J| = \(worst), scale \(scale)")
+        #expect(asymmetry <= 1e-12 * scale)
+        let values = CurvatureReference.eigh(dense).values
+        #expect((values.first ?? 0) >= -1e-12 * (values.last ?? 1))
+        // The Lanczos top eigenvalue of the operator agrees with the dense one.
+        let top = try eigs(G, k: 1)
+        #expect(abs(top.values[0] - (values.last ?? 0)) <= 1e-8 * (values.last ?? 1))
+    }
+
+    @Test("sharpness and batch_sharpness: full batch equals the dense top eigenvalue")
+    func sharpnessFunctions() throws {
+        let c = modelCases[1]
+        let data = try c.data()
+        let model = try c.model(data)
+        let (dense, _) = try denseSymmetric(try hessianOperator(model: model, data: data))
+        let top = CurvatureReference.eigh(dense).values.last ?? 0
+        let s = try sharpness(model: model, data: data)
+        #expect(s.converged && abs(s.value - top) <= 1e-8 * abs(top))
+        let b = try BatchSharpness(model: model, data: data, batches: [10, 45, 90, 500], draws: 3, tol: 1e-8, seed: 1)
+        #expect(b.batchSizes == [10, 45, 90, 90])
+        #expect(b.values.map(\.count) == [3, 3, 1, 1])
+        #expect(abs(b.mean[2] - top) <= 1e-7 * abs(top) && b.std[2] == 0)
+        // Each draw of size 10 is the top eigenvalue of that batch's dense Hessian.
+        var rng = RandomGenerator(seed: 1)
+        let subset = try HessianOperator.subset(data, batch: 10, seed: rng.next())
+        let (small, _) = try denseSymmetric(try hessianOperator(model: model, data: subset))
+        let smallTop = CurvatureReference.eigh(small).values.last ?? 0
+        #expect(abs(b.values[0][0] - smallTop) <= 1e-6 * abs(smallTop))
+        #expect(throws: TensorError.self) { try BatchSharpness(model: model, data: data, batches: [], seed: 1) }
+        #expect(throws: TensorError.self) { try BatchSharpness(model: model, data: data, batches: [0], seed: 1) }
+    }
+}
+
+@Suite("Curvature: sharpness and trace trackers during training")
+struct CurvatureTrackerTests {
+    @Test("tracked sharpness and trace match dense references at the recorded weights; warm starts save products")
+    func trackers() throws {
+        CurvatureTrackers.register()
+        let data = try Dataset.spirals(n: 90, classes: 3, noise: 0.1, seed: 4)
+        let model = try MLP(sizes: [2, 12, 12, 3], activation: .tanh, seed: 3)
+        let run = try Trainer.train(model: model, data: data, optimizer: try .sgd(lr: 0.5), steps: 60, every: 5,
+                                    track: ["sharpness", "trace", "weights"], seed: 2)
+        let sharp = try #require(run.tracked["sharpness"])
+        let trace = try #require(run.tracked["trace"])
+        let stderr = try #require(run.tracked["trace.stderr"])
+        #expect(sharp.count == run.steps.count && run.weights.count == run.steps.count)
+        let probe = model.copy()
+        for (row, w) in run.weights.enumerated() {
+            try probe.setParameters(w)
+            let (dense, _) = try denseSymmetric(try hessianOperator(model: probe, data: data))
+            let values = CurvatureReference.eigh(dense).values
+            let top = values.last ?? 0
+            // Tracker tolerance 1e-6 on the residual bounds the eigenvalue error by the same.
+            #expect(abs(sharp[row] - top) <= 1e-6 * abs(top), "row \(row): \(sharp[row]) vs \(top)")
+            let exactTrace = values.reduce(0, +)
+            #expect(abs(trace[row] - exactTrace) <= 4 * stderr[row] + 1e-9, "row \(row)")
+        }
+        // The same run with cold starts costs more products.
+        let coldModel = try MLP(sizes: [2, 12, 12, 3], activation: .tanh, seed: 3)
+        let cold = try Trainer.train(model: coldModel, data: data, optimizer: try .sgd(lr: 0.5), steps: 60, every: 5,
+                                     track: ["sharpness"], seed: 2,
+                                     extraTrackers: ["sharpness": SharpnessTracker(warmStart: false)])
+        let warmProducts = run.trackerMatvecs["sharpness"] ?? 0, coldProducts = cold.trackerMatvecs["sharpness"] ?? 0
+        #expect(warmProducts > 0 && warmProducts < coldProducts, "warm \(warmProducts), cold \(coldProducts)")
+        // Stability of the run: lr 0.5, bound 4.
+        let s = try Stability(steps: run.steps, lr: run.lr, sharpness: sharp, trace: trace)
+        let firstAbove = zip(run.steps, sharp).first { $0.1 >= 4 }?.0
+        #expect(s.crossings[0].firstStep == firstAbove)
+    }
+}
