@@ -6,14 +6,17 @@
 /// Installs a completion hook that offers the given generator's matches and never falls back
 /// to file names.
 typedef char *(*ritz_rl_generator)(const char *, int);
-static ritz_rl_generator ritz_current_generator;
+static inline ritz_rl_generator *ritz_rl_generator_slot(void) {
+    static ritz_rl_generator generator;
+    return &generator;
+}
 static inline char **ritz_rl_attempted(const char *text, int start, int end) {
     (void)start; (void)end;
     rl_attempted_completion_over = 1;
-    return rl_completion_matches(text, ritz_current_generator);
+    return rl_completion_matches(text, *ritz_rl_generator_slot());
 }
 static inline void ritz_rl_install_completion(ritz_rl_generator g) {
-    ritz_current_generator = g;
+    *ritz_rl_generator_slot() = g;
     rl_attempted_completion_function = ritz_rl_attempted;
     rl_basic_word_break_characters = " \t\n\"\\'`@$><=;|&{(,[+-*/^%";
 }

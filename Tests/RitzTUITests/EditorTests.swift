@@ -1,4 +1,5 @@
 import Testing
+@testable import RitzNotebook
 @testable import RitzTUI
 
 /// Applies keys to an editor holding `text` with the cursor at `cursor`.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import RitzNotebook
 @testable import RitzTUI
 
 @Suite("history")

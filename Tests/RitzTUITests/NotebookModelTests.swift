@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import RitzNotebook
+@testable import RitzNotebook
 @testable import RitzTUI
 
 /// A stand-in evaluator: `x = v` stores, a bare name shows its value, `plot` makes a plot,

@@ -1,5 +1,5 @@
 import Foundation
-import RitzNotebook
+
 
 /// What the terminal driver must do after a key.
 public enum Effect: Equatable, Sendable {

@@ -1,5 +1,5 @@
 import Foundation
-import RitzNotebook
+
 
 /// A drawn frame: the screen and where the terminal cursor goes.
 public struct Frame: Sendable {

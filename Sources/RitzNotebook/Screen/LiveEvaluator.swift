@@ -1,5 +1,5 @@
 import Foundation
-import RitzNotebook
+
 
 /// What a running cell has produced so far; written by the evaluation thread, read by the UI.
 public final class LiveCell: @unchecked Sendable {

@@ -1,4 +1,4 @@
-import RitzNotebook
+
 
 /// Draws a plot into a rectangle of the screen; made from a live figure or saved text.
 public protocol PlotRenderer: Sendable {
