@@ -37,7 +37,7 @@ let package = Package(
                           dependencies: ["RitzTensor", "RitzAutodiff", "RitzLearn", "RitzAnalysis",
                                          "RitzPlot", "RitzLang", "RitzNotebook", "CBLAS", "CLAPACK"]),
 
-        .testTarget(name: "RitzTensorTests", dependencies: ["RitzTensor"]),
+        .testTarget(name: "RitzTensorTests", dependencies: ["RitzTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RitzAutodiffTests", dependencies: ["RitzAutodiff", "RitzTensor"]),
         .testTarget(name: "RitzLearnTests", dependencies: ["RitzLearn", "RitzAutodiff", "RitzTensor"]),
         .testTarget(name: "RitzAnalysisTests", dependencies: ["RitzAnalysis", "RitzLearn", "RitzTensor"]),

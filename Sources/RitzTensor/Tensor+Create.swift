@@ -31,7 +31,8 @@ extension Tensor {
         }
         let length = ((stop - start) / step).rounded(.up)
         guard length < Double(Int.max / 8) else { throw TensorError.tooLarge(bytes: Int.max, limit: AllocationLimit.bytes) }
-        let n = Swift.max(0, Int(length))
+        // length may be −∞ (e.g. a huge negative span over a tiny step): only positive lengths count.
+        let n = length > 0 ? Int(length) : 0
         try AllocationLimit.check(elements: n)
         return Tensor(unchecked: [n], (0..<n).map { start + Double($0) * step })
     }

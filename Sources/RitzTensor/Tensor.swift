@@ -205,14 +205,30 @@ extension Tensor: Equatable {
 public enum AllocationLimit {
     nonisolated(unsafe) private static var limit: Int = defaultLimit()
 
-    /// The limit in bytes.
-    public static var bytes: Int { limit }
+    /// A limit that holds only inside `withLimit` (for the current task or thread).
+    @TaskLocal private static var scoped: Int?
 
-    /// Sets the limit (for tests and for `ritz --memory`).
+    /// The limit in bytes in effect here.
+    public static var bytes: Int { scoped ?? limit }
+
+    /// Sets the process-wide limit (for `ritz --memory`; call at startup).
     public static func set(bytes: Int) { limit = Swift.max(bytes, 0) }
+
+    /// Runs `body` with a different limit that applies only to the current task (and the tasks
+    /// it starts), so a test can lower it without disturbing others running in parallel.
+    ///
+    /// - Parameters:
+    ///   - bytes: the limit inside `body`.
+    ///   - body: the work to run.
+    /// - Returns: What `body` returns.
+    /// - Throws: What `body` throws.
+    public static func withLimit<R>(bytes: Int, _ body: () throws -> R) rethrows -> R {
+        try $scoped.withValue(Swift.max(bytes, 0)) { try body() }
+    }
 
     /// Throws when `elements` doubles would exceed the limit.
     public static func check(elements: Int) throws {
+        let limit = bytes
         let (bytes, overflow) = elements.multipliedReportingOverflow(by: MemoryLayout<Double>.size)
         if overflow || bytes > limit {
             throw TensorError.tooLarge(bytes: overflow ? Int.max : bytes, limit: limit)
