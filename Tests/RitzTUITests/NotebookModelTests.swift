@@ -31,6 +31,7 @@ final class FakeEvaluator: LiveEvaluator, @unchecked Sendable {
             return CellRun(outputs: [], executionCount: count, failed: false)
         }
         let value = vars[s] ?? s
+        live.put(.value(value))
         return CellRun(outputs: [.result(executionCount: count, data: [textMIME: value])], executionCount: count, failed: false)
     }
 
@@ -69,6 +70,7 @@ struct NotebookModelTests {
         #expect(screen.contains("In [1]: x = [1,"))
         #expect(screen.contains("In [2]: x"))
         #expect(screen.contains("Out[2]: [1,"))
+        #expect(screen.components(separatedBy: "Out[2]").count == 2)  // shown once
         #expect(screen.contains("ritz · untitled [+]"))
         #expect(model.editor.text.isEmpty)
     }

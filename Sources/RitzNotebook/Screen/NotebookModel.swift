@@ -395,19 +395,9 @@ public final class NotebookModel: @unchecked Sendable {
         notebook.cells[index].executionCount = result.executionCount
         dirty = true
         if let live {
-            // Keep the live renderers (plots redraw at any width); fall back to saved text.
+            // Keep the live items (plots redraw at any width); without any, show the saved outputs.
             let items = live.snapshot().items
-            let hasErrorItem = items.contains { if case .error = $0 { return true } else { return false } }
-            var all = items
-            let saved = OutputItem.items(for: result.outputs)
-            for item in saved {
-                switch item {
-                case .value: all.append(item)
-                case .error where !hasErrorItem: all.append(item)
-                default: break
-                }
-            }
-            liveItems[notebook.cells[index].id] = all
+            liveItems[notebook.cells[index].id] = items.isEmpty ? OutputItem.items(for: result.outputs) : items
         }
         do {
             try journal?.append(cell: notebook.cells[index], at: index)
