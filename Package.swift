@@ -25,7 +25,7 @@ let package = Package(
 
         .target(name: "RitzTensor", dependencies: ["CBLAS", "CLAPACK", "CFFTW", "CSystem"]),
         .target(name: "RitzAutodiff", dependencies: ["RitzTensor"]),
-        .target(name: "RitzLearn", dependencies: ["RitzTensor", "RitzAutodiff"]),
+        .target(name: "RitzLearn", dependencies: ["RitzTensor", "RitzAutodiff"], resources: [.copy("Resources/digits.csv"), .copy("Resources/DIGITS.md")]),
         .target(name: "RitzAnalysis", dependencies: ["RitzTensor", "RitzAutodiff", "RitzLearn"]),
         .target(name: "RitzPlot"),
         .target(name: "RitzLang",
@@ -38,11 +38,11 @@ let package = Package(
                                          "RitzPlot", "RitzLang", "RitzNotebook", "CBLAS", "CLAPACK"]),
 
         .testTarget(name: "RitzTensorTests", dependencies: ["RitzTensor"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "RitzAutodiffTests", dependencies: ["RitzAutodiff", "RitzTensor"]),
-        .testTarget(name: "RitzLearnTests", dependencies: ["RitzLearn", "RitzAutodiff", "RitzTensor"]),
-        .testTarget(name: "RitzAnalysisTests", dependencies: ["RitzAnalysis", "RitzLearn", "RitzTensor"]),
-        .testTarget(name: "RitzPlotTests", dependencies: ["RitzPlot"]),
-        .testTarget(name: "RitzLangTests", dependencies: ["RitzLang", "RitzTensor"]),
+        .testTarget(name: "RitzAutodiffTests", dependencies: ["RitzAutodiff", "RitzTensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RitzLearnTests", dependencies: ["RitzLearn", "RitzAutodiff", "RitzTensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RitzAnalysisTests", dependencies: ["RitzAnalysis", "RitzLearn", "RitzTensor"], exclude: ["Fixtures"]),
+        .testTarget(name: "RitzPlotTests", dependencies: ["RitzPlot"], exclude: ["Golden"]),
+        .testTarget(name: "RitzLangTests", dependencies: ["RitzLang", "RitzTensor"], exclude: ["Scripts"]),
         .testTarget(name: "RitzNotebookTests", dependencies: ["RitzNotebook", "RitzLang"]),
         .testTarget(name: "RitzTUITests", dependencies: ["RitzTUI", "RitzNotebook"]),
     ]

@@ -119,12 +119,13 @@ public enum UnaryOp: String, Sendable, CaseIterable {
     /// The function on a real number.
     ///
     /// `round` rounds half to even (NumPy); `gelu` is the exact form x·Φ(x) = ½x(1 + erf(x/√2));
+    /// `exp`, `tanh`, `sigmoid` use the vectorisable kernels of `FastMath`;
     /// `sigmoid` and `softplus` are evaluated without overflow: softplus(x) = max(x, 0) + log1p(e^−|x|).
     @inline(__always)
     public func apply(_ x: Double) -> Double {
         switch self {
         case .neg: return -x
-        case .exp: return Foundation.exp(x)
+        case .exp: return FastMath.exp(x)
         case .log: return Foundation.log(x)
         case .log1p: return Foundation.log1p(x)
         case .sqrt: return x.squareRoot()
@@ -136,14 +137,11 @@ public enum UnaryOp: String, Sendable, CaseIterable {
         case .sin: return Foundation.sin(x)
         case .cos: return Foundation.cos(x)
         case .tan: return Foundation.tan(x)
-        case .tanh: return Foundation.tanh(x)
-        case .sigmoid:
-            if x >= 0 { return 1 / (1 + Foundation.exp(-x)) }
-            let e = Foundation.exp(x)
-            return e / (1 + e)
+        case .tanh: return FastMath.tanh(x)
+        case .sigmoid: return FastMath.sigmoid(x)
         case .relu: return x > 0 ? x : (x.isNaN ? x : 0)
         case .gelu: return 0.5 * x * (1 + erf(x * 0.7071067811865476))
-        case .softplus: return Swift.max(x, 0) + Foundation.log1p(Foundation.exp(-Swift.abs(x)))
+        case .softplus: return Swift.max(x, 0) + Foundation.log1p(FastMath.exp(-Swift.abs(x)))
         case .isnan: return x.isNaN ? 1 : 0
         case .isfinite: return x.isFinite ? 1 : 0
         case .not: return x == 0 ? 1 : 0
@@ -163,8 +161,9 @@ extension Tensor {
         let out: [Double]
         switch op {
         case .neg: out = mapStorage(n) { -$0 }
-        case .exp: out = mapStorage(n) { Foundation.exp($0) }
-        case .tanh: out = mapStorage(n) { Foundation.tanh($0) }
+        case .exp: out = mapStorage(n) { FastMath.exp($0) }
+        case .tanh: out = mapStorage(n) { FastMath.tanh($0) }
+        case .sigmoid: out = mapStorage(n) { FastMath.sigmoid($0) }
         default: out = mapStorage(n) { op.apply($0) }
         }
         return Tensor(unchecked: shape, out, dtype: op.isPredicate ? .bool : .float64)

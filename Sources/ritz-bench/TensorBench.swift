@@ -1,3 +1,4 @@
+import Foundation
 import CBLAS
 import CLAPACK
 import RitzTensor
@@ -45,6 +46,32 @@ enum TensorBench {
         let expGBs = 16 * Double(n) / tExp / 1e9
         Bench.report("exp(a), 1e7 elements", expGBs, "GB/s",
                      detail: String(format: "ratio to memcpy %.2f", expGBs / copyGBs))
+        try transcendentals(x)
+    }
+
+    /// The vectorised kernels of `FastMath` against calling libm per element on the same data.
+    static func transcendentals(_ x: Tensor) throws {
+        let n = x.count
+        var out = [Double](repeating: 0, count: n)
+        for (name, fast, libm) in [
+            ("exp", FastMath.exp as (UnsafePointer<Double>, UnsafeMutablePointer<Double>, Int) -> Void,
+             { (p: UnsafePointer<Double>, q: UnsafeMutablePointer<Double>, n: Int) in for i in 0..<n { q[i] = Foundation.exp(p[i]) } }),
+            ("tanh", FastMath.tanh,
+             { (p: UnsafePointer<Double>, q: UnsafeMutablePointer<Double>, n: Int) in for i in 0..<n { q[i] = Foundation.tanh(p[i]) } }),
+        ] {
+            func time(_ f: (UnsafePointer<Double>, UnsafeMutablePointer<Double>, Int) -> Void) -> Double {
+                Bench.median(repeats: 5) {
+                    x.storage.withUnsafeBufferPointer { p in
+                        out.withUnsafeMutableBufferPointer { q in
+                            if let a = p.baseAddress, let b = q.baseAddress { f(a, b, n) }
+                        }
+                    }
+                }
+            }
+            let tFast = time(fast), tLibm = time(libm)
+            Bench.report("\(name) kernel, 1e7 elements", tFast / Double(n) * 1e9, "ns/elt",
+                         detail: String(format: "libm %.2f ns/elt, speed-up %.1fx", tLibm / Double(n) * 1e9, tLibm / tFast))
+        }
     }
 
     /// `Tensor.eigh` at n = 500 against a raw LAPACKE_dsyevd call on a copy of the same data

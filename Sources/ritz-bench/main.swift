@@ -4,6 +4,11 @@ import RitzTensor
 /// issue. `ritz-bench [SECTION...]` runs only the named sections.
 let sections: [(name: String, run: () throws -> Void)] = [
     ("tensor", TensorBench.run),
+    ("lang", LangBench.run),
+    ("autodiff", AutodiffBench.run),
+    ("plot", PlotBench.run),
+    ("koopman", KoopmanBench.run),
+    ("learn", LearnBench.run),
 ]
 
 MemoryTuning.apply()

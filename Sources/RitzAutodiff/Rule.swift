@@ -1,0 +1,86 @@
+import RitzTensor
+
+/// What a derivative rule sees: the operands and the result of one primitive application, as
+/// traced values when the derivative is itself being recorded, as constants otherwise.
+public struct RuleContext {
+    /// The operands, in the order they were recorded.
+    public let inputs: [Var]
+    /// The result.
+    public let output: Var
+    /// Which operands need a derivative (the others' entries may be nil).
+    public let needs: [Bool]
+}
+
+/// The derivative rule of one primitive application, stored beside its forward value.
+///
+/// `vjp` maps an output cotangent to operand cotangents; `jvp` maps operand tangents (nil for
+/// zero) to the output tangent. Both are written with `Var` operations so they differentiate
+/// again. Cotangents may have the broadcast shape: the tape sums them back to each operand's
+/// shape, and broadcasts tangents up to the result's shape, so rules never undo broadcasting.
+public struct Rule {
+    /// Operand cotangents from the output cotangent.
+    public let vjp: (_ cotangent: Var, _ context: RuleContext) throws -> [Var?]
+    /// Output tangent from operand tangents; nil means zero.
+    public let jvp: (_ tangents: [Var?], _ context: RuleContext) throws -> Var?
+
+    /// A rule from its two products.
+    ///
+    /// - Parameters:
+    ///   - vjp: Cotangent of the output → cotangents of the operands.
+    ///   - jvp: Tangents of the operands → tangent of the output.
+    public init(vjp: @escaping (_ cotangent: Var, _ context: RuleContext) throws -> [Var?],
+                jvp: @escaping (_ tangents: [Var?], _ context: RuleContext) throws -> Var?) {
+        self.vjp = vjp
+        self.jvp = jvp
+    }
+
+    /// The rule of an elementwise function y = f(x) with derivative f′ given in terms of x and y:
+    /// vjp ḡ·f′, jvp ṫ·f′.
+    ///
+    /// - Parameters:
+    ///   - derivative: f′(x) as a `Var` expression of x and y.
+    /// - Returns: The rule.
+    public static func elementwise(_ derivative: @escaping (_ x: Var, _ y: Var) throws -> Var) -> Rule {
+        Rule(vjp: { g, c in [try g * derivative(c.inputs[0], c.output)] },
+             jvp: { t, c in
+                 guard let t0 = t[0] else { return nil }
+                 return try t0 * derivative(c.inputs[0], c.output)
+             })
+    }
+
+    /// The rule of an elementwise binary function y = f(a, b) with partial derivatives given in
+    /// terms of a, b and y; each partial is asked for only when that operand needs it.
+    ///
+    /// - Parameters:
+    ///   - partials: (∂f/∂a, ∂f/∂b) as `Var` expressions, nil when not needed.
+    /// - Returns: The rule.
+    public static func elementwise2(
+        _ partials: @escaping (_ a: Var, _ b: Var, _ y: Var, _ needA: Bool, _ needB: Bool) throws -> (Var?, Var?)
+    ) -> Rule {
+        Rule(vjp: { g, c in
+            let (pa, pb) = try partials(c.inputs[0], c.inputs[1], c.output, c.needs[0], c.needs[1])
+            return [try pa.map { try g * $0 }, try pb.map { try g * $0 }]
+        }, jvp: { t, c in
+            let (pa, pb) = try partials(c.inputs[0], c.inputs[1], c.output, t[0] != nil, t[1] != nil)
+            var out: Var?
+            if let ta = t[0], let pa { out = try ta * pa }
+            if let tb = t[1], let pb {
+                let term = try tb * pb
+                out = try out.map { try $0 + term } ?? term
+            }
+            return out
+        })
+    }
+
+    /// The rule of a linear unary map L: jvp L(ṫ), vjp Lᵀ(ḡ).
+    ///
+    /// - Parameters:
+    ///   - apply: L on a tangent.
+    ///   - transpose: Lᵀ on a cotangent.
+    /// - Returns: The rule.
+    public static func linear(apply: @escaping (Var) throws -> Var,
+                              transpose: @escaping (Var) throws -> Var) -> Rule {
+        Rule(vjp: { g, _ in [try transpose(g)] },
+             jvp: { t, _ in try t[0].map(apply) })
+    }
+}

@@ -1,0 +1,145 @@
+import RitzTensor
+
+/// The record of one differentiation: every primitive application on traced values, in the
+/// order it happened, with its operands, its result and its derivative rule.
+///
+/// Nodes are appended in evaluation order, so a node's operands always have smaller indices and
+/// a reverse sweep is a walk down the indices. Nested differentiation (grad of grad, hvp,
+/// hessian) shares one tape: the inner call's derivative is recorded as further nodes, which the
+/// outer call then sweeps. Each differentiation call introduces its variables as fresh nodes and
+/// sweeps only from them, which is what keeps nested calls apart (the perturbation-confusion
+/// problem of Siskind and Pearlmutter 2005): a value captured from an outer level is reached
+/// only through the outer variable, never through the inner one.
+///
+/// A tape is used by one thread at a time (the thread running the differentiation call).
+public final class Tape: @unchecked Sendable {
+    /// The tape of the innermost differentiation call running on this task or thread.
+    @TaskLocal static var current: Tape?
+
+    struct Node {
+        /// Node indices of the operands; −1 for constants.
+        let inputs: [Int]
+        let inputValues: [Tensor]
+        let output: Tensor
+        let rule: Rule
+    }
+
+    private(set) var nodes: [Node] = []
+
+    init() {
+        nodes.reserveCapacity(64)
+    }
+
+    /// Number of recorded nodes.
+    var count: Int { nodes.count }
+
+    func record(inputs: [Var], output: Tensor, rule: Rule) -> Var {
+        let id = nodes.count
+        nodes.append(Node(inputs: inputs.map { $0.tape === self ? $0.id : -1 },
+                          inputValues: inputs.map(\.value), output: output, rule: rule))
+        return Var(value: output, id: id, tape: self)
+    }
+
+    /// A fresh variable holding `x`'s value: a leaf for a constant `x`, an identity node over a
+    /// traced `x` (so outer calls still differentiate through it).
+    func variable(_ x: Var) -> Var {
+        if x.tape === self {
+            return record(inputs: [x], output: x.value,
+                          rule: Rule(vjp: { g, _ in [g] }, jvp: { t, _ in t[0] }))
+        }
+        return record(inputs: [], output: x.value, rule: Rule(vjp: { _, _ in [] }, jvp: { _, _ in nil }))
+    }
+
+    private func context(_ node: Node, id: Int, needs: [Bool], createGraph: Bool) -> RuleContext {
+        if createGraph {
+            let inputs = zip(node.inputs, node.inputValues).map { i, v in
+                i >= 0 ? Var(value: v, id: i, tape: self) : Var(v)
+            }
+            return RuleContext(inputs: inputs, output: Var(value: node.output, id: id, tape: self), needs: needs)
+        }
+        return RuleContext(inputs: node.inputValues.map { Var($0) }, output: Var(node.output), needs: needs)
+    }
+
+    /// Marks, for nodes `lo...hi`, which depend on one of the variables `vars`.
+    private func dependence(on vars: [Int], lo: Int, hi: Int) -> [Bool] {
+        var dep = [Bool](repeating: false, count: hi - lo + 1)
+        for v in vars where v >= lo && v <= hi { dep[v - lo] = true }
+        if hi < lo { return dep }
+        for i in lo...hi where !dep[i - lo] {
+            for p in nodes[i].inputs where p >= lo && dep[p - lo] { dep[i - lo] = true; break }
+        }
+        return dep
+    }
+
+    /// Reverse sweep: the cotangents of the variables `vars` for the cotangent `seed` of `out`.
+    ///
+    /// - Parameters:
+    ///   - out: The traced result.
+    ///   - seed: Its cotangent (same shape as `out`).
+    ///   - vars: Node indices of the variables (fresh nodes from `variable`).
+    ///   - createGraph: Record the sweep itself, so its results can be differentiated again.
+    /// - Returns: One cotangent per variable; nil where `out` does not depend on it.
+    func backward(from out: Var, seed: Var, to vars: [Int], createGraph: Bool) throws -> [Var?] {
+        guard out.tape === self, let lo = vars.min(), out.id >= lo else { return vars.map { _ in nil } }
+        let hi = out.id
+        let dep = dependence(on: vars, lo: lo, hi: hi)
+        var isVar = [Bool](repeating: false, count: hi - lo + 1)
+        for v in vars where v <= hi { isVar[v - lo] = true }
+        var ct = [Var?](repeating: nil, count: hi - lo + 1)
+        ct[hi - lo] = seed
+        var i = hi
+        while i >= lo {
+            defer { i -= 1 }
+            let k = i - lo
+            guard !isVar[k], dep[k], let g = ct[k] else { continue }
+            let node = nodes[i]
+            let needs = node.inputs.map { $0 >= lo && dep[$0 - lo] }
+            guard needs.contains(true) else { continue }
+            let grads = try node.rule.vjp(g, context(node, id: i, needs: needs, createGraph: createGraph))
+            for j in 0..<Swift.min(grads.count, needs.count) where needs[j] {
+                guard var c = grads[j] else { continue }
+                let target = node.inputValues[j].shape
+                if c.shape != target { c = try c.sumToShape(target) }
+                let p = node.inputs[j] - lo
+                if let existing = ct[p] { ct[p] = try existing + c } else { ct[p] = c }
+            }
+            if !createGraph { ct[k] = nil }
+        }
+        return vars.map { $0 <= hi ? ct[$0 - lo] : nil }
+    }
+
+    /// Forward sweep: the tangents of `outs` for tangents `seeds` of the variables.
+    ///
+    /// - Parameters:
+    ///   - seeds: (node index of a variable, its tangent) pairs.
+    ///   - outs: Traced results.
+    ///   - createGraph: Record the sweep itself.
+    /// - Returns: One tangent per result; nil where it does not depend on the variables.
+    func forward(seeds: [(Int, Var)], to outs: [Var], createGraph: Bool) throws -> [Var?] {
+        guard let lo = seeds.map(\.0).min() else { return outs.map { _ in nil } }
+        let hi = outs.filter { $0.tape === self }.map(\.id).max() ?? -1
+        guard hi >= lo else { return outs.map { _ in nil } }
+        var tan = [Var?](repeating: nil, count: hi - lo + 1)
+        var isSeed = [Bool](repeating: false, count: hi - lo + 1)
+        for (id, t) in seeds where id <= hi { tan[id - lo] = t; isSeed[id - lo] = true }
+        for i in lo...hi where !isSeed[i - lo] {
+            let node = nodes[i]
+            var tangents = [Var?]()
+            tangents.reserveCapacity(node.inputs.count)
+            var any = false
+            for p in node.inputs {
+                let t = p >= lo ? tan[p - lo] : nil
+                if t != nil { any = true }
+                tangents.append(t)
+            }
+            guard any else { continue }
+            let needs = tangents.map { $0 != nil }
+            guard var t = try node.rule.jvp(tangents, context(node, id: i, needs: needs, createGraph: createGraph)) else {
+                continue
+            }
+            if t.shape != node.output.shape { t = try t.broadcast(to: node.output.shape) }
+            tan[i - lo] = t
+        }
+        return outs.map { $0.tape === self && $0.id >= lo ? tan[$0.id - lo] : nil }
+    }
+}

@@ -1,0 +1,246 @@
+import Foundation
+import RitzTensor
+
+/// Elementwise primitives with their derivative rules. Broadcasting follows NumPy; the tape sums
+/// cotangents back to each operand's shape.
+extension Var {
+    // MARK: Arithmetic
+
+    /// `a + b`: vjp (ḡ, ḡ), jvp ȧ + ḃ.
+    public static func + (a: Var, b: Var) throws -> Var {
+        try apply("+", [a, b], value: a.value.binary(.add, b.value), rule: Rule(
+            vjp: { g, c in [c.needs[0] ? g : nil, c.needs[1] ? g : nil] },
+            jvp: { t, _ in
+                switch (t[0], t[1]) {
+                case let (x?, y?): return try x + y
+                case let (x?, nil): return x
+                case let (nil, y?): return y
+                default: return nil
+                }
+            }))
+    }
+
+    /// `a − b`: vjp (ḡ, −ḡ), jvp ȧ − ḃ.
+    public static func - (a: Var, b: Var) throws -> Var {
+        try apply("-", [a, b], value: a.value.binary(.sub, b.value), rule: Rule(
+            vjp: { g, c in [c.needs[0] ? g : nil, c.needs[1] ? try -g : nil] },
+            jvp: { t, _ in
+                switch (t[0], t[1]) {
+                case let (x?, y?): return try x - y
+                case let (x?, nil): return x
+                case let (nil, y?): return try -y
+                default: return nil
+                }
+            }))
+    }
+
+    /// `a · b` elementwise: ∂a = b, ∂b = a.
+    public static func * (a: Var, b: Var) throws -> Var {
+        try apply("*", [a, b], value: a.value.binary(.mul, b.value),
+                  rule: .elementwise2 { a, b, _, _, _ in (b, a) })
+    }
+
+    /// `a / b`: ∂a = 1/b, ∂b = −y/b.
+    public static func / (a: Var, b: Var) throws -> Var {
+        try apply("/", [a, b], value: a.value.binary(.div, b.value),
+                  rule: .elementwise2 { _, b, y, needA, needB in
+                      (needA ? try Var(1) / b : nil, needB ? try -(y / b) : nil)
+                  })
+    }
+
+    /// `−x`.
+    public static prefix func - (x: Var) throws -> Var {
+        try apply("-", [x], value: x.value.unary(.neg), rule: .linear(apply: { try -$0 }, transpose: { try -$0 }))
+    }
+
+    public static func + (a: Var, b: Double) throws -> Var { try a + Var(b) }
+    public static func + (a: Double, b: Var) throws -> Var { try Var(a) + b }
+    public static func - (a: Var, b: Double) throws -> Var { try a - Var(b) }
+    public static func - (a: Double, b: Var) throws -> Var { try Var(a) - b }
+    public static func * (a: Var, b: Double) throws -> Var { try a * Var(b) }
+    public static func * (a: Double, b: Var) throws -> Var { try Var(a) * b }
+    public static func / (a: Var, b: Double) throws -> Var { try a / Var(b) }
+    public static func / (a: Double, b: Var) throws -> Var { try Var(a) / b }
+
+    /// Any binary elementwise operator of `RitzTensor` on traced values.
+    ///
+    /// Comparisons and logical operators give constant bool results (their derivative is zero
+    /// wherever it exists). `pow`: ∂a = b·a^(b−1), ∂b = y·log a (0 where a = 0).
+    /// `mod` (floored): ∂a = 1, ∂b = −⌊a/b⌋. `maximum`/`minimum`: the derivative goes to the
+    /// larger (smaller) operand, split equally on ties, as JAX does.
+    ///
+    /// - Parameters:
+    ///   - op: The operator.
+    ///   - other: The right operand.
+    /// - Returns: `self op other` with broadcasting.
+    /// - Throws: `ShapeError` for shapes that do not broadcast.
+    public func binary(_ op: BinaryOp, _ other: Var) throws -> Var {
+        let a = self, b = other
+        switch op {
+        case .add: return try a + b
+        case .sub: return try a - b
+        case .mul: return try a * b
+        case .div: return try a / b
+        case .pow: return try a.pow(b)
+        case .mod:
+            return try Var.apply("%", [a, b], value: a.value.binary(.mod, b.value),
+                                 rule: .elementwise2 { a, b, _, _, needB in
+                                     (Var(1), needB ? Var(try a.value.binary(.div, b.value).unary(.floor).unary(.neg)) : nil)
+                                 })
+        case .maximum, .minimum:
+            return try Var.apply(op.rawValue, [a, b], value: a.value.binary(op, b.value),
+                                 rule: .elementwise2 { a, b, _, _, _ in
+                                     // Constant masks: 1 where this operand wins, ½ on ties.
+                                     let win = try a.value.binary(op == .maximum ? .gt : .lt, b.value)
+                                     let tie = try a.value.binary(.eq, b.value)
+                                     let half = try tie.binary(.mul, Tensor(0.5))
+                                     let wa = try win.binary(.add, half)
+                                     let wb = try Tensor(1).binary(.sub, wa)
+                                     return (Var(wa), Var(wb))
+                                 })
+        case .eq, .ne, .lt, .le, .gt, .ge, .and, .or:
+            return Var(try a.value.binary(op, b.value))
+        }
+    }
+
+    /// `self ^ exponent` elementwise.
+    ///
+    /// - Parameters:
+    ///   - exponent: The power, broadcast against `self`.
+    /// - Returns: The power.
+    /// - Throws: `ShapeError` for shapes that do not broadcast.
+    public func pow(_ exponent: Var) throws -> Var {
+        try Var.apply("^", [self, exponent], value: value.binary(.pow, exponent.value),
+                      rule: .elementwise2 { a, b, y, needA, needB in
+            var pa: Var?, pb: Var?
+            if needA {
+                // For a constant integer-free exponent this stays a single `pow` node.
+                pa = try b * a.pow(b - 1)
+            }
+            if needB {
+                // d/db a^b = a^b·log a; defined as 0 where a = 0 (the limit for b > 0).
+                let zero = try a.value.binary(.eq, Tensor(0))
+                let safeA = try Var.where(zero, Var(1), a)
+                pb = try Var.where(zero, Var(0), y * safeA.log())
+            }
+            return (pa, pb)
+        })
+    }
+
+    /// `self ^ p` for a number p.
+    public func pow(_ p: Double) throws -> Var { try pow(Var(p)) }
+
+    /// `cond ? a : b` elementwise; `cond` is not differentiated.
+    ///
+    /// - Parameters:
+    ///   - cond: The condition (nonzero is true).
+    ///   - a: Values where true.
+    ///   - b: Values where false.
+    /// - Returns: The selection, broadcast over all three.
+    /// - Throws: `ShapeError` for shapes that do not broadcast.
+    public static func `where`(_ cond: Tensor, _ a: Var, _ b: Var) throws -> Var {
+        let value = try Tensor.where(cond, a.value, b.value)
+        let shape = value.shape
+        return try apply("where", [a, b], value: value, rule: Rule(
+            vjp: { g, c in
+                let zero = Var(0)
+                return [c.needs[0] ? try Var.where(cond, g, zero) : nil,
+                        c.needs[1] ? try Var.where(cond, zero, g) : nil]
+            },
+            jvp: { t, _ in
+                let zero = Var(0)
+                return try Var.where(cond, t[0] ?? zero, t[1] ?? zero).broadcast(to: shape)
+            }))
+    }
+
+    /// `where` with a possibly traced condition (its value is used; it is not differentiated).
+    public static func `where`(_ cond: Var, _ a: Var, _ b: Var) throws -> Var {
+        try `where`(cond.value, a, b)
+    }
+
+    // MARK: Unary functions
+
+    /// Any unary elementwise function of `RitzTensor` on traced values.
+    ///
+    /// Derivatives: exp → y; log → 1/x; log1p → 1/(1+x); sqrt → 1/(2y); abs → sign x (0 at 0,
+    /// as JAX); sin → cos x; cos → −sin x; tan → 1 + y²; tanh → 1 − y²; sigmoid → y(1 − y);
+    /// relu → [x > 0]; gelu (exact) → Φ(x) + x·φ(x); softplus → sigmoid x. `sign floor ceil round`
+    /// are piecewise constant (zero derivative) and the predicates `isnan isfinite not` give
+    /// constant bool results.
+    ///
+    /// - Parameters:
+    ///   - op: The function.
+    /// - Returns: The function applied to every element.
+    /// - Throws: `TensorError` for complex values where the function does not accept them.
+    public func unary(_ op: UnaryOp) throws -> Var {
+        let x = self
+        switch op {
+        case .neg: return try -x
+        case .sign, .floor, .ceil, .round, .isnan, .isfinite, .not:
+            return Var(try value.unary(op))
+        default: break
+        }
+        let y = try value.unary(op)
+        let rule: Rule
+        switch op {
+        case .exp: rule = .elementwise { _, y in y }
+        case .log: rule = .elementwise { x, _ in try 1 / x }
+        case .log1p: rule = .elementwise { x, _ in try 1 / (x + 1) }
+        case .sqrt: rule = .elementwise { _, y in try 0.5 / y }
+        case .abs: rule = .elementwise { x, _ in Var(try x.value.unary(.sign)) }
+        case .sin: rule = .elementwise { x, _ in try x.cos() }
+        case .cos: rule = .elementwise { x, _ in try -x.sin() }
+        case .tan: rule = .elementwise { _, y in try y * y + 1 }
+        case .tanh: rule = .elementwise { _, y in try 1 - y * y }
+        case .sigmoid: rule = .elementwise { _, y in try y * (1 - y) }
+        case .relu: rule = .elementwise { x, _ in Var(try x.value.binary(.gt, Tensor(0)).asFloat()) }
+        case .gelu:
+            // gelu(x) = x·Φ(x); gelu′(x) = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π).
+            rule = .elementwise { x, _ in try x.normalCDF() + x * x.normalPDF() }
+        case .softplus: rule = .elementwise { x, _ in try x.sigmoid() }
+        default: throw AutodiffError.notDifferentiable(op: op.rawValue)
+        }
+        return try Var.apply(op.rawValue, [x], value: y, rule: rule)
+    }
+
+    /// Standard normal CDF Φ(x) = ½ erfc(−x/√2); derivative φ(x).
+    func normalCDF() throws -> Var {
+        let s = value.storage.map { 0.5 * erfc(-$0 * 0.7071067811865476) }
+        let y = try Tensor(shape: shape, storage: s)
+        return try Var.apply("normal_cdf", [self], value: y, rule: .elementwise { x, _ in try x.normalPDF() })
+    }
+
+    /// Standard normal density φ(x) = e^(−x²/2)/√(2π), from primitives.
+    func normalPDF() throws -> Var {
+        try (x2Half()).exp() * 0.3989422804014327
+    }
+
+    private func x2Half() throws -> Var { try -(self * self) * 0.5 }
+
+    public func exp() throws -> Var { try unary(.exp) }
+    public func log() throws -> Var { try unary(.log) }
+    public func log1p() throws -> Var { try unary(.log1p) }
+    public func sqrt() throws -> Var { try unary(.sqrt) }
+    public func abs() throws -> Var { try unary(.abs) }
+    public func sin() throws -> Var { try unary(.sin) }
+    public func cos() throws -> Var { try unary(.cos) }
+    public func tan() throws -> Var { try unary(.tan) }
+    public func tanh() throws -> Var { try unary(.tanh) }
+    public func sigmoid() throws -> Var { try unary(.sigmoid) }
+    public func relu() throws -> Var { try unary(.relu) }
+    public func gelu() throws -> Var { try unary(.gelu) }
+    public func softplus() throws -> Var { try unary(.softplus) }
+
+    /// `min(max(x, lo), hi)` elementwise: derivative 1 inside [lo, hi], 0 outside.
+    ///
+    /// - Parameters:
+    ///   - lo: Lower bound.
+    ///   - hi: Upper bound.
+    /// - Returns: The clipped values.
+    /// - Throws: `TensorError` for complex values.
+    public func clip(_ lo: Double, _ hi: Double) throws -> Var {
+        try Var.apply("clip", [self], value: value.clip(lo, hi), rule: .elementwise { x, _ in
+            Var(try Tensor(shape: x.shape, storage: x.value.storage.map { $0 >= lo && $0 <= hi ? 1 : 0 }))
+        })
+    }
+}

@@ -1,0 +1,202 @@
+import RitzTensor
+
+/// A parameter of a builtin.
+public struct Param {
+    /// How an argument reaches the parameter.
+    public enum Kind {
+        /// By position or by name.
+        case positional
+        /// Only as `name=value`.
+        case keyword
+        /// Collects the remaining positional arguments (`d...`).
+        case variadic
+    }
+    /// The name, as a keyword argument spells it.
+    public var name: String
+    /// How it is passed.
+    public var kind: Kind
+    /// nil: required. `.some(.none)`: optional without a value. Otherwise the default.
+    public var defaultValue: Value?
+
+    /// A required positional parameter.
+    public init(_ name: String) { self.name = name; kind = .positional; defaultValue = nil }
+
+    /// A positional parameter with a default (`.none` for an optional one without value).
+    public init(_ name: String, default value: Value) { self.name = name; kind = .positional; defaultValue = value }
+
+    /// A keyword-only parameter with a default (`.none` when absent means "not given").
+    public static func keyword(_ name: String, default value: Value = .none) -> Param {
+        var p = Param(name, default: value)
+        p.kind = .keyword
+        return p
+    }
+
+    /// A variadic parameter collecting the remaining positional arguments.
+    public static func variadic(_ name: String) -> Param {
+        var p = Param(name, default: .none)
+        p.kind = .variadic
+        return p
+    }
+
+    /// `name`, `name=default`, `name=` or `name...` as the signature shows it.
+    var display: String {
+        switch kind {
+        case .variadic: return "\(name)..."
+        default:
+            guard let d = defaultValue else { return name }
+            if case .none = d { return "\(name)=" }
+            return "\(name)=\(displayInline(d))"
+        }
+    }
+}
+
+/// One builtin: everything help, completion, argument checking and the example tests need.
+public struct BuiltinEntry {
+    /// The name it is called by.
+    public var name: String
+    /// Its parameters in order.
+    public var params: [Param]
+    /// A one-line summary.
+    public var summary: String
+    /// Example code (run as tests; each must run without error).
+    public var examples: [String]
+    /// The group it belongs to in help (`Create and shape`, …).
+    public var group: String
+    /// The implementation, given the bound arguments.
+    public var impl: (Args) throws -> Value
+
+    /// An entry.
+    ///
+    /// - Parameters:
+    ///   - name: The name.
+    ///   - params: Parameters in order.
+    ///   - group: The help group.
+    ///   - summary: One line.
+    ///   - examples: Runnable examples.
+    ///   - impl: The implementation.
+    public init(_ name: String, _ params: [Param], group: String, summary: String, examples: [String],
+                impl: @escaping (Args) throws -> Value) {
+        self.name = name
+        self.params = params
+        self.summary = summary
+        self.examples = examples
+        self.group = group
+        self.impl = impl
+    }
+
+    /// `name(a, b=1, seed=)`.
+    public var signature: String { name + "(" + params.map(\.display).joined(separator: ", ") + ")" }
+
+    /// The help text: signature, summary and examples.
+    public var helpText: String {
+        var s = "\(signature)\n  \(summary)"
+        if !examples.isEmpty {
+            s += "\n  example:"
+            for e in examples { s += "\n    " + e.replacingOccurrences(of: "\n", with: "\n    ") }
+        }
+        return s
+    }
+
+    /// Binds call arguments to parameters.
+    ///
+    /// - Throws: A `Diagnostic` (without span) for missing, surplus, unknown or repeated arguments.
+    func bind(_ call: CallArguments, context: Interpreter, span: SourceSpan?) throws -> Args {
+        var values = [Value?](repeating: nil, count: params.count)
+        var rest: [Value] = []
+        var pi = 0
+        for v in call.positional {
+            while pi < params.count && params[pi].kind == .keyword { pi += 1 }
+            guard pi < params.count else {
+                let n = params.filter { $0.kind == .positional }.count
+                throw Diagnostic("`\(name)` takes \(n == 0 ? "no" : "at most \(n)") positional argument\(n == 1 ? "" : "s"), got \(call.positional.count)",
+                                 span: nil, help: ["signature: \(signature)"])
+            }
+            if params[pi].kind == .variadic { rest.append(v); continue }
+            values[pi] = v
+            pi += 1
+        }
+        for (k, v) in call.keywords {
+            guard let i = params.firstIndex(where: { $0.name == k && $0.kind != .variadic }) else {
+                let accepted = params.filter { $0.kind != .variadic }.map(\.name)
+                var help = [accepted.isEmpty ? "`\(name)` takes no keyword arguments"
+                            : "accepted keywords: " + accepted.joined(separator: ", ")]
+                if let near = nearestName(k, accepted) { help.insert("did you mean `\(near)`?", at: 0) }
+                throw Diagnostic("unknown keyword argument `\(k)` for `\(name)`", span: nil, help: help)
+            }
+            guard values[i] == nil else {
+                throw Diagnostic("argument `\(k)` of `\(name)` given twice", span: nil, help: ["signature: \(signature)"])
+            }
+            values[i] = v
+        }
+        for (i, p) in params.enumerated() where values[i] == nil {
+            if let d = p.defaultValue {
+                if case .none = d { continue }
+                values[i] = d
+            } else if p.kind != .variadic {
+                throw Diagnostic("missing argument `\(p.name)` of `\(name)`", span: nil, help: ["signature: \(signature)"])
+            }
+        }
+        return Args(entry: self, values: values, rest: rest, context: context, span: span)
+    }
+}
+
+/// All builtins of a session, by name.
+public final class BuiltinRegistry {
+    /// Entries in registration order.
+    public private(set) var entries: [BuiltinEntry] = []
+    private var byName: [String: Int] = [:]
+
+    /// An empty registry.
+    public init() {}
+
+    /// The registry holding every builtin of ritz (the arrays listed in `Builtins.all`).
+    public static func standard() -> BuiltinRegistry {
+        let r = BuiltinRegistry()
+        for group in Builtins.all { r.register(group) }
+        return r
+    }
+
+    /// Adds entries; a later entry with the same name replaces an earlier one.
+    ///
+    /// - Parameter group: The entries.
+    public func register(_ group: [BuiltinEntry]) {
+        for e in group {
+            if let i = byName[e.name] { entries[i] = e } else { byName[e.name] = entries.count; entries.append(e) }
+        }
+    }
+
+    /// The entry called `name`.
+    public func entry(_ name: String) -> BuiltinEntry? { byName[name].map { entries[$0] } }
+
+    /// Every name, sorted.
+    public var names: [String] { entries.map(\.name).sorted() }
+}
+
+/// The arrays of registry entries, one per domain. A domain adds its array here.
+public enum Builtins {
+    /// Every group, in help order.
+    static var all: [[BuiltinEntry]] {
+        [create, elementwise, reduce, linalg, fourier, io, session, autodiff, learn, koopman, graphs, grassmann]
+    }
+}
+
+/// The closest of `candidates` to `name` by edit distance, when it is close enough to help.
+func nearestName(_ name: String, _ candidates: [String]) -> String? {
+    var best: (String, Int)?
+    let a = Array(name.lowercased())
+    for c in candidates {
+        let b = Array(c.lowercased())
+        if abs(a.count - b.count) > 3 { continue }
+        var prev = Array(0...b.count)
+        for i in 1...Swift.max(a.count, 1) where a.count > 0 {
+            var cur = [i] + [Int](repeating: 0, count: b.count)
+            for j in stride(from: 1, through: b.count, by: 1) {
+                cur[j] = Swift.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            prev = cur
+        }
+        let d = a.isEmpty ? b.count : prev[b.count]
+        if d <= Swift.max(1, Swift.min(3, a.count / 3 + 1)), best.map({ d < $0.1 }) ?? true { best = (c, d) }
+    }
+    return best?.0
+}

@@ -1,0 +1,241 @@
+import RitzAutodiff
+import RitzTensor
+
+/// Differentiation in the language: the transforms `grad`, `value_and_grad`, `jacobian`,
+/// `hessian`, `hvp`, `jvp`, and the traced versions of the differentiable builtins and operators.
+///
+/// Inside a transform the function's argument is a `.traced` value; operators (through
+/// `Interpreter.binary`/`unary`), indexing, `.T`, matrix literals and the builtins listed in
+/// `tracedBuiltins` compute on it with `RitzAutodiff.Var`, so derivatives flow through user
+/// functions, closures and control flow on concrete values. Any other builtin given a traced
+/// value raises "`name` is not differentiable".
+extension Builtins {
+    static var autodiff: [BuiltinEntry] {
+        let g = "Autodiff"
+        return [
+            BuiltinEntry("grad", [Param("f"), Param("argnum", default: .number(0))], group: g,
+                         summary: "the gradient of a scalar function, as a function of the same arguments",
+                         examples: ["df = grad(x -> sum(x ^ 2))\ndf([1, 2, 3])"]) { a in
+                let f = try a.callable("f"), k = try a.int("argnum"), ctx = a.context
+                let vg = RitzAutodiff.valueAndGrad({ xs in try ctx.scalarVar(ctx.call(f, xs.map(Interpreter.valueOf))) }, argnum: k)
+                return .function(Function(BuiltinEntry("grad", [.variadic("args")], group: g,
+                                                       summary: "a gradient function", examples: []) { b in
+                    Interpreter.valueOf(try vg(try b.rest.map(Interpreter.varOf)).grad)
+                }))
+            },
+            BuiltinEntry("value_and_grad", [Param("f"), Param("argnum", default: .number(0))], group: g,
+                         summary: "a function returning (value=, grad=) of a scalar function",
+                         examples: ["vg = value_and_grad(x -> sum(sin(x)))\nvg([0, 1]).grad"]) { a in
+                let f = try a.callable("f"), k = try a.int("argnum"), ctx = a.context
+                let vg = RitzAutodiff.valueAndGrad({ xs in try ctx.scalarVar(ctx.call(f, xs.map(Interpreter.valueOf))) }, argnum: k)
+                return .function(Function(BuiltinEntry("value_and_grad", [.variadic("args")], group: g,
+                                                       summary: "value and gradient", examples: []) { b in
+                    let (v, d) = try vg(try b.rest.map(Interpreter.varOf))
+                    return .record(Record([("value", Interpreter.valueOf(v)), ("grad", Interpreter.valueOf(d))]))
+                }))
+            },
+            BuiltinEntry("jacobian", [Param("f"), Param("x")], group: g,
+                         summary: "the Jacobian of f at x, of shape f(x).shape + x.shape",
+                         examples: ["jacobian(x -> x ^ 2, [1, 2])"]) { a in
+                let (f, ctx) = (try a.callable("f"), a.context)
+                let x = try Interpreter.varOf(try a.valueOrThrow("x"))
+                return Interpreter.valueOf(try RitzAutodiff.jacobian({ try Interpreter.varOf(ctx.call(f, [Interpreter.valueOf($0)])) }, at: x))
+            },
+            BuiltinEntry("hessian", [Param("f"), Param("x")], group: g,
+                         summary: "the dense Hessian of a scalar function at x (small x; else hessian_op)",
+                         examples: ["hessian(x -> sum(x ^ 3), [1, 2])"]) { a in
+                let (f, ctx) = (try a.callable("f"), a.context)
+                let x = try Interpreter.varOf(try a.valueOrThrow("x"))
+                return Interpreter.valueOf(try RitzAutodiff.hessian({ try ctx.scalarVar(ctx.call(f, [Interpreter.valueOf($0)])) }, at: x))
+            },
+            BuiltinEntry("hvp", [Param("f"), Param("x"), Param("v")], group: g,
+                         summary: "the Hessian-vector product ∇²f(x)·v, without forming the Hessian",
+                         examples: ["hvp(x -> sum(x ^ 3), [1, 2], [1, 0])"]) { a in
+                let (f, ctx) = (try a.callable("f"), a.context)
+                let x = try Interpreter.varOf(try a.valueOrThrow("x")), v = try Interpreter.varOf(try a.valueOrThrow("v"))
+                return Interpreter.valueOf(try RitzAutodiff.hvp({ try ctx.scalarVar(ctx.call(f, [Interpreter.valueOf($0)])) }, at: x, v))
+            },
+            BuiltinEntry("jvp", [Param("f"), Param("x"), Param("v")], group: g,
+                         summary: "the directional derivative J_f(x)·v (forward mode)",
+                         examples: ["jvp(x -> sin(x), [0, 1], [1, 1])"]) { a in
+                let (f, ctx) = (try a.callable("f"), a.context)
+                let x = try Interpreter.varOf(try a.valueOrThrow("x")), v = try Interpreter.varOf(try a.valueOrThrow("v"))
+                return Interpreter.valueOf(try RitzAutodiff.jvp({ try Interpreter.varOf(ctx.call(f, [Interpreter.valueOf($0)])) }, at: x, v).tangent)
+            },
+        ]
+    }
+
+    /// Builtins that accept traced values and ignore the trace (their results are constants or
+    /// do not depend on the values' derivatives).
+    static let traceBlind: Set<String> = [
+        "shape", "size", "ndims", "argmax", "argmin", "isnan", "isfinite", "sign", "floor", "ceil", "round",
+        "print", "string", "format", "any", "all", "copy", "zeros", "ones",
+    ]
+
+    /// Traced implementations of the differentiable builtins, by name; each reads the arguments
+    /// bound to the builtin's own parameters.
+    /// (Immutable after initialisation, hence safe to share.)
+    nonisolated(unsafe) static let tracedBuiltins: [String: (Args) throws -> Value] = {
+        var table: [String: (Args) throws -> Value] = [:]
+        let unary: [(String, UnaryOp)] = [("exp", .exp), ("log", .log), ("log1p", .log1p), ("sqrt", .sqrt), ("abs", .abs),
+                                          ("sin", .sin), ("cos", .cos), ("tan", .tan), ("tanh", .tanh), ("sigmoid", .sigmoid),
+                                          ("relu", .relu), ("gelu", .gelu), ("softplus", .softplus)]
+        for (name, op) in unary { table[name] = { a in try out(arg(a, 0).unary(op)) } }
+        for (name, op) in [("maximum", BinaryOp.maximum), ("minimum", .minimum)] {
+            table[name] = { a in try out(arg(a, 0).binary(op, arg(a, 1))) }
+        }
+        table["clip"] = { a in try out(arg(a, 0).clip(try a.double(a.entry.params[1].name), try a.double(a.entry.params[2].name))) }
+        table["where"] = { a in try out(Var.where(arg(a, 0), arg(a, 1), arg(a, 2))) }
+        let reductions: [(String, ReduceOp)] = [("sum", .sum), ("mean", .mean), ("max", .max), ("min", .min),
+                                                ("prod", .prod), ("std", .std), ("var", .variance)]
+        for (name, op) in reductions {
+            table[name] = { a in try out(arg(a, 0).reduce(op, axis: a.optionalInt("axis"))) }
+        }
+        table["cumsum"] = { a in try out(arg(a, 0).cumsum(axis: a.optionalInt("axis"))) }
+        table["logsumexp"] = { a in try out(arg(a, 0).logsumexp(axis: a.optionalInt("axis"))) }
+        table["softmax"] = { a in try out(arg(a, 0).softmax(axis: a.optionalInt("axis") ?? -1)) }
+        table["norm"] = { a in try out(arg(a, 0).norm(p: a.optionalDouble("p") ?? 2)) }
+        table["dot"] = { a in try out(arg(a, 0).dot(arg(a, 1))) }
+        table["outer"] = { a in try out(arg(a, 0).outer(arg(a, 1))) }
+        table["kron"] = { a in try out(arg(a, 0).kron(arg(a, 1))) }
+        table["trace"] = { a in try out(arg(a, 0).trace()) }
+        table["inv"] = { a in try out(arg(a, 0).inv()) }
+        table["det"] = { a in try out(arg(a, 0).det()) }
+        table["solve"] = { a in try out(Var.solve(arg(a, 0), arg(a, 1))) }
+        table["eigh"] = { a in
+            let (w, v) = try arg(a, 0).eigh()
+            return .record(Record([("values", out(w)), ("vectors", out(v))]))
+        }
+        table["eigvalsh"] = { a in try out(arg(a, 0).eigvalsh()) }
+        table["reshape"] = { a in
+            let dims = try a.rest.map { try Interpreter.toInt($0, what: "a dimension of `reshape`") }
+            return try out(arg(a, 0).reshaped(dims))
+        }
+        table["flatten"] = { a in try out(arg(a, 0).flattened()) }
+        table["transpose"] = { a in
+            let perm = try a.optionalTensor("perm").map { try $0.storage.map { try Interpreter.toInt(.number($0), what: "an axis") } }
+            return try out(arg(a, 0).transposed(perm))
+        }
+        table["concat"] = { a in try out(Var.concat(a.list(a.entry.params[0].name).map(Interpreter.varOf), axis: a.optionalInt("axis") ?? 0)) }
+        table["stack"] = { a in try out(Var.stack(a.list(a.entry.params[0].name).map(Interpreter.varOf), axis: a.optionalInt("axis") ?? 0)) }
+        return table
+    }()
+
+    private static func arg(_ a: Args, _ i: Int) throws -> Var {
+        guard i < a.entry.params.count, let v = a.value(a.entry.params[i].name) else {
+            throw Diagnostic("missing argument of `\(a.entry.name)`", span: nil, help: ["signature: \(a.entry.signature)"])
+        }
+        return try Interpreter.varOf(v)
+    }
+
+    private static func out(_ x: Var) -> Value { Interpreter.valueOf(x) }
+}
+
+extension Args {
+    /// The argument of `name`, or a diagnostic when missing.
+    func valueOrThrow(_ name: String) throws -> Value {
+        guard let v = value(name) else {
+            throw Diagnostic("missing argument `\(name)` of `\(entry.name)`", span: nil, help: ["signature: \(entry.signature)"])
+        }
+        return v
+    }
+
+    /// True when any argument is a traced tensor (directly or inside a list).
+    var hasTraced: Bool {
+        func traced(_ v: Value?) -> Bool {
+            switch v {
+            case .traced: return true
+            case let .list(items)?: return items.contains { traced($0) }
+            default: return false
+            }
+        }
+        return values.contains(where: traced) || rest.contains(where: traced)
+    }
+}
+
+extension Interpreter {
+    /// A value as a (possibly traced) `Var`: numbers, bools, tensors and lists convert to constants.
+    ///
+    /// - Throws: A `Diagnostic` for values that are not numeric.
+    static func varOf(_ v: Value) throws -> Var {
+        switch v {
+        case let .traced(x): return x
+        case let .list(items) where items.contains(where: { if case .traced = $0 { return true } else { return false } }):
+            return try Var.stack(items.map(varOf))
+        default: return Var(try toTensor(v))
+        }
+    }
+
+    /// A `Var` as a value: traced stays traced; constants become tensors or numbers.
+    static func valueOf(_ x: Var) -> Value { x.isTraced ? .traced(x) : wrap(x.value) }
+
+    /// The result of a function under `grad`/`hessian`/`hvp` as a one-element `Var`.
+    func scalarVar(_ v: Value) throws -> Var {
+        try Interpreter.varOf(v)
+    }
+
+    /// A builtin call with traced arguments: the traced implementation when there is one, the
+    /// plain builtin on the values for trace-blind builtins, nil when no argument is traced.
+    ///
+    /// - Throws: `AutodiffError.notDifferentiable` naming the builtin when it has no derivative.
+    func tracedCall(_ b: BuiltinEntry, _ args: Args) throws -> Value? {
+        // The transforms and the functions they return take traced values themselves (nesting).
+        guard args.hasTraced, b.group != "Autodiff" else { return nil }
+        if let impl = Builtins.tracedBuiltins[b.name] { return try impl(args) }
+        if Builtins.traceBlind.contains(b.name) { return nil }
+        throw AutodiffError.notDifferentiable(op: b.name)
+    }
+
+    /// `lhs op rhs` when either side is traced; nil otherwise.
+    func tracedBinary(_ op: BinaryOperator, _ lhs: Value, _ rhs: Value) throws -> Value? {
+        switch (lhs, rhs) {
+        case (.traced, _), (_, .traced): break
+        default: return nil
+        }
+        let a = try Interpreter.varOf(lhs), b = try Interpreter.varOf(rhs)
+        if op == .matmul { return Interpreter.valueOf(try a.matmul(b)) }
+        guard let top = Interpreter.tensorOp(op) else { throw typeError(op, lhs, rhs) }
+        return Interpreter.valueOf(try a.binary(top, b))
+    }
+
+    /// `-x` and `not x` of a traced value; nil for other values.
+    func tracedUnary(_ op: String, _ v: Value) throws -> Value? {
+        guard case let .traced(x) = v else { return nil }
+        if op == "-" { return Interpreter.valueOf(try -x) }
+        return Interpreter.wrap(try x.value.unary(.not))
+    }
+
+    /// `x[items]` of a traced value; nil for other values.
+    func tracedIndex(_ base: Value, _ items: [IndexValue]) throws -> Value? {
+        guard case let .traced(x) = base else { return nil }
+        return Interpreter.valueOf(try x.index(try Interpreter.indexItems(items)))
+    }
+
+    /// `x.T` and `x.shape` of a traced value; nil for other values.
+    func tracedField(_ v: Value, _ name: String) throws -> Value? {
+        guard case let .traced(x) = v else { return nil }
+        switch name {
+        case "T": return Interpreter.valueOf(try x.transposed())
+        case "shape": return .tensor(Tensor(x.shape.map(Double.init)))
+        default: throw Diagnostic("a tensor has no field `\(name)`", span: nil, help: ["tensor fields: T, shape, real, imag"])
+        }
+    }
+
+    /// A matrix literal with traced elements; nil when none is traced.
+    static func tracedMatrix(_ rows: [[Value]], hasRows: Bool) throws -> Value? {
+        func traced(_ v: Value) -> Bool { if case .traced = v { return true } else { return false } }
+        guard rows.contains(where: { $0.contains(where: traced) }) else { return nil }
+        if !hasRows { return valueOf(try Var.stack((rows.first ?? []).map(varOf))) }
+        let rowVars = try rows.map { row in
+            try Var.concat(row.map { v -> Var in
+                let x = try varOf(v)
+                switch x.ndim {
+                case 0: return try x.reshaped([1, 1])
+                case 1: return try x.reshaped([1, x.count])
+                default: return x
+                }
+            }, axis: 1)
+        }
+        return valueOf(try Var.concat(rowVars, axis: 0))
+    }
+}

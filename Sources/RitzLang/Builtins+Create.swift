@@ -1,0 +1,119 @@
+import RitzTensor
+
+extension Builtins {
+    /// Draws with the session generator, or a fresh one when `seed=` is given.
+    static func withGenerator<T>(_ a: Args, _ body: (inout RandomGenerator) throws -> T) throws -> T {
+        if let s = try a.optionalInt("seed") {
+            guard s >= 0 else { throw Diagnostic("seed must be a non-negative whole number, got \(s)", span: nil) }
+            var g = RandomGenerator(seed: UInt64(s))
+            return try body(&g)
+        }
+        return try body(&a.context.rng)
+    }
+
+    /// Create and shape: constructors, random tensors, reshaping, joining.
+    static var create: [BuiltinEntry] {
+        let g = "Create and shape"
+        return [
+            BuiltinEntry("zeros", [.variadic("d")], group: g, summary: "a tensor of zeros with dimensions d",
+                         examples: ["zeros(2, 3)"]) { a in .tensor(try Tensor.zeros(try a.dims())) },
+            BuiltinEntry("ones", [.variadic("d")], group: g, summary: "a tensor of ones with dimensions d",
+                         examples: ["ones(3)"]) { a in .tensor(try Tensor.ones(try a.dims())) },
+            BuiltinEntry("full", [Param("shape"), Param("value")], group: g,
+                         summary: "a tensor of the given shape with every element equal to value",
+                         examples: ["full([2, 2], 7)"]) { a in
+                let shape = try Interpreter.toTensor(try a.raw("shape") ?? .none, what: "shape").storage.map {
+                    try Interpreter.toInt(.number($0), what: "a dimension")
+                }
+                return .tensor(try Tensor.full(shape, try a.double("value")))
+            },
+            BuiltinEntry("eye", [Param("n")], group: g, summary: "the n×n identity matrix",
+                         examples: ["eye(3)"]) { a in .tensor(try Tensor.eye(try a.int("n"))) },
+            BuiltinEntry("arange", [Param("start"), Param("stop", default: .none), Param("step", default: .number(1))], group: g,
+                         summary: "start, start+step, … below stop (arange(n) counts 0 to n-1)",
+                         examples: ["arange(0, 1, 0.25)", "arange(4)"]) { a in
+                if let stop = try a.optionalDouble("stop") {
+                    return .tensor(try Tensor.arange(try a.double("start"), stop, try a.double("step")))
+                }
+                return .tensor(try Tensor.arange(0, try a.double("start"), try a.double("step")))
+            },
+            BuiltinEntry("linspace", [Param("a"), Param("b"), Param("n")], group: g,
+                         summary: "n evenly spaced numbers from a to b inclusive",
+                         examples: ["linspace(0, 1, 5)"]) { a in
+                .tensor(try Tensor.linspace(try a.double("a"), try a.double("b"), try a.int("n")))
+            },
+            BuiltinEntry("rand", [.variadic("d"), .keyword("seed")], group: g,
+                         summary: "uniform random numbers in [0, 1) with dimensions d",
+                         examples: ["rand(2, 2, seed=1)"]) { a in
+                let d = try a.dims()
+                return Interpreter.wrap(try withGenerator(a) { try Tensor.rand(d, using: &$0) })
+            },
+            BuiltinEntry("randn", [.variadic("d"), .keyword("seed")], group: g,
+                         summary: "standard normal random numbers with dimensions d",
+                         examples: ["randn(3, seed=1)"]) { a in
+                let d = try a.dims()
+                return Interpreter.wrap(try withGenerator(a) { try Tensor.randn(d, using: &$0) })
+            },
+            BuiltinEntry("seed", [Param("n")], group: g, summary: "reseeds the session's random generator",
+                         examples: ["seed(42); rand(2)"]) { a in
+                let n = try a.int("n")
+                guard n >= 0 else { throw Diagnostic("seed must be a non-negative whole number, got \(n)", span: nil) }
+                a.context.rng = RandomGenerator(seed: UInt64(n))
+                return .none
+            },
+            BuiltinEntry("diag", [Param("v_or_A")], group: g,
+                         summary: "the diagonal matrix of a vector, or the diagonal of a matrix",
+                         examples: ["diag([1, 2, 3])", "diag([1, 2; 3, 4])"]) { a in
+                .tensor(try Tensor.diag(try a.tensor("v_or_A")))
+            },
+            BuiltinEntry("shape", [Param("x")], group: g, summary: "the dimensions of x as a 1-d tensor",
+                         examples: ["shape(zeros(2, 3))"]) { a in
+                .tensor(Tensor(try a.tensor("x").shape.map(Double.init)))
+            },
+            BuiltinEntry("size", [Param("x")], group: g, summary: "the number of elements of x (of a list: its length)",
+                         examples: ["size(zeros(2, 3))"]) { a in
+                if case let .list(l)? = a.raw("x") { return .number(Double(l.count)) }
+                if case let .string(s)? = a.raw("x") { return .number(Double(s.count)) }
+                return .number(Double(try a.tensor("x").count))
+            },
+            BuiltinEntry("ndims", [Param("x")], group: g, summary: "the number of dimensions of x",
+                         examples: ["ndims(eye(2))"]) { a in .number(Double(try a.tensor("x").ndim)) },
+            BuiltinEntry("reshape", [Param("x"), .variadic("d")], group: g,
+                         summary: "the elements of x with dimensions d (one may be -1)",
+                         examples: ["reshape(arange(6), 2, 3)"]) { a in
+                .tensor(try a.tensor("x").reshaped(try a.dims()))
+            },
+            BuiltinEntry("flatten", [Param("x")], group: g, summary: "the elements of x as a 1-d tensor",
+                         examples: ["flatten([1, 2; 3, 4])"]) { a in .tensor(try a.tensor("x").flattened()) },
+            BuiltinEntry("transpose", [Param("x"), .keyword("perm")], group: g,
+                         summary: "x with its axes reversed, or permuted by perm",
+                         examples: ["transpose([1, 2; 3, 4])", "transpose(zeros(2, 3, 4), perm=[1, 0, 2])"]) { a in
+                let perm = try a.optionalTensor("perm").map { try $0.storage.map { try Interpreter.toInt(.number($0), what: "an axis") } }
+                return .tensor(try a.tensor("x").transposed(perm))
+            },
+            BuiltinEntry("concat", [Param("list"), Param("axis", default: .number(0))], group: g,
+                         summary: "joins tensors along an existing axis",
+                         examples: ["concat([[1, 2], [3]], axis=0)"]) { a in
+                let parts = try a.list("list").map { try Interpreter.toTensor($0, what: "an element of concat's list") }
+                guard !parts.isEmpty else { throw Diagnostic("concat needs at least one tensor", span: nil) }
+                return .tensor(try Tensor.concat(unifyDTypes(parts), axis: try a.int("axis")))
+            },
+            BuiltinEntry("stack", [Param("list"), Param("axis", default: .number(0))], group: g,
+                         summary: "joins equal-shaped tensors along a new axis",
+                         examples: ["stack([[1, 2], [3, 4]], axis=1)"]) { a in
+                let parts = try a.list("list").map { try Interpreter.toTensor($0, what: "an element of stack's list") }
+                guard !parts.isEmpty else { throw Diagnostic("stack needs at least one tensor", span: nil) }
+                return .tensor(try Tensor.stack(unifyDTypes(parts), axis: try a.int("axis")))
+            },
+            BuiltinEntry("copy", [Param("x")], group: g, summary: "a copy of x (values are never shared, so this is x itself)",
+                         examples: ["copy([1, 2])"]) { a in a.raw("x") ?? .none },
+        ]
+    }
+
+    /// Brings tensors to one dtype: complex if any is complex, else float64.
+    static func unifyDTypes(_ parts: [Tensor]) throws -> [Tensor] {
+        if parts.contains(where: { $0.isComplex }) { return parts.map { $0.asComplex() } }
+        if parts.allSatisfy({ $0.dtype == .bool }) { return parts }
+        return try parts.map { try $0.asFloat() }
+    }
+}

@@ -1,0 +1,118 @@
+import RitzAnalysis
+import RitzTensor
+
+/// A graph value: `.n`, `.edges` (m×2), `.adjacency` (n×n), `.degrees`.
+final class GraphObject: LangObject {
+    let graph: Graph
+    init(_ g: Graph) { graph = g }
+    var typeName: String { "graph" }
+    var fieldNames: [String] { ["n", "edges", "adjacency", "degrees", "weights"] }
+    func field(_ name: String) throws -> Value? {
+        switch name {
+        case "n": return .number(Double(graph.n))
+        case "edges": return .tensor(try graph.edgeTensor())
+        case "adjacency": return .tensor(try graph.adjacency())
+        case "degrees": return .tensor(Tensor(graph.degrees))
+        case "weights": return .tensor(Tensor(graph.edges.map(\.weight)))
+        default: return nil
+        }
+    }
+    func summary() -> String { graph.summary() }
+}
+
+extension Builtins {
+    static func graphArg(_ a: Args) throws -> Graph {
+        try a.object("G", as: GraphObject.self, described: "graph").graph
+    }
+
+    /// Graph builders, Laplacians and positional encodings.
+    public static var graphs: [BuiltinEntry] {
+        let g = "Graphs and positional encodings"
+        return [
+            BuiltinEntry("graph", [Param("edges"), .keyword("n"), .keyword("weights")], group: g,
+                         summary: "undirected graph from an m×2 tensor or a list of node pairs; n= defaults to the largest index + 1; a repeated edge keeps its last weight (as NetworkX)",
+                         examples: ["G = graph([0, 1; 1, 2; 2, 0]); G.n"]) { a in
+                let raw = try a.list("edges")
+                let pairs = try raw.map { v -> (Int, Int) in
+                    let t = try Interpreter.toTensor(v, what: "an edge of `graph`")
+                    guard t.count == 2 else { throw Diagnostic("each edge of `graph` must be a pair of node indices", span: nil) }
+                    let i = t.storage[0], j = t.storage[1]
+                    guard i == i.rounded(), j == j.rounded(), abs(i) < 1e12, abs(j) < 1e12 else {
+                        throw Diagnostic("edge (\(i), \(j)) of `graph` must hold integer node indices", span: nil)
+                    }
+                    return (Int(i), Int(j))
+                }
+                let w = try a.optionalTensor("weights")?.storage
+                return .object(GraphObject(try Graph(n: a.optionalInt("n"), edges: pairs, weights: w)))
+            },
+            BuiltinEntry("path_graph", [Param("n")], group: g, summary: "the path 0 – 1 – … – n−1", examples: ["path_graph(5).n"]) { a in
+                .object(GraphObject(try Graph.path(a.int("n"))))
+            },
+            BuiltinEntry("cycle_graph", [Param("n")], group: g, summary: "the cycle on n ≥ 3 nodes", examples: ["cycle_graph(6).n"]) { a in
+                .object(GraphObject(try Graph.cycle(a.int("n"))))
+            },
+            BuiltinEntry("grid_graph", [Param("r"), Param("c")], group: g,
+                         summary: "the r×c lattice; node (i, j) is i·c + j (as NetworkX grid_2d_graph relabelled)", examples: ["grid_graph(3, 4).n"]) { a in
+                .object(GraphObject(try Graph.grid(a.int("r"), a.int("c"))))
+            },
+            BuiltinEntry("complete_graph", [Param("n")], group: g, summary: "the complete graph K_n", examples: ["complete_graph(4).n"]) { a in
+                .object(GraphObject(try Graph.complete(a.int("n"))))
+            },
+            BuiltinEntry("erdos_renyi", [Param("n"), Param("p"), .keyword("seed", default: .number(0))], group: g,
+                         summary: "G(n, p): each pair i < j, in order, is an edge with probability p (xoshiro256** seeded by seed=)",
+                         examples: ["erdos_renyi(30, 0.1, seed=1).n"]) { a in
+                let s = try a.int("seed")
+                guard s >= 0 else { throw Diagnostic("seed= must be ≥ 0", span: nil) }
+                return .object(GraphObject(try Graph.erdosRenyi(a.int("n"), a.double("p"), seed: UInt64(s))))
+            },
+            BuiltinEntry("knn_graph", [Param("X"), Param("k")], group: g,
+                         summary: "symmetric k-nearest-neighbour graph of the rows of X (Euclidean, ties by lower index; i – j when either is among the other's k nearest)",
+                         examples: ["knn_graph([0, 0; 1, 0; 0, 1; 5, 5], 1).n"]) { a in
+                .object(GraphObject(try Graph.knn(a.tensor("X"), k: a.int("k"))))
+            },
+            BuiltinEntry("laplacian", [Param("G"), .keyword("norm", default: .string("none"))], group: g,
+                         summary: "graph Laplacian as NetworkX: \"none\" L = D − A, \"sym\" I − D^-1/2 A D^-1/2, \"rw\" I − D^-1 A; an isolated node's row and column are zero",
+                         examples: ["laplacian(path_graph(3), norm=\"sym\")"]) { a in
+                .tensor(try graphArg(a).laplacian(LaplacianNorm(name: a.string("norm"))))
+            },
+            BuiltinEntry("laplacian_pe", [Param("G"), Param("k"), .keyword("norm", default: .string("sym")),
+                                          .keyword("sign", default: .string("canonical")), .keyword("seed", default: .number(0))], group: g,
+                         summary: "n×k eigenvectors of the k smallest Laplacian eigenvalues after the trivial one (zero columns when k ≥ n); per component, null vectors first; sign \"canonical\": the first entry within 1e-8 of the largest magnitude is positive (\"random\": seeded coin flips); equal eigenvalues (within 1e-6·‖L‖) are reported as groups; dense eigh up to 800 nodes per component, else Chebyshev-filtered block iteration with residual ≤ 1e-8 → (pe=, eigenvalues=, groups=, next=, residuals=, method=)",
+                         examples: ["p = laplacian_pe(cycle_graph(8), 3); p.groups"]) { a in
+                let sign = try a.string("sign")
+                guard sign == "canonical" || sign == "random" else { throw Diagnostic("sign= must be \"canonical\" or \"random\"", span: nil) }
+                let s = try a.int("seed")
+                let r = try LaplacianPE.compute(graphArg(a), k: a.int("k"), norm: LaplacianNorm(name: a.string("norm")),
+                                                randomSign: sign == "random", seed: UInt64(max(s, 0)))
+                for w in r.warnings { a.context.emit(.text("warning: \(w)\n")) }
+                let groups = Value.list(r.groups.map { gr in
+                    .record(Record([("start", .number(Double(gr.start))), ("count", .number(Double(gr.count))),
+                                    ("value", .number(gr.value)), ("truncated", .bool(gr.truncated))]))
+                })
+                return .record(Record([("pe", .tensor(r.pe)), ("eigenvalues", .tensor(Tensor(r.eigenvalues))), ("groups", groups),
+                                       ("next", r.nextEigenvalue.map { .number($0) } ?? .none),
+                                       ("residuals", .tensor(Tensor(r.residuals))), ("components", .number(Double(r.components))),
+                                       ("method", .string(r.method))]))
+            },
+            BuiltinEntry("rwpe", [Param("G"), Param("k")], group: g,
+                         summary: "random-walk encoding: column t−1 is diag((D^-1 A)^t), t = 1…k (return probabilities; 0 for isolated nodes)",
+                         examples: ["rwpe(cycle_graph(4), 4)"]) { a in
+                .tensor(try graphArg(a).rwpe(a.int("k")))
+            },
+            BuiltinEntry("pe_stability", [Param("G"), Param("k"), .keyword("perturb", default: .number(0.05)),
+                                          .keyword("trials", default: .number(10)), .keyword("seed", default: .number(0)),
+                                          .keyword("norm", default: .string("sym"))], group: g,
+                         summary: "principal angles between the k-dim PE eigenspace of L and of L with weights × (1 + perturb·U[−1, 1]); beside each trial the Davis–Kahan bound ‖ΔL‖₂/δ (δ = gap around λ₂…λ_{k+1}) and the rigorous ‖ΔL‖/(δ − ‖ΔL‖) → (angles=, sin_max=, bound=, rigorous=, norm_dl=, gap=)",
+                         examples: ["s = pe_stability(grid_graph(5, 5), 2, trials=3, seed=1); s.gap > 0"]) { a in
+                let s = try a.int("seed")
+                let r = try PEStability.compute(graphArg(a), k: a.int("k"), perturb: a.double("perturb"), trials: a.int("trials"),
+                                                seed: UInt64(max(s, 0)), norm: LaplacianNorm(name: a.string("norm")))
+                for w in r.warnings { a.context.emit(.text("warning: \(w)\n")) }
+                return .record(Record([("angles", .tensor(r.angles)), ("sin_max", .tensor(Tensor(r.sinMax))),
+                                       ("bound", .tensor(Tensor(r.bound))), ("rigorous", .tensor(Tensor(r.rigorousBound))),
+                                       ("norm_dl", .tensor(Tensor(r.deltaNorm))), ("gap", .number(r.gap)),
+                                       ("eigenvalues", .tensor(Tensor(r.eigenvalues)))]))
+            },
+        ]
+    }
+}

@@ -1,0 +1,171 @@
+import RitzAnalysis
+import RitzTensor
+
+/// A dictionary of observables for `edmd`/`resdmd` (`poly(3)`, `rbf(C, eps=1)`, `fourier(2)`).
+final class KoopmanDictionaryObject: LangObject {
+    let dictionary: KoopmanDictionary
+    init(_ d: KoopmanDictionary) { dictionary = d }
+    var typeName: String { "dictionary" }
+    var fieldNames: [String] { ["name"] }
+    func field(_ name: String) throws -> Value? { name == "name" ? .string(dictionary.name) : nil }
+    func summary() -> String { "dictionary \(dictionary.name)" }
+}
+
+/// The result of `dmd`, `edmd` or `resdmd`; `predict` and `pseudospectrum` take it.
+final class KoopmanResultObject: LangObject {
+    enum Fit { case dmd(DMD), edmd(EDMD) }
+    let fit: Fit
+    init(_ f: Fit) { fit = f }
+    var typeName: String { "koopman" }
+    var fieldNames: [String] {
+        switch fit {
+        case .dmd: return ["eigenvalues", "modes", "amplitudes", "growth", "frequency", "rank", "dt"]
+        case .edmd(let e): return ["eigenvalues", "modes", "eigenfunctions", "growth", "frequency", "dt"] + (e.residuals == nil ? [] : ["residuals"])
+        }
+    }
+    func field(_ name: String) throws -> Value? {
+        switch (fit, name) {
+        case (.dmd(let d), "eigenvalues"): return .tensor(KoopmanSpectrumValues.complex(d.eigenvalues))
+        case (.dmd(let d), "modes"): return .tensor(d.modes)
+        case (.dmd(let d), "amplitudes"): return .tensor(KoopmanSpectrumValues.complex(d.amplitudes))
+        case (.dmd(let d), "growth"): return .tensor(Tensor(d.growth))
+        case (.dmd(let d), "frequency"): return .tensor(Tensor(d.frequency))
+        case (.dmd(let d), "rank"): return .number(Double(d.rank))
+        case (.dmd(let d), "dt"): return .number(d.dt)
+        case (.edmd(let e), "eigenvalues"): return .tensor(KoopmanSpectrumValues.complex(e.eigenvalues))
+        case (.edmd(let e), "modes"): return .tensor(e.modes)
+        case (.edmd(let e), "eigenfunctions"): return .tensor(e.eigenfunctions)
+        case (.edmd(let e), "residuals"): return e.residuals.map { .tensor(Tensor($0)) }
+        case (.edmd(let e), "growth"): return .tensor(Tensor(e.growth))
+        case (.edmd(let e), "frequency"): return .tensor(Tensor(e.frequency))
+        case (.edmd(let e), "dt"): return .number(e.dt)
+        default: return nil
+        }
+    }
+    func summary() -> String {
+        switch fit {
+        case .dmd(let d): return "dmd(rank=\(d.rank), \(d.eigenvalues.count) eigenvalues)"
+        case .edmd(let e):
+            let flagged = e.residuals.map { r in ", \(r.filter { $0 > 0.1 }.count) with residual > 0.1" } ?? ""
+            return "\(e.residuals == nil ? "edmd" : "resdmd")(\(e.dictionary.name), \(e.snapshots) snapshots, \(e.eigenvalues.count) eigenvalues\(flagged))"
+        }
+    }
+}
+
+enum KoopmanSpectrumValues {
+    static func complex(_ z: [Complex]) -> Tensor {
+        (try? Tensor(shape: [z.count], storage: z.flatMap { [$0.re, $0.im] }, dtype: .complex128)) ?? Tensor([])
+    }
+
+    static func warn(_ a: Args, _ warnings: [String]) {
+        for w in warnings { a.context.emit(.text("warning: \(w)\n")) }
+    }
+
+    static func dictionary(_ a: Args) throws -> KoopmanDictionary {
+        guard let v = a.raw("dict") else { return .poly(degree: 2) }
+        if case let .object(o) = v, let d = o as? KoopmanDictionaryObject { return d.dictionary }
+        throw Diagnostic("argument `dict` of `\(a.entry.name)` must be a dictionary such as poly(3), rbf(C, eps=1) or fourier(2), got a \(v.typeName)", span: nil)
+    }
+}
+
+extension Builtins {
+    /// Koopman spectra: simulation, DMD, EDMD and residual DMD.
+    public static var koopman: [BuiltinEntry] {
+        let g = "Koopman"
+        let fitParams = [Param("X"), .keyword("Y"), .keyword("dict"), .keyword("dt", default: .number(1))]
+        return [
+            BuiltinEntry("simulate", [Param("system"), Param("x0"), Param("steps"), .keyword("dt"),
+                                      .keyword("r"), .keyword("a"), .keyword("b"), .keyword("delta"), .keyword("alpha"),
+                                      .keyword("beta"), .keyword("gamma"), .keyword("omega"), .keyword("mu"),
+                                      .keyword("omega0"), .keyword("damping"), .keyword("sigma"), .keyword("rho")],
+                         group: g,
+                         summary: "trajectory of \"logistic\" (r=3.7), \"henon\" (a=1.4, b=0.3), \"duffing\" (delta=0.5, alpha=-1, beta=1, gamma=0, omega=1.2), \"vanderpol\" (mu=1), \"pendulum\" (omega0=1, damping=0) or \"lorenz\" (sigma=10, rho=28, beta=8/3); RK4 with dt=0.01 for flows; d×(steps+1), one column a time step",
+                         examples: ["X = simulate(\"duffing\", [0.5, 0], 100, dt=0.05); shape(X)"]) { a in
+                let name = try a.string("system")
+                guard let sys = KoopmanSystem(rawValue: name) else {
+                    throw Diagnostic("unknown system \"\(name)\"", span: nil, help: ["systems: " + KoopmanSystem.allCases.map(\.rawValue).joined(separator: ", ")])
+                }
+                var params = [String: Double]()
+                for p in ["r", "a", "b", "delta", "alpha", "beta", "gamma", "omega", "mu", "omega0", "damping", "sigma", "rho"] {
+                    if let v = try a.optionalDouble(p) { params[p] = v }
+                }
+                return .tensor(try sys.simulate(x0: a.tensor("x0"), steps: a.int("steps"), dt: a.optionalDouble("dt"), parameters: params))
+            },
+            BuiltinEntry("dmd", [Param("X"), .keyword("Y"), .keyword("rank", default: .number(0)), .keyword("dt", default: .number(1))],
+                         group: g,
+                         summary: "exact DMD (Tu et al. 2014) with exact modes; rank=0 picks the Gavish–Donoho optimal hard threshold ω(β)·median σ (rank 1 with a warning if none passes); amplitudes by least squares on the first snapshot; growth = Re log(λ)/dt, frequency = Im log(λ)/(2π dt)",
+                         examples: ["d = dmd(simulate(\"vanderpol\", [2, 0], 200, dt=0.05), rank=4, dt=0.05); d.rank"]) { a in
+                let d = try DMD.fit(x: a.tensor("X"), y: a.optionalTensor("Y"), rank: a.int("rank"), dt: a.double("dt"))
+                KoopmanSpectrumValues.warn(a, d.warnings)
+                return .object(KoopmanResultObject(.dmd(d)))
+            },
+            BuiltinEntry("edmd", fitParams, group: g,
+                         summary: "extended DMD on a dictionary (default poly(2)); eigenvalues by decreasing modulus, modes of the full state, eigenfunction coefficients g (φ = Ψ g)",
+                         examples: ["e = edmd(simulate(\"henon\", [0.1, 0.1], 300), dict=poly(2)); size(e.eigenvalues)"]) { a in
+                let e = try EDMD.fit(x: a.tensor("X"), y: a.optionalTensor("Y"), dictionary: KoopmanSpectrumValues.dictionary(a), dt: a.double("dt"))
+                KoopmanSpectrumValues.warn(a, e.warnings)
+                return .object(KoopmanResultObject(.edmd(e)))
+            },
+            BuiltinEntry("resdmd", fitParams + [.keyword("holdout", default: .number(0)), .keyword("test_x"), .keyword("test_y")], group: g,
+                         summary: "EDMD plus each eigenpair's residual (Colbrook–Townsend): res² = ‖(C − λQ)v‖²/‖v‖² from the QR √WΨ_X = QR, C = √WΨ_Y R⁻¹; large residuals flag spurious eigenvalues. holdout=f computes residuals on the last fraction f of the pairs (left out of the fit); test_x=/test_y= on separate pairs; warns when snapshots ≤ dictionary size",
+                         examples: ["r = resdmd(simulate(\"henon\", [0.1, 0.1], 500), dict=poly(3)); max(r.residuals) >= 0"]) { a in
+                let holdout = try a.double("holdout")
+                let where_: EDMD.ResidualData
+                if let tx = try a.optionalTensor("test_x") {
+                    guard let ty = try a.optionalTensor("test_y") else { throw Diagnostic("test_x= needs test_y=", span: nil) }
+                    where_ = .separate(x: tx, y: ty)
+                } else if holdout > 0 { where_ = .holdout(fraction: holdout) } else { where_ = .training }
+                let e = try EDMD.fit(x: a.tensor("X"), y: a.optionalTensor("Y"), dictionary: KoopmanSpectrumValues.dictionary(a),
+                                     residuals: where_, dt: a.double("dt"))
+                KoopmanSpectrumValues.warn(a, e.warnings)
+                return .object(KoopmanResultObject(.edmd(e)))
+            },
+            BuiltinEntry("poly", [Param("degree")], group: g,
+                         summary: "dictionary of every monomial of total degree ≤ degree, constant included, in scikit-learn PolynomialFeatures order",
+                         examples: ["poly(3)"]) { a in
+                .object(KoopmanDictionaryObject(.poly(degree: try a.int("degree"))))
+            },
+            BuiltinEntry("rbf", [Param("centers"), .keyword("eps", default: .number(1))], group: g,
+                         summary: "dictionary of Gaussians exp(−(eps‖x − c‖)²), one per row c of centers",
+                         examples: ["rbf([0, 0; 1, 1], eps=2)"]) { a in
+                var c = try a.tensor("centers")
+                if c.ndim == 1 { c = try c.reshaped([c.count, 1]) }
+                return .object(KoopmanDictionaryObject(.rbf(centers: c, eps: try a.double("eps"))))
+            },
+            BuiltinEntry("fourier", [Param("k")], group: g,
+                         summary: "dictionary 1, cos(j x_i), sin(j x_i) for j = 1…k and each coordinate i (no cross terms)",
+                         examples: ["fourier(2)"]) { a in
+                .object(KoopmanDictionaryObject(.fourier(k: try a.int("k"))))
+            },
+            BuiltinEntry("pseudospectrum", [Param("result"), .keyword("grid"), .keyword("eps")], group: g,
+                         summary: "σ_min(C − zQ) at each point z of grid (a complex tensor; default 61×61 over [−1.5, 1.5]²) for an edmd/resdmd result → (grid=, sigma=, eps=, inside=) with inside[i, j] = σ_min ≤ eps (default 0.1)",
+                         examples: ["r = resdmd(simulate(\"henon\", [0.1, 0.1], 300), dict=poly(2)); p = pseudospectrum(r, grid=[0.5, 1 + 0im], eps=0.05); p.sigma"]) { a in
+                let r = try a.object("result", as: KoopmanResultObject.self, described: "edmd or resdmd result")
+                guard case let .edmd(e) = r.fit else { throw Diagnostic("pseudospectrum needs an edmd or resdmd result", span: nil) }
+                let grid: Tensor
+                if let gt = try a.optionalTensor("grid") { grid = gt } else {
+                    let n = 61
+                    var s = [Double]()
+                    for i in 0..<n { for j in 0..<n { s += [-1.5 + 3 * Double(j) / Double(n - 1), 1.5 - 3 * Double(i) / Double(n - 1)] } }
+                    grid = try Tensor(shape: [n, n], storage: s, dtype: .complex128)
+                }
+                let z = (0..<grid.count).map { i -> Complex in let c = grid.complexElement(i); return Complex(c.re, c.im) }
+                let sig = try e.pseudospectrum(z)
+                let eps = try a.optionalDouble("eps") ?? 0.1
+                let sigma = try Tensor(shape: grid.shape, storage: sig)
+                let inside = try Tensor(shape: grid.shape, storage: sig.map { $0 <= eps ? 1 : 0 }, dtype: .bool)
+                return .record(Record([("grid", .tensor(grid.asComplex())), ("sigma", .tensor(sigma)), ("eps", .number(eps)), ("inside", .tensor(inside))]))
+            },
+            BuiltinEntry("predict", [Param("result"), Param("x0"), Param("steps")], group: g,
+                         summary: "forecast from x0: DMD x_t = Re Φ diag(λ^t) b, EDMD x_t = Re Σ λ_j^t φ_j(x0) ξ_j; d×(steps+1) like simulate",
+                         examples: ["d = dmd(simulate(\"duffing\", [0.5, 0], 100, dt=0.05), rank=2); shape(predict(d, [0.5, 0], 10))"]) { a in
+                let r = try a.object("result", as: KoopmanResultObject.self, described: "dmd, edmd or resdmd result")
+                let x0 = try a.tensor("x0"), steps = try a.int("steps")
+                switch r.fit {
+                case .dmd(let d): return .tensor(try d.predict(x0: x0, steps: steps))
+                case .edmd(let e): return .tensor(try e.predict(x0: x0, steps: steps))
+                }
+            },
+        ]
+    }
+}

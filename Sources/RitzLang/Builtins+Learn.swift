@@ -1,0 +1,371 @@
+import RitzLearn
+import RitzTensor
+
+/// Data sets, models, optimizers and training in the language (SPEC §4, "Data and I/O"
+/// datasets and "Models and training"), over RitzLearn.
+extension Builtins {
+    static var learn: [BuiltinEntry] { learnData + learnModels }
+
+    /// `seed=` when given (a non-negative whole number), else the next draw of the session's
+    /// generator, so unseeded calls still follow `seed(n)`.
+    static func learnSeed(_ a: Args) throws -> UInt64 {
+        if let s = try a.optionalInt("seed") {
+            guard s >= 0 else { throw Diagnostic("seed must be a non-negative whole number, got \(s)", span: nil) }
+            return UInt64(s)
+        }
+        return a.context.rng.next()
+    }
+
+    static func dataset(_ a: Args, _ name: String = "data") throws -> Dataset {
+        try a.object(name, as: DatasetObject.self, described: "dataset (e.g. moons(200) or dataset(x, y))").data
+    }
+
+    static func model(_ a: Args) throws -> MLP {
+        try a.object("model", as: ModelObject.self, described: "model (made by mlp)").model
+    }
+
+    static func lossKind(_ a: Args, for data: Dataset) throws -> LossKind {
+        guard let s = try a.optionalString("kind") else { return data.defaultLoss }
+        return try LossKind(name: s)
+    }
+
+    // MARK: - Data sets
+
+    static var learnData: [BuiltinEntry] {
+        let g = "Data and I/O"
+        return [
+            BuiltinEntry("moons", [Param("n", default: .number(200)), .keyword("noise", default: .number(0)), .keyword("seed")],
+                         group: g, summary: "two interleaving half circles, 2 classes (scikit-learn's make_moons)",
+                         examples: ["d = moons(100, noise=0.1, seed=0)\nd.x.shape"]) { a in
+                .object(DatasetObject(try .moons(n: try a.int("n"), noise: try a.double("noise"), seed: try learnSeed(a))))
+            },
+            BuiltinEntry("circles", [Param("n", default: .number(200)), .keyword("noise", default: .number(0)),
+                                     .keyword("factor", default: .number(0.8)), .keyword("seed")],
+                         group: g, summary: "a circle inside a circle, 2 classes (scikit-learn's make_circles)",
+                         examples: ["circles(100, noise=0.05, factor=0.5, seed=1).classes"]) { a in
+                .object(DatasetObject(try .circles(n: try a.int("n"), noise: try a.double("noise"),
+                                                   factor: try a.double("factor"), seed: try learnSeed(a))))
+            },
+            BuiltinEntry("spirals", [Param("n", default: .number(300)), .keyword("classes", default: .number(3)),
+                                     .keyword("noise", default: .number(0.2)), .keyword("seed")],
+                         group: g, summary: "interleaved spiral arms, one class per arm",
+                         examples: ["spirals(300, classes=3, seed=0).classes"]) { a in
+                .object(DatasetObject(try .spirals(n: try a.int("n"), classes: try a.int("classes"),
+                                                   noise: try a.double("noise"), seed: try learnSeed(a))))
+            },
+            BuiltinEntry("blobs", [Param("n", default: .number(300)), .keyword("centers", default: .number(3)),
+                                   .keyword("dim", default: .number(2)), .keyword("std", default: .number(1)), .keyword("seed")],
+                         group: g, summary: "isotropic Gaussian blobs, one class per center (scikit-learn's make_blobs)",
+                         examples: ["blobs(90, centers=3, dim=2, seed=0).x.shape"]) { a in
+                .object(DatasetObject(try .blobs(n: try a.int("n"), centers: try a.int("centers"), dim: try a.int("dim"),
+                                                 std: try a.double("std"), seed: try learnSeed(a))))
+            },
+            BuiltinEntry("teacher", [Param("n", default: .number(200)), .keyword("dim", default: .number(2)),
+                                     .keyword("hidden", default: .number(16)), .keyword("noise", default: .number(0)),
+                                     .keyword("seed")],
+                         group: g, summary: "regression targets from a random tanh network [dim, hidden, 1]",
+                         examples: ["teacher(50, dim=3, hidden=8, seed=0).y.shape"]) { a in
+                .object(DatasetObject(try .teacher(n: try a.int("n"), dim: try a.int("dim"), hidden: try a.int("hidden"),
+                                                   noise: try a.double("noise"), seed: try learnSeed(a))))
+            },
+            BuiltinEntry("digits", [], group: g,
+                         summary: "the 8x8 handwritten digits shipped with ritz: 1797 samples, pixels scaled to [0, 1], 10 classes",
+                         examples: ["d = digits()\nd.x.shape"]) { _ in
+                .object(DatasetObject(try Dataset.digits()))
+            },
+            BuiltinEntry("dataset", [Param("x"), Param("y"), .keyword("classes")], group: g,
+                         summary: "a dataset from inputs (samples × features) and labels or targets",
+                         examples: ["dataset([0, 0; 1, 1], [0, 1]).classes"]) { a in
+                .object(DatasetObject(try Dataset(x: try a.tensor("x"), y: try a.tensor("y"),
+                                                  classes: try a.optionalInt("classes"), name: "data")))
+            },
+            BuiltinEntry("split", [Param("data"), .keyword("frac", default: .number(0.8)), .keyword("seed")], group: g,
+                         summary: "a random split into (train=, test=), frac of the samples for training",
+                         examples: ["s = split(moons(100, seed=0), frac=0.8, seed=0)\ns.test.n"]) { a in
+                let (train, test) = try dataset(a).split(frac: try a.double("frac"), seed: try learnSeed(a))
+                return .record(Record([("train", .object(DatasetObject(train))), ("test", .object(DatasetObject(test)))]))
+            },
+        ]
+    }
+
+    // MARK: - Models, optimizers, training
+
+    static var learnModels: [BuiltinEntry] {
+        let g = "Models and training"
+        return [
+            BuiltinEntry("mlp", [Param("sizes"), Param("act", default: .string("tanh")), .keyword("seed")], group: g,
+                         summary: "a multilayer perceptron; weights N(0, g²/fan_in) (g = 1 tanh/sigmoid/identity, √2 relu/gelu), biases 0",
+                         examples: ["m = mlp([2, 16, 2], seed=0)\nm.n"]) { a in
+                let sizes = try a.list("sizes").map { try Interpreter.toInt($0, what: "a size of `mlp`") }
+                let act = try Activation(name: try a.string("act"))
+                return .object(ModelObject(try MLP(sizes: sizes, activation: act, seed: try learnSeed(a))))
+            },
+            BuiltinEntry("set_params", [Param("model"), Param("params")], group: g,
+                         summary: "replaces a model's flat parameter vector (the values of .params)",
+                         examples: ["m = mlp([2, 1], seed=0)\nset_params(m, [1, 2, 0.5])\nm.params"]) { a in
+                try model(a).setParameters(try a.tensor("params"))
+                return .none
+            },
+            BuiltinEntry("loss", [Param("model"), Param("data"), .keyword("kind")], group: g,
+                         summary: "mean loss: \"ce\" (softmax cross-entropy, default for labels) or \"mse\" (default for targets)",
+                         examples: ["loss(mlp([2, 8, 2], seed=0), moons(100, seed=0))"]) { a in
+                let d = try dataset(a)
+                return .number(try model(a).loss(x: d.x, y: d.y, loss: try lossKind(a, for: d)))
+            },
+            BuiltinEntry("accuracy", [Param("model"), Param("data")], group: g,
+                         summary: "fraction of samples whose largest output is at their label",
+                         examples: ["accuracy(mlp([2, 8, 2], seed=0), moons(100, seed=0))"]) { a in
+                let d = try dataset(a)
+                return .number(try model(a).accuracy(x: d.x, y: d.y))
+            },
+            BuiltinEntry("sgd", [Param("lr"), .keyword("momentum", default: .number(0)),
+                                 .keyword("nesterov", default: .bool(false)), .keyword("weight_decay", default: .number(0))],
+                         group: g, summary: "stochastic gradient descent with PyTorch's momentum and weight decay",
+                         examples: ["sgd(0.1, momentum=0.9)"]) { a in
+                .object(OptimizerObject(try .sgd(lr: try a.double("lr"), momentum: try a.double("momentum"),
+                                                 nesterov: try a.bool("nesterov"), weightDecay: try a.double("weight_decay"))))
+            },
+            BuiltinEntry("adam", adamParams(lr: 1e-3, decay: 0), group: g,
+                         summary: "Adam (Kingma & Ba) with L2 weight decay added to the gradient, as PyTorch",
+                         examples: ["adam(0.01)"]) { a in
+                .object(OptimizerObject(try .adam(lr: try a.double("lr"), beta1: try a.double("beta1"),
+                                                  beta2: try a.double("beta2"), eps: try a.double("eps"),
+                                                  weightDecay: try a.double("weight_decay"))))
+            },
+            BuiltinEntry("adamw", adamParams(lr: 1e-3, decay: 0.01), group: g,
+                         summary: "AdamW: Adam with decoupled weight decay (Loshchilov & Hutter)",
+                         examples: ["adamw(0.01, weight_decay=0.05)"]) { a in
+                .object(OptimizerObject(try .adamw(lr: try a.double("lr"), beta1: try a.double("beta1"),
+                                                   beta2: try a.double("beta2"), eps: try a.double("eps"),
+                                                   weightDecay: try a.double("weight_decay"))))
+            },
+            BuiltinEntry("adahessian", [Param("lr", default: .number(0.15)), .keyword("beta1", default: .number(0.9)),
+                                        .keyword("beta2", default: .number(0.999)), .keyword("eps", default: .number(1e-4)),
+                                        .keyword("weight_decay", default: .number(0)),
+                                        .keyword("hessian_power", default: .number(1)), .keyword("probes", default: .number(1)),
+                                        .keyword("block", default: .number(1))],
+                         group: g, summary: "AdaHessian (Yao et al. 2021): Adam with a Hutchinson estimate of diag H in place of g²",
+                         examples: ["adahessian(0.15, probes=2)"]) { a in
+                .object(OptimizerObject(try .adahessian(lr: try a.double("lr"), beta1: try a.double("beta1"),
+                                                        beta2: try a.double("beta2"), eps: try a.double("eps"),
+                                                        weightDecay: try a.double("weight_decay"),
+                                                        hessianPower: try a.double("hessian_power"),
+                                                        probes: try a.int("probes"), block: try a.int("block"))))
+            },
+            BuiltinEntry("train", [Param("model"), Param("data"), Param("opt"), .keyword("steps", default: .number(100)),
+                                   .keyword("batch", default: .number(0)), .keyword("every"),
+                                   .keyword("track", default: .list([])), .keyword("test"), .keyword("seed"),
+                                   .keyword("hessian_batch", default: .number(2048)), .keyword("kind")],
+                         group: g,
+                         summary: "trains the model in place and returns the run (batch=0: full batch; every= defaults to steps/100)",
+                         examples: ["m = mlp([2, 16, 2], seed=0)\nr = train(m, moons(200, noise=0.1, seed=0), sgd(0.5), steps=50, every=10)\nr.step"]) { a in
+                try trainBuiltin(a)
+            },
+        ]
+    }
+
+    static func adamParams(lr: Double, decay: Double) -> [Param] {
+        [Param("lr", default: .number(lr)), .keyword("beta1", default: .number(0.9)), .keyword("beta2", default: .number(0.999)),
+         .keyword("eps", default: .number(1e-8)), .keyword("weight_decay", default: .number(decay))]
+    }
+
+    static func trainBuiltin(_ a: Args) throws -> Value {
+        let m = try model(a)
+        let d = try dataset(a)
+        let opt = try a.object("opt", as: OptimizerObject.self, described: "optimizer (sgd, adam, adamw or adahessian)").optimizer
+        let steps = try a.int("steps")
+        let every = try a.optionalInt("every") ?? max(1, steps / 100)
+        let track = try a.list("track").map { v -> String in
+            guard case let .string(s) = v else {
+                throw Diagnostic("`track` takes names as strings, got a \(v.typeName)", span: nil,
+                                 help: ["known: " + TrackerRegistry.shared.names.joined(separator: ", ")])
+            }
+            return s
+        }
+        let test = try a.raw("test").map { v -> Dataset in
+            guard case let .object(o) = v, let t = o as? DatasetObject else {
+                throw Diagnostic("`test` must be a dataset, got a \(v.typeName)", span: nil)
+            }
+            return t.data
+        }
+        let kind = try a.optionalString("kind").map { try LossKind(name: $0) }
+        let ctx = a.context
+        let run = try Trainer.train(model: m, data: d, optimizer: opt, steps: steps, batch: try a.int("batch"), every: every,
+                                    track: track, test: test, seed: try learnSeed(a),
+                                    hessianBatch: try a.int("hessian_batch"), loss: kind,
+                                    progress: { p in ctx.emit(.progress(Progress(step: p.step, total: p.total, fields: p.fields))) },
+                                    shouldStop: { ctx.isInterrupted })
+        if let message = run.message { ctx.print("warning: " + message) }
+        return .object(RunObject(run))
+    }
+}
+
+// MARK: - Objects
+
+/// A model in the language: `model(x)` predicts; `.params`, `.layers`, `.sizes`, `.act`, `.n`.
+public final class ModelObject: CallableObject {
+    /// The network (shared: training updates it in place).
+    public let model: MLP
+
+    /// Wraps a network.
+    ///
+    /// - Parameter model: The network.
+    public init(_ model: MLP) { self.model = model }
+
+    public var typeName: String { "model" }
+    public var fieldNames: [String] { ["params", "layers", "sizes", "act", "n"] }
+
+    public func field(_ name: String) throws -> Value? {
+        switch name {
+        case "params": return .tensor(model.parameterTensor)
+        case "n": return .number(Double(model.parameterCount))
+        case "sizes": return .tensor(Tensor(model.sizes.map(Double.init)))
+        case "act": return .string(model.activation.rawValue)
+        case "layers":
+            return .list(try model.layers.map { l in
+                let (w, b) = try model.layerTensors(l.index)
+                return .record(Record([("index", .number(Double(l.index))), ("inputs", .number(Double(l.inputs))),
+                                       ("outputs", .number(Double(l.outputs))), ("offset", .number(Double(l.weightOffset))),
+                                       ("size", .number(Double(l.count))), ("weight", .tensor(w)), ("bias", .tensor(b))]))
+            })
+        default: return nil
+        }
+    }
+
+    public func summary() -> String {
+        "mlp \(model.sizes.map(String.init).joined(separator: "-")) \(model.activation.rawValue) (\(model.parameterCount) parameters)"
+    }
+
+    public func call(_ arguments: CallArguments, context: Interpreter) throws -> Value {
+        guard arguments.positional.count == 1, arguments.keywords.isEmpty else {
+            throw Diagnostic("a model takes one argument: inputs (samples × features) or a dataset", span: nil)
+        }
+        let input = arguments.positional[0]
+        if case let .object(o) = input, let d = o as? DatasetObject { return .tensor(try model.predict(d.data.x)) }
+        return .tensor(try model.predict(try Interpreter.toTensor(input, what: "the model's input")))
+    }
+}
+
+/// A dataset in the language: `.x`, `.y`, `.classes`, `.n`, `.features`.
+public final class DatasetObject: LangObject {
+    /// The data.
+    public let data: Dataset
+
+    /// Wraps a data set.
+    ///
+    /// - Parameter data: The data.
+    public init(_ data: Dataset) { self.data = data }
+
+    public var typeName: String { "dataset" }
+    public var fieldNames: [String] { ["x", "y", "classes", "n", "features", "name"] }
+
+    public func field(_ name: String) throws -> Value? {
+        switch name {
+        case "x": return .tensor(data.x)
+        case "y": return .tensor(data.y)
+        case "classes": return .number(Double(data.classes))
+        case "n": return .number(Double(data.count))
+        case "features": return .number(Double(data.features))
+        case "name": return .string(data.name)
+        default: return nil
+        }
+    }
+
+    public func summary() -> String {
+        let kind = data.classes > 0 ? "\(data.classes) classes" : "regression"
+        return "dataset \(data.name): \(data.count) samples × \(data.features) features, \(kind)"
+    }
+}
+
+/// An optimizer in the language: `.name`, `.lr`, `.t`.
+public final class OptimizerObject: LangObject {
+    /// The optimizer with its state.
+    public let optimizer: Optimizer
+
+    /// Wraps an optimizer.
+    ///
+    /// - Parameter optimizer: The optimizer.
+    public init(_ optimizer: Optimizer) { self.optimizer = optimizer }
+
+    public var typeName: String { "optimizer" }
+    public var fieldNames: [String] { ["name", "lr", "t"] }
+
+    public func field(_ name: String) throws -> Value? {
+        switch name {
+        case "name": return .string(optimizer.name)
+        case "lr": return .number(optimizer.lr)
+        case "t": return .number(Double(optimizer.t))
+        default: return nil
+        }
+    }
+
+    public func summary() -> String {
+        var s = "\(optimizer.name)(lr=\(formatNumber(optimizer.lr))"
+        switch optimizer.kind {
+        case let .sgd(momentum, nesterov, wd, _):
+            if momentum != 0 { s += ", momentum=\(formatNumber(momentum))" }
+            if nesterov { s += ", nesterov=true" }
+            if wd != 0 { s += ", weight_decay=\(formatNumber(wd))" }
+        case let .adam(b1, b2, eps, wd), let .adamw(b1, b2, eps, wd):
+            s += ", beta1=\(formatNumber(b1)), beta2=\(formatNumber(b2)), eps=\(formatNumber(eps))"
+            s += ", weight_decay=\(formatNumber(wd))"
+        case let .adahessian(b1, b2, eps, wd, k, probes, block):
+            s += ", beta1=\(formatNumber(b1)), beta2=\(formatNumber(b2)), eps=\(formatNumber(eps))"
+            s += ", weight_decay=\(formatNumber(wd)), hessian_power=\(formatNumber(k)), probes=\(probes)"
+            if block > 1 { s += ", block=\(block)" }
+        }
+        return s + ")"
+    }
+}
+
+/// A training run in the language: `.step .loss .acc .test_loss .test_acc .lr .weights`,
+/// `.batch_loss`, `.stopped`, `.message`, and every tracked quantity by name.
+public final class RunObject: LangObject {
+    /// The run.
+    public let run: Run
+
+    /// Wraps a run.
+    ///
+    /// - Parameter run: The run.
+    public init(_ run: Run) { self.run = run }
+
+    public var typeName: String { "run" }
+
+    public var fieldNames: [String] {
+        ["step", "loss", "acc", "test_loss", "test_acc", "lr", "weights", "batch_loss", "stopped", "message", "steps"]
+            + run.tracked.keys.sorted()
+    }
+
+    public func field(_ name: String) throws -> Value? {
+        func vec(_ v: [Double]) -> Value { .tensor(Tensor(v)) }
+        switch name {
+        case "step": return vec(run.steps.map(Double.init))
+        case "loss": return vec(run.loss)
+        case "acc": return vec(run.accuracy)
+        case "test_loss": return vec(run.testLoss)
+        case "test_acc": return vec(run.testAccuracy)
+        case "lr": return vec(run.lr)
+        case "batch_loss": return vec(run.batchLoss)
+        case "steps": return .number(Double(run.stepsTaken))
+        case "message": return .string(run.message ?? "")
+        case "stopped":
+            switch run.stop {
+            case .completed: return .string("completed")
+            case .cancelled: return .string("interrupted")
+            case .diverged: return .string("diverged")
+            }
+        case "weights":
+            let p = run.weights.first?.count ?? 0
+            return .tensor(try Tensor(shape: [run.weights.count, p], storage: run.weights.flatMap { $0 }))
+        default:
+            if let series = run.tracked[name] { return vec(series) }
+            if TrackerRegistry.shared.entry(name) != nil {
+                throw Diagnostic("this run did not track `\(name)`", span: nil,
+                                 help: ["pass track=[\"\(name)\"] to train"])
+            }
+            return nil
+        }
+    }
+
+    public func summary() -> String { run.summary() }
+}

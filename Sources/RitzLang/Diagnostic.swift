@@ -1,0 +1,84 @@
+/// An error of a cell: a message, the span it points at, help lines and the call frames it
+/// passed through. Renders exactly as SPEC §3 shows.
+public struct Diagnostic: Error, Sendable, CustomStringConvertible {
+    /// The sentence after `error: `.
+    public var message: String
+    /// The span to underline, or nil for errors without a place (e.g. an interrupted cell with no span).
+    public var span: SourceSpan?
+    /// `= help: …` lines.
+    public var help: [String]
+    /// `in f() at line N` lines, innermost first.
+    public var frames: [String]
+    /// `error` for errors; `interrupted` for interrupted cells.
+    public var severity: String
+    /// The line the error is at in the innermost frame not yet listed (for `in f() at line N`).
+    var traceLine: Int?
+
+    /// A diagnostic.
+    ///
+    /// - Parameters:
+    ///   - message: What went wrong.
+    ///   - span: Where.
+    ///   - help: Help lines.
+    public init(_ message: String, span: SourceSpan?, help: [String] = [], frames: [String] = [],
+                severity: String = "error") {
+        self.message = message
+        self.span = span
+        self.help = help
+        self.frames = frames
+        self.severity = severity
+    }
+
+    /// 1-based line in the file of the span, if any.
+    public var line: Int? { span?.line }
+    /// 1-based column of the span, if any.
+    public var column: Int? { span?.column }
+    /// Where the span's text came from.
+    public var origin: SourceOrigin? { span?.source.origin }
+
+    /// The rendered text, as in SPEC §3 (no trailing newline).
+    public var description: String { render() }
+
+    /// Renders the diagnostic:
+    ///
+    /// ```
+    /// error: shape mismatch in `@`: (3, 4) @ (3, 4)
+    ///   --> cell 7, line 2, col 5
+    ///    |
+    ///  2 | y = W @ x + b
+    ///    |     ^^^^^
+    ///    = help: the inner dimensions must agree
+    /// ```
+    /// - Returns: The lines joined with newlines.
+    public func render() -> String {
+        var out = "\(severity): \(message)"
+        guard let span else {
+            for h in help { out += "\n  = help: \(h)" }
+            for f in frames { out += "\n  \(f)" }
+            return out
+        }
+        let src = span.source
+        let (line, col) = src.location(of: span.start)
+        let number = String(line)
+        let pad = String(repeating: " ", count: number.count + 1)
+        out += "\n\(pad)--> \(src.origin.name), line \(line), col \(col)"
+        out += "\n\(pad) |"
+        let text = src.lineText(of: span.start)
+        out += "\n \(number) | \(text)"
+        // Underline to the span's end, or to the end of its first line.
+        let firstLineIndex = src.lineIndex(of: span.start)
+        let endOnLine = src.lineIndex(of: Swift.max(span.start, span.end - 1)) == firstLineIndex
+            ? span.end : span.start + remainingBytesOnLine(src, span.start)
+        let width = Swift.max(1, src.characterCount(from: span.start, to: endOnLine))
+        out += "\n\(pad) | " + String(repeating: " ", count: col - 1) + String(repeating: "^", count: width)
+        for h in help { out += "\n\(pad) = help: \(h)" }
+        for f in frames { out += "\n\(pad) \(f)" }
+        return out
+    }
+
+    private func remainingBytesOnLine(_ src: SourceText, _ offset: Int) -> Int {
+        var i = offset
+        while i < src.bytes.count && src.bytes[i] != 10 { i += 1 }
+        return i - offset
+    }
+}

@@ -1,0 +1,205 @@
+import RitzTensor
+
+/// Literals, indexing and field access.
+extension Interpreter {
+    /// `[a, b, c]` and `[a, b; c, d]`.
+    ///
+    /// Without `;`: numbers make a 1-d tensor, equal-shaped tensors stack along a new first axis,
+    /// anything else is a list. With `;`: each row concatenates its elements side by side and the
+    /// rows stack vertically (block matrices).
+    static func buildMatrix(_ rows: [[Value]], hasRows: Bool) throws -> Value {
+        if let r = try tracedMatrix(rows, hasRows: hasRows) { return r }
+        if !hasRows {
+            let items = rows.first ?? []
+            if items.isEmpty { return .list([]) }
+            var numbers: [Double] = []
+            numbers.reserveCapacity(items.count)
+            var numeric = true, anyComplex = false, allScalar = true
+            for v in items {
+                switch v {
+                case let .number(x): numbers.append(x)
+                case let .bool(b): numbers.append(b ? 1 : 0)
+                case let .tensor(t):
+                    if t.isComplex { anyComplex = true }
+                    if t.ndim != 0 { allScalar = false }
+                default: numeric = false
+                }
+            }
+            if numeric && numbers.count == items.count { return .tensor(Tensor(numbers)) }
+            guard numeric else { return .list(items) }
+            let parts = try items.map { try toTensor($0) }
+            if allScalar && anyComplex {
+                return .tensor(try Tensor.stack(parts.map { $0.asComplex() }, axis: 0))
+            }
+            let shape = parts[0].shape
+            guard parts.allSatisfy({ $0.shape == shape }) else { return .list(items) }
+            let unified = parts.contains { $0.isComplex } ? parts.map { $0.asComplex() } : try parts.map { try $0.asFloat() }
+            return .tensor(try Tensor.stack(unified, axis: 0))
+        }
+        var rowTensors: [Tensor] = []
+        for row in rows {
+            let parts = try row.map { v -> Tensor in
+                var t = try toTensor(v, what: "an element of a matrix literal")
+                if t.dtype == .bool { t = try t.asFloat() }
+                switch t.ndim {
+                case 0: return try t.reshaped([1, 1])
+                case 1: return try t.reshaped([1, t.count])
+                case 2: return t
+                default: throw ShapeError.invalid("a matrix literal takes numbers, vectors and matrices, got shape \(formatShape(t.shape))")
+                }
+            }
+            let complex = parts.contains { $0.isComplex }
+            let unified = complex ? parts.map { $0.asComplex() } : parts
+            let heights = Set(unified.map { $0.shape[0] })
+            guard heights.count == 1 else {
+                throw ShapeError.invalid("elements of a matrix row must have the same number of rows, got \(unified.map { $0.shape[0] })")
+            }
+            rowTensors.append(try Tensor.concat(unified, axis: 1))
+        }
+        let complex = rowTensors.contains { $0.isComplex }
+        let unified = complex ? rowTensors.map { $0.asComplex() } : rowTensors
+        let widths = Set(unified.map { $0.shape[1] })
+        guard widths.count == 1 else {
+            throw ShapeError.invalid("rows of a matrix must have the same length, got \(unified.map { $0.shape[1] })")
+        }
+        return .tensor(try Tensor.concat(unified, axis: 0))
+    }
+
+    private static func optionalInt(_ v: Value?, what: String) throws -> Int? {
+        guard let v else { return nil }
+        if case .none = v { return nil }
+        return try toInt(v, what: what)
+    }
+
+    /// Converts evaluated subscript items to tensor index items.
+    static func indexItems(_ items: [IndexValue]) throws -> [IndexItem] {
+        try items.map { item in
+            switch item {
+            case let .at(v):
+                switch v {
+                case .number, .bool: return .at(try toInt(v, what: "an index"))
+                case let .tensor(t):
+                    if t.ndim == 0 && t.dtype != .bool { return .at(try toInt(v, what: "an index")) }
+                    return .array(t)
+                case let .list(l): return .array(try listToTensor(l, what: "an index"))
+                default: throw Diagnostic("an index must be a number, a range, a mask or an index tensor, got a \(v.typeName)", span: nil)
+                }
+            case let .slice(a, b, s):
+                return .slice(start: try optionalInt(a, what: "a slice start"), stop: try optionalInt(b, what: "a slice stop"),
+                              step: try optionalInt(s, what: "a slice step"))
+            }
+        }
+    }
+
+    /// `base[items]` for tensors, lists and strings.
+    func index(_ base: Value, _ items: [IndexValue]) throws -> Value {
+        if let r = try tracedIndex(base, items) { return r }
+        switch base {
+        case let .tensor(t):
+            return Interpreter.wrap(try t.index(try Interpreter.indexItems(items)))
+        case .number, .bool:
+            return Interpreter.wrap(try Interpreter.toTensor(base).index(try Interpreter.indexItems(items)))
+        case let .list(l):
+            guard items.count == 1 else { throw Diagnostic("a list takes one index", span: nil) }
+            switch try Interpreter.indexItems(items)[0] {
+            case let .at(i):
+                let j = i < 0 ? i + l.count : i
+                guard j >= 0 && j < l.count else { throw ShapeError.indexOutOfRange(index: i, axis: 0, size: l.count) }
+                return l[j]
+            case let .slice(a, b, s):
+                return .list(try Tensor.sliceIndices(start: a, stop: b, step: s, size: l.count).map { l[$0] })
+            case let .array(t):
+                let positions = t.dtype == .bool ? (0..<t.count).filter { t.storage[$0] != 0 } : try t.storage.map { x -> Int in
+                    let i = try Interpreter.toInt(.number(x), what: "an index")
+                    let j = i < 0 ? i + l.count : i
+                    guard j >= 0 && j < l.count else { throw ShapeError.indexOutOfRange(index: i, axis: 0, size: l.count) }
+                    return j
+                }
+                guard t.dtype != .bool || t.count == l.count else { throw ShapeError.mismatch(op: "mask", lhs: [l.count], rhs: t.shape) }
+                return .list(positions.map { l[$0] })
+            }
+        case let .string(s):
+            let chars = Array(s)
+            guard items.count == 1 else { throw Diagnostic("a string takes one index", span: nil) }
+            switch try Interpreter.indexItems(items)[0] {
+            case let .at(i):
+                let j = i < 0 ? i + chars.count : i
+                guard j >= 0 && j < chars.count else { throw ShapeError.indexOutOfRange(index: i, axis: 0, size: chars.count) }
+                return .string(String(chars[j]))
+            case let .slice(a, b, st):
+                return .string(String(try Tensor.sliceIndices(start: a, stop: b, step: st, size: chars.count).map { chars[$0] }))
+            case .array:
+                throw Diagnostic("a string cannot be indexed by a tensor", span: nil)
+            }
+        default:
+            throw Diagnostic("a \(base.typeName) cannot be indexed", span: nil)
+        }
+    }
+
+    /// `base[items] = value`, returning the new base.
+    func assignIndex(_ base: Value, _ items: [IndexValue], _ value: Value) throws -> Value {
+        switch base {
+        case var .tensor(t):
+            try t.assign(try Interpreter.indexItems(items), try Interpreter.toTensor(value, what: "the assigned value"))
+            return .tensor(t)
+        case var .list(l):
+            guard items.count == 1, case let .at(i) = try Interpreter.indexItems(items)[0] else {
+                throw Diagnostic("assign to one element of a list, `xs[i] = v`", span: nil)
+            }
+            let j = i < 0 ? i + l.count : i
+            guard j >= 0 && j < l.count else { throw ShapeError.indexOutOfRange(index: i, axis: 0, size: l.count) }
+            l[j] = value
+            return .list(l)
+        case .number:
+            var t = try Interpreter.toTensor(base)
+            try t.assign(try Interpreter.indexItems(items), try Interpreter.toTensor(value))
+            return Interpreter.wrap(t)
+        default:
+            throw Diagnostic("cannot assign into an element of a \(base.typeName)", span: nil)
+        }
+    }
+
+    /// `value.name`.
+    func field(_ v: Value, _ name: String) throws -> Value {
+        if let r = try tracedField(v, name) { return r }
+        switch v {
+        case let .tensor(t):
+            switch name {
+            case "T": return .tensor(try t.transposed())
+            case "shape": return .tensor(Tensor(t.shape.map(Double.init)))
+            case "real": return Interpreter.wrap(t.realPart())
+            case "imag": return Interpreter.wrap(t.imagPart())
+            default:
+                throw Diagnostic("a tensor has no field `\(name)`", span: nil, help: ["tensor fields: T, shape, real, imag"])
+            }
+        case .number, .bool:
+            if name == "T" { return v }
+            throw Diagnostic("a \(v.typeName) has no field `\(name)`", span: nil)
+        case let .record(r):
+            if let x = r[name] { return x }
+            var help = ["fields: " + r.names.joined(separator: ", ")]
+            if let near = nearestName(name, r.names) { help.insert("did you mean `\(near)`?", at: 0) }
+            throw Diagnostic("the record has no field `\(name)`", span: nil, help: help)
+        case let .object(o):
+            if let x = try o.field(name) { return x }
+            var help = ["fields: " + o.fieldNames.joined(separator: ", ")]
+            if let near = nearestName(name, o.fieldNames) { help.insert("did you mean `\(near)`?", at: 0) }
+            throw Diagnostic("a \(o.typeName) has no field `\(name)`", span: nil, help: help)
+        default:
+            throw Diagnostic("a \(v.typeName) has no fields", span: nil)
+        }
+    }
+
+    /// Help text for a builtin or a user function, as `?name` shows it.
+    func helpText(_ name: String) -> String? {
+        if let e = registry.entry(name) { return e.helpText }
+        if let b = globals.boxes[name], let v = b.slot.pointee {
+            switch v {
+            case let .function(f): return "\(f.signature)\n  a user function"
+            default: return "\(name): a \(v.typeName)"
+            }
+        }
+        if let k = Keyword(rawValue: name) { return "`\(k.rawValue)` is a keyword of the language; see `ritz help language`" }
+        return nil
+    }
+}

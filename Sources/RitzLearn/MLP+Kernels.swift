@@ -1,0 +1,148 @@
+import RitzTensor
+
+/// Loss, gradient, Hessian- and Gauss–Newton-vector products of the built-in model on a batch.
+///
+/// Each call runs the forward pass afresh on `(x, y)` at the current parameters, reusing the
+/// model's scratch buffers (no allocation in steady state apart from the returned arrays). For
+/// many products at one point (Lanczos, Hutchinson) use ``linearize(x:y:loss:)``, which keeps
+/// the forward pass.
+extension MLP {
+    /// The scratch evaluation, created on first use.
+    func scratchEvaluation() -> MLPEvaluation {
+        if let s = scratch { return s }
+        let s = MLPEvaluation(model: self)
+        scratch = s
+        return s
+    }
+
+    /// Predictions (logits for classification) on a batch.
+    ///
+    /// - Parameters:
+    ///   - x: `rows × inputs`, or one sample as a 1-d tensor of `inputs` values.
+    /// - Returns: `rows × outputs` (or `outputs` values for a 1-d input).
+    /// - Throws: `LearnError.shape` when the width differs.
+    public func predict(_ x: Tensor) throws -> Tensor {
+        let single = x.ndim == 1
+        let batch = single ? try x.reshaped([1, x.count]) : x
+        let e = scratchEvaluation()
+        try e.prepare(model: self, x: batch, y: nil, loss: .crossEntropy)
+        let out = e.outputs()
+        return single ? try out.reshaped([outputSize]) : out
+    }
+
+    /// Same as ``predict(_:)``.
+    public func callAsFunction(_ x: Tensor) throws -> Tensor { try predict(x) }
+
+    /// Mean loss on a batch.
+    ///
+    /// - Parameters:
+    ///   - x: Inputs, `rows × inputs`.
+    ///   - y: Integer labels (`rows`) or targets (`rows × outputs`, mse only).
+    ///   - loss: The loss kind.
+    /// - Returns: The mean loss.
+    /// - Throws: `LearnError` when the batch does not fit the model or the loss.
+    public func loss(x: Tensor, y: Tensor, loss: LossKind = .crossEntropy) throws -> Double {
+        let e = scratchEvaluation()
+        try e.prepare(model: self, x: x, y: y, loss: loss)
+        return e.loss
+    }
+
+    /// Fraction of samples whose largest output is at their label.
+    ///
+    /// - Parameters:
+    ///   - x: Inputs.
+    ///   - y: Integer labels.
+    /// - Returns: Accuracy in [0, 1].
+    /// - Throws: `LearnError.invalidArgument` for a model with one output or targets that are
+    ///   not labels.
+    public func accuracy(x: Tensor, y: Tensor) throws -> Double {
+        guard outputSize > 1 else {
+            throw LearnError.invalidArgument("accuracy needs a model with one output per class; this one has 1 output")
+        }
+        let e = scratchEvaluation()
+        try e.prepare(model: self, x: x, y: y, loss: .crossEntropy)
+        return Double(e.correct) / Double(max(e.count, 1))
+    }
+
+    /// Mean loss and its gradient with respect to ``parameters``.
+    ///
+    /// - Parameters:
+    ///   - x: Inputs.
+    ///   - y: Targets.
+    ///   - loss: The loss kind.
+    ///   - grad: Receives ``parameterCount`` values (resized if needed).
+    /// - Returns: The mean loss.
+    /// - Throws: `LearnError` when the batch does not fit.
+    @discardableResult
+    public func gradient(x: Tensor, y: Tensor, loss: LossKind = .crossEntropy, into grad: inout [Double]) throws -> Double {
+        let e = scratchEvaluation()
+        try e.prepare(model: self, x: x, y: y, loss: loss)
+        try e.gradient(into: &grad)
+        return e.loss
+    }
+
+    /// Mean loss and gradient as a new array.
+    ///
+    /// - Parameters:
+    ///   - x: Inputs.
+    ///   - y: Targets.
+    ///   - loss: The loss kind.
+    /// - Returns: `(loss, gradient)`.
+    /// - Throws: `LearnError` when the batch does not fit.
+    public func lossAndGradient(x: Tensor, y: Tensor, loss: LossKind = .crossEntropy) throws -> (loss: Double, gradient: [Double]) {
+        var g = [Double](repeating: 0, count: parameterCount)
+        let l = try gradient(x: x, y: y, loss: loss, into: &g)
+        return (l, g)
+    }
+
+    /// The exact Hessian-vector product of the mean loss (Pearlmutter's R-operator).
+    ///
+    /// - Parameters:
+    ///   - x: Inputs.
+    ///   - y: Targets.
+    ///   - v: Direction, ``parameterCount`` values.
+    ///   - loss: The loss kind.
+    /// - Returns: H·v.
+    /// - Throws: `LearnError` when the batch or `v` does not fit.
+    public func hvp(x: Tensor, y: Tensor, v: [Double], loss: LossKind = .crossEntropy) throws -> [Double] {
+        let e = scratchEvaluation()
+        try e.prepare(model: self, x: x, y: y, loss: loss)
+        var out = [Double](repeating: 0, count: parameterCount)
+        try e.hvp(v, into: &out)
+        return out
+    }
+
+    /// The Gauss–Newton-vector product JᵀH_L J v of the mean loss.
+    ///
+    /// - Parameters:
+    ///   - x: Inputs.
+    ///   - y: Targets.
+    ///   - v: Direction, ``parameterCount`` values.
+    ///   - loss: The loss kind.
+    /// - Returns: G·v.
+    /// - Throws: `LearnError` when the batch or `v` does not fit.
+    public func ggnvp(x: Tensor, y: Tensor, v: [Double], loss: LossKind = .crossEntropy) throws -> [Double] {
+        let e = scratchEvaluation()
+        try e.prepare(model: self, x: x, y: y, loss: loss)
+        var out = [Double](repeating: 0, count: parameterCount)
+        try e.ggnvp(v, into: &out)
+        return out
+    }
+
+    /// The forward pass on a batch, kept for repeated products at the current parameters.
+    ///
+    /// The result owns its buffers and a copy of the parameters: later changes to the model do
+    /// not affect it.
+    ///
+    /// - Parameters:
+    ///   - x: Inputs.
+    ///   - y: Targets.
+    ///   - loss: The loss kind.
+    /// - Returns: A prepared ``MLPEvaluation``.
+    /// - Throws: `LearnError` when the batch does not fit.
+    public func linearize(x: Tensor, y: Tensor, loss: LossKind = .crossEntropy) throws -> MLPEvaluation {
+        let e = MLPEvaluation(model: self)
+        try e.prepare(model: self, x: x, y: y, loss: loss)
+        return e
+    }
+}

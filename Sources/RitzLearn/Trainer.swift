@@ -1,0 +1,221 @@
+import Foundation
+import RitzTensor
+
+/// What the trainer reports at every recorded row (for live plots and the status line).
+public struct TrainProgress: Sendable {
+    /// The step of the row.
+    public let step: Int
+    /// Steps requested.
+    public let total: Int
+    /// Training loss.
+    public let loss: Double
+    /// Training accuracy (NaN for regression).
+    public let accuracy: Double
+    /// Test loss (NaN without a test set).
+    public let testLoss: Double
+    /// Learning rate.
+    public let lr: Double
+    /// Tracked numbers of the row, in the order requested.
+    public let tracked: [(String, Double)]
+    /// Status-line fields: loss, acc, test_loss when present, lr, then the tracked values.
+    public var fields: [(String, Double)] {
+        var f: [(String, Double)] = [("loss", loss)]
+        if !accuracy.isNaN { f.append(("acc", accuracy)) }
+        if !testLoss.isNaN { f.append(("test_loss", testLoss)) }
+        f.append(("lr", lr))
+        return f + tracked
+    }
+}
+
+/// Trains an ``MLP`` with an ``Optimizer`` and records a ``Run``.
+public enum Trainer {
+    /// Trains `model` in place.
+    ///
+    /// Minibatches are drawn without replacement: each epoch is a fresh seeded permutation of
+    /// the samples cut into consecutive batches (the last one of an epoch may be smaller);
+    /// `batch = 0` (or ≥ the number of samples) is full-batch gradient descent. Rows of the
+    /// history are recorded every `every` steps and after the last (see ``Run``); each row
+    /// calls `progress`. A NaN or infinite loss stops training and keeps the history, with
+    /// ``Run/stop`` = `.diverged` and a message; `shouldStop` is polled before every step and
+    /// a `true` keeps the partial run (`.cancelled`). The same seed gives the same run, bit
+    /// for bit.
+    ///
+    /// - Parameters:
+    ///   - model: The network; its parameters are updated.
+    ///   - data: Training data.
+    ///   - optimizer: The optimizer (its state carries over between calls).
+    ///   - steps: Number of updates.
+    ///   - batch: Minibatch size, 0 for full batch.
+    ///   - every: Rows are recorded every `every` steps.
+    ///   - track: Names from ``TrackerRegistry`` and "weights".
+    ///   - test: Held-out data for the test loss.
+    ///   - seed: Seed of the minibatch order, the measurement subset and the trackers' and
+    ///     adahessian's probes.
+    ///   - hessianBatch: Size of the fixed measurement subset the trackers use
+    ///     (min(N, hessianBatch) samples, chosen at random with the seed when N is larger).
+    ///   - loss: The loss; nil picks cross-entropy for class labels and mse otherwise.
+    ///   - extraTrackers: Trackers supplied directly, by name (they take precedence over the
+    ///     registry).
+    ///   - progress: Called with each recorded row; keep it cheap.
+    ///   - shouldStop: Polled before each step.
+    /// - Returns: The run.
+    /// - Throws: `LearnError` for bad arguments, data that does not fit the model, or an
+    ///   unknown tracker name; errors thrown by trackers.
+    public static func train(model: MLP, data: Dataset, optimizer: Optimizer, steps: Int = 100, batch: Int = 0,
+                             every: Int = 1, track: [String] = [], test: Dataset? = nil, seed: UInt64 = 0,
+                             hessianBatch: Int = 2048, loss: LossKind? = nil,
+                             extraTrackers: [String: any Tracker] = [:],
+                             progress: ((TrainProgress) -> Void)? = nil,
+                             shouldStop: (() -> Bool)? = nil) throws -> Run {
+        guard steps >= 0 else { throw LearnError.invalidArgument("steps must be ≥ 0, got \(steps)") }
+        guard batch >= 0 else { throw LearnError.invalidArgument("batch must be ≥ 0 (0 = full batch), got \(batch)") }
+        guard every >= 1 else { throw LearnError.invalidArgument("every must be ≥ 1, got \(every)") }
+        guard hessianBatch >= 1 else { throw LearnError.invalidArgument("hessian_batch must be ≥ 1, got \(hessianBatch)") }
+        guard data.features == model.inputSize else {
+            throw LearnError.shape("the model takes \(model.inputSize) inputs but the data has \(data.features) features")
+        }
+        if let test, test.features != model.inputSize {
+            throw LearnError.shape("the model takes \(model.inputSize) inputs but the test data has \(test.features) features")
+        }
+        let kind = loss ?? data.defaultLoss
+        let n = data.count
+        let isLabels = try MLPEvaluation.checkTargets(data.y, rows: n, outputs: model.outputSize, loss: kind)
+        if let test { _ = try MLPEvaluation.checkTargets(test.y, rows: test.count, outputs: model.outputSize, loss: kind) }
+
+        // Trackers.
+        var trackerNames: [String] = []
+        var trackers: [(String, any Tracker, TrackerState)] = []
+        var snapshotWeights = false
+        let shared = SharedPass()
+        for name in track {
+            if name == "weights" { snapshotWeights = true; continue }
+            guard !trackerNames.contains(name) else { continue }
+            let tracker: any Tracker
+            if let t = extraTrackers[name] {
+                tracker = t
+            } else if let entry = TrackerRegistry.shared.entry(name) {
+                tracker = entry.make()
+            } else {
+                let known = (TrackerRegistry.shared.names + extraTrackers.keys).sorted().map { "\"\($0)\"" }
+                throw LearnError.invalidArgument("unknown tracked quantity \"\(name)\"; known: \(known.joined(separator: ", "))")
+            }
+            trackerNames.append(name)
+            trackers.append((name, tracker, TrackerState(name: name, loss: kind, seed: seed, shared: shared)))
+        }
+        var measureData = data
+        if !trackers.isEmpty, n > hessianBatch {
+            var subsetRng = RandomGenerator(seed: seed ^ 0x4D45_4153_5552_4531)
+            measureData = try data.subset(Array(subsetRng.permutation(n).prefix(hessianBatch)).sorted())
+        }
+
+        let run = Run(totalSteps: steps, batch: batch, seed: seed, optimizer: optimizer.name)
+        run.trackedNames = trackerNames
+        optimizer.reseed(seed ^ 0x4144_4148_4553_5349)
+        let productsBefore = optimizer.hessianProducts
+
+        let full = batch == 0 || batch >= n
+        let evaluation = model.scratchEvaluation()
+        let recordEval = full ? evaluation : MLPEvaluation(model: model)
+        let testEval = test == nil ? nil : MLPEvaluation(model: model)
+        var rng = RandomGenerator(seed: seed)
+        var order: [Int] = []
+        var position = n
+        let d = data.features
+        let yWidth = isLabels ? 1 : model.outputSize
+        let xb = RawBuffer(count: full ? 1 : batch * d)
+        let yb = RawBuffer(count: full ? 1 : batch * yWidth)
+        var grad = [Double](repeating: 0, count: model.parameterCount)
+        var step = 0
+
+        func record(at s: Int, preparedFull: Bool) throws {
+            if !preparedFull { try recordEval.prepare(model: model, x: data.x, y: data.y, loss: kind) }
+            let trainLoss = recordEval.loss
+            let acc = recordEval.hasAccuracy ? Double(recordEval.correct) / Double(n) : .nan
+            var tl = Double.nan, ta = Double.nan
+            if let test, let testEval {
+                try testEval.prepare(model: model, x: test.x, y: test.y, loss: kind)
+                tl = testEval.loss
+                ta = testEval.hasAccuracy ? Double(testEval.correct) / Double(test.count) : .nan
+            }
+            var values: [(String, Double)] = []
+            for (name, tracker, state) in trackers {
+                state.step = s
+                state.lr = optimizer.lr
+                state.extras = [:]
+                let value = try tracker.measure(model: model, data: measureData, state: state)
+                values.append((name, value))
+                run.tracked[name, default: []].append(value)
+                for (key, extra) in state.extras.sorted(by: { $0.key < $1.key }) {
+                    run.tracked["\(name).\(key)", default: []].append(extra)
+                }
+                run.trackerMatvecs[name] = state.matvecs
+            }
+            run.steps.append(s)
+            run.loss.append(trainLoss)
+            run.accuracy.append(acc)
+            run.testLoss.append(tl)
+            run.testAccuracy.append(ta)
+            run.lr.append(optimizer.lr)
+            if snapshotWeights { run.weights.append(model.parameters) }
+            progress?(TrainProgress(step: s, total: steps, loss: trainLoss, accuracy: acc, testLoss: tl,
+                                    lr: optimizer.lr, tracked: values))
+        }
+
+        let hvp: (([Double], inout [Double]) throws -> Void)? = optimizer.needsHessian
+            ? { z, out in try evaluation.hvp(z, into: &out) } : nil
+        while step < steps {
+            if let shouldStop, shouldStop() {
+                run.stop = .cancelled(step: step)
+                run.message = "training interrupted at step \(step) of \(steps); the run keeps the history so far"
+                break
+            }
+            // The step's batch and its forward pass.
+            if full {
+                try evaluation.prepare(model: model, x: data.x, y: data.y, loss: kind)
+            } else {
+                if position + 1 > n || order.isEmpty {
+                    order = rng.permutation(n)
+                    position = 0
+                }
+                let rows = min(batch, n - position)
+                data.x.storage.withUnsafeBufferPointer { xs in
+                    data.y.storage.withUnsafeBufferPointer { ys in
+                        guard let xsrc = xs.baseAddress, let ysrc = ys.baseAddress else { return }
+                        for r in 0..<rows {
+                            let i = order[position + r]
+                            (xb.p + r * d).update(from: xsrc + i * d, count: d)
+                            (yb.p + r * yWidth).update(from: ysrc + i * yWidth, count: yWidth)
+                        }
+                    }
+                }
+                position += rows
+                try model.parameters.withUnsafeBufferPointer { pp in
+                    guard let base = pp.baseAddress else { return }
+                    try evaluation.prepare(params: base, x: xb, y: yb, rows: rows, labels: isLabels, loss: kind)
+                }
+            }
+            let batchLoss = evaluation.loss
+            guard batchLoss.isFinite else {
+                run.stop = .diverged(step: step)
+                run.message = "the loss became \(formatFigure(batchLoss)) at step \(step) (lr \(formatFigure(optimizer.lr))); "
+                    + "training stopped and the run keeps the history so far. A smaller learning rate may help."
+                break
+            }
+            run.batchLoss.append(batchLoss)
+            if step % every == 0 { try record(at: step, preparedFull: full) }
+            try evaluation.gradient(into: &grad)
+            try optimizer.step(parameters: &model.parameters, gradient: grad, layers: model.layers, hvp: hvp)
+            step += 1
+            run.stepsTaken = step
+        }
+        // The final state, after the last update (not after an interruption, which should stop
+        // at once, nor after divergence, whose parameters are not finite).
+        if run.stop == .completed, run.steps.last != step { try record(at: step, preparedFull: false) }
+        if run.stop == .completed, let last = run.loss.last, !last.isFinite {
+            run.stop = .diverged(step: step)
+            run.message = "the loss became \(formatFigure(last)) after the last step (lr \(formatFigure(optimizer.lr)))"
+        }
+        run.optimizerHessianProducts = optimizer.hessianProducts - productsBefore
+        return run
+    }
+}

@@ -1,0 +1,165 @@
+import Foundation
+import Testing
+@testable import RitzAnalysis
+import RitzTensor
+
+/// Koopman tools against numpy/scipy/pydmd values of Fixtures/make_fixtures.py.
+@Suite struct KoopmanTests {
+    @Test(arguments: [
+        ("duffing", KoopmanSystem.duffing, [String: Double]()),
+        ("forced_duffing", KoopmanSystem.duffing, ["gamma": 0.3]),
+        ("lorenz", KoopmanSystem.lorenz, [:]),
+        ("henon", KoopmanSystem.henon, [:]),
+    ] as [(String, KoopmanSystem, [String: Double])])
+    func simulateMatchesReferenceIntegrators(name: String, system: KoopmanSystem, params: [String: Double]) throws {
+        let fx = KoopmanFixtures.sub(try KoopmanFixtures.load("koopman/simulate.json"), name)
+        let x0 = KoopmanFixtures.doubles(fx["x0"])
+        let steps = (fx["steps"] as? NSNumber)?.intValue ?? 0, dt = (fx["dt"] as? NSNumber)?.doubleValue ?? 0
+        let out = try system.simulate(x0: Tensor(x0), steps: steps, dt: dt, parameters: params)
+        #expect(out.shape == [x0.count, steps + 1])
+        let last = (0..<x0.count).map { out.storage[$0 * (steps + 1) + steps] }
+        // Same RK4 in numpy: agreement to rounding.
+        for (a, b) in zip(last, KoopmanFixtures.doubles(fx["rk4"])) { #expect(abs(a - b) <= 1e-11 * max(1, abs(b))) }
+        // scipy DOP853 at 1e-12: RK4's global error O(dt⁴) stays below 1e-6 on these horizons
+        // (1e-4 for Lorenz, whose chaotic stretching amplifies it).
+        let tol = system == .lorenz ? 1e-4 : 1e-6
+        for (a, b) in zip(last, KoopmanFixtures.doubles(fx["ivp"])) { #expect(abs(a - b) <= tol * max(1, abs(b))) }
+    }
+
+    @Test func simulateRejectsBadInput() throws {
+        #expect(throws: TensorError.self) { try KoopmanSystem.lorenz.simulate(x0: Tensor([1, 2]), steps: 3) }
+        #expect(throws: TensorError.self) { try KoopmanSystem.duffing.simulate(x0: Tensor([1, 0]), steps: 3, parameters: ["sigma": 1]) }
+        #expect(throws: TensorError.self) { try KoopmanSystem.vanderpol.simulate(x0: Tensor([1, 0]), steps: -1) }
+        #expect(throws: TensorError.self) { try KoopmanSystem.henon.simulate(x0: Tensor([1e200, 0]), steps: 5) }
+    }
+
+    @Test func dmdMatchesPyDMD() throws {
+        let fx = try KoopmanFixtures.load("koopman/dmd.json")
+        let X = try KoopmanFixtures.matrix(fx["X"])
+        let dt = (fx["dt"] as? NSNumber)?.doubleValue ?? 1
+        let auto = try DMD.fit(x: X, rank: 0, dt: dt)
+        #expect(auto.rank == (fx["svht_rank"] as? NSNumber)?.intValue)
+        #expect(auto.rank == (fx["pydmd_rank0"] as? NSNumber)?.intValue)
+        let d = try DMD.fit(x: X, rank: 5, dt: dt)
+        let ref = KoopmanFixtures.complexes(fx["eigs5"])
+        for (a, b) in zip(KoopmanFixtures.sorted(d.eigenvalues), KoopmanFixtures.sorted(ref)) {
+            #expect((a - b).magnitude <= 1e-10)
+        }
+        // b_j φ_j is independent of how each mode is scaled: compare it with pydmd's.
+        let refModes = KoopmanFixtures.complexMatrix(fx["modes5"]), refAmps = KoopmanFixtures.complexes(fx["amplitudes5"])
+        let ours = ComplexLinear.Parts(d.modes)
+        for (j, lam) in d.eigenvalues.enumerated() {
+            guard let r = ref.firstIndex(where: { ($0 - lam).magnitude < 1e-9 }) else { Issue.record("eigenvalue \(lam) missing"); continue }
+            for i in 0..<refModes.count {
+                let a = ours[i, j] * d.amplitudes[j], b = refModes[i][r] * refAmps[r]
+                #expect((a - b).magnitude <= 1e-8 * max(1, b.magnitude))
+            }
+        }
+        // Rates: ω = log λ / dt.
+        let w = Complex.log(d.eigenvalues[0])
+        #expect(abs(d.growth[0] - w.re / dt) < 1e-14 && abs(d.frequency[0] - w.im / dt / (2 * .pi)) < 1e-14)
+    }
+
+    @Test func dmdFallsBackToRankOneWithAWarning() throws {
+        // Pure white noise of a square matrix: σ are spread and median·ω(1)=2.86·median exceeds the top one rarely;
+        // a rank-one matrix with equal singular values shows the fallback deterministically.
+        let X = try Tensor.eye(6)
+        let d = try DMD.fit(x: X, y: X, rank: 0)
+        #expect(d.rank == 1)
+        #expect(d.warnings.contains { $0.contains("rank 1") })
+    }
+
+    @Test func dmdPredictsALinearSystemExactly() throws {
+        let a = try Tensor(rows: [[0.9, -0.2], [0.2, 0.9]])
+        var cols = [[1.0, 0.5]]
+        for _ in 0..<10 { let x = cols.last ?? []; cols.append([0.9 * x[0] - 0.2 * x[1], 0.2 * x[0] + 0.9 * x[1]]) }
+        let X = try Tensor(rows: cols).T
+        _ = a
+        let d = try DMD.fit(x: X, rank: 2)
+        let p = try d.predict(x0: Tensor([1.0, 0.5]), steps: 10)
+        for i in 0..<2 { for t in 0...10 { #expect(abs(p.storage[i * 11 + t] - X.storage[i * 11 + t]) < 1e-12) } }
+    }
+
+    @Test func polyDictionaryFollowsPolynomialFeaturesOrder() throws {
+        let fx = try KoopmanFixtures.load("koopman/edmd.json")
+        let pts = try KoopmanFixtures.matrix(fx["poly3_points"]).T
+        let ref = try KoopmanFixtures.matrix(fx["poly3_values"])
+        let psi = try KoopmanDictionary.poly(degree: 3).evaluate(pts)
+        #expect(psi.shape == ref.shape)
+        for (a, b) in zip(psi.storage, ref.storage) { #expect(abs(a - b) < 1e-15) }
+        #expect(try KoopmanDictionary.poly(degree: 5).size(dimension: 2) == 21)
+        #expect(try KoopmanDictionary.fourier(k: 3).size(dimension: 2) == 13)
+    }
+
+    @Test func edmdAndResidualsMatchTheGramFormulaOnHenon() throws {
+        let fx = KoopmanFixtures.sub(try KoopmanFixtures.load("koopman/edmd.json"), "henon")
+        let data = try KoopmanFixtures.matrix(fx["data"])
+        let simulated = try KoopmanSystem.henon.simulate(x0: Tensor(KoopmanFixtures.doubles(fx["x0"])), steps: 400)
+        // Same operations as the fixture's map; the chaotic orbit keeps agreement for ~20 steps.
+        for i in 0..<2 { for t in 0..<20 { #expect(abs(simulated.storage[i * 401 + t] - data.storage[i * 401 + t]) < 1e-12) } }
+        let r = try EDMD.fit(x: data, dictionary: .poly(degree: 3), residuals: .training)
+        let ref = KoopmanFixtures.complexes(fx["eigs"]), refRes = KoopmanFixtures.doubles(fx["res_gram"])
+        let res = try #require(r.residuals)
+        for (j, lam) in r.eigenvalues.enumerated() {
+            guard let k = ref.indices.min(by: { (ref[$0] - lam).magnitude < (ref[$1] - lam).magnitude }) else { continue }
+            #expect((ref[k] - lam).magnitude < 1e-8)
+            // QR form against the plain Gram form (well conditioned here): same number.
+            #expect(abs(res[j] - refRes[k]) < 1e-7 * max(1, refRes[k]))
+        }
+        // Pseudospectrum σ_min(C − zQ) against numpy's SVD of the M×N matrix.
+        let zs = KoopmanFixtures.complexes(fx["pseudo_z"]), sig = KoopmanFixtures.doubles(fx["pseudo_sigma"])
+        for (a, b) in zip(try r.pseudospectrum(zs), sig) { #expect(abs(a - b) < 1e-10 * max(1, b)) }
+        // At an eigenvalue the pseudospectrum equals that eigenpair's residual bound or less.
+        let at = try r.pseudospectrum([r.eigenvalues[0]])
+        #expect(at[0] <= res[0] + 1e-12)
+    }
+
+    @Test func trainingAndHeldOutResidualsOnDuffing() throws {
+        let fx = KoopmanFixtures.sub(try KoopmanFixtures.load("koopman/edmd.json"), "duffing")
+        func int(_ k: String) -> Int { (fx[k] as? NSNumber)?.intValue ?? 0 }
+        let dt = (fx["dt"] as? NSNumber)?.doubleValue ?? 0
+        let train = try KoopmanSystem.duffing.simulate(x0: Tensor(KoopmanFixtures.doubles(fx["x0"])), steps: int("steps"), dt: dt)
+        let other = try KoopmanSystem.duffing.simulate(x0: Tensor(KoopmanFixtures.doubles(fx["other_x0"])), steps: int("other_steps"), dt: dt)
+        let tx = try other.index([.all, .slice(start: 0, stop: -1, step: 1)]), ty = try other.index([.all, .slice(start: 1, stop: nil, step: 1)])
+        let inSample = try EDMD.fit(x: train, dictionary: .poly(degree: 4), residuals: .training, dt: dt)
+        let held = try EDMD.fit(x: train, dictionary: .poly(degree: 4), residuals: .separate(x: tx, y: ty), dt: dt)
+        let ref = KoopmanFixtures.complexes(fx["eigs"])
+        // References: the direct M-vector form ‖Ψ_Y g − λΨ_X g‖/‖Ψ_X g‖ in numpy.
+        for (which, fit, key) in [("training", inSample, "res_direct"), ("held out", held, "res_heldout_direct")] {
+            let refRes = KoopmanFixtures.doubles(fx[key])
+            let res = try #require(fit.residuals)
+            for (j, lam) in fit.eigenvalues.enumerated() {
+                guard let k = ref.indices.min(by: { (ref[$0] - lam).magnitude < (ref[$1] - lam).magnitude }) else { continue }
+                #expect((ref[k] - lam).magnitude < 1e-8, "\(which)")
+                #expect(abs(res[j] - refRes[k]) < 1e-7 * max(1e-3, refRes[k]), "\(which) residual \(j)")
+            }
+        }
+    }
+
+    @Test func fewSnapshotsWarnThatResidualsMeanNothing() throws {
+        // M = 10 pairs and N = 10 functions: Ψ_X is invertible, every residual vanishes.
+        let data = try KoopmanSystem.henon.simulate(x0: Tensor([0.1, 0.1]), steps: 10)
+        let r = try EDMD.fit(x: data, dictionary: .poly(degree: 3), residuals: .training)
+        #expect(r.warnings.contains { $0.contains("right inverse") })
+        #expect((r.residuals ?? []).allSatisfy { $0 < 1e-6 })
+        let ok = try EDMD.fit(x: data, dictionary: .poly(degree: 2), residuals: .training)
+        #expect(!ok.warnings.contains { $0.contains("right inverse") })
+        // Fewer pairs than functions cannot be fitted at all.
+        let short = try KoopmanSystem.henon.simulate(x0: Tensor([0.1, 0.1]), steps: 6)
+        #expect(throws: TensorError.self) { try EDMD.fit(x: short, dictionary: .poly(degree: 3)) }
+    }
+
+    @Test func edmdPredictsHenonOneStepFromPolyDictionary() throws {
+        // poly(2) contains the Hénon map exactly, so one-step prediction is exact.
+        let data = try KoopmanSystem.henon.simulate(x0: Tensor([0.1, 0.1]), steps: 300)
+        let r = try EDMD.fit(x: data, dictionary: .poly(degree: 2), residuals: .holdout(fraction: 0.3))
+        let p = try r.predict(x0: Tensor([0.2, 0.1]), steps: 1)
+        #expect(abs(p.storage[1] - (1 - 1.4 * 0.04 + 0.1)) < 1e-6)
+        #expect(abs(p.storage[3] - 0.3 * 0.2) < 1e-6)
+    }
+
+    @Test func rankDeficientDictionaryIsAnError() throws {
+        let data = try Tensor(rows: [[1, 1, 1, 1, 1], [2, 2, 2, 2, 2]])
+        #expect(throws: TensorError.self) { try EDMD.fit(x: data, dictionary: .poly(degree: 2)) }
+    }
+}

@@ -1,1 +1,0 @@
-// Tests for RitzAutodiff arrive with the module's sources.

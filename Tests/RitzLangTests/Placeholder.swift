@@ -1,1 +1,0 @@
-// Tests for RitzLang arrive with the module's sources.

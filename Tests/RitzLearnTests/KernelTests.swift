@@ -1,0 +1,272 @@
+import Foundation
+import Testing
+@testable import RitzLearn
+import RitzTensor
+
+/// A small random problem: inputs, labels or targets, and a model.
+struct Problem: CustomStringConvertible, Sendable {
+    let name: String
+    let sizes: [Int]
+    let activation: Activation
+    let loss: LossKind
+    let rows: Int
+    /// mse against real-valued targets (true) or one-hot codes of labels (false).
+    var realTargets = false
+
+    var description: String { name }
+
+    func make(seed: UInt64 = 7) throws -> (MLP, Tensor, Tensor) {
+        let model = try MLP(sizes: sizes, activation: activation, seed: seed)
+        var rng = RandomGenerator(seed: seed &+ 100)
+        // Move biases off zero so every term of the kernels is exercised.
+        var p = model.parameters
+        for i in p.indices { p[i] += 0.1 * rng.normal() }
+        try model.setParameters(p)
+        let x = try Tensor.randn([rows, sizes[0]], using: &rng)
+        let k = sizes[sizes.count - 1]
+        let y: Tensor
+        if realTargets {
+            y = try Tensor.randn([rows, k], using: &rng)
+        } else {
+            y = Tensor((0..<rows).map { _ in Double(rng.int(below: k)) })
+        }
+        return (model, x, y)
+    }
+}
+
+let problems: [Problem] = [
+    Problem(name: "tanh ce 3-5-4", sizes: [3, 5, 4], activation: .tanh, loss: .crossEntropy, rows: 9),
+    Problem(name: "tanh ce 4-6-5-3 deep", sizes: [4, 6, 5, 3], activation: .tanh, loss: .crossEntropy, rows: 11),
+    Problem(name: "sigmoid ce 3-4-3", sizes: [3, 4, 3], activation: .sigmoid, loss: .crossEntropy, rows: 8),
+    Problem(name: "gelu mse targets 2-5-2", sizes: [2, 5, 2], activation: .gelu, loss: .mse, rows: 10, realTargets: true),
+    Problem(name: "identity mse one-hot 3-4-3", sizes: [3, 4, 3], activation: .identity, loss: .mse, rows: 7),
+    Problem(name: "relu ce 3-6-3", sizes: [3, 6, 3], activation: .relu, loss: .crossEntropy, rows: 10),
+    Problem(name: "tanh mse scalar 2-4-1", sizes: [2, 4, 1], activation: .tanh, loss: .mse, rows: 6, realTargets: true),
+]
+
+func norm(_ v: [Double]) -> Double { v.reduce(0) { $0 + $1 * $1 }.squareRoot() }
+func maxAbsDiff(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) } }
+
+@Suite struct KernelTests {
+    /// Gradient against central differences (h = 1e-5, truncation O(h²) ≈ 1e-10).
+    @Test(arguments: problems)
+    func gradientMatchesCentralDifferences(problem: Problem) throws {
+        let (model, x, y) = try problem.make()
+        let (_, g) = try model.lossAndGradient(x: x, y: y, loss: problem.loss)
+        let p0 = model.parameters
+        let h = 1e-5
+        var fd = [Double](repeating: 0, count: p0.count)
+        for i in p0.indices {
+            var p = p0
+            p[i] = p0[i] + h
+            try model.setParameters(p)
+            let lp = try model.loss(x: x, y: y, loss: problem.loss)
+            p[i] = p0[i] - h
+            try model.setParameters(p)
+            let lm = try model.loss(x: x, y: y, loss: problem.loss)
+            fd[i] = (lp - lm) / (2 * h)
+        }
+        #expect(maxAbsDiff(g, fd) <= 1e-7 * (1 + norm(g)), "max |g − fd| = \(maxAbsDiff(g, fd))")
+    }
+
+    /// Hv against central differences of gradients along v (h = 1e-5).
+    @Test(arguments: problems)
+    func hvpMatchesDifferencesOfGradients(problem: Problem) throws {
+        let (model, x, y) = try problem.make()
+        var rng = RandomGenerator(seed: 3)
+        let v = (0..<model.parameterCount).map { _ in rng.normal() }
+        let hv = try model.hvp(x: x, y: y, v: v, loss: problem.loss)
+        let p0 = model.parameters
+        let h = 1e-5
+        try model.setParameters(zip(p0, v).map { $0 + h * $1 })
+        let gp = try model.lossAndGradient(x: x, y: y, loss: problem.loss).gradient
+        try model.setParameters(zip(p0, v).map { $0 - h * $1 })
+        let gm = try model.lossAndGradient(x: x, y: y, loss: problem.loss).gradient
+        let fd = zip(gp, gm).map { ($0 - $1) / (2 * h) }
+        #expect(maxAbsDiff(hv, fd) <= 1e-6 * (1 + norm(hv)), "max |Hv − fd| = \(maxAbsDiff(hv, fd))")
+    }
+
+    /// The Hessian assembled column by column from He_i is symmetric, and v ↦ Hv is linear.
+    @Test(arguments: problems.prefix(4))
+    func denseHessianFromColumnsIsSymmetric(problem: Problem) throws {
+        let (model, x, y) = try problem.make()
+        let e = try model.linearize(x: x, y: y, loss: problem.loss)
+        let n = model.parameterCount
+        var columns = [[Double]]()
+        var col = [Double]()
+        for i in 0..<n {
+            var unit = [Double](repeating: 0, count: n)
+            unit[i] = 1
+            try e.hvp(unit, into: &col)
+            columns.append(col)
+        }
+        var scale = 0.0, asym = 0.0
+        for i in 0..<n { for j in 0..<n {
+            scale = max(scale, abs(columns[j][i]))
+            asym = max(asym, abs(columns[j][i] - columns[i][j]))
+        } }
+        #expect(asym <= 1e-12 * max(scale, 1), "asymmetry \(asym) of a Hessian of scale \(scale)")
+        // H·v equals the dense matrix times v.
+        var rng = RandomGenerator(seed: 11)
+        let v = (0..<n).map { _ in rng.normal() }
+        var hv = [Double]()
+        try e.hvp(v, into: &hv)
+        let dense = (0..<n).map { i in (0..<n).reduce(0.0) { $0 + columns[$1][i] * v[$1] } }
+        #expect(maxAbsDiff(hv, dense) <= 1e-11 * (1 + norm(hv)))
+        #expect(e.products == n + 1)
+    }
+
+    /// JᵀH_L J v against a dense Jacobian of the outputs by central differences and the
+    /// analytic H_L; and vᵀGv ≥ 0 (positive semidefinite).
+    @Test(arguments: problems)
+    func ggnMatchesDenseJacobianAndIsPSD(problem: Problem) throws {
+        let (model, x, y) = try problem.make()
+        let n = model.parameterCount, rows = x.shape[0], k = model.outputSize
+        let p0 = model.parameters
+        let h = 1e-6
+        // J[(i, j), p] = ∂z_ij / ∂θ_p.
+        var jac = [[Double]](repeating: [Double](repeating: 0, count: n), count: rows * k)
+        for p in 0..<n {
+            var q = p0
+            q[p] += h
+            try model.setParameters(q)
+            let zp = try model.predict(x).storage
+            q[p] = p0[p] - h
+            try model.setParameters(q)
+            let zm = try model.predict(x).storage
+            for r in 0..<(rows * k) { jac[r][p] = (zp[r] - zm[r]) / (2 * h) }
+        }
+        try model.setParameters(p0)
+        let z = try model.predict(x).storage
+        var rng = RandomGenerator(seed: 5)
+        let v = (0..<n).map { _ in rng.normal() }
+        let jv = jac.map { row in zip(row, v).reduce(0.0) { $0 + $1.0 * $1.1 } }
+        var hjv = [Double](repeating: 0, count: rows * k)
+        let nd = Double(rows)
+        for i in 0..<rows {
+            switch problem.loss {
+            case .crossEntropy:
+                let zi = Array(z[(i * k)..<((i + 1) * k)])
+                let mx = zi.max() ?? 0
+                let ex = zi.map { exp($0 - mx) }
+                let s = ex.reduce(0, +)
+                let pr = ex.map { $0 / s }
+                for a in 0..<k { for b in 0..<k {
+                    let hab = (a == b ? pr[a] : 0) - pr[a] * pr[b]
+                    hjv[i * k + a] += hab * jv[i * k + b] / nd
+                } }
+            case .mse:
+                for a in 0..<k { hjv[i * k + a] = 2 * jv[i * k + a] / (nd * Double(k)) }
+            }
+        }
+        let expected = (0..<n).map { p in (0..<(rows * k)).reduce(0.0) { $0 + jac[$1][p] * hjv[$1] } }
+        let gv = try model.ggnvp(x: x, y: y, v: v, loss: problem.loss)
+        #expect(maxAbsDiff(gv, expected) <= 1e-7 * (1 + norm(gv)), "max diff \(maxAbsDiff(gv, expected))")
+        let e = try model.linearize(x: x, y: y, loss: problem.loss)
+        var out = [Double]()
+        for s in 0..<50 {
+            var r2 = RandomGenerator(seed: UInt64(s))
+            let u = (0..<n).map { _ in r2.normal() }
+            try e.ggnvp(u, into: &out)
+            let q = zip(u, out).reduce(0.0) { $0 + $1.0 * $1.1 }
+            #expect(q >= -1e-12 * norm(u) * norm(out))
+        }
+    }
+
+    /// For one linear layer the loss is a function of Jθ only, so H equals the Gauss–Newton matrix.
+    @Test func linearModelHessianEqualsGaussNewton() throws {
+        let model = try MLP(sizes: [4, 3], activation: .tanh, seed: 2)
+        var rng = RandomGenerator(seed: 9)
+        let x = try Tensor.randn([12, 4], using: &rng)
+        let y = Tensor((0..<12).map { _ in Double(rng.int(below: 3)) })
+        let v = (0..<model.parameterCount).map { _ in rng.normal() }
+        let hv = try model.hvp(x: x, y: y, v: v)
+        let gv = try model.ggnvp(x: x, y: y, v: v)
+        #expect(maxAbsDiff(hv, gv) <= 1e-14 * (1 + norm(hv)))
+    }
+
+    /// A batch large enough to be split over two threads gives the row-weighted mean of the
+    /// gradients of its halves computed unsplit (independent of the split).
+    @Test func splitBatchMatchesUnsplitHalves() throws {
+        let model = try MLP(sizes: [5, 8, 4], activation: .tanh, seed: 4)
+        var rng = RandomGenerator(seed: 12)
+        let rows = 2 * MLPEvaluation.splitRows + 2
+        let x = try Tensor.randn([rows, 5], using: &rng)
+        let y = Tensor((0..<rows).map { _ in Double(rng.int(below: 4)) })
+        let v = (0..<model.parameterCount).map { _ in rng.normal() }
+        let (loss, g) = try model.lossAndGradient(x: x, y: y)
+        let hv = try model.hvp(x: x, y: y, v: v)
+        var gSum = [Double](repeating: 0, count: model.parameterCount)
+        var hSum = gSum
+        var lossSum = 0.0
+        let chunk = 100  // below splitRows: each piece runs on one thread
+        var start = 0
+        while start < rows {
+            let end = min(rows, start + chunk)
+            let xs = try x.index([.slice(start: start, stop: end, step: nil), .all])
+            let ys = try y.index([.slice(start: start, stop: end, step: nil)])
+            let w = Double(end - start) / Double(rows)
+            let (l, gi) = try model.lossAndGradient(x: xs, y: ys)
+            let hi = try model.hvp(x: xs, y: ys, v: v)
+            lossSum += w * l
+            for i in gSum.indices { gSum[i] += w * gi[i]; hSum[i] += w * hi[i] }
+            start = end
+        }
+        #expect(abs(loss - lossSum) <= 1e-13)
+        #expect(maxAbsDiff(g, gSum) <= 1e-13)
+        #expect(maxAbsDiff(hv, hSum) <= 1e-12)
+    }
+
+    /// Bad input throws typed errors instead of trapping.
+    @Test func badBatchesThrow() throws {
+        let model = try MLP(sizes: [3, 4, 2], seed: 1)
+        let x = try Tensor.zeros([5, 3])
+        #expect(throws: LearnError.self) { try model.loss(x: try Tensor.zeros([5, 4]), y: Tensor([0, 1, 0, 1, 0])) }
+        #expect(throws: LearnError.badLabel(index: 2, value: 2, classes: 2)) {
+            try model.loss(x: x, y: Tensor([0, 1, 2, 1, 0]))
+        }
+        #expect(throws: LearnError.badLabel(index: 0, value: 0.5, classes: 2)) {
+            try model.loss(x: x, y: Tensor([0.5, 1, 1, 1, 0]))
+        }
+        #expect(throws: LearnError.self) { try model.hvp(x: x, y: Tensor([0, 1, 0, 1, 0]), v: [1, 2]) }
+        #expect(throws: LearnError.self) { try MLP(sizes: [3]) }
+        #expect(throws: LearnError.self) { try MLP(sizes: [3, 0, 2]) }
+        #expect(throws: LearnError.self) { try model.setParameters([1, 2, 3]) }
+    }
+
+    /// Cross-entropy of logits far apart stays finite (logsumexp with the maximum subtracted).
+    @Test func crossEntropyIsStableForLargeLogits() throws {
+        let model = try MLP(sizes: [1, 2], seed: 0)
+        try model.setParameters([1000, -1000, 0, 0])   // z = (1000x, −1000x)
+        let loss = try model.loss(x: try Tensor(shape: [2, 1], storage: [1, 1]), y: Tensor([0, 1]))
+        // Sample 0: −log softmax = log(1 + e^−2000) ≈ 0; sample 1: 2000.
+        #expect(abs(loss - 1000) <= 1e-9)
+    }
+}
+
+@Suite struct VectorMathTests {
+    /// The four-lane tanh and exp against the C library over many decades of arguments.
+    @Test func tanhAndExpMatchLibm() {
+        var xs = [Double]()
+        for e in -20...2 { for k in 1...400 { let v = Double(k) / 400 * pow(10, Double(e)); xs += [v, -v] } }
+        for k in 0..<4000 { xs.append(Double(k) * 0.01 - 20) }
+        var out = [Double](repeating: 0, count: xs.count)
+        xs.withUnsafeBufferPointer { p in
+            out.withUnsafeMutableBufferPointer { o in
+                VectorMath.tanhRows(p.baseAddress!, bias: nil, rows: 1, width: xs.count, out: o.baseAddress!)
+            }
+        }
+        var worst = 0.0
+        for (x, t) in zip(xs, out) where tanh(x) != 0 { worst = max(worst, abs(t - tanh(x)) / abs(tanh(x))) }
+        #expect(worst <= 1e-15)
+        let es = (0..<20000).map { Double($0) * 0.0708 - 708 }
+        var eo = [Double](repeating: 0, count: es.count)
+        es.withUnsafeBufferPointer { p in
+            eo.withUnsafeMutableBufferPointer { o in VectorMath.exp(p.baseAddress!, count: es.count, out: o.baseAddress!) }
+        }
+        var worstExp = 0.0
+        for (x, v) in zip(es, eo) { worstExp = max(worstExp, abs(v - exp(x)) / exp(x)) }
+        #expect(worstExp <= 1e-15)
+        #expect(VectorMath.exp(.init(-800, -1e308, 0, 1))[0] == 0)
+    }
+}

@@ -1,1 +1,0 @@
-// Tests for RitzLearn arrive with the module's sources.

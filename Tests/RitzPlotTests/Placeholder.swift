@@ -1,1 +1,0 @@
-// Tests for RitzPlot arrive with the module's sources.
