@@ -91,6 +91,8 @@ let elementwiseCases: [PrimitiveCase] = [
     PrimitiveCase("cos", [u([3, 4], -3, 3)]) { try $0[0].cos() },
     PrimitiveCase("tan", [u([3, 4])]) { try $0[0].tan() },
     PrimitiveCase("tanh", [u([3, 4], -2, 2)]) { try $0[0].tanh() },
+    PrimitiveCase("tanh backward, fused g·(1 − y²)", [u([3, 4]), u([3, 4], -0.9, 0.9)]) { try Var.tanhBackward($0[0], $0[1]) },
+    PrimitiveCase("tanh of tanh (fused rule, second order)", [u([2, 5], -2, 2)]) { try $0[0].tanh().tanh() },
     PrimitiveCase("sigmoid", [u([3, 4], -3, 3)]) { try $0[0].sigmoid() },
     PrimitiveCase("relu", [.awayFromZero([3, 4], 0.2, 1.5)]) { try $0[0].relu() },
     PrimitiveCase("gelu", [u([3, 4], -3, 3)]) { try $0[0].gelu() },
