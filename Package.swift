@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "RitzPlot"),
         .target(name: "RitzLang",
                 dependencies: ["RitzTensor", "RitzAutodiff", "RitzLearn", "RitzAnalysis", "RitzPlot"]),
-        .target(name: "RitzNotebook", dependencies: ["RitzLang", "RitzPlot"]),
+        .target(name: "RitzNotebook", dependencies: ["RitzLang", "RitzPlot"], resources: [.copy("Resources/tour.ipynb")]),
         .target(name: "RitzTUI", dependencies: ["RitzNotebook", "RitzLang", "RitzPlot", "CNcurses", "CReadline"]),
         .executableTarget(name: "ritz", dependencies: ["RitzTUI", "RitzNotebook", "RitzLang"]),
         .executableTarget(name: "ritz-bench",

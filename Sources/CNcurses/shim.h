@@ -28,4 +28,15 @@ static inline attr_t ritz_color_pair(int n) { return COLOR_PAIR(n); }
 static inline int ritz_key_f(int n) { return KEY_F(n); }
 static inline chtype ritz_acs_hline(void) { return ACS_HLINE; }
 static inline chtype ritz_acs_vline(void) { return ACS_VLINE; }
+static inline int ritz_key_resize(void) { return KEY_RESIZE; }
+static inline int ritz_key_code_yes(void) { return KEY_CODE_YES; }
+/// Sets a window's attributes and colour pair in one call (wattrset is a macro).
+static inline int ritz_wattrset(WINDOW *w, attr_t a, int pair) { return wattrset(w, (int)(a | COLOR_PAIR(pair))); }
+/// Writes a run of wide characters at a position (the wide-string macro forms do not import).
+static inline int ritz_mvwaddnwstr(WINDOW *w, int y, int x, const wchar_t *s, int n) { return mvwaddnwstr(w, y, x, s, n); }
+/// True when the current locale's character set is UTF-8.
+static inline int ritz_codeset_is_utf8(void) {
+    const char *cs = nl_langinfo(CODESET);
+    return cs && (cs[0] == 'U' || cs[0] == 'u') && (cs[1] == 'T' || cs[1] == 't') && (cs[2] == 'F' || cs[2] == 'f');
+}
 #endif

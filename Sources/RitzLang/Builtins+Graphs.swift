@@ -1,4 +1,6 @@
+import Foundation
 import RitzAnalysis
+import RitzPlot
 import RitzTensor
 
 /// A graph value: `.n`, `.edges` (m×2), `.adjacency` (n×n), `.degrees`.
@@ -18,6 +20,77 @@ final class GraphObject: LangObject {
         }
     }
     func summary() -> String { graph.summary() }
+}
+
+/// The result of `pe_stability`: per trial the principal angles between the PE eigenspaces of L
+/// and of the perturbed L, beside the Davis–Kahan bounds; `plot(s)` (or `s.plot`) draws them.
+final class PEStabilityObject: PlottableObject {
+    let result: PEStability
+    let k: Int
+    init(_ r: PEStability, k: Int) { result = r; self.k = k }
+    var typeName: String { "pe_stability" }
+    var fieldNames: [String] { ["angles", "sin_max", "bound", "rigorous", "norm_dl", "gap", "degenerate", "eigenvalues", "plot"] }
+
+    func field(_ name: String) throws -> Value? {
+        switch name {
+        case "angles": return .tensor(result.angles)
+        case "sin_max": return .tensor(Tensor(result.sinMax))
+        case "bound": return .tensor(Tensor(result.bound))
+        case "rigorous": return .tensor(Tensor(result.rigorousBound))
+        case "norm_dl": return .tensor(Tensor(result.deltaNorm))
+        case "gap": return .number(result.gap)
+        case "degenerate": return .bool(result.degenerate)
+        case "eigenvalues": return .tensor(Tensor(result.eigenvalues))
+        case "plot": return .object(PlotObject(try figure()))
+        default: return nil
+        }
+    }
+
+    /// A table: one row per trial with sin θ_max, ‖ΔL‖₂ and both bounds.
+    func summary() -> String {
+        var lines = [String(format: "pe_stability(k=%d, %d trials, gap δ = %.3g", k, result.sinMax.count, result.gap)
+                     + (result.degenerate ? ": zero, no Davis–Kahan bound)" : ")")]
+        lines.append("trial  sin θ_max   ‖ΔL‖₂       ‖ΔL‖/δ      ‖ΔL‖/(δ−‖ΔL‖)")
+        for t in result.sinMax.indices {
+            func g(_ x: Double) -> String { x.isFinite ? String(format: "%-11.4g", x) : (result.degenerate ? "none       " : "inf        ") }
+            lines.append(String(format: "%5d  ", t + 1) + g(result.sinMax[t]) + " " + g(result.deltaNorm[t]) + " "
+                         + g(result.bound[t]) + " " + g(result.rigorousBound[t]))
+        }
+        return lines.map { l in var l = l; while l.hasSuffix(" ") { l.removeLast() }; return l }.joined(separator: "\n")
+    }
+
+    /// sin θ of every principal angle of each trial (markers) beside the Davis–Kahan bounds
+    /// ‖ΔL‖₂/δ and ‖ΔL‖₂/(δ − ‖ΔL‖₂) (lines, where finite), against the trial number; log y
+    /// when every sine is positive. At a zero gap no bound is drawn and the title says why.
+    ///
+    /// - Returns: The figure.
+    /// - Throws: `PlotError` (not for well-formed results).
+    func figure() throws -> Figure {
+        let trials = result.sinMax.count
+        let kk = result.angles.shape.count == 2 ? result.angles.shape[1] : 0
+        var xs = [Double](), ys = [Double]()
+        for t in 0..<trials { for j in 0..<kk {
+            xs.append(Double(t + 1))
+            ys.append(sin(result.angles.storage[t * kk + j]))
+        } }
+        let steps = (1...Swift.max(trials, 1)).map(Double.init)
+        var f = Figure()
+        f.add(.series(try Series(name: "sin θ (all \(kk) angles)", x: xs, y: ys, mode: .markers,
+                                 marks: Array(repeating: 0, count: ys.count), markNames: ["sin θ (all \(kk) angles)"])))
+        if !result.degenerate {
+            try f.addLine(result.bound, x: steps, name: "bound ‖dL‖/δ")
+            let rig = result.rigorousBound.map { $0.isFinite ? $0 : .nan }
+            if rig.contains(where: { $0.isFinite }) { try f.addLine(rig, x: steps, name: "rigorous ‖dL‖/(δ−‖dL‖)") }
+            f.title = String(format: "k = %d: angles vs Davis–Kahan, δ = %.3g", k, result.gap)
+        } else {
+            f.title = String(format: "k = %d: gap 0 (λ %.4g repeated), no bound", k, result.eigenvalues.last ?? 0)
+        }
+        f.xlabel = "trial"
+        f.panels[0].ylabel = "sin θ"
+        f.logy = ys.allSatisfy { $0 > 0 }
+        f.legend = true
+        return f
+    }
 }
 
 extension Builtins {
@@ -102,16 +175,13 @@ extension Builtins {
             BuiltinEntry("pe_stability", [Param("G"), Param("k"), .keyword("perturb", default: .number(0.05)),
                                           .keyword("trials", default: .number(10)), .keyword("seed", default: .number(0)),
                                           .keyword("norm", default: .string("sym"))], group: g,
-                         summary: "principal angles between the k-dim PE eigenspace of L and of L with weights × (1 + perturb·U[−1, 1]); beside each trial the Davis–Kahan bound ‖ΔL‖₂/δ (δ = gap around λ₂…λ_{k+1}) and the rigorous ‖ΔL‖/(δ − ‖ΔL‖) → (angles=, sin_max=, bound=, rigorous=, norm_dl=, gap=)",
+                         summary: "principal angles between the k-dim PE eigenspace of L and of L with weights × (1 + perturb·U[−1, 1]); beside each trial the Davis–Kahan bound ‖ΔL‖₂/δ (δ = gap around λ₂…λ_{k+1}) and the rigorous ‖ΔL‖/(δ − ‖ΔL‖); a gap ≤ 1e-6·‖L‖ (k cuts a repeated eigenvalue, or the graph is disconnected) is reported as gap 0, degenerate, bounds inf, with a warning → .angles (trials×k), .sin_max, .bound, .rigorous, .norm_dl, .gap, .degenerate, .eigenvalues; plot(s) draws the angles beside the bounds",
                          examples: ["s = pe_stability(grid_graph(5, 5), 2, trials=3, seed=1); s.gap > 0"]) { a in
                 let s = try a.int("seed")
                 let r = try PEStability.compute(graphArg(a), k: a.int("k"), perturb: a.double("perturb"), trials: a.int("trials"),
                                                 seed: UInt64(max(s, 0)), norm: LaplacianNorm(name: a.string("norm")))
                 for w in r.warnings { a.context.emit(.text("warning: \(w)\n")) }
-                return .record(Record([("angles", .tensor(r.angles)), ("sin_max", .tensor(Tensor(r.sinMax))),
-                                       ("bound", .tensor(Tensor(r.bound))), ("rigorous", .tensor(Tensor(r.rigorousBound))),
-                                       ("norm_dl", .tensor(Tensor(r.deltaNorm))), ("gap", .number(r.gap)),
-                                       ("eigenvalues", .tensor(Tensor(r.eigenvalues)))]))
+                return .object(PEStabilityObject(r, k: try a.int("k")))
             },
         ]
     }

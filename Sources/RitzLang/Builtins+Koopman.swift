@@ -1,4 +1,6 @@
+import Foundation
 import RitzAnalysis
+import RitzPlot
 import RitzTensor
 
 /// A dictionary of observables for `edmd`/`resdmd` (`poly(3)`, `rbf(C, eps=1)`, `fourier(2)`).
@@ -11,16 +13,19 @@ final class KoopmanDictionaryObject: LangObject {
     func summary() -> String { "dictionary \(dictionary.name)" }
 }
 
-/// The result of `dmd`, `edmd` or `resdmd`; `predict` and `pseudospectrum` take it.
-final class KoopmanResultObject: LangObject {
+/// The result of `dmd`, `edmd` or `resdmd`; `predict` and `pseudospectrum` take it, and
+/// `plot(result)` draws its eigenvalues on the complex plane with the unit circle.
+final class KoopmanResultObject: PlottableObject {
+    /// Residual above which `resdmd` eigenvalues are flagged (drawn ×, counted in the summary).
+    static let flagTolerance = 0.1
     enum Fit { case dmd(DMD), edmd(EDMD) }
     let fit: Fit
     init(_ f: Fit) { fit = f }
     var typeName: String { "koopman" }
     var fieldNames: [String] {
         switch fit {
-        case .dmd: return ["eigenvalues", "modes", "amplitudes", "growth", "frequency", "rank", "dt"]
-        case .edmd(let e): return ["eigenvalues", "modes", "eigenfunctions", "growth", "frequency", "dt"] + (e.residuals == nil ? [] : ["residuals"])
+        case .dmd: return ["eigenvalues", "modes", "amplitudes", "growth", "frequency", "rank", "dt", "plot"]
+        case .edmd(let e): return ["eigenvalues", "modes", "eigenfunctions", "growth", "frequency", "dt", "plot"] + (e.residuals == nil ? [] : ["residuals"])
         }
     }
     func field(_ name: String) throws -> Value? {
@@ -39,6 +44,7 @@ final class KoopmanResultObject: LangObject {
         case (.edmd(let e), "growth"): return .tensor(Tensor(e.growth))
         case (.edmd(let e), "frequency"): return .tensor(Tensor(e.frequency))
         case (.edmd(let e), "dt"): return .number(e.dt)
+        case (_, "plot"): return .object(PlotObject(try figure()))
         default: return nil
         }
     }
@@ -46,9 +52,133 @@ final class KoopmanResultObject: LangObject {
         switch fit {
         case .dmd(let d): return "dmd(rank=\(d.rank), \(d.eigenvalues.count) eigenvalues)"
         case .edmd(let e):
-            let flagged = e.residuals.map { r in ", \(r.filter { $0 > 0.1 }.count) with residual > 0.1" } ?? ""
+            let flagged = e.residuals.map { r in ", \(r.filter { $0 > Self.flagTolerance }.count) with residual > 0.1" } ?? ""
             return "\(e.residuals == nil ? "edmd" : "resdmd")(\(e.dictionary.name), \(e.snapshots) snapshots, \(e.eigenvalues.count) eigenvalues\(flagged))"
         }
+    }
+}
+
+extension KoopmanResultObject {
+    /// The eigenvalues in the complex plane with the unit circle; for `resdmd` each is marked by
+    /// its residual (● ≤ 0.1 verified, × > 0.1 spurious), as `spectrum(result)` draws them.
+    ///
+    /// - Returns: The figure, titled with the method and what it found.
+    /// - Throws: `PlotError` (not for well-formed results).
+    func figure() throws -> Figure {
+        switch fit {
+        case .dmd(let d):
+            var f = try Figure.spectrum(re: d.eigenvalues.map(\.re), im: d.eigenvalues.map(\.im))
+            f.title = "dmd: \(d.eigenvalues.count) eigenvalues (rank \(d.rank))"
+            return f
+        case .edmd(let e):
+            let re = e.eigenvalues.map(\.re), im = e.eigenvalues.map(\.im)
+            guard let r = e.residuals else {
+                var f = try Figure.spectrum(re: re, im: im)
+                f.title = "edmd \(e.dictionary.name): \(re.count) eigenvalues, unverified"
+                return f
+            }
+            var f = try Figure.spectrum(re: re, im: im, residuals: r, tolerance: Self.flagTolerance)
+            let bad = r.filter { !($0 <= Self.flagTolerance) }.count
+            f.title = "resdmd \(e.dictionary.name): \(re.count - bad) of \(re.count) verified"
+            return f
+        }
+    }
+}
+
+/// The result of `pseudospectrum`: σ_min(C − zQ) on a grid of z, and the fit's eigenvalues, drawn
+/// as level lines of σ_min (the boundaries of ε-pseudospectra) with the eigenvalues on top.
+final class PseudospectrumObject: PlottableObject {
+    /// The grid points z (complex, any shape).
+    let grid: Tensor
+    /// σ_min(C − zQ) at each grid point, same shape as the grid.
+    let sigma: Tensor
+    /// The ε of `inside`.
+    let eps: Double
+    /// The fit whose eigenvalues are drawn.
+    let fit: EDMD
+
+    init(grid: Tensor, sigma: Tensor, eps: Double, fit: EDMD) {
+        self.grid = grid
+        self.sigma = sigma
+        self.eps = eps
+        self.fit = fit
+    }
+
+    var typeName: String { "pseudospectrum" }
+    var fieldNames: [String] { ["grid", "sigma", "eps", "inside", "eigenvalues", "plot"] }
+
+    func field(_ name: String) throws -> Value? {
+        switch name {
+        case "grid": return .tensor(grid)
+        case "sigma": return .tensor(sigma)
+        case "eps": return .number(eps)
+        case "inside":
+            return .tensor(try Tensor(shape: sigma.shape, storage: sigma.storage.map { $0 <= eps ? 1 : 0 }, dtype: .bool))
+        case "eigenvalues": return .tensor(KoopmanSpectrumValues.complex(fit.eigenvalues))
+        case "plot": return .object(PlotObject(try figure()))
+        default: return nil
+        }
+    }
+
+    func summary() -> String {
+        let inside = sigma.storage.filter { $0 <= eps }.count
+        let lo = sigma.storage.min() ?? .nan
+        return "pseudospectrum(\(formatShape(grid.shape)) grid, " + String(format: "eps=%g: %d of %d points inside, min σ %.3g)", eps, inside, sigma.count, lo)
+    }
+
+    /// Level lines of σ_min at ε·10^j (j = −3…1, those inside the range of σ on the grid; ε always)
+    /// on the complex plane, drawn on log₁₀ σ so the lines of the decades are evenly resolved, with
+    /// the unit circle and the eigenvalues on top (marked by residual ≤ ε when there are residuals:
+    /// an eigenvalue with residual ≤ ε lies in the ε-pseudospectrum, inside its line).
+    ///
+    /// The grid must be regular: Re z constant down each column and evenly spaced along a row,
+    /// Im z constant along each row and evenly spaced down a column (either direction), as the
+    /// default grid and `outer(ones(m), re) + 1im * outer(im, ones(n))` are.
+    /// - Returns: The figure.
+    /// - Throws: A `Diagnostic` for a grid that is not a regular 2-d grid.
+    func figure() throws -> Figure {
+        let help = ["pseudospectrum(r) uses a 61×61 grid over [−1.5, 1.5]²; a grid of your own: outer(ones(m), linspace(a, b, n)) + 1im * outer(linspace(c, d, m), ones(n))"]
+        guard grid.ndim == 2, grid.shape[0] >= 2, grid.shape[1] >= 2 else {
+            throw Diagnostic("a pseudospectrum is drawn on a 2-d grid of z, this one has shape \(formatShape(grid.shape))", span: nil, help: help)
+        }
+        let rows = grid.shape[0], cols = grid.shape[1]
+        let z = (0..<grid.count).map { grid.complexElement($0) }
+        let re = (0..<cols).map { z[$0].re }, im = (0..<rows).map { z[$0 * cols].im }
+        func regular(_ v: [Double]) -> Bool {
+            guard let a = v.first, let b = v.last, a.isFinite, b.isFinite, a != b else { return false }
+            let step = (b - a) / Double(v.count - 1)
+            return v.indices.allSatisfy { Swift.abs(v[$0] - (a + step * Double($0))) <= 1e-6 * Swift.abs(step) }
+        }
+        let scale = Swift.max(re.map(Swift.abs).max() ?? 0, im.map(Swift.abs).max() ?? 0, 1e-300)
+        let aligned = z.indices.allSatisfy { k in
+            Swift.abs(z[k].re - re[k % cols]) <= 1e-9 * scale && Swift.abs(z[k].im - im[k / cols]) <= 1e-9 * scale
+        }
+        guard regular(re), regular(im), aligned else {
+            throw Diagnostic("the grid of this pseudospectrum is not regular (Re z along rows, Im z down columns, evenly spaced)", span: nil, help: help)
+        }
+        // Row 0 of the contour is at the lowest Im, column 0 at the lowest Re.
+        let flipRows = im[0] > im[rows - 1], flipCols = re[0] > re[cols - 1]
+        var values = [Double](repeating: 0, count: rows * cols)
+        for i in 0..<rows { for j in 0..<cols {
+            let s = sigma.storage[(flipRows ? rows - 1 - i : i) * cols + (flipCols ? cols - 1 - j : j)]
+            values[i * cols + j] = s > 0 ? log10(s) : -300
+        } }
+        let finite = sigma.storage.filter { $0.isFinite }
+        let lo = finite.min() ?? 0, hi = finite.max() ?? 0
+        var levels = (-3...1).map { eps * pow(10, Double($0)) }.filter { $0 > lo && $0 < hi }
+        if !levels.contains(eps) { levels.append(eps); levels.sort() }
+        var f = try Figure.contour(values, rows: rows, cols: cols,
+                                   x: (Swift.min(re[0], re[cols - 1]), Swift.max(re[0], re[cols - 1])),
+                                   y: (Swift.min(im[0], im[rows - 1]), Swift.max(im[0], im[rows - 1])),
+                                   levels: levels.map { log10($0) }, labels: levels.map { String(format: "σ = %g", $0) })
+        let er = fit.eigenvalues.map(\.re), ei = fit.eigenvalues.map(\.im)
+        let eig = try fit.residuals.map { try Figure.spectrum(re: er, im: ei, residuals: $0, tolerance: eps) }
+            ?? Figure.spectrum(re: er, im: ei)
+        f = f.overlay(eig)
+        f.title = String(format: "σ_min(C − zQ) levels, ε = %g", eps)
+        f.xlabel = "Re"
+        f.panels[0].ylabel = "Im"
+        return f
     }
 }
 
@@ -138,7 +268,7 @@ extension Builtins {
                 .object(KoopmanDictionaryObject(.fourier(k: try a.int("k"))))
             },
             BuiltinEntry("pseudospectrum", [Param("result"), .keyword("grid"), .keyword("eps")], group: g,
-                         summary: "σ_min(C − zQ) at each point z of grid (a complex tensor; default 61×61 over [−1.5, 1.5]²) for an edmd/resdmd result → (grid=, sigma=, eps=, inside=) with inside[i, j] = σ_min ≤ eps (default 0.1)",
+                         summary: "σ_min(C − zQ) at each point z of grid (a complex tensor; default 61×61 over [−1.5, 1.5]², Re along rows, Im down columns) for an edmd/resdmd result → .grid, .sigma, .eps, .inside (σ_min ≤ eps, default 0.1), .eigenvalues; plot(p) draws level lines of σ_min at ε·10^j with the eigenvalues on top",
                          examples: ["r = resdmd(simulate(\"henon\", [0.1, 0.1], 300), dict=poly(2)); p = pseudospectrum(r, grid=[0.5, 1 + 0im], eps=0.05); p.sigma"]) { a in
                 let r = try a.object("result", as: KoopmanResultObject.self, described: "edmd or resdmd result")
                 guard case let .edmd(e) = r.fit else { throw Diagnostic("pseudospectrum needs an edmd or resdmd result", span: nil) }
@@ -152,9 +282,8 @@ extension Builtins {
                 let z = (0..<grid.count).map { i -> Complex in let c = grid.complexElement(i); return Complex(c.re, c.im) }
                 let sig = try e.pseudospectrum(z)
                 let eps = try a.optionalDouble("eps") ?? 0.1
-                let sigma = try Tensor(shape: grid.shape, storage: sig)
-                let inside = try Tensor(shape: grid.shape, storage: sig.map { $0 <= eps ? 1 : 0 }, dtype: .bool)
-                return .record(Record([("grid", .tensor(grid.asComplex())), ("sigma", .tensor(sigma)), ("eps", .number(eps)), ("inside", .tensor(inside))]))
+                guard eps.isFinite, eps > 0 else { throw Diagnostic("`eps=` must be positive, got \(eps)", span: nil) }
+                return .object(PseudospectrumObject(grid: grid.asComplex(), sigma: try Tensor(shape: grid.shape, storage: sig), eps: eps, fit: e))
             },
             BuiltinEntry("predict", [Param("result"), Param("x0"), Param("steps")], group: g,
                          summary: "forecast from x0: DMD x_t = Re Φ diag(λ^t) b, EDMD x_t = Re Σ λ_j^t φ_j(x0) ξ_j; d×(steps+1) like simulate",

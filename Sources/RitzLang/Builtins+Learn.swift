@@ -1,4 +1,5 @@
 import RitzLearn
+import RitzPlot
 import RitzTensor
 
 /// Data sets, models, optimizers and training in the language (SPEC §4, "Data and I/O"
@@ -180,6 +181,11 @@ extension Builtins {
                 throw Diagnostic("`track` takes names as strings, got a \(v.typeName)", span: nil,
                                  help: ["known: " + TrackerRegistry.shared.names.joined(separator: ", ")])
             }
+            guard s == "weights" || TrackerRegistry.shared.entry(s) != nil else {
+                var help = ["known: " + TrackerRegistry.shared.names.joined(separator: ", ")]
+                if let near = nearestName(s, TrackerRegistry.shared.names) { help.insert("did you mean `\(near)`?", at: 0) }
+                throw Diagnostic("unknown tracked quantity \"\(s)\"", span: nil, help: help)
+            }
             return s
         }
         let test = try a.raw("test").map { v -> Dataset in
@@ -190,13 +196,19 @@ extension Builtins {
         }
         let kind = try a.optionalString("kind").map { try LossKind(name: $0) }
         let ctx = a.context
+        var names: [String] = []
+        for t in track where t != "weights" && !names.contains(t) { names.append(t) }
+        var curves = try RunCurves(tracked: names, hasTest: test != nil)
         let run = try Trainer.train(model: m, data: d, optimizer: opt, steps: steps, batch: try a.int("batch"), every: every,
                                     track: track, test: test, seed: try learnSeed(a),
                                     hessianBatch: try a.int("hessian_batch"), loss: kind,
-                                    progress: { p in ctx.emit(.progress(Progress(step: p.step, total: p.total, fields: p.fields))) },
+                                    progress: { p in
+                                        curves.append(p)
+                                        ctx.emit(.progress(Progress(step: p.step, total: p.total, fields: p.fields)))
+                                    },
                                     shouldStop: { ctx.isInterrupted })
         if let message = run.message { ctx.print("warning: " + message) }
-        return .object(RunObject(run))
+        return .object(RunObject(run, curves: curves))
     }
 }
 
@@ -323,11 +335,34 @@ public final class OptimizerObject: LangObject {
 public final class RunObject: LangObject {
     /// The run.
     public let run: Run
+    /// Its curves, filled while it trained (for `plot(run)` and live display).
+    public let curves: RunCurves?
 
     /// Wraps a run.
     ///
-    /// - Parameter run: The run.
-    public init(_ run: Run) { self.run = run }
+    /// - Parameters:
+    ///   - run: The run.
+    ///   - curves: The curves recorded while it trained, if any.
+    public init(_ run: Run, curves: RunCurves? = nil) {
+        self.run = run
+        self.curves = curves
+    }
+
+    /// The run's curves as a figure: loss (and test loss), accuracy, then one panel per tracked
+    /// quantity, "sharpness" and "trace" with the line 2/lr.
+    ///
+    /// - Returns: A stacked figure.
+    /// - Throws: `PlotError` when the history cannot be drawn.
+    public func figure() throws -> Figure {
+        if let curves { return curves.live.figure() }
+        var c = try RunCurves(tracked: run.trackedNames, hasTest: run.testLoss.contains { !$0.isNaN })
+        for i in run.steps.indices {
+            c.append(TrainProgress(step: run.steps[i], total: run.totalSteps, loss: run.loss[i], accuracy: run.accuracy[i],
+                                   testLoss: run.testLoss[i], lr: run.lr[i],
+                                   tracked: run.trackedNames.map { ($0, run.tracked[$0]?[i] ?? .nan) }))
+        }
+        return c.live.figure()
+    }
 
     public var typeName: String { "run" }
 
@@ -368,4 +403,48 @@ public final class RunObject: LangObject {
     }
 
     public func summary() -> String { run.summary() }
+}
+
+/// The curves of a training run, appended row by row: panel 0 loss (and test loss), panel 1
+/// accuracy, then one panel per tracked quantity; "sharpness" and "trace" panels carry the line
+/// 2/lr (gradient descent's and SGD's linear-stability bounds).
+public struct RunCurves: Sendable {
+    /// The live plot (O(1) per row; snapshots cost O(capacity)).
+    public private(set) var live: LivePlot
+    let tracked: [String]
+    let hasTest: Bool
+
+    /// Curves for the given tracked names.
+    ///
+    /// - Parameters:
+    ///   - tracked: Tracked quantities with a panel each.
+    ///   - hasTest: Whether a test loss is drawn.
+    /// - Throws: `PlotError` for an invalid layout.
+    public init(tracked: [String], hasTest: Bool) throws {
+        var names = ["loss"], panels = [0]
+        if hasTest { names.append("test_loss"); panels.append(0) }
+        names.append("acc"); panels.append(1)
+        for (i, t) in tracked.enumerated() { names.append(t); panels.append(2 + i) }
+        live = try LivePlot(series: names, panels: panels, panelLabels: ["loss", "acc"] + tracked)
+        live.xlabel = "step"
+        self.tracked = tracked
+        self.hasTest = hasTest
+    }
+
+    /// Appends one row of the history.
+    ///
+    /// - Parameter p: The row as the trainer reports it.
+    public mutating func append(_ p: TrainProgress) {
+        let x = Double(p.step)
+        try? live.append("loss", x: x, y: p.loss)
+        if hasTest { try? live.append("test_loss", x: x, y: p.testLoss) }
+        if !p.accuracy.isNaN { try? live.append("acc", x: x, y: p.accuracy) }
+        for (name, value) in p.tracked {
+            guard let i = tracked.firstIndex(of: name) else { continue }
+            try? live.append(name, x: x, y: value)
+            if name == "sharpness" || name == "trace", p.lr > 0 {
+                live.setHLine(2 / p.lr, label: "2/lr", panel: 2 + i)
+            }
+        }
+    }
 }

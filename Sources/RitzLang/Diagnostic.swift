@@ -13,6 +13,14 @@ public struct Diagnostic: Error, Sendable, CustomStringConvertible {
     public var severity: String
     /// The line the error is at in the innermost frame not yet listed (for `in f() at line N`).
     var traceLine: Int?
+    /// Frames beyond `maxFrames`, counted instead of listed.
+    var omittedFrames = 0
+    /// Frames listed at most.
+    static let maxFrames = 12
+
+    private var frameLines: [String] {
+        omittedFrames == 0 ? frames : frames + ["… \(omittedFrames) more frame\(omittedFrames == 1 ? "" : "s")"]
+    }
 
     /// A diagnostic.
     ///
@@ -54,7 +62,7 @@ public struct Diagnostic: Error, Sendable, CustomStringConvertible {
         var out = "\(severity): \(message)"
         guard let span else {
             for h in help { out += "\n  = help: \(h)" }
-            for f in frames { out += "\n  \(f)" }
+            for f in frameLines { out += "\n  \(f)" }
             return out
         }
         let src = span.source
@@ -72,7 +80,7 @@ public struct Diagnostic: Error, Sendable, CustomStringConvertible {
         let width = Swift.max(1, src.characterCount(from: span.start, to: endOnLine))
         out += "\n\(pad) | " + String(repeating: " ", count: col - 1) + String(repeating: "^", count: width)
         for h in help { out += "\n\(pad) = help: \(h)" }
-        for f in frames { out += "\n\(pad) \(f)" }
+        for f in frameLines { out += "\n\(pad) \(f)" }
         return out
     }
 

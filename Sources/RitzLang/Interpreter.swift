@@ -180,7 +180,12 @@ public final class Interpreter {
         } catch var d as Diagnostic {
             st.pointee.control = 0
             if d.severity == "error" {
-                d.frames.append("in \(u.name)() at line \(d.traceLine ?? d.line ?? 0)")
+                // The innermost frames are listed; deeper recursion is counted on one line.
+                if d.frames.count < Diagnostic.maxFrames {
+                    d.frames.append("in \(u.name)() at line \(d.traceLine ?? d.line ?? 0)")
+                } else {
+                    d.omittedFrames += 1
+                }
                 d.traceLine = span?.line
             }
             throw d

@@ -108,6 +108,7 @@ struct Parser {
                 _ = advance()
                 continue
             }
+            let before = pos
             do {
                 let s = try parseStatement()
                 statements.append(s)
@@ -118,6 +119,7 @@ struct Parser {
                 }
             } catch {
                 if aborted { break }
+                if pos == before { _ = advance() }  // always make progress
                 synchronize()
             }
         }
@@ -235,6 +237,7 @@ struct Parser {
                 diagnostics.append(Diagnostic("unclosed `{`", span: tokSpan(open), help: ["this `{` is never closed; add `}`"]))
                 throw Failure()
             }
+            let before = pos
             do {
                 statements.append(try parseStatement())
                 if !(atNewline || atOp(";") || atOp("}")) {
@@ -243,6 +246,7 @@ struct Parser {
             } catch {
                 if aborted { throw error }
                 hadError = true
+                if pos == before { _ = advance() }  // always make progress
                 synchronize()
             }
         }

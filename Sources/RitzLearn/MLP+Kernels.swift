@@ -76,8 +76,11 @@ extension MLP {
     @discardableResult
     public func gradient(x: Tensor, y: Tensor, loss: LossKind = .crossEntropy, into grad: inout [Double]) throws -> Double {
         let e = scratchEvaluation()
-        try e.prepare(model: self, x: x, y: y, loss: loss)
-        try e.gradient(into: &grad)
+        try e.prepare(model: self, x: x, y: y, loss: loss, withGradient: true)
+        if grad.count != parameterCount { grad = [Double](repeating: 0, count: parameterCount) }
+        grad.withUnsafeMutableBufferPointer { g in
+            if let base = g.baseAddress { e.reduce(into: base) }
+        }
         return e.loss
     }
 

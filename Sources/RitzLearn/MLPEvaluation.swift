@@ -81,6 +81,12 @@ public final class MLPEvaluation {
     ///   - loss: The loss whose value, gradient and curvature later calls compute.
     /// - Throws: `LearnError.shape` or `LearnError.badLabel` when the batch does not fit.
     public func prepare(model: MLP, x: Tensor, y: Tensor?, loss: LossKind) throws {
+        try prepare(model: model, x: x, y: y, loss: loss, withGradient: false)
+    }
+
+    /// The forward pass and, in the same pass over the workers, the gradient into the workers'
+    /// partial buffers (collect it with ``reduce(into:)``).
+    func prepare(model: MLP, x: Tensor, y: Tensor?, loss: LossKind, withGradient: Bool) throws {
         guard model.sizes == sizes, model.activation == activation else {
             throw LearnError.invalidArgument("this evaluation was made for another architecture")
         }
@@ -101,15 +107,15 @@ public final class MLPEvaluation {
             if let base = src.baseAddress { params.p.update(from: base, count: parameterCount) }
         }
         input = .tensors(x: xf.storage, y: yStorage)
-        try forward(rows: rows, hasTargets: y != nil, labels: isLabels, loss: loss)
+        try forward(rows: rows, hasTargets: y != nil, labels: isLabels, loss: loss, withGradient: withGradient && y != nil)
     }
 
     /// Prepares a batch held in raw buffers (the trainer's minibatches), without copying them.
     func prepare(params source: UnsafePointer<Double>, x: RawBuffer, y: RawBuffer, rows: Int, labels isLabels: Bool,
-                 loss: LossKind) throws {
+                 loss: LossKind, withGradient: Bool = false) throws {
         params.p.update(from: source, count: parameterCount)
         input = .buffers(x: x, y: y)
-        try forward(rows: rows, hasTargets: true, labels: isLabels, loss: loss)
+        try forward(rows: rows, hasTargets: true, labels: isLabels, loss: loss, withGradient: withGradient)
     }
 
     /// Checks targets against the batch and the loss; returns true when they are class labels.
@@ -139,7 +145,7 @@ public final class MLPEvaluation {
     // MARK: - Passes
 
     /// Splits `rows` over the workers and runs the forward pass.
-    func forward(rows: Int, hasTargets: Bool, labels isLabels: Bool, loss kind: LossKind) throws {
+    func forward(rows: Int, hasTargets: Bool, labels isLabels: Bool, loss kind: LossKind, withGradient: Bool) throws {
         let parts = (rows >= MLPEvaluation.splitRows && MLPEvaluation.threads > 1) ? 2 : 1
         let per = (rows + parts - 1) / parts
         while workers.count < parts { workers.append(Worker(layers: layers, parameterCount: parameterCount)) }
@@ -155,7 +161,10 @@ public final class MLPEvaluation {
         lossKind = hasTargets ? kind : nil
         labels = isLabels
         hasAccuracy = hasTargets && isLabels && sizes[sizes.count - 1] > 1
-        run(parts) { w, xp, yp in self.workers[w].forward(self, x: xp, y: hasTargets ? yp : nil) }
+        run(parts) { w, xp, yp in
+            self.workers[w].forward(self, x: xp, y: hasTargets ? yp : nil)
+            if withGradient { self.workers[w].backward(self, x: xp, y: yp) }
+        }
         if hasTargets {
             var total = 0.0, right = 0
             for w in 0..<parts { total += workers[w].lossSum; right += workers[w].correct }

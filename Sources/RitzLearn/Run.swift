@@ -85,11 +85,9 @@ public final class Run {
     }
 }
 
-/// Four significant digits, as in progress lines.
+/// Four significant digits (`%.4g`), as in progress lines and messages.
 func formatFigure(_ x: Double) -> String {
     if x.isNaN { return "nan" }
     if x.isInfinite { return x > 0 ? "inf" : "-inf" }
-    let a = abs(x)
-    if a != 0 && (a < 1e-3 || a >= 1e5) { return String(format: "%.3e", x) }
     return String(format: "%.4g", x)
 }

@@ -17,6 +17,27 @@ public struct TrainProgress: Sendable {
     public let lr: Double
     /// Tracked numbers of the row, in the order requested.
     public let tracked: [(String, Double)]
+    /// A row.
+    ///
+    /// - Parameters:
+    ///   - step: The step of the row.
+    ///   - total: Steps requested.
+    ///   - loss: Training loss.
+    ///   - accuracy: Training accuracy (NaN for regression).
+    ///   - testLoss: Test loss (NaN without a test set).
+    ///   - lr: Learning rate.
+    ///   - tracked: Tracked numbers in the order requested.
+    public init(step: Int, total: Int, loss: Double, accuracy: Double, testLoss: Double, lr: Double,
+                tracked: [(String, Double)]) {
+        self.step = step
+        self.total = total
+        self.loss = loss
+        self.accuracy = accuracy
+        self.testLoss = testLoss
+        self.lr = lr
+        self.tracked = tracked
+    }
+
     /// Status-line fields: loss, acc, test_loss when present, lr, then the tracked values.
     public var fields: [(String, Double)] {
         var f: [(String, Double)] = [("loss", loss)]
@@ -170,8 +191,10 @@ public enum Trainer {
                 break
             }
             // The step's batch and its forward pass.
+            // The gradient is computed in the same pass as the loss (it is discarded if the loss
+            // is not finite).
             if full {
-                try evaluation.prepare(model: model, x: data.x, y: data.y, loss: kind)
+                try evaluation.prepare(model: model, x: data.x, y: data.y, loss: kind, withGradient: true)
             } else {
                 if position + 1 > n || order.isEmpty {
                     order = rng.permutation(n)
@@ -191,7 +214,8 @@ public enum Trainer {
                 position += rows
                 try model.parameters.withUnsafeBufferPointer { pp in
                     guard let base = pp.baseAddress else { return }
-                    try evaluation.prepare(params: base, x: xb, y: yb, rows: rows, labels: isLabels, loss: kind)
+                    try evaluation.prepare(params: base, x: xb, y: yb, rows: rows, labels: isLabels, loss: kind,
+                                           withGradient: true)
                 }
             }
             let batchLoss = evaluation.loss
@@ -203,7 +227,9 @@ public enum Trainer {
             }
             run.batchLoss.append(batchLoss)
             if step % every == 0 { try record(at: step, preparedFull: full) }
-            try evaluation.gradient(into: &grad)
+            grad.withUnsafeMutableBufferPointer { g in
+                if let base = g.baseAddress { evaluation.reduce(into: base) }
+            }
             try optimizer.step(parameters: &model.parameters, gradient: grad, layers: model.layers, hvp: hvp)
             step += 1
             run.stepsTaken = step

@@ -30,10 +30,16 @@ enum VectorMath {
     /// e^r by its Taylor polynomial of degree 6 (truncation error r⁷/7! < 4e-18) evaluated by
     /// Estrin's scheme; 2^m is built from the exponent bits.
     @inline(__always)
-    static func exp(_ xIn: V) -> V {
+    static func exp(_ xIn: V, table t: UnsafePointer<Double>) -> V {
         let x = xIn.replacing(with: 708, where: xIn .> 708)
         let underflow = x .< -708
         let xc = x.replacing(with: 0, where: underflow)
+        return expCore(xc, table: t).replacing(with: 0, where: underflow)
+    }
+
+    /// e^x for x already in [−708, 708] (no clamping), as in ``exp(_:table:)``.
+    @inline(__always)
+    static func expCore(_ xc: V, table t: UnsafePointer<Double>) -> V {
         let shifted = xc * log2eTimes32 + roundMagic
         let n = shifted - roundMagic
         let r = (xc - n * ln2by32Hi) - n * ln2by32Lo
@@ -47,10 +53,9 @@ enum VectorMath {
         let p: V = low + high * r4
         let k = unsafeBitCast(unsafeBitCast(shifted, to: U.self) &- roundMagic.bitPattern, to: SIMD4<Int64>.self)
         let j = k & 31
-        let t = table
         let tj = V(t[Int(j[0])], t[Int(j[1])], t[Int(j[2])], t[Int(j[3])])
         let scale = unsafeBitCast(((k &>> 5) &+ 1023) &<< 52, to: V.self)
-        return (p * tj * scale).replacing(with: 0, where: underflow)
+        return p * tj * scale
     }
 
     /// tanh(x), odd and exact at 0.
@@ -60,14 +65,14 @@ enum VectorMath {
     /// restored, which equals 1 in double precision from |x| > 19.1 on, so 2|x| is clamped at
     /// 40. Both branches are formed as a numerator and a denominator and share one division.
     @inline(__always)
-    static func tanh(_ x: V) -> V {
+    static func tanh(_ x: V, table: UnsafePointer<Double>) -> V {
         let bits = unsafeBitCast(x, to: U.self)
         let sign = bits & 0x8000_0000_0000_0000
         let ax = unsafeBitCast(bits & 0x7FFF_FFFF_FFFF_FFFF, to: V.self)
         let isSmall = ax .< 0.625
-        // Large branch: e^{2|x|} (its argument zeroed for small x, whose value is not used).
-        let twice = (ax + ax).replacing(with: 40, where: ax .> 20).replacing(with: 0, where: isSmall)
-        let e = exp(twice)
+        // Large branch: e^{2|x|} (computed for small x too and then not used).
+        let twice = (ax + ax).replacing(with: 40, where: ax .> 20)
+        let e = expCore(twice, table: table)
         // Small branch (Cephes P, Q; Q monic): x + x·s·P/Q = x·(Q + s·P)/Q.
         let s = ax * ax
         var pn: V = V(repeating: -9.64399179425052238628e-1)
@@ -90,6 +95,7 @@ enum VectorMath {
     ///   - out: Output block.
     static func tanhRows(_ x: UnsafePointer<Double>, bias: UnsafePointer<Double>?, rows: Int, width: Int,
                          out: UnsafeMutablePointer<Double>) {
+        let table = UnsafePointer(VectorMath.table)
         if width % 4 == 0, let bias {
             for r in 0..<rows {
                 let base = r * width
@@ -97,7 +103,7 @@ enum VectorMath {
                 while j < width {
                     let v = V(x[base + j], x[base + j + 1], x[base + j + 2], x[base + j + 3])
                         + V(bias[j], bias[j + 1], bias[j + 2], bias[j + 3])
-                    let t = tanh(v)
+                    let t = tanh(v, table: table)
                     out[base + j] = t[0]; out[base + j + 1] = t[1]; out[base + j + 2] = t[2]; out[base + j + 3] = t[3]
                     j += 4
                 }
@@ -114,28 +120,29 @@ enum VectorMath {
                 for l in 0..<4 { b[l] = bias[col]; col += 1; if col == width { col = 0 } }
                 v += b
             }
-            let t = tanh(v)
+            let t = tanh(v, table: table)
             out[i] = t[0]; out[i + 1] = t[1]; out[i + 2] = t[2]; out[i + 3] = t[3]
             i += 4
         }
         while i < n {
             var v = V(repeating: x[i])
             if let bias { v += V(repeating: bias[col]); col += 1; if col == width { col = 0 } }
-            out[i] = tanh(v)[0]
+            out[i] = tanh(v, table: table)[0]
             i += 1
         }
     }
 
     /// out[i] = exp(x[i]) for `n` values; `x` may alias `out`.
     static func exp(_ x: UnsafePointer<Double>, count n: Int, out: UnsafeMutablePointer<Double>) {
+        let table = UnsafePointer(VectorMath.table)
         var i = 0
         while i + 4 <= n {
-            let t = exp(V(x[i], x[i + 1], x[i + 2], x[i + 3]))
+            let t = exp(V(x[i], x[i + 1], x[i + 2], x[i + 3]), table: table)
             out[i] = t[0]; out[i + 1] = t[1]; out[i + 2] = t[2]; out[i + 3] = t[3]
             i += 4
         }
         while i < n {
-            out[i] = exp(V(repeating: x[i]))[0]
+            out[i] = exp(V(repeating: x[i]), table: table)[0]
             i += 1
         }
     }

@@ -65,7 +65,8 @@ extension Figure {
         let width = (hi - lo) / Double(n)
         var counts = [Double](repeating: 0, count: n)
         for v in finite {
-            let k = min(n - 1, max(0, Int((v - lo) / width)))
+            let t = (v - lo) / width
+            let k = t.isFinite ? min(n - 1, max(0, Int(min(Double(n), max(0, t))))) : (v > lo ? n - 1 : 0)
             counts[k] += 1
         }
         let left = (0..<n).map { lo + Double($0) * width }

@@ -188,7 +188,7 @@ extension Figure {
                 var lo = yr.minPositive, hi = yr.maxPositive
                 if let decades = panel.yDecades, hi.isFinite, lo < hi / pow(10, decades) { lo = hi / pow(10, decades) }
                 if fixed, let ylim = panel.ylim, ylim.lo > 0 { lo = ylim.lo; hi = ylim.hi }
-                ys.append(NiceTicks.logarithmic(lo, hi, target: target, unicode: unicode, expand: !panel.hasGrid && !fixed))
+                ys.append(NiceTicks.logarithmic(lo, hi, target: target * 3 / 2, unicode: unicode, expand: !panel.hasGrid && !fixed))
             } else {
                 ys.append(NiceTicks.linear(yr.lo, yr.hi, target: target, expand: !panel.hasGrid && !fixed))
             }

@@ -226,7 +226,8 @@ struct SVGRenderer {
                     guard px.isFinite, lowY.isFinite, highY.isFinite else {
                         flush(); any = false; penDown = false; continue
                     }
-                    let col = Int((px - map.x0).rounded(.down))
+                    let rel = (px - map.x0).rounded(.down)
+                    let col = abs(rel) < 1e9 ? Int(rel) : (rel > 0 ? 1_000_000_000 : -1_000_000_000)
                     if col != c || !any {
                         flush()
                         c = col; first = lowY; mn = min(lowY, highY); mx = max(lowY, highY); any = true

@@ -85,9 +85,9 @@ struct TextRenderer {
         for i in 0..<(inner % panelCount) { heights[i] += 1 }
 
         // y ticks first (they set the left margin), then x ticks from the remaining width.
-        let yTargets = heights.map { max(1, $0 / 3) }
+        let yTargets = heights.map { $0 >= 4 ? max(2, $0 / 3) : 1 }
         let roughInner = max(4, width - 10)
-        var xTarget = max(1, roughInner / 8)
+        var xTarget = max(2, roughInner / 8)
         var axes = figure.axes(xTarget: xTarget, yTargets: yTargets, unicode: unicode,
                                aspect: Double(roughInner) / Double(2 * max(1, heights[0])))
         // Fewer x ticks while their labels would not fit side by side with two blanks between.
@@ -152,7 +152,7 @@ struct TextRenderer {
                 if panel.yInverted { f = 1 - f }
                 let py = (1 - f) * Double(h * kind.pixelsPerRow - 1)
                 let r = min(h - 1, max(0, Int(py.rounded()) / kind.pixelsPerRow))
-                if usedRows.contains(r) || usedRows.contains(r - 1) || usedRows.contains(r + 1) { if h > 3 { continue } }
+                if usedRows.contains(r) { continue }
                 usedRows.insert(r)
                 grid[top + 1 + r, frameLeft] = StyledCell(unicode ? "┤" : "+")
                 if labelWidth > 0 {
@@ -231,14 +231,13 @@ struct TextRenderer {
         case let .bar(color): add(unicode ? "██" : "##", color)
         case let .level(i, n): add(unicode ? "──" : "--", Figure.levelColor(i, of: n))
         case let .ramp(lo, hi):
-            let step = hi - lo
-            add(NiceTicks.label(lo, step: step / 100) + " ", nil)
+            add(NiceTicks.compact(lo) + " ", nil)
             let ramp = Glyphs.ramp(unicode: unicode)
             for (i, ch) in ramp.enumerated().dropFirst() {
                 let f = Double(i) / Double(ramp.count - 1)
                 cells.append(StyledCell(ch, CellStyle(color: rampColor(f))))
             }
-            add(" " + NiceTicks.label(hi, step: step / 100), nil)
+            add(" " + NiceTicks.compact(hi), nil)
         }
         if !e.name.isEmpty { add(" " + txt(e.name), nil) }
         return cells
@@ -246,6 +245,7 @@ struct TextRenderer {
 
     private func rampColor(_ f: Double) -> PlotColor {
         let ramp = PlotColor.ramp
+        guard f.isFinite else { return ramp[ramp.count / 2] }
         return ramp[min(ramp.count - 1, max(0, Int((f * Double(ramp.count - 1)).rounded())))]
     }
 
@@ -335,7 +335,9 @@ struct TextRenderer {
         let eighths: [Unicode.Scalar] = [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
         for i in 0..<b.heights.count {
             let v = b.heights[i]
-            let pl = map.px(b.left[i]), pr = map.px(b.right[i])
+            // Clamped a little beyond the canvas so far-away edges convert to Int safely.
+            let limit = Double(map.width) + 4
+            let pl = max(-4, min(limit, map.px(b.left[i]))), pr = max(-4, min(limit, map.px(b.right[i])))
             guard v.isFinite, pl.isFinite, pr.isFinite else { continue }
             let topPy = map.py(v)
             guard topPy.isFinite else { continue }
@@ -402,7 +404,9 @@ struct TextRenderer {
                 var sum = 0.0, n = 0
                 for i in i0..<i1 { for j in j0..<j1 { let v = g.at(i, j); if v.isFinite { sum += v; n += 1 } } }
                 guard n > 0 else { continue }
-                let t = span > 0 ? (sum / Double(n) - vlo) / span : 0.5
+                // Sums or spans beyond the Double range shade as the middle of the ramp.
+                let raw = span > 0 ? (sum / Double(n) - vlo) / span : 0.5
+                let t = raw.isFinite ? min(1, max(0, raw)) : 0.5
                 let k = min(ramp.count - 1, max(0, Int((t * Double(ramp.count - 1)).rounded())))
                 cells[r * w + c] = StyledCell(ramp[k], CellStyle(color: rampColor(t)))
             }

@@ -42,7 +42,7 @@ public struct Series: Sendable {
     ///   - yHigh: Upper ends of vertical ranges, or nil.
     ///   - mode: Line, points or markers.
     ///   - color: Fixed colour or nil.
-    ///   - marks: Per-point mark classes (non-negative), or nil.
+    ///   - marks: Per-point mark classes, clamped to 0…63, or nil.
     ///   - markNames: Legend names of the mark classes.
     /// - Throws: `PlotError.lengthMismatch` when x, yHigh or marks differ in length from y.
     public init(name: String = "", x: [Double]? = nil, y: [Double], yHigh: [Double]? = nil,
@@ -57,7 +57,7 @@ public struct Series: Sendable {
         self.yHigh = yHigh
         self.mode = mode
         self.color = color
-        self.marks = marks.map { $0.map { max(0, $0) } }
+        self.marks = marks.map { $0.map { min(63, max(0, $0)) } }
         self.markNames = markNames
         if let x {
             var sorted = true

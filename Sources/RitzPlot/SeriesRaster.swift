@@ -105,7 +105,7 @@ enum SeriesRaster {
             let firstY = map.py(s.y[b.firstIndex])
             let firstX = map.px(s.xValue(b.firstIndex))
             if let l = last, !brokenBeforeFirst {
-                let from = Int(l.0 + 0.5)
+                let from = abs(l.0) < 1e9 ? Int(l.0 + 0.5) : -2
                 if from == c - 1, abs(l.1 - firstY) > 4, abs(l.1) < 1e9, abs(firstY) < 1e9 {
                     // A steep join of neighbouring columns is, to the pixel, two half-height vertical runs.
                     let mid = (l.1 + firstY) / 2

@@ -197,6 +197,26 @@ public enum NiceTicks {
         return fixed(v, decimals: max(0, min(15, -stepExp)))
     }
 
+    /// A short label for a value on its own (colour-bar ends): integers as integers, others
+    /// with three significant digits.
+    ///
+    /// - Parameters:
+    ///   - v: The value.
+    /// - Returns: The label, e.g. `3`, `-0.125`, `2.5e-7`.
+    public static func compact(_ v: Double) -> String {
+        guard v.isFinite else { return v.isNaN ? "nan" : (v > 0 ? "inf" : "-inf") }
+        if v == v.rounded(), Swift.abs(v) < 1e5 { return String(Int(v)) }
+        let magnitude = Swift.abs(v)
+        if magnitude >= 1e5 || magnitude < 1e-4 { return compactExponent(String(format: "%.2e", v)) }
+        let digits = max(0, 2 - Int(log10(magnitude).rounded(.down)))
+        var s = fixed(v, decimals: min(6, digits))
+        if s.contains(".") {
+            while s.hasSuffix("0") { s.removeLast() }
+            if s.hasSuffix(".") { s.removeLast() }
+        }
+        return s
+    }
+
     /// `v` with `decimals` digits after the point (the same digits as `%.*f` for |v| < 1e5).
     static func fixed(_ v: Double, decimals: Int) -> String {
         var scale = 1.0

@@ -1,5 +1,7 @@
 import Foundation
 import RitzLang
+import RitzNotebook
+import RitzTUI
 import RitzTensor
 
 /// ritz: the command line. Each subcommand is one entry of `commands`; the notebook, REPL,
@@ -27,6 +29,9 @@ let commands: [String: ([String]) -> Int32] = [
     "export": { _ in notAvailable("export") },
     "recover": { _ in notAvailable("recover") },
 ]
+
+// Notebook side (RitzTUI): `ritz [FILE]`, repl, run of sessions and --save, check, export, recover.
+if let status = RitzCLI.main(arguments: arguments, makeEvaluator: { SessionEvaluator() }) { exit(status) }
 
 let status: Int32
 if let first = arguments.first, let command = commands[first] {

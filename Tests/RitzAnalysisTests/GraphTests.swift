@@ -163,4 +163,21 @@ import RitzTensor
         let again = try PEStability.compute(g, k: 3, perturb: 0.02, trials: 4, seed: 1)
         #expect(again.angles == s.angles)
     }
+
+    /// A k that cuts a repeated eigenvalue (λ₅ = λ₆ of the 6×6 grid, sym Laplacian) has no gap:
+    /// reported as degenerate with infinite bounds, while k = 3 keeps the gap min(λ₂, λ₅ − λ₄)
+    /// of a dense LAPACK reference.
+    @Test func peStabilityZeroGapIsDegenerate() throws {
+        let g = try Graph.grid(6, 6)
+        let ref = try g.laplacian(.sym).eigvalsh().storage
+        let ok = try PEStability.compute(g, k: 3, trials: 2, seed: 1)
+        #expect(!ok.degenerate)
+        #expect(Swift.abs(ok.gap - Swift.min(ref[1], ref[4] - ref[3])) <= 1e-10)
+        #expect(ok.bound.allSatisfy { $0.isFinite })
+        #expect(Swift.abs(ref[5] - ref[4]) <= 1e-12)
+        let cut = try PEStability.compute(g, k: 4, trials: 2, seed: 1)
+        #expect(cut.degenerate && cut.gap == 0)
+        #expect(cut.bound.allSatisfy { $0 == .infinity } && cut.rigorousBound.allSatisfy { $0 == .infinity })
+        #expect(cut.warnings.contains { $0.contains("k = 3 ends at a gap") })
+    }
 }

@@ -63,6 +63,24 @@ import Testing
         }
     }
 
+    @Test func extremeDataNeverCrashes() throws {
+        let tiny = [0, 5e-324, 5e-324, 0]
+        let huge = [-1e308, 1e308, 0, .nan, .infinity]
+        var figures = [try Figure.histogram(tiny, bins: 10), try Figure.histogram(huge),
+                       try Figure.line(huge), try Figure.scatter(x: huge, y: huge, marks: [Int.max, -5, 0, 1, 2]),
+                       try Figure.bar(huge), try Figure.heatmap(huge + [1], rows: 2, cols: 3)]
+        var narrow = try Figure.line((0..<5000).map { Double($0) }, x: (0..<5000).map { Double($0) * 1e300 })
+        narrow.xlim = (0, 1)
+        figures.append(narrow)
+        var bars = try Figure.bar([1, 2, 3])
+        bars.xlim = (1e-300, 2e-300)
+        figures.append(bars)
+        for f in figures {
+            for kind in CanvasKind.allCases { _ = f.renderText(width: 40, height: 12, canvas: kind, color: true) }
+            #expect(SVGCollector.parse(f.svg()) != nil)
+        }
+    }
+
     @Test func heatmapShadesFollowValues() throws {
         // A 2×2 matrix [[0, 1], [2, 3]] in a 4×2 interior: top-left lightest, bottom-right darkest.
         let f = try Figure.heatmap([0, 1, 2, 3], rows: 2, cols: 2)

@@ -12,6 +12,12 @@ import RitzTensor
 /// (Davis & Kahan 1970 with Weyl's inequality) is sin θ_max ≤ ‖ΔL‖₂/(δ − ‖ΔL‖₂) when ‖ΔL‖₂ < δ,
 /// reported as `rigorousBound` (infinite otherwise). Angles that exceed even the heuristic bound
 /// point to a cut through a group of equal eigenvalues, where the PE is not defined at all.
+///
+/// A gap of at most 1e-6·‖L‖ (‖L‖ ≤ the Gershgorin bound; the tolerance `laplacian_pe` groups
+/// equal eigenvalues with) is a zero gap: λ_{k+1} is repeated past column k, or the graph is
+/// disconnected (λ₂ = 0). The eigenspace is then not determined by L, any perturbation may rotate
+/// it by up to π/2, and no Davis–Kahan bound exists: `gap` is 0, both bounds are +∞, `degenerate`
+/// is true and a warning names the nearest k that ends at a real gap.
 public struct PEStability: Sendable {
     /// trials×k principal angles, each row ascending.
     public let angles: Tensor
@@ -23,8 +29,10 @@ public struct PEStability: Sendable {
     public let rigorousBound: [Double]
     /// ‖ΔL‖₂ per trial.
     public let deltaNorm: [Double]
-    /// The spectral gap δ of the original Laplacian.
+    /// The spectral gap δ of the original Laplacian (0 when it is zero within 1e-6·‖L‖).
     public let gap: Double
+    /// True when the gap is zero: the bounds are then +∞ and say nothing.
+    public let degenerate: Bool
     /// λ₂…λ_{k+1} of the original Laplacian.
     public let eigenvalues: [Double]
     /// Warnings from the PE computation.
@@ -51,8 +59,21 @@ public struct PEStability: Sendable {
         let lam = base.eigenvalues
         let lower = lam.first ?? 0                           // λ₂ − λ₁ with λ₁ = 0
         let upper = (base.nextEigenvalue ?? .infinity) - (lam.last ?? 0)
-        let gap = Swift.min(lower, upper)
         let l0 = graph.laplacianCSR(norm)
+        let tol = 1e-6 * Swift.max(l0.maxAbsRowSum, 1e-300)
+        let degenerate = Swift.min(lower, upper) <= tol
+        let gap = degenerate ? 0 : Swift.min(lower, upper)
+        var warnings = base.warnings
+        if degenerate {
+            warnings.removeAll { $0.contains("continues past column") }
+            if lower <= tol {
+                warnings.append("pe_stability: λ₂ = 0 is repeated (the graph is disconnected): the eigenspace is not determined, and the Davis–Kahan bound does not exist (gap 0)")
+            } else {
+                let cut = base.groups.last { $0.truncated }?.start ?? (k - 1)
+                let hint = cut >= 1 ? "; k = \(cut) ends at a gap" : ""
+                warnings.append(String(format: "pe_stability: eigenvalue %.6g is repeated across column %d, so the %d-dim eigenspace is not determined: perturbations may turn it arbitrarily, and the Davis–Kahan bound does not exist (gap 0 within 1e-6·‖L‖)", lam.last ?? 0, k, k) + hint)
+            }
+        }
         var rng = RandomGenerator(seed: seed)
         var angles = [Double](), sinMax = [Double](), bound = [Double](), rigorous = [Double](), dnorm = [Double]()
         for _ in 0..<trials {
@@ -73,10 +94,11 @@ public struct PEStability: Sendable {
                 dn = try GraphLanczos.spectralNorm(diff)
             }
             dnorm.append(dn)
-            bound.append(gap > 0 ? dn / gap : .infinity)
-            rigorous.append(dn < gap ? dn / (gap - dn) : .infinity)
+            bound.append(degenerate ? .infinity : dn / gap)
+            rigorous.append(!degenerate && dn < gap ? dn / (gap - dn) : .infinity)
         }
         return PEStability(angles: try Tensor(shape: [trials, k], storage: angles), sinMax: sinMax, bound: bound,
-                           rigorousBound: rigorous, deltaNorm: dnorm, gap: gap, eigenvalues: lam, warnings: base.warnings)
+                           rigorousBound: rigorous, deltaNorm: dnorm, gap: gap, degenerate: degenerate, eigenvalues: lam,
+                           warnings: warnings)
     }
 }

@@ -1,0 +1,221 @@
+import Foundation
+
+/// A converted session: the main document and the files that go beside it.
+public struct ExportResult: Equatable, Sendable {
+    /// The document text (Markdown, HTML or a script).
+    public var document: String
+    /// Files to write beside it, as (path relative to the document's folder, contents).
+    public var attachments: [(path: String, contents: String)]
+
+    public static func == (a: ExportResult, b: ExportResult) -> Bool {
+        a.document == b.document && a.attachments.map(\.path) == b.attachments.map(\.path)
+            && a.attachments.map(\.contents) == b.attachments.map(\.contents)
+    }
+}
+
+extension Notebook {
+    /// Markdown: code in ```` ```ritz ```` blocks, text outputs and text plots in plain code blocks,
+    /// and each plot's SVG as a file in `<stem>_files/` linked as an image.
+    ///
+    /// - Parameter stem: The document's name without extension, naming the attachment folder.
+    /// - Returns: The Markdown and the SVG files.
+    public func markdown(stem: String) -> ExportResult {
+        var out = ""
+        var files: [(String, String)] = []
+        var plotNumber = 0
+        func fence(_ text: String, _ info: String = "") -> String {
+            var ticks = "```"
+            while text.contains(ticks) { ticks += "`" }
+            let body = text.hasSuffix("\n") ? text : text + "\n"
+            return ticks + info + "\n" + body + ticks + "\n"
+        }
+        for cell in cells {
+            if !out.isEmpty { out += "\n" }
+            switch cell.kind {
+            case .markdown: out += cell.source + "\n"
+            case .raw: out += fence(cell.source)
+            case .code:
+                out += fence(cell.source, "ritz")
+                for output in cell.outputs {
+                    let text = output.plainText
+                    if let svg = output.svg {
+                        plotNumber += 1
+                        let name = "\(stem)_files/plot-\(plotNumber).svg"
+                        files.append((name, svg))
+                        out += "\n" + fence(text) + "\n![plot \(plotNumber)](\(Notebook.urlPath(name)))\n"
+                    } else if !text.isEmpty {
+                        out += "\n" + fence(text)
+                    }
+                }
+            }
+        }
+        return ExportResult(document: out, attachments: files)
+    }
+
+    /// A self-contained HTML page: escaped code and text, plots as inline SVG.
+    ///
+    /// - Parameter title: The page title.
+    /// - Returns: The HTML (no attachments).
+    public func html(title: String) -> ExportResult {
+        var out = """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <title>\(Notebook.escapeHTML(title))</title>
+        <style>
+        body { font-family: sans-serif; max-width: 60em; margin: 2em auto; padding: 0 1em; }
+        pre { background: #f6f6f6; padding: 0.6em; overflow-x: auto; }
+        .cell { margin: 1.2em 0; }
+        .prompt { color: #888; font-family: monospace; font-size: 0.85em; }
+        .error { color: #a00; }
+        .plot svg { max-width: 100%; height: auto; }
+        </style>
+        </head>
+        <body>
+
+        """
+        for cell in cells {
+            out += "<div class=\"cell\">\n"
+            switch cell.kind {
+            case .markdown: out += Notebook.markdownToHTML(cell.source)
+            case .raw: out += "<pre>\(Notebook.escapeHTML(cell.source))</pre>\n"
+            case .code:
+                let n = cell.executionCount.map(String.init) ?? " "
+                out += "<div class=\"prompt\">In [\(n)]:</div>\n"
+                out += "<pre class=\"code\"><code>\(Notebook.escapeHTML(cell.source))</code></pre>\n"
+                for output in cell.outputs {
+                    if let svg = output.svg, let safe = Notebook.safeSVG(svg) {
+                        out += "<div class=\"plot\">\n\(safe)\n</div>\n"
+                    } else if output.isError {
+                        out += "<pre class=\"error\">\(Notebook.escapeHTML(output.plainText))</pre>\n"
+                    } else if !output.plainText.isEmpty {
+                        out += "<pre class=\"output\">\(Notebook.escapeHTML(output.plainText))</pre>\n"
+                    }
+                }
+            }
+            out += "</div>\n"
+        }
+        out += "</body>\n</html>\n"
+        return ExportResult(document: out, attachments: [])
+    }
+
+    /// Converts to `format` for a document named `stem`.
+    ///
+    /// - Parameters:
+    ///   - format: md, html, ritz or ipynb.
+    ///   - stem: The output name without extension (titles, attachment folder).
+    /// - Returns: The document and attachments.
+    public func exported(as format: SessionFormat, stem: String) -> ExportResult {
+        switch format {
+        case .md: return markdown(stem: stem)
+        case .html: return html(title: stem)
+        case .ritz: return ExportResult(document: percentScript(), attachments: [])
+        case .ipynb: return ExportResult(document: ipynbText(), attachments: [])
+        }
+    }
+
+    /// Writes the export for `path`'s extension, with attachments beside it, each atomically.
+    ///
+    /// - Parameter path: The destination document.
+    /// - Throws: `NotebookError` for an unknown extension or a failed write.
+    public func export(to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        let stem = url.deletingPathExtension().lastPathComponent
+        let result = exported(as: try SessionFormat.of(path: path), stem: stem)
+        let dir = url.deletingLastPathComponent()
+        for (relative, contents) in result.attachments {
+            let target = dir.appendingPathComponent(relative)
+            do {
+                try FileManager.default.createDirectory(at: target.deletingLastPathComponent(),
+                                                        withIntermediateDirectories: true)
+            } catch {
+                throw NotebookError.io(path: target.path, message: "cannot create the folder")
+            }
+            try AtomicFile.write(contents, to: target.path)
+        }
+        try AtomicFile.write(result.document, to: path)
+    }
+
+    /// Escapes `& < > " '` for HTML text and attributes.
+    ///
+    /// - Parameter text: Raw text.
+    /// - Returns: Escaped text.
+    public static func escapeHTML(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for ch in text {
+            switch ch {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(ch)
+            }
+        }
+        return out
+    }
+
+    /// The SVG to inline, or nil when it is not a plain `<svg>` document (scripts, handlers).
+    static func safeSVG(_ svg: String) -> String? {
+        var body = svg.trimmingCharacters(in: .whitespacesAndNewlines)
+        if body.hasPrefix("<?xml"), let end = body.range(of: "?>") {
+            body = String(body[end.upperBound...]).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let lower = body.lowercased()
+        guard lower.hasPrefix("<svg"), !lower.contains("<script"), !lower.contains("javascript:"),
+              !lower.contains("<foreignobject"), lower.range(of: #"\son[a-z]+\s*="#, options: .regularExpression) == nil
+        else { return nil }
+        return body
+    }
+
+    static func urlPath(_ path: String) -> String {
+        path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path
+    }
+
+    /// A small Markdown subset as HTML: `#` headings, fenced code, paragraphs, `inline code`.
+    static func markdownToHTML(_ source: String) -> String {
+        var out = ""
+        var paragraph: [String] = []
+        var inFence = false
+        var fence: [String] = []
+        func inline(_ text: String) -> String {
+            let parts = escapeHTML(text).split(separator: "`", omittingEmptySubsequences: false)
+            var html = ""
+            for (i, part) in parts.enumerated() {
+                html += i % 2 == 1 && i < parts.count - (parts.count % 2 == 0 ? 1 : 0) ? "<code>\(part)</code>" : String(part)
+            }
+            return html
+        }
+        func flushParagraph() {
+            if !paragraph.isEmpty { out += "<p>" + inline(paragraph.joined(separator: " ")) + "</p>\n" }
+            paragraph = []
+        }
+        for line in source.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+            if line.hasPrefix("```") {
+                if inFence {
+                    out += "<pre><code>" + escapeHTML(fence.joined(separator: "\n")) + "</code></pre>\n"
+                    fence = []
+                } else {
+                    flushParagraph()
+                }
+                inFence.toggle()
+                continue
+            }
+            if inFence { fence.append(line); continue }
+            let hashes = line.prefix(while: { $0 == "#" }).count
+            if (1...6).contains(hashes), line.dropFirst(hashes).hasPrefix(" ") {
+                flushParagraph()
+                out += "<h\(hashes)>" + inline(String(line.dropFirst(hashes + 1))) + "</h\(hashes)>\n"
+            } else if line.trimmingCharacters(in: .whitespaces).isEmpty {
+                flushParagraph()
+            } else {
+                paragraph.append(line)
+            }
+        }
+        if inFence { out += "<pre><code>" + escapeHTML(fence.joined(separator: "\n")) + "</code></pre>\n" }
+        flushParagraph()
+        return out
+    }
+}

@@ -1,0 +1,257 @@
+import Foundation
+
+
+/// A drawn frame: the screen and where the terminal cursor goes.
+public struct Frame: Sendable {
+    public var screen: ScreenBuffer
+    public var cursor: (row: Int, column: Int)?
+}
+
+extension NotebookModel {
+    /// The smallest screen the notebook draws itself on.
+    public static let minimumSize = (width: 40, height: 10)
+
+    /// One line of the cell list.
+    enum ListLine {
+        case text(String, TextAttr, indent: Int, marker: Bool)
+        case plot(any PlotRenderer, rows: Int, indent: Int, marker: Bool)
+    }
+
+    /// Draws the whole screen: header, cell list, help pane, editor, status line.
+    ///
+    /// - Parameters:
+    ///   - width: Columns.
+    ///   - height: Rows.
+    /// - Returns: The frame.
+    public func render(width: Int, height: Int) -> Frame {
+        var screen = ScreenBuffer(width: width, height: height)
+        guard width >= NotebookModel.minimumSize.width, height >= NotebookModel.minimumSize.height else {
+            let lines = ["terminal too small", "\(width)×\(height), need at least",
+                         "\(NotebookModel.minimumSize.width)×\(NotebookModel.minimumSize.height)"]
+            for (i, line) in lines.enumerated() where i < height {
+                screen.put(row: i, column: 0, line, i == 0 ? .bold : .plain)
+            }
+            return Frame(screen: screen, cursor: nil)
+        }
+        // Header.
+        screen.fill(row: 0, .reverse)
+        let name = path.map { ($0 as NSString).lastPathComponent } ?? "untitled"
+        screen.put(row: 0, column: 1, "ritz · \(name)\(dirty ? " [+]" : "")", TextAttr(bold: true, reverse: true))
+        let count = "\(notebook.cells.count) cell\(notebook.cells.count == 1 ? "" : "s")"
+        screen.put(row: 0, column: max(0, width - count.count - 1), count, .reverse)
+
+        // Editor height: its lines, at most a third of the screen.
+        let editorLines = editor.lines
+        let editorHeight = max(1, min(editorLines.count, height / 3))
+        let statusRow = height - 1
+        let editorTop = statusRow - editorHeight
+        let separatorRow = editorTop - 1
+        var listBottom = separatorRow  // exclusive
+
+        // Help pane above the editor.
+        if let helpText {
+            let helpLines = helpText.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            let paneHeight = min(helpLines.count + 1, max(3, (separatorRow - 1) / 2))
+            let top = separatorRow - paneHeight
+            screen.fill(row: top, .dim)
+            screen.put(row: top, column: 0, "── help " + String(repeating: "─", count: max(0, width - 26)) + " Esc closes", .dim)
+            for (i, line) in helpLines.prefix(paneHeight - 1).enumerated() {
+                screen.put(row: top + 1 + i, column: 1, line)
+            }
+            listBottom = top
+        }
+
+        // Cell list.
+        let listTop = 1
+        let listHeight = max(0, listBottom - listTop)
+        let lines = listLines(width: width, listHeight: listHeight)
+        let total = lines.reduce(0) { $0 + $1.rows }
+        lastListHeight = listHeight
+        lastTotalLines = total
+        var top = scrollTop ?? max(0, total - listHeight)
+        if let editing = editingIndex, scrollTop == nil, let span = cellSpans(lines)[editing] {
+            // Keep the cell being edited in view.
+            if span.lowerBound < top || span.upperBound > top + listHeight {
+                top = max(0, min(span.lowerBound, total - listHeight))
+            }
+        }
+        top = max(0, min(top, max(0, total - listHeight)))
+        var y = 0  // line index in the whole list
+        var row = listTop
+        for entry in lines {
+            let rows = entry.rows
+            if y + rows <= top && !(rows == 0 && y == top) { y += rows; continue }
+            if row >= listBottom { break }
+            switch entry.line {
+            case .text(let text, let attr, let indent, let marker):
+                if marker { screen.put(row: row, column: 0, "▌", .prompt) }
+                screen.put(row: row, column: indent + (marker && indent == 0 ? 1 : 0), text, attr)
+                row += rows
+            case .plot(let renderer, let plotRows, let indent, let marker):
+                let grid = renderer.render(width: max(1, width - indent - 1), height: plotRows)
+                let skip = max(0, top - y)
+                for r in skip..<plotRows where row < listBottom {
+                    if marker { screen.put(row: row, column: 0, "▌", .prompt) }
+                    for c in 0..<grid.width {
+                        screen.set(row: row, column: indent + c, grid[r, c], grid.attr(row: r, column: c))
+                    }
+                    row += 1
+                }
+            }
+            y += rows
+        }
+        if scrollTop != nil && top + listHeight < total {
+            let more = "↓ \(total - top - listHeight) more lines (PgDn)"
+            screen.put(row: listBottom - 1, column: max(0, width - more.count - 1), more, .dim)
+        }
+
+        // Separator and completion candidates.
+        let rule = String(repeating: "─", count: width)
+        screen.put(row: separatorRow, column: 0, rule, .dim)
+        if !completions.isEmpty {
+            screen.put(row: separatorRow, column: 1, " " + completions.joined(separator: "  ") + " ", .bold)
+        }
+
+        // Editor.
+        let label: String
+        if let editing = editingIndex {
+            label = "In [\(notebook.cells[safe: editing]?.executionCount.map(String.init) ?? " ")]: "
+        } else {
+            label = "In [ ]: "
+        }
+        let pos = editor.cursorPosition
+        let firstVisible = max(0, min(pos.line - editorHeight + 1, editorLines.count - editorHeight))
+        let textWidth = max(1, width - label.count)
+        let hScroll = pos.column >= textWidth ? pos.column - textWidth + 1 : 0
+        for i in 0..<editorHeight {
+            let lineIndex = firstVisible + i
+            guard lineIndex < editorLines.count else { break }
+            let prefix = lineIndex == 0 ? label : String(repeating: " ", count: label.count - 5) + "...: "
+            screen.put(row: editorTop + i, column: 0, prefix, .prompt)
+            let text = String(editorLines[lineIndex].dropFirst(hScroll))
+            screen.put(row: editorTop + i, column: label.count, text)
+        }
+        var cursor: (Int, Int)? = (editorTop + pos.line - firstVisible, min(width - 1, label.count + pos.column - hScroll))
+
+        // Status line.
+        screen.fill(row: statusRow, .reverse)
+        var left: String
+        if let running {
+            let elapsed = clock() - running.started
+            left = " ● running cell \(running.index + 1) · \(String(format: "%.1f", elapsed))s"
+            if let progress = running.live.snapshot().progress { left += " · " + progress }
+        } else {
+            left = " idle"
+        }
+        var right = "Enter run · Alt-Enter newline · F1 help · ^S save · ^D quit "
+        switch prompt {
+        case .confirmQuit?:
+            left = " save changes before quitting? (y)es (n)o (c)ancel"
+            right = ""
+        case .saveAs(let field, _)?:
+            left = " save as: "
+            screen.put(row: statusRow, column: 0, left, .reverse)
+            screen.put(row: statusRow, column: left.count, field.text, .reverse)
+            cursor = (statusRow, min(width - 1, left.count + field.cursor))
+            left = ""
+            right = "Enter save · Esc cancel "
+        case .search(let query, let match)?:
+            let found = match.flatMap { history.entries[safe: $0] }?.split(separator: "\n").first.map(String.init) ?? ""
+            left = " (reverse-i-search)`\(query)': \(found)"
+            right = ""
+        case nil:
+            if let message { right = message + " " }
+        }
+        if !left.isEmpty { screen.put(row: statusRow, column: 0, left, .reverse) }
+        let rightStart = max(left.count + 2, width - right.count)
+        screen.put(row: statusRow, column: rightStart, right, .reverse)
+        return Frame(screen: screen, cursor: cursor)
+    }
+
+    struct PlacedLine {
+        var cell: Int
+        var line: ListLine
+        var rows: Int
+    }
+
+    /// The cell list as lines, each tagged with its cell.
+    func listLines(width: Int, listHeight: Int) -> [PlacedLine] {
+        var out: [PlacedLine] = []
+        let indent = 8
+        let textWidth = max(1, width - indent)
+        for (index, cell) in notebook.cells.enumerated() {
+            let marker = index == editingIndex
+            let isRunningCell = running?.index == index
+            switch cell.kind {
+            case .markdown, .raw:
+                for line in cell.source.split(separator: "\n", omittingEmptySubsequences: false) {
+                    let attr: TextAttr = line.hasPrefix("#") ? .bold : .plain
+                    for piece in NotebookModel.wrap(String(line), width: width - 2) {
+                        out.append(PlacedLine(cell: index, line: .text(piece, attr, indent: 2, marker: marker), rows: 1))
+                    }
+                }
+            case .code:
+                let n = isRunningCell ? "*" : cell.executionCount.map(String.init) ?? " "
+                let prompt = "In [\(n)]:"
+                for (i, line) in cell.source.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                    if i == 0 {
+                        out.append(PlacedLine(cell: index, line: .text(prompt, .prompt, indent: 0, marker: marker), rows: 0))
+                    }
+                    for piece in NotebookModel.wrap(String(line), width: textWidth) {
+                        out.append(PlacedLine(cell: index, line: .text(piece, .plain, indent: indent, marker: marker), rows: 1))
+                    }
+                }
+                for item in items(for: index) {
+                    switch item {
+                    case .text(let text), .value(let text), .error(let text):
+                        var attr: TextAttr = .plain
+                        if case .error = item { attr = .error }
+                        var body = text
+                        if body.hasSuffix("\n") { body.removeLast() }
+                        if case .value = item {
+                            out.append(PlacedLine(cell: index, line: .text("Out[\(cell.executionCount.map(String.init) ?? " ")]:", .output, indent: 0, marker: marker), rows: 0))
+                        }
+                        for line in body.split(separator: "\n", omittingEmptySubsequences: false) {
+                            for piece in NotebookModel.wrap(String(line), width: textWidth) {
+                                out.append(PlacedLine(cell: index, line: .text(piece, attr, indent: indent, marker: marker), rows: 1))
+                            }
+                        }
+                    case .plot(_, let renderer, let rows):
+                        let shown = max(4, min(rows, max(4, listHeight - 2)))
+                        out.append(PlacedLine(cell: index, line: .plot(renderer, rows: shown, indent: indent, marker: marker), rows: shown))
+                    }
+                }
+            }
+            out.append(PlacedLine(cell: index, line: .text("", .plain, indent: 0, marker: false), rows: 1))
+        }
+        return out
+    }
+
+    func cellSpans(_ lines: [PlacedLine]) -> [Int: Range<Int>] {
+        var spans: [Int: Range<Int>] = [:]
+        var y = 0
+        for line in lines {
+            let range = spans[line.cell].map { $0.lowerBound..<(y + line.rows) } ?? y..<(y + line.rows)
+            spans[line.cell] = range
+            y += line.rows
+        }
+        return spans
+    }
+
+    /// Splits a line into pieces at most `width` characters long.
+    static func wrap(_ line: String, width: Int) -> [String] {
+        guard width > 0, line.count > width else { return [line] }
+        var pieces: [String] = []
+        var rest = Substring(line)
+        while rest.count > width {
+            pieces.append(String(rest.prefix(width)))
+            rest = rest.dropFirst(width)
+        }
+        pieces.append(String(rest))
+        return pieces
+    }
+}
+
+extension Array {
+    subscript(safe index: Int) -> Element? { index >= 0 && index < count ? self[index] : nil }
+}

@@ -1,0 +1,212 @@
+@preconcurrency import CNcurses
+import Foundation
+import RitzNotebook
+
+/// Set while curses owns the terminal, so that signal handlers know to restore it.
+nonisolated(unsafe) private var cursesActive = false
+
+/// Puts the terminal back: leaves curses, turns bracketed paste off, shows the cursor.
+private func restoreTerminal() {
+    guard cursesActive else { return }
+    cursesActive = false
+    endwin()
+    let reset = "\u{1b}[?2004l\u{1b}[?25h"
+    _ = reset.withCString { write(STDOUT_FILENO, $0, strlen($0)) }
+}
+
+/// The ncurses notebook: reads keys on this thread, runs cells on a worker thread, and draws
+/// the model at most 30 times a second with `wnoutrefresh`/`doupdate`.
+public final class CursesNotebook {
+    let model: NotebookModel
+    private var decoder: KeyDecoder
+    private let finished = FinishedBox()
+    private var lastFrame: ScreenBuffer?
+    private var lastDraw = 0.0
+    private var needsDraw = true
+    private var lastLiveVersion = -1
+
+    /// The result of a worker run, handed to the UI thread.
+    final class FinishedBox: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value: (Int, CellRun)?
+        func set(_ index: Int, _ run: CellRun) { lock.lock(); value = (index, run); lock.unlock() }
+        func take() -> (Int, CellRun)? { lock.lock(); defer { lock.unlock() }; let v = value; value = nil; return v }
+    }
+
+    /// Creates the notebook screen for a model.
+    ///
+    /// - Parameter model: The notebook state.
+    public init(model: NotebookModel) {
+        self.model = model
+        var codes = KeyDecoder.Codes()
+        codes.up = Int(KEY_UP); codes.down = Int(KEY_DOWN); codes.left = Int(KEY_LEFT); codes.right = Int(KEY_RIGHT)
+        codes.home = Int(KEY_HOME); codes.end = Int(KEY_END); codes.backspace = Int(KEY_BACKSPACE)
+        codes.delete = Int(KEY_DC); codes.pageUp = Int(KEY_PPAGE); codes.pageDown = Int(KEY_NPAGE)
+        codes.resize = Int(ritz_key_resize()); codes.backTab = Int(KEY_BTAB); codes.enter = Int(KEY_ENTER)
+        codes.f0 = Int(ritz_key_f(0))
+        decoder = KeyDecoder(codes: codes)
+    }
+
+    /// Chooses a UTF-8 character type so braille and box lines draw correctly.
+    public static func setUpLocale() {
+        setlocale(LC_ALL, "")
+        if ritz_codeset_is_utf8() == 0 {
+            if setlocale(LC_CTYPE, "C.UTF-8") == nil { _ = setlocale(LC_CTYPE, "en_US.UTF-8") }
+        }
+    }
+
+    /// Runs until the user quits. The terminal is restored on return, on SIGTERM/SIGHUP and on
+    /// a crash signal.
+    public func run() {
+        CursesNotebook.setUpLocale()
+        guard initscr() != nil else { return }
+        cursesActive = true
+        installSignalHandlers()
+        raw()
+        noecho()
+        nonl()
+        keypad(ritz_stdscr(), true)
+        set_escdelay(25)
+        wtimeout(ritz_stdscr(), 33)
+        if has_colors() {
+            start_color()
+            use_default_colors()
+            for i in 1...8 { init_pair(Int16(i), Int16(i - 1), -1) }
+        }
+        _ = "\u{1b}[?2004h".withCString { write(STDOUT_FILENO, $0, strlen($0)) }
+        defer { restoreTerminal() }
+        loop()
+    }
+
+    private func loop() {
+        var wch: wint_t = 0
+        while true {
+            let status = wget_wch(ritz_stdscr(), &wch)
+            var keys: [Key] = []
+            if status == OK {
+                keys = decoder.feed(.character(UInt32(wch)))
+            } else if status == ritz_key_code_yes() {
+                keys = decoder.feed(.code(Int(wch)))
+            } else if decoder.hasPending {
+                keys = decoder.flush()
+            }
+            for key in keys {
+                needsDraw = true
+                if key == .resize {
+                    lastFrame = nil
+                    clearok(ritz_stdscr(), true)
+                    continue
+                }
+                if perform(model.handle(key)) { return }
+            }
+            if let (index, result) = finished.take() {
+                needsDraw = true
+                if perform(model.finishRun(index: index, result: result)) { return }
+            }
+            let now = model.clock()
+            if let running = model.running {
+                let version = running.live.snapshot().version
+                if version != lastLiveVersion || now - lastDraw >= 0.1 {
+                    lastLiveVersion = version
+                    needsDraw = true
+                }
+            }
+            if needsDraw && now - lastDraw >= 1.0 / 30 {
+                draw()
+                lastDraw = now
+                needsDraw = false
+            }
+        }
+    }
+
+    /// Carries out effects; returns true to quit.
+    private func perform(_ effects: [Effect]) -> Bool {
+        for effect in effects {
+            switch effect {
+            case .quit: return true
+            case .interrupt: model.evaluator.interrupt()
+            case .run(let index):
+                guard let (source, live) = model.beginRun(index: index) else { continue }
+                let evaluator = model.evaluator
+                let box = finished
+                let thread = Thread {
+                    let result = evaluator.run(source: source, cellNumber: index + 1, live: live)
+                    box.set(index, result)
+                }
+                thread.stackSize = 64 << 20
+                thread.start()
+            }
+        }
+        return false
+    }
+
+    /// Draws the model into the curses screen, changing only rows that differ from the last frame.
+    private func draw() {
+        let win = ritz_stdscr()
+        let height = Int(ritz_getmaxy(win)), width = Int(ritz_getmaxx(win))
+        let frame = model.render(width: width, height: height)
+        let screen = frame.screen
+        let previous = lastFrame?.width == width && lastFrame?.height == height ? lastFrame : nil
+        var buffer = [wchar_t](repeating: 0, count: width + 1)
+        for row in 0..<height {
+            if let previous, rowEqual(previous, screen, row) { continue }
+            var col = 0
+            while col < width {
+                let attr = screen.attr(row: row, column: col)
+                var end = col
+                var n = 0
+                while end < width, screen.attr(row: row, column: end) == attr {
+                    buffer[n] = wchar_t(bitPattern: screen[row, end].unicodeScalars.first?.value ?? 32)
+                    n += 1
+                    end += 1
+                }
+                var a = ritz_a_normal()
+                if attr.bold { a |= ritz_a_bold() }
+                if attr.dim { a |= ritz_a_dim() }
+                if attr.reverse { a |= ritz_a_reverse() }
+                _ = ritz_wattrset(win, a, Int32(attr.color))
+                // The last cell of the last row is written too; curses may report an error for
+                // the scroll it would cause, which is harmless because scrolling is off.
+                buffer.withUnsafeBufferPointer { p in
+                    _ = ritz_mvwaddnwstr(win, Int32(row), Int32(col), p.baseAddress, Int32(n))
+                }
+                col = end
+            }
+        }
+        _ = ritz_wattrset(win, ritz_a_normal(), 0)
+        if let cursor = frame.cursor {
+            curs_set(1)
+            wmove(win, Int32(cursor.row), Int32(cursor.column))
+        } else {
+            curs_set(0)
+        }
+        wnoutrefresh(win)
+        doupdate()
+        lastFrame = screen
+    }
+
+    private func rowEqual(_ a: ScreenBuffer, _ b: ScreenBuffer, _ row: Int) -> Bool {
+        for col in 0..<a.width where a[row, col] != b[row, col] || a.attr(row: row, column: col) != b.attr(row: row, column: col) {
+            return false
+        }
+        return true
+    }
+
+    private func installSignalHandlers() {
+        // SIGTERM and SIGHUP: restore the terminal and exit, leaving the journal for `ritz recover`.
+        for sig in [SIGTERM, SIGHUP] {
+            signal(sig) { s in
+                restoreTerminal()
+                _exit(128 + s)
+            }
+        }
+        // Crashes: restore the terminal, then die of the same signal.
+        for sig in [SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGABRT] {
+            signal(sig) { s in
+                restoreTerminal()
+                signal(s, SIG_DFL)
+                raise(s)
+            }
+        }
+    }
+}

@@ -1,0 +1,140 @@
+@preconcurrency import CReadline
+import Foundation
+import RitzNotebook
+
+/// The evaluator the REPL's C callbacks reach (readline and signal handlers cannot capture).
+nonisolated(unsafe) private var replEvaluator: (any LiveEvaluator)?
+/// True while a cell runs, so Ctrl-C interrupts it instead of clearing the input line.
+nonisolated(unsafe) private var replBusy = false
+/// Completion candidates of the current Tab press, handed out one by one to readline.
+nonisolated(unsafe) private var replMatches: [String] = []
+
+/// `ritz repl`: a line REPL on GNU readline, and the plain fallback without a terminal.
+public enum ReplRunner {
+    /// Prints a cell's outputs: text and values to stdout, plots as their text rendering,
+    /// errors to stderr.
+    ///
+    /// - Parameters:
+    ///   - run: The finished cell.
+    ///   - plots: Print plots (false for `--no-plots`).
+    public static func printOutputs(_ run: CellRun, plots: Bool = true) {
+        for output in run.outputs {
+            switch output {
+            case .stream(_, let text):
+                FileHandle.standardOutput.write(Data(text.utf8))
+            case .error:
+                FileHandle.standardError.write(Data((output.plainText + "\n").utf8))
+            default:
+                if output.svg != nil && !plots { continue }
+                var text = output.plainText
+                if !text.hasSuffix("\n") { text += "\n" }
+                FileHandle.standardOutput.write(Data(text.utf8))
+            }
+        }
+    }
+
+    /// The interactive REPL with history under the state folder, Tab completion from the
+    /// evaluator, `...:` continuation while brackets are open, and Ctrl-C that interrupts a
+    /// running cell or clears the line.
+    ///
+    /// - Parameters:
+    ///   - evaluator: Runs cells.
+    ///   - stateDirectory: Where `repl_history` lives.
+    /// - Returns: The exit status.
+    public static func interactive(evaluator: any LiveEvaluator, stateDirectory: String) -> Int32 {
+        CursesNotebook.setUpLocale()
+        replEvaluator = evaluator
+        let historyPath = History.path(stateDirectory: stateDirectory, name: "repl_history")
+        try? FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
+        using_history()
+        stifle_history(5000)
+        _ = read_history(historyPath)
+        ritz_rl_install_completion { text, state in
+            guard let text else { return nil }
+            if state == 0 {
+                let line = rl_line_buffer.map { String(cString: $0) } ?? ""
+                let end = Int(rl_point)
+                let before = String(line.utf8.prefix(end)) ?? line
+                let prefix = String(cString: text)
+                if let source = replEvaluator?.completion,
+                   let result = Completer.complete(before, source: source) {
+                    replMatches = result.candidates.filter { $0.hasPrefix(prefix) }
+                } else {
+                    replMatches = []
+                }
+            }
+            guard !replMatches.isEmpty else { return nil }
+            return strdup(replMatches.removeFirst())
+        }
+        signal(SIGINT) { _ in
+            if replBusy {
+                replEvaluator?.interrupt()
+            } else {
+                ritz_rl_reset_line()
+            }
+        }
+        print("ritz — help() lists topics, ?name shows one, Ctrl-D quits")
+        var cellNumber = 0
+        var pending = ""
+        while true {
+            let prompt = pending.isEmpty ? "ritz> " : "  ...> "
+            guard let raw = readline(prompt) else {
+                print("")
+                break
+            }
+            let line = String(cString: raw)
+            free(raw)
+            pending = pending.isEmpty ? line : pending + "\n" + line
+            guard InputCompleteness.isComplete(pending) else { continue }
+            let source = pending
+            pending = ""
+            let trimmed = source.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty { continue }
+            add_history(source)
+            if trimmed.hasPrefix("?") {
+                let name = String(trimmed.dropFirst()).trimmingCharacters(in: .whitespaces)
+                print(name.isEmpty ? evaluator.topics() : evaluator.help(name) ?? "no help for `\(name)`")
+                continue
+            }
+            cellNumber += 1
+            replBusy = true
+            let result = evaluator.run(source: source, cellNumber: cellNumber, live: LiveCell())
+            replBusy = false
+            printOutputs(result)
+        }
+        _ = write_history(historyPath)
+        return 0
+    }
+
+    /// REPL semantics without a terminal: reads stdin, runs each complete input as a cell and
+    /// prints its outputs with no prompts and no escape codes.
+    ///
+    /// - Parameter evaluator: Runs cells.
+    /// - Returns: 1 when any cell failed, else 0.
+    public static func plain(evaluator: any LiveEvaluator) -> Int32 {
+        var pending = ""
+        var cellNumber = 0
+        var status: Int32 = 0
+        func flush() {
+            let source = pending
+            pending = ""
+            let trimmed = source.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !trimmed.isEmpty else { return }
+            if trimmed.hasPrefix("?") {
+                let name = String(trimmed.dropFirst()).trimmingCharacters(in: .whitespaces)
+                print(name.isEmpty ? evaluator.topics() : evaluator.help(name) ?? "no help for `\(name)`")
+                return
+            }
+            cellNumber += 1
+            let result = evaluator.run(source: source, cellNumber: cellNumber, live: LiveCell())
+            printOutputs(result)
+            if result.failed { status = 1 }
+        }
+        while let line = readLine(strippingNewline: true) {
+            pending = pending.isEmpty ? line : pending + "\n" + line
+            if InputCompleteness.isComplete(pending) { flush() }
+        }
+        flush()
+        return status
+    }
+}

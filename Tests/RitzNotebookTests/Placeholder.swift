@@ -1,1 +1,0 @@
-// Tests for RitzNotebook arrive with the module's sources.

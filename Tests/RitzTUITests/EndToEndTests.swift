@@ -1,0 +1,209 @@
+import Foundation
+import Testing
+import RitzNotebook
+
+/// Drives the real `ritz` binary in a detached tmux session on a private socket.
+final class TmuxSession {
+    let socket: String
+    let name = "e2e"
+    let directory: String
+
+    static var binary: String? {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        return ["/.build/debug/ritz", "/.build/release/ritz"].map { root + $0 }
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    static var available: Bool {
+        binary != nil && FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux")
+    }
+
+    init(arguments: String, width: Int = 120, height: Int = 40) throws {
+        socket = "ritz-e2e-\(getpid())-\(UUID().uuidString.prefix(8))"
+        directory = NSTemporaryDirectory() + "ritz-e2e-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let command = "cd \(directory) && XDG_STATE_HOME=\(directory)/state TERM=xterm-256color \(TmuxSession.binary ?? "ritz") \(arguments); echo RITZ-EXITED $?; sleep 60"
+        tmux(["new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", command])
+    }
+
+    deinit {
+        tmux(["kill-server"])
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    @discardableResult
+    func tmux(_ args: [String]) -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/tmux")
+        p.arguments = ["-L", socket] + args
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return "" }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Types literal text.
+    func type(_ text: String) { tmux(["send-keys", "-t", name, "-l", text]) }
+    /// Sends named keys (`Enter`, `C-c`, `F1`).
+    func keys(_ keys: String...) { tmux(["send-keys", "-t", name] + keys) }
+    /// The screen now.
+    func screen() -> String { tmux(["capture-pane", "-t", name, "-p"]) }
+
+    /// Waits until the screen satisfies `condition`, polling; returns the last screen.
+    @discardableResult
+    func waitFor(_ what: String, timeout: Double = 20, _ condition: (String) -> Bool) -> (Bool, String) {
+        let deadline = Date().addingTimeInterval(timeout)
+        var last = ""
+        while Date() < deadline {
+            last = screen()
+            if condition(last) { return (true, last) }
+            usleep(50_000)
+        }
+        return (false, last)
+    }
+
+    func waitFor(_ text: String, timeout: Double = 20) -> Bool {
+        let (ok, last) = waitFor(text, timeout: timeout) { $0.contains(text) }
+        if !ok { Issue.record("timed out waiting for \"\(text)\"; screen:\n\(last)") }
+        return ok
+    }
+}
+
+@Suite("notebook in a real terminal", .serialized, .enabled(if: TmuxSession.available, "needs tmux and a built ritz"))
+struct EndToEndTests {
+    @Test("type and run cells, interrupt a loop and use its partial state, help, save, quit, reopen")
+    func session() throws {
+        let t = try TmuxSession(arguments: "s.ipynb")
+        #expect(t.waitFor("In [ ]:"))
+        t.type("x = [1, 2; ")
+        t.keys("Enter")
+        #expect(t.waitFor("...:"))  // brackets open: Enter made a new line
+        t.type("3, 4]")
+        t.keys("Enter")
+        t.type("x @ x")
+        t.keys("Enter")
+        #expect(t.waitFor("[15. 22.]]"))
+        // A loop that runs until interrupted; its variable keeps the partial progress.
+        t.type("i = 0")
+        t.keys("Enter")
+        t.type("while true { i = i + 1 }")
+        t.keys("Enter")
+        #expect(t.waitFor("running cell 4"))
+        t.keys("C-c")
+        #expect(t.waitFor("interrupted"))
+        t.type("i > 0")
+        t.keys("Enter")
+        #expect(t.waitFor("Out[5]: true"))
+        // Ctrl-C while idle does not quit.
+        t.keys("C-c")
+        #expect(t.waitFor("Ctrl-D or :q quits"))
+        // Help pane.
+        t.type("?sum")
+        t.keys("Enter")
+        #expect(t.waitFor("── help"))
+        t.keys("Escape")
+        let (closed, _) = t.waitFor("help closed") { !$0.contains("── help") }
+        #expect(closed)
+        // Resize relayouts: the status line moves to the new last row.
+        t.tmux(["resize-window", "-t", t.name, "-x", "90", "-y", "30"])
+        let (resized, screen) = t.waitFor("resize") { s in
+            let lines = s.split(separator: "\n", omittingEmptySubsequences: false)
+            return lines.count >= 30 && lines[29].contains("idle")
+        }
+        #expect(resized, "\(screen)")
+        // Save and quit, then reopen and see the outputs.
+        t.keys("C-s")
+        #expect(t.waitFor("saved s.ipynb"))
+        t.keys("C-d")
+        #expect(t.waitFor("RITZ-EXITED 0"))
+        let saved = try Notebook.load(path: t.directory + "/s.ipynb")
+        #expect(saved.cells.count == 5)
+        let reopened = try TmuxSession(arguments: t.directory + "/s.ipynb")
+        #expect(reopened.waitFor("[15. 22.]]"))
+        #expect(reopened.waitFor("Out[5]: true"))
+        reopened.keys("C-d")
+        #expect(reopened.waitFor("RITZ-EXITED 0"))
+    }
+
+    @Test("a dirty session asks before quitting")
+    func quitPrompt() throws {
+        let t = try TmuxSession(arguments: "")
+        #expect(t.waitFor("In [ ]:"))
+        t.type("1 + 1")
+        t.keys("Enter")
+        #expect(t.waitFor("Out[1]: 2"))
+        t.type(":q")
+        t.keys("Enter")
+        #expect(t.waitFor("save changes before quitting?"))
+        t.keys("n")
+        #expect(t.waitFor("RITZ-EXITED 0"))
+    }
+
+    @Test("SIGTERM restores the terminal and leaves the journal for recover")
+    func sigterm() throws {
+        let t = try TmuxSession(arguments: "t.ipynb")
+        #expect(t.waitFor("In [ ]:"))
+        t.type("y = 41 + 1")
+        t.keys("Enter")
+        #expect(t.waitFor("In [1]: y = 41 + 1"))
+        let pid = t.tmux(["display-message", "-p", "-t", t.name, "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        // The pane runs a shell whose child is ritz.
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/pkill")
+        p.arguments = ["-TERM", "-P", pid, "-x", "ritz"]
+        try p.run()
+        p.waitUntilExit()
+        #expect(t.waitFor("RITZ-EXITED 143"))
+        // The screen is back to the shell (no leftover alternate screen): the exit line is visible.
+        let sessions = Journal.recoverable(stateDirectory: t.directory + "/state/ritz")
+        #expect(sessions.count == 1)
+        #expect(sessions.first?.notebook.cells.first?.source == "y = 41 + 1")
+    }
+
+    @Test("a batch run killed with SIGKILL loses no completed cell; recover restores them")
+    func killAndRecover() throws {
+        guard let binary = TmuxSession.binary else { return }
+        let dir = NSTemporaryDirectory() + "ritz-kill-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Notebook(percentScript: "# %%\na = 6 * 7\na\n# %%\nb = a + 1\nb\n# %%\nwhile true { b = b + 1 }\n")
+            .save(path: dir + "/slow.ipynb")
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: binary)
+        child.arguments = ["run", dir + "/slow.ipynb"]
+        child.environment = ["XDG_STATE_HOME": dir + "/state", "HOME": dir, "PATH": "/usr/bin:/bin"]
+        child.standardOutput = FileHandle.nullDevice
+        child.currentDirectoryURL = URL(fileURLWithPath: dir)
+        try child.run()
+        let state = dir + "/state/ritz"
+        let deadline = Date().addingTimeInterval(30)
+        var completed = 0
+        while Date() < deadline {
+            let journals = (try? FileManager.default.contentsOfDirectory(atPath: state + "/journal")) ?? []
+            completed = journals.compactMap { Journal.read(journal: state + "/journal/" + $0)?.completedCells }.max() ?? 0
+            if completed >= 2 { break }
+            usleep(20_000)
+        }
+        kill(child.processIdentifier, SIGKILL)
+        child.waitUntilExit()
+        #expect(completed == 2)
+        let recover = Process()
+        recover.executableURL = URL(fileURLWithPath: binary)
+        recover.arguments = ["recover", "1", "-o", dir + "/back.ipynb"]
+        recover.environment = child.environment
+        recover.currentDirectoryURL = URL(fileURLWithPath: dir)
+        recover.standardOutput = FileHandle.nullDevice
+        try recover.run()
+        recover.waitUntilExit()
+        #expect(recover.terminationStatus == 0)
+        let back = try Notebook.load(path: dir + "/back.ipynb")
+        #expect(back.cells.count == 3)
+        #expect(back.cells[0].outputs.map(\.plainText) == ["42"])
+        #expect(back.cells[1].outputs.map(\.plainText) == ["43"])
+        #expect(back.cells[2].outputs.isEmpty)
+    }
+}

@@ -1,1 +1,0 @@
-// Tests for RitzTUI arrive with the module's sources.
