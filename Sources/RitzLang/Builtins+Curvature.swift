@@ -251,13 +251,20 @@ extension Builtins {
                 let r = try interruptible(a.context) {
                     try BatchSharpness(model: m, data: d, loss: kind, batches: sizes, draws: draws, tol: tol, seed: seed)
                 }
+                var f = try Figure.line(r.mean, x: r.batchSizes.map(Double.init), name: "mean λ_max")
+                try f.addLine(zip(r.mean, r.std).map { $0 + $1 }, x: r.batchSizes.map(Double.init), name: "mean + std")
+                f.logx = true
+                f.title = "mini-batch sharpness"
+                f.xlabel = "batch size"
+                f.ylabel = "λ_max"
                 return .record(Record([("batches", numbers(r.batchSizes.map(Double.init))), ("sharpness", numbers(r.mean)),
                                        ("std", numbers(r.std)), ("values", .list(r.values.map { numbers($0) })),
-                                       ("max_residual", .number(r.maxResidual)), ("matvecs", .number(Double(r.matvecs)))]))
+                                       ("max_residual", .number(r.maxResidual)), ("matvecs", .number(Double(r.matvecs))),
+                                       ("plot", .object(PlotObject(f)))]))
             },
-            BuiltinEntry("stability", [Param("run"), .keyword("width", default: .number(72)), .keyword("height", default: .number(18))], group: g,
-                         summary: "the stability traces of a run: sharpness and trace against 2/lr, with the steps each bound was crossed",
-                         examples: ["m = mlp([2, 8, 2], seed=0)\nr = train(m, moons(64, seed=0), sgd(0.5), steps=20, every=5, track=[\"sharpness\"], seed=1)\ns = stability(r);\ns.sharpness_crossed"]) { a in
+            BuiltinEntry("stability", [Param("run")], group: g,
+                         summary: "the stability traces of a run: loss, sharpness and trace against 2/lr, with the steps each bound was crossed",
+                         examples: ["m = mlp([2, 8, 2], seed=0)\nr = train(m, moons(64, seed=0), sgd(0.5), steps=20, every=5, track=[\"sharpness\"], seed=1)\ns = stability(r)\ns.sharpness_crossed"]) { a in
                 let run = try a.object("run", as: RunObject.self, described: "run (made by train)").run
                 let sharp = run.tracked["sharpness"], trace = run.tracked["trace"]
                 guard sharp != nil || trace != nil else {
@@ -265,21 +272,7 @@ extension Builtins {
                                      help: ["pass track=[\"sharpness\", \"trace\"] to train"])
                 }
                 let s = try Stability(steps: run.steps, lr: run.lr, sharpness: sharp, trace: trace, lastStep: run.stepsTaken)
-                let figure = try stabilityFigure(run: run, stability: s)
-                let w = max(20, min(try a.int("width"), 400)), h = max(6, min(try a.int("height"), 200))
-                a.context.print(figure.renderText(width: w, height: h, canvas: .ascii, color: false))
-                a.context.print(s.summary())
-                var fields: [(String, Value)] = [("step", numbers(run.steps.map(Double.init))), ("bound", numbers(s.bound))]
-                if let sharp { fields.append(("sharpness", numbers(sharp))) }
-                if let trace { fields.append(("trace", numbers(trace))) }
-                for c in s.crossings {
-                    fields.append(("\(c.name)_crossed", c.firstStep.map { .number(Double($0)) } ?? .none))
-                    fields.append(("\(c.name)_stay", .number(Double(c.firstStay))))
-                    fields.append(("\(c.name)_steps_above", .number(Double(c.stepsAbove))))
-                    fields.append(("\(c.name)_near_bound", .number(c.fractionNearBound)))
-                }
-                fields.append(("matvecs", .number(Double(run.trackerMatvecs.filter { $0.key == "sharpness" || $0.key == "trace" }.values.reduce(0, +)))))
-                return .record(Record(fields))
+                return .object(StabilityObject(run: run, stability: s, figure: try stabilityFigure(run: run, stability: s)))
             },
         ]
     }
@@ -306,4 +299,57 @@ extension Builtins {
         }
         return f
     }
+}
+
+/// The result of `stability(run)`: draws itself as stacked panels (loss; sharpness and trace,
+/// each with 2/lr) and reports the crossings as fields.
+final class StabilityObject: PlottableObject {
+    let run: Run
+    let stability: Stability
+    let plotFigure: Figure
+
+    init(run: Run, stability: Stability, figure: Figure) {
+        self.run = run
+        self.stability = stability
+        self.plotFigure = figure
+    }
+
+    var typeName: String { "stability" }
+
+    var fieldNames: [String] {
+        var names = ["plot", "step", "bound", "summary", "matvecs"]
+        for c in stability.crossings {
+            names += [c.name, "\(c.name)_crossed", "\(c.name)_stay", "\(c.name)_steps_above", "\(c.name)_near_bound", "\(c.name)_max_ratio"]
+        }
+        return names
+    }
+
+    func figure() throws -> Figure { plotFigure }
+
+    func field(_ name: String) throws -> Value? {
+        switch name {
+        case "plot": return .object(PlotObject(plotFigure))
+        case "step": return Builtins.numbers(stability.steps.map(Double.init))
+        case "bound": return Builtins.numbers(stability.bound)
+        case "summary": return .string(stability.summary())
+        case "matvecs":
+            return .number(Double(run.trackerMatvecs.filter { $0.key == "sharpness" || $0.key == "trace" }.values.reduce(0, +)))
+        case "sharpness": return stability.sharpness.map { Builtins.numbers($0) }
+        case "trace": return stability.trace.map { Builtins.numbers($0) }
+        default: break
+        }
+        for c in stability.crossings {
+            switch name {
+            case "\(c.name)_crossed": return c.firstStep.map { Value.number(Double($0)) } ?? Value.none
+            case "\(c.name)_stay": return .number(Double(c.firstStay))
+            case "\(c.name)_steps_above": return .number(Double(c.stepsAbove))
+            case "\(c.name)_near_bound": return .number(c.fractionNearBound)
+            case "\(c.name)_max_ratio": return .number(c.maxRatio)
+            default: continue
+            }
+        }
+        return nil
+    }
+
+    func summary() -> String { PlotObject(plotFigure).summary() + "\n" + stability.summary() }
 }
