@@ -96,6 +96,10 @@ public func eigs(_ H: LinearOperator, k: Int = 6, which: EigsWhich = .largestAlg
     let maxCycles = maxiter ?? max(300, n)
     guard maxCycles >= 1 else { throw TensorError.invalidArgument("eigs needs maxiter >= 1") }
     let m = min(n, max(ncv ?? max(2 * k + 1, 20), k + 1))
+    // The basis (and, with stored products, their images) must fit the allocation limit.
+    let (cells, overflow) = n.multipliedReportingOverflow(by: (m + 1) * (residualCheck == .storedProducts ? 2 : 1))
+    guard !overflow else { throw TensorError.tooLarge(bytes: Int.max, limit: AllocationLimit.bytes) }
+    try AllocationLimit.check(elements: cells)
     let before = H.matvecs
     var rng = RandomGenerator(seed: seed)
     let v0 = try startVector(n: n, start: start, rng: &rng)

@@ -156,6 +156,10 @@ struct CurvatureLanczosTests {
         #expect(try H.dense() == a)
         #expect(H.matvecs == 3)
         #expect(throws: TensorError.self) { try eigs(H, k: 1) }
+        let scaled = try LinearOperator.tensorFunction(n: 2) { try $0.binary(.mul, Tensor([2, 3])) }
+        #expect(try scaled.dense() == Tensor.diag(Tensor([2, 3])))
+        let wrong = try LinearOperator.tensorFunction(n: 2) { _ in Tensor([1, 2, 3]) }
+        #expect(throws: ShapeError.self) { try wrong.apply(Tensor([1, 2])) }
         let block = try LinearOperator(matrix: try CurvatureReference.symmetric(spectrum: [1, 2, 3, 4], seed: 1))
         let sub = try block.restricted(to: 1..<3).dense()
         let full = try block.dense()
