@@ -54,6 +54,14 @@ public final class SharpnessTracker: Tracker {
     /// - Parameter warmStart: How each measurement starts.
     public init(warmStart: WarmStart = .extrapolated) { self.warmStart = warmStart }
 
+    /// Measures λ_max at the model's current parameters on the measurement subset.
+    ///
+    /// - Parameters:
+    ///   - model: The network (not modified).
+    ///   - data: The run's fixed measurement subset.
+    ///   - state: The tracker's state; receives the products used and the residual.
+    /// - Returns: λ_max.
+    /// - Throws: Errors of the Hessian products and of `eigs`.
     public func measure(model: MLP, data: Dataset, state: TrackerState) throws -> Double {
         let e = try state.evaluation(model: model, data: data)
         let n = model.parameterCount
@@ -100,6 +108,14 @@ public final class TraceTracker: Tracker {
     /// A tracker.
     public init() {}
 
+    /// Estimates tr H at the model's current parameters on the measurement subset.
+    ///
+    /// - Parameters:
+    ///   - model: The network (not modified).
+    ///   - data: The run's fixed measurement subset.
+    ///   - state: The tracker's state; receives the products used and the standard error.
+    /// - Returns: The trace estimate.
+    /// - Throws: Errors of the Hessian products.
     public func measure(model: MLP, data: Dataset, state: TrackerState) throws -> Double {
         let e = try state.evaluation(model: model, data: data)
         let n = model.parameterCount
