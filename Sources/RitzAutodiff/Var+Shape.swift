@@ -105,11 +105,114 @@ extension Var {
     /// - Returns: The selected elements.
     /// - Throws: `ShapeError` for indices out of range.
     public func index(_ items: [IndexItem]) throws -> Var {
+        guard isTraced else { return Var(try value.index(items)) }
+        if let (offset, outShape) = try contiguousBlock(items) { return try block(offset: offset, shape: outShape) }
         let y = try value.index(items)
-        guard isTraced else { return Var(y) }
         // The flat source position of every selected element: index an arange of the same shape.
         let positions = try Tensor.arange(0, Double(count)).reshaped(shape).index(items).storage.map { Int($0) }
         return try gather(positions, shape: y.shape)
+    }
+
+    /// The flat offset and result shape of a subscript that selects one contiguous run of the
+    /// row-major storage: leading integers, then at most one step-1 slice, then whole axes
+    /// (`w[0:4096]`, `A[i]`, `A[2:5, :]`); nil for any other subscript.
+    ///
+    /// - Throws: `ShapeError` for positions out of range, as `Tensor.index` would.
+    func contiguousBlock(_ items: [IndexItem]) throws -> (offset: Int, shape: [Int])? {
+        guard items.count <= ndim, value.dtype == .float64 else { return nil }
+        let dims = shape
+        var strides = [Int](repeating: 1, count: dims.count)
+        for d in stride(from: dims.count - 2, through: 0, by: -1) { strides[d] = strides[d + 1] * dims[d + 1] }
+        var offset = 0, outShape = [Int](), sliced = false
+        for axis in 0..<dims.count {
+            let size = dims[axis]
+            let item = axis < items.count ? items[axis] : .all
+            switch item {
+            case let .at(i):
+                if sliced { return nil }
+                let j = i < 0 ? i + size : i
+                guard j >= 0 && j < size else { throw ShapeError.indexOutOfRange(index: i, axis: axis, size: size) }
+                offset += j * strides[axis]
+            case let .slice(start, stop, step):
+                guard step == nil || step == 1 else { return nil }
+                let r = try Tensor.sliceIndices(start: start, stop: stop, step: 1, size: size)
+                if sliced && r.count != size { return nil }
+                if !sliced, let first = r.first { offset += first * strides[axis] }
+                sliced = true
+                outShape.append(r.count)
+            case .array:
+                return nil
+            }
+        }
+        return (offset, outShape)
+    }
+
+    /// The `shape`-sized run of the flat storage starting at `offset`; linear, its transpose
+    /// pads with zeros back to this value's shape.
+    func block(offset: Int, shape outShape: [Int]) throws -> Var {
+        let n = try Tensor.elementCount(outShape)
+        precondition(offset >= 0 && offset + n <= count, "block outside the storage")
+        let y = try Tensor(shape: outShape, storage: Array(value.storage[offset..<(offset + n)]))
+        let inShape = shape
+        return try Var.apply("index", [self], value: y,
+                             rule: .linear(apply: { try $0.block(offset: offset, shape: outShape) },
+                                           transpose: { try $0.padBlock(offset: offset, shape: inShape) }))
+    }
+
+    /// A tensor of `shape`, zero except for this value's elements written from flat `offset`.
+    func padBlock(offset: Int, shape outShape: [Int]) throws -> Var {
+        let total = try Tensor.elementCount(outShape)
+        precondition(offset >= 0 && offset + count <= total, "block outside the storage")
+        var out = [Double](repeating: 0, count: total)
+        let src = try value.asFloat().storage
+        out.replaceSubrange(offset..<(offset + src.count), with: src)
+        let y = try Tensor(shape: outShape, storage: out)
+        let inShape = shape
+        return try Var.apply("index_pad", [self], value: y,
+                             rule: .linear(apply: { try $0.padBlock(offset: offset, shape: outShape) },
+                                           transpose: { try $0.block(offset: offset, shape: inShape) }))
+    }
+
+    /// The slices along the first axis, each a traced view (a `for` loop over a traced tensor).
+    ///
+    /// - Returns: `self[0]`, `self[1]`, …
+    /// - Throws: `ShapeError.wrongRank` for a 0-d value.
+    public func unstacked() throws -> [Var] {
+        guard ndim >= 1 else {
+            throw ShapeError.wrongRank(op: "iteration", expected: "a tensor with at least one dimension", got: shape)
+        }
+        return try (0..<shape[0]).map { try index([.at($0)]) }
+    }
+
+    /// This value with `self[items]` replaced by `newValue` (broadcast), as indexed assignment
+    /// `y[items] = v` does, differentiable in both: where(written, scatter(v), self). Where a
+    /// fancy index writes one position twice the last write wins (as NumPy), and only that
+    /// write receives the position's derivative.
+    ///
+    /// - Parameters:
+    ///   - items: The subscript.
+    ///   - newValue: The values written, broadcast to the selection's shape.
+    /// - Returns: The updated value (a new node; `self` is unchanged).
+    /// - Throws: `ShapeError` as `Tensor.assign` for bad subscripts or shapes.
+    public func assigning(_ items: [IndexItem], _ newValue: Var) throws -> Var {
+        var y = value
+        try y.assign(items, newValue.value)
+        guard isTraced || newValue.isTraced else { return Var(y) }
+        let base = value.dtype == .float64 ? self : Var(try value.asFloat())
+        let selection = try Tensor.arange(0, Double(count)).reshaped(shape).index(items)
+        let positions = selection.storage.map { Int($0) }
+        var last = [Int: Int]()
+        for (k, p) in positions.enumerated() { last[p] = k }
+        var written = [Double](repeating: 0, count: count)
+        var winners = [Int](), targets = [Int]()
+        for (k, p) in positions.enumerated() where last[p] == k {
+            winners.append(k)
+            targets.append(p)
+            written[p] = 1
+        }
+        let spread = try newValue.broadcast(to: selection.shape).flattened()
+        let scattered = try spread.gather(winners, shape: [winners.count]).scatterAdd(targets, shape: shape)
+        return try Var.where(Tensor(shape: shape, storage: written), scattered, base)
     }
 
     /// Elements at flat `positions`, arranged in `shape`.

@@ -69,7 +69,7 @@ extension Builtins {
     /// do not depend on the values' derivatives).
     static let traceBlind: Set<String> = [
         "shape", "size", "ndims", "argmax", "argmin", "isnan", "isfinite", "sign", "floor", "ceil", "round",
-        "print", "string", "format", "any", "all", "copy", "zeros", "ones",
+        "print", "string", "format", "any", "all", "zeros", "ones",
     ]
 
     /// Traced implementations of the differentiable builtins, by name; each reads the arguments
@@ -116,8 +116,9 @@ extension Builtins {
             let perm = try a.optionalTensor("perm").map { try $0.storage.map { try Interpreter.toInt(.number($0), what: "an axis") } }
             return try out(arg(a, 0).transposed(perm))
         }
-        table["concat"] = { a in try out(Var.concat(a.list(a.entry.params[0].name).map(Interpreter.varOf), axis: a.optionalInt("axis") ?? 0)) }
-        table["stack"] = { a in try out(Var.stack(a.list(a.entry.params[0].name).map(Interpreter.varOf), axis: a.optionalInt("axis") ?? 0)) }
+        table["concat"] = { a in try out(Var.concat(parts(a), axis: a.optionalInt("axis") ?? 0)) }
+        table["stack"] = { a in try out(Var.stack(parts(a), axis: a.optionalInt("axis") ?? 0)) }
+        table["copy"] = { a in a.raw(a.entry.params[0].name) ?? .none }
         return table
     }()
 
@@ -129,6 +130,13 @@ extension Builtins {
     }
 
     private static func out(_ x: Var) -> Value { Interpreter.valueOf(x) }
+
+    /// The parts given to `concat`/`stack`: a list, or the slices of a (traced) tensor.
+    private static func parts(_ a: Args) throws -> [Var] {
+        let name = a.entry.params[0].name
+        if case let .traced(x)? = a.value(name) { return try x.unstacked() }
+        return try a.list(name).map(Interpreter.varOf)
+    }
 }
 
 extension Args {
@@ -140,16 +148,16 @@ extension Args {
         return v
     }
 
-    /// True when any argument is a traced tensor (directly or inside a list).
+    /// True when any argument is a traced tensor (directly or inside a list or record).
     var hasTraced: Bool {
-        func traced(_ v: Value?) -> Bool {
-            switch v {
-            case .traced: return true
-            case let .list(items)?: return items.contains { traced($0) }
-            default: return false
-            }
-        }
-        return values.contains(where: traced) || rest.contains(where: traced)
+        values.contains { $0.map(Interpreter.containsTraced) ?? false } || rest.contains(where: Interpreter.containsTraced)
+    }
+
+    /// The same arguments with every traced tensor replaced by its value, for builtins that only
+    /// read values (shapes, printing, predicates): their results carry no derivative.
+    var detached: Args {
+        Args(entry: entry, values: values.map { $0.map(Interpreter.detach) }, rest: rest.map(Interpreter.detach),
+             context: context, span: span)
     }
 }
 
@@ -182,8 +190,63 @@ extension Interpreter {
         // The transforms and the functions they return take traced values themselves (nesting).
         guard args.hasTraced, b.group != "Autodiff" else { return nil }
         if let impl = Builtins.tracedBuiltins[b.name] { return try impl(args) }
-        if Builtins.traceBlind.contains(b.name) { return nil }
+        if Builtins.traceBlind.contains(b.name) { return try b.impl(args.detached) }
         throw AutodiffError.notDifferentiable(op: b.name)
+    }
+
+    /// True when `v` is a traced tensor or a list or record holding one.
+    static func containsTraced(_ v: Value) -> Bool {
+        switch v {
+        case .traced: return true
+        case let .list(items): return items.contains(where: containsTraced)
+        case let .record(r): return r.values.contains(where: containsTraced)
+        default: return false
+        }
+    }
+
+    /// `v` with traced tensors (also inside lists and records) replaced by their values.
+    static func detach(_ v: Value) -> Value {
+        switch v {
+        case let .traced(x): return wrap(x.value)
+        case let .list(items) where items.contains(where: containsTraced): return .list(items.map(detach))
+        case let .record(r) where r.values.contains(where: containsTraced):
+            return .record(Record(Array(zip(r.names, r.values.map(detach)))))
+        default: return v
+        }
+    }
+
+    /// The error for a traced value reaching a conversion to a plain tensor (an object's input,
+    /// a builtin's argument outside the differentiable set): refusing it is what keeps a
+    /// derivative from being silently dropped.
+    ///
+    /// - Parameters:
+    ///   - what: What the value was for ("the model's input", "argument `x` of `f`").
+    /// - Returns: The diagnostic to throw.
+    static func tracedConversionError(_ what: String) -> Diagnostic {
+        Diagnostic("\(what) depends on a value being differentiated, and this use of it is not differentiable", span: nil,
+                   help: ["derivatives flow through operators, indexing, `for` over a tensor, indexed assignment and the differentiable builtins (see `?grad`)",
+                          "to use only the value, without its derivative, take it outside the differentiated function"])
+    }
+
+    /// The slices of a traced tensor along its first axis, for `for x in t`.
+    ///
+    /// - Throws: A `Diagnostic` for a 0-d value.
+    static func tracedRows(_ x: Var) throws -> [Value] {
+        guard x.ndim >= 1 else {
+            throw Diagnostic("cannot loop over a 0-d tensor", span: nil, help: ["loop over a range `0:n`, a list or a tensor"])
+        }
+        return try x.unstacked().map(valueOf)
+    }
+
+    /// `base[items] = value` when either side is traced: a differentiable scatter
+    /// (`Var.assigning`); nil otherwise.
+    func tracedAssignIndex(_ base: Value, _ items: [IndexValue], _ value: Value) throws -> Value? {
+        switch (base, value) {
+        case (.traced, _), (.tensor, .traced), (.number, .traced), (.bool, .traced): break
+        default: return nil
+        }
+        let x = try Interpreter.varOf(base), v = try Interpreter.varOf(value)
+        return Interpreter.valueOf(try x.assigning(try Interpreter.indexItems(items), v))
     }
 
     /// `lhs op rhs` when either side is traced; nil otherwise.
@@ -225,7 +288,17 @@ extension Interpreter {
     static func tracedMatrix(_ rows: [[Value]], hasRows: Bool) throws -> Value? {
         func traced(_ v: Value) -> Bool { if case .traced = v { return true } else { return false } }
         guard rows.contains(where: { $0.contains(where: traced) }) else { return nil }
-        if !hasRows { return valueOf(try Var.stack((rows.first ?? []).map(varOf))) }
+        if !hasRows {
+            // As for plain values: numbers and equal-shaped tensors stack, anything else is a list
+            // (which keeps its traced elements).
+            let items = rows.first ?? []
+            guard items.allSatisfy({ v in
+                switch v { case .number, .bool, .tensor, .traced: return true; default: return false }
+            }) else { return .list(items) }
+            let vars = try items.map(varOf)
+            guard let first = vars.first, vars.allSatisfy({ $0.shape == first.shape }) else { return .list(items) }
+            return valueOf(try Var.stack(vars))
+        }
         let rowVars = try rows.map { row in
             try Var.concat(row.map { v -> Var in
                 let x = try varOf(v)

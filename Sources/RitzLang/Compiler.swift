@@ -694,6 +694,8 @@ final class Compiler {
             case let .tensor(t) where t.ndim >= 1:
                 if t.ndim == 1 && t.dtype == .float64 { items = t.storage.map { .number($0) } }
                 else { do { items = try Interpreter.unstack(t) } catch { throw interp.diagnose(error, span: iterable.span) } }
+            case let .traced(x):
+                do { items = try Interpreter.tracedRows(x) } catch { throw interp.diagnose(error, span: iterable.span) }
             case let .string(s): items = s.map { .string(String($0)) }
             default:
                 throw Diagnostic("cannot loop over a \(v.typeName)", span: iterable.span,

@@ -138,6 +138,7 @@ extension Interpreter {
 
     /// `base[items] = value`, returning the new base.
     func assignIndex(_ base: Value, _ items: [IndexValue], _ value: Value) throws -> Value {
+        if let r = try tracedAssignIndex(base, items, value) { return r }
         switch base {
         case var .tensor(t):
             try t.assign(try Interpreter.indexItems(items), try Interpreter.toTensor(value, what: "the assigned value"))

@@ -230,7 +230,7 @@ public final class Interpreter {
     public static func toTensor(_ v: Value, what: String = "value") throws -> Tensor {
         switch v {
         case let .tensor(t): return t
-        case let .traced(x): return x.value
+        case .traced: throw tracedConversionError(what)
         case let .number(x): return Tensor(x)
         case let .bool(b): return Tensor(b ? 1 : 0).asBool()
         case let .list(items): return try listToTensor(items, what: what)

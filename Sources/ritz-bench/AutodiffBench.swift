@@ -1,79 +1,170 @@
 import Foundation
 import RitzAutodiff
+import RitzLang
+import RitzLearn
 import RitzTensor
 
-/// The tape on the issue's reference MLP (64-64-10 tanh, softmax cross-entropy, 1797 samples,
-/// 4810 parameters), with random inputs of the digits' shape: gradient and Hessian-vector
-/// products in both modes, against the JAX figures of the issue (gradient 1.07 ms, HVP 1.86 ms).
+/// The tape against the built-in kernels on the issue's reference MLP (64-64-10 tanh, softmax
+/// cross-entropy, all 1797 digits, 4810 parameters): gradient and Hessian-vector product of the
+/// loss written as a user function in the language and run through a real `Session`, against
+/// `MLP.gradient`/`MLP.hvp` of RitzLearn on the same weights. Bar (issue 4): the language path
+/// within 3× of the built-in path. Also the tape alone (the same loss written in Swift over `Var`).
 enum AutodiffBench {
+    final class NullSink: EventSink, @unchecked Sendable {
+        func emit(_ event: EvalEvent) {}
+    }
+
+    /// The loss as a user writes it: weights sliced out of one flat vector in the model's layout
+    /// (each layer's outputs × inputs weights, then its biases).
+    static let setup = """
+    d = digits()
+    X = d.x
+    n = shape(X)[0]
+    Y = (reshape(d.y, n, 1) == arange(0, 10)) * 1.0
+    m = mlp([64, 64, 10], seed=0)
+    w0 = m.params
+    v = load(VPATH)
+    fn f(w) {
+      W1 = reshape(w[0:4096], 64, 64)
+      b1 = w[4096:4160]
+      W2 = reshape(w[4160:4800], 10, 64)
+      b2 = w[4800:4810]
+      H = tanh(X @ W1.T + b1)
+      Z = H @ W2.T + b2
+      -sum((Z - reshape(logsumexp(Z, axis=1), n, 1)) * Y) / n
+    }
+    df = grad(f)
+    """
+
+    /// Process CPU seconds (all threads).
+    static func cpuNow() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+
+    /// Median wall seconds and least process CPU seconds per call of `body`, run `inner` times a repeat.
+    static func perCall(inner: Int, repeats: Int = 7, _ body: () throws -> Void) throws -> (wall: Double, cpu: Double) {
+        var cpu = Double.infinity
+        let wall = try Bench.median(repeats: repeats, warmup: 1) {
+            let c0 = cpuNow()
+            for _ in 0..<inner { try body() }
+            cpu = Swift.min(cpu, (cpuNow() - c0) / Double(inner))
+        }
+        return (wall / Double(inner), cpu)
+    }
+
     static func run() throws {
-        Bench.section("autodiff")
-        var rng = RandomGenerator(seed: 3)
-        let n = 1797, sizes = [64, 64, 10]
-        let X = Var(try Tensor.rand([n, 64], using: &rng) * Tensor(16))
+        Bench.section("autodiff (MLP 64-64-10 tanh, ce, 1797 digits: language through the tape vs built-in kernels)")
+        let data = try Dataset.digits()
+        let model = try MLP(sizes: [64, 64, 10], activation: .tanh, seed: 0)
+        var rng = RandomGenerator(seed: 1)
+        let v = (0..<model.parameterCount).map { _ in rng.normal() }
+        var g = [Double](repeating: 0, count: model.parameterCount)
+
+        // Built-in path, one kernel thread and the default.
+        let defaultThreads = MLPEvaluation.threads
+        var builtin: [Int: (grad: (wall: Double, cpu: Double), hvp: (wall: Double, cpu: Double))] = [:]
+        for threads in Set([1, defaultThreads]).sorted() {
+            MLPEvaluation.threads = threads
+            let tg = try perCall(inner: 40) { try model.gradient(x: data.x, y: data.y, into: &g) }
+            let th = try perCall(inner: 40) { _ = try model.hvp(x: data.x, y: data.y, v: v) }
+            builtin[threads] = (tg, th)
+            Bench.report("built-in gradient, \(threads) thread(s)", tg.wall * 1e3, "ms", detail: String(format: "CPU %.3f ms", tg.cpu * 1e3))
+            Bench.report("built-in HVP, \(threads) thread(s)", th.wall * 1e3, "ms", detail: String(format: "CPU %.3f ms", th.cpu * 1e3))
+        }
+        MLPEvaluation.threads = defaultThreads
+        _ = try model.gradient(x: data.x, y: data.y, into: &g)
+        let hBuiltin = try model.hvp(x: data.x, y: data.y, v: v)
+
+        // Language path: a session running the script.
+        let dir = FileManager.default.temporaryDirectory
+        let vPath = dir.appendingPathComponent("ritz-bench-autodiff-v.npy").path
+        let gPath = dir.appendingPathComponent("ritz-bench-autodiff-g.npy").path
+        let hPath = dir.appendingPathComponent("ritz-bench-autodiff-h.npy").path
+        try Tensor(v).saveNPY(path: vPath)
+        let session = Session()
+        let sink = NullSink()
+        func cell(_ code: String) throws {
+            let out = session.run(cell: code, origin: .cell(1), sink: sink)
+            guard out.status == .ok else {
+                throw Diagnostic("benchmark cell failed: \(out.diagnostics.map { $0.render() }.joined(separator: "\n"))", span: nil)
+            }
+        }
+        try cell(setup.replacingOccurrences(of: "VPATH", with: "\"\(vPath)\""))
+        try cell("save(\"\(gPath)\", df(w0)); save(\"\(hPath)\", hvp(f, w0, v))")
+        let gLang = try Tensor.loadNPY(path: gPath).storage, hLang = try Tensor.loadNPY(path: hPath).storage
+        func relDiff(_ a: [Double], _ b: [Double]) -> Double {
+            let num = zip(a, b).map { Swift.abs($0 - $1) }.max() ?? 0
+            return num / Swift.max(b.map(Swift.abs).max() ?? 1, 1e-300)
+        }
+        // The built-in (at its default thread count) and the language path alternate round by
+        // round, so a change in the machine's load falls on both; medians over the rounds.
+        let k = 5
+        var samples: [String: [(wall: Double, cpu: Double)]] = [:]
+        func sample(_ key: String, _ calls: Int, _ body: () throws -> Void) throws {
+            let (w0, c0) = (Bench.now(), cpuNow())
+            try body()
+            samples[key, default: []].append(((Bench.now() - w0) / Double(calls), (cpuNow() - c0) / Double(calls)))
+        }
+        try cell("for i in 0:2 { g = df(w0); h = hvp(f, w0, v) }")
+        for _ in 0..<9 {
+            try sample("bg", 10) { for _ in 0..<10 { try model.gradient(x: data.x, y: data.y, into: &g) } }
+            try sample("lg", k) { try cell("for i in 0:\(k) { g = df(w0) }") }
+            try sample("bh", 10) { for _ in 0..<10 { _ = try model.hvp(x: data.x, y: data.y, v: v) } }
+            try sample("lh", k) { try cell("for i in 0:\(k) { h = hvp(f, w0, v) }") }
+        }
+        func med(_ key: String) -> (wall: Double, cpu: Double) {
+            let xs = samples[key] ?? [(0, 0)]
+            let w = xs.map(\.wall).sorted(), c = xs.map(\.cpu).sorted()
+            return (w[w.count / 2], c[c.count / 2])
+        }
+        let lang = (grad: med("lg"), hvp: med("lh"))
+        builtin[defaultThreads] = (med("bg"), med("bh"))
+        Bench.report("language gradient through the tape", lang.grad.wall * 1e3, "ms",
+                     detail: String(format: "CPU %.3f ms; max deviation from built-in %.1e (relative)", lang.grad.cpu * 1e3, relDiff(gLang, g)))
+        Bench.report("language HVP through the tape", lang.hvp.wall * 1e3, "ms",
+                     detail: String(format: "CPU %.3f ms; max deviation from built-in %.1e (relative)", lang.hvp.cpu * 1e3, relDiff(hLang, hBuiltin)))
+        if let b = builtin[defaultThreads] {
+            Bench.report("built-in gradient, alternating rounds", b.grad.wall * 1e3, "ms", detail: String(format: "CPU %.3f ms", b.grad.cpu * 1e3))
+            Bench.report("built-in HVP, alternating rounds", b.hvp.wall * 1e3, "ms", detail: String(format: "CPU %.3f ms", b.hvp.cpu * 1e3))
+        }
+        for (threads, b) in builtin.sorted(by: { $0.key < $1.key }) {
+            let rg = lang.grad.wall / b.grad.wall, rh = lang.hvp.wall / b.hvp.wall
+            let label = threads == defaultThreads ? "\(threads) thr., alt." : "\(threads) thr."
+            Bench.report("gradient: language / built-in (\(label))", rg, "×",
+                         detail: String(format: "CPU ratio %.2f", lang.grad.cpu / b.grad.cpu), bar: ("<= 3", rg <= 3))
+            Bench.report("HVP: language / built-in (\(label))", rh, "×",
+                         detail: String(format: "CPU ratio %.2f", lang.hvp.cpu / b.hvp.cpu), bar: ("<= 3", rh <= 3))
+        }
+        try tapeOnly(data: data, model: model, v: v)
+    }
+
+    /// The same loss written in Swift over `Var` (no interpreter): what the tape itself costs.
+    static func tapeOnly(data: Dataset, model: MLP, v: [Double]) throws {
+        let n = data.x.shape[0]
         var onehot = [Double](repeating: 0, count: n * 10)
-        for i in 0..<n { onehot[i * 10 + rng.int(below: 10)] = 1 }
-        let Y = Var(try Tensor(shape: [n, 10], storage: onehot))
-        let count = 64 * 64 + 64 + 64 * 10 + 10
-        let theta = Var(try Tensor.randn([count], using: &rng) * Tensor(0.1))
-        let v = Var(try Tensor.randn([count], using: &rng))
+        for i in 0..<n { onehot[i * 10 + Int(data.y.storage[i])] = 1 }
+        let X = Var(data.x), Y = Var(try Tensor(shape: [n, 10], storage: onehot))
+        let theta = Var(model.parameterTensor), dir = Var(Tensor(v))
         let loss: (Var) throws -> Var = { p in
-            var offset = 0
-            func take(_ shape: [Int]) throws -> Var {
-                let size = shape.reduce(1, *)
-                defer { offset += size }
-                return try p.index([.slice(start: offset, stop: offset + size, step: 1)]).reshaped(shape)
-            }
-            let w1 = try take([sizes[0], sizes[1]]), b1 = try take([sizes[1]])
-            let w2 = try take([sizes[1], sizes[2]]), b2 = try take([sizes[2]])
-            let h = try (X.matmul(w1) + b1).tanh()
-            let logits = try h.matmul(w2) + b2
-            return try -(logits.logSoftmax(axis: 1) * Y).sum() / Double(n)
+            let w1 = try p.index([.slice(start: 0, stop: 4096, step: 1)]).reshaped([64, 64])
+            let b1 = try p.index([.slice(start: 4096, stop: 4160, step: 1)])
+            let w2 = try p.index([.slice(start: 4160, stop: 4800, step: 1)]).reshaped([10, 64])
+            let b2 = try p.index([.slice(start: 4800, stop: 4810, step: 1)])
+            let h = try (X.matmul(w1.T) + b1).tanh()
+            let z = try h.matmul(w2.T) + b2
+            return try -(z.logSoftmax(axis: 1) * Y).sum() / Double(n)
         }
-        let tLoss = try Bench.median { _ = try loss(theta) }
-        let tGrad = try Bench.median { _ = try grad(loss)(theta) }
-        let cLoss = try leastCPU { _ = try loss(theta) }
-        let cGrad = try leastCPU { _ = try grad(loss)(theta) }
-        // The two modes alternate, and each is also timed by its thread's CPU time, which a busy
-        // machine disturbs less than wall time (run with OPENBLAS_NUM_THREADS=1 for that figure).
-        var wall: [HVPMode: [Double]] = [:], cpu: [HVPMode: [Double]] = [:]
-        for _ in 0..<40 {
-            for mode in [HVPMode.reverseOverReverse, .forwardOverReverse] {
-                let (w0, c0) = (Bench.now(), threadCPU())
-                _ = try hvp(loss, at: theta, v, mode: mode)
-                wall[mode, default: []].append(Bench.now() - w0)
-                cpu[mode, default: []].append(threadCPU() - c0)
-            }
-        }
-        func median(_ xs: [Double]?) -> Double { let s = (xs ?? [0]).sorted(); return s[s.count / 2] }
-        func least(_ xs: [Double]?) -> Double { (xs ?? [0]).min() ?? 0 }
-        let tRR = median(wall[.reverseOverReverse]), tFR = median(wall[.forwardOverReverse])
-        let cRR = least(cpu[.reverseOverReverse]), cFR = least(cpu[.forwardOverReverse])
-        Bench.report("MLP loss (untraced)", tLoss * 1e3, "ms", detail: String(format: "least thread CPU %.3f ms", cLoss * 1e3))
-        Bench.report("MLP gradient through the tape", tGrad * 1e3, "ms",
-                     detail: String(format: "%.2f× JAX's 1.07 ms; least thread CPU %.3f ms, %.2f× the loss's", tGrad / 1.07e-3, cGrad * 1e3, cGrad / cLoss))
-        Bench.report("MLP HVP reverse over reverse", tRR * 1e3, "ms",
-                     detail: String(format: "%.2f× JAX's 1.86 ms; least thread CPU %.3f ms", tRR / 1.86e-3, cRR * 1e3))
-        Bench.report("MLP HVP forward over reverse", tFR * 1e3, "ms",
-                     detail: String(format: "%.2f× JAX's 1.86 ms; least thread CPU %.3f ms; default mode is %@", tFR / 1.86e-3, cFR * 1e3,
+        let tLoss = try perCall(inner: 20) { _ = try loss(theta) }
+        let tGrad = try perCall(inner: 20) { _ = try grad(loss)(theta) }
+        let tRR = try perCall(inner: 20) { _ = try hvp(loss, at: theta, dir, mode: .reverseOverReverse) }
+        let tFR = try perCall(inner: 20) { _ = try hvp(loss, at: theta, dir, mode: .forwardOverReverse) }
+        Bench.report("tape alone: loss (untraced)", tLoss.wall * 1e3, "ms", detail: String(format: "CPU %.3f ms", tLoss.cpu * 1e3))
+        Bench.report("tape alone: gradient", tGrad.wall * 1e3, "ms", detail: String(format: "CPU %.3f ms", tGrad.cpu * 1e3))
+        Bench.report("tape alone: HVP reverse over reverse", tRR.wall * 1e3, "ms", detail: String(format: "CPU %.3f ms", tRR.cpu * 1e3))
+        Bench.report("tape alone: HVP forward over reverse", tFR.wall * 1e3, "ms",
+                     detail: String(format: "CPU %.3f ms; default mode %@", tFR.cpu * 1e3,
                                     defaultHVPMode == .forwardOverReverse ? "forward over reverse" : "reverse over reverse"))
     }
-}
-
-/// CPU seconds used by the calling thread.
-private func threadCPU() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-}
-
-/// The least thread CPU time of `body` over `repeats` runs.
-private func leastCPU(repeats: Int = 15, _ body: () throws -> Void) rethrows -> Double {
-    var best = Double.infinity
-    for _ in 0..<repeats {
-        let c0 = threadCPU()
-        try body()
-        best = Swift.min(best, threadCPU() - c0)
-    }
-    return best
 }

@@ -91,6 +91,8 @@ let elementwiseCases: [PrimitiveCase] = [
     PrimitiveCase("cos", [u([3, 4], -3, 3)]) { try $0[0].cos() },
     PrimitiveCase("tan", [u([3, 4])]) { try $0[0].tan() },
     PrimitiveCase("tanh", [u([3, 4], -2, 2)]) { try $0[0].tanh() },
+    PrimitiveCase("tanh backward, fused g·(1 − y²)", [u([3, 4]), u([3, 4], -0.9, 0.9)]) { try Var.tanhBackward($0[0], $0[1]) },
+    PrimitiveCase("tanh of tanh (fused rule, second order)", [u([2, 5], -2, 2)]) { try $0[0].tanh().tanh() },
     PrimitiveCase("sigmoid", [u([3, 4], -3, 3)]) { try $0[0].sigmoid() },
     PrimitiveCase("relu", [.awayFromZero([3, 4], 0.2, 1.5)]) { try $0[0].relu() },
     PrimitiveCase("gelu", [u([3, 4], -3, 3)]) { try $0[0].gelu() },
@@ -168,6 +170,22 @@ let shapeCases: [PrimitiveCase] = [
     PrimitiveCase("index repeated integers", [u([3, 4])]) { try $0[0].index([.array(Tensor([0, 2, 0, 0]))]) },
     PrimitiveCase("index full mask", [u([3, 4])]) { x in try x[0].index([.array(x[0].value.binary(.gt, Tensor(0)))]) },
     PrimitiveCase("index axis mask", [u([3, 4])]) { try $0[0].index([.all, .array(Tensor([1, 0, 1, 1]).asBool())]) },
+    PrimitiveCase("index contiguous rows", [u([5, 4])]) { try $0[0].index([.slice(start: 1, stop: 4, step: nil), .all]) },
+    PrimitiveCase("index contiguous run of a vector", [u([12])]) { try $0[0].index([.slice(start: 3, stop: 9, step: 1)]).reshaped([2, 3]) },
+    PrimitiveCase("index row then slice", [u([3, 4, 2])]) { try $0[0].index([.at(-1), .slice(start: 1, stop: nil, step: nil)]) },
+    PrimitiveCase("unstack and stack", [u([3, 4])]) { x in try Var.stack(x[0].unstacked().reversed(), axis: 1) },
+    PrimitiveCase("assign slice (base and value)", [u([4, 3]), u([3])]) { x in
+        try x[0].assigning([.slice(start: 1, stop: 3, step: nil)], x[1] * x[1])
+    },
+    PrimitiveCase("assign into a constant", [u([2, 3])]) { x in
+        try Var(Tensor.zeros([3, 3])).assigning([.slice(start: 1, stop: nil, step: nil)], x[0])
+    },
+    PrimitiveCase("assign repeated positions", [u([5]), u([4])]) { x in
+        try x[0].assigning([.array(Tensor([0, 2, 0, 4]))], x[1].exp())
+    },
+    PrimitiveCase("assign mask, broadcast value", [u([3, 4]), u([1])]) { x in
+        try x[0].assigning([.array(x[0].value.binary(.gt, Tensor(0)))], x[1])
+    },
     PrimitiveCase("concat axis 0", [u([2, 3]), u([1, 3]), u([3, 3])]) { try Var.concat($0, axis: 0) },
     PrimitiveCase("concat axis 1", [u([2, 3]), u([2, 1])]) { try Var.concat($0, axis: 1) },
     PrimitiveCase("stack axis 1", [u([2, 3]), u([2, 3])]) { try Var.stack($0, axis: 1) },
