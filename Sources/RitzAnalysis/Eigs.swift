@@ -19,6 +19,17 @@ public enum EigsWhich: String, Sendable, CaseIterable {
     }
 }
 
+/// How `eigs` computes the residuals it reports.
+public enum EigsResidualCheck: String, Sendable, CaseIterable {
+    /// One extra product H v per returned pair: ‖H v − θ v‖ from scratch.
+    case recompute
+    /// From the stored products H v_j of the basis vectors: H v = Σ y_j (H v_j) by linearity, so
+    /// ‖Σ y_j H v_j − θ v‖ is the true residual up to rounding, without extra products (the
+    /// basis memory doubles). Unlike the Lanczos estimate |β y_m| it does not assume the
+    /// recurrence held exactly.
+    case storedProducts
+}
+
 /// Eigenpairs of a symmetric operator with their certificates.
 public struct EigsResult: Sendable {
     /// Ritz values, ordered from the requested end (largest first for LA, smallest first for SA,
@@ -27,13 +38,14 @@ public struct EigsResult: Sendable {
     /// Ritz vectors as the columns of an n×k tensor, unit norm, each with its largest-magnitude
     /// component positive.
     public let vectors: Tensor
-    /// True residuals ‖H v_i − θ_i v_i‖₂, from one extra product with H per pair.
+    /// True residuals ‖H v_i − θ_i v_i‖₂, from one extra product with H per pair (or from the
+    /// stored products, see `EigsResidualCheck`).
     public let residuals: [Double]
     /// The Lanczos estimates |β_m y_{m,i}| the convergence test used.
     public let estimatedResiduals: [Double]
     /// Restart cycles (1 = no restart was needed).
     public let iterations: Int
-    /// Matrix-vector products, including the k residual checks.
+    /// Matrix-vector products, including the k residual checks of `.recompute`.
     public let matvecs: Int
     /// True when every true residual satisfies ‖H v − θ v‖ ≤ max(tol·|θ|, 64ε‖H‖) (the second
     /// term is the rounding floor of a product with H).
@@ -66,12 +78,14 @@ public struct EigsResult: Sendable {
 ///   - ncv: Basis size (default min(n, max(2k + 1, 20)), as ARPACK's `eigsh`).
 ///   - start: Optional start vector (warm start), e.g. a previous Ritz vector.
 ///   - seed: Seed of the start vector when `start` is nil.
+///   - residualCheck: How the reported residuals are computed (default: one extra product each).
 /// - Returns: Values, vectors, true residuals, iterations, matvecs and the convergence flag.
 ///   Non-convergence is reported through `converged`, not thrown.
 /// - Throws: `TensorError.invalidArgument` for bad arguments or a non-symmetric operator;
 ///   errors of the operator; `CurvatureError.interrupted`.
 public func eigs(_ H: LinearOperator, k: Int = 6, which: EigsWhich = .largestAlgebraic, tol: Double = 1e-8,
-                 maxiter: Int? = nil, ncv: Int? = nil, start: Tensor? = nil, seed: UInt64 = 0) throws -> EigsResult {
+                 maxiter: Int? = nil, ncv: Int? = nil, start: Tensor? = nil, seed: UInt64 = 0,
+                 residualCheck: EigsResidualCheck = .recompute) throws -> EigsResult {
     let n = H.n
     guard H.isSymmetric else { throw TensorError.invalidArgument("eigs needs a symmetric operator") }
     guard k >= 1, k <= n else { throw TensorError.invalidArgument("eigs needs 1 <= k <= n = \(n), got k = \(k)") }
@@ -82,12 +96,19 @@ public func eigs(_ H: LinearOperator, k: Int = 6, which: EigsWhich = .largestAlg
     let maxCycles = maxiter ?? max(300, n)
     guard maxCycles >= 1 else { throw TensorError.invalidArgument("eigs needs maxiter >= 1") }
     let m = min(n, max(ncv ?? max(2 * k + 1, 20), k + 1))
+    // The basis (and, with stored products, their images) must fit the allocation limit.
+    let (cells, overflow) = n.multipliedReportingOverflow(by: (m + 1) * (residualCheck == .storedProducts ? 2 : 1))
+    guard !overflow else { throw TensorError.tooLarge(bytes: Int.max, limit: AllocationLimit.bytes) }
+    try AllocationLimit.check(elements: cells)
     let before = H.matvecs
     var rng = RandomGenerator(seed: seed)
     let v0 = try startVector(n: n, start: start, rng: &rng)
     
     var basis = KrylovBasis(n: n, capacity: m + 1)
     basis.append(v0)
+    // Rows H v_j of the basis vectors, kept for `.storedProducts`.
+    let storing = residualCheck == .storedProducts
+    var products = KrylovBasis(n: n, capacity: storing ? m + 1 : 1)
     var T = [Double](repeating: 0, count: m * m)
     var kept = 0
     var anorm = 0.0
@@ -120,14 +141,21 @@ public func eigs(_ H: LinearOperator, k: Int = 6, which: EigsWhich = .largestAlg
         var sel = [Double](repeating: 0, count: size * idx.count)
         for r in 0..<size { for (c, i) in idx.enumerated() { sel[r * idx.count + c] = p.y[r * size + i] } }
         let u = basis.combine(sel, rowsY: size, cols: idx.count)
+        let hu = storing ? products.combine(sel, rowsY: size, cols: idx.count) : []
         var values = [Double](), trueRes = [Double](), cols = [Double](repeating: 0, count: n * idx.count)
         for (c, i) in idx.enumerated() {
             var vec = Array(u[(c * n)..<((c + 1) * n)])
             let nrm = Blas.norm(vec)
-            if nrm > 0 { vec = Blas.scaled(vec, 1 / nrm) }
-            if let big = vec.indices.max(by: { abs(vec[$0]) < abs(vec[$1]) }), vec[big] < 0 { vec = vec.map { -$0 } }
-            try CurvatureInterruption.check()
-            let hv = try H.apply(vector: vec)
+            var scale = nrm > 0 ? 1 / nrm : 1
+            if let big = vec.indices.max(by: { abs(vec[$0]) < abs(vec[$1]) }), vec[big] < 0 { scale = -scale }
+            vec = Blas.scaled(vec, scale)
+            let hv: [Double]
+            if storing {
+                hv = Blas.scaled(Array(hu[(c * n)..<((c + 1) * n)]), scale)
+            } else {
+                try CurvatureInterruption.check()
+                hv = try H.apply(vector: vec)
+            }
             values.append(p.theta[i])
             // True residual ‖H v − θ v‖₂ from an explicit product.
             trueRes.append(Blas.residual(hv, p.theta[i], vec))
@@ -151,6 +179,7 @@ public func eigs(_ H: LinearOperator, k: Int = 6, which: EigsWhich = .largestAlg
         while true {
             try CurvatureInterruption.check()
             var w = try H.apply(vector: basis.vector(j))
+            if storing { products.append(w) }
             let coeffs = basis.orthogonalize(&w)
             T[j * m + j] = coeffs[j]
             let b = Blas.norm(w)
@@ -186,6 +215,11 @@ public func eigs(_ H: LinearOperator, k: Int = 6, which: EigsWhich = .largestAlg
                 var vectors = (0..<l).map { Array(u[($0 * n)..<(($0 + 1) * n)]) }
                 vectors.append(next)
                 basis.reset(vectors)
+                if storing {
+                    // H(VY) = (HV)Y: the kept Ritz vectors' products, without new products.
+                    let hu = products.combine(sel, rowsY: size, cols: l)
+                    products.reset((0..<l).map { Array(hu[($0 * n)..<(($0 + 1) * n)]) })
+                }
                 T = [Double](repeating: 0, count: m * m)
                 for (c, i) in keep.enumerated() {
                     T[c * m + c] = p.theta[i]

@@ -37,6 +37,9 @@ public struct LanczosResult: Sendable {
 public func lanczos(_ H: LinearOperator, steps: Int, seed: UInt64 = 0, start: Tensor? = nil) throws -> LanczosResult {
     guard H.isSymmetric else { throw TensorError.invalidArgument("lanczos needs a symmetric operator") }
     guard steps >= 1 else { throw TensorError.invalidArgument("lanczos needs steps >= 1, got \(steps)") }
+    let (cells, overflow) = H.n.multipliedReportingOverflow(by: min(steps, H.n) + 1)
+    guard !overflow else { throw TensorError.tooLarge(bytes: Int.max, limit: AllocationLimit.bytes) }
+    try AllocationLimit.check(elements: 2 * cells)
     var rng = RandomGenerator(seed: seed)
     let v0 = try startVector(n: H.n, start: start, rng: &rng)
     let before = H.matvecs

@@ -43,10 +43,11 @@ public final class LinearOperator: @unchecked Sendable {
     ///   - symmetric: Whether the map is symmetric.
     ///   - label: A description for display.
     ///   - fn: The map on tensors; its result is flattened and must hold `n` values.
+    /// - Returns: The operator.
     /// - Throws: `TensorError.invalidArgument` for `n < 1`.
-    public convenience init(n: Int, symmetric: Bool = true, label: String = "function operator",
-                            tensorFunction fn: @escaping (Tensor) throws -> Tensor) throws {
-        try self.init(n: n, symmetric: symmetric, label: label) { x in
+    public static func tensorFunction(n: Int, symmetric: Bool = true, label: String = "function operator",
+                                      _ fn: @escaping (Tensor) throws -> Tensor) throws -> LinearOperator {
+        try LinearOperator(n: n, symmetric: symmetric, label: label) { (x: [Double]) in
             let y = try fn(Tensor(x))
             guard y.dtype != .complex128 else {
                 throw TensorError.unsupportedDType(op: "operator", dtype: .complex128)

@@ -81,14 +81,19 @@ public func slq(_ H: LinearOperator, steps: Int = 80, probes: Int = 10, sigma: D
     let pad = max(0.01, 5 * s)
     let a = lo - pad, b = hi + pad
     let dx = (b - a) / Double(bins - 1)
+    guard dx > 0, dx.isFinite else {
+        throw TensorError.invalidArgument("slq: the grid from \(a) to \(b) is not finite; choose a smaller sigma")
+    }
     let x = (0..<bins).map { $0 == bins - 1 ? b : a + Double($0) * dx }
     var density = [Double](repeating: 0, count: bins)
     let norm = 1 / (Double(probes) * s * (2 * Double.pi).squareRoot())
     for (theta, w) in zip(nodes, weights) {
         for (t, wt) in zip(theta, w) where wt > 0 {
             // Only grid points within 10σ of the node contribute more than e^{-50}.
-            let first = max(0, Int(((t - 10 * s - a) / dx).rounded(.down)))
-            let last = min(bins - 1, Int(((t + 10 * s - a) / dx).rounded(.up)))
+            // Clamped in floating point before conversion, so huge σ cannot overflow an Int.
+            let top = Double(bins - 1)
+            let lower = ((t - 10 * s - a) / dx).rounded(.down), upper = ((t + 10 * s - a) / dx).rounded(.up)
+            let first = Int(Swift.min(Swift.max(lower, 0), top)), last = Int(Swift.min(Swift.max(upper, 0), top))
             if first > last { continue }
             for i in first...last {
                 let z = (x[i] - t) / s

@@ -74,15 +74,22 @@ public struct Stability: Sendable {
     static func analyse(_ name: String, _ steps: [Int], _ lr: [Double], _ values: [Double], _ end: Int) -> StabilityCrossing {
         let ratio = zip(values, lr).map { $0 * $1 / 2 }  // value / (2/lr)
         let maxRatio = ratio.filter { $0.isFinite }.max() ?? .nan
-        func holds(_ i: Int) -> Int { (i + 1 < steps.count ? steps[i + 1] : end) - steps[i] }
+        func span(_ from: Int, _ to: Int) -> Int {
+            let (d, overflow) = to.subtractingReportingOverflow(from)
+            return overflow ? Int.max : d
+        }
+        func holds(_ i: Int) -> Int { span(steps[i], i + 1 < steps.count ? steps[i + 1] : end) }
         var stepsAbove = 0
-        for i in ratio.indices where ratio[i] >= 1 { stepsAbove += max(holds(i), 0) }
+        for i in ratio.indices where ratio[i] >= 1 {
+            let (total, overflow) = stepsAbove.addingReportingOverflow(max(holds(i), 0))
+            stepsAbove = overflow ? Int.max : total
+        }
         guard let first = ratio.firstIndex(where: { $0 >= 1 }) else {
             return StabilityCrossing(name: name, firstStep: nil, firstStay: 0, stepsAbove: 0,
                                      fractionNearBound: 0, maxRatio: maxRatio)
         }
         let below = ratio[(first + 1)...].firstIndex { $0 < 1 }
-        let stay = (below.map { steps[$0] } ?? end) - steps[first]
+        let stay = span(steps[first], below.map { steps[$0] } ?? end)
         let later = ratio[first...]
         let near = later.filter { abs($0 - 1) <= 0.1 }.count
         return StabilityCrossing(name: name, firstStep: steps[first], firstStay: stay, stepsAbove: stepsAbove,
@@ -95,7 +102,7 @@ public struct Stability: Sendable {
         for c in crossings {
             if let s = c.firstStep {
                 lines.append("\(c.name) crossed 2/lr at step \(s), stayed above for \(c.firstStay) steps "
-                             + "(\(c.stepsAbove) steps above in all; \(Int((c.fractionNearBound * 100).rounded()))% of later samples within 10% of 2/lr)")
+                             + "(\(c.stepsAbove) steps above in all; \(percent(c.fractionNearBound)) of later samples within 10% of 2/lr)")
             } else {
                 lines.append("\(c.name) stayed below 2/lr (at most \(percent(c.maxRatio)) of it)")
             }

@@ -1,5 +1,7 @@
 import RitzAnalysis
 import RitzAutodiff
+import RitzLearn
+import RitzPlot
 import RitzTensor
 
 /// A matrix-free operator in the language: `H @ v`, `dense(H)`, `.n`, `.matvecs`.
@@ -189,24 +191,165 @@ extension Builtins {
         ] + curvatureModelBuiltins(group: g)
     }
 
-    /// `hessian_op(f, x)` for a scalar function of a vector, through reverse-over-reverse
-    /// Hessian-vector products; model operators join here when models exist.
+    /// The model-and-data builtins, and `hessian_op(f, x)` for a scalar function of a vector
+    /// (reverse-over-reverse Hessian-vector products of the autodiff tape).
     static func curvatureModelBuiltins(group g: String) -> [BuiltinEntry] {
-        [
-            BuiltinEntry("hessian_op", [Param("f"), Param("x"), .keyword("batch"), .keyword("layer"), .keyword("seed")], group: g,
-                         summary: "the Hessian as a matrix-free operator: of f at x, or of a model's loss on data",
-                         examples: ["H = hessian_op(x -> sum(x ^ 4), [1, 2])\nH @ [1, 0]"]) { a in
-                let f = try a.callable("f"), ctx = a.context
-                let x = try Interpreter.toTensor(try a.valueOrThrow("x"), what: "the point of `hessian_op`")
+        CurvatureTrackers.register()
+        return [
+            BuiltinEntry("hessian_op", [Param("model"), Param("data"), .keyword("batch"), .keyword("layer"), .keyword("kind"),
+                                        .keyword("seed")], group: g,
+                         summary: "the Hessian as a matrix-free operator: hessian_op(model, data, batch=, layer=) or hessian_op(f, x)",
+                         examples: ["H = hessian_op(x -> sum(x ^ 4), [1, 2])\nH @ [1, 0]",
+                                    "m = mlp([2, 8, 2], seed=0)\nH = hessian_op(m, moons(50, seed=0), layer=1)\nH.n"]) { a in
+                if case let .object(o)? = a.raw("model"), let m = o as? ModelObject {
+                    let d = try dataset(a)
+                    let layer = try a.optionalInt("layer"), batch = try a.optionalInt("batch")
+                    let kind = try lossKind(a, for: d), seed = try curvatureSeed(a)
+                    return .object(OperatorObject(try hessianOperator(model: m.model, data: d, loss: kind, batch: batch,
+                                                                      layer: layer, seed: seed)))
+                }
+                let f = try a.callable("model"), ctx = a.context
+                let x = try Interpreter.toTensor(try a.valueOrThrow("data"), what: "the point of `hessian_op`")
                 guard x.ndim == 1, !x.isComplex, x.count >= 1 else {
                     throw Diagnostic("`hessian_op(f, x)` needs x to be a real vector, got shape \(formatShape(x.shape))", span: nil)
                 }
-                let n = x.count
-                return .object(OperatorObject(try LinearOperator(n: n, symmetric: true, label: "hessian of \(f.typeName == "function" ? "a function" : f.typeName)") { v in
+                return .object(OperatorObject(try LinearOperator(n: x.count, symmetric: true, label: "hessian of a function") { v in
                     let hv = try RitzAutodiff.hvp({ try ctx.scalarVar(ctx.call(f, [Interpreter.valueOf($0)])) }, at: Var(x), Var(Tensor(v)))
                     return try hv.value.asFloat().storage
                 }))
             },
+            BuiltinEntry("ggn_op", [Param("model"), Param("data"), .keyword("batch"), .keyword("kind"), .keyword("seed")], group: g,
+                         summary: "the generalised Gauss-Newton matrix JᵀH_L J of a model's loss as a positive semidefinite operator",
+                         examples: ["G = ggn_op(mlp([2, 8, 2], seed=0), moons(50, seed=0))\neigs(G, k=2).values"]) { a in
+                let m = try model(a), d = try dataset(a)
+                return .object(OperatorObject(try ggnOperator(model: m, data: d, loss: try lossKind(a, for: d),
+                                                              batch: try a.optionalInt("batch"), seed: try curvatureSeed(a))))
+            },
+            BuiltinEntry("sharpness", [Param("model"), Param("data"), .keyword("batch"), .keyword("tol", default: .number(1e-8)),
+                                       .keyword("kind"), .keyword("seed")], group: g,
+                         summary: "the largest Hessian eigenvalue of the loss (value=) with its residual and cost",
+                         examples: ["sharpness(mlp([2, 8, 2], seed=0), moons(50, seed=0)).value"]) { a in
+                let m = try model(a), d = try dataset(a)
+                let kind = try lossKind(a, for: d), batch = try a.optionalInt("batch"), tol = try a.double("tol")
+                let seed = try curvatureSeed(a)
+                let r = try interruptible(a.context) {
+                    try sharpness(model: m, data: d, loss: kind, batch: batch, tol: tol, seed: seed)
+                }
+                return .record(Record([("value", .number(r.value)), ("residual", .number(r.residual)),
+                                       ("vector", .tensor(r.vector)), ("iters", .number(Double(r.iterations))),
+                                       ("matvecs", .number(Double(r.matvecs))), ("converged", .bool(r.converged))]))
+            },
+            BuiltinEntry("batch_sharpness", [Param("model"), Param("data"), .keyword("batches", default: .list([8, 32, 128, 512].map { .number($0) })),
+                                             .keyword("draws", default: .number(3)), .keyword("tol", default: .number(1e-6)),
+                                             .keyword("kind"), .keyword("seed")], group: g,
+                         summary: "largest eigenvalue of mini-batch Hessians per batch size: (batches=, sharpness=, std=, values=)",
+                         examples: ["b = batch_sharpness(mlp([2, 8, 2], seed=0), moons(64, seed=0), batches=[8, 64], draws=2, seed=1)\nsize(b.sharpness)"]) { a in
+                let m = try model(a), d = try dataset(a)
+                let sizes = try a.list("batches").map { try Interpreter.toInt($0, what: "a batch size of `batch_sharpness`") }
+                let draws = try positiveInt(a, "draws"), tol = try a.double("tol")
+                let kind = try lossKind(a, for: d), seed = try curvatureSeed(a)
+                let r = try interruptible(a.context) {
+                    try BatchSharpness(model: m, data: d, loss: kind, batches: sizes, draws: draws, tol: tol, seed: seed)
+                }
+                var f = try Figure.line(r.mean, x: r.batchSizes.map(Double.init), name: "mean λ_max")
+                try f.addLine(zip(r.mean, r.std).map { $0 + $1 }, x: r.batchSizes.map(Double.init), name: "mean + std")
+                f.logx = true
+                f.title = "mini-batch sharpness"
+                f.xlabel = "batch size"
+                f.ylabel = "λ_max"
+                return .record(Record([("batches", numbers(r.batchSizes.map(Double.init))), ("sharpness", numbers(r.mean)),
+                                       ("std", numbers(r.std)), ("values", .list(r.values.map { numbers($0) })),
+                                       ("max_residual", .number(r.maxResidual)), ("matvecs", .number(Double(r.matvecs))),
+                                       ("plot", .object(PlotObject(f)))]))
+            },
+            BuiltinEntry("stability", [Param("run")], group: g,
+                         summary: "the stability traces of a run: loss, sharpness and trace against 2/lr, with the steps each bound was crossed",
+                         examples: ["m = mlp([2, 8, 2], seed=0)\nr = train(m, moons(64, seed=0), sgd(0.5), steps=20, every=5, track=[\"sharpness\"], seed=1)\ns = stability(r)\ns.sharpness_crossed"]) { a in
+                let run = try a.object("run", as: RunObject.self, described: "run (made by train)").run
+                let sharp = run.tracked["sharpness"], trace = run.tracked["trace"]
+                guard sharp != nil || trace != nil else {
+                    throw Diagnostic("this run tracked neither sharpness nor trace", span: nil,
+                                     help: ["pass track=[\"sharpness\", \"trace\"] to train"])
+                }
+                let s = try Stability(steps: run.steps, lr: run.lr, sharpness: sharp, trace: trace, lastStep: run.stepsTaken)
+                return .object(StabilityObject(run: run, stability: s, figure: try stabilityFigure(run: run, stability: s)))
+            },
         ]
     }
+
+    /// Stacked panels: loss; sharpness with 2/lr; trace with 2/lr.
+    static func stabilityFigure(run: Run, stability s: Stability) throws -> Figure {
+        let x = run.steps.map(Double.init)
+        var panels = [Panel()]
+        panels[0].ylabel = "loss"
+        if s.sharpness != nil { var p = Panel(); p.ylabel = "sharpness"; panels.append(p) }
+        if s.trace != nil { var p = Panel(); p.ylabel = "trace"; panels.append(p) }
+        var f = Figure(panels: panels)
+        f.title = "stability"
+        f.xlabel = "step"
+        try f.addLine(run.loss, x: x, name: "loss", panel: 0)
+        let bound = s.bound
+        let constant = bound.allSatisfy { $0 == bound.first }
+        var panel = 1
+        for (name, series) in [("sharpness", s.sharpness), ("trace", s.trace)] {
+            guard let series else { continue }
+            try f.addLine(series, x: x, name: name, panel: panel)
+            if constant, let b = bound.first { f.addHLine(b, label: "2/lr", panel: panel) } else { try f.addLine(bound, x: x, name: "2/lr", panel: panel) }
+            panel += 1
+        }
+        return f
+    }
+}
+
+/// The result of `stability(run)`: draws itself as stacked panels (loss; sharpness and trace,
+/// each with 2/lr) and reports the crossings as fields.
+final class StabilityObject: PlottableObject {
+    let run: Run
+    let stability: Stability
+    let plotFigure: Figure
+
+    init(run: Run, stability: Stability, figure: Figure) {
+        self.run = run
+        self.stability = stability
+        self.plotFigure = figure
+    }
+
+    var typeName: String { "stability" }
+
+    var fieldNames: [String] {
+        var names = ["plot", "step", "bound", "summary", "matvecs"]
+        for c in stability.crossings {
+            names += [c.name, "\(c.name)_crossed", "\(c.name)_stay", "\(c.name)_steps_above", "\(c.name)_near_bound", "\(c.name)_max_ratio"]
+        }
+        return names
+    }
+
+    func figure() throws -> Figure { plotFigure }
+
+    func field(_ name: String) throws -> Value? {
+        switch name {
+        case "plot": return .object(PlotObject(plotFigure))
+        case "step": return Builtins.numbers(stability.steps.map(Double.init))
+        case "bound": return Builtins.numbers(stability.bound)
+        case "summary": return .string(stability.summary())
+        case "matvecs":
+            return .number(Double(run.trackerMatvecs.filter { $0.key == "sharpness" || $0.key == "trace" }.values.reduce(0, +)))
+        case "sharpness": return stability.sharpness.map { Builtins.numbers($0) }
+        case "trace": return stability.trace.map { Builtins.numbers($0) }
+        default: break
+        }
+        for c in stability.crossings {
+            switch name {
+            case "\(c.name)_crossed": return c.firstStep.map { Value.number(Double($0)) } ?? Value.none
+            case "\(c.name)_stay": return .number(Double(c.firstStay))
+            case "\(c.name)_steps_above": return .number(Double(c.stepsAbove))
+            case "\(c.name)_near_bound": return .number(c.fractionNearBound)
+            case "\(c.name)_max_ratio": return .number(c.maxRatio)
+            default: continue
+            }
+        }
+        return nil
+    }
+
+    func summary() -> String { PlotObject(plotFigure).summary() + "\n" + stability.summary() }
 }

@@ -59,6 +59,23 @@ struct CurvatureLanczosTests {
         #expect(r.matvecs == H.matvecs)
     }
 
+    @Test("residuals from stored products equal recomputed ones and save k products", arguments: spectrumCases)
+    func storedProductResiduals(_ c: SpectrumCase) throws {
+        let a = try CurvatureReference.symmetric(spectrum: c.spectrum, seed: 7)
+        let scale = c.spectrum.map(abs).max() ?? 1
+        let recomputed = try eigs(try LinearOperator(matrix: a), k: c.k, which: c.which, ncv: c.ncv, seed: 3)
+        let stored = try eigs(try LinearOperator(matrix: a), k: c.k, which: c.which, ncv: c.ncv, seed: 3,
+                              residualCheck: .storedProducts)
+        #expect(stored.converged)
+        // Same iteration; BLAS may round differently with different buffer alignment.
+        for (x, y) in zip(stored.values, recomputed.values) { #expect(abs(x - y) <= 1e-12 * scale) }
+        #expect(stored.matvecs == recomputed.matvecs - c.k)
+        for i in 0..<c.k {
+            let independent = CurvatureReference.residual(a, CurvatureReference.column(stored.vectors, i), stored.values[i])
+            #expect(abs(stored.residuals[i] - independent) <= 1e-12 * scale * 10)
+        }
+    }
+
     @Test("the same seed gives the same bytes")
     func deterministic() throws {
         let a = try CurvatureReference.symmetric(spectrum: spectrumCases[0].spectrum, seed: 7)
@@ -139,6 +156,10 @@ struct CurvatureLanczosTests {
         #expect(try H.dense() == a)
         #expect(H.matvecs == 3)
         #expect(throws: TensorError.self) { try eigs(H, k: 1) }
+        let scaled = try LinearOperator.tensorFunction(n: 2) { try $0.binary(.mul, Tensor([2, 3])) }
+        #expect(try scaled.dense() == Tensor.diag(Tensor([2, 3])))
+        let wrong = try LinearOperator.tensorFunction(n: 2) { _ in Tensor([1, 2, 3]) }
+        #expect(throws: ShapeError.self) { try wrong.apply(Tensor([1, 2])) }
         let block = try LinearOperator(matrix: try CurvatureReference.symmetric(spectrum: [1, 2, 3, 4], seed: 1))
         let sub = try block.restricted(to: 1..<3).dense()
         let full = try block.dense()

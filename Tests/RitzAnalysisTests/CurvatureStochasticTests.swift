@@ -113,5 +113,10 @@ struct CurvatureStochasticTests {
         #expect(throws: TensorError.self) { try hutchinson(H, probes: 0) }
         #expect(throws: TensorError.self) { try hutchinsonDiag(H, probes: 0) }
         #expect(try hutchinson(H, probes: 1).stderr.isNaN)
+        // A huge kernel width is refused or handled, never a trap.
+        if let wide = try? slq(H, steps: 2, probes: 1, sigma: 1e300, bins: 50) {
+            #expect(wide.density.allSatisfy { $0.isFinite && $0 >= 0 })
+        }
+        #expect(throws: TensorError.self) { try eigs(try LinearOperator(n: 1 << 40) { $0 }, k: 1) }
     }
 }
