@@ -151,11 +151,14 @@ public final class CursesNotebook {
         for row in 0..<height {
             if let previous, rowEqual(previous, screen, row) { continue }
             var col = 0
-            while col < width {
+            // The bottom-right cell is never written: on terminals with automatic margins that
+            // write can scroll the whole screen up by one line.
+            let rowWidth = row == height - 1 ? width - 1 : width
+            while col < rowWidth {
                 let attr = screen.attr(row: row, column: col)
                 var end = col
                 var n = 0
-                while end < width, screen.attr(row: row, column: end) == attr {
+                while end < rowWidth, screen.attr(row: row, column: end) == attr {
                     buffer[n] = wchar_t(bitPattern: screen[row, end].unicodeScalars.first?.value ?? 32)
                     n += 1
                     end += 1

@@ -10,6 +10,7 @@ let sections: [(name: String, run: () throws -> Void)] = [
     ("koopman", KoopmanBench.run),
     ("learn", LearnBench.run),
     ("curvature", CurvatureBench.run),
+    ("notebook", NotebookBench.run),
 ]
 
 MemoryTuning.apply()
