@@ -103,7 +103,7 @@ extension Builtins {
                 return .object(ModelObject(try MLP(sizes: sizes, activation: act, seed: try learnSeed(a))))
             },
             BuiltinEntry("set_params", [Param("model"), Param("params")], group: g,
-                         summary: "replaces a model's flat parameter vector (the values of .params)",
+                         summary: "replaces a model's flat parameter vector; the same as `model.params = params`",
                          examples: ["m = mlp([2, 1], seed=0)\nset_params(m, [1, 2, 0.5])\nm.params"]) { a in
                 try model(a).setParameters(try a.tensor("params"))
                 return .none
@@ -296,6 +296,12 @@ public final class ModelObject: CallableObject {
         }
     }
 
+    /// `model.params = p`: replaces the flat parameter vector (as many values as `.n`).
+    public func setField(_ name: String, _ value: Value) throws {
+        guard name == "params" else { try refuseField(name, assignable: ["params"]) }
+        try model.setParameters(try Interpreter.toTensor(value, what: "the value of `params`"))
+    }
+
     public func summary() -> String {
         "mlp \(model.sizes.map(String.init).joined(separator: "-")) \(model.activation.rawValue) (\(model.parameterCount) parameters)"
     }
@@ -361,6 +367,14 @@ public final class OptimizerObject: LangObject {
         case "t": return .number(Double(optimizer.t))
         default: return nil
         }
+    }
+
+    /// `opt.lr = x`: changes the learning rate of the following steps (a schedule by hand).
+    public func setField(_ name: String, _ value: Value) throws {
+        guard name == "lr" else { try refuseField(name, assignable: ["lr"]) }
+        let lr = try Interpreter.toDouble(value, what: "the learning rate")
+        guard lr.isFinite, lr >= 0 else { throw Diagnostic("the learning rate must be a finite number ≥ 0, got \(formatNumber(lr))", span: nil) }
+        optimizer.lr = lr
     }
 
     public func summary() -> String {
