@@ -9,6 +9,7 @@ let sections: [(name: String, run: () throws -> Void)] = [
     ("plot", PlotBench.run),
     ("koopman", KoopmanBench.run),
     ("learn", LearnBench.run),
+    ("live", LiveBench.run),
 ]
 
 MemoryTuning.apply()
