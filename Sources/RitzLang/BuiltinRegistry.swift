@@ -1,3 +1,4 @@
+import RitzAnalysis
 import RitzTensor
 
 /// A parameter of a builtin.
@@ -153,6 +154,8 @@ public final class BuiltinRegistry {
     public static func standard() -> BuiltinRegistry {
         let r = BuiltinRegistry()
         for group in Builtins.all { r.register(group) }
+        // `train(track=["sharpness", "trace"])` measures through the curvature trackers.
+        CurvatureTrackers.register()
         return r
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import RitzLearn
 import RitzPlot
 import RitzTensor
@@ -102,7 +103,7 @@ extension Builtins {
                 return .object(ModelObject(try MLP(sizes: sizes, activation: act, seed: try learnSeed(a))))
             },
             BuiltinEntry("set_params", [Param("model"), Param("params")], group: g,
-                         summary: "replaces a model's flat parameter vector (the values of .params)",
+                         summary: "replaces a model's flat parameter vector; the same as `model.params = params`",
                          examples: ["m = mlp([2, 1], seed=0)\nset_params(m, [1, 2, 0.5])\nm.params"]) { a in
                 try model(a).setParameters(try a.tensor("params"))
                 return .none
@@ -199,16 +200,67 @@ extension Builtins {
         var names: [String] = []
         for t in track where t != "weights" && !names.contains(t) { names.append(t) }
         var curves = try RunCurves(tracked: names, hasTest: test != nil)
+        // Live curves: one plot id for the whole run; a snapshot at a history row when at least
+        // `LiveFrames.interval` of wall time passed since the last one, and the final state once
+        // more at the end. Each plot event is followed by the row's progress event (EvalEvent).
+        let plotID = ctx.newPlotID()
+        var frames = LiveFrames()
+        var lastProgress: Progress?
         let run = try Trainer.train(model: m, data: d, optimizer: opt, steps: steps, batch: try a.int("batch"), every: every,
                                     track: track, test: test, seed: try learnSeed(a),
                                     hessianBatch: try a.int("hessian_batch"), loss: kind,
                                     progress: { p in
                                         curves.append(p)
-                                        ctx.emit(.progress(Progress(step: p.step, total: p.total, fields: p.fields)))
+                                        let progress = Progress(step: p.step, total: p.total, fields: p.fields)
+                                        if frames.due() { ctx.emit(.plot(id: plotID, figure: curves.live.figure())) }
+                                        ctx.emit(.progress(progress))
+                                        lastProgress = progress
                                     },
                                     shouldStop: { ctx.isInterrupted })
+        if frames.pending, let lastProgress {
+            ctx.emit(.plot(id: plotID, figure: curves.live.figure()))
+            ctx.emit(.progress(lastProgress))
+        }
         if let message = run.message { ctx.print("warning: " + message) }
         return .object(RunObject(run, curves: curves))
+    }
+}
+
+/// When to send a live plot's next snapshot: at most one per `interval` of wall time.
+///
+/// Wall time decides only how many intermediate frames are sent; the last frame is always
+/// sent (`pending`), so what a run ends with does not depend on timing.
+struct LiveFrames {
+    /// Least wall time between two frames: 50 ms, about 20 frames a second.
+    static let interval: UInt64 = 50_000_000
+    private let interval: UInt64
+    private let clock: () -> UInt64
+    private var last: UInt64?
+    /// True when rows arrived after the last frame sent.
+    private(set) var pending = false
+
+    /// A limiter.
+    ///
+    /// - Parameters:
+    ///   - interval: Least time between frames, in nanoseconds.
+    ///   - clock: Monotonic nanoseconds (the system's uptime clock by default).
+    init(interval: UInt64 = LiveFrames.interval, clock: @escaping () -> UInt64 = { DispatchTime.now().uptimeNanoseconds }) {
+        self.interval = interval
+        self.clock = clock
+    }
+
+    /// Whether a frame is due now; marks it sent when it is, else marks a row pending.
+    ///
+    /// - Returns: True at the first call and whenever `interval` has passed since the last frame.
+    mutating func due() -> Bool {
+        let now = clock()
+        if let last, now &- last < interval {
+            pending = true
+            return false
+        }
+        last = now
+        pending = false
+        return true
     }
 }
 
@@ -242,6 +294,12 @@ public final class ModelObject: CallableObject {
             })
         default: return nil
         }
+    }
+
+    /// `model.params = p`: replaces the flat parameter vector (as many values as `.n`).
+    public func setField(_ name: String, _ value: Value) throws {
+        guard name == "params" else { try refuseField(name, assignable: ["params"]) }
+        try model.setParameters(try Interpreter.toTensor(value, what: "the value of `params`"))
     }
 
     public func summary() -> String {
@@ -309,6 +367,14 @@ public final class OptimizerObject: LangObject {
         case "t": return .number(Double(optimizer.t))
         default: return nil
         }
+    }
+
+    /// `opt.lr = x`: changes the learning rate of the following steps (a schedule by hand).
+    public func setField(_ name: String, _ value: Value) throws {
+        guard name == "lr" else { try refuseField(name, assignable: ["lr"]) }
+        let lr = try Interpreter.toDouble(value, what: "the learning rate")
+        guard lr.isFinite, lr >= 0 else { throw Diagnostic("the learning rate must be a finite number ≥ 0, got \(formatNumber(lr))", span: nil) }
+        optimizer.lr = lr
     }
 
     public func summary() -> String {
@@ -404,6 +470,9 @@ public final class RunObject: LangObject {
 
     public func summary() -> String { run.summary() }
 }
+
+/// `plot(run)` draws the same curves as the live plot of the run.
+extension RunObject: PlottableObject {}
 
 /// The curves of a training run, appended row by row: panel 0 loss (and test loss), panel 1
 /// accuracy, then one panel per tracked quantity; "sharpness" and "trace" panels carry the line

@@ -617,7 +617,15 @@ final class Compiler {
             let v = compile(valueNode)
             return store(x, target.span, v.code, num: v.num)
         case let .index(base, items):
-            guard case let .name(x) = base.kind else { return error("cannot assign to this expression", target.span) }
+            guard case let .name(x) = base.kind else {
+                // `r.a[i] = v`, `xs[0][1] = v`: through the general place.
+                guard let place = compilePlace(target) else { return error("cannot assign to this expression", target.span) }
+                let v = compile(valueNode).code
+                return Compiled(code: { f in
+                    try place.set(f, try v(f))
+                    return .none
+                }, leaf: nil, jumps: false)
+            }
             let slot = slotFor(x, span: base.span)
             let itemCodes = compileItems(items)
             let v = compile(valueNode).code
@@ -631,9 +639,62 @@ final class Compiler {
                 } catch { throw interp.diagnose(error, span: span) }
                 return .none
             }, leaf: nil, jumps: false)
+        case .field:
+            guard let place = compilePlace(target) else { return error("cannot assign to this expression", target.span) }
+            let v = compile(valueNode).code
+            return Compiled(code: { f in
+                try place.set(f, try v(f))
+                return .none
+            }, leaf: nil, jumps: false)
         default:
             valueNode = value
             return error("cannot assign to this expression", target.span)
+        }
+    }
+
+    /// A place that is read and written: a variable, a field or an element of a place.
+    private struct Place {
+        let get: (Frame) throws -> Value
+        let set: (Frame, Value) throws -> Void
+    }
+
+    /// Compiles an assignment target. `place.name = v` sets the field of an object in place or
+    /// makes a new record with the field replaced and stores it back into `place`;
+    /// `place[i] = v` stores the updated container back into `place`.
+    private func compilePlace(_ n: Node) -> Place? {
+        let interp = self.interp
+        let span = n.span
+        switch n.kind {
+        case let .name(x):
+            let slot = slotFor(x, span: span)
+            return Place(get: { f in try slot.get(f) }, set: { f, v in slot.set(f, v) })
+        case let .field(base, name):
+            guard let b = compilePlace(base) else { return nil }
+            return Place(get: { f in
+                let current = try b.get(f)
+                do { return try interp.field(current, name) } catch { throw interp.diagnose(error, span: span) }
+            }, set: { f, v in
+                let current = try b.get(f)
+                let updated: Value
+                do { updated = try interp.setField(current, name, v) } catch { throw interp.diagnose(error, span: span) }
+                try b.set(f, updated)
+            })
+        case let .index(base, items):
+            guard let b = compilePlace(base) else { return nil }
+            let itemCodes = compileItems(items)
+            return Place(get: { f in
+                let current = try b.get(f)
+                let idx = try itemCodes.map { try $0(f) }
+                do { return try interp.index(current, idx) } catch { throw interp.diagnose(error, span: span) }
+            }, set: { f, v in
+                let current = try b.get(f)
+                let idx = try itemCodes.map { try $0(f) }
+                let updated: Value
+                do { updated = try interp.assignIndex(current, idx, v) } catch { throw interp.diagnose(error, span: span) }
+                try b.set(f, updated)
+            })
+        default:
+            return nil
         }
     }
 

@@ -1,3 +1,5 @@
+import RitzPlot
+
 /// Receives what a running cell produces. Called on the evaluation thread.
 public protocol EventSink: AnyObject, Sendable {
     /// Handles one event.
@@ -22,11 +24,29 @@ public struct Progress: Sendable {
 }
 
 /// Something a cell produced.
+///
+/// Plots come in two ways, and a front end tells them apart by what follows:
+/// * A cell whose value is a plot emits `.plot(id, figure)` and, as the very next event,
+///   `.value(text)` with the plot's text rendering (braille, 72×20 or the figure's size). The
+///   pair is one output: a front end that draws figures shows the plot and keeps `text` as its
+///   plain-text form (for `text/plain`); a text-only front end ignores `.plot` and prints the
+///   value as before. Each display gets a new id.
+/// * A live plot (the curves of `train`) emits `.plot(id, figure)` again and again under one
+///   id, each figure a newer snapshot of the same plot (the latest replaces the earlier ones),
+///   at most about 20 a second of wall time and always once more with the final state when
+///   it ends. Every live plot event is followed by a `.progress` event before any other event,
+///   so a live plot is never directly followed by a `.value`: a `.value` right after a `.plot`
+///   always belongs to it.
+///
+/// Plot ids are unique within a session (1, 2, 3, … in order of first emission). How many
+/// live frames are emitted depends on wall time; their final state does not.
 public enum EvalEvent: Sendable {
     /// Printed text (includes its newlines).
     case text(String)
     /// The display string of the cell's value.
     case value(String)
+    /// A plot to draw: a new one, or a newer snapshot of a live plot with the same id.
+    case plot(id: Int, figure: Figure)
     /// Progress of a long builtin.
     case progress(Progress)
     /// An error or an interruption.
@@ -43,13 +63,21 @@ public final class CollectingSink: EventSink, @unchecked Sendable {
 
     public func emit(_ event: EvalEvent) { events.append(event) }
 
+    /// The plot events so far, in order.
+    public var plots: [(id: Int, figure: Figure)] {
+        events.compactMap { e in
+            if case let .plot(id, figure) = e { return (id, figure) }
+            return nil
+        }
+    }
+
     /// Printed text and values in order, as batch output shows them.
     public var transcript: String {
         events.map { e -> String in
             switch e {
             case let .text(s): return s
             case let .value(s): return s + "\n"
-            case .progress: return ""
+            case .progress, .plot: return ""
             case let .error(d): return d.render() + "\n"
             }
         }.joined()

@@ -191,6 +191,39 @@ extension Interpreter {
         }
     }
 
+    /// `value.name = newValue`: the value to store back where `value` came from.
+    ///
+    /// A record gives a new record with the field replaced (records are values); an object
+    /// changes in place (`LangObject.setField`) and is returned as it is.
+    /// - Parameters:
+    ///   - v: The value whose field is assigned.
+    ///   - name: The field.
+    ///   - newValue: The value assigned.
+    /// - Returns: The updated value.
+    /// - Throws: A `Diagnostic` (without span) for an unknown or read-only field.
+    func setField(_ v: Value, _ name: String, _ newValue: Value) throws -> Value {
+        switch v {
+        case let .record(r):
+            guard let i = r.names.firstIndex(of: name) else {
+                var help = ["fields: " + r.names.joined(separator: ", "),
+                            "a record keeps the fields it was made with; write a new record to add one"]
+                if let near = nearestName(name, r.names) { help.insert("did you mean `\(near)`?", at: 0) }
+                throw Diagnostic("the record has no field `\(name)`", span: nil, help: help)
+            }
+            var values = r.values
+            values[i] = newValue
+            return .record(Record(Array(zip(r.names, values))))
+        case let .object(o):
+            try o.setField(name, newValue)
+            return v
+        case .tensor, .traced:
+            throw Diagnostic("cannot assign to `\(name)`: the fields of a tensor are read-only", span: nil,
+                             help: ["make a new tensor instead, e.g. `x = x.T`"])
+        default:
+            throw Diagnostic("a \(v.typeName) has no fields to assign", span: nil)
+        }
+    }
+
     /// Help text for a builtin or a user function, as `?name` shows it.
     func helpText(_ name: String) -> String? {
         if let e = registry.entry(name) { return e.helpText }

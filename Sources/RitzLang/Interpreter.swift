@@ -38,6 +38,8 @@ public final class Interpreter {
     /// The registry (for help).
     public let registry: BuiltinRegistry
     var globals: GlobalTable
+    /// Plot ids handed out so far.
+    private var plotCount = 0
     /// The span of the builtin call being run, for events.
     var currentSpan: SourceSpan?
 
@@ -60,6 +62,14 @@ public final class Interpreter {
     ///
     /// - Parameter event: The event.
     public func emit(_ event: EvalEvent) { sink?.emit(event) }
+
+    /// A new plot id, unique within the session.
+    ///
+    /// - Returns: The next id (1, 2, …).
+    public func newPlotID() -> Int {
+        plotCount += 1
+        return plotCount
+    }
 
     /// Prints a line of text (an `EvalEvent.text` ending in a newline).
     public func print(_ text: String) { sink?.emit(.text(text + "\n")) }

@@ -210,14 +210,19 @@ struct Parser {
     }
 
     private mutating func checkTarget(_ e: Node, _ eq: Token) throws {
-        switch e.kind {
-        case .name: return
-        case let .index(target, _):
-            if case .name = target.kind { return }
-        default: break
+        // A place: a name, or fields and elements of a place (`x`, `x[i]`, `r.a`, `m.params[0]`).
+        var node = e
+        while true {
+            switch node.kind {
+            case .name: return
+            case let .index(target, _): node = target; continue
+            case let .field(target, _): node = target; continue
+            default: break
+            }
+            break
         }
         diagnostics.append(Diagnostic("cannot assign to this expression", span: e.span,
-                                      help: ["assign to a name (`x = …`) or an element (`x[i] = …`); use `==` to compare"]))
+                                      help: ["assign to a name (`x = …`), an element (`x[i] = …`) or a field (`r.a = …`); use `==` to compare"]))
         throw Failure()
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import RitzPlot
 import RitzTensor
 
 /// A language session: globals, the random generator, the builtin registry and the execution
@@ -154,6 +155,10 @@ public final class Session: @unchecked Sendable {
                 let shown = Display.string(last)
                 outcome.value = last
                 outcome.display = shown
+                // A plot value: the figure, then (next event) its text form; see `EvalEvent`.
+                if case let .object(o) = last, let p = o as? PlotObject {
+                    sink.emit(.plot(id: interp.newPlotID(), figure: p.figure))
+                }
                 sink.emit(.value(shown))
             }
         }

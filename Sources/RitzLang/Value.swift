@@ -75,6 +75,39 @@ public protocol LangObject: AnyObject {
     var fieldNames: [String] { get }
     /// A one-line summary for display.
     func summary() -> String
+    /// Assigns field `name` (`obj.name = value`), changing the object in place.
+    ///
+    /// - Parameters:
+    ///   - name: The field.
+    ///   - value: The new value.
+    /// - Throws: A `Diagnostic` (without span) when the field cannot be assigned or the value
+    ///   does not fit; the default refuses every field.
+    func setField(_ name: String, _ value: Value) throws
+}
+
+extension LangObject {
+    /// Refuses: the fields of this object are read-only.
+    public func setField(_ name: String, _ value: Value) throws {
+        try refuseField(name)
+    }
+
+    /// Throws the diagnostic for a field that cannot be assigned: unknown (with the nearest
+    /// name) or read-only.
+    ///
+    /// - Parameters:
+    ///   - name: The field.
+    ///   - assignable: The fields of this object that can be assigned.
+    /// - Throws: Always.
+    public func refuseField(_ name: String, assignable: [String] = []) throws -> Never {
+        let canSet = assignable.isEmpty ? "the fields of a \(typeName) are read-only"
+            : "assignable fields of a \(typeName): " + assignable.joined(separator: ", ")
+        guard fieldNames.contains(name) else {
+            var help = ["fields: " + fieldNames.joined(separator: ", ")]
+            if let near = nearestName(name, fieldNames) { help.insert("did you mean `\(near)`?", at: 0) }
+            throw Diagnostic("a \(typeName) has no field `\(name)`", span: nil, help: help)
+        }
+        throw Diagnostic("cannot assign to `\(name)`: it is a read-only field of a \(typeName)", span: nil, help: [canSet])
+    }
 }
 
 /// A domain object called like a function (`model(x)`).

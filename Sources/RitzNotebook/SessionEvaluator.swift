@@ -58,6 +58,7 @@ final class OutputSink: EventSink, @unchecked Sendable {
         case .value(let text):
             live.put(.value(text))
             collected.append(.result(executionCount: nil, data: [textMIME: text]))
+        case .plot: break  // the plot's text still arrives as the next `.value` (EvalEvent)
         case .progress(let progress):
             var parts = ["step \(progress.step)" + (progress.total > 0 ? "/\(progress.total)" : "")]
             for (name, value) in progress.fields { parts.append("\(name) \(String(format: "%.4g", value))") }

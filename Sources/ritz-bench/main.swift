@@ -11,6 +11,7 @@ let sections: [(name: String, run: () throws -> Void)] = [
     ("learn", LearnBench.run),
     ("curvature", CurvatureBench.run),
     ("notebook", NotebookBench.run),
+    ("live", LiveBench.run),
 ]
 
 MemoryTuning.apply()

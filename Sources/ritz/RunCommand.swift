@@ -2,23 +2,9 @@ import Foundation
 import RitzLang
 import RitzTensor
 
-/// `ritz run FILE.ritz [--no-plots]`: runs the cells of a script top to bottom.
+/// `ritz run FILE.ritz [--no-plots]`: runs the cells of a script top to bottom, printing text,
+/// values and plots (see `BatchOutput`).
 enum RunCommand {
-    /// Prints events as they come, in batch form.
-    final class PrintSink: EventSink, @unchecked Sendable {
-        var count = 0
-        func emit(_ event: EvalEvent) {
-            switch event {
-            case let .text(s): FileHandle.standardOutput.write(Data(s.utf8))
-            case let .value(s):
-                let line = s.contains("\n") ? "Out[\(count)]:\n\(s)\n" : "Out[\(count)]: \(s)\n"
-                FileHandle.standardOutput.write(Data(line.utf8))
-            case .progress: break
-            case .error: break
-            }
-        }
-    }
-
     static func main(_ args: [String]) -> Int32 {
         var path: String?
         var noPlots = false
@@ -37,7 +23,6 @@ enum RunCommand {
                 path = a
             }
         }
-        _ = noPlots
         guard let path else { printError("usage: ritz run FILE.ritz [--no-plots]"); return 2 }
         if path.hasSuffix(".ipynb") { return notAvailable("run FILE.ipynb") }
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -53,7 +38,8 @@ enum RunCommand {
         if let limit = ProcessInfo.processInfo.environment["RITZ_MEMORY_LIMIT"].flatMap(Int.init) {
             AllocationLimit.set(bytes: limit)
         }
-        let sink = PrintSink()
+        let terminal = BatchTerminal.detect(environment: ProcessInfo.processInfo.environment)
+        let sink = BatchOutput(terminal: terminal, showPlots: !noPlots) { FileHandle.standardOutput.write(Data($0.utf8)) }
         var failed = false
         for cell in ScriptCells.split(text) {
             sink.count = session.executionCount + 1
@@ -67,6 +53,7 @@ enum RunCommand {
             }
             let outcome = session.run(cell: cell.text, origin: .file(path, lineOffset: cell.lineOffset), sink: sink)
             timer?.cancel()
+            sink.endCell()
             switch outcome.status {
             case .ok: continue
             case .error:
