@@ -5,7 +5,8 @@ import Foundation
 /// Each case gives the function and its first two derivatives; the second is what the exact
 /// Hessian-vector product (Pearlmutter's R-operator) needs. `gelu` is the exact form
 /// x·Φ(x) = ½x(1 + erf(x/√2)), as the `gelu` builtin of ritz and PyTorch's default;
-/// `sigmoid` is computed as ½(1 + tanh(x/2)), which never overflows.
+/// `value` computes `sigmoid` as ½(1 + tanh(x/2)) with libm (the reference); the kernels use
+/// RitzTensor's `FastMath` for tanh and sigmoid, as the language does.
 public enum Activation: String, Sendable, CaseIterable {
     case tanh, relu, gelu, sigmoid, identity
 

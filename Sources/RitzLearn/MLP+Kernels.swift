@@ -2,10 +2,11 @@ import RitzTensor
 
 /// Loss, gradient, Hessian- and Gauss–Newton-vector products of the built-in model on a batch.
 ///
-/// Each call runs the forward pass afresh on `(x, y)` at the current parameters, reusing the
-/// model's scratch buffers (no allocation in steady state apart from the returned arrays). For
-/// many products at one point (Lanczos, Hutchinson) use ``linearize(x:y:loss:)``, which keeps
-/// the forward pass.
+/// Each call runs the forward pass on `(x, y)` at the current parameters, reusing the model's
+/// scratch buffers (no allocation in steady state apart from the returned arrays); ``hvp`` and
+/// ``ggnvp`` skip it when the scratch already holds the forward pass of the same tensors at
+/// bit-identical parameters (for example right after ``gradient``). For many products at one
+/// point (Lanczos, Hutchinson) use ``linearize(x:y:loss:)``, which keeps the forward pass.
 extension MLP {
     /// The scratch evaluation, created on first use.
     func scratchEvaluation() -> MLPEvaluation {
@@ -109,7 +110,9 @@ extension MLP {
     /// - Throws: `LearnError` when the batch or `v` does not fit.
     public func hvp(x: Tensor, y: Tensor, v: [Double], loss: LossKind = .crossEntropy) throws -> [Double] {
         let e = scratchEvaluation()
-        try e.prepare(model: self, x: x, y: y, loss: loss)
+        if !e.holdsForwardPass(model: self, x: x, y: y, loss: loss) {
+            try e.prepare(model: self, x: x, y: y, loss: loss)
+        }
         var out = [Double](repeating: 0, count: parameterCount)
         try e.hvp(v, into: &out)
         return out
@@ -126,7 +129,9 @@ extension MLP {
     /// - Throws: `LearnError` when the batch or `v` does not fit.
     public func ggnvp(x: Tensor, y: Tensor, v: [Double], loss: LossKind = .crossEntropy) throws -> [Double] {
         let e = scratchEvaluation()
-        try e.prepare(model: self, x: x, y: y, loss: loss)
+        if !e.holdsForwardPass(model: self, x: x, y: y, loss: loss) {
+            try e.prepare(model: self, x: x, y: y, loss: loss)
+        }
         var out = [Double](repeating: 0, count: parameterCount)
         try e.ggnvp(v, into: &out)
         return out

@@ -83,7 +83,7 @@ extension MLPEvaluation {
                     if arg == Int(y[r0 + i]) { correct += 1 }
                     for j in 0..<k { p[i * k + j] = row[j] - mx }
                 }
-                VectorMath.exp(p, count: m * k, out: p)
+                FastMath.exp(p, p, count: m * k)
                 var total = 0.0
                 for i in 0..<m {
                     let row = p + i * k
@@ -250,12 +250,11 @@ func activate(_ act: Activation, z: UnsafeMutablePointer<Double>, bias: UnsafePo
     let n = rows * width
     switch act {
     case .tanh:
-        VectorMath.tanhRows(z, bias: bias, rows: rows, width: width, out: a)
+        FastMath.tanhRows(z, bias: bias, rows: rows, width: width, out: a)
     case .sigmoid:
-        // σ(x) = ½(1 + tanh(x/2)).
-        for i in 0..<rows { for j in 0..<width { a[i * width + j] = 0.5 * (z[i * width + j] + bias[j]) } }
-        VectorMath.tanhRows(a, bias: nil, rows: rows, width: width, out: a)
-        for i in 0..<n { a[i] = 0.5 + 0.5 * a[i] }
+        // The same 1/(1 + e^−x) as the language's `sigmoid`.
+        for i in 0..<rows { for j in 0..<width { a[i * width + j] = z[i * width + j] + bias[j] } }
+        FastMath.sigmoid(a, a, count: n)
     case .relu:
         addBias(z, bias, rows: rows, width: width)
         for i in 0..<n { a[i] = z[i] > 0 ? z[i] : 0 }

@@ -42,6 +42,8 @@ public final class MLPEvaluation {
     /// The loss kind of the prepared batch, nil when prepared without targets.
     public private(set) var lossKind: LossKind?
     var labels = true
+    /// Shape of the targets of the last batch prepared from tensors.
+    var targetShape: [Int] = []
     /// Mean loss over the prepared batch (NaN when prepared without targets).
     public private(set) var loss = Double.nan
     /// Number of rows whose largest output is at the label (0 when there are no labels).
@@ -100,14 +102,50 @@ public final class MLPEvaluation {
         var isLabels = true
         if let y {
             let yf = try y.asFloat()
-            isLabels = try MLPEvaluation.checkTargets(yf, rows: rows, outputs: sizes[sizes.count - 1], loss: loss)
+            // The same target buffer as the last batch with the same loss was checked then
+            // (training steps on the full batch pass it again and again).
+            if lossKind == loss, count == rows, yf.shape == targetShape, case let .tensors(_, ky) = input,
+               MLPEvaluation.sameBuffer(ky, yf.storage) {
+                isLabels = labels
+            } else {
+                isLabels = try MLPEvaluation.checkTargets(yf, rows: rows, outputs: sizes[sizes.count - 1], loss: loss)
+            }
             yStorage = yf.storage
+            targetShape = yf.shape
         }
         model.parameters.withUnsafeBufferPointer { src in
             if let base = src.baseAddress { params.p.update(from: base, count: parameterCount) }
         }
         input = .tensors(x: xf.storage, y: yStorage)
         try forward(rows: rows, hasTargets: y != nil, labels: isLabels, loss: loss, withGradient: withGradient && y != nil)
+    }
+
+    /// True when the kept forward pass is the one `prepare(model:x:y:loss:)` would compute now:
+    /// same loss, the very same input and target buffers (copy-on-write storage is shared, so a
+    /// changed tensor has another buffer) and bit-identical parameters.
+    ///
+    /// - Parameters:
+    ///   - model: The network whose current parameters are compared.
+    ///   - x: Inputs.
+    ///   - y: Targets.
+    ///   - loss: The loss kind.
+    /// - Returns: Whether the forward pass can be reused.
+    func holdsForwardPass(model: MLP, x: Tensor, y: Tensor, loss: LossKind) -> Bool {
+        guard lossKind == loss, model.sizes == sizes, model.activation == activation,
+              x.dtype == .float64, y.dtype == .float64, case let .tensors(kx, ky) = input,
+              x.shape.count == 2, count == x.shape[0], y.shape == targetShape else { return false }
+        guard MLPEvaluation.sameBuffer(kx, x.storage), MLPEvaluation.sameBuffer(ky, y.storage) else { return false }
+        return model.parameters.withUnsafeBufferPointer { src in
+            guard let base = src.baseAddress, src.count == parameterCount else { return false }
+            return memcmp(base, params.p, parameterCount * MemoryLayout<Double>.stride) == 0
+        }
+    }
+
+    /// True when two arrays share one buffer (so hold the same values: a write to either would
+    /// have copied it first).
+    static func sameBuffer(_ a: [Double], _ b: [Double]) -> Bool {
+        a.count == b.count && a.count > 0
+            && a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in pa.baseAddress == pb.baseAddress } }
     }
 
     /// Prepares a batch held in raw buffers (the trainer's minibatches), without copying them.
@@ -148,6 +186,7 @@ public final class MLPEvaluation {
     func forward(rows: Int, hasTargets: Bool, labels isLabels: Bool, loss kind: LossKind, withGradient: Bool) throws {
         let parts = (rows >= MLPEvaluation.splitRows && MLPEvaluation.threads > 1) ? 2 : 1
         let per = (rows + parts - 1) / parts
+        lossKind = nil  // nothing is prepared until the pass below has run
         while workers.count < parts { workers.append(Worker(layers: layers, parameterCount: parameterCount)) }
         var start = 0
         for w in 0..<workers.count {

@@ -161,12 +161,21 @@ extension Tensor {
         let out: [Double]
         switch op {
         case .neg: out = mapStorage(n) { -$0 }
-        case .exp: out = mapStorage(n) { FastMath.exp($0) }
-        case .tanh: out = mapStorage(n) { FastMath.tanh($0) }
-        case .sigmoid: out = mapStorage(n) { FastMath.sigmoid($0) }
+        case .exp: out = kernelStorage(n) { FastMath.exp($0, $1, count: $2) }
+        case .tanh: out = kernelStorage(n) { FastMath.tanh($0, $1, count: $2) }
+        case .sigmoid: out = kernelStorage(n) { FastMath.sigmoid($0, $1, count: $2) }
         default: out = mapStorage(n) { op.apply($0) }
         }
         return Tensor(unchecked: shape, out, dtype: op.isPredicate ? .bool : .float64)
+    }
+
+    /// The storage through one of `FastMath`'s loop kernels (four elements at a time).
+    @inline(__always)
+    private func kernelStorage(_ n: Int,
+                               _ kernel: (UnsafePointer<Double>, UnsafeMutablePointer<Double>, Int) -> Void) -> [Double] {
+        storage.withUnsafeBufferPointer { p in
+            makeStorage(n) { o in if let x = p.baseAddress { kernel(x, o, n) } }
+        }
     }
 
     @inline(__always)

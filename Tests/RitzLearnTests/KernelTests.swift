@@ -244,29 +244,77 @@ func maxAbsDiff(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { 
     }
 }
 
-@Suite struct VectorMathTests {
-    /// The four-lane tanh and exp against the C library over many decades of arguments.
-    @Test func tanhAndExpMatchLibm() {
-        var xs = [Double]()
-        for e in -20...2 { for k in 1...400 { let v = Double(k) / 400 * pow(10, Double(e)); xs += [v, -v] } }
-        for k in 0..<4000 { xs.append(Double(k) * 0.01 - 20) }
-        var out = [Double](repeating: 0, count: xs.count)
-        xs.withUnsafeBufferPointer { p in
-            out.withUnsafeMutableBufferPointer { o in
-                VectorMath.tanhRows(p.baseAddress!, bias: nil, rows: 1, width: xs.count, out: o.baseAddress!)
+/// `MLP.hvp` reuses the forward pass the scratch evaluation holds only while it is the one a
+/// fresh call would compute.
+@Suite struct ForwardReuseTests {
+    @Test func hvpAfterGradientEqualsFreshAndNeverGoesStale() throws {
+        let model = try MLP(sizes: [6, 9, 4], activation: .tanh, seed: 21)
+        var rng = RandomGenerator(seed: 22)
+        let rows = 40
+        let x = try Tensor(shape: [rows, 6], storage: (0..<(rows * 6)).map { _ in rng.normal() })
+        let y = Tensor((0..<rows).map { Double($0 % 4) })
+        let v = (0..<model.parameterCount).map { _ in rng.normal() }
+        func fresh() throws -> [Double] {
+            var out = [Double]()
+            try model.linearize(x: x, y: y).hvp(v, into: &out)
+            return out
+        }
+        var g = [Double]()
+        try model.gradient(x: x, y: y, into: &g)
+        let reused = try model.hvp(x: x, y: y, v: v)
+        #expect(reused == (try fresh()))
+        // New parameters: the kept pass must not be used.
+        var p = model.parameters
+        p[3] += 0.25
+        try model.setParameters(p)
+        let moved = try model.hvp(x: x, y: y, v: v)
+        #expect(moved == (try fresh()))
+        #expect(moved != reused)
+        // New targets of the same shape, and the same buffer reshaped: fresh passes again.
+        let y2 = Tensor((0..<rows).map { Double(($0 + 1) % 4) })
+        var out2 = [Double]()
+        try model.linearize(x: x, y: y2).hvp(v, into: &out2)
+        #expect(try model.hvp(x: x, y: y2, v: v) == out2)
+        var ggn = [Double]()
+        try model.linearize(x: x, y: y).ggnvp(v, into: &ggn)
+        try model.gradient(x: x, y: y, into: &g)
+        #expect(try model.ggnvp(x: x, y: y, v: v) == ggn)
+        // Targets that do not fit are still rejected after a cached pass.
+        #expect(throws: LearnError.self) { _ = try model.hvp(x: x, y: try y.reshaped([rows / 2, 2]), v: v) }
+    }
+}
+
+/// The built-in model's activation passes use RitzTensor's `FastMath`, so they give the same
+/// bits as `Tensor.unary` and the tape for the same pre-activations.
+@Suite struct SharedActivationTests {
+    @Test(arguments: [("tanh, width 8", Activation.tanh, 8), ("tanh, odd width 7", .tanh, 7),
+                      ("sigmoid, width 8", .sigmoid, 8)])
+    func hiddenLayerEqualsTensorUnaryBitForBit(name: String, activation: Activation, width: Int) throws {
+        // Large weights spread pre-activations over both branches of tanh (|z| below and above
+        // 0.625) and into saturation.
+        let model = try MLP(sizes: [5, width, 3], activation: activation, seed: 3)
+        var rng = RandomGenerator(seed: 4)
+        var p = model.parameters
+        for i in p.indices { p[i] = rng.normal() * 3 }
+        try model.setParameters(p)
+        let rows = 300
+        let x = try Tensor(shape: [rows, 5], storage: (0..<(rows * 5)).map { _ in rng.normal() })
+        let e = try model.linearize(x: x, y: Tensor((0..<rows).map { Double($0 % 3) }))
+        // Pre-activations from the model's own product, plus the bias, through Tensor.unary.
+        let layer = model.layers[0]
+        var z = [Double]()
+        var a = [Double]()
+        for w in e.workers where w.rows > 0 {
+            for i in 0..<(w.rows * width) {
+                z.append(w.z[0].p[i] + p[layer.biasOffset + i % width])
+                a.append(w.a[0].p[i])
             }
         }
-        var worst = 0.0
-        for (x, t) in zip(xs, out) where tanh(x) != 0 { worst = max(worst, abs(t - tanh(x)) / abs(tanh(x))) }
-        #expect(worst <= 1e-15)
-        let es = (0..<20000).map { Double($0) * 0.0708 - 708 }
-        var eo = [Double](repeating: 0, count: es.count)
-        es.withUnsafeBufferPointer { p in
-            eo.withUnsafeMutableBufferPointer { o in VectorMath.exp(p.baseAddress!, count: es.count, out: o.baseAddress!) }
-        }
-        var worstExp = 0.0
-        for (x, v) in zip(es, eo) { worstExp = max(worstExp, abs(v - exp(x)) / exp(x)) }
-        #expect(worstExp <= 1e-15)
-        #expect(VectorMath.exp(.init(-800, -1e308, 0, 1), table: VectorMath.table)[0] == 0)
+        let reference = try Tensor(z).unary(activation == .tanh ? .tanh : .sigmoid)
+        #expect(a.count == rows * width)
+        #expect(zip(a, reference.storage).allSatisfy { $0.bitPattern == $1.bitPattern }, "\(name)")
+        // And the values are those of libm's formula to rounding.
+        let worst = zip(z, a).map { abs($1 - activation.value($0)) }.max() ?? .nan
+        #expect(worst <= 4e-16, "\(name): worst deviation \(worst)")
     }
 }

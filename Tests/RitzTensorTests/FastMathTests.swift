@@ -56,4 +56,62 @@ import Testing
         #expect(FastMath.sigmoid(-800) == 0)
         #expect(FastMath.sigmoid(800) == 1)
     }
+
+    /// Scalars, loops (four lanes and the tail), the fused row pass and `Tensor.unary` give the
+    /// same bits, also when lanes of one vector fall on different sides of the range limits of
+    /// exp's fast path (−700, 708), overflow, underflow or are NaN.
+    @Test(arguments: [("exp", UnaryOp.exp), ("tanh", .tanh), ("sigmoid", .sigmoid)])
+    func loopsScalarsAndTensorsAgreeBitForBit(name: String, op: UnaryOp) throws {
+        var rng = RandomGenerator(seed: 13)
+        var xs = [Double]()
+        for _ in 0..<4001 { xs.append((rng.uniform() * 2 - 1) * 30) }
+        for _ in 0..<4001 { xs.append(-760 + rng.uniform() * 1480) }
+        xs += [-700, -700.0000001, 708, 708.0000001, 710, -746, .infinity, -.infinity, .nan, 0, -0.0, 0.625, -0.625, 20, 20.5]
+        var rows = [Double](repeating: 0, count: xs.count)
+        xs.withUnsafeBufferPointer { x in
+            rows.withUnsafeMutableBufferPointer { y in
+                guard let xb = x.baseAddress, let yb = y.baseAddress else { return }
+                switch op {
+                case .exp: FastMath.exp(xb, yb, count: xs.count)
+                case .tanh: FastMath.tanh(xb, yb, count: xs.count)
+                default: FastMath.sigmoid(xb, yb, count: xs.count)
+                }
+            }
+        }
+        let tensor = try Tensor(xs).unary(op)
+        func same(_ a: Double, _ b: Double) -> Bool { a.bitPattern == b.bitPattern || (a.isNaN && b.isNaN) }
+        for (i, x) in xs.enumerated() {
+            let scalar: Double
+            switch op {
+            case .exp: scalar = FastMath.exp(x)
+            case .tanh: scalar = FastMath.tanh(x)
+            default: scalar = FastMath.sigmoid(x)
+            }
+            #expect(same(scalar, rows[i]), "\(name)(\(x)): scalar \(scalar), loop \(rows[i])")
+            #expect(same(scalar, tensor.storage[i]), "\(name)(\(x)): scalar \(scalar), tensor \(tensor.storage[i])")
+        }
+    }
+
+    @Test(arguments: [("width 8", 8), ("width 7", 7), ("width 1", 1)])
+    func tanhRowsAddsTheBiasAndMatchesScalars(name: String, width: Int) {
+        var rng = RandomGenerator(seed: 14)
+        let rows = 9
+        let x = (0..<(rows * width)).map { _ in rng.normal() * 3 }
+        let bias = (0..<width).map { _ in rng.normal() }
+        var out = [Double](repeating: 0, count: x.count)
+        x.withUnsafeBufferPointer { xp in
+            bias.withUnsafeBufferPointer { bp in
+                out.withUnsafeMutableBufferPointer { op in
+                    guard let xb = xp.baseAddress, let bb = bp.baseAddress, let ob = op.baseAddress else { return }
+                    FastMath.tanhRows(xb, bias: bb, rows: rows, width: width, out: ob)
+                }
+            }
+        }
+        for i in 0..<rows {
+            for j in 0..<width {
+                let expected = FastMath.tanh(x[i * width + j] + bias[j])
+                #expect(out[i * width + j].bitPattern == expected.bitPattern, "\(name) [\(i), \(j)]")
+            }
+        }
+    }
 }
