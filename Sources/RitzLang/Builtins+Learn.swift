@@ -1,4 +1,5 @@
 import Foundation
+import RitzAnalysis
 import RitzLearn
 import RitzPlot
 import RitzTensor
@@ -206,7 +207,10 @@ extension Builtins {
         let plotID = ctx.newPlotID()
         var frames = LiveFrames()
         var lastProgress: Progress?
-        let run = try Trainer.train(model: m, data: d, optimizer: opt, steps: steps, batch: try a.int("batch"), every: every,
+        // Curvature trackers poll the session's interrupt once per product, so Ctrl-C stops a long
+        // measurement; the trainer then keeps the partial run.
+        let run = try CurvatureInterruption.withCheck({ ctx.isInterrupted }) {
+            try Trainer.train(model: m, data: d, optimizer: opt, steps: steps, batch: try a.int("batch"), every: every,
                                     track: track, test: test, seed: try learnSeed(a),
                                     hessianBatch: try a.int("hessian_batch"), loss: kind,
                                     progress: { p in
@@ -217,6 +221,7 @@ extension Builtins {
                                         lastProgress = progress
                                     },
                                     shouldStop: { ctx.isInterrupted })
+        }
         if frames.pending, let lastProgress {
             ctx.emit(.plot(id: plotID, figure: curves.live.figure()))
             ctx.emit(.progress(lastProgress))

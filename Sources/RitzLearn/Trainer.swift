@@ -58,7 +58,8 @@ public enum Trainer {
     /// history are recorded every `every` steps and after the last (see ``Run``); each row
     /// calls `progress`. A NaN or infinite loss stops training and keeps the history, with
     /// ``Run/stop`` = `.diverged` and a message; `shouldStop` is polled before every step and
-    /// a `true` keeps the partial run (`.cancelled`). The same seed gives the same run, bit
+    /// a `true` keeps the partial run (`.cancelled`); a tracker that throws while `shouldStop` is
+    /// true (a long measurement that saw the request) ends the run the same way. The same seed gives the same run, bit
     /// for bit.
     ///
     /// - Parameters:
@@ -158,19 +159,19 @@ public enum Trainer {
                 tl = testEval.loss
                 ta = testEval.hasAccuracy ? Double(testEval.correct) / Double(test.count) : .nan
             }
+            // Every tracker measures before anything is recorded, so a measurement that is
+            // interrupted leaves the history with rows of equal length.
             var values: [(String, Double)] = []
+            var extras: [(String, Double)] = []
             for (name, tracker, state) in trackers {
                 state.step = s
                 state.lr = optimizer.lr
                 state.extras = [:]
-                let value = try tracker.measure(model: model, data: measureData, state: state)
-                values.append((name, value))
-                run.tracked[name, default: []].append(value)
-                for (key, extra) in state.extras.sorted(by: { $0.key < $1.key }) {
-                    run.tracked["\(name).\(key)", default: []].append(extra)
-                }
+                values.append((name, try tracker.measure(model: model, data: measureData, state: state)))
+                for (key, extra) in state.extras.sorted(by: { $0.key < $1.key }) { extras.append(("\(name).\(key)", extra)) }
                 run.trackerMatvecs[name] = state.matvecs
             }
+            for (name, value) in values + extras { run.tracked[name, default: []].append(value) }
             run.steps.append(s)
             run.loss.append(trainLoss)
             run.accuracy.append(acc)
@@ -226,7 +227,16 @@ public enum Trainer {
                 break
             }
             run.batchLoss.append(batchLoss)
-            if step % every == 0 { try record(at: step, preparedFull: full) }
+            if step % every == 0 {
+                do {
+                    try record(at: step, preparedFull: full)
+                } catch where shouldStop?() == true {
+                    // A tracker's long measurement saw the stop request: the same as stopping here.
+                    run.stop = .cancelled(step: step)
+                    run.message = "training interrupted at step \(step) of \(steps); the run keeps the history so far"
+                    break
+                }
+            }
             grad.withUnsafeMutableBufferPointer { g in
                 if let base = g.baseAddress { evaluation.reduce(into: base) }
             }

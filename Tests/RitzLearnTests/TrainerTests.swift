@@ -18,6 +18,19 @@ final class StepTracker: Tracker {
     }
 }
 
+/// A tracker whose third measurement sees a stop request partway, as a Lanczos run polling the
+/// session's interrupt does, and throws.
+final class InterruptedTracker: Tracker {
+    struct Interrupted: Error {}
+    var stopRequested = false
+    var calls = 0
+    func measure(model: MLP, data: Dataset, state: TrackerState) throws -> Double {
+        calls += 1
+        if calls == 3 { stopRequested = true; throw Interrupted() }
+        return Double(calls)
+    }
+}
+
 @Suite struct TrainerTests {
     func moonsModel(seed: UInt64 = 1) throws -> (MLP, Dataset) {
         (try MLP(sizes: [2, 16, 2], activation: .tanh, seed: seed), try Dataset.moons(n: 200, noise: 0.1, seed: 2))
@@ -100,6 +113,27 @@ final class StepTracker: Tracker {
                                     shouldStop: { polls += 1; return polls > 7 })
         #expect(run.stop == .cancelled(step: 7))
         #expect(run.stepsTaken == 7 && run.steps == [0, 2, 4, 6])
+    }
+
+    @Test func aMeasurementInterruptedByTheStopRequestKeepsThePartialRun() throws {
+        let (model, data) = try moonsModel()
+        let tracker = InterruptedTracker()
+        let run = try Trainer.train(model: model, data: data, optimizer: try .sgd(lr: 0.1), steps: 100, every: 2,
+                                    track: ["probe", "grad_norm"], extraTrackers: ["probe": tracker],
+                                    shouldStop: { tracker.stopRequested })
+        #expect(run.stop == .cancelled(step: 4))
+        #expect(run.steps == [0, 2])
+        #expect(run.tracked["probe"] == [1, 2])
+        #expect(run.tracked["grad_norm"]?.count == 2)
+    }
+
+    @Test func aTrackerErrorWithoutAStopRequestStillFails() throws {
+        let (model, data) = try moonsModel()
+        let tracker = InterruptedTracker()
+        #expect(throws: InterruptedTracker.Interrupted.self) {
+            try Trainer.train(model: model, data: data, optimizer: try .sgd(lr: 0.1), steps: 100, every: 2,
+                              track: ["probe"], extraTrackers: ["probe": tracker], shouldStop: { false })
+        }
     }
 
     @Test func trackersProgressAndSnapshots() throws {
