@@ -58,6 +58,9 @@ public struct Diagnostic: Error, Sendable, CustomStringConvertible {
     ///    = help: the inner dimensions must agree
     /// ```
     /// - Returns: The lines joined with newlines.
+    /// Most characters of a source line shown under a diagnostic.
+    static let window = 100
+
     public func render() -> String {
         var out = "\(severity): \(message)"
         guard let span else {
@@ -71,14 +74,24 @@ public struct Diagnostic: Error, Sendable, CustomStringConvertible {
         let pad = String(repeating: " ", count: number.count + 1)
         out += "\n\(pad)--> \(src.origin.name), line \(line), col \(col)"
         out += "\n\(pad) |"
-        let text = src.lineText(of: span.start)
-        out += "\n \(number) | \(text)"
+        let text = Array(src.lineText(of: span.start))
         // Underline to the span's end, or to the end of its first line.
         let firstLineIndex = src.lineIndex(of: span.start)
         let endOnLine = src.lineIndex(of: Swift.max(span.start, span.end - 1)) == firstLineIndex
             ? span.end : span.start + remainingBytesOnLine(src, span.start)
-        let width = Swift.max(1, src.characterCount(from: span.start, to: endOnLine))
-        out += "\n\(pad) | " + String(repeating: " ", count: col - 1) + String(repeating: "^", count: width)
+        var width = Swift.max(1, src.characterCount(from: span.start, to: endOnLine))
+        // A line longer than the window is cut around the span's start, with `…` at each cut.
+        var first = 0, last = text.count
+        if text.count > Diagnostic.window {
+            first = Swift.max(0, Swift.min(col - 1 - Diagnostic.window / 4, text.count - Diagnostic.window))
+            last = Swift.min(text.count, first + Diagnostic.window)
+        }
+        let head = first > 0 ? "…" : "", tail = last < text.count ? "…" : ""
+        let shown = String(text[first..<last])
+        let column = col - 1 - first + head.count
+        width = Swift.min(width, Swift.max(1, last - (col - 1)))
+        out += "\n \(number) | \(head)\(shown)\(tail)"
+        out += "\n\(pad) | " + String(repeating: " ", count: column) + String(repeating: "^", count: width)
         for h in help { out += "\n\(pad) = help: \(h)" }
         for f in frameLines { out += "\n\(pad) \(f)" }
         return out

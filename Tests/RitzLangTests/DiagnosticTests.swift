@@ -20,6 +20,23 @@ import Testing
         """])
     }
 
+    @Test func aLongLineIsCutAroundTheSpan() {
+        let terms = (1...40).map(String.init)
+        let code = "x = " + terms.prefix(30).joined(separator: " + ") + " + undefined_thing + "
+            + terms.suffix(10).joined(separator: " + ")
+        let got = errors(code)
+        let lines = got.first?.split(separator: "\n").map(String.init) ?? []
+        #expect(lines.count >= 5)
+        guard lines.count >= 5 else { return }
+        let source = lines[3], marks = lines[4]
+        #expect(source.hasPrefix(" 1 | …") && source.count <= 6 + Diagnostic.window + 1)
+        // The carets sit under the name in the cut line.
+        let start = marks.firstIndex(of: "^").map { marks.distance(from: marks.startIndex, to: $0) } ?? 0
+        let under = source.dropFirst(start).prefix("undefined_thing".count)
+        #expect(under == "undefined_thing")
+        #expect(marks.filter { $0 == "^" }.count == "undefined_thing".count)
+    }
+
     @Test func severalParseErrorsPerCell() {
         let got = errors("x = (1 * 2\ny = 2 2\nz = [1, 2")
         #expect(got.count == 3)
