@@ -1,1 +1,0 @@
-// Module placeholder; its sources arrive with the issue that builds it.

@@ -1,1 +1,0 @@
-// Tests for RitzAnalysis arrive with the module's sources.
