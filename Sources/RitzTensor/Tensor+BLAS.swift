@@ -58,7 +58,7 @@ extension Tensor {
                         makeStorage(total) { z in
                             let x = pa.baseAddress.unsafelyUnwrapped, y = pb.baseAddress.unsafelyUnwrapped
                             for i in 0..<batchCount where m > 0 && n > 0 {
-                                gemm(x + i * m * k, y + i * k * n, z + i * m * n, m: m, k: k, n: n)
+                                rowMajorProduct(x + i * m * k, y + i * k * n, z + i * m * n, m: m, k: k, n: n)
                             }
                         }
                     }
@@ -68,6 +68,40 @@ extension Tensor {
         if other.ndim == 1 { outShape.removeLast() }
         if ndim == 1 { outShape.remove(at: outShape.count - (other.ndim == 1 ? 1 : 2)) }
         return Tensor(unchecked: outShape, out, dtype: complex ? .complex128 : .float64)
+    }
+
+    /// op(A)·op(B) for matrices, where op transposes when asked: one `dgemm` reading the operands
+    /// in place, so the reverse rules of a product (C̄·Bᵀ, Aᵀ·C̄) never copy a transposed matrix.
+    ///
+    /// - Throws: `ShapeError.mismatch(op: "@")` when the inner dimensions differ,
+    ///   `ShapeError.wrongRank` for operands that are not matrices.
+    public static func gemm(_ a: Tensor, transA: Bool, _ b: Tensor, transB: Bool) throws -> Tensor {
+        guard a.ndim == 2, b.ndim == 2 else {
+            throw ShapeError.wrongRank(op: "@", expected: "matrices", got: a.ndim == 2 ? b.shape : a.shape)
+        }
+        let a = try a.asFloat(), b = try b.asFloat()
+        let (ar, ac) = (a.shape[0], a.shape[1]), (br, bc) = (b.shape[0], b.shape[1])
+        let (m, k) = transA ? (ac, ar) : (ar, ac)
+        let (k2, n) = transB ? (bc, br) : (br, bc)
+        guard k == k2 else {
+            throw ShapeError.mismatch(op: "@", lhs: transA ? [m, k] : a.shape, rhs: transB ? [k2, n] : b.shape)
+        }
+        let total = try Tensor.elementCount([m, n])
+        var out = [Double](repeating: 0, count: total)
+        if m > 0 && n > 0 && k > 0 {
+            a.storage.withUnsafeBufferPointer { pa in
+                b.storage.withUnsafeBufferPointer { pb in
+                    out.withUnsafeMutableBufferPointer { pc in
+                        cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                                    Int32(truncatingIfNeeded: m), Int32(truncatingIfNeeded: n), Int32(truncatingIfNeeded: k), 1,
+                                    pa.baseAddress, Int32(truncatingIfNeeded: Swift.max(ac, 1)),
+                                    pb.baseAddress, Int32(truncatingIfNeeded: Swift.max(bc, 1)),
+                                    0, pc.baseAddress, Int32(truncatingIfNeeded: n))
+                    }
+                }
+            }
+        }
+        return try Tensor(shape: [m, n], storage: out)
     }
 
     /// Inner product of two vectors; for higher ranks, `matmul`.
@@ -119,8 +153,8 @@ func blasInt(_ n: Int) -> Int32 { Int32(truncatingIfNeeded: n) }
 
 /// C ← A·B for row-major A (m×k), B (k×n), C (m×n): `dgemv` when n == 1 or m == 1, else `dgemm`.
 @inline(__always)
-func gemm(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ c: UnsafeMutablePointer<Double>,
-          m: Int, k: Int, n: Int) {
+func rowMajorProduct(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ c: UnsafeMutablePointer<Double>,
+                     m: Int, k: Int, n: Int) {
     if n == 1 {
         cblas_dgemv(CblasRowMajor, CblasNoTrans, blasInt(m), blasInt(k), 1, a, blasInt(k), b, 1, 0, c, 1)
     } else if m == 1 {
