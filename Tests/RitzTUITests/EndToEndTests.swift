@@ -255,6 +255,40 @@ struct EndToEndTests {
         #expect(t.waitFor("RITZ-EXITED 0"))
     }
 
+    @Test("readline REPL: Tab completes a builtin, a training plot redraws in place, the history file is written")
+    func repl() throws {
+        let t = try TmuxSession(arguments: "repl")
+        #expect(t.waitFor("ritz>"))  // capture-pane drops trailing blanks
+        t.type("linsp")
+        t.keys("Tab")
+        #expect(t.waitFor("ritz> linspace"))
+        t.type("(0, 1, 5)")
+        t.keys("Enter")
+        #expect(t.waitFor("[0.   0.25 0.5  0.75 1.  ]"))
+        t.type("data = moons(100, seed=1)")
+        t.keys("Enter")
+        #expect(t.waitFor("ritz> data = moons(100, seed=1)\nritz>"))
+        t.type("run = train(mlp([2, 16, 2], seed=1), data, sgd(0.5), steps=1000000, every=1, seed=1)")
+        t.keys("Enter")
+        // While it trains: the curves and a progress line, drawn in place (once on the screen).
+        let (live, screen) = t.waitFor("live curves") { s in
+            s.contains("step ") && s.unicodeScalars.contains { (0x2801...0x28FF).contains($0.value) }
+        }
+        #expect(live, "\(screen)")
+        let (_, again) = t.waitFor("a later step", timeout: 5) { $0 != screen && $0.contains("step ") }
+        #expect(again.components(separatedBy: "┌─ loss").count == 2, "the live block is redrawn, not repeated:\n\(again)")
+        t.keys("C-c")
+        #expect(t.waitFor("training interrupted"))
+        t.type("run.step[-1] > 0")
+        t.keys("Enter")
+        #expect(t.waitFor("true"))
+        t.keys("C-d")
+        #expect(t.waitFor("RITZ-EXITED 0"))
+        let history = try String(contentsOfFile: t.directory + "/state/ritz/repl_history", encoding: .utf8)
+        #expect(history.contains("linspace(0, 1, 5)"))
+        #expect(history.contains("run.step[-1] > 0"))
+    }
+
     @Test("a batch run killed with SIGKILL loses no completed cell; recover restores them")
     func killAndRecover() throws {
         guard let binary = TmuxSession.binary else { return }
