@@ -1,5 +1,6 @@
 import Foundation
 import RitzLang
+import RitzPlot
 
 /// The language session as the notebook, REPL and batch runner see it: each cell's events go
 /// live to the screen and become the outputs that are saved.
@@ -37,28 +38,54 @@ public final class SessionEvaluator: LiveEvaluator, CellEvaluator, @unchecked Se
 }
 
 /// Collects a cell's events: live items for the screen, saved outputs for the file.
+///
+/// A `.plot` shows at once as a figure (a live plot's newer snapshot replaces the older one in
+/// place). A `.value` right after a `.plot` is that plot's text rendering (see `EvalEvent`): it is
+/// not shown a second time, and the pair is saved as one `execute_result` with `text/plain` and
+/// `image/svg+xml`. A live plot is saved once, at its last snapshot, as `display_data` where it
+/// first appeared. SVGs are made when the outputs are asked for, not on every frame.
 final class OutputSink: EventSink, @unchecked Sendable {
     let live: LiveCell
     private let lock = NSLock()
-    private var collected: [CellOutput] = []
+    private enum Collected {
+        case output(CellOutput)
+        case plot(id: Int, figure: Figure, text: String?)
+    }
+    private var collected: [Collected] = []
+    /// Index in `collected` of the plot emitted by the previous event, if it was a plot.
+    private var justPlotted: Int?
 
     init(live: LiveCell) { self.live = live }
 
     func emit(_ event: EvalEvent) {
         lock.lock()
         defer { lock.unlock() }
+        let previousPlot = justPlotted
+        justPlotted = nil
         switch event {
         case .text(let text):
             live.appendText(text)
-            if case .stream(let name, let previous)? = collected.last {
-                collected[collected.count - 1] = .stream(name: name, text: previous + text)
+            if case .output(.stream(let name, let previous))? = collected.last {
+                collected[collected.count - 1] = .output(.stream(name: name, text: previous + text))
             } else {
-                collected.append(.stream(name: "stdout", text: text))
+                collected.append(.output(.stream(name: "stdout", text: text)))
             }
         case .value(let text):
-            live.put(.value(text))
-            collected.append(.result(executionCount: nil, data: [textMIME: text]))
-        case .plot: break  // the plot's text still arrives as the next `.value` (EvalEvent)
+            if let at = previousPlot, case .plot(let id, let figure, _) = collected[at] {
+                collected[at] = .plot(id: id, figure: figure, text: text)  // the plot's own text form
+            } else {
+                live.put(.value(text))
+                collected.append(.output(.result(executionCount: nil, data: [textMIME: text])))
+            }
+        case .plot(let id, let figure):
+            live.put(.plot(id: id, renderer: FigureRenderer(figure: figure), rows: PlotOutput.size(of: figure).height))
+            if let at = collected.lastIndex(where: { if case .plot(id, _, _) = $0 { return true } else { return false } }) {
+                collected[at] = .plot(id: id, figure: figure, text: nil)
+                justPlotted = at
+            } else {
+                collected.append(.plot(id: id, figure: figure, text: nil))
+                justPlotted = collected.count - 1
+            }
         case .progress(let progress):
             var parts = ["step \(progress.step)" + (progress.total > 0 ? "/\(progress.total)" : "")]
             for (name, value) in progress.fields { parts.append("\(name) \(String(format: "%.4g", value))") }
@@ -66,18 +93,24 @@ final class OutputSink: EventSink, @unchecked Sendable {
         case .error(let diagnostic):
             let text = diagnostic.render()
             live.put(.error(text))
-            collected.append(.error(name: diagnostic.severity, value: diagnostic.message,
-                                    traceback: text.components(separatedBy: "\n")))
+            collected.append(.output(.error(name: diagnostic.severity, value: diagnostic.message,
+                                            traceback: text.components(separatedBy: "\n"))))
         }
     }
 
-    /// The saved outputs, values stamped with the cell's execution count.
+    /// The saved outputs, values stamped with the cell's execution count; plots as text plus SVG.
     func outputs(executionCount: Int) -> [CellOutput] {
         lock.lock()
         defer { lock.unlock() }
-        return collected.map { output in
-            if case .result(nil, let data) = output { return .result(executionCount: executionCount, data: data) }
-            return output
+        return collected.map { item in
+            switch item {
+            case .output(.result(nil, let data)): return .result(executionCount: executionCount, data: data)
+            case .output(let output): return output
+            case .plot(_, let figure, let text?):
+                return .result(executionCount: executionCount, data: PlotOutput.bundle(figure, text: text))
+            case .plot(_, let figure, nil):
+                return .display(data: PlotOutput.bundle(figure))
+            }
         }
     }
 }

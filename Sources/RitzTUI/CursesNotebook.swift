@@ -1,9 +1,17 @@
 @preconcurrency import CNcurses
 import Foundation
 import RitzNotebook
+import Synchronization
 
-/// Set while curses owns the terminal, so that signal handlers know to restore it.
+/// Set while curses owns the terminal, so that exit paths know to restore it.
 nonisolated(unsafe) private var cursesActive = false
+/// The terminal modes before curses started, restored by the crash handlers with `tcsetattr`
+/// (async-signal-safe, unlike `endwin`).
+nonisolated(unsafe) private var savedModes = termios()
+nonisolated(unsafe) private var savedModesValid = false
+/// The SIGTERM or SIGHUP that arrived, 0 while none has: the handler only stores it; the main
+/// loop sees it within one key timeout, restores the terminal, keeps the journal and exits.
+private let pendingTermination = Atomic<Int32>(0)
 
 /// Puts the terminal back: leaves curses, turns bracketed paste off, shows the cursor.
 private func restoreTerminal() {
@@ -13,6 +21,10 @@ private func restoreTerminal() {
     let reset = "\u{1b}[?2004l\u{1b}[?25h"
     _ = reset.withCString { write(STDOUT_FILENO, $0, strlen($0)) }
 }
+
+/// Escape sequences that leave the alternate screen, end bracketed paste, reset attributes and
+/// show the cursor, as bytes a crash handler can `write` without allocating.
+private let crashReset: [UInt8] = Array("\u{1b}[?1049l\u{1b}[?2004l\u{1b}[0m\u{1b}[?25h\r\n".utf8)
 
 /// The ncurses notebook: reads keys on this thread, runs cells on a worker thread, and draws
 /// the model at most 30 times a second with `wnoutrefresh`/`doupdate`.
@@ -55,11 +67,24 @@ public final class CursesNotebook {
         }
     }
 
-    /// Runs until the user quits. The terminal is restored on return, on SIGTERM/SIGHUP and on
-    /// a crash signal.
-    public func run() {
+    /// How the notebook ended.
+    public enum Ending: Equatable, Sendable {
+        /// The user quit.
+        case quit
+        /// SIGTERM or SIGHUP arrived; the journal is left for `ritz recover`.
+        case signal(Int32)
+    }
+
+    /// Runs until the user quits or a termination signal arrives. The terminal is restored on
+    /// return, on SIGTERM/SIGHUP (by the main loop, not in the handler) and on a crash signal.
+    ///
+    /// - Returns: How it ended.
+    @discardableResult
+    public func run() -> Ending {
         CursesNotebook.setUpLocale()
-        guard initscr() != nil else { return }
+        savedModesValid = tcgetattr(STDIN_FILENO, &savedModes) == 0
+        CursesNotebook.unblockSignals()
+        guard initscr() != nil else { return .quit }
         cursesActive = true
         installSignalHandlers()
         raw()
@@ -75,12 +100,14 @@ public final class CursesNotebook {
         }
         _ = "\u{1b}[?2004h".withCString { write(STDOUT_FILENO, $0, strlen($0)) }
         defer { restoreTerminal() }
-        loop()
+        return loop()
     }
 
-    private func loop() {
+    private func loop() -> Ending {
         var wch: wint_t = 0
         while true {
+            let sig = pendingTermination.load(ordering: .relaxed)
+            if sig != 0 { return terminate(signal: sig) }
             let status = wget_wch(ritz_stdscr(), &wch)
             var keys: [Key] = []
             if status == OK {
@@ -93,15 +120,20 @@ public final class CursesNotebook {
             for key in keys {
                 needsDraw = true
                 if key == .resize {
-                    lastFrame = nil
-                    clearok(ritz_stdscr(), true)
+                    relayout()
                     continue
                 }
-                if perform(model.handle(key)) { return }
+                if perform(model.handle(key)) { return .quit }
             }
             if let (index, result) = finished.take() {
                 needsDraw = true
-                if perform(model.finishRun(index: index, result: result)) { return }
+                if perform(model.finishRun(index: index, result: result)) { return .quit }
+            }
+            // A size change whose SIGWINCH curses did not turn into KEY_RESIZE (it can arrive
+            // while another thread has it blocked) is caught here: one ioctl a tick.
+            if let size = CursesNotebook.terminalSize(),
+               size.rows != Int(ritz_getmaxy(ritz_stdscr())) || size.columns != Int(ritz_getmaxx(ritz_stdscr())) {
+                relayout()
             }
             let now = model.clock()
             if let running = model.running {
@@ -117,6 +149,45 @@ public final class CursesNotebook {
                 needsDraw = false
             }
         }
+    }
+
+    /// Takes the terminal's current size: tells curses when it does not know it yet, forgets the
+    /// last frame and makes the next refresh repaint every row from a cleared screen.
+    private func relayout() {
+        if let size = CursesNotebook.terminalSize(), size.rows > 0, size.columns > 0,
+           size.rows != Int(ritz_getmaxy(ritz_stdscr())) || size.columns != Int(ritz_getmaxx(ritz_stdscr())) {
+            resizeterm(Int32(size.rows), Int32(size.columns))
+        }
+        lastFrame = nil
+        wclear(ritz_stdscr())  // erase, and clear the whole terminal at the next refresh
+        needsDraw = true
+        lastDraw = -1  // draw now, not at the next 30 Hz slot
+    }
+
+    /// The terminal's rows and columns from the kernel, or nil when stdout is not a terminal.
+    static func terminalSize() -> (rows: Int, columns: Int)? {
+        var ws = winsize()
+        guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_row > 0, ws.ws_col > 0 else { return nil }
+        return (Int(ws.ws_row), Int(ws.ws_col))
+    }
+
+    /// Unblocks the signals the notebook handles, in this thread and the threads it starts: a
+    /// parent that spawned ritz from a thread with signals blocked (a thread pool does) would
+    /// otherwise leave SIGWINCH and SIGTERM pending forever.
+    static func unblockSignals() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for sig in [SIGWINCH, SIGTERM, SIGHUP, SIGINT, SIGCONT, SIGTSTP] { sigaddset(&set, sig) }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+    }
+
+    /// Ends on a termination signal, in the main loop: the running cell is asked to stop, the
+    /// cell list is written to the journal (so `ritz recover` finds edits not yet run), and the
+    /// terminal is restored by `run`'s return path.
+    private func terminate(signal sig: Int32) -> Ending {
+        if model.isRunning { model.evaluator.interrupt() }
+        try? model.journal?.snapshot(model.notebook)
+        return .signal(sig)
     }
 
     /// Carries out effects; returns true to quit.
@@ -196,17 +267,19 @@ public final class CursesNotebook {
     }
 
     private func installSignalHandlers() {
-        // SIGTERM and SIGHUP: restore the terminal and exit, leaving the journal for `ritz recover`.
+        // Globals are initialised lazily; do it now, not inside a handler.
+        _ = pendingTermination.load(ordering: .relaxed)
+        _ = crashReset.count
+        // SIGTERM and SIGHUP: only record the signal; the main loop does the rest.
         for sig in [SIGTERM, SIGHUP] {
-            signal(sig) { s in
-                restoreTerminal()
-                _exit(128 + s)
-            }
+            signal(sig) { s in pendingTermination.store(s, ordering: .relaxed) }
         }
-        // Crashes: restore the terminal, then die of the same signal.
+        // Crashes: put the terminal modes back with async-signal-safe calls, then die of the
+        // same signal.
         for sig in [SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGABRT] {
             signal(sig) { s in
-                restoreTerminal()
+                if savedModesValid { _ = tcsetattr(STDIN_FILENO, TCSANOW, &savedModes) }
+                crashReset.withUnsafeBufferPointer { p in _ = write(STDOUT_FILENO, p.baseAddress, p.count) }
                 signal(s, SIG_DFL)
                 raise(s)
             }

@@ -48,10 +48,11 @@ public enum ReplRunner {
         try? FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
         using_history()
         stifle_history(5000)
-        _ = read_history(historyPath)
+        if read_history(historyPath) != 0 { _ = write_history(historyPath) }
         ritz_rl_install_completion { text, state in
             guard let text else { return nil }
             if state == 0 {
+                rl_completion_append_character = 0  // `linsp⇥` gives `linspace`, ready for `(`
                 let line = rl_line_buffer.map { String(cString: $0) } ?? ""
                 let end = Int(rl_point)
                 let before = String(line.utf8.prefix(end)) ?? line
@@ -98,9 +99,11 @@ public enum ReplRunner {
             }
             cellNumber += 1
             replBusy = true
-            let result = evaluator.run(source: source, cellNumber: cellNumber, live: LiveCell())
+            let result = LiveLines.run(evaluator: evaluator, source: source, cellNumber: cellNumber)
             replBusy = false
             printOutputs(result)
+            _ = append_history(1, historyPath)  // on disk at once: a killed REPL keeps its history
+            _ = history_truncate_file(historyPath, 5000)
         }
         _ = write_history(historyPath)
         return 0

@@ -84,8 +84,9 @@ public enum RitzCLI {
         let historyPath = History.path(stateDirectory: state, name: "notebook_history")
         let model = NotebookModel(notebook: notebook, path: savePath, evaluator: evaluator,
                                   history: History.load(path: historyPath), journal: journal)
-        CursesNotebook(model: model).run()
+        let ending = CursesNotebook(model: model).run()
         try? model.history.save(path: historyPath)
+        if case .signal(let sig) = ending { return 128 + sig }  // the journal stays for `ritz recover`
         journal?.finish()
         return 0
     }
