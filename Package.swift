@@ -23,7 +23,9 @@ let package = Package(
         .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"])]),
         .systemLibrary(name: "CSystem"),
 
-        .target(name: "RitzTensor", dependencies: ["CBLAS", "CLAPACK", "CFFTW", "CSystem"]),
+        // exp/tanh/sigmoid kernels with runtime dispatch between AVX2+FMA and baseline x86-64.
+        .target(name: "CKernels"),
+        .target(name: "RitzTensor", dependencies: ["CBLAS", "CLAPACK", "CFFTW", "CSystem", "CKernels"]),
         .target(name: "RitzAutodiff", dependencies: ["RitzTensor"]),
         .target(name: "RitzLearn", dependencies: ["RitzTensor", "RitzAutodiff"], resources: [.copy("Resources/digits.csv"), .copy("Resources/DIGITS.md")]),
         .target(name: "RitzAnalysis", dependencies: ["RitzTensor", "RitzAutodiff", "RitzLearn"]),
