@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "CKernels"),
         .target(name: "RitzTensor", dependencies: ["CBLAS", "CLAPACK", "CFFTW", "CSystem", "CKernels"]),
         .target(name: "RitzAutodiff", dependencies: ["RitzTensor"]),
-        .target(name: "RitzLearn", dependencies: ["RitzTensor", "RitzAutodiff"], resources: [.copy("Resources/digits.csv"), .copy("Resources/DIGITS.md")]),
+        .target(name: "RitzLearn", dependencies: ["RitzTensor", "RitzAutodiff", "CKernels"], resources: [.copy("Resources/digits.csv"), .copy("Resources/DIGITS.md")]),
         .target(name: "RitzAnalysis", dependencies: ["RitzTensor", "RitzAutodiff", "RitzLearn"]),
         .target(name: "RitzPlot"),
         .target(name: "RitzLang",

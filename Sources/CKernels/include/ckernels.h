@@ -45,6 +45,14 @@ void ck_sigmoid_n(const double *x, double *y, ptrdiff_t n);
 void ck_tanh_rows(const double *x, const double *bias, ptrdiff_t rows, ptrdiff_t width,
                   double *out);
 
+/* C = A·B + beta·C for row-major A (m×k), B (k×n), C (m×n) with a short inner dimension k
+ * (a layer with few outputs, backwards): each row of C accumulates broadcasts of A's row times
+ * B's rows in the order p = 0, 1, …, k − 1 with fused multiply-adds, so a row's value does not
+ * depend on how the rows are split. C is not read when beta is 0. Returns 1 when done, 0 when
+ * the selected build has no such kernel (the caller then uses BLAS). */
+int ck_gemm_small_k(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const double *a, ptrdiff_t lda,
+                    const double *b, ptrdiff_t ldb, double beta, double *c, ptrdiff_t ldc);
+
 #ifdef __cplusplus
 }
 #endif
