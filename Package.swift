@@ -37,7 +37,7 @@ let package = Package(
         .executableTarget(name: "ritz", dependencies: ["RitzTUI", "RitzNotebook", "RitzLang"]),
         .executableTarget(name: "ritz-bench",
                           dependencies: ["RitzTensor", "RitzAutodiff", "RitzLearn", "RitzAnalysis",
-                                         "RitzPlot", "RitzLang", "RitzNotebook", "CBLAS", "CLAPACK"]),
+                                         "RitzPlot", "RitzLang", "RitzNotebook", "CBLAS", "CLAPACK", "CKernels"]),
 
         .testTarget(name: "RitzTensorTests", dependencies: ["RitzTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RitzAutodiffTests", dependencies: ["RitzAutodiff", "RitzTensor"], resources: [.copy("Fixtures")]),

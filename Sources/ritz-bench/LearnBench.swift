@@ -1,4 +1,5 @@
 import CBLAS
+import CKernels
 import Foundation
 import RitzLang
 import RitzLearn
@@ -186,6 +187,11 @@ enum LearnBench {
             }),
             ("G1 = G2 W2, 1797x10 @ 10x64", 2.0 * Double(m * 64 * 10), {
                 cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 1797, 64, 10, 1, g2, 10, w2, 64, 0, &z, 64)
+            }),
+            ("  same, row kernel of the MLP (k <= 16)", 2.0 * Double(m * 64 * 10), {
+                if ck_gemm_small_k(1797, 64, 10, g2, 10, w2, 64, 0, &z, 64) == 0 {
+                    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 1797, 64, 10, 1, g2, 10, w2, 64, 0, &z, 64)
+                }
             }),
         ]
         for (name, flops, body) in cases {
