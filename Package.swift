@@ -23,9 +23,11 @@ let package = Package(
         .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"])]),
         .systemLibrary(name: "CSystem"),
 
-        .target(name: "RitzTensor", dependencies: ["CBLAS", "CLAPACK", "CFFTW", "CSystem"]),
+        // exp/tanh/sigmoid kernels with runtime dispatch between AVX2+FMA and baseline x86-64.
+        .target(name: "CKernels"),
+        .target(name: "RitzTensor", dependencies: ["CBLAS", "CLAPACK", "CFFTW", "CSystem", "CKernels"]),
         .target(name: "RitzAutodiff", dependencies: ["RitzTensor"]),
-        .target(name: "RitzLearn", dependencies: ["RitzTensor", "RitzAutodiff"], resources: [.copy("Resources/digits.csv"), .copy("Resources/DIGITS.md")]),
+        .target(name: "RitzLearn", dependencies: ["RitzTensor", "RitzAutodiff", "CKernels"], resources: [.copy("Resources/digits.csv"), .copy("Resources/DIGITS.md")]),
         .target(name: "RitzAnalysis", dependencies: ["RitzTensor", "RitzAutodiff", "RitzLearn"]),
         .target(name: "RitzPlot"),
         .target(name: "RitzLang",
@@ -35,7 +37,7 @@ let package = Package(
         .executableTarget(name: "ritz", dependencies: ["RitzTUI", "RitzNotebook", "RitzLang"]),
         .executableTarget(name: "ritz-bench",
                           dependencies: ["RitzTensor", "RitzAutodiff", "RitzLearn", "RitzAnalysis",
-                                         "RitzPlot", "RitzLang", "RitzNotebook", "CBLAS", "CLAPACK"]),
+                                         "RitzPlot", "RitzLang", "RitzNotebook", "CBLAS", "CLAPACK", "CKernels"]),
 
         .testTarget(name: "RitzTensorTests", dependencies: ["RitzTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RitzAutodiffTests", dependencies: ["RitzAutodiff", "RitzTensor"], resources: [.copy("Fixtures")]),

@@ -1,3 +1,5 @@
+import CBLAS
+import CKernels
 import Foundation
 import RitzLang
 import RitzLearn
@@ -31,6 +33,9 @@ enum LearnBench {
             for _ in 0..<inner { try body() }
             return (cpuNow() - c0) / Double(inner)
         }
+
+        try elementwise()
+        matrixProducts()
 
         let threadSettings = MLPEvaluation.threads > 1 ? [1, MLPEvaluation.threads] : [1]
         var best: (grad: Double, hvp: Double) = (.infinity, .infinity)
@@ -81,6 +86,119 @@ enum LearnBench {
         let t1 = Bench.now()
         _ = try Trainer.train(model: m2, data: data, optimizer: try Optimizer.adahessian(), steps: 100, every: 100)
         Bench.report("adahessian full batch, 100 steps", 100 / (Bench.now() - t1), "steps/s")
+    }
+
+    /// CPU seconds per call of `body`, the best of five rounds of `inner` calls.
+    static func cpuBest(inner: Int, _ body: () -> Void) -> Double {
+        body()
+        var best = Double.infinity
+        for _ in 0..<5 {
+            let c0 = cpuNow()
+            for _ in 0..<inner { body() }
+            best = min(best, (cpuNow() - c0) / Double(inner))
+        }
+        return best
+    }
+
+    /// The hidden layer's fused bias + tanh pass (1797 × 64) and the softmax exp (1797 × 10), in
+    /// CPU ns per element, against libm per element.
+    static func elementwise() throws {
+        var rng = RandomGenerator(seed: 2)
+        let rows = 1797, width = 64
+        let x = (0..<(rows * width)).map { _ in rng.normal() * 2 }
+        let bias = (0..<width).map { _ in rng.normal() * 0.1 }
+        var out = [Double](repeating: 0, count: x.count)
+        let n = Double(x.count)
+        let fused = x.withUnsafeBufferPointer { xp in
+            bias.withUnsafeBufferPointer { bp in
+                out.withUnsafeMutableBufferPointer { op in
+                    cpuBest(inner: 20) {
+                        if let xb = xp.baseAddress, let bb = bp.baseAddress, let ob = op.baseAddress {
+                            FastMath.tanhRows(xb, bias: bb, rows: rows, width: width, out: ob)
+                        }
+                    }
+                }
+            }
+        }
+        let libm = x.withUnsafeBufferPointer { xp in
+            out.withUnsafeMutableBufferPointer { op in
+                cpuBest(inner: 5) {
+                    for i in 0..<xp.count { op[i] = Foundation.tanh(xp[i]) }
+                }
+            }
+        }
+        Bench.report("bias + tanh pass, 1797 x 64 (CPU)", fused / n * 1e9, "ns/elt",
+                     detail: String(format: "%@ build; libm tanh %.2f ns/elt", FastMath.implementationName, libm / n * 1e9))
+        let logits = (0..<(rows * 10)).map { _ in rng.normal() * 3 - 3 }
+        var probs = logits
+        let tExp = logits.withUnsafeBufferPointer { xp in
+            probs.withUnsafeMutableBufferPointer { op in
+                cpuBest(inner: 50) {
+                    if let xb = xp.baseAddress, let ob = op.baseAddress { FastMath.exp(xb, ob, count: xp.count) }
+                }
+            }
+        }
+        Bench.report("softmax exp, 1797 x 10 (CPU)", tExp / Double(rows * 10) * 1e9, "ns/elt")
+    }
+
+    /// The MLP's matrix products as single-threaded OpenBLAS dgemm calls, in GFLOP/s of CPU time
+    /// against a 1000 × 1000 × 1000 dgemm (the practical roofline of dgemm on one core).
+    static func matrixProducts() {
+        let saved = openblas_get_num_threads()
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(saved) }
+        var rng = RandomGenerator(seed: 3)
+        func random(_ n: Int) -> [Double] { (0..<n).map { _ in rng.normal() } }
+        let big = 1000
+        let a = random(big * big), b = random(big * big)
+        var c = [Double](repeating: 0, count: big * big)
+        let tBig = cpuBest(inner: 1) {
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 1000, 1000, 1000, 1, a, 1000, b, 1000, 0, &c, 1000)
+        }
+        let roof = 2e9 / tBig
+        Bench.report("dgemm 1000^3, 1 thread (CPU)", roof / 1e9, "GFLOP/s", detail: "the roofline below")
+        let m = 1797
+        let x = random(m * 64), g1 = random(m * 64), w1 = random(64 * 64), w2 = random(10 * 64), g2 = random(m * 10)
+        var z = [Double](repeating: 0, count: m * 64), z2 = [Double](repeating: 0, count: m * 10)
+        var dw = [Double](repeating: 0, count: 64 * 64)
+        let half = m / 2
+        let cases: [(String, Double, () -> Void)] = [
+            ("Z1 = X W1^T, 1797x64 @ 64x64", 2.0 * Double(m * 64 * 64), {
+                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, 1797, 64, 64, 1, x, 64, w1, 64, 0, &z, 64)
+            }),
+            ("  same, two halves of rows", 2.0 * Double(m * 64 * 64), {
+                z.withUnsafeMutableBufferPointer { zp in
+                    x.withUnsafeBufferPointer { xp in
+                        guard let zb = zp.baseAddress, let xb = xp.baseAddress else { return }
+                        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(half), 64, 64, 1, xb, 64, w1, 64, 0, zb, 64)
+                        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m - half), 64, 64, 1, xb + half * 64, 64,
+                                    w1, 64, 0, zb + half * 64, 64)
+                    }
+                }
+            }),
+            ("  same, as column-major W1 X^T (n = 1797)", 2.0 * Double(m * 64 * 64), {
+                cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, 64, 1797, 64, 1, w1, 64, x, 64, 0, &z, 64)
+            }),
+            ("dW1 = G1^T X, 64x1797 @ 1797x64", 2.0 * Double(m * 64 * 64), {
+                cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, 64, 64, 1797, 1, g1, 64, x, 64, 0, &dw, 64)
+            }),
+            ("Z2 = A1 W2^T, 1797x64 @ 64x10", 2.0 * Double(m * 64 * 10), {
+                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, 1797, 10, 64, 1, x, 64, w2, 64, 0, &z2, 10)
+            }),
+            ("G1 = G2 W2, 1797x10 @ 10x64", 2.0 * Double(m * 64 * 10), {
+                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 1797, 64, 10, 1, g2, 10, w2, 64, 0, &z, 64)
+            }),
+            ("  same, row kernel of the MLP (k <= 16)", 2.0 * Double(m * 64 * 10), {
+                if ck_gemm_small_k(1797, 64, 10, g2, 10, w2, 64, 0, &z, 64) == 0 {
+                    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 1797, 64, 10, 1, g2, 10, w2, 64, 0, &z, 64)
+                }
+            }),
+        ]
+        for (name, flops, body) in cases {
+            let t = cpuBest(inner: 20, body)
+            Bench.report(name + " (CPU)", t * 1e6, "us",
+                         detail: String(format: "%.1f GFLOP/s, %.0f%% of the roofline", flops / t / 1e9, 100 * flops / t / roof))
+        }
     }
 
     /// The same MLP written as a user function of the language, differentiated by the tape.

@@ -317,4 +317,42 @@ func maxAbsDiff(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { 
         let worst = zip(z, a).map { abs($1 - activation.value($0)) }.max() ?? .nan
         #expect(worst <= 4e-16, "\(name): worst deviation \(worst)")
     }
+
+    /// The kernels' matrix product (the row kernel for short inner dimensions, BLAS otherwise)
+    /// against a plain triple loop, with strides wider than the rows and beta 0 (C unread: it
+    /// starts as NaN) and 1. Tolerance: k·2^-52 relative to the sum of |terms|.
+    @Test(arguments: [("1797x64 @ 64 inner 10", 1797, 64, 10), ("odd widths", 7, 37, 3),
+                      ("inner 16, 100 columns", 5, 100, 16), ("inner 1", 33, 4, 1),
+                      ("inner 17 (BLAS)", 9, 13, 17), ("one column", 6, 1, 5)])
+    func smallProductMatchesTripleLoop(name: String, m: Int, n: Int, k: Int) {
+        var rng = RandomGenerator(seed: 21)
+        let lda = k + 2, ldb = n + 3, ldc = n + 1
+        let a = (0..<(m * lda)).map { _ in rng.normal() }
+        let b = (0..<(k * ldb)).map { _ in rng.normal() }
+        let c0 = (0..<(m * ldc)).map { _ in rng.normal() }
+        for beta in [0.0, 1.0] {
+            var c = beta == 0 ? [Double](repeating: .nan, count: m * ldc) : c0
+            a.withUnsafeBufferPointer { ap in
+                b.withUnsafeBufferPointer { bp in
+                    c.withUnsafeMutableBufferPointer { cp in
+                        guard let ab = ap.baseAddress, let bb = bp.baseAddress, let cb = cp.baseAddress else { return }
+                        gemm(false, false, m, n, k, ab, lda, bb, ldb, beta, cb, ldc)
+                    }
+                }
+            }
+            var worst = 0.0
+            for i in 0..<m {
+                for j in 0..<n {
+                    var s = beta * c0[i * ldc + j], scale = abs(s)
+                    for p in 0..<k {
+                        s += a[i * lda + p] * b[p * ldb + j]
+                        scale += abs(a[i * lda + p] * b[p * ldb + j])
+                    }
+                    let err = abs(c[i * ldc + j] - s) / (Double(k + 1) * 0x1p-52 * max(scale, 1e-300))
+                    worst = max(worst, err.isNaN ? .infinity : err)
+                }
+            }
+            #expect(worst <= 1, "\(name), beta \(beta): error \(worst) of the bound")
+        }
+    }
 }

@@ -114,4 +114,148 @@ import Testing
             }
         }
     }
+
+    /// Inputs from every range of the kernels, shuffled so that lanes of one vector mix them:
+    /// subnormal and tiny inputs, tanh's rational range, exp's core range and its limits, the
+    /// subnormal-result, underflow and overflow ranges, huge values, ±inf, NaN and ±0.
+    private func mixedInputs(count: Int, seed: UInt64) -> [Double] {
+        var rng = RandomGenerator(seed: seed)
+        var xs = [Double]()
+        for _ in 0..<count {
+            let sign = rng.uniform() < 0.5 ? -1.0 : 1.0
+            let u = rng.uniform()
+            let x: Double
+            switch Int(rng.uniform() * 10) {
+            case 0: x = u * Double.leastNormalMagnitude  // subnormal input
+            case 1: x = u * 0.625
+            case 2: x = 0.625 + u * 19.5
+            case 3: x = 19 + u * 30
+            case 4: x = 690 + u * 30  // across exp's limits −700 and 708
+            case 5: x = 700 + u * 60  // subnormal results, underflow, overflow
+            case 6: x = Foundation.pow(10, u * 308)
+            case 7: x = [Double.infinity, .nan, 0, 710, 746, 708, 700, 0.625, 20][Int(u * 9)]
+            default: x = (u * 2 - 1) * 40
+            }
+            xs.append(sign * x)
+        }
+        return xs
+    }
+
+    private func same(_ a: Double, _ b: Double) -> Bool { a.bitPattern == b.bitPattern || (a.isNaN && b.isNaN) }
+
+    /// The scalar entry points and the buffer kernels (every start offset and length, so every
+    /// tail size) give the same bits on random inputs covering every range.
+    @Test(arguments: [("exp", UnaryOp.exp), ("tanh", .tanh), ("sigmoid", .sigmoid)])
+    func scalarAndBufferPathsAgreeOnRandomInputsOfEveryRange(name: String, op: UnaryOp) {
+        let xs = mixedInputs(count: 20_000, seed: 15)
+        func scalar(_ x: Double) -> Double {
+            switch op {
+            case .exp: return FastMath.exp(x)
+            case .tanh: return FastMath.tanh(x)
+            default: return FastMath.sigmoid(x)
+            }
+        }
+        let expected = xs.map(scalar)
+        var mismatches = 0
+        for (start, length) in [(0, xs.count), (1, 4097), (2, 7), (3, 2), (5, 1), (6, 3)] {
+            var out = [Double](repeating: 0, count: length)
+            xs.withUnsafeBufferPointer { x in
+                out.withUnsafeMutableBufferPointer { y in
+                    guard let xb = x.baseAddress, let yb = y.baseAddress else { return }
+                    switch op {
+                    case .exp: FastMath.exp(xb + start, yb, count: length)
+                    case .tanh: FastMath.tanh(xb + start, yb, count: length)
+                    default: FastMath.sigmoid(xb + start, yb, count: length)
+                    }
+                }
+            }
+            for i in 0..<length where !same(out[i], expected[start + i]) { mismatches += 1 }
+        }
+        for i in stride(from: 0, to: 400, by: 4) {
+            let v = FastMath.Lanes(xs[i], xs[i + 1], xs[i + 2], xs[i + 3])
+            let lanes: FastMath.Lanes
+            switch op {
+            case .exp: lanes = FastMath.exp(v)
+            case .tanh: lanes = FastMath.tanh(v)
+            default: lanes = FastMath.sigmoid(v)
+            }
+            for l in 0..<4 where !same(lanes[l], expected[i + l]) { mismatches += 1 }
+        }
+        #expect(mismatches == 0, "\(name): \(mismatches) values differ between paths")
+    }
+
+    /// The fused bias + tanh pass equals the scalar tanh of the sum on inputs of every range.
+    @Test(arguments: [("width 64", 64), ("width 10", 10), ("width 3", 3)])
+    func tanhRowsMatchesScalarsOnEveryRange(name: String, width: Int) {
+        let rows = 37
+        let x = mixedInputs(count: rows * width, seed: 16)
+        let bias = mixedInputs(count: width, seed: 17)
+        var out = [Double](repeating: 0, count: x.count)
+        x.withUnsafeBufferPointer { xp in
+            bias.withUnsafeBufferPointer { bp in
+                out.withUnsafeMutableBufferPointer { op in
+                    guard let xb = xp.baseAddress, let bb = bp.baseAddress, let ob = op.baseAddress else { return }
+                    FastMath.tanhRows(xb, bias: bb, rows: rows, width: width, out: ob)
+                }
+            }
+        }
+        var mismatches = 0
+        for i in 0..<rows {
+            for j in 0..<width where !same(out[i * width + j], FastMath.tanh(x[i * width + j] + bias[j])) {
+                mismatches += 1
+            }
+        }
+        #expect(mismatches == 0, "\(name): \(mismatches) values differ")
+    }
+
+    /// Both builds (baseline x86-64, and AVX2+FMA where this CPU has it) are within 2 ulp of
+    /// glibc for exp and tanh over the whole range, and handle the special values.
+    @Test(arguments: FastMath.Implementation.allCases)
+    func everyBuildIsWithinTwoUlps(implementation: FastMath.Implementation) throws {
+        // A CPU without AVX2 or FMA cannot run that build; the baseline case still runs.
+        guard let kernels = implementation.kernels else { return }
+        var rng = RandomGenerator(seed: 18)
+        var xs = (0..<50_000).map { _ in (rng.uniform() * 2 - 1) * 708 }
+        xs += [-708.5, -720, -740, -745, -745.1, -746, -800, 709.7, 709.8, 710, 0, -0.0]
+        var ys = [Double](repeating: 0, count: xs.count)
+        let expF = try #require(kernels.exp_n), tanhF = try #require(kernels.tanh_n)
+        expF(xs, &ys, xs.count)
+        var worst = 0.0, at = 0.0
+        for (x, y) in zip(xs, ys) {
+            let e = Foundation.exp(x)
+            let err = e.isInfinite || e == 0 || !e.isNormal
+                ? (abs(y - e) <= e.ulp * 2 + Double.leastNonzeroMagnitude || y == e ? 0 : 99)
+                : ulps(y, e)
+            if err > worst { worst = err; at = x }
+        }
+        #expect(worst <= 2, "exp \(implementation): worst \(worst) ulps at \(at)")
+        let special: [Double] = [.nan, .infinity, -.infinity]
+        var sy = [Double](repeating: 0, count: 3)
+        expF(special, &sy, 3)
+        #expect(sy[0].isNaN && sy[1] == .infinity && sy[2] == 0)
+        tanhF(special, &sy, 3)
+        #expect(sy[0].isNaN && sy[1] == 1 && sy[2] == -1)
+
+        xs = (0..<50_000).map { _ in (rng.uniform() * 2 - 1) * Foundation.pow(10, rng.uniform() * 12 - 9) }
+        xs += [0, -0.0, 0.625, -0.625, 20, 40, 1e-310, -1e-310]
+        tanhF(xs, &ys, xs.count)
+        worst = 0
+        for (x, y) in zip(xs, ys) {
+            let err = ulps(y, Foundation.tanh(x))
+            if err > worst { worst = err; at = x }
+            if x == 0 && y.sign != x.sign { worst = 99; at = x }
+        }
+        #expect(worst <= 2, "tanh \(implementation): worst \(worst) ulps at \(at)")
+    }
+
+    /// The scalar entry points use the build selected for this CPU (AVX2+FMA where available).
+    @Test func scalarsUseTheSelectedBuild() throws {
+        let kernels = try #require(FastMath.selected.kernels)
+        let exp = try #require(kernels.exp_n)
+        if FastMath.Implementation.avx2FMA.kernels != nil { #expect(FastMath.selected == .avx2FMA) }
+        let xs = mixedInputs(count: 1000, seed: 19)
+        var ys = [Double](repeating: 0, count: xs.count)
+        exp(xs, &ys, xs.count)
+        for (x, y) in zip(xs, ys) { #expect(same(FastMath.exp(x), y), "\(x)") }
+    }
 }

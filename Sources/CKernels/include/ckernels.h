@@ -1,0 +1,60 @@
+#ifndef RITZ_CKERNELS_H
+#define RITZ_CKERNELS_H
+
+#include <stddef.h>
+
+/* Elementwise exp, tanh and sigmoid for ritz, chosen once per process by what the CPU supports.
+ *
+ * Two implementations of the same algorithms: one compiled for AVX2 and FMA (four lanes, used
+ * when the CPU has both) and a baseline one for any x86-64 (or other) CPU. Every entry below
+ * goes through the one selected implementation, so on a given machine a value never depends on
+ * which entry computed it. Results may differ in the last bit between CPUs with and without
+ * FMA; both stay within 2 ulp of the correctly rounded value. */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One implementation: buffer kernels; `x` may equal `y` (and `out`). */
+typedef struct ck_kernels {
+    const char *name;
+    void (*exp_n)(const double *x, double *y, ptrdiff_t n);
+    void (*tanh_n)(const double *x, double *y, ptrdiff_t n);
+    void (*sigmoid_n)(const double *x, double *y, ptrdiff_t n);
+    /* out[i*width + j] = tanh(x[i*width + j] + bias[j]) for a row-major rows × width block. */
+    void (*tanh_rows)(const double *x, const double *bias, ptrdiff_t rows, ptrdiff_t width,
+                      double *out);
+} ck_kernels;
+
+/* The implementation this process uses (selected on first use). */
+const ck_kernels *ck_selected(void);
+/* The baseline implementation (any CPU). */
+const ck_kernels *ck_baseline(void);
+/* The AVX2+FMA implementation, or NULL when the CPU lacks either. */
+const ck_kernels *ck_avx2_fma(void);
+
+/* Scalars through the selected implementation. */
+double ck_exp(double x);
+double ck_tanh(double x);
+double ck_sigmoid(double x);
+
+/* Buffers through the selected implementation. */
+void ck_exp_n(const double *x, double *y, ptrdiff_t n);
+void ck_tanh_n(const double *x, double *y, ptrdiff_t n);
+void ck_sigmoid_n(const double *x, double *y, ptrdiff_t n);
+void ck_tanh_rows(const double *x, const double *bias, ptrdiff_t rows, ptrdiff_t width,
+                  double *out);
+
+/* C = A·B + beta·C for row-major A (m×k), B (k×n), C (m×n) with a short inner dimension k
+ * (a layer with few outputs, backwards): each row of C accumulates broadcasts of A's row times
+ * B's rows in the order p = 0, 1, …, k − 1 with fused multiply-adds, so a row's value does not
+ * depend on how the rows are split. C is not read when beta is 0. Returns 1 when done, 0 when
+ * the selected build has no such kernel (the caller then uses BLAS). */
+int ck_gemm_small_k(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const double *a, ptrdiff_t lda,
+                    const double *b, ptrdiff_t ldb, double beta, double *c, ptrdiff_t ldc);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
