@@ -63,13 +63,8 @@ public final class SharpnessTracker: Tracker {
     /// - Returns: λ_max.
     /// - Throws: Errors of the Hessian products and of `eigs`.
     public func measure(model: MLP, data: Dataset, state: TrackerState) throws -> Double {
-        let e = try state.evaluation(model: model, data: data)
-        let n = model.parameterCount
-        let H = try LinearOperator(n: n, symmetric: true, label: "hessian") { v in
-            var out = [Double](repeating: 0, count: n)
-            try e.hvp(v, into: &out)
-            return out
-        }
+        let H = try trackedHessian(model: model, data: data, state: state)
+        let n = H.n
         var start: [Double]?
         switch warmStart {
         case .none: start = nil
@@ -117,17 +112,25 @@ public final class TraceTracker: Tracker {
     /// - Returns: The trace estimate.
     /// - Throws: Errors of the Hessian products.
     public func measure(model: MLP, data: Dataset, state: TrackerState) throws -> Double {
-        let e = try state.evaluation(model: model, data: data)
-        let n = model.parameterCount
-        let H = try LinearOperator(n: n, symmetric: true, label: "hessian") { v in
-            var out = [Double](repeating: 0, count: n)
-            try e.hvp(v, into: &out)
-            return out
-        }
+        let H = try trackedHessian(model: model, data: data, state: state)
         let r = try hutchinson(H, probes: TraceTracker.probes, seed: state.rng.next())
         state.lastMatvecs = r.matvecs
         state.matvecs += r.matvecs
         state.extras["stderr"] = r.stderr
         return r.trace
+    }
+}
+
+/// The Hessian of the loss on a tracker's measurement subset, at the current parameters, as an
+/// operator over the forward pass that every tracker of the row shares.
+///
+/// - Throws: Errors of the forward pass.
+private func trackedHessian(model: MLP, data: Dataset, state: TrackerState) throws -> LinearOperator {
+    let e = try state.evaluation(model: model, data: data)
+    let n = model.parameterCount
+    return try LinearOperator(n: n, symmetric: true, label: "hessian") { v in
+        var out = [Double](repeating: 0, count: n)
+        try e.hvp(v, into: &out)
+        return out
     }
 }
