@@ -296,14 +296,7 @@ public final class MLPEvaluation {
     ///   - out: Receives H·v; resized if needed.
     /// - Throws: `LearnError` when prepared without targets or `v` has the wrong length.
     public func hvp(_ v: [Double], into out: inout [Double]) throws {
-        try requireTargets("hvp")
-        try checkVector(v, "hvp")
-        if out.count != parameterCount { out = [Double](repeating: 0, count: parameterCount) }
-        v.withUnsafeBufferPointer { pv in
-            out.withUnsafeMutableBufferPointer { o in
-                if let vb = pv.baseAddress, let ob = o.baseAddress { hvpRaw(vb, into: ob) }
-            }
-        }
+        try curvatureProduct(v, into: &out, name: "hvp", hvpRaw)
     }
 
     func hvpRaw(_ v: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
@@ -319,12 +312,18 @@ public final class MLPEvaluation {
     ///   - out: Receives the product; resized if needed.
     /// - Throws: `LearnError` when prepared without targets or `v` has the wrong length.
     public func ggnvp(_ v: [Double], into out: inout [Double]) throws {
-        try requireTargets("ggn")
-        try checkVector(v, "ggn")
+        try curvatureProduct(v, into: &out, name: "ggn", ggnvpRaw)
+    }
+
+    /// Checks `v`, sizes `out` and runs one of the raw curvature products on them.
+    private func curvatureProduct(_ v: [Double], into out: inout [Double], name: String,
+                                  _ product: (UnsafePointer<Double>, UnsafeMutablePointer<Double>) -> Void) throws {
+        try requireTargets(name)
+        try checkVector(v, name)
         if out.count != parameterCount { out = [Double](repeating: 0, count: parameterCount) }
         v.withUnsafeBufferPointer { pv in
             out.withUnsafeMutableBufferPointer { o in
-                if let vb = pv.baseAddress, let ob = o.baseAddress { ggnvpRaw(vb, into: ob) }
+                if let vb = pv.baseAddress, let ob = o.baseAddress { product(vb, ob) }
             }
         }
     }

@@ -82,4 +82,29 @@ enum ComplexLinear {
         let s = try a.embedded().singularValues().storage
         return s.last ?? 0
     }
+
+    /// The modal evolution x_t = Re(Σ_j λ_j^t c_j ξ_j) for t = 0…steps, shared by DMD and EDMD
+    /// forecasts: each column of the result is one time step, as `simulate` lays them out.
+    ///
+    /// - Parameters:
+    ///   - modes: d×r modes ξ_j as columns.
+    ///   - coefficients: r initial coefficients c_j.
+    ///   - eigenvalues: r eigenvalues λ_j.
+    ///   - steps: Number of steps (≥ 0).
+    /// - Returns: d×(steps+1).
+    /// - Throws: `TensorError.tooLarge` past the allocation limit.
+    static func evolve(modes: Parts, coefficients: [Complex], eigenvalues: [Complex], steps: Int) throws -> Tensor {
+        let d = modes.rows, r = coefficients.count, cols = steps + 1
+        var out = [Double](repeating: 0, count: try Tensor.elementCount([d, cols]))
+        var coef = coefficients
+        for t in 0..<cols {
+            for i in 0..<d {
+                var acc = 0.0
+                for j in 0..<r { acc += (modes[i, j] * coef[j]).re }
+                out[i * cols + t] = acc
+            }
+            for j in 0..<r { coef[j] = coef[j] * eigenvalues[j] }
+        }
+        return try Tensor(shape: [d, cols], storage: out)
+    }
 }

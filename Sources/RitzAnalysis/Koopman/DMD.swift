@@ -98,25 +98,13 @@ public struct DMD: Sendable {
     /// - Throws: `ShapeError.mismatch` for a wrong x0 length, `TensorError.invalidArgument` for steps < 0.
     public func predict(x0: Tensor?, steps: Int) throws -> Tensor {
         guard steps >= 0 else { throw TensorError.invalidArgument("predict: steps must be ≥ 0") }
-        let d = modes.shape[0], r = rank
+        let d = modes.shape[0]
         let phi = ComplexLinear.Parts(modes)
         var b = amplitudes
         if let x0 {
             guard x0.count == d, !x0.isComplex else { throw ShapeError.mismatch(op: "predict", lhs: x0.shape, rhs: [d]) }
             b = try ComplexLinear.lstsq(phi, ComplexLinear.Parts(x0.reshaped([d, 1]))).column(0)
         }
-        let cols = steps + 1
-        let total = try Tensor.elementCount([d, cols])
-        var out = [Double](repeating: 0, count: total)
-        var coef = b
-        for t in 0..<cols {
-            for i in 0..<d {
-                var acc = 0.0
-                for j in 0..<r { acc += (phi[i, j] * coef[j]).re }
-                out[i * cols + t] = acc
-            }
-            for j in 0..<r { coef[j] = coef[j] * eigenvalues[j] }
-        }
-        return try Tensor(shape: [d, cols], storage: out)
+        return try ComplexLinear.evolve(modes: phi, coefficients: b, eigenvalues: eigenvalues, steps: steps)
     }
 }

@@ -47,18 +47,7 @@ extension EDMD {
         let d = modes.shape[0], n = eigenvalues.count
         guard x0.count == d, !x0.isComplex else { throw ShapeError.mismatch(op: "predict", lhs: x0.shape, rhs: [d]) }
         let phi0 = ComplexLinear.Parts(try eigenfunctionValues(x0.reshaped([d, 1])))   // 1×N
-        let xi = ComplexLinear.Parts(modes)
-        let cols = steps + 1
-        var out = [Double](repeating: 0, count: try Tensor.elementCount([d, cols]))
-        var coef = (0..<n).map { phi0[0, $0] }
-        for t in 0..<cols {
-            for i in 0..<d {
-                var acc = 0.0
-                for j in 0..<n { acc += (xi[i, j] * coef[j]).re }
-                out[i * cols + t] = acc
-            }
-            for j in 0..<n { coef[j] = coef[j] * eigenvalues[j] }
-        }
-        return try Tensor(shape: [d, cols], storage: out)
+        return try ComplexLinear.evolve(modes: ComplexLinear.Parts(modes), coefficients: (0..<n).map { phi0[0, $0] },
+                                        eigenvalues: eigenvalues, steps: steps)
     }
 }
