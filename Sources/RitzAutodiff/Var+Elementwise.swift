@@ -180,7 +180,7 @@ extension Var {
             return Var(try value.unary(op))
         default: break
         }
-        let y = try Var.vectorised(op, value) ?? value.unary(op)
+        let y = try value.unary(op)
         let rule: Rule
         switch op {
         case .exp: rule = .elementwise { _, y in y }
@@ -205,27 +205,6 @@ extension Var {
         return try Var.apply(op.rawValue, [x], value: y, rule: rule)
     }
 
-    /// exp, tanh and sigmoid of a real tensor by the loop kernels of `FastMath` (several elements
-    /// per instruction; the same values as `Tensor.unary`); nil for other functions or dtypes.
-    static func vectorised(_ op: UnaryOp, _ x: Tensor) -> Tensor? {
-        guard x.dtype == .float64 else { return nil }
-        let kernel: (UnsafePointer<Double>, UnsafeMutablePointer<Double>, Int) -> Void
-        switch op {
-        case .exp: kernel = { FastMath.exp($0, $1, count: $2) }
-        case .tanh: kernel = { FastMath.tanh($0, $1, count: $2) }
-        case .sigmoid: kernel = { FastMath.sigmoid($0, $1, count: $2) }
-        default: return nil
-        }
-        let n = x.count
-        let out = x.storage.withUnsafeBufferPointer { src in
-            [Double](unsafeUninitializedCapacity: n) { dst, initialized in
-                if let s = src.baseAddress, let d = dst.baseAddress { kernel(s, d, n) }
-                initialized = n
-            }
-        }
-        return try? Tensor(shape: x.shape, storage: out)
-    }
-
     /// g·(1 − y²), the cotangent of tanh given its output y, in one pass and one node.
     ///
     /// Its own rule keeps higher orders exact: ∂/∂g = 1 − y², ∂/∂y = −2·g·y.
@@ -242,7 +221,7 @@ extension Var {
             yv.storage.withUnsafeBufferPointer { py in
                 [Double](unsafeUninitializedCapacity: n) { dst, initialized in
                     if let a = pg.baseAddress, let b = py.baseAddress, let d = dst.baseAddress {
-                        for i in 0..<n { d[i] = a[i] * (1 - b[i] * b[i]) }
+                        Parallel.forEachPiece(n) { r in for i in r { d[i] = a[i] * (1 - b[i] * b[i]) } }
                     }
                     initialized = n
                 }
@@ -252,14 +231,56 @@ extension Var {
             vjp: { h, c in
                 let (g, y) = (c.inputs[0], c.inputs[1])
                 return [c.needs[0] ? try tanhBackward(h, y) : nil,
-                        c.needs[1] ? try h * g * y * -2 : nil]
+                        c.needs[1] ? try tanhCurvature(h, g, y) : nil]
             },
             jvp: { t, c in
                 let (g, y) = (c.inputs[0], c.inputs[1])
                 var out: Var?
                 if let tg = t[0] { out = try tanhBackward(tg, y) }
                 if let ty = t[1] {
-                    let term = try g * y * ty * -2
+                    let term = try tanhCurvature(g, y, ty)
+                    out = try out.map { try $0 + term } ?? term
+                }
+                return out
+            }))
+    }
+
+    /// −2·a·b·c elementwise, the term of tanh's second derivative (∂/∂y of g·(1 − y²) is −2·g·y),
+    /// in one pass and one node for operands of one shape.
+    ///
+    /// The map is symmetric and linear in each operand, so its rule is itself again: the
+    /// cotangent for a is −2·ḡ·b·c, and the tangent is the sum of −2·ȧ·b·c and its permutations.
+    static func tanhCurvature(_ a: Var, _ b: Var, _ c: Var) throws -> Var {
+        let (av, bv, cv) = (a.value, b.value, c.value)
+        guard av.shape == bv.shape, bv.shape == cv.shape,
+              av.dtype == .float64, bv.dtype == .float64, cv.dtype == .float64 else { return try a * b * c * -2 }
+        let n = av.count
+        let out = av.storage.withUnsafeBufferPointer { pa in
+            bv.storage.withUnsafeBufferPointer { pb in
+                cv.storage.withUnsafeBufferPointer { pc in
+                    [Double](unsafeUninitializedCapacity: n) { dst, initialized in
+                        if let x = pa.baseAddress, let y = pb.baseAddress, let z = pc.baseAddress, let d = dst.baseAddress {
+                            Parallel.forEachPiece(n) { r in for i in r { d[i] = -2 * x[i] * y[i] * z[i] } }
+                        }
+                        initialized = n
+                    }
+                }
+            }
+        }
+        return try apply("tanh_curvature", [a, b, c], value: Tensor(shape: av.shape, storage: out), rule: Rule(
+            vjp: { g, ctx in
+                let (a, b, c) = (ctx.inputs[0], ctx.inputs[1], ctx.inputs[2])
+                return [ctx.needs[0] ? try tanhCurvature(g, b, c) : nil,
+                        ctx.needs[1] ? try tanhCurvature(a, g, c) : nil,
+                        ctx.needs[2] ? try tanhCurvature(a, b, g) : nil]
+            },
+            jvp: { t, ctx in
+                let (a, b, c) = (ctx.inputs[0], ctx.inputs[1], ctx.inputs[2])
+                var out: Var?
+                for term in [try t[0].map { try tanhCurvature($0, b, c) },
+                             try t[1].map { try tanhCurvature(a, $0, c) },
+                             try t[2].map { try tanhCurvature(a, b, $0) }] {
+                    guard let term else { continue }
                     out = try out.map { try $0 + term } ?? term
                 }
                 return out

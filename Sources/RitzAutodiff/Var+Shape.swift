@@ -73,7 +73,8 @@ extension Var {
     }
 
     /// The common case of `sumToShape` where only leading axes are summed away (a bias gradient):
-    /// rows are added in order, contiguously, instead of a strided reduction per output element.
+    /// rows are added in order, contiguously, instead of a strided reduction per output element,
+    /// with `Parallel` pieces of columns.
     /// Rounding error at most (rows)·ε relative to the sum of magnitudes.
     static func sumLeading(_ x: Tensor, to target: [Int]) -> Tensor? {
         let shape = x.shape
@@ -87,9 +88,12 @@ extension Var {
         x.storage.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 guard let s = src.baseAddress, let d = dst.baseAddress else { return }
-                for r in 0..<rows {
-                    let row = s + r * inner
-                    for j in 0..<inner { d[j] += row[j] }
+                // Pieces of columns: each column is still summed over the rows in order.
+                Parallel.forEachPiece(inner, minimum: Swift.max(16, Parallel.minimumElements / rows)) { cols in
+                    for r in 0..<rows {
+                        let row = s + r * inner
+                        for j in cols { d[j] += row[j] }
+                    }
                 }
             }
         }

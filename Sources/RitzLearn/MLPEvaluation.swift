@@ -20,14 +20,13 @@ import RitzTensor
 ///   differentiation, H_L the Hessian of the loss in the outputs (softmax: (diag p − ppᵀ)/n;
 ///   mse: 2/(n·k)·I), and Jᵀ is plain backpropagation of H_L J v. Positive semidefinite.
 ///
-/// Batches of at least ``MLPEvaluation/splitRows`` rows are split in two halves that run on
-/// two threads (OpenBLAS is held to one thread meanwhile); the halves' sums are added in a
-/// fixed order, so results are deterministic.
+/// Batches of at least ``MLPEvaluation/splitRows`` rows are split in two halves, whatever the
+/// number of cores, that run as `Parallel.jobs` (on two threads when allowed, with OpenBLAS held
+/// to one thread meanwhile); the halves' sums are added in a fixed order, so results are the
+/// same bytes on any machine.
 public final class MLPEvaluation {
     /// Rows from which a batch is split over two threads.
     nonisolated(unsafe) public static var splitRows = 256
-    /// Worker threads used for large batches (1 or 2).
-    nonisolated(unsafe) public static var threads = min(2, max(1, ProcessInfo.processInfo.activeProcessorCount))
 
     let sizes: [Int]
     let layers: [MLP.Layer]
@@ -184,7 +183,7 @@ public final class MLPEvaluation {
 
     /// Splits `rows` over the workers and runs the forward pass.
     func forward(rows: Int, hasTargets: Bool, labels isLabels: Bool, loss kind: LossKind, withGradient: Bool) throws {
-        let parts = (rows >= MLPEvaluation.splitRows && MLPEvaluation.threads > 1) ? 2 : 1
+        let parts = rows >= MLPEvaluation.splitRows ? 2 : 1
         let per = (rows + parts - 1) / parts
         lossKind = nil  // nothing is prepared until the pass below has run
         while workers.count < parts { workers.append(Worker(layers: layers, parameterCount: parameterCount)) }
@@ -216,23 +215,10 @@ public final class MLPEvaluation {
         }
     }
 
-    /// Runs `body` for each active worker, on two threads when there are two.
+    /// Runs `body` for each active worker, concurrently when `Parallel.threads` allows.
     func run(_ parts: Int, _ body: (Int, UnsafePointer<Double>, UnsafePointer<Double>) -> Void) {
         withInput { xp, yp in
-            if parts == 1 {
-                body(0, xp, yp)
-                return
-            }
-            BlasThreads.enterSingle()
-            defer { BlasThreads.leave() }
-            withoutActuallyEscaping(body) { escapable in
-                // The two workers touch disjoint buffers; the box only carries the pointers across.
-                let box = UncheckedBox(value: (escapable, xp, yp))
-                DispatchQueue.concurrentPerform(iterations: parts) { w in
-                    let (f, x, y) = box.value
-                    f(w, x, y)
-                }
-            }
+            Parallel.jobs(parts) { w in body(w, xp, yp) }
         }
     }
 
@@ -365,32 +351,3 @@ final class RawBuffer: @unchecked Sendable {
     static let empty = RawBuffer(count: 1)
 }
 
-/// Carries non-Sendable values into a concurrent closure whose callers guarantee disjoint use.
-struct UncheckedBox<T>: @unchecked Sendable {
-    let value: T
-}
-
-/// Holds OpenBLAS to one thread while kernel workers run (each worker calls BLAS on its own
-/// rows), restoring the previous count when the last concurrent user leaves.
-enum BlasThreads {
-    nonisolated(unsafe) private static var users = 0
-    nonisolated(unsafe) private static var saved: Int32 = 1
-    private static let lock = NSLock()
-
-    static func enterSingle() {
-        lock.lock()
-        if users == 0 {
-            saved = openblas_get_num_threads()
-            openblas_set_num_threads(1)
-        }
-        users += 1
-        lock.unlock()
-    }
-
-    static func leave() {
-        lock.lock()
-        users -= 1
-        if users == 0 { openblas_set_num_threads(saved) }
-        lock.unlock()
-    }
-}

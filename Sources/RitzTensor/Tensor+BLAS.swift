@@ -87,17 +87,15 @@ extension Tensor {
             throw ShapeError.mismatch(op: "@", lhs: transA ? [m, k] : a.shape, rhs: transB ? [k2, n] : b.shape)
         }
         let total = try Tensor.elementCount([m, n])
-        var out = [Double](repeating: 0, count: total)
-        if m > 0 && n > 0 && k > 0 {
-            a.storage.withUnsafeBufferPointer { pa in
-                b.storage.withUnsafeBufferPointer { pb in
-                    out.withUnsafeMutableBufferPointer { pc in
-                        cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                                    Int32(truncatingIfNeeded: m), Int32(truncatingIfNeeded: n), Int32(truncatingIfNeeded: k), 1,
-                                    pa.baseAddress, Int32(truncatingIfNeeded: Swift.max(ac, 1)),
-                                    pb.baseAddress, Int32(truncatingIfNeeded: Swift.max(bc, 1)),
-                                    0, pc.baseAddress, Int32(truncatingIfNeeded: n))
+        let out = a.storage.withUnsafeBufferPointer { pa in
+            b.storage.withUnsafeBufferPointer { pb in
+                makeStorage(total) { pc in
+                    guard k > 0, let x = pa.baseAddress, let y = pb.baseAddress else {
+                        pc.initialize(repeating: 0, count: total)
+                        return
                     }
+                    rowMajorGemm(transA: transA, transB: transB, m: m, n: n, k: k,
+                                 x, lda: Swift.max(ac, 1), y, ldb: Swift.max(bc, 1), pc, ldc: Swift.max(n, 1))
                 }
             }
         }
@@ -151,7 +149,8 @@ extension Tensor {
 @inline(__always)
 func blasInt(_ n: Int) -> Int32 { Int32(truncatingIfNeeded: n) }
 
-/// C ← A·B for row-major A (m×k), B (k×n), C (m×n): `dgemv` when n == 1 or m == 1, else `dgemm`.
+/// C ← A·B for row-major A (m×k), B (k×n), C (m×n): `dgemv` when n == 1 or m == 1, else
+/// `rowMajorGemm`.
 @inline(__always)
 func rowMajorProduct(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ c: UnsafeMutablePointer<Double>,
                      m: Int, k: Int, n: Int) {
@@ -160,7 +159,48 @@ func rowMajorProduct(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ c
     } else if m == 1 {
         cblas_dgemv(CblasRowMajor, CblasTrans, blasInt(k), blasInt(n), 1, b, blasInt(n), a, 1, 0, c, 1)
     } else {
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, blasInt(m), blasInt(n), blasInt(k),
-                    1, a, blasInt(k), b, blasInt(n), 0, c, blasInt(n))
+        rowMajorGemm(transA: false, transB: false, m: m, n: n, k: k, a, lda: k, b, ldb: n, c, ldc: n)
+    }
+}
+
+/// Products of at least this many multiply-adds are cut in two blocks (about 20 µs of one core).
+let parallelGemmWork = 1 << 19
+
+/// Products of at least this many multiply-adds are left whole to OpenBLAS's own threads (about
+/// 0.1 s of one core), which scale past two cores.
+let largeGemmWork = 1 << 32
+
+/// C ← op(A)·op(B) for row-major operands (C is m×n, the inner dimension k > 0), beta = 0 so C
+/// need not be initialised.
+///
+/// Mid-sized products are cut into two blocks of rows of C (of columns when C is wider than
+/// tall), each one single-threaded `dgemm`, run as `Parallel.jobs`. OpenBLAS's rounding depends
+/// on how a product is partitioned, so the cut depends only on the shapes, never on the number
+/// of threads: the bytes are the same on one core or many. Very large products go to OpenBLAS
+/// whole, with its own threads.
+func rowMajorGemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+                  _ a: UnsafePointer<Double>, lda: Int, _ b: UnsafePointer<Double>, ldb: Int,
+                  _ c: UnsafeMutablePointer<Double>, ldc: Int) {
+    func block(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ c: UnsafeMutablePointer<Double>, m: Int, n: Int) {
+        cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    blasInt(m), blasInt(n), blasInt(k), 1, a, blasInt(lda), b, blasInt(ldb), 0, c, blasInt(ldc))
+    }
+    let (mn, o1) = m.multipliedReportingOverflow(by: n)
+    let (work, o2) = mn.multipliedReportingOverflow(by: k)
+    guard !o1, !o2, work < largeGemmWork else {
+        block(a, b, c, m: m, n: n)
+        return
+    }
+    let parts = work >= parallelGemmWork && Swift.max(m, n) >= 32 ? 2 : 1
+    let box = UncheckedSendable((a, b, c))
+    Parallel.jobs(parts) { w in
+        let (a, b, c) = box.value
+        if m >= n {
+            let lo = m * w / parts, hi = m * (w + 1) / parts
+            block(transA ? a + lo : a + lo * lda, b, c + lo * ldc, m: hi - lo, n: n)
+        } else {
+            let lo = n * w / parts, hi = n * (w + 1) / parts
+            block(a, transB ? b + lo * ldb : b + lo, c + lo, m: m, n: hi - lo)
+        }
     }
 }

@@ -31,22 +31,23 @@ extension Tensor {
             throw ShapeError.mismatch(op: "broadcast", lhs: shape, rhs: target)
         }
         let n = try Tensor.elementCount(target, complex: isComplex)
-        let st = Tensor.broadcastStrides(shape, to: target)
+        if n == 0 { return Tensor(unchecked: target, [], dtype: dtype) }
         let width = isComplex ? 2 : 1
-        var out = [Double](repeating: 0, count: n * width)
-        var index = [Int](repeating: 0, count: target.count)
-        var src = 0
-        for i in 0..<n {
-            for w in 0..<width { out[i * width + w] = storage[src * width + w] }
-            // odometer increment
-            var d = target.count - 1
-            while d >= 0 {
-                index[d] += 1
-                src += st[d]
-                if index[d] < target[d] { break }
-                src -= st[d] * target[d]
-                index[d] = 0
-                d -= 1
+        let walk = BroadcastWalk(from: shape, to: target)
+        let inner = walk.inner
+        let out = storage.withUnsafeBufferPointer { src in
+            makeStorage(n * width) { o in
+                let x = src.baseAddress.unsafelyUnwrapped
+                Parallel.forEachPiece(walk.rows, minimum: Swift.max(1, Parallel.minimumElements / (inner * width))) { rows in
+                    for row in rows {
+                        let from = walk.offset(row: row) * width, to = row * inner * width
+                        if walk.innerStride == 1 || inner == 1 {
+                            (o + to).update(from: x + from, count: inner * width)
+                        } else {
+                            for j in 0..<inner { for w in 0..<width { o[to + j * width + w] = x[from + w] } }
+                        }
+                    }
+                }
             }
         }
         return Tensor(unchecked: target, out, dtype: dtype)
@@ -72,75 +73,91 @@ extension Tensor {
 
 /// Runs `f` over two broadcast operands with a fast path for equal shapes and scalars.
 ///
-/// The general case walks the output with an odometer over all but the last dimension and runs
-/// the last one as a strided inner loop.
+/// The general case walks the output one last-axis row at a time, as a strided inner loop.
+/// Large outputs are split over `Parallel` pieces.
 @inline(__always)
-func broadcastMap(_ a: Tensor, _ b: Tensor, op: String,
-                  _ f: (Double, Double) -> Double) throws -> ([Int], [Double]) {
+func broadcastMap<F: BinaryFunction>(_ a: Tensor, _ b: Tensor, op: String, _ f: F) throws -> ([Int], [Double]) {
     let sa = a.storage, sb = b.storage
-    if a.shape == b.shape {
-        let n = sa.count
+    let bScalar = b.count == 1 && b.ndim <= a.ndim
+    if a.shape == b.shape || bScalar || (a.count == 1 && a.ndim <= b.ndim) {
+        let mode = a.shape == b.shape ? 0 : (bScalar ? 1 : 2)
+        let shape = mode == 2 ? b.shape : a.shape
+        let n = mode == 2 ? sb.count : sa.count
         let out = sa.withUnsafeBufferPointer { pa in
             sb.withUnsafeBufferPointer { pb in
                 makeStorage(n) { o in
                     let x = pa.baseAddress.unsafelyUnwrapped, y = pb.baseAddress.unsafelyUnwrapped
-                    for i in 0..<n { o[i] = f(x[i], y[i]) }
+                    Parallel.forEachPiece(n) { r in
+                        switch mode {
+                        case 0: for i in r { o[i] = f(x[i], y[i]) }
+                        case 1: let c = y[0]; for i in r { o[i] = f(x[i], c) }
+                        default: let c = x[0]; for i in r { o[i] = f(c, y[i]) }
+                        }
+                    }
                 }
             }
         }
-        return (a.shape, out)
-    }
-    if b.count == 1 && b.ndim <= a.ndim {
-        let y = sb[0], n = sa.count
-        let out = sa.withUnsafeBufferPointer { pa in
-            makeStorage(n) { o in
-                let x = pa.baseAddress.unsafelyUnwrapped
-                for i in 0..<n { o[i] = f(x[i], y) }
-            }
-        }
-        return (a.shape, out)
-    }
-    if a.count == 1 && a.ndim <= b.ndim {
-        let x = sa[0], n = sb.count
-        let out = sb.withUnsafeBufferPointer { pb in
-            makeStorage(n) { o in
-                let y = pb.baseAddress.unsafelyUnwrapped
-                for i in 0..<n { o[i] = f(x, y[i]) }
-            }
-        }
-        return (b.shape, out)
+        return (shape, out)
     }
     guard let shape = Tensor.broadcastShape(a.shape, b.shape) else {
         throw ShapeError.mismatch(op: op, lhs: a.shape, rhs: b.shape)
     }
     let n = try Tensor.elementCount(shape)
     if n == 0 { return (shape, []) }
-    let stA = Tensor.broadcastStrides(a.shape, to: shape)
-    let stB = Tensor.broadcastStrides(b.shape, to: shape)
-    let last = shape.count - 1
-    let inner = shape[last], ia = stA[last], ib = stB[last]
-    let outer = n / inner
-    var index = [Int](repeating: 0, count: shape.count)
+    let walkA = BroadcastWalk(from: a.shape, to: shape), walkB = BroadcastWalk(from: b.shape, to: shape)
+    let inner = walkA.inner, ia = walkA.innerStride, ib = walkB.innerStride
     let out = sa.withUnsafeBufferPointer { pa in
         sb.withUnsafeBufferPointer { pb in
             makeStorage(n) { o in
                 let x = pa.baseAddress.unsafelyUnwrapped, y = pb.baseAddress.unsafelyUnwrapped
-                var offA = 0, offB = 0, k = 0
-                for _ in 0..<outer {
-                    for j in 0..<inner { o[k + j] = f(x[offA + j * ia], y[offB + j * ib]) }
-                    k += inner
-                    var d = last - 1
-                    while d >= 0 {
-                        index[d] += 1
-                        offA += stA[d]; offB += stB[d]
-                        if index[d] < shape[d] { break }
-                        offA -= stA[d] * shape[d]; offB -= stB[d] * shape[d]
-                        index[d] = 0
-                        d -= 1
+                Parallel.forEachPiece(walkA.rows, minimum: Swift.max(1, Parallel.minimumElements / inner)) { rows in
+                    for row in rows {
+                        let offA = walkA.offset(row: row), offB = walkB.offset(row: row), k = row * inner
+                        switch (ia, ib) {
+                        case (1, 1): for j in 0..<inner { o[k + j] = f(x[offA + j], y[offB + j]) }
+                        case (1, 0): let c = y[offB]; for j in 0..<inner { o[k + j] = f(x[offA + j], c) }
+                        case (0, 1): let c = x[offA]; for j in 0..<inner { o[k + j] = f(c, y[offB + j]) }
+                        default: for j in 0..<inner { o[k + j] = f(x[offA + j * ia], y[offB + j * ib]) }
+                        }
                     }
                 }
             }
         }
     }
     return (shape, out)
+}
+
+/// Reads a tensor of one shape as if broadcast to a larger one, a last-axis row at a time: the
+/// element offset where each output row starts and the stride (0 or 1) along the row.
+struct BroadcastWalk {
+    /// Length of the last axis of the target (1 for a 0-d target).
+    let inner: Int
+    /// Number of last-axis rows in the target.
+    let rows: Int
+    /// Source stride along the last axis.
+    let innerStride: Int
+    private let outerShape: [Int]
+    private let outerStrides: [Int]
+
+    init(from source: [Int], to target: [Int]) {
+        let strides = Tensor.broadcastStrides(source, to: target)
+        inner = target.last ?? 1
+        innerStride = strides.last ?? 0
+        outerShape = Array(target.dropLast())
+        outerStrides = Array(strides.dropLast())
+        rows = outerShape.reduce(1, *)
+    }
+
+    /// Source offset of the first element of output row `row` (row-major over the outer axes).
+    @inline(__always)
+    func offset(row: Int) -> Int {
+        var rest = row, off = 0, d = outerShape.count - 1
+        while d >= 0 {
+            let extent = outerShape[d]
+            off += (rest % extent) * outerStrides[d]
+            rest /= extent
+            d -= 1
+        }
+        return off
+    }
 }

@@ -57,11 +57,11 @@ extension Tensor {
         if isComplex || other.isComplex { return try complexBinary(op, other) }
         let (shape, out): ([Int], [Double])
         switch op {
-        case .add: (shape, out) = try broadcastMap(self, other, op: "+") { $0 + $1 }
-        case .sub: (shape, out) = try broadcastMap(self, other, op: "-") { $0 - $1 }
-        case .mul: (shape, out) = try broadcastMap(self, other, op: "*") { $0 * $1 }
-        case .div: (shape, out) = try broadcastMap(self, other, op: "/") { $0 / $1 }
-        default: (shape, out) = try broadcastMap(self, other, op: op.rawValue) { op.apply($0, $1) }
+        case .add: (shape, out) = try broadcastMap(self, other, op: "+", Add())
+        case .sub: (shape, out) = try broadcastMap(self, other, op: "-", Subtract())
+        case .mul: (shape, out) = try broadcastMap(self, other, op: "*", Multiply())
+        case .div: (shape, out) = try broadcastMap(self, other, op: "/", Divide())
+        default: (shape, out) = try broadcastMap(self, other, op: op.rawValue, AnyBinary(op: op))
         }
         return Tensor(unchecked: shape, out, dtype: op.isPredicate ? .bool : .float64)
     }
@@ -160,30 +160,34 @@ extension Tensor {
         let n = storage.count
         let out: [Double]
         switch op {
-        case .neg: out = mapStorage(n) { -$0 }
+        case .neg: out = mapStorage(n, Negate())
         case .exp: out = kernelStorage(n) { FastMath.exp($0, $1, count: $2) }
         case .tanh: out = kernelStorage(n) { FastMath.tanh($0, $1, count: $2) }
         case .sigmoid: out = kernelStorage(n) { FastMath.sigmoid($0, $1, count: $2) }
-        default: out = mapStorage(n) { op.apply($0) }
+        default: out = mapStorage(n, AnyUnary(op: op))
         }
         return Tensor(unchecked: shape, out, dtype: op.isPredicate ? .bool : .float64)
     }
 
-    /// The storage through one of `FastMath`'s loop kernels (four elements at a time).
+    /// The storage through one of `FastMath`'s loop kernels (four elements at a time), in
+    /// `Parallel` pieces.
     @inline(__always)
     private func kernelStorage(_ n: Int,
                                _ kernel: (UnsafePointer<Double>, UnsafeMutablePointer<Double>, Int) -> Void) -> [Double] {
         storage.withUnsafeBufferPointer { p in
-            makeStorage(n) { o in if let x = p.baseAddress { kernel(x, o, n) } }
+            makeStorage(n) { o in
+                guard let x = p.baseAddress else { return }
+                Parallel.forEachPiece(n) { r in kernel(x + r.lowerBound, o + r.lowerBound, r.count) }
+            }
         }
     }
 
     @inline(__always)
-    private func mapStorage(_ n: Int, _ f: (Double) -> Double) -> [Double] {
+    private func mapStorage<F: UnaryFunction>(_ n: Int, _ f: F) -> [Double] {
         storage.withUnsafeBufferPointer { p in
             makeStorage(n) { o in
                 let x = p.baseAddress.unsafelyUnwrapped
-                for i in 0..<n { o[i] = f(x[i]) }
+                Parallel.forEachPiece(n) { r in for i in r { o[i] = f(x[i]) } }
             }
         }
     }
@@ -263,4 +267,45 @@ extension Tensor {
         }
         return Tensor(unchecked: shape, out, dtype: complex ? .complex128 : .float64)
     }
+}
+
+/// A unary function of doubles as a type, so the loops that apply it specialise, inline and
+/// vectorise even when they run as `Parallel` pieces.
+protocol UnaryFunction {
+    func callAsFunction(_ x: Double) -> Double
+}
+
+/// A binary function of doubles as a type (see `UnaryFunction`).
+protocol BinaryFunction {
+    func callAsFunction(_ a: Double, _ b: Double) -> Double
+}
+
+struct Negate: UnaryFunction {
+    @inline(__always) func callAsFunction(_ x: Double) -> Double { -x }
+}
+
+struct AnyUnary: UnaryFunction {
+    let op: UnaryOp
+    @inline(__always) func callAsFunction(_ x: Double) -> Double { op.apply(x) }
+}
+
+struct Add: BinaryFunction {
+    @inline(__always) func callAsFunction(_ a: Double, _ b: Double) -> Double { a + b }
+}
+
+struct Subtract: BinaryFunction {
+    @inline(__always) func callAsFunction(_ a: Double, _ b: Double) -> Double { a - b }
+}
+
+struct Multiply: BinaryFunction {
+    @inline(__always) func callAsFunction(_ a: Double, _ b: Double) -> Double { a * b }
+}
+
+struct Divide: BinaryFunction {
+    @inline(__always) func callAsFunction(_ a: Double, _ b: Double) -> Double { a / b }
+}
+
+struct AnyBinary: BinaryFunction {
+    let op: BinaryOp
+    @inline(__always) func callAsFunction(_ a: Double, _ b: Double) -> Double { op.apply(a, b) }
 }

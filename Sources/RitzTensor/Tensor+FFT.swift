@@ -228,9 +228,6 @@ final class FFTPlanCache: @unchecked Sendable {
     private let lock = NSLock()
     private var plans: [Key: Plan] = [:]
 
-    /// Number of cached plans (for tests of the cache).
-    var count: Int { lock.lock(); defer { lock.unlock() }; return plans.count }
-
     /// The cached plan for (n, kind), made on first use.
     ///
     /// - Throws: `TensorError.invalidArgument` when n is outside FFTW's `int` range or FFTW

@@ -63,17 +63,17 @@ enum AutodiffBench {
         var g = [Double](repeating: 0, count: model.parameterCount)
 
         // Built-in path, one kernel thread and the default.
-        let defaultThreads = MLPEvaluation.threads
+        let defaultThreads = Parallel.threads
         var builtin: [Int: (grad: (wall: Double, cpu: Double), hvp: (wall: Double, cpu: Double))] = [:]
         for threads in Set([1, defaultThreads]).sorted() {
-            MLPEvaluation.threads = threads
+            Parallel.threads = threads
             let tg = try perCall(inner: 40) { try model.gradient(x: data.x, y: data.y, into: &g) }
             let th = try perCall(inner: 40) { _ = try model.hvp(x: data.x, y: data.y, v: v) }
             builtin[threads] = (tg, th)
             Bench.report("built-in gradient, \(threads) thread(s)", tg.wall * 1e3, "ms", detail: String(format: "CPU %.3f ms", tg.cpu * 1e3))
             Bench.report("built-in HVP, \(threads) thread(s)", th.wall * 1e3, "ms", detail: String(format: "CPU %.3f ms", th.cpu * 1e3))
         }
-        MLPEvaluation.threads = defaultThreads
+        Parallel.threads = defaultThreads
         _ = try model.gradient(x: data.x, y: data.y, into: &g)
         let hBuiltin = try model.hvp(x: data.x, y: data.y, v: v)
 

@@ -37,10 +37,10 @@ enum LearnBench {
         try elementwise()
         matrixProducts()
 
-        let threadSettings = MLPEvaluation.threads > 1 ? [1, MLPEvaluation.threads] : [1]
+        let threadSettings = Parallel.threads > 1 ? [1, Parallel.threads] : [1]
         var best: (grad: Double, hvp: Double) = (.infinity, .infinity)
         for threads in threadSettings {
-            MLPEvaluation.threads = threads
+            Parallel.threads = threads
             let tGrad = try perCall { try model.gradient(x: data.x, y: data.y, into: &g) }
             let point = try model.linearize(x: data.x, y: data.y)
             let tHvp = try perCall { _ = try model.hvp(x: data.x, y: data.y, v: v) }
@@ -57,7 +57,7 @@ enum LearnBench {
             best.grad = min(best.grad, tGrad)
             best.hvp = min(best.hvp, tHvp)
         }
-        MLPEvaluation.threads = threadSettings.last ?? 1
+        Parallel.threads = threadSettings.last ?? 1
         Bench.report("gradient (best)", best.grad * 1e3, "ms", bar: ("<= 1.07 ms", best.grad * 1e3 <= 1.07))
         Bench.report("HVP with forward pass (best)", best.hvp * 1e3, "ms", bar: ("<= 1.86 ms", best.hvp * 1e3 <= 1.86))
 

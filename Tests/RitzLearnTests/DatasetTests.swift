@@ -111,8 +111,8 @@ import RitzTensor
     /// the CSV divided by 16 — also when the working directory is elsewhere.
     @Test func digitsLoadFromTheBundle() throws {
         let saved = FileManager.default.currentDirectoryPath
-        FileManager.default.changeCurrentDirectoryPath(NSTemporaryDirectory())
-        defer { FileManager.default.changeCurrentDirectoryPath(saved) }
+        _ = FileManager.default.changeCurrentDirectoryPath(NSTemporaryDirectory())
+        defer { _ = FileManager.default.changeCurrentDirectoryPath(saved) }
         let d = try Dataset.digits()
         #expect(d.x.shape == [1797, 64] && d.classes == 10)
         #expect(d.x.storage.allSatisfy { $0 >= 0 && $0 <= 1 })

@@ -26,6 +26,15 @@ typedef struct ck_kernels {
                       double *out);
 } ck_kernels;
 
+/* A hint to the CPU inside a spin-wait loop (PAUSE on x86-64, YIELD on arm64). */
+static inline void ck_spin_pause(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 /* The implementation this process uses (selected on first use). */
 const ck_kernels *ck_selected(void);
 /* The baseline implementation (any CPU). */

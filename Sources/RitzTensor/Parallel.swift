@@ -1,0 +1,198 @@
+import CBLAS
+import CKernels
+import Foundation
+import Synchronization
+
+/// Data-parallel loops over the machine's cores, for work whose result does not depend on how
+/// it is split (elementwise maps, disjoint blocks of a matrix product), so any thread count
+/// gives the same bytes.
+///
+/// Pieces run on the calling thread and on persistent helper threads (`WorkerPool`) that spin
+/// for a moment after each piece before they sleep, so the many short passes of a
+/// differentiation sweep hand work over in well under a microsecond instead of waking a thread
+/// each time.
+public enum Parallel {
+    /// Threads used for large tensor work (1 runs everything on the calling thread).
+    nonisolated(unsafe) public static var threads = Swift.min(2, Swift.max(1, ProcessInfo.processInfo.activeProcessorCount))
+
+    /// Elements below which a map runs on the calling thread: handing a piece to another core
+    /// costs about as much as a pass over this many doubles.
+    public static let minimumElements = 1 << 14
+
+    /// Runs `body` over contiguous pieces covering 0..<n, concurrently when `n` reaches `minimum`
+    /// and more than one thread is allowed. Pieces must write disjoint memory.
+    ///
+    /// - Parameters:
+    ///   - n: The number of items.
+    ///   - minimum: The smallest `n` worth splitting.
+    ///   - body: Work on one piece.
+    public static func forEachPiece(_ n: Int, minimum: Int = minimumElements, _ body: (Range<Int>) -> Void) {
+        let parts = n >= Swift.max(minimum, 2) ? Swift.min(threads, n) : 1
+        run(parts) { w in
+            let lo = n * w / parts, hi = n * (w + 1) / parts
+            if hi > lo { body(lo..<hi) }
+        }
+    }
+
+    /// Runs `count` independent jobs, concurrently when more than one thread is allowed, with
+    /// OpenBLAS held to one thread meanwhile (each job may call BLAS itself; holding it to one
+    /// thread also when the jobs run here keeps BLAS results independent of `threads`).
+    ///
+    /// - Parameters:
+    ///   - count: The number of jobs.
+    ///   - body: One job, given its index.
+    public static func jobs(_ count: Int, _ body: (Int) -> Void) {
+        BlasThreads.enterSingle()
+        defer { BlasThreads.leave() }
+        var next = 0
+        while next < count {
+            let wave = Swift.min(Swift.max(threads, 1), count - next)
+            let base = next
+            run(wave) { body(base + $0) }
+            next += wave
+        }
+    }
+
+    /// Runs body(0..<parts) with piece 0 on the calling thread and the others on helpers; runs
+    /// them all here when the pool is busy (a nested or concurrent call).
+    private static func run(_ parts: Int, _ body: (Int) -> Void) {
+        guard parts > 1, let pool = WorkerPool.shared(helpers: parts - 1), pool.tryAcquire() else {
+            for w in 0..<parts { body(w) }
+            return
+        }
+        defer { pool.release() }
+        withoutActuallyEscaping(body) { escapable in
+            pool.post(parts - 1) { escapable($0 + 1) }
+            escapable(0)
+            pool.waitForHelpers()
+        }
+    }
+}
+
+/// Persistent helper threads for `Parallel`: each waits for a posted job by spinning for up to
+/// `spinNanoseconds`, then sleeps on a condition until the next post.
+final class WorkerPool: @unchecked Sendable {
+    /// How long an idle helper spins before it sleeps.
+    static let spinNanoseconds: UInt64 = 200_000
+
+    nonisolated(unsafe) private static var pool: WorkerPool?
+    private static let creation = NSLock()
+
+    /// The pool with at least `helpers` threads, created on first use.
+    static func shared(helpers: Int) -> WorkerPool? {
+        creation.lock()
+        defer { creation.unlock() }
+        if let pool, pool.helpers.count >= helpers { return pool }
+        guard pool == nil else { return nil }  // grown thread counts run serially rather than rebuild
+        let made = WorkerPool(helpers: helpers)
+        pool = made
+        return made
+    }
+
+    private final class Helper: @unchecked Sendable {
+        let posted = Atomic<Int>(0)
+        let finished = Atomic<Int>(0)
+        let sleeping = Atomic<Bool>(false)
+        let condition = NSCondition()
+        var job: ((Int) -> Void)?
+    }
+
+    private let helpers: [Helper]
+    private let busy = Atomic<Bool>(false)
+    private var activeHelpers = 0
+
+    private init(helpers count: Int) {
+        helpers = (0..<count).map { _ in Helper() }
+        for (index, helper) in helpers.enumerated() {
+            let thread = Thread { WorkerPool.loop(helper, index: index) }
+            thread.name = "ritz-worker-\(index + 1)"
+            thread.start()
+        }
+    }
+
+    func tryAcquire() -> Bool {
+        busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
+    }
+
+    func release() { busy.store(false, ordering: .releasing) }
+
+    /// Hands job(0..<count) to the first `count` helpers.
+    func post(_ count: Int, _ job: @escaping (Int) -> Void) {
+        activeHelpers = count
+        for helper in helpers.prefix(count) {
+            helper.job = job
+            helper.posted.add(1, ordering: .sequentiallyConsistent)
+            if helper.sleeping.load(ordering: .sequentiallyConsistent) {
+                helper.condition.lock()
+                helper.condition.signal()
+                helper.condition.unlock()
+            }
+        }
+    }
+
+    /// Spins until every posted helper has finished its piece.
+    func waitForHelpers() {
+        for helper in helpers.prefix(activeHelpers) {
+            let target = helper.posted.load(ordering: .relaxed)
+            while helper.finished.load(ordering: .acquiring) != target { ck_spin_pause() }
+            helper.job = nil
+        }
+        activeHelpers = 0
+    }
+
+    private static func loop(_ helper: Helper, index: Int) {
+        var seen = 0
+        while true {
+            var start: UInt64 = 0
+            var spins = 0
+            while helper.posted.load(ordering: .acquiring) == seen {
+                spins += 1
+                if spins & 255 != 0 { ck_spin_pause(); continue }
+                let now = DispatchTime.now().uptimeNanoseconds
+                if start == 0 { start = now; continue }
+                guard now - start > spinNanoseconds else { continue }
+                helper.condition.lock()
+                helper.sleeping.store(true, ordering: .sequentiallyConsistent)
+                while helper.posted.load(ordering: .sequentiallyConsistent) == seen { helper.condition.wait() }
+                helper.sleeping.store(false, ordering: .sequentiallyConsistent)
+                helper.condition.unlock()
+            }
+            seen = helper.posted.load(ordering: .acquiring)
+            helper.job?(index)
+            helper.finished.store(seen, ordering: .releasing)
+        }
+    }
+}
+
+/// Carries a non-Sendable value into a concurrent closure whose callers guarantee disjoint use.
+public struct UncheckedSendable<T>: @unchecked Sendable {
+    public let value: T
+    public init(_ value: T) { self.value = value }
+}
+
+/// Holds OpenBLAS to one thread while our own threads each call BLAS on their share, restoring
+/// the previous count when the last concurrent user leaves.
+public enum BlasThreads {
+    nonisolated(unsafe) private static var users = 0
+    nonisolated(unsafe) private static var saved: Int32 = 1
+    private static let lock = NSLock()
+
+    /// Enters a region where BLAS calls run on one thread each.
+    public static func enterSingle() {
+        lock.lock()
+        if users == 0 {
+            saved = openblas_get_num_threads()
+            openblas_set_num_threads(1)
+        }
+        users += 1
+        lock.unlock()
+    }
+
+    /// Leaves the region entered by `enterSingle`.
+    public static func leave() {
+        lock.lock()
+        users -= 1
+        if users == 0 { openblas_set_num_threads(saved) }
+        lock.unlock()
+    }
+}
