@@ -17,6 +17,8 @@ public struct RuleContext {
 /// zero) to the output tangent. Both are written with `Var` operations so they differentiate
 /// again. Cotangents may have the broadcast shape: the tape sums them back to each operand's
 /// shape, and broadcasts tangents up to the result's shape, so rules never undo broadcasting.
+/// A cotangent may also be smaller than its operand when it broadcasts to it (a reduction's
+/// ḡ): the tape broadcasts it only when it must.
 public struct Rule {
     /// Operand cotangents from the output cotangent.
     public let vjp: (_ cotangent: Var, _ context: RuleContext) throws -> [Var?]

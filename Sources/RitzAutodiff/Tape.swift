@@ -91,21 +91,32 @@ public final class Tape: @unchecked Sendable {
         while i >= lo {
             defer { i -= 1 }
             let k = i - lo
-            guard !isVar[k], dep[k], let g = ct[k] else { continue }
+            guard !isVar[k], dep[k], var g = ct[k] else { continue }
             let node = nodes[i]
+            if g.shape != node.output.shape { g = try g.broadcast(to: node.output.shape) }
             let needs = node.inputs.map { $0 >= lo && dep[$0 - lo] }
             guard needs.contains(true) else { continue }
             let grads = try node.rule.vjp(g, context(node, id: i, needs: needs, createGraph: createGraph))
             for j in 0..<Swift.min(grads.count, needs.count) where needs[j] {
                 guard var c = grads[j] else { continue }
+                // A cotangent of a broadcast result is summed back to the operand's shape here,
+                // once. One that is smaller than the operand (a reduction's cotangent) stays
+                // small until it is added to another or used, so its broadcast is never a pass
+                // of its own.
                 let target = node.inputValues[j].shape
-                if c.shape != target { c = try c.sumToShape(target) }
+                if c.shape != target && Tensor.broadcastShape(c.shape, target) != target {
+                    c = try c.sumToShape(target)
+                }
                 let p = node.inputs[j] - lo
                 if let existing = ct[p] { ct[p] = try existing + c } else { ct[p] = c }
             }
             if !createGraph { ct[k] = nil }
         }
-        return vars.map { $0 <= hi ? ct[$0 - lo] : nil }
+        return try vars.map { v in
+            guard v <= hi, let c = ct[v - lo] else { return nil }
+            let shape = nodes[v].output.shape
+            return c.shape == shape ? c : try c.broadcast(to: shape)
+        }
     }
 
     /// Forward sweep: the tangents of `outs` for tangents `seeds` of the variables.

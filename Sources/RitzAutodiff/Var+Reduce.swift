@@ -102,10 +102,12 @@ extension Var {
     public func sum(axis: Int? = nil, keepDims: Bool = false) throws -> Var {
         let y = try value.sum(axis: axis, keepDims: keepDims)
         guard isTraced else { return Var(y) }
-        let kept = try keptShape(axis), inShape = shape
+        // The cotangent ḡ spread over the axis is left to the tape's broadcasting (see
+        // `Tape.backward`): only reshaped here.
+        let kept = try keptShape(axis)
         return try Var.apply("sum", [self], value: y, rule: .linear(
             apply: { try $0.sum(axis: axis, keepDims: keepDims) },
-            transpose: { try $0.reshaped(kept).broadcast(to: inShape) }))
+            transpose: { try $0.reshaped(kept) }))
     }
 
     /// Mean along `axis` (all elements when nil).

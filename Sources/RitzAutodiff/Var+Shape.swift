@@ -59,7 +59,8 @@ extension Var {
                              rule: .linear(apply: { try $0.broadcast(to: target) }, transpose: { try $0.sumToShape(from) }))
     }
 
-    /// Sums a broadcast value down to `target` (the adjoint of broadcasting).
+    /// Sums a broadcast value down to `target` (the adjoint of broadcasting). Its cotangent is
+    /// the broadcast of ḡ, which the tape leaves to broadcasting arithmetic (see `Tape.backward`).
     ///
     /// - Parameters:
     ///   - target: A shape that broadcasts to this one.
@@ -67,37 +68,8 @@ extension Var {
     /// - Throws: `ShapeError.mismatch`.
     public func sumToShape(_ target: [Int]) throws -> Var {
         if shape == target { return self }
-        let from = shape
-        return try Var.apply("sum_to_shape", [self], value: Var.sumLeading(value, to: target) ?? value.sumToShape(target),
-                             rule: .linear(apply: { try $0.sumToShape(target) }, transpose: { try $0.broadcast(to: from) }))
-    }
-
-    /// The common case of `sumToShape` where only leading axes are summed away (a bias gradient):
-    /// rows are added in order, contiguously, instead of a strided reduction per output element,
-    /// with `Parallel` pieces of columns.
-    /// Rounding error at most (rows)·ε relative to the sum of magnitudes.
-    static func sumLeading(_ x: Tensor, to target: [Int]) -> Tensor? {
-        let shape = x.shape
-        guard x.dtype == .float64, target.count <= shape.count,
-              Array(shape.suffix(target.count)) == target,
-              target.allSatisfy({ $0 > 0 }) else { return nil }
-        let inner = target.reduce(1, *)
-        let rows = x.count / inner
-        guard rows > 1 else { return nil }
-        var out = [Double](repeating: 0, count: inner)
-        x.storage.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                guard let s = src.baseAddress, let d = dst.baseAddress else { return }
-                // Pieces of columns: each column is still summed over the rows in order.
-                Parallel.forEachPiece(inner, minimum: Swift.max(16, Parallel.minimumElements / rows)) { cols in
-                    for r in 0..<rows {
-                        let row = s + r * inner
-                        for j in cols { d[j] += row[j] }
-                    }
-                }
-            }
-        }
-        return try? Tensor(shape: target, storage: out)
+        return try Var.apply("sum_to_shape", [self], value: value.sumToShape(target),
+                             rule: .linear(apply: { try $0.sumToShape(target) }, transpose: { $0 }))
     }
 
     /// `self[items]` with NumPy semantics (integers, slices, one mask or index array).

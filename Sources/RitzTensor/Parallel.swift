@@ -1,4 +1,3 @@
-import CBLAS
 import CKernels
 import Foundation
 import Synchronization
@@ -34,16 +33,13 @@ public enum Parallel {
         }
     }
 
-    /// Runs `count` independent jobs, concurrently when more than one thread is allowed, with
-    /// OpenBLAS held to one thread meanwhile (each job may call BLAS itself; holding it to one
-    /// thread also when the jobs run here keeps BLAS results independent of `threads`).
+    /// Runs `count` independent jobs, concurrently when more than one thread is allowed (each
+    /// job may call BLAS, which runs on one thread: see `CKernels/blas_threads.c`).
     ///
     /// - Parameters:
     ///   - count: The number of jobs.
     ///   - body: One job, given its index.
     public static func jobs(_ count: Int, _ body: (Int) -> Void) {
-        BlasThreads.enterSingle()
-        defer { BlasThreads.leave() }
         var next = 0
         while next < count {
             let wave = Swift.min(Swift.max(threads, 1), count - next)
@@ -168,31 +164,4 @@ final class WorkerPool: @unchecked Sendable {
 public struct UncheckedSendable<T>: @unchecked Sendable {
     public let value: T
     public init(_ value: T) { self.value = value }
-}
-
-/// Holds OpenBLAS to one thread while our own threads each call BLAS on their share, restoring
-/// the previous count when the last concurrent user leaves.
-public enum BlasThreads {
-    nonisolated(unsafe) private static var users = 0
-    nonisolated(unsafe) private static var saved: Int32 = 1
-    private static let lock = NSLock()
-
-    /// Enters a region where BLAS calls run on one thread each.
-    public static func enterSingle() {
-        lock.lock()
-        if users == 0 {
-            saved = openblas_get_num_threads()
-            openblas_set_num_threads(1)
-        }
-        users += 1
-        lock.unlock()
-    }
-
-    /// Leaves the region entered by `enterSingle`.
-    public static func leave() {
-        lock.lock()
-        users -= 1
-        if users == 0 { openblas_set_num_threads(saved) }
-        lock.unlock()
-    }
 }

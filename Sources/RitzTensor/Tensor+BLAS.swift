@@ -163,44 +163,65 @@ func rowMajorProduct(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ c
     }
 }
 
-/// Products of at least this many multiply-adds are cut in two blocks (about 20 µs of one core).
+/// Products of at least this many multiply-adds are cut into blocks (about 20 µs of one core).
 let parallelGemmWork = 1 << 19
-
-/// Products of at least this many multiply-adds are left whole to OpenBLAS's own threads (about
-/// 0.1 s of one core), which scale past two cores.
-let largeGemmWork = 1 << 32
 
 /// C ← op(A)·op(B) for row-major operands (C is m×n, the inner dimension k > 0), beta = 0 so C
 /// need not be initialised.
 ///
-/// Mid-sized products are cut into two blocks of rows of C (of columns when C is wider than
-/// tall), each one single-threaded `dgemm`, run as `Parallel.jobs`. OpenBLAS's rounding depends
-/// on how a product is partitioned, so the cut depends only on the shapes, never on the number
-/// of threads: the bytes are the same on one core or many. Very large products go to OpenBLAS
-/// whole, with its own threads.
+/// Products are cut into blocks of rows of C (of columns when C is wider than tall; of the inner
+/// dimension, with the two partial products added, when k dwarfs both): two blocks from
+/// `parallelGemmWork` multiply-adds, up to eight for large products. Each block is one `dgemm`
+/// (on one thread), run as `Parallel.jobs`. OpenBLAS's rounding depends on how a product is
+/// partitioned, so the cut depends only on the shapes, never on the number of threads: the
+/// bytes are the same on one core or many.
 func rowMajorGemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                   _ a: UnsafePointer<Double>, lda: Int, _ b: UnsafePointer<Double>, ldb: Int,
                   _ c: UnsafeMutablePointer<Double>, ldc: Int) {
-    func block(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ c: UnsafeMutablePointer<Double>, m: Int, n: Int) {
+    func block(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ c: UnsafeMutablePointer<Double>,
+               m: Int, n: Int, k: Int, ldc: Int = ldc) {
         cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     blasInt(m), blasInt(n), blasInt(k), 1, a, blasInt(lda), b, blasInt(ldb), 0, c, blasInt(ldc))
     }
     let (mn, o1) = m.multipliedReportingOverflow(by: n)
-    let (work, o2) = mn.multipliedReportingOverflow(by: k)
-    guard !o1, !o2, work < largeGemmWork else {
-        block(a, b, c, m: m, n: n)
+    let (product, o2) = mn.multipliedReportingOverflow(by: k)
+    let work = o1 || o2 ? Int.max : product
+    guard work >= parallelGemmWork else {
+        block(a, b, c, m: m, n: n, k: k)
         return
     }
-    let parts = work >= parallelGemmWork && Swift.max(m, n) >= 32 ? 2 : 1
+    if k >= 8 * Swift.max(m, n) {
+        // A reduction-shaped product (a weight gradient Aᵀ·B over a batch): the two halves of the
+        // inner dimension go to two threads and their m×n partial products are added.
+        let half = k / 2
+        let partial = UnsafeMutablePointer<Double>.allocate(capacity: m * n)
+        defer { partial.deallocate() }
+        let box = UncheckedSendable((a, b, c, partial))
+        Parallel.jobs(2) { w in
+            let (a, b, c, partial) = box.value
+            let a1 = transA ? a + half * lda : a + half, b1 = transB ? b + half : b + half * ldb
+            if w == 0 {
+                block(a, b, c, m: m, n: n, k: half)
+            } else {
+                block(a1, b1, partial, m: m, n: n, k: k - half, ldc: n)
+            }
+        }
+        for i in 0..<m {
+            let row = c + i * ldc, add = partial + i * n
+            for j in 0..<n { row[j] += add[j] }
+        }
+        return
+    }
+    let parts = Swift.max(1, Swift.min(2, Swift.max(m, n) / 16))
     let box = UncheckedSendable((a, b, c))
     Parallel.jobs(parts) { w in
         let (a, b, c) = box.value
         if m >= n {
             let lo = m * w / parts, hi = m * (w + 1) / parts
-            block(transA ? a + lo : a + lo * lda, b, c + lo * ldc, m: hi - lo, n: n)
+            block(transA ? a + lo : a + lo * lda, b, c + lo * ldc, m: hi - lo, n: n, k: k)
         } else {
             let lo = n * w / parts, hi = n * (w + 1) / parts
-            block(a, transB ? b + lo * ldb : b + lo, c + lo, m: m, n: hi - lo)
+            block(a, transB ? b + lo * ldb : b + lo, c + lo, m: m, n: hi - lo, k: k)
         }
     }
 }

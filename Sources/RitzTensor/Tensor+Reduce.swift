@@ -50,12 +50,15 @@ extension Tensor {
         }
         var outShape = shape
         if keepDims { outShape[ax] = 1 } else { outShape.remove(at: ax) }
-        var out = [Double](repeating: 0, count: outer * inner)
-        source.storage.withUnsafeBufferPointer { p in
-            for o in 0..<outer {
-                for i in 0..<inner {
-                    let base = o * n * inner + i
-                    out[o * inner + i] = reduceLine(op, p, base: base, n: n, stride: inner)
+        // Each output element is its own line's reduction, so lines split into `Parallel` pieces.
+        let lines = outer * inner
+        let out = source.storage.withUnsafeBufferPointer { p in
+            makeStorage(lines) { o in
+                Parallel.forEachPiece(lines, minimum: Swift.max(1, Parallel.minimumElements / Swift.max(n, 1))) { range in
+                    for line in range {
+                        let (o0, i) = line.quotientAndRemainder(dividingBy: inner)
+                        o[line] = reduceLine(op, p, base: o0 * n * inner + i, n: n, stride: inner)
+                    }
                 }
             }
         }

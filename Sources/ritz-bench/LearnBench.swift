@@ -144,9 +144,6 @@ enum LearnBench {
     /// The MLP's matrix products as single-threaded OpenBLAS dgemm calls, in GFLOP/s of CPU time
     /// against a 1000 × 1000 × 1000 dgemm (the practical roofline of dgemm on one core).
     static func matrixProducts() {
-        let saved = openblas_get_num_threads()
-        openblas_set_num_threads(1)
-        defer { openblas_set_num_threads(saved) }
         var rng = RandomGenerator(seed: 3)
         func random(_ n: Int) -> [Double] { (0..<n).map { _ in rng.normal() } }
         let big = 1000

@@ -12,7 +12,13 @@ enum TensorBench {
             let a = try Tensor.randn([n, n], using: &rng), b = try Tensor.randn([n, n], using: &rng)
             var c = [Double](repeating: 0, count: n * n)
             let pairs = n >= 2000 ? 5 : (n >= 1000 ? 9 : 21)
-            let m = try paired(pairs: pairs, ours: { _ = try a.matmul(b) }, raw: {
+            // ritz runs OpenBLAS on one thread and cuts products itself; the reference is one
+            // OpenBLAS call given as many threads as ritz uses. The two are timed in separate
+            // phases: OpenBLAS's idle threads spin for a while after each call and would take
+            // the cores from ours if the calls alternated.
+            let m = try phased(runs: pairs, ours: { _ = try a.matmul(b) }, raw: {
+                openblas_set_num_threads(Int32(Parallel.threads))
+                defer { openblas_set_num_threads(1) }
                 a.storage.withUnsafeBufferPointer { pa in
                     b.storage.withUnsafeBufferPointer { pb in
                         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n),
@@ -22,8 +28,8 @@ enum TensorBench {
             })
             let flops = 2 * Double(n) * Double(n) * Double(n)
             Bench.report("matmul n=\(n)", flops / m.ours / 1e9, "GFLOP/s",
-                         detail: String(format: "raw dgemm %.1f GFLOP/s, ratio %.3f (median of %d pairs)",
-                                        flops / m.raw / 1e9, m.ratio, pairs),
+                         detail: String(format: "raw dgemm (%d threads) %.1f GFLOP/s, ratio %.3f (medians of %d runs)",
+                                        Parallel.threads, flops / m.raw / 1e9, m.ratio, pairs),
                          bar: n == 1000 ? ("ratio >= 0.95", m.ratio >= 0.95) : nil)
         }
         try eigh(&rng)
@@ -47,6 +53,29 @@ enum TensorBench {
         Bench.report("exp(a), 1e7 elements", expGBs, "GB/s",
                      detail: String(format: "ratio to memcpy %.2f", expGBs / copyGBs))
         try transcendentals(x)
+        try parallelPieces()
+    }
+
+    /// What handing work to the second core costs, and what it buys on arrays of the MLP's hidden
+    /// layer (1797 × 64): the size of most passes of a differentiation sweep.
+    static func parallelPieces() throws {
+        let calls = 20_000
+        let tHandoff = Bench.median {
+            for _ in 0..<calls { Parallel.forEachPiece(2, minimum: 2) { _ in } }
+        } / Double(calls)
+        Bench.report("parallel hand-off, empty pieces", tHandoff * 1e6, "us", detail: "\(Parallel.threads) thread(s)")
+        var rng = RandomGenerator(seed: 3)
+        let a = try Tensor.randn([1797, 64], using: &rng), b = try Tensor.randn([1797, 64], using: &rng)
+        let saved = Parallel.threads
+        defer { Parallel.threads = saved }
+        var times: [Int: Double] = [:]
+        for threads in Set([1, saved]).sorted() {
+            Parallel.threads = threads
+            times[threads] = try Bench.median { for _ in 0..<100 { _ = try a + b } } / 100
+        }
+        let one = times[1] ?? .nan, many = times[saved] ?? .nan
+        Bench.report("a + b, 1797 x 64", many * 1e6, "us",
+                     detail: String(format: "%d thread(s); one thread %.1f us, speed-up %.2f", saved, one * 1e6, one / many))
     }
 
     /// The vectorised kernels of `FastMath` against calling libm per element on the same data.
@@ -111,6 +140,20 @@ enum TensorBench {
         }
         func median(_ x: [Double]) -> Double { let s = x.sorted(); return s[s.count / 2] }
         return (median(tOurs), median(tRaw), median(ratios))
+    }
+
+    /// Medians of `runs` timings of `raw`, then (after a pause that lets library threads go idle)
+    /// of `ours`; ratio = raw / ours.
+    static func phased(runs: Int, ours: () throws -> Void, raw: () throws -> Void) throws
+        -> (ours: Double, raw: Double, ratio: Double) {
+        func median(_ x: [Double]) -> Double { let s = x.sorted(); return s[s.count / 2] }
+        try raw()
+        let tRaw = try (0..<runs).map { _ in try time(raw) }
+        Thread.sleep(forTimeInterval: 0.3)
+        try ours()
+        let tOurs = try (0..<runs).map { _ in try time(ours) }
+        let (o, r) = (median(tOurs), median(tRaw))
+        return (o, r, r / o)
     }
 
     static func time(_ body: () throws -> Void) throws -> Double {

@@ -1,3 +1,4 @@
+import CBLAS
 import Testing
 @testable import RitzTensor
 
@@ -23,6 +24,11 @@ import Testing
     private func random(_ shape: [Int], seed: UInt64) throws -> Tensor {
         var rng = RandomGenerator(seed: seed)
         return try Tensor.randn(shape, using: &rng)
+    }
+
+    @Test("OpenBLAS runs on one thread from the start of the process")
+    func blasIsSingleThreaded() {
+        #expect(openblas_get_num_threads() == 1)
     }
 
     @Test("elementwise maps are the same bytes on one thread and on two",
