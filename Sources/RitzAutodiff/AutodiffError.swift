@@ -19,6 +19,8 @@ public enum AutodiffError: Error, Equatable, Sendable {
     case tangentShape(op: String, expected: [Int], got: [Int])
     /// Complex tensors are not differentiated.
     case complexNotSupported(op: String)
+    /// A derivative rule broke the tape's contract (a bug in ritz, reported rather than ignored).
+    case internalRule(op: String)
 }
 
 extension AutodiffError: CustomStringConvertible {
@@ -40,6 +42,8 @@ extension AutodiffError: CustomStringConvertible {
             return "`\(op)` needs a direction of shape \(formatShape(expected)), got \(formatShape(got))"
         case let .complexNotSupported(op):
             return "`\(op)` cannot differentiate complex tensors"
+        case let .internalRule(op):
+            return "internal error in the derivative rule of `\(op)`: please report it"
         }
     }
 }

@@ -9,6 +9,44 @@ public struct RuleContext {
     public let output: Var
     /// Which operands need a derivative (the others' entries may be nil).
     public let needs: [Bool]
+    /// Cotangents the sweep has already gathered for operands, offered so a rule can add its
+    /// contribution into one in place; nil when the sweep is recorded.
+    public let partials: Partials?
+
+    init(inputs: [Var], output: Var, needs: [Bool], partials: Partials? = nil) {
+        self.inputs = inputs
+        self.output = output
+        self.needs = needs
+        self.partials = partials
+    }
+}
+
+/// The cotangents a reverse sweep has gathered so far for some operands of one node.
+///
+/// A rule that can fold its contribution into an existing array (a matrix product accumulating
+/// with beta = 1) takes the operand's partial, returns the sum as that operand's cotangent, and
+/// so saves the tape a pass that adds two arrays. Offered only in sweeps that are not recorded,
+/// and only when the partial has the operand's exact shape.
+public final class Partials {
+    private var values: [Tensor?]
+    /// Which partials a rule took (its cotangent then already includes them).
+    private(set) var taken: [Bool]
+
+    init(_ values: [Tensor?]) {
+        self.values = values
+        taken = [Bool](repeating: false, count: values.count)
+    }
+
+    /// Takes operand `j`'s partial; the rule must then return partial + its contribution.
+    public func take(_ j: Int) -> Tensor? {
+        guard j >= 0, j < values.count, let v = values[j] else { return nil }
+        values[j] = nil
+        taken[j] = true
+        return v
+    }
+
+    /// Gives back what no rule took.
+    func untaken(_ j: Int) -> Tensor? { j < values.count ? values[j] : nil }
 }
 
 /// The derivative rule of one primitive application, stored beside its forward value.

@@ -17,6 +17,8 @@ public final class Tape: @unchecked Sendable {
     @TaskLocal static var current: Tape?
 
     struct Node {
+        /// The primitive's name, for errors.
+        let name: String
         /// Node indices of the operands; −1 for constants.
         let inputs: [Int]
         let inputValues: [Tensor]
@@ -33,9 +35,9 @@ public final class Tape: @unchecked Sendable {
     /// Number of recorded nodes.
     var count: Int { nodes.count }
 
-    func record(inputs: [Var], output: Tensor, rule: Rule) -> Var {
+    func record(_ name: String, inputs: [Var], output: Tensor, rule: Rule) -> Var {
         let id = nodes.count
-        nodes.append(Node(inputs: inputs.map { $0.tape === self ? $0.id : -1 },
+        nodes.append(Node(name: name, inputs: inputs.map { $0.tape === self ? $0.id : -1 },
                           inputValues: inputs.map(\.value), output: output, rule: rule))
         return Var(value: output, id: id, tape: self)
     }
@@ -44,20 +46,20 @@ public final class Tape: @unchecked Sendable {
     /// traced `x` (so outer calls still differentiate through it).
     func variable(_ x: Var) -> Var {
         if x.tape === self {
-            return record(inputs: [x], output: x.value,
+            return record("variable", inputs: [x], output: x.value,
                           rule: Rule(vjp: { g, _ in [g] }, jvp: { t, _ in t[0] }))
         }
-        return record(inputs: [], output: x.value, rule: Rule(vjp: { _, _ in [] }, jvp: { _, _ in nil }))
+        return record("variable", inputs: [], output: x.value, rule: Rule(vjp: { _, _ in [] }, jvp: { _, _ in nil }))
     }
 
-    private func context(_ node: Node, id: Int, needs: [Bool], createGraph: Bool) -> RuleContext {
+    private func context(_ node: Node, id: Int, needs: [Bool], createGraph: Bool, partials: Partials? = nil) -> RuleContext {
         if createGraph {
             let inputs = zip(node.inputs, node.inputValues).map { i, v in
                 i >= 0 ? Var(value: v, id: i, tape: self) : Var(v)
             }
             return RuleContext(inputs: inputs, output: Var(value: node.output, id: id, tape: self), needs: needs)
         }
-        return RuleContext(inputs: node.inputValues.map { Var($0) }, output: Var(node.output), needs: needs)
+        return RuleContext(inputs: node.inputValues.map { Var($0) }, output: Var(node.output), needs: needs, partials: partials)
     }
 
     /// Marks, for nodes `lo...hi`, which depend on one of the variables `vars`.
@@ -96,9 +98,41 @@ public final class Tape: @unchecked Sendable {
             if g.shape != node.output.shape { g = try g.broadcast(to: node.output.shape) }
             let needs = node.inputs.map { $0 >= lo && dep[$0 - lo] }
             guard needs.contains(true) else { continue }
-            let grads = try node.rule.vjp(g, context(node, id: i, needs: needs, createGraph: createGraph))
+            // Outside recorded sweeps, gathered cotangents of the right shape are handed to the
+            // rule (and out of `ct`, so a product can add into the only reference).
+            var partials: Partials?
+            if !createGraph {
+                var offered = [Tensor?](repeating: nil, count: needs.count)
+                var any = false
+                for j in 0..<needs.count where needs[j] {
+                    let p = node.inputs[j] - lo
+                    guard !node.inputs[..<j].contains(node.inputs[j]), let c = ct[p],
+                          c.shape == node.inputValues[j].shape else { continue }
+                    offered[j] = c.value
+                    ct[p] = nil
+                    any = true
+                }
+                if any { partials = Partials(offered) }
+            }
+            let grads = try node.rule.vjp(g, context(node, id: i, needs: needs, createGraph: createGraph, partials: partials))
+            if let partials {
+                for j in 0..<needs.count {
+                    let p = node.inputs[j] - lo
+                    if partials.taken[j] {
+                        guard j < grads.count, grads[j] != nil else {
+                            throw AutodiffError.internalRule(op: node.name)
+                        }
+                    } else if let back = partials.untaken(j) {
+                        ct[p] = Var(back)
+                    }
+                }
+            }
             for j in 0..<Swift.min(grads.count, needs.count) where needs[j] {
                 guard var c = grads[j] else { continue }
+                if let partials, partials.taken[j] {
+                    ct[node.inputs[j] - lo] = c
+                    continue
+                }
                 // A cotangent of a broadcast result is summed back to the operand's shape here,
                 // once. One that is smaller than the operand (a reduction's cotangent) stays
                 // small until it is added to another or used, so its broadcast is never a pass

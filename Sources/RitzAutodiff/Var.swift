@@ -79,7 +79,7 @@ public struct Var: @unchecked Sendable {
         }
         guard let tape else { return Var(value) }
         if value.isComplex { throw AutodiffError.complexNotSupported(op: name) }
-        return tape.record(inputs: inputs, output: value, rule: rule)
+        return tape.record(name, inputs: inputs, output: value, rule: rule)
     }
 
     /// Refuses traced inputs for an operation that has no derivative rule.

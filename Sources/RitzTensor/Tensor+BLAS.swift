@@ -76,6 +76,51 @@ extension Tensor {
     /// - Throws: `ShapeError.mismatch(op: "@")` when the inner dimensions differ,
     ///   `ShapeError.wrongRank` for operands that are not matrices.
     public static func gemm(_ a: Tensor, transA: Bool, _ b: Tensor, transB: Bool) throws -> Tensor {
+        let (a, b, m, n, k) = try gemmOperands(a, transA: transA, b, transB: transB)
+        let total = try Tensor.elementCount([m, n])
+        let out = a.storage.withUnsafeBufferPointer { pa in
+            b.storage.withUnsafeBufferPointer { pb in
+                makeStorage(total) { pc in
+                    guard k > 0, let x = pa.baseAddress, let y = pb.baseAddress else {
+                        pc.initialize(repeating: 0, count: total)
+                        return
+                    }
+                    rowMajorGemm(transA: transA, transB: transB, m: m, n: n, k: k,
+                                 x, lda: Swift.max(a.shape[1], 1), y, ldb: Swift.max(b.shape[1], 1), pc, ldc: Swift.max(n, 1))
+                }
+            }
+        }
+        return try Tensor(shape: [m, n], storage: out)
+    }
+
+    /// c + op(A)·op(B), written into c's storage when c holds the only reference to it (dgemm
+    /// with beta = 1), so an accumulated sum of products needs no pass of its own.
+    ///
+    /// - Parameters:
+    ///   - c: The matrix to add to, of the product's shape; consumed.
+    /// - Throws: as `gemm`, and `ShapeError.mismatch` when c's shape is not the product's.
+    public static func gemm(_ a: Tensor, transA: Bool, _ b: Tensor, transB: Bool, adding c: consuming Tensor) throws -> Tensor {
+        let (a, b, m, n, k) = try gemmOperands(a, transA: transA, b, transB: transB)
+        guard c.shape == [m, n], c.dtype == .float64 else {
+            throw ShapeError.mismatch(op: "@ (accumulate)", lhs: [m, n], rhs: c.shape)
+        }
+        var out = c
+        guard k > 0, m > 0, n > 0 else { return out }
+        a.storage.withUnsafeBufferPointer { pa in
+            b.storage.withUnsafeBufferPointer { pb in
+                out.storage.withUnsafeMutableBufferPointer { pc in
+                    guard let x = pa.baseAddress, let y = pb.baseAddress, let z = pc.baseAddress else { return }
+                    rowMajorGemm(transA: transA, transB: transB, m: m, n: n, k: k,
+                                 x, lda: Swift.max(a.shape[1], 1), y, ldb: Swift.max(b.shape[1], 1), z, ldc: n, beta: 1)
+                }
+            }
+        }
+        return out
+    }
+
+    /// The operands of op(A)·op(B) as float matrices, and (m, n, k).
+    private static func gemmOperands(_ a: Tensor, transA: Bool, _ b: Tensor, transB: Bool) throws
+        -> (Tensor, Tensor, m: Int, n: Int, k: Int) {
         guard a.ndim == 2, b.ndim == 2 else {
             throw ShapeError.wrongRank(op: "@", expected: "matrices", got: a.ndim == 2 ? b.shape : a.shape)
         }
@@ -86,20 +131,7 @@ extension Tensor {
         guard k == k2 else {
             throw ShapeError.mismatch(op: "@", lhs: transA ? [m, k] : a.shape, rhs: transB ? [k2, n] : b.shape)
         }
-        let total = try Tensor.elementCount([m, n])
-        let out = a.storage.withUnsafeBufferPointer { pa in
-            b.storage.withUnsafeBufferPointer { pb in
-                makeStorage(total) { pc in
-                    guard k > 0, let x = pa.baseAddress, let y = pb.baseAddress else {
-                        pc.initialize(repeating: 0, count: total)
-                        return
-                    }
-                    rowMajorGemm(transA: transA, transB: transB, m: m, n: n, k: k,
-                                 x, lda: Swift.max(ac, 1), y, ldb: Swift.max(bc, 1), pc, ldc: Swift.max(n, 1))
-                }
-            }
-        }
-        return try Tensor(shape: [m, n], storage: out)
+        return (a, b, m, n, k)
     }
 
     /// Inner product of two vectors; for higher ranks, `matmul`.
@@ -166,22 +198,22 @@ func rowMajorProduct(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ c
 /// Products of at least this many multiply-adds are cut into blocks (about 20 µs of one core).
 let parallelGemmWork = 1 << 19
 
-/// C ← op(A)·op(B) for row-major operands (C is m×n, the inner dimension k > 0), beta = 0 so C
-/// need not be initialised.
+/// C ← op(A)·op(B) + beta·C for row-major operands (C is m×n, the inner dimension k > 0); with
+/// beta = 0, C need not be initialised.
 ///
-/// Products are cut into blocks of rows of C (of columns when C is wider than tall; of the inner
-/// dimension, with the two partial products added, when k dwarfs both): two blocks from
-/// `parallelGemmWork` multiply-adds, up to eight for large products. Each block is one `dgemm`
-/// (on one thread), run as `Parallel.jobs`. OpenBLAS's rounding depends on how a product is
-/// partitioned, so the cut depends only on the shapes, never on the number of threads: the
-/// bytes are the same on one core or many.
+/// Products are cut into two blocks of rows of C (of columns when C is wider than tall; of the
+/// inner dimension, with the two partial products added, when k dwarfs both) once they reach
+/// `parallelGemmWork` multiply-adds. Each block is one `dgemm` (on one thread), run as
+/// `Parallel.jobs`. OpenBLAS's rounding depends on how a product is partitioned, so the cut
+/// depends only on the shapes, never on the number of threads: the bytes are the same on one
+/// core or many.
 func rowMajorGemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                   _ a: UnsafePointer<Double>, lda: Int, _ b: UnsafePointer<Double>, ldb: Int,
-                  _ c: UnsafeMutablePointer<Double>, ldc: Int) {
+                  _ c: UnsafeMutablePointer<Double>, ldc: Int, beta: Double = 0) {
     func block(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ c: UnsafeMutablePointer<Double>,
-               m: Int, n: Int, k: Int, ldc: Int = ldc) {
+               m: Int, n: Int, k: Int, ldc: Int = ldc, beta: Double = beta) {
         cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                    blasInt(m), blasInt(n), blasInt(k), 1, a, blasInt(lda), b, blasInt(ldb), 0, c, blasInt(ldc))
+                    blasInt(m), blasInt(n), blasInt(k), 1, a, blasInt(lda), b, blasInt(ldb), beta, c, blasInt(ldc))
     }
     let (mn, o1) = m.multipliedReportingOverflow(by: n)
     let (product, o2) = mn.multipliedReportingOverflow(by: k)
@@ -203,7 +235,7 @@ func rowMajorGemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
             if w == 0 {
                 block(a, b, c, m: m, n: n, k: half)
             } else {
-                block(a1, b1, partial, m: m, n: n, k: k - half, ldc: n)
+                block(a1, b1, partial, m: m, n: n, k: k - half, ldc: n, beta: 0)
             }
         }
         for i in 0..<m {

@@ -71,6 +71,23 @@ struct DifferentiationTests {
         #expect(toleranceRatio(H, H.T, rtol: 1e-12, atol: 1e-12) <= 1)
     }
 
+    /// A hidden layer feeding both a product and a square: in the second sweep of an HVP, the
+    /// products add into cotangents already gathered (`Partials`); both HVP modes must agree
+    /// with finite differences of the gradient.
+    @Test("hvp through products that accumulate into gathered cotangents", arguments: [HVPMode.reverseOverReverse, .forwardOverReverse])
+    func hvpThroughAccumulatingProducts(_ mode: HVPMode) throws {
+        let X = Var(try Self.point([7, 4], seed: 21)), V = Var(try Self.point([3, 2], seed: 22))
+        let f: (Var) throws -> Var = { w in
+            let W = try w.reshaped([4, 3])
+            let h = try X.matmul(W).tanh()
+            return try h.matmul(V).sum() + (h * h).sum() + X.matmul(W).matmul(W.T).sum()
+        }
+        let w = try Self.point([12], seed: 23), v = try Self.point([12], seed: 24)
+        let hv = try hvp(f, at: Var(w), Var(v), mode: mode).value
+        let fd = try FiniteDifference.directional({ try grad(f)(Var($0)).value }, at: w, along: v)
+        #expect(toleranceRatio(hv, fd, rtol: 1e-6, atol: 1e-6) <= 1)
+    }
+
     @Test("third derivative by nesting grad three times")
     func thirdOrder() throws {
         let d3 = grad(grad(grad { x in try x.pow(4).sum() }))
