@@ -188,6 +188,7 @@ struct BroadcastWalk {
     /// Source offset of the first element of output row `row` (row-major over the outer axes).
     @inline(__always)
     func offset(row: Int) -> Int {
+        if outerShape.count == 1 { return row * outerStrides[0] }  // a matrix: no division
         var rest = row, off = 0, d = outerShape.count - 1
         while d >= 0 {
             let extent = outerShape[d]

@@ -27,7 +27,23 @@ extension Tensor {
         let w = isComplex ? 2 : 1
         let n = try Tensor.elementCount(plan.shape, complex: isComplex)
         var out = [Double](repeating: 0, count: n * w)
-        if n > 0 {
+        if n > 0, let last = plan.positions.last, let first = last.first,
+           last.last == first + last.count - 1, zip(last, last.dropFirst()).allSatisfy({ $1 == $0 + 1 }) {
+            // The last axis selects one ascending run: copy whole runs.
+            let run = last.count * w
+            var outer = plan
+            outer.positions[outer.positions.count - 1] = [first]
+            var k = 0
+            storage.withUnsafeBufferPointer { src in
+                out.withUnsafeMutableBufferPointer { dst in
+                    guard let s = src.baseAddress, let d = dst.baseAddress else { return }
+                    forEachOffset(outer) { start in
+                        (d + k).update(from: s + start * w, count: run)
+                        k += run
+                    }
+                }
+            }
+        } else if n > 0 {
             var k = 0
             forEachOffset(plan) { src in
                 for c in 0..<w { out[k * w + c] = storage[src * w + c] }

@@ -55,6 +55,10 @@ extension Tensor {
         let out = source.storage.withUnsafeBufferPointer { p in
             makeStorage(lines) { o in
                 Parallel.forEachPiece(lines, minimum: Swift.max(1, Parallel.minimumElements / Swift.max(n, 1))) { range in
+                    if inner == 1 {  // the last axis: contiguous lines
+                        for line in range { o[line] = reduceLine(op, p, base: line * n, n: n, stride: 1) }
+                        return
+                    }
                     for line in range {
                         let (o0, i) = line.quotientAndRemainder(dividingBy: inner)
                         o[line] = reduceLine(op, p, base: o0 * n * inner + i, n: n, stride: inner)
@@ -122,16 +126,49 @@ extension Tensor {
         return Tensor(unchecked: shape, out)
     }
 
-    /// log Σ exp(x) along `axis`, shifted by the maximum so it neither overflows nor underflows.
+    /// log Σ exp(x) along `axis`, shifted by the maximum so it neither overflows nor underflows:
+    /// m + log Σ exp(x − m) with m the line's maximum (0 when that is not finite, so ±∞ and NaN
+    /// come through as the unshifted formula gives them). One pass per line, lines in `Parallel`
+    /// pieces; the same values as the formula written out with `reduce`, `exp`, `sum` and `log`.
     public func logsumexp(axis: Int? = nil, keepDims: Bool = false) throws -> Tensor {
         guard !isComplex else { throw TensorError.unsupportedDType(op: "logsumexp", dtype: .complex128) }
-        let m = try reduce(.max, axis: axis, keepDims: true)
-        let finiteMax = Tensor(unchecked: m.shape, m.storage.map { $0.isFinite ? $0 : 0 })
-        let shifted = try binary(.sub, finiteMax).unary(.exp).sum(axis: axis, keepDims: true)
-        let r = try shifted.unary(.log).binary(.add, finiteMax)
-        if keepDims { return r }
-        if let axis { var s = shape; s.remove(at: try normalizedAxis(axis)); return try r.reshaped(s) }
-        return try r.reshaped([])
+        guard let axis else {
+            let r = try reshaped([count]).logsumexp(axis: 0)
+            return keepDims ? try r.reshaped([Int](repeating: 1, count: ndim)) : r
+        }
+        let ax = try normalizedAxis(axis)
+        let (outer, n, inner) = axisSplit(ax)
+        var outShape = shape
+        if keepDims { outShape[ax] = 1 } else { outShape.remove(at: ax) }
+        let lines = outer * inner
+        let source = try asFloat()
+        let out = source.storage.withUnsafeBufferPointer { p in
+            makeStorage(lines) { o in
+                guard n > 0, let x = p.baseAddress else {
+                    o.initialize(repeating: -.infinity, count: lines)
+                    return
+                }
+                Parallel.forEachPiece(lines, minimum: Swift.max(1, Parallel.minimumElements / n)) { range in
+                    let line = UnsafeMutablePointer<Double>.allocate(capacity: n)
+                    defer { line.deallocate() }
+                    for l in range {
+                        let (o0, i) = l.quotientAndRemainder(dividingBy: inner)
+                        let start = x + o0 * n * inner + i
+                        var m = start[0]
+                        for k in 0..<n {
+                            let v = start[k * inner]
+                            if v.isNaN { m = v; break }
+                            if v > m { m = v }
+                        }
+                        let shift = m.isFinite ? m : 0
+                        for k in 0..<n { line[k] = start[k * inner] - shift }
+                        FastMath.exp(line, line, count: n)
+                        o[l] = Foundation.log(pairwiseSum(line, n, 1)) + shift
+                    }
+                }
+            }
+        }
+        return Tensor(unchecked: outShape, out)
     }
 
     /// exp(x − logsumexp(x)) along `axis` (the last one by default).

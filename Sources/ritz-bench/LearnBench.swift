@@ -1,7 +1,6 @@
 import CBLAS
 import CKernels
 import Foundation
-import RitzLang
 import RitzLearn
 import RitzTensor
 
@@ -60,8 +59,6 @@ enum LearnBench {
         Parallel.threads = threadSettings.last ?? 1
         Bench.report("gradient (best)", best.grad * 1e3, "ms", bar: ("<= 1.07 ms", best.grad * 1e3 <= 1.07))
         Bench.report("HVP with forward pass (best)", best.hvp * 1e3, "ms", bar: ("<= 1.86 ms", best.hvp * 1e3 <= 1.86))
-
-        try languagePath(builtinGrad: best.grad, builtinHvp: best.hvp)
 
         var rates: [Double] = []
         for _ in 0..<3 {
@@ -196,49 +193,5 @@ enum LearnBench {
             Bench.report(name + " (CPU)", t * 1e6, "us",
                          detail: String(format: "%.1f GFLOP/s, %.0f%% of the roofline", flops / t / 1e9, 100 * flops / t / roof))
         }
-    }
-
-    /// The same MLP written as a user function of the language, differentiated by the tape.
-    static func languagePath(builtinGrad: Double, builtinHvp: Double) throws {
-        let session = Session()
-        let sink = CollectingSink()
-        let setup = """
-        d = digits()
-        X = d.x
-        Y = zeros(1797, 10)
-        for i in 0:1797 { Y[i, d.y[i]] = 1 }
-        m = mlp([64, 64, 10], seed=0)
-        p = m.params
-        v = randn(4810, seed=1)
-        fn f(p) {
-          W1 = reshape(p[0:4096], 64, 64)
-          b1 = p[4096:4160]
-          W2 = reshape(p[4160:4800], 10, 64)
-          b2 = p[4800:4810]
-          Z = tanh(X @ W1.T + b1) @ W2.T + b2
-          mean(logsumexp(Z, axis=1) - sum(Z * Y, axis=1))
-        }
-        df = grad(f)
-        """
-        let outcome = session.run(cell: setup, origin: .cell(0), sink: sink)
-        guard outcome.status == .ok else {
-            print("  language MLP setup failed: \(outcome.diagnostics.map { "\($0)" })")
-            return
-        }
-        // The tape's gradient equals the kernel's: a check that both compute the same function.
-        let check = session.run(cell: "g = df(p); gm = m.params; norm(g)", origin: .cell(1), sink: sink)
-        let data = try Dataset.digits()
-        let model = try MLP(sizes: [64, 64, 10], activation: .tanh, seed: 0)
-        let reference = try model.lossAndGradient(x: data.x, y: data.y).gradient
-        let refNorm = reference.reduce(0) { $0 + $1 * $1 }.squareRoot()
-        if let shown = check.display { Bench.report("  tape gradient norm (kernel \(Bench.format(refNorm)))", Double(shown) ?? .nan, "") }
-        let tGrad = Bench.median(repeats: 5, warmup: 1) { _ = session.run(cell: "df(p);", origin: .cell(2), sink: sink) }
-        let tHvp = Bench.median(repeats: 5, warmup: 1) { _ = session.run(cell: "hvp(f, p, v);", origin: .cell(3), sink: sink) }
-        Bench.report("language MLP: gradient through the tape", tGrad * 1e3, "ms",
-                     detail: String(format: "ratio to built-in %.2f", tGrad / builtinGrad),
-                     bar: ("<= 3x built-in", tGrad <= 3 * builtinGrad))
-        Bench.report("language MLP: HVP through the tape", tHvp * 1e3, "ms",
-                     detail: String(format: "ratio to built-in %.2f", tHvp / builtinHvp),
-                     bar: ("<= 3x built-in", tHvp <= 3 * builtinHvp))
     }
 }

@@ -47,6 +47,25 @@ import Testing
         expectClose(try x.softmax(axis: 0), try Fixture.tensor("softmax", "axis0"), rtol: 1e-12, atol: 1e-300)
     }
 
+    /// Lines of infinities and NaN come out as the unshifted formula gives them (SciPy's values);
+    /// an empty line is log 0 = −∞; every axis of a 3-d tensor agrees with the formula written
+    /// out with reduce, exp, sum and log, bit for bit.
+    @Test func logsumexpSpecialLinesAndAxes() throws {
+        let special = try Tensor(shape: [4, 2], storage: [-.infinity, -.infinity, .infinity, 1, .nan, 1, 3, .infinity])
+        let r = try special.logsumexp(axis: 1).storage
+        #expect(r[0] == -.infinity && r[1] == .infinity && r[2].isNaN && r[3] == .infinity)
+        #expect(try Tensor.zeros([3, 0]).logsumexp(axis: 1).storage == [-.infinity, -.infinity, -.infinity])
+        var rng = RandomGenerator(seed: 5)
+        let x = try Tensor.randn([5, 6, 7], using: &rng).binary(.mul, Tensor(30))
+        for axis in 0..<3 {
+            let m = try x.reduce(.max, axis: axis, keepDims: true)
+            let written = try x.binary(.sub, m).unary(.exp).sum(axis: axis, keepDims: true).unary(.log).binary(.add, m)
+            let fused = try x.logsumexp(axis: axis, keepDims: true)
+            #expect(fused.shape == written.shape)
+            #expect(zip(fused.storage, written.storage).allSatisfy { $0.bitPattern == $1.bitPattern }, "axis \(axis)")
+        }
+    }
+
     @Test(arguments: [("p2", 2.0), ("p1", 1.0), ("pinf", Double.infinity), ("p3", 3.0)])
     func norm(key: String, p: Double) throws {
         let x = try Fixture.tensor("norm", "x")
