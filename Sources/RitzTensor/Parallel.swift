@@ -65,11 +65,14 @@ public enum Parallel {
     }
 }
 
-/// Persistent helper threads for `Parallel`: each waits for a posted job by spinning for up to
-/// `spinNanoseconds`, then sleeps on a condition until the next post.
+/// Persistent helper threads for `Parallel`: each waits for a posted job by spinning (yielding
+/// the core to other threads after `busySpinNanoseconds`) for up to `spinNanoseconds`, then
+/// sleeps on a condition until the next post.
 final class WorkerPool: @unchecked Sendable {
-    /// How long an idle helper spins before it sleeps.
+    /// How long an idle helper waits for the next piece before it sleeps.
     static let spinNanoseconds: UInt64 = 200_000
+    /// How long of that it spins without yielding the core.
+    static let busySpinNanoseconds: UInt64 = 20_000
 
     nonisolated(unsafe) private static var pool: WorkerPool?
     private static let creation = NSLock()
@@ -126,11 +129,20 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    /// Spins until every posted helper has finished its piece.
+    /// Waits until every posted helper has finished its piece: spinning, then yielding the core
+    /// after `busySpinNanoseconds` (a helper that lost its core to another thread gets it back
+    /// sooner when this thread steps aside).
     func waitForHelpers() {
         for helper in helpers.prefix(activeHelpers) {
             let target = helper.posted.load(ordering: .relaxed)
-            while helper.finished.load(ordering: .acquiring) != target { ck_spin_pause() }
+            var spins = 0
+            var start: UInt64 = 0
+            while helper.finished.load(ordering: .acquiring) != target {
+                spins += 1
+                if spins & 63 != 0 { ck_spin_pause(); continue }
+                let now = DispatchTime.now().uptimeNanoseconds
+                if start == 0 { start = now } else if now - start > WorkerPool.busySpinNanoseconds { sched_yield() }
+            }
             helper.job = nil
         }
         activeHelpers = 0
@@ -143,10 +155,16 @@ final class WorkerPool: @unchecked Sendable {
             var spins = 0
             while helper.posted.load(ordering: .acquiring) == seen {
                 spins += 1
-                if spins & 255 != 0 { ck_spin_pause(); continue }
+                if spins & 63 != 0 { ck_spin_pause(); continue }
                 let now = DispatchTime.now().uptimeNanoseconds
                 if start == 0 { start = now; continue }
-                guard now - start > spinNanoseconds else { continue }
+                let waited = now - start
+                guard waited > spinNanoseconds else {
+                    // Past the first moments, give the core to any other thread that wants it
+                    // (the notebook's screen, another process) while still answering quickly.
+                    if waited > busySpinNanoseconds { sched_yield() }
+                    continue
+                }
                 helper.condition.lock()
                 helper.sleeping.store(true, ordering: .sequentiallyConsistent)
                 while helper.posted.load(ordering: .sequentiallyConsistent) == seen { helper.condition.wait() }

@@ -126,7 +126,7 @@ enum NotebookBench {
         }
         _ = batch()
         var a: [Double] = [], b: [Double] = []
-        for _ in 0..<5 {  // alternate, so load changes fall on both alike
+        for _ in 0..<9 {  // alternate, so load changes fall on both alike
             a.append(inNotebook())
             b.append(batch())
         }
