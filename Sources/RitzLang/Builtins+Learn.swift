@@ -439,8 +439,12 @@ public final class RunObject: LangObject {
 
     public var fieldNames: [String] {
         ["step", "loss", "acc", "test_loss", "test_acc", "lr", "weights", "batch_loss", "stopped", "message", "steps"]
-            + run.tracked.keys.sorted()
+            + run.tracked.keys.sorted().map(RunObject.fieldName)
     }
+
+    /// A tracked series' field: a tracker's extra series `sharpness.residual` reads as
+    /// `run.sharpness_residual`.
+    static func fieldName(_ key: String) -> String { key.replacingOccurrences(of: ".", with: "_") }
 
     public func field(_ name: String) throws -> Value? {
         func vec(_ v: [Double]) -> Value { .tensor(Tensor(v)) }
@@ -464,7 +468,9 @@ public final class RunObject: LangObject {
             let p = run.weights.first?.count ?? 0
             return .tensor(try Tensor(shape: [run.weights.count, p], storage: run.weights.flatMap { $0 }))
         default:
-            if let series = run.tracked[name] { return vec(series) }
+            if let series = run.tracked[name] ?? run.tracked.first(where: { RunObject.fieldName($0.key) == name })?.value {
+                return vec(series)
+            }
             if TrackerRegistry.shared.entry(name) != nil {
                 throw Diagnostic("this run did not track `\(name)`", span: nil,
                                  help: ["pass track=[\"\(name)\"] to train"])
