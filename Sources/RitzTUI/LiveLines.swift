@@ -52,7 +52,7 @@ public enum LiveLines {
     static func frame(items: [OutputItem], progress: String?, width: Int, rows: Int) -> [String] {
         var lines: [String] = []
         for item in items.reversed() {
-            guard case .plot(_, let renderer, let preferred) = item else { continue }
+            guard case .plot(_, let renderer, let preferred, _) = item else { continue }
             let height = max(4, min(preferred, rows - 3))
             lines = renderer.render(width: max(20, min(width - 1, 100)), height: height).lines
             break

@@ -75,6 +75,20 @@ struct NotebookModelTests {
         #expect(model.editor.text.isEmpty)
     }
 
+    @Test("a plot that is the cell's value sits under Out[n]:, a displayed plot does not")
+    func plotValueLabel() {
+        let value = Cell(id: "a", source: "plot(x)", executionCount: 1,
+                         outputs: [.result(executionCount: 1, data: [textMIME: "⡇ value plot", svgMIME: "<svg/>"])])
+        let shown = Cell(id: "b", source: "train(m, d)", executionCount: 2,
+                         outputs: [.plot(text: "⡇ live plot", svg: "<svg/>")])
+        let model = NotebookModel(notebook: Notebook(cells: [value, shown]), path: nil, evaluator: FakeEvaluator())
+        let lines = model.render(width: 60, height: 20).screen.text.components(separatedBy: "\n")
+        let valueRow = lines.firstIndex { $0.contains("value plot") }, liveRow = lines.firstIndex { $0.contains("live plot") }
+        #expect(valueRow.map { lines[$0].contains("Out[1]:") || ($0 > 0 && lines[$0 - 1].contains("Out[1]:")) } == true)
+        #expect(!lines.contains { $0.contains("Out[2]") })
+        #expect(liveRow != nil)
+    }
+
     @Test("Ctrl-C when idle clears input and never quits; Ctrl-D asks to save a dirty session")
     func quitRules() {
         let model = NotebookModel(notebook: Notebook(), path: nil, evaluator: FakeEvaluator())

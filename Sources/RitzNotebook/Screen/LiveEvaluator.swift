@@ -24,8 +24,8 @@ public final class LiveCell: @unchecked Sendable {
     /// Appends an item, or replaces the plot with the same id (a live plot's newer state).
     public func put(_ item: OutputItem) {
         lock.lock(); defer { lock.unlock() }
-        if case .plot(let id, _, _) = item,
-           let at = _items.firstIndex(where: { if case .plot(id, _, _) = $0 { return true } else { return false } }) {
+        if case .plot(let id, _, _, _) = item,
+           let at = _items.firstIndex(where: { if case .plot(id, _, _, _) = $0 { return true } else { return false } }) {
             _items[at] = item
         } else {
             _items.append(item)

@@ -201,6 +201,7 @@ extension NotebookModel {
                         out.append(PlacedLine(cell: index, line: .text(piece, .plain, indent: indent, marker: marker), rows: 1))
                     }
                 }
+                let outLabel = PlacedLine(cell: index, line: .text("Out[\(cell.executionCount.map(String.init) ?? " ")]:", .output, indent: 0, marker: marker), rows: 0)
                 for item in items(for: index) {
                     switch item {
                     case .text(let text), .value(let text), .error(let text):
@@ -209,14 +210,17 @@ extension NotebookModel {
                         var body = text
                         if body.hasSuffix("\n") { body.removeLast() }
                         if case .value = item {
-                            out.append(PlacedLine(cell: index, line: .text("Out[\(cell.executionCount.map(String.init) ?? " ")]:", .output, indent: 0, marker: marker), rows: 0))
+                            out.append(outLabel)
                         }
                         for line in body.split(separator: "\n", omittingEmptySubsequences: false) {
                             for piece in NotebookModel.wrap(String(line), width: textWidth) {
                                 out.append(PlacedLine(cell: index, line: .text(piece, attr, indent: indent, marker: marker), rows: 1))
                             }
                         }
-                    case .plot(_, let renderer, let rows):
+                    case .plot(_, let renderer, let rows, let isValue):
+                        if isValue {
+                            out.append(outLabel)
+                        }
                         let shown = max(4, min(rows, max(4, listHeight - 2)))
                         out.append(PlacedLine(cell: index, line: .plot(renderer, rows: shown, indent: indent, marker: marker), rows: shown))
                     }

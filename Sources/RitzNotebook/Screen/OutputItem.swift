@@ -27,8 +27,9 @@ public enum OutputItem: Sendable {
     case value(String)
     /// An error diagnostic.
     case error(String)
-    /// A plot with its id (a live plot re-emits the same id) and preferred height in rows.
-    case plot(id: Int, renderer: any PlotRenderer, rows: Int)
+    /// A plot with its id (a live plot re-emits the same id) and preferred height in rows;
+    /// `isValue` when it is the cell's value (shown under `Out[n]:`).
+    case plot(id: Int, renderer: any PlotRenderer, rows: Int, isValue: Bool = false)
 
     /// Items for outputs read from a file: plots draw their saved text rendering.
     ///
@@ -43,7 +44,9 @@ public enum OutputItem: Sendable {
                 let text = data[textMIME] ?? ""
                 if data[svgMIME] != nil {
                     let rows = text.split(separator: "\n", omittingEmptySubsequences: false).count
-                    return .plot(id: -1 - index, renderer: TextPlotRenderer(text: text), rows: rows)
+                    var isValue = false
+                    if case .result = output { isValue = true }
+                    return .plot(id: -1 - index, renderer: TextPlotRenderer(text: text), rows: rows, isValue: isValue)
                 }
                 return .value(text)
             case .error: return .error(output.plainText)
