@@ -111,9 +111,9 @@ extension Var {
                 offset += j * strides[axis]
             case let .slice(start, stop, step):
                 guard step == nil || step == 1 else { return nil }
-                let r = try Tensor.sliceIndices(start: start, stop: stop, step: 1, size: size)
+                let r = try Tensor.sliceRange(start: start, stop: stop, step: 1, size: size)
                 if sliced && r.count != size { return nil }
-                if !sliced, let first = r.first { offset += first * strides[axis] }
+                if !sliced, r.count > 0 { offset += r.first * strides[axis] }
                 sliced = true
                 outShape.append(r.count)
             case .array:

@@ -173,6 +173,14 @@ extension Tensor {
     ///
     /// - Throws: `ShapeError.invalid` for a zero step.
     public static func sliceIndices(start: Int?, stop: Int?, step: Int?, size: Int) throws -> [Int] {
+        let r = try sliceRange(start: start, stop: stop, step: step, size: size)
+        return (0..<r.count).map { r.first + $0 * r.step }
+    }
+
+    /// The same selection as `sliceIndices`, as its first position, count and step (no array).
+    ///
+    /// - Throws: `ShapeError.invalid` for a zero step.
+    public static func sliceRange(start: Int?, stop: Int?, step: Int?, size: Int) throws -> (first: Int, count: Int, step: Int) {
         let s = step ?? 1
         guard s != 0 else { throw ShapeError.invalid("slice step cannot be zero") }
         func clamp(_ v: Int?, _ dflt: Int, lo: Int, hi: Int) -> Int {
@@ -182,9 +190,11 @@ extension Tensor {
         }
         if s > 0 {
             let a = clamp(start, 0, lo: 0, hi: size), b = clamp(stop, size, lo: 0, hi: size)
-            return a < b ? Array(stride(from: a, to: b, by: s)) : []
+            return (a, a < b ? (b - a - 1) / s + 1 : 0, s)
         }
         let a = clamp(start, size - 1, lo: -1, hi: size - 1), b = clamp(stop, -1, lo: -1, hi: size - 1)
-        return a > b ? Array(stride(from: a, to: b, by: s)) : []
+        // s may be Int.min: count with magnitudes that cannot overflow.
+        let span = a - b, mag = s == Int.min ? Int.max : -s
+        return (a, a > b ? (span - 1) / mag + 1 : 0, s)
     }
 }

@@ -54,15 +54,21 @@ extension Tensor {
     private func transposed2D() -> Tensor {
         let (r, c) = (shape[0], shape[1])
         let w = isComplex ? 2 : 1
-        var out = [Double](repeating: 0, count: r * c * w)
         let block = 32
-        storage.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
+        let out = storage.withUnsafeBufferPointer { buffer in
+            makeStorage(r * c * w) { dst in
+                guard let src = buffer.baseAddress else { return }
                 for i0 in stride(from: 0, to: r, by: block) {
                     for j0 in stride(from: 0, to: c, by: block) {
-                        for i in i0..<Swift.min(i0 + block, r) {
-                            for j in j0..<Swift.min(j0 + block, c) {
-                                for k in 0..<w { dst[(j * r + i) * w + k] = src[(i * c + j) * w + k] }
+                        let (i1, j1) = (Swift.min(i0 + block, r), Swift.min(j0 + block, c))
+                        if w == 1 {
+                            for i in i0..<i1 { for j in j0..<j1 { dst[j * r + i] = src[i * c + j] } }
+                        } else {
+                            for i in i0..<i1 {
+                                for j in j0..<j1 {
+                                    dst[2 * (j * r + i)] = src[2 * (i * c + j)]
+                                    dst[2 * (j * r + i) + 1] = src[2 * (i * c + j) + 1]
+                                }
                             }
                         }
                     }
