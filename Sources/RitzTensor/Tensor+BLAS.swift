@@ -222,7 +222,7 @@ func rowMajorGemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
         block(a, b, c, m: m, n: n, k: k)
         return
     }
-    if k >= 8 * Swift.max(m, n) {
+    if k / 8 >= Swift.max(m, n) {
         // A reduction-shaped product (a weight gradient Aᵀ·B over a batch): the two halves of the
         // inner dimension go to two threads and their m×n partial products are added.
         let half = k / 2
