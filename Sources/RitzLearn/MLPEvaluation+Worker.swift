@@ -3,22 +3,13 @@ import CKernels
 import Foundation
 import RitzTensor
 
-/// Inner dimensions up to which `C = A·B` takes the row kernel of `CKernels` (where the CPU has
-/// AVX2 and FMA): about 1.7× OpenBLAS for 1797×10 @ 10×64, the backward product of a layer with
-/// ten outputs.
-let smallInnerDimension = 16
-
-/// Row-major `C = op(A)·op(B) + beta·C` for the kernels.
+/// Row-major `C = op(A)·op(B) + beta·C` for the kernels (`gemmBlock`: the short-inner-dimension
+/// row kernel where it applies, else OpenBLAS).
 @inline(__always)
 func gemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
           _ a: UnsafePointer<Double>, _ lda: Int, _ b: UnsafePointer<Double>, _ ldb: Int,
           _ beta: Double, _ c: UnsafeMutablePointer<Double>, _ ldc: Int) {
-    if !transA && !transB && k <= smallInnerDimension,
-       ck_gemm_small_k(m, n, k, a, lda, b, ldb, beta, c, ldc) != 0 {
-        return
-    }
-    cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                blas(m), blas(n), blas(k), 1, a, blas(lda), b, blas(ldb), beta, c, blas(ldc))
+    gemmBlock(transA: transA, transB: transB, m: m, n: n, k: k, a, lda: lda, b, ldb: ldb, beta: beta, c, ldc: ldc)
 }
 
 extension MLPEvaluation {
