@@ -86,6 +86,26 @@ import Testing
         #expect(Array(wide.storage[6..<12]) == Array(z.storage))
     }
 
+    /// Several threads using the pool at once (one gets it, the others run their pieces
+    /// themselves) still get exactly the one-thread bytes.
+    @Test("concurrent callers get the same bytes as one thread")
+    func concurrentCallers() async throws {
+        let a = try random([1797, 64], seed: 7), w = try random([64, 64], seed: 8), b = try random([64], seed: 9)
+        func work() throws -> Tensor { try Tensor.gemm(a, transA: false, w, transB: true).binary(.add, b).unary(.tanh).sum(axis: 0) }
+        let saved = Parallel.threads
+        Parallel.threads = 1
+        let expected = try work()
+        Parallel.threads = saved
+        let results = try await withThrowingTaskGroup(of: Tensor.self) { group in
+            for _ in 0..<6 { group.addTask { try work() } }
+            var all: [Tensor] = []
+            for try await r in group { all.append(r) }
+            return all
+        }
+        #expect(results.count == 6)
+        for r in results { #expect(sameBytes(r, expected)) }
+    }
+
     @Test("products cut into blocks equal one dgemm and a plain triple loop",
           arguments: [(1797, 64, 64), (64, 64, 1797), (64, 10, 1797), (1797, 10, 64), (1797, 64, 10), (33, 900, 20)])
     func blockedProducts(_ m: Int, _ n: Int, _ k: Int) throws {
