@@ -43,8 +43,12 @@ extension Tensor {
                         let from = walk.offset(row: row) * width, to = row * inner * width
                         if walk.innerStride == 1 || inner == 1 {
                             (o + to).update(from: x + from, count: inner * width)
+                        } else if width == 1 {
+                            let c = x[from], dst = o + to
+                            for j in 0..<inner { dst[j] = c }
                         } else {
-                            for j in 0..<inner { for w in 0..<width { o[to + j * width + w] = x[from + w] } }
+                            let (re, im) = (x[from], x[from + 1]), dst = o + to
+                            for j in 0..<inner { dst[2 * j] = re; dst[2 * j + 1] = im }
                         }
                     }
                 }
@@ -148,13 +152,53 @@ func broadcastMap<F: BinaryFunction>(_ a: Tensor, _ b: Tensor, op: String, _ f: 
             makeStorage(n) { o in
                 let x = pa.baseAddress.unsafelyUnwrapped, y = pb.baseAddress.unsafelyUnwrapped
                 Parallel.forEachPiece(walkA.rows, minimum: Swift.max(1, Parallel.minimumElements / inner)) { rows in
+                    if let sA = walkA.rowStride, let sB = walkB.rowStride, inner < 64, sA == 0 || sB == 0 {
+                        // Short rows: a block of rows at a time, each operand either read in place
+                        // (when its rows are contiguous) or spread into a small buffer first, then
+                        // one flat loop that vectorises across the whole block.
+                        let blockRows = Swift.max(1, 256 / inner)
+                        withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * blockRows * inner) { scratch in
+                            guard let bufA = scratch.baseAddress else { return }
+                            let bufB = bufA + blockRows * inner
+                            // An operand repeated along the rows (stride 0) is the same block every
+                            // time: spread once.
+                            let fullA = Swift.min(blockRows, rows.count), fullB = fullA
+                            let fixedA = sA == 0 ? broadcastBlock(x, row: 0, rows: fullA, rowStride: 0, innerStride: ia, inner: inner, into: bufA) : nil
+                            let fixedB = sB == 0 ? broadcastBlock(y, row: 0, rows: fullB, rowStride: 0, innerStride: ib, inner: inner, into: bufB) : nil
+                            var row = rows.lowerBound
+                            while row < rows.upperBound {
+                                let count = Swift.min(blockRows, rows.upperBound - row)
+                                let pa = fixedA ?? broadcastBlock(x, row: row, rows: count, rowStride: sA, innerStride: ia, inner: inner, into: bufA)
+                                let pb = fixedB ?? broadcastBlock(y, row: row, rows: count, rowStride: sB, innerStride: ib, inner: inner, into: bufB)
+                                let dst = o + row * inner
+                                for i in 0..<(count * inner) { dst[i] = f(pa[i], pb[i]) }
+                                row += count
+                            }
+                        }
+                        return
+                    }
+                    if let sA = walkA.rowStride, let sB = walkB.rowStride {
+                        // A matrix: each operand's row starts a constant step after the last.
+                        // Rebased pointers keep index arithmetic out of the inner loops, so they
+                        // vectorise (a checked `k + j` per element would not).
+                        for row in rows {
+                            let xa = x + row * sA, yb = y + row * sB, dst = o + row * inner
+                            switch (ia, ib) {
+                            case (1, 1): for j in 0..<inner { dst[j] = f(xa[j], yb[j]) }
+                            case (1, 0): let c = yb[0]; for j in 0..<inner { dst[j] = f(xa[j], c) }
+                            case (0, 1): let c = xa[0]; for j in 0..<inner { dst[j] = f(c, yb[j]) }
+                            default: let (c, d) = (xa[0], yb[0]); for j in 0..<inner { dst[j] = f(c, d) }
+                            }
+                        }
+                        return
+                    }
                     for row in rows {
-                        let offA = walkA.offset(row: row), offB = walkB.offset(row: row), k = row * inner
+                        let xa = x + walkA.offset(row: row), yb = y + walkB.offset(row: row), dst = o + row * inner
                         switch (ia, ib) {
-                        case (1, 1): for j in 0..<inner { o[k + j] = f(x[offA + j], y[offB + j]) }
-                        case (1, 0): let c = y[offB]; for j in 0..<inner { o[k + j] = f(x[offA + j], c) }
-                        case (0, 1): let c = x[offA]; for j in 0..<inner { o[k + j] = f(c, y[offB + j]) }
-                        default: for j in 0..<inner { o[k + j] = f(x[offA + j * ia], y[offB + j * ib]) }
+                        case (1, 1): for j in 0..<inner { dst[j] = f(xa[j], yb[j]) }
+                        case (1, 0): let c = yb[0]; for j in 0..<inner { dst[j] = f(xa[j], c) }
+                        case (0, 1): let c = xa[0]; for j in 0..<inner { dst[j] = f(c, yb[j]) }
+                        default: let (c, d) = (xa[0], yb[0]); for j in 0..<inner { dst[j] = f(c, d) }
                         }
                     }
                 }
@@ -162,6 +206,24 @@ func broadcastMap<F: BinaryFunction>(_ a: Tensor, _ b: Tensor, op: String, _ f: 
         }
     }
     return (shape, out)
+}
+
+/// `rows` consecutive rows of a broadcast matrix operand as one contiguous run: the operand's own
+/// storage when its rows are contiguous, otherwise the rows spread into `buffer`.
+@inline(__always)
+private func broadcastBlock(_ x: UnsafePointer<Double>, row: Int, rows: Int, rowStride: Int, innerStride: Int,
+                            inner: Int, into buffer: UnsafeMutablePointer<Double>) -> UnsafePointer<Double> {
+    if innerStride == 1 && rowStride == inner { return x + row * inner }
+    for r in 0..<rows {
+        let from = x + (row + r) * rowStride, to = buffer + r * inner
+        if innerStride == 1 {
+            for j in 0..<inner { to[j] = from[j] }
+        } else {
+            let c = from[0]
+            for j in 0..<inner { to[j] = c }
+        }
+    }
+    return UnsafePointer(buffer)
 }
 
 /// Reads a tensor of one shape as if broadcast to a larger one, a last-axis row at a time: the
@@ -173,6 +235,8 @@ struct BroadcastWalk {
     let rows: Int
     /// Source stride along the last axis.
     let innerStride: Int
+    /// For a target with at most two axes, the source offset step from one row to the next.
+    let rowStride: Int?
     private let outerShape: [Int]
     private let outerStrides: [Int]
 
@@ -183,12 +247,13 @@ struct BroadcastWalk {
         outerShape = Array(target.dropLast())
         outerStrides = Array(strides.dropLast())
         rows = outerShape.reduce(1, *)
+        rowStride = outerShape.count <= 1 ? (outerStrides.first ?? 0) : nil
     }
 
     /// Source offset of the first element of output row `row` (row-major over the outer axes).
     @inline(__always)
     func offset(row: Int) -> Int {
-        if outerShape.count == 1 { return row * outerStrides[0] }  // a matrix: no division
+        if let rowStride { return row * rowStride }  // a matrix: no division
         var rest = row, off = 0, d = outerShape.count - 1
         while d >= 0 {
             let extent = outerShape[d]

@@ -43,7 +43,9 @@ import Testing
 
     @Test("binary maps with every broadcasting path are the same bytes on one thread and on two",
           arguments: [([301, 257], [301, 257]), ([301, 257], []), ([], [301, 257]), ([301, 257], [257]),
-                      ([301, 1], [1, 257]), ([7, 43, 257], [43, 1]), ([257], [301, 257])] as [([Int], [Int])])
+                      ([301, 1], [1, 257]), ([7, 43, 257], [43, 1]), ([257], [301, 257]),
+                      ([1797, 10], [10]), ([10], [1797, 10]), ([1797, 10], [1797, 1]), ([1797, 1], [1, 10]),
+                      ([3, 1797, 3], [1, 3])] as [([Int], [Int])])
     func binaryMaps(_ a: [Int], _ b: [Int]) throws {
         let x = try random(a, seed: 2), y = try random(b, seed: 3)
         for op in [BinaryOp.add, .sub, .mul, .div, .pow, .gt] {
