@@ -200,11 +200,13 @@ func pairwiseSum(_ p: UnsafePointer<Double>, _ n: Int, _ stride: Int) -> Double 
     if n <= 128 {
         var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
         var k = 0
+        // Positions stay inside the buffer, so unchecked index arithmetic is safe (and lets the
+        // loop be scheduled freely); the order of the additions is unchanged.
         while k + 4 <= n {
-            s0 += p[k * stride]; s1 += p[(k + 1) * stride]; s2 += p[(k + 2) * stride]; s3 += p[(k + 3) * stride]
+            s0 += p[k &* stride]; s1 += p[(k &+ 1) &* stride]; s2 += p[(k &+ 2) &* stride]; s3 += p[(k &+ 3) &* stride]
             k += 4
         }
-        while k < n { s0 += p[k * stride]; k += 1 }
+        while k < n { s0 += p[k &* stride]; k += 1 }
         return (s0 + s1) + (s2 + s3)
     }
     let half = (n / 2) & ~7
@@ -224,7 +226,7 @@ private func reduceLine(_ op: ReduceOp, _ p: UnsafeBufferPointer<Double>, base: 
     case .max, .min:
         var best = x[0]
         for k in 0..<n {
-            let v = x[k * stride]
+            let v = x[k &* stride]
             if v.isNaN { return v }
             if op == .max ? v > best : v < best { best = v }
         }
