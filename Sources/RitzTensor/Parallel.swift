@@ -8,7 +8,7 @@ import Synchronization
 ///
 /// Pieces run on the calling thread and on persistent helper threads (`WorkerPool`) that spin
 /// for a moment after each piece before they sleep, so the many short passes of a
-/// differentiation sweep hand work over in well under a microsecond instead of waking a thread
+/// differentiation sweep hand work over in under a microsecond instead of waking a thread
 /// each time.
 public enum Parallel {
     /// Threads used for large tensor work (1 runs everything on the calling thread).
