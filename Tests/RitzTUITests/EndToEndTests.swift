@@ -289,6 +289,37 @@ struct EndToEndTests {
         #expect(history.contains("run.step[-1] > 0"))
     }
 
+    @Test("readline REPL: a function over several lines, an error that keeps the session, ?help, Up recalls")
+    func replEditing() throws {
+        let t = try TmuxSession(arguments: "repl")
+        #expect(t.waitFor("ritz>"))
+        t.type("fn sq(x) {")
+        t.keys("Enter")
+        #expect(t.waitFor("...>"))  // brackets open: a continuation line
+        t.type("  x * x")
+        t.keys("Enter")
+        t.type("}")
+        t.keys("Enter")
+        t.type("sq(7)")
+        t.keys("Enter")
+        #expect(t.waitFor("ritz> sq(7)\n49"))
+        t.type("sq(undefined_name)")
+        t.keys("Enter")
+        #expect(t.waitFor("unknown name `undefined_name`"))
+        t.type("sq(3) + 1")
+        t.keys("Enter")
+        #expect(t.waitFor("ritz> sq(3) + 1\n10"))  // the session (and sq) survived the error
+        t.type("?zeros")
+        t.keys("Enter")
+        #expect(t.waitFor("example"))
+        t.keys("Up")
+        t.keys("Up")
+        #expect(t.waitFor("ritz> sq(3) + 1"))  // history, newest first; ?zeros was the last entry
+        t.keys("C-u")
+        t.keys("C-d")
+        #expect(t.waitFor("RITZ-EXITED 0"))
+    }
+
     @Test("a batch run killed with SIGKILL loses no completed cell; recover restores them")
     func killAndRecover() throws {
         guard let binary = TmuxSession.binary else { return }
