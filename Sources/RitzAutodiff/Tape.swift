@@ -98,32 +98,14 @@ public final class Tape: @unchecked Sendable {
             if g.shape != node.output.shape { g = try g.broadcast(to: node.output.shape) }
             let needs = node.inputs.map { $0 >= lo && dep[$0 - lo] }
             guard needs.contains(true) else { continue }
-            // Outside recorded sweeps, gathered cotangents of the right shape are handed to the
-            // rule (and out of `ct`, so a product can add into the only reference).
-            var partials: Partials?
-            if !createGraph {
-                var offered = [Tensor?](repeating: nil, count: needs.count)
-                var any = false
-                for j in 0..<needs.count where needs[j] {
-                    let p = node.inputs[j] - lo
-                    guard !node.inputs[..<j].contains(node.inputs[j]), let c = ct[p],
-                          c.shape == node.inputValues[j].shape else { continue }
-                    offered[j] = c.value
-                    ct[p] = nil
-                    any = true
-                }
-                if any { partials = Partials(offered) }
-            }
+            let partials = createGraph ? nil : offerPartials(node, needs: needs, lo: lo, ct: &ct)
             let grads = try node.rule.vjp(g, context(node, id: i, needs: needs, createGraph: createGraph, partials: partials))
             if let partials {
                 for j in 0..<needs.count {
-                    let p = node.inputs[j] - lo
                     if partials.taken[j] {
-                        guard j < grads.count, grads[j] != nil else {
-                            throw AutodiffError.internalRule(op: node.name)
-                        }
+                        guard j < grads.count, grads[j] != nil else { throw AutodiffError.internalRule(op: node.name) }
                     } else if let back = partials.untaken(j) {
-                        ct[p] = Var(back)
+                        ct[node.inputs[j] - lo] = Var(back)
                     }
                 }
             }
@@ -151,6 +133,23 @@ public final class Tape: @unchecked Sendable {
             let shape = nodes[v].output.shape
             return c.shape == shape ? c : try c.broadcast(to: shape)
         }
+    }
+
+    /// The cotangents already gathered for `node`'s operands (each operand once, of its exact
+    /// shape), moved out of `ct` so that a rule adding into one holds its only reference; nil
+    /// when there are none. What the rule does not take is put back by the caller.
+    private func offerPartials(_ node: Node, needs: [Bool], lo: Int, ct: inout [Var?]) -> Partials? {
+        var offered = [Tensor?](repeating: nil, count: needs.count)
+        var any = false
+        for j in 0..<needs.count where needs[j] {
+            let p = node.inputs[j] - lo
+            guard !node.inputs[..<j].contains(node.inputs[j]), let c = ct[p],
+                  c.shape == node.inputValues[j].shape else { continue }
+            offered[j] = c.value
+            ct[p] = nil
+            any = true
+        }
+        return any ? Partials(offered) : nil
     }
 
     /// Forward sweep: the tangents of `outs` for tangents `seeds` of the variables.
