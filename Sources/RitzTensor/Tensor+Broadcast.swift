@@ -153,18 +153,17 @@ func broadcastMap<F: BinaryFunction>(_ a: Tensor, _ b: Tensor, op: String, _ f: 
                 let x = pa.baseAddress.unsafelyUnwrapped, y = pb.baseAddress.unsafelyUnwrapped
                 Parallel.forEachPiece(walkA.rows, minimum: Swift.max(1, Parallel.minimumElements / inner)) { rows in
                     if let sA = walkA.rowStride, let sB = walkB.rowStride, inner < 64, sA == 0 || sB == 0 {
-                        // Short rows: a block of rows at a time, each operand either read in place
-                        // (when its rows are contiguous) or spread into a small buffer first, then
+                        // Short rows and an operand repeated down the rows (a bias): a block of
+                        // rows at a time, the repeated operand spread into a small block once,
+                        // the other read in place (or spread when it is itself broadcast), then
                         // one flat loop that vectorises across the whole block.
                         let blockRows = Swift.max(1, 256 / inner)
                         withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * blockRows * inner) { scratch in
                             guard let bufA = scratch.baseAddress else { return }
                             let bufB = bufA + blockRows * inner
-                            // An operand repeated along the rows (stride 0) is the same block every
-                            // time: spread once.
-                            let fullA = Swift.min(blockRows, rows.count), fullB = fullA
-                            let fixedA = sA == 0 ? broadcastBlock(x, row: 0, rows: fullA, rowStride: 0, innerStride: ia, inner: inner, into: bufA) : nil
-                            let fixedB = sB == 0 ? broadcastBlock(y, row: 0, rows: fullB, rowStride: 0, innerStride: ib, inner: inner, into: bufB) : nil
+                            let full = Swift.min(blockRows, rows.count)
+                            let fixedA = sA == 0 ? broadcastBlock(x, row: 0, rows: full, rowStride: 0, innerStride: ia, inner: inner, into: bufA) : nil
+                            let fixedB = sB == 0 ? broadcastBlock(y, row: 0, rows: full, rowStride: 0, innerStride: ib, inner: inner, into: bufB) : nil
                             var row = rows.lowerBound
                             while row < rows.upperBound {
                                 let count = Swift.min(blockRows, rows.upperBound - row)
@@ -177,21 +176,8 @@ func broadcastMap<F: BinaryFunction>(_ a: Tensor, _ b: Tensor, op: String, _ f: 
                         }
                         return
                     }
-                    if let sA = walkA.rowStride, let sB = walkB.rowStride {
-                        // A matrix: each operand's row starts a constant step after the last.
-                        // Rebased pointers keep index arithmetic out of the inner loops, so they
-                        // vectorise (a checked `k + j` per element would not).
-                        for row in rows {
-                            let xa = x + row * sA, yb = y + row * sB, dst = o + row * inner
-                            switch (ia, ib) {
-                            case (1, 1): for j in 0..<inner { dst[j] = f(xa[j], yb[j]) }
-                            case (1, 0): let c = yb[0]; for j in 0..<inner { dst[j] = f(xa[j], c) }
-                            case (0, 1): let c = xa[0]; for j in 0..<inner { dst[j] = f(c, yb[j]) }
-                            default: let (c, d) = (xa[0], yb[0]); for j in 0..<inner { dst[j] = f(c, d) }
-                            }
-                        }
-                        return
-                    }
+                    // Rebased pointers keep index arithmetic out of the inner loops, so they
+                    // vectorise (a checked `k + j` per element would not).
                     for row in rows {
                         let xa = x + walkA.offset(row: row), yb = y + walkB.offset(row: row), dst = o + row * inner
                         switch (ia, ib) {
