@@ -79,17 +79,10 @@ extension Tensor {
     public static func gemm(_ a: Tensor, transA: Bool, _ b: Tensor, transB: Bool) throws -> Tensor {
         let (a, b, m, n, k) = try gemmOperands(a, transA: transA, b, transB: transB)
         let total = try Tensor.elementCount([m, n])
-        let out = a.storage.withUnsafeBufferPointer { pa in
-            b.storage.withUnsafeBufferPointer { pb in
-                makeStorage(total) { pc in
-                    guard k > 0, let x = pa.baseAddress, let y = pb.baseAddress else {
-                        pc.initialize(repeating: 0, count: total)
-                        return
-                    }
-                    rowMajorGemm(transA: transA, transB: transB, m: m, n: n, k: k,
-                                 x, lda: Swift.max(a.shape[1], 1), y, ldb: Swift.max(b.shape[1], 1), pc, ldc: Swift.max(n, 1))
-                }
-            }
+        let out = makeStorage(total) { pc in
+            // beta = 0: every element is written, except for an empty inner dimension.
+            if k == 0 { pc.initialize(repeating: 0, count: total) }
+            product(a, transA: transA, b, transB: transB, m: m, n: n, k: k, into: pc, beta: 0)
         }
         return try Tensor(shape: [m, n], storage: out)
     }
@@ -106,17 +99,24 @@ extension Tensor {
             throw ShapeError.mismatch(op: "@ (accumulate)", lhs: [m, n], rhs: c.shape)
         }
         var out = c
-        guard k > 0, m > 0, n > 0 else { return out }
-        a.storage.withUnsafeBufferPointer { pa in
-            b.storage.withUnsafeBufferPointer { pb in
-                out.storage.withUnsafeMutableBufferPointer { pc in
-                    guard let x = pa.baseAddress, let y = pb.baseAddress, let z = pc.baseAddress else { return }
-                    rowMajorGemm(transA: transA, transB: transB, m: m, n: n, k: k,
-                                 x, lda: Swift.max(a.shape[1], 1), y, ldb: Swift.max(b.shape[1], 1), z, ldc: n, beta: 1)
-                }
-            }
+        out.storage.withUnsafeMutableBufferPointer { pc in
+            if let z = pc.baseAddress { product(a, transA: transA, b, transB: transB, m: m, n: n, k: k, into: z, beta: 1) }
         }
         return out
+    }
+
+    /// Writes op(a)·op(b) + beta·C into `c` (m×n, row-major) through `rowMajorGemm`; nothing for
+    /// an empty product.
+    private static func product(_ a: Tensor, transA: Bool, _ b: Tensor, transB: Bool, m: Int, n: Int, k: Int,
+                                into c: UnsafeMutablePointer<Double>, beta: Double) {
+        guard m > 0, n > 0, k > 0 else { return }
+        a.storage.withUnsafeBufferPointer { pa in
+            b.storage.withUnsafeBufferPointer { pb in
+                guard let x = pa.baseAddress, let y = pb.baseAddress else { return }
+                rowMajorGemm(transA: transA, transB: transB, m: m, n: n, k: k,
+                             x, lda: a.shape[1], y, ldb: b.shape[1], c, ldc: n, beta: beta)
+            }
+        }
     }
 
     /// The operands of op(A)·op(B) as float matrices, and (m, n, k).
@@ -203,7 +203,7 @@ let smallInnerDimension = 16
 
 /// One single-threaded row-major product C ← op(A)·op(B) + beta·C: the short-inner-dimension row
 /// kernel when it applies (a transposed B of at most 16 × 4096 is first copied upright), else
-/// `dgemm`. Each row of C depends only on its row of op(A), so cutting rows never changes bits.
+/// `dgemm`. Which one runs depends only on the shapes and the CPU, never on the thread count.
 public func gemmBlock(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                       _ a: UnsafePointer<Double>, lda: Int, _ b: UnsafePointer<Double>, ldb: Int,
                       beta: Double, _ c: UnsafeMutablePointer<Double>, ldc: Int) {
