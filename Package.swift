@@ -13,6 +13,10 @@ let package = Package(
         .executable(name: "ritz", targets: ["ritz"]),
         .executable(name: "ritz-bench", targets: ["ritz-bench"]),
     ],
+    dependencies: [
+        // The command line: subcommands, --help, usage errors and shell completion scripts.
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
     targets: [
         // C system libraries, each a module map plus a shim header.
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
@@ -34,7 +38,8 @@ let package = Package(
                 dependencies: ["RitzTensor", "RitzAutodiff", "RitzLearn", "RitzAnalysis", "RitzPlot"]),
         .target(name: "RitzNotebook", dependencies: ["RitzLang", "RitzPlot"], resources: [.copy("Resources/tour.ipynb")]),
         .target(name: "RitzTUI", dependencies: ["RitzNotebook", "RitzLang", "RitzPlot", "CNcurses", "CReadline"]),
-        .executableTarget(name: "ritz", dependencies: ["RitzTUI", "RitzNotebook", "RitzLang"]),
+        .executableTarget(name: "ritz", dependencies: ["RitzTUI", "RitzNotebook", "RitzLang", "RitzTensor", "RitzPlot",
+                                                       .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "ritz-bench",
                           dependencies: ["RitzTensor", "RitzAutodiff", "RitzLearn", "RitzAnalysis",
                                          "RitzPlot", "RitzLang", "RitzNotebook", "CBLAS", "CLAPACK", "CKernels"]),

@@ -34,6 +34,15 @@ static inline int ritz_key_code_yes(void) { return KEY_CODE_YES; }
 static inline int ritz_wattrset(WINDOW *w, attr_t a, int pair) { return wattrset(w, (int)(a | COLOR_PAIR(pair))); }
 /// Writes a run of wide characters at a position (the wide-string macro forms do not import).
 static inline int ritz_mvwaddnwstr(WINDOW *w, int y, int x, const wchar_t *s, int n) { return mvwaddnwstr(w, y, x, s, n); }
+/// Colours the terminal type `term` declares in terminfo (-1 when it has no colour or no entry),
+/// read without initialising the screen (`setupterm` is declared here: <term.h> defines macros
+/// such as `lines` and `columns` that would clash).
+int setupterm(const char *term, int filedes, int *errret);
+static inline int ritz_terminfo_colors(const char *term) {
+    int err = 0;
+    if (setupterm(term, 1, &err) != 0) return -1;
+    return tigetnum("colors");
+}
 /// True when the current locale's character set is UTF-8.
 static inline int ritz_codeset_is_utf8(void) {
     const char *cs = nl_langinfo(CODESET);

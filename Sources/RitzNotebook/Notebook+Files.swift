@@ -33,9 +33,37 @@ extension Notebook {
         }
         switch try SessionFormat.of(path: path) {
         case .ipynb: return try Notebook(ipynb: data, path: path)
-        case .ritz: return Notebook(percentScript: String(decoding: data, as: UTF8.self))
+        case .ritz: return Notebook(percentScript: try scriptText(data, path: path))
         case let other: throw NotebookError.unknownFormat(other.rawValue)
         }
+    }
+
+    /// Loads a `.ritz` script with the line in the file where each cell starts.
+    ///
+    /// - Parameter path: The script.
+    /// - Returns: The notebook and each cell's line offset (see `percentScript(_:)`).
+    /// - Throws: `NotebookError.io` when the file cannot be read or is not UTF-8.
+    public static func loadScript(path: String) throws -> (notebook: Notebook, lineOffsets: [Int]) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw NotebookError.io(path: path, message: "cannot read the file")
+        }
+        return percentScript(try scriptText(data, path: path))
+    }
+
+    /// A script's bytes as text, refusing bytes that are not UTF-8 (running a lossy decoding
+    /// would run something other than the file).
+    static func scriptText(_ data: Data, path: String) throws -> String {
+        if let text = String(validating: data, as: UTF8.self) { return text }
+        var parser = Unicode.UTF8.ForwardParser()
+        var bytes = data.makeIterator()
+        var offset = 0
+        scan: while true {
+            switch parser.parseScalar(from: &bytes) {
+            case .valid(let scalar): offset += scalar.count
+            case .emptyInput, .error: break scan
+            }
+        }
+        throw NotebookError.io(path: path, message: "not UTF-8 text (invalid byte at offset \(offset))")
     }
 
     /// Saves atomically as `.ipynb` or `.ritz`, by the path's extension.

@@ -8,7 +8,18 @@ extension Notebook {
     /// - Parameter text: The script.
     /// - Returns: The notebook, without outputs.
     public init(percentScript text: String) {
+        self = Notebook.percentScript(text).notebook
+    }
+
+    /// Reads a percent-format script as `init(percentScript:)` does, and where each cell starts.
+    ///
+    /// - Parameter text: The script.
+    /// - Returns: The notebook and, for each cell, the number of script lines before its first
+    ///   line (so a diagnostic's line in the cell plus this is its line in the file).
+    public static func percentScript(_ text: String) -> (notebook: Notebook, lineOffsets: [Int]) {
         var notebook = Notebook()
+        var lineOffsets: [Int] = []
+        var start = 0
         var kind: CellKind = .code
         var lines: [Substring] = []
         var sawMarker = false
@@ -26,14 +37,16 @@ extension Notebook {
                 }
             }
             notebook.cells.append(Cell(id: notebook.freshCellID(), kind: kind, source: body.joined(separator: "\n")))
+            lineOffsets.append(start)
         }
         var first = true
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             if line.hasPrefix("# %%") {
                 if !first || !lines.isEmpty { flush() }
                 sawMarker = true
                 first = false
                 lines = []
+                start = number + 1
                 let rest = line.dropFirst(4).trimmingPrefix(" ")
                 kind = rest.hasPrefix("[markdown]") || rest.hasPrefix("[md]") ? .markdown
                     : rest.hasPrefix("[raw]") ? .raw : .code
@@ -44,8 +57,9 @@ extension Notebook {
         if !lines.isEmpty || sawMarker { flush() }
         if !sawMarker && notebook.cells.isEmpty {
             notebook.cells.append(Cell(id: notebook.freshCellID(), source: ""))
+            lineOffsets.append(0)
         }
-        self = notebook
+        return (notebook, lineOffsets)
     }
 
     /// The notebook as a percent-format `.ritz` script (outputs are not kept).

@@ -6,6 +6,8 @@ public struct CellRun: Equatable, Sendable {
     public var executionCount: Int?
     /// True when the cell ended with an error or was interrupted.
     public var failed: Bool
+    /// True when the cell was interrupted (Ctrl-C).
+    public var interrupted: Bool
 
     /// Creates a result.
     ///
@@ -13,10 +15,12 @@ public struct CellRun: Equatable, Sendable {
     ///   - outputs: The outputs.
     ///   - executionCount: `In [n]`.
     ///   - failed: Whether it ended with an error.
-    public init(outputs: [CellOutput], executionCount: Int?, failed: Bool) {
+    ///   - interrupted: Whether it was interrupted.
+    public init(outputs: [CellOutput], executionCount: Int?, failed: Bool, interrupted: Bool = false) {
         self.outputs = outputs
         self.executionCount = executionCount
         self.failed = failed
+        self.interrupted = interrupted
     }
 }
 

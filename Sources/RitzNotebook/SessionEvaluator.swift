@@ -30,10 +30,25 @@ public final class SessionEvaluator: LiveEvaluator, CellEvaluator, @unchecked Se
     }
 
     public func run(source: String, cellNumber: Int, live: LiveCell) -> CellRun {
-        let sink = OutputSink(live: live)
-        let outcome = session.run(cell: source, origin: .cell(cellNumber), sink: sink)
+        evaluate(source: source, origin: .cell(cellNumber), live: live)
+    }
+
+    /// Runs one cell, collecting its outputs and also handing every event to `echo` as it happens
+    /// (batch runs print from there).
+    ///
+    /// - Parameters:
+    ///   - source: The cell's text.
+    ///   - origin: Where the text came from, for diagnostics (`cell 3`, or a script's file and line).
+    ///   - live: The screen's view of the running cell.
+    ///   - echo: A second sink for the same events, if any.
+    /// - Returns: The outputs, the execution count and how the cell ended.
+    public func evaluate(source: String, origin: SourceOrigin, live: LiveCell = LiveCell(),
+                         echo: (any EventSink)? = nil) -> CellRun {
+        let sink = OutputSink(live: live, echo: echo)
+        let outcome = session.run(cell: source, origin: origin, sink: sink)
         return CellRun(outputs: sink.outputs(executionCount: outcome.executionCount),
-                       executionCount: outcome.executionCount, failed: outcome.status != .ok)
+                       executionCount: outcome.executionCount, failed: outcome.status != .ok,
+                       interrupted: outcome.status == .interrupted)
     }
 }
 
@@ -55,9 +70,20 @@ final class OutputSink: EventSink, @unchecked Sendable {
     /// Index in `collected` of the plot emitted by the previous event, if it was a plot.
     private var justPlotted: Int?
 
-    init(live: LiveCell) { self.live = live }
+    /// Receives every event too, after it is collected.
+    private let echo: (any EventSink)?
+
+    init(live: LiveCell, echo: (any EventSink)? = nil) {
+        self.live = live
+        self.echo = echo
+    }
 
     func emit(_ event: EvalEvent) {
+        collect(event)
+        echo?.emit(event)
+    }
+
+    private func collect(_ event: EvalEvent) {
         lock.lock()
         defer { lock.unlock() }
         let previousPlot = justPlotted

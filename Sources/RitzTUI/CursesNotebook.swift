@@ -286,3 +286,23 @@ public final class CursesNotebook {
         }
     }
 }
+
+/// What a terminal type can show, from terminfo, for `ritz doctor`.
+public enum TerminalCapabilities {
+    /// The colours `term` declares (nil when terminfo has no entry or no colour).
+    ///
+    /// - Parameter term: A `TERM` value.
+    /// - Returns: The colour count, or nil.
+    public static func colors(term: String) -> Int? {
+        let n = ritz_terminfo_colors(term)
+        return n > 0 ? Int(n) : nil
+    }
+
+    /// Whether the notebook draws braille: a UTF-8 locale, or one it can switch to (`C.UTF-8`).
+    public static var notebookBraille: Bool {
+        let saved = setlocale(LC_CTYPE, nil).map { String(cString: $0) }
+        defer { if let saved { setlocale(LC_CTYPE, saved) } }
+        CursesNotebook.setUpLocale()
+        return ritz_codeset_is_utf8() != 0
+    }
+}

@@ -4,50 +4,23 @@ import RitzNotebook
 /// An evaluator for every front end: live cells for the notebook and REPL, plain runs for batch.
 public typealias NotebookEvaluator = LiveEvaluator & CellEvaluator
 
-/// The notebook side of the `ritz` command line: the notebook, `repl`, `run` of sessions,
-/// `check`, `export` and `recover`.
+/// The notebook side of the `ritz` command line: the notebook, `repl`, `check`, `export` and
+/// `recover`, each taking arguments already parsed.
 public enum RitzCLI {
-    /// Handles `arguments` (without the program name) when they name a notebook-side command.
+    /// `ritz repl`: readline on a terminal, plain lines otherwise.
     ///
-    /// - Parameters:
-    ///   - arguments: The command line after `ritz`.
-    ///   - makeEvaluator: Creates a fresh language session.
-    /// - Returns: The exit status, or nil when the command is not one of these (e.g. `ritz run
-    ///   script.ritz` without `--save`, left to the language's batch runner).
-    public static func main(arguments: [String], makeEvaluator: () -> any NotebookEvaluator) -> Int32? {
-        let command = arguments.first ?? ""
-        let rest = Array(arguments.dropFirst())
-        switch command {
-        case "repl":
-            let evaluator = makeEvaluator()
-            if isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 {
-                return ReplRunner.interactive(evaluator: evaluator, stateDirectory: Journal.stateDirectory())
-            }
-            return ReplRunner.plain(evaluator: evaluator)
-        case "run":
-            guard let file = rest.first(where: { !$0.hasPrefix("-") }),
-                  file.hasSuffix(".ipynb") || rest.contains("--save") else { return nil }
-            return runSession(rest, evaluator: makeEvaluator())
-        case "check": return check(rest, evaluator: makeEvaluator())
-        case "export": return export(rest)
-        case "recover": return recover(rest)
-        case "", _ where command.hasSuffix(".ipynb") || command.hasSuffix(".ritz") || command == "notebook":
-            let path = command == "notebook" ? rest.first : (command.isEmpty ? nil : command)
-            return notebook(path: path, evaluator: makeEvaluator())
-        default:
-            return nil
+    /// - Parameter evaluator: The language session.
+    /// - Returns: The exit status.
+    public static func repl(evaluator: any NotebookEvaluator) -> Int32 {
+        if isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 {
+            return ReplRunner.interactive(evaluator: evaluator, stateDirectory: Journal.stateDirectory())
         }
+        return ReplRunner.plain(evaluator: evaluator)
     }
 
     static func fail(_ message: String) -> Int32 {
         FileHandle.standardError.write(Data(("ritz: " + message + "\n").utf8))
         return 1
-    }
-
-    /// The value after `flag` in `args`, if any.
-    static func option(_ flag: String, in args: [String]) -> String? {
-        guard let i = args.firstIndex(of: flag), i + 1 < args.count else { return nil }
-        return args[i + 1]
     }
 
     /// `ritz [FILE]`: the notebook on a terminal; REPL semantics without one.
@@ -91,36 +64,13 @@ public enum RitzCLI {
         return 0
     }
 
-    /// `ritz run FILE [--save OUT] [--no-plots]`: runs every cell, printing outputs; exit 1 on
-    /// the first error. Completed cells are journaled while it runs.
-    static func runSession(_ args: [String], evaluator: any NotebookEvaluator) -> Int32 {
-        guard let file = args.first(where: { !$0.hasPrefix("-") && $0 != option("--save", in: args) }) else {
-            return fail("usage: ritz run FILE [--save OUT.ipynb] [--no-plots]")
-        }
-        let plots = !args.contains("--no-plots")
-        var notebook: Notebook
-        do { notebook = try Notebook.load(path: file) } catch { return fail("\(error)") }
-        let journal = try? Journal(stateDirectory: Journal.stateDirectory(), notebook: notebook, sourcePath: file)
-        let runner = NotebookRunner(evaluator: evaluator, journal: journal)
-        let failure: Int?
-        do {
-            failure = try runner.runAll(&notebook, stopOnError: true) { _, cell in
-                ReplRunner.printOutputs(CellRun(outputs: cell.outputs, executionCount: cell.executionCount, failed: false),
-                                        plots: plots)
-            }
-        } catch {
-            return fail("\(error)")
-        }
-        if let out = option("--save", in: args) {
-            do { try notebook.save(path: out) } catch { return fail("\(error)") }
-        }
-        journal?.finish()
-        return failure == nil ? 0 : 1
-    }
-
     /// `ritz check FILE.ipynb`: re-runs and compares every output; exit 1 on any difference.
-    static func check(_ args: [String], evaluator: any NotebookEvaluator) -> Int32 {
-        guard let file = args.first else { return fail("usage: ritz check FILE.ipynb") }
+    ///
+    /// - Parameters:
+    ///   - file: The saved session.
+    ///   - evaluator: A fresh language session.
+    /// - Returns: 0 when every output matches, 1 otherwise.
+    public static func check(path file: String, evaluator: any NotebookEvaluator) -> Int32 {
         let saved: Notebook
         do { saved = try Notebook.load(path: file) } catch { return fail("\(error)") }
         var rerun = saved
@@ -141,12 +91,14 @@ public enum RitzCLI {
     }
 
     /// `ritz export FILE --to md|html|ritz|ipynb [-o OUT]`.
-    static func export(_ args: [String]) -> Int32 {
-        guard let file = args.first(where: { !$0.hasPrefix("-") && $0 != option("--to", in: args) && $0 != option("-o", in: args) }),
-              let to = option("--to", in: args), let format = SessionFormat(rawValue: to) else {
-            return fail("usage: ritz export FILE --to md|html|ritz|ipynb [-o OUT]")
-        }
-        let out = option("-o", in: args)
+    ///
+    /// - Parameters:
+    ///   - file: The session or script.
+    ///   - format: The format to write.
+    ///   - output: The destination (default: `file` with the format's extension).
+    /// - Returns: The exit status.
+    public static func export(path file: String, format: SessionFormat, output: String?) -> Int32 {
+        let out = output
             ?? URL(fileURLWithPath: file).deletingPathExtension().appendingPathExtension(format.rawValue).path
         guard out != file else { return fail("the output would overwrite \(file); give -o OUT") }
         do {
@@ -160,7 +112,12 @@ public enum RitzCLI {
     }
 
     /// `ritz recover [N] [-o OUT]`: lists sessions that did not end cleanly; restores one.
-    static func recover(_ args: [String]) -> Int32 {
+    ///
+    /// - Parameters:
+    ///   - choice: The 1-based number of the session to restore; asked for on a terminal when nil.
+    ///   - output: Where to write it (default: `NAME-recovered.ipynb`).
+    /// - Returns: The exit status.
+    public static func recover(choice: Int?, output: String?) -> Int32 {
         let sessions = Journal.recoverable(stateDirectory: Journal.stateDirectory())
         guard !sessions.isEmpty else {
             print("nothing to recover")
@@ -173,7 +130,7 @@ public enum RitzCLI {
             let name = s.sourcePath.map { ($0 as NSString).lastPathComponent } ?? "untitled"
             print("\(i + 1). \(when)  \(name)  \(s.notebook.cells.count) cells, \(s.completedCells) completed runs")
         }
-        var choice = args.first(where: { Int($0) != nil }).flatMap { Int($0) }
+        var choice = choice
         if choice == nil && isatty(STDIN_FILENO) == 1 {
             print("restore which? (number, Enter for none) ", terminator: "")
             choice = readLine().flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -181,7 +138,7 @@ public enum RitzCLI {
         guard let n = choice else { return 0 }
         guard n >= 1, n <= sessions.count else { return fail("no session \(n)") }
         let session = sessions[n - 1]
-        let out = option("-o", in: args) ?? {
+        let out = output ?? {
             let stem = session.sourcePath.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? "untitled"
             return "\(stem)-recovered.ipynb"
         }()

@@ -55,6 +55,7 @@ final class BatchOutput: EventSink, @unchecked Sendable {
     private let terminal: BatchTerminal
     private let showPlots: Bool
     private let write: (String) -> Void
+    private let writeError: (String) -> Void
     /// A plot event whose kind the next event decides.
     private var held: (id: Int, figure: Figure)?
     /// Not a terminal: the latest frame of the live plot not yet printed.
@@ -69,10 +70,13 @@ final class BatchOutput: EventSink, @unchecked Sendable {
     ///   - terminal: Size, canvas and colour of the output.
     ///   - showPlots: False for `--no-plots`.
     ///   - write: Where output goes (standard output in `ritz run`).
-    init(terminal: BatchTerminal, showPlots: Bool, write: @escaping (String) -> Void) {
+    ///   - writeError: Where diagnostics go (standard error).
+    init(terminal: BatchTerminal, showPlots: Bool, write: @escaping (String) -> Void,
+         writeError: @escaping (String) -> Void) {
         self.terminal = terminal
         self.showPlots = showPlots
         self.write = write
+        self.writeError = writeError
     }
 
     func emit(_ event: EvalEvent) {
@@ -95,8 +99,14 @@ final class BatchOutput: EventSink, @unchecked Sendable {
         case let .text(s):
             endCell()
             write(s)
-        case .error:
+        case let .error(diagnostic):
             endCell()
+            if diagnostic.severity == "interrupted" {
+                let place = diagnostic.line.map { " at \(diagnostic.origin?.name ?? "cell \(count)"), line \($0)" } ?? ""
+                writeError("interrupted\(place)\n")
+            } else {
+                writeError(diagnostic.render() + "\n")
+            }
         }
     }
 

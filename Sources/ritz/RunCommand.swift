@@ -1,73 +1,163 @@
+import ArgumentParser
 import Foundation
 import RitzLang
+import RitzNotebook
 import RitzTensor
 
-/// `ritz run FILE.ritz [--no-plots]`: runs the cells of a script top to bottom, printing text,
-/// values and plots (see `BatchOutput`).
-enum RunCommand {
-    static func main(_ args: [String]) -> Int32 {
-        var path: String?
-        var noPlots = false
-        var keepGoing = false
-        var cellTimeout: Double?
-        var pending: String?
-        for a in args {
-            if pending == "--cell-timeout" { cellTimeout = Double(a); pending = nil; continue }
-            switch a {
-            case "--no-plots": noPlots = true
-            // Testing aids: run every cell even after errors; interrupt a cell after SECONDS.
-            case "--keep-going": keepGoing = true
-            case "--cell-timeout": pending = a
-            default:
-                if a.hasPrefix("-") { printError("ritz run: unknown option \(a)"); return 2 }
-                path = a
-            }
-        }
-        guard let path else { printError("usage: ritz run FILE.ritz [--no-plots]"); return 2 }
-        if path.hasSuffix(".ipynb") { return notAvailable("run FILE.ipynb") }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            printError("ritz run: cannot read \(path)")
+/// `ritz run FILE [--save OUT] [--no-plots]`: runs a script or session top to bottom.
+///
+/// Scripts and sessions print alike: text as it comes, values after `Out[n]:`, plots as text
+/// (live on a terminal), diagnostics on standard error. Exit 1 after the first error, 130 after
+/// Ctrl-C; either way the cells that finished are kept, and saved when `--save` asks.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a script (.ritz) or session (.ipynb) top to bottom, printing each cell's output.",
+        discussion: "Exits 1 on the first error (with the diagnostic) and 130 when interrupted by Ctrl-C; the cells that finished are saved when --save is given.")
+
+    @Argument(help: "The script (.ritz) or session (.ipynb).")
+    var file: String
+
+    @Option(help: "Save the session with its new outputs (.ipynb, or .ritz without outputs); may be FILE itself.")
+    var save: String?
+
+    @Flag(help: "Leave plots out of the printed output.")
+    var noPlots = false
+
+    /// Testing aid: run every cell even after errors.
+    @Flag(help: .hidden)
+    var keepGoing = false
+
+    /// Testing aid: interrupt a cell after this many seconds.
+    @Option(help: .hidden)
+    var cellTimeout: Double?
+
+    func validate() throws {
+        try SessionPath.validate(file)
+        if let save { try SessionPath.validate(save) }
+    }
+
+    func run() throws {
+        throw ExitCode(BatchRun(path: file, savePath: save, showPlots: !noPlots,
+                                keepGoing: keepGoing, cellTimeout: cellTimeout).run())
+    }
+}
+
+/// One batch run of a file: the loop behind `ritz run`.
+struct BatchRun {
+    var path: String
+    var savePath: String?
+    var showPlots: Bool
+    var keepGoing: Bool
+    var cellTimeout: Double?
+
+    /// Runs every code cell and returns the exit status (0, 1 or 130).
+    func run() -> Int32 {
+        let notebookAndLines: (notebook: Notebook, lineOffsets: [Int]?)
+        do {
+            notebookAndLines = try Self.load(path)
+        } catch {
+            printError("ritz: \(error)")
             return 1
         }
-        let text = String(decoding: data, as: UTF8.self)
-        let session = Session()
-        signal(SIGINT, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        source.setEventHandler { session.interrupt() }
-        source.resume()
+        var notebook = notebookAndLines.notebook
+        let evaluator = SessionEvaluator()
+        let stop = StopRequest(session: evaluator.session)
         if let limit = ProcessInfo.processInfo.environment["RITZ_MEMORY_LIMIT"].flatMap(Int.init) {
             AllocationLimit.set(bytes: limit)
         }
         let terminal = BatchTerminal.detect(environment: ProcessInfo.processInfo.environment)
-        let sink = BatchOutput(terminal: terminal, showPlots: !noPlots) { FileHandle.standardOutput.write(Data($0.utf8)) }
-        var failed = false
-        for cell in ScriptCells.split(text) {
-            sink.count = session.executionCount + 1
-            var timer: DispatchSourceTimer?
-            if let cellTimeout {
-                let t = DispatchSource.makeTimerSource(queue: .global())
-                t.schedule(deadline: .now() + cellTimeout)
-                t.setEventHandler { session.interrupt() }
-                t.resume()
-                timer = t
+        let sink = BatchOutput(terminal: terminal, showPlots: showPlots,
+                               write: { FileHandle.standardOutput.write(Data($0.utf8)) },
+                               writeError: { FileHandle.standardError.write(Data($0.utf8)) })
+        let journal = try? Journal(stateDirectory: Journal.stateDirectory(), notebook: notebook, sourcePath: path)
+        var status: Int32 = 0
+        for index in notebook.cells.indices where notebook.cells[index].kind == .code {
+            if stop.requested {
+                status = 130
+                break
             }
-            let outcome = session.run(cell: cell.text, origin: .file(path, lineOffset: cell.lineOffset), sink: sink)
+            sink.count = evaluator.session.executionCount + 1
+            let origin: SourceOrigin = notebookAndLines.lineOffsets.map { .file(path, lineOffset: $0[index]) }
+                ?? .cell(index + 1)
+            let timer = cellTimeout.map { seconds in
+                let t = DispatchSource.makeTimerSource(queue: .global())
+                t.schedule(deadline: .now() + seconds)
+                t.setEventHandler { evaluator.interrupt() }
+                t.resume()
+                return t
+            }
+            let cell = evaluator.evaluate(source: notebook.cells[index].source, origin: origin, echo: sink)
             timer?.cancel()
             sink.endCell()
-            switch outcome.status {
-            case .ok: continue
-            case .error:
-                for d in outcome.diagnostics { printError(d.render()) }
-                if keepGoing { failed = true; continue }
+            notebook.cells[index].outputs = cell.outputs
+            notebook.cells[index].executionCount = cell.executionCount
+            do {
+                try journal?.append(cell: notebook.cells[index], at: index)
+            } catch {
+                printError("ritz: \(error)")
                 return 1
-            case .interrupted:
-                if keepGoing { failed = true; continue }
-                let d = outcome.diagnostics.first
-                printError("interrupted" + (d?.line.map { " at \(path), line \($0)" } ?? ""))
-                return 130
+            }
+            if cell.failed {
+                status = max(status, 1)
+                if keepGoing { continue }
+                if cell.interrupted { status = 130 }
+                break
             }
         }
-        return failed ? 1 : 0
+        if stop.requested, status == 0 { status = 130 }
+        if status == 130, !keepGoing {
+            printError("interrupted: the cells that finished are kept" + (savePath == nil ? "" : " and saved"))
+        }
+        if let savePath {
+            do {
+                try notebook.save(path: savePath)
+            } catch {
+                printError("ritz: \(error)")
+                return 1
+            }
+        }
+        journal?.finish()
+        return status
+    }
+
+    /// Reads a session, or a script with each cell's first line in the file.
+    static func load(_ path: String) throws -> (notebook: Notebook, lineOffsets: [Int]?) {
+        guard try SessionFormat.of(path: path) == .ritz else { return (try Notebook.load(path: path), nil) }
+        let script = try Notebook.loadScript(path: path)
+        return (script.notebook, script.lineOffsets)
     }
 }
 
+/// Ctrl-C during a batch run: interrupts the running cell at its next safe point and stops the
+/// run before the next cell, even when the cell ended before it looked (a builtin that does not
+/// poll, as a long `eigh`).
+final class StopRequest: @unchecked Sendable {
+    private let lock = NSLock()
+    private var raised = false
+    private let source: DispatchSourceSignal
+
+    /// Installs the SIGINT handler for `session`.
+    init(session: Session) {
+        signal(SIGINT, SIG_IGN)
+        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler { [weak self, weak session] in
+            self?.raise()
+            session?.interrupt()
+        }
+        source.resume()
+    }
+
+    private func raise() {
+        lock.lock()
+        raised = true
+        lock.unlock()
+    }
+
+    /// Whether Ctrl-C was pressed since the run began.
+    var requested: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return raised
+    }
+}

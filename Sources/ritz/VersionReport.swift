@@ -1,0 +1,75 @@
+import CKernels
+import Foundation
+import RitzPlot
+import RitzTensor
+import RitzTUI
+
+/// What `ritz --version` prints, and with `--verbose` (or `ritz doctor`) what a bug report needs:
+/// the BLAS library and the kernel it runs, the CPU, ritz's own kernels, threads and the terminal.
+enum VersionReport {
+    /// ritz's version.
+    static let version = "0.3.0"
+
+    /// The Swift language version this binary was compiled with.
+    static var swiftVersion: String {
+        #if swift(>=6.3)
+        return "6.3"
+        #elseif swift(>=6.2)
+        return "6.2"
+        #elseif swift(>=6.1)
+        return "6.1"
+        #else
+        return "6.0"
+        #endif
+    }
+
+    /// `ritz 0.3.0`.
+    static func short() -> String { "ritz \(version)" }
+
+    /// The full report, one `name  value` line each.
+    static func verbose(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        #if DEBUG
+        let build = "debug build"
+        #else
+        let build = "release build"
+        #endif
+        let cpu = CPUFeatures.current
+        let kernel: String
+        switch BLASKernel.choice {
+        case .detected: kernel = "\(BLASKernel.coreName) (OpenBLAS's own choice for this CPU)"
+        case .environment(let set): kernel = "\(BLASKernel.coreName) (OPENBLAS_CORETYPE=\(set), set before ritz started)"
+        case .selected(let from):
+            kernel = "\(BLASKernel.coreName) (chosen by ritz: OpenBLAS had picked \(from), narrower than this CPU's vectors)"
+        }
+        let ownKernels = ck_selected().map { String(cString: $0.pointee.name) } ?? "baseline"
+        let term = environment["TERM"] ?? ""
+        let batch = BatchTerminal.detect(environment: environment)
+        let colors = term.isEmpty ? nil : TerminalCapabilities.colors(term: term)
+        let rows: [(String, String)] = [
+            ("ritz", "\(version) (Swift \(swiftVersion), \(build))"),
+            ("BLAS", BLASKernel.config),
+            ("BLAS kernel", kernel),
+            ("CPU", "\(cpuModelName() ?? "unknown") — \(cpu.vendor.isEmpty ? "non-x86" : "\(cpu.vendor) family \(cpu.family) model \(cpu.model)")"),
+            ("CPU vectors", cpu.names.isEmpty ? "none beyond the baseline" : cpu.names),
+            ("ritz kernels", "exp/tanh/sigmoid and short products: \(ownKernels)"),
+            ("threads", "\(Parallel.threads) (ritz's pieces; OpenBLAS runs on one thread)"),
+            ("terminal", term.isEmpty ? "TERM not set" : "TERM=\(term), \(colors.map { "\($0) colours" } ?? "no colour in terminfo")"),
+            ("ritz run", "\(batch.isTTY ? "a terminal" : "not a terminal"), \(batch.canvas == .braille ? "braille" : "ASCII") plots, colour \(batch.color ? "on" : "off")\(environment["NO_COLOR"].map { $0.isEmpty ? "" : " (NO_COLOR)" } ?? "")"),
+            ("notebook", TerminalCapabilities.notebookBraille ? "braille plots (UTF-8)" : "ASCII plots (no UTF-8 locale)"),
+        ]
+        let width = rows.map(\.0.count).max() ?? 0
+        return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }
+            .joined(separator: "\n")
+    }
+
+    /// The CPU's marketing name from `/proc/cpuinfo`.
+    static func cpuModelName() -> String? {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("model name") {
+            if let colon = line.firstIndex(of: ":") {
+                return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+import Testing
+
+/// The `ritz` command line as a user meets it: usage errors, help, the version report, and
+/// scripts and sessions printing alike.
+@Suite("command line")
+struct CommandLineTests {
+    /// Runs the binary; returns standard output, standard error and the exit status.
+    static func ritz(_ arguments: [String], environment: [String: String] = [:]) throws
+        -> (out: String, err: String, status: Int32) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: TmuxSession.binary ?? "ritz")
+        p.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["XDG_STATE_HOME"] = NSTemporaryDirectory() + "ritz-cli-state"
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self), p.terminationStatus)
+    }
+
+    static func temporary(_ name: String, _ contents: Data) throws -> String {
+        let dir = NSTemporaryDirectory() + "ritz-cli-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let path = dir + "/" + name
+        try contents.write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test("an unknown subcommand or file type is a usage error: message, usage, exit 2",
+          arguments: [["frobnicate"], ["notes.txt"], ["run", "notes.txt"], ["check", "x.ritz"],
+                      ["export", "a.ipynb", "--to", "pdf"], ["run"], ["run", "a.ritz", "--bogus"]])
+    func usageErrors(_ arguments: [String]) throws {
+        guard TmuxSession.binary != nil else { return }
+        let r = try Self.ritz(arguments)
+        #expect(r.status == 2)
+        #expect(r.err.contains("Usage:") || r.err.contains("usage:"))
+        #expect(!r.err.contains("not available"))
+    }
+
+    @Test("every subcommand has --help with a usage line, exit 0",
+          arguments: ["notebook", "repl", "run", "check", "export", "recover", "doctor"])
+    func subcommandHelp(_ name: String) throws {
+        guard TmuxSession.binary != nil else { return }
+        let r = try Self.ritz([name, "--help"])
+        #expect(r.status == 0)
+        #expect(r.out.contains("USAGE: ritz \(name)"))
+        let viaHelp = try Self.ritz(["help", name])
+        #expect(viaHelp.status == 0)
+        #expect(viaHelp.out.contains("USAGE: ritz \(name)"))
+    }
+
+    @Test("ritz help TOPIC is the language help; an unknown topic exits 1")
+    func languageHelp() throws {
+        guard TmuxSession.binary != nil else { return }
+        let r = try Self.ritz(["help", "eigs"])
+        #expect(r.status == 0)
+        #expect(r.out.contains("eigs("))
+        #expect(try Self.ritz(["help", "no_such_topic_here"]).status == 1)
+    }
+
+    @Test("--version, and --verbose names the BLAS kernel and how it was chosen")
+    func version() throws {
+        guard TmuxSession.binary != nil else { return }
+        let short = try Self.ritz(["--version"])
+        #expect(short.status == 0)
+        #expect(short.out.hasPrefix("ritz "))
+        let verbose = try Self.ritz(["--version", "--verbose"], environment: ["OPENBLAS_CORETYPE": "Haswell"])
+        #expect(verbose.status == 0)
+        #expect(verbose.out.contains("BLAS kernel   Haswell (OPENBLAS_CORETYPE=Haswell"))
+        #expect(verbose.out.contains("threads"))
+        #expect(verbose.out.contains("terminal"))
+        let doctor = try Self.ritz(["doctor"], environment: ["OPENBLAS_CORETYPE": "Haswell"])
+        #expect(doctor.out == verbose.out)
+    }
+
+    @Test("a script and the session saved from it print the same outputs")
+    func runFormatsAgree() throws {
+        guard TmuxSession.binary != nil else { return }
+        let script = try Self.temporary("s.ritz", Data("""
+        # %%
+        x = [1, 2, 3]
+        x * 2
+        # %%
+        print("text")
+        A = [1, 2; 3, 4]
+        A
+        """.utf8))
+        let saved = script.replacingOccurrences(of: ".ritz", with: ".ipynb")
+        let first = try Self.ritz(["run", script, "--save", saved])
+        #expect(first.status == 0)
+        #expect(first.out.contains("Out[1]: [2. 4. 6.]"))
+        let again = try Self.ritz(["run", saved])
+        #expect(again.status == 0)
+        #expect(again.out == first.out)
+        // Saving a session over itself is allowed.
+        #expect(try Self.ritz(["run", saved, "--save", saved]).status == 0)
+    }
+
+    @Test("a script that is not UTF-8 is refused with the byte offset, exit 1")
+    func invalidUTF8() throws {
+        guard TmuxSession.binary != nil else { return }
+        let path = try Self.temporary("bad.ritz", Data([0x78, 0x20, 0x3D, 0x20, 0x31, 0x0A, 0xFF, 0x0A]))
+        let r = try Self.ritz(["run", path])
+        #expect(r.status == 1)
+        #expect(r.err.contains("not UTF-8"))
+        #expect(r.err.contains("offset 6"))
+    }
+
+    @Test("Ctrl-C during a builtin that does not poll stops the run before the next cell, saves, exits 130")
+    func interruptBetweenCells() throws {
+        guard let binary = TmuxSession.binary else { return }
+        let script = try Self.temporary("slow.ritz", Data("""
+        # %%
+        print("first")
+        # %%
+        S = randn(900, 900, seed=1)
+        S = S + S.T
+        for i in 0:40 { e = eigh(S); }
+        # %%
+        print("must not run")
+        """.utf8))
+        let saved = script.replacingOccurrences(of: ".ritz", with: ".ipynb")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = ["run", script, "--save", saved]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        // Wait for the first cell's output, then interrupt the second.
+        var seen = Data()
+        while !String(decoding: seen, as: UTF8.self).contains("first") {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen.append(chunk)
+        }
+        usleep(300_000)
+        kill(p.processIdentifier, SIGINT)
+        let rest = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 130)
+        #expect(!String(decoding: rest, as: UTF8.self).contains("must not run"))
+        let notebook = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: saved))) as? [String: Any]
+        let cells = notebook?["cells"] as? [[String: Any]] ?? []
+        #expect(cells.count == 3)
+        #expect(cells.first?["execution_count"] as? Int == 1)
+    }
+}
