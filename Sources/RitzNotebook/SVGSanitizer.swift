@@ -103,8 +103,11 @@ public enum SVGSanitizer {
     /// - Returns: A standalone `<svg>` element in the SVG namespace, safe to inline in HTML.
     /// - Throws: `SVGRejection` naming the first construct that is not allowed.
     public static func sanitize(_ svg: String, idPrefix: String) throws(SVGRejection) -> String {
-        try precheck(svg)
-        let parser = XMLParser(data: Data(svg.utf8))
+        precondition(idPrefix.isEmpty || isPlainID(idPrefix[...]), "an id prefix is letters, digits, -, _ or .")
+        // An XML declaration must open the document: leading blank lines would make it an error.
+        let document = String(svg.drop(while: \.isWhitespace))
+        try precheck(document)
+        let parser = XMLParser(data: Data(document.utf8))
         let writer = SanitizingWriter(idPrefix: idPrefix)
         parser.delegate = writer
         parser.shouldProcessNamespaces = false
@@ -135,16 +138,21 @@ public enum SVGSanitizer {
     ///   declares (its `width`/`height`, else its `viewBox`, else 720×450).
     public static func imageDocument(wrapping svg: String) -> String {
         let (w, h) = declaredSize(svg) ?? (720, 450)
-        let ws = SVGSanitizer.number(w), hs = SVGSanitizer.number(h)
+        let ws = number(w), hs = number(h)
         return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
             + "<svg xmlns=\"\(svgNamespace)\" xmlns:xlink=\"\(xlinkNamespace)\" width=\"\(ws)\" height=\"\(hs)\" viewBox=\"0 0 \(ws) \(hs)\">\n"
             + "<image width=\"\(ws)\" height=\"\(hs)\" xlink:href=\"\(dataURL(svg))\"/>\n</svg>\n"
     }
 
-    /// Width and height the root element declares, as positive numbers (px or unitless).
+    /// The size an SVG's root element declares.
+    ///
+    /// - Parameter svg: SVG text (untrusted; refused by `precheck` means no size).
+    /// - Returns: `width`/`height` when both are positive numbers (unitless or px), else the
+    ///   `viewBox` width and height, else nil; each at most 100,000.
     static func declaredSize(_ svg: String) -> (Double, Double)? {
-        guard (try? precheck(svg)) != nil else { return nil }
-        let parser = XMLParser(data: Data(svg.utf8))
+        let document = String(svg.drop(while: \.isWhitespace))
+        guard (try? precheck(document)) != nil else { return nil }
+        let parser = XMLParser(data: Data(document.utf8))
         let reader = RootAttributesReader()
         parser.delegate = reader
         parser.shouldResolveExternalEntities = false
@@ -164,6 +172,7 @@ public enum SVGSanitizer {
         return nil
     }
 
+    /// A length as SVG text: an integer without a decimal point, else Swift's shortest form.
     static func number(_ v: Double) -> String {
         v == v.rounded() ? String(Int(v)) : String(v)
     }
@@ -246,11 +255,6 @@ public enum SVGSanitizer {
         }
         return declarations.joined(separator: ";")
     }
-
-    /// Escapes `& < > "` for XML and HTML text and attribute values.
-    static func escape(_ text: String) -> String {
-        Notebook.escapeHTML(text)
-    }
 }
 
 /// The parser delegate that checks each event and writes the allowed document.
@@ -320,7 +324,7 @@ private final class SanitizingWriter: NSObject, XMLParserDelegate {
         out += "<" + name
         if open.isEmpty { out += " xmlns=\"\(SVGSanitizer.svgNamespace)\"" }
         for (key, value) in written.sorted(by: { $0.0 < $1.0 }) {
-            out += " " + key + "=\"" + SVGSanitizer.escape(value) + "\""
+            out += " " + key + "=\"" + Notebook.escapeHTML(value) + "\""
         }
         startTagPending = true
         open.append(name)
@@ -353,7 +357,7 @@ private final class SanitizingWriter: NSObject, XMLParserDelegate {
             return
         }
         closePendingStartTag()
-        out += SVGSanitizer.escape(text)
+        out += Notebook.escapeHTML(text)
     }
 
     func parser(_ parser: XMLParser, parseErrorOccurred error: Error) {

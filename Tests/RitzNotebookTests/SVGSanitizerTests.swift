@@ -77,6 +77,7 @@ struct SVGSanitizerTests {
         <use href="#p7-clip0"/></svg>
         """
         #expect(try SVGSanitizer.sanitize(input, idPrefix: "p7-") == expected)
+        #expect(try SVGSanitizer.sanitize("\n\n" + input, idPrefix: "p7-") == expected, "blank lines before the declaration")
     }
 
     @Test("its output is well-formed and a fixed point: sanitising it again with no prefix changes nothing")
@@ -117,13 +118,7 @@ struct SVGSanitizerTests {
     func ritzPlotsPass() throws {
         for (source, svg) in try Self.languagePlots() {
             let clean = try SVGSanitizer.sanitize(svg, idPrefix: "p3-")
-            // Reference: the original's parse with ids and url(#…) prefixed by hand.
-            let expected = try XMLEvents.of(svg).map { event in
-                event.map(attribute: { key, value in
-                    key == "id" ? "p3-" + value : value.replacingOccurrences(of: "url(#", with: "url(#p3-")
-                })
-            }
-            #expect(try XMLEvents.of(clean) == expected, "\(source)")
+            #expect(try XMLEvents.of(clean) == XMLEvents.prefixed(svg, "p3-"), "\(source)")
             #expect(clean.contains("url(#p3-"), "\(source): the plot has a clip path")
         }
     }
@@ -156,6 +151,16 @@ enum XMLEvents: Equatable {
             throw NotebookError.io(path: "-", message: "not well-formed XML")
         }
         return recorder.events
+    }
+
+    /// The reference for a sanitised ritz plot: the original's events with each id and each
+    /// `url(#…)` prefixed by hand.
+    static func prefixed(_ svg: String, _ prefix: String) throws -> [XMLEvents] {
+        try of(svg).map { event in
+            event.map(attribute: { key, value in
+                key == "id" ? prefix + value : value.replacingOccurrences(of: "url(#", with: "url(#" + prefix)
+            })
+        }
     }
 
     func map(attribute: (String, String) -> String) -> XMLEvents {
