@@ -17,6 +17,12 @@ extension Notebook {
     /// Markdown: code in ```` ```ritz ```` blocks, text outputs and text plots in plain code blocks,
     /// and each plot's SVG as a file in `<stem>_files/` linked as an image.
     ///
+    /// Markdown cells are written as they are (Markdown may hold HTML; that is the reader's to
+    /// render). A plot's SVG file is the sanitiser's re-serialisation when it passes
+    /// (`SVGSanitizer.sanitize`), else a ritz-made SVG that shows it as an embedded image
+    /// (`SVGSanitizer.imageDocument`), so no file written here runs script when opened, whether
+    /// a Markdown viewer shows it as an image or a browser opens it as a document.
+    ///
     /// - Parameter stem: The document's name without extension, naming the attachment folder.
     /// - Returns: The Markdown and the SVG files.
     public func markdown(stem: String) -> ExportResult {
@@ -41,7 +47,7 @@ extension Notebook {
                     if let svg = output.svg {
                         plotNumber += 1
                         let name = "\(stem)_files/plot-\(plotNumber).svg"
-                        files.append((name, svg))
+                        files.append((name, Notebook.plotFile(svg, number: plotNumber)))
                         out += "\n" + fence(text) + "\n![plot \(plotNumber)](\(Notebook.urlPath(name)))\n"
                     } else if !text.isEmpty {
                         out += "\n" + fence(text)
@@ -54,6 +60,13 @@ extension Notebook {
 
     /// A self-contained HTML page: escaped code and text, plots as inline SVG.
     ///
+    /// Safe for a notebook from anyone: every text (title, sources, outputs, errors, markdown) is
+    /// HTML-escaped; a plot's SVG is inlined only as `SVGSanitizer` re-writes it, its ids
+    /// prefixed `p<N>-` for the N-th plot of the page, and an SVG that does not pass is shown as
+    /// `<img src="data:image/svg+xml;base64,…">`, where it runs no script. The page's
+    /// Content-Security-Policy (`Notebook.htmlContentSecurityPolicy`) forbids script, frames,
+    /// forms and every fetch but `data:` images, as a second line of defence.
+    ///
     /// - Parameter title: The page title.
     /// - Returns: The HTML (no attachments).
     public func html(title: String) -> ExportResult {
@@ -62,6 +75,7 @@ extension Notebook {
         <html lang="en">
         <head>
         <meta charset="utf-8">
+        <meta http-equiv="Content-Security-Policy" content="\(Notebook.htmlContentSecurityPolicy)">
         <title>\(Notebook.escapeHTML(title))</title>
         <style>
         body { font-family: sans-serif; max-width: 60em; margin: 2em auto; padding: 0 1em; }
@@ -69,12 +83,13 @@ extension Notebook {
         .cell { margin: 1.2em 0; }
         .prompt { color: #888; font-family: monospace; font-size: 0.85em; }
         .error { color: #a00; }
-        .plot svg { max-width: 100%; height: auto; }
+        .plot svg, .plot img { max-width: 100%; height: auto; }
         </style>
         </head>
         <body>
 
         """
+        var plotNumber = 0
         for cell in cells {
             out += "<div class=\"cell\">\n"
             switch cell.kind {
@@ -85,8 +100,9 @@ extension Notebook {
                 out += "<div class=\"prompt\">In [\(n)]:</div>\n"
                 out += "<pre class=\"code\"><code>\(Notebook.escapeHTML(cell.source))</code></pre>\n"
                 for output in cell.outputs {
-                    if let svg = output.svg, let safe = Notebook.safeSVG(svg) {
-                        out += "<div class=\"plot\">\n\(safe)\n</div>\n"
+                    if let svg = output.svg {
+                        plotNumber += 1
+                        out += "<div class=\"plot\">\n\(Notebook.plotHTML(svg, number: plotNumber))\n</div>\n"
                     } else if output.isError {
                         out += "<pre class=\"error\">\(Notebook.escapeHTML(output.plainText))</pre>\n"
                     } else if !output.plainText.isEmpty {
@@ -157,17 +173,34 @@ extension Notebook {
         return out
     }
 
-    /// The SVG to inline, or nil when it is not a plain `<svg>` document (scripts, handlers).
-    static func safeSVG(_ svg: String) -> String? {
-        var body = svg.trimmingCharacters(in: .whitespacesAndNewlines)
-        if body.hasPrefix("<?xml"), let end = body.range(of: "?>") {
-            body = String(body[end.upperBound...]).trimmingCharacters(in: .whitespacesAndNewlines)
+    /// The page's Content-Security-Policy: nothing loads or runs but inline styles and `data:`
+    /// images (the plots that are not inlined); no script, frame, form target or `<base>`.
+    public static let htmlContentSecurityPolicy =
+        "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'none'; "
+        + "object-src 'none'; frame-src 'none'; base-uri 'none'; form-action 'none'"
+
+    /// The N-th plot of a page as HTML: its SVG sanitised and inlined, or as a `data:` image.
+    ///
+    /// - Parameters:
+    ///   - svg: The output's `image/svg+xml` (untrusted).
+    ///   - number: The plot's number in the page, 1-based, giving its id prefix `p<N>-`.
+    /// - Returns: An `<svg>` element or an `<img>` element.
+    static func plotHTML(_ svg: String, number: Int) -> String {
+        if let inline = try? SVGSanitizer.sanitize(svg, idPrefix: "p\(number)-") { return inline }
+        return "<img alt=\"plot \(number)\" src=\"\(SVGSanitizer.dataURL(svg))\">"
+    }
+
+    /// The N-th plot as an SVG file: sanitised, or wrapped as an image when it does not pass.
+    ///
+    /// - Parameters:
+    ///   - svg: The output's `image/svg+xml` (untrusted).
+    ///   - number: The plot's number in the document, 1-based, giving its id prefix `p<N>-`.
+    /// - Returns: An SVG document that runs no script.
+    static func plotFile(_ svg: String, number: Int) -> String {
+        if let clean = try? SVGSanitizer.sanitize(svg, idPrefix: "p\(number)-") {
+            return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + clean + "\n"
         }
-        let lower = body.lowercased()
-        guard lower.hasPrefix("<svg"), !lower.contains("<script"), !lower.contains("javascript:"),
-              !lower.contains("<foreignobject"), lower.range(of: #"\son[a-z]+\s*="#, options: .regularExpression) == nil
-        else { return nil }
-        return body
+        return SVGSanitizer.imageDocument(wrapping: svg)
     }
 
     static func urlPath(_ path: String) -> String {

@@ -130,7 +130,7 @@ struct NotebookCodecTests {
     }
 
     @Test("the nbformat package accepts written notebooks",
-          .enabled(if: NotebookCodecTests.pythonHasNbformat(), "needs python3 with nbformat"))
+          .enabled(if: pythonHas("nbformat"), "needs python3 with nbformat"))
     func nbformatPackage() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -146,17 +146,6 @@ struct NotebookCodecTests {
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0, "\(output)")
-    }
-
-    static func pythonHasNbformat() -> Bool {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import nbformat"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
     }
 }
 
