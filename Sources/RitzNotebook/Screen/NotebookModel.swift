@@ -479,6 +479,7 @@ public final class NotebookModel: @unchecked Sendable {
     F5 or :runall run all · F8/:delete F9/:undelete · :clear outputs · Ctrl-S or :w save · F2 save as
     Ctrl-C interrupts a running cell · Ctrl-D or :q quits · ?name or F1 help · Esc closes help
     emacs: C-a C-e C-f C-b M-f M-b C-k C-u C-w C-y C-t, C-_ undo, M-_ redo · PgUp/PgDn scroll
+    Ctrl- or Alt-Left/Right move by words · Ctrl-Home/End to the start/end · Ctrl-Delete kills a word
     """
 
     // Sizes from the last render, for paging.
