@@ -34,6 +34,16 @@ static inline int ritz_key_code_yes(void) { return KEY_CODE_YES; }
 static inline int ritz_wattrset(WINDOW *w, attr_t a, int pair) { return wattrset(w, (int)(a | COLOR_PAIR(pair))); }
 /// Writes a run of wide characters at a position (the wide-string macro forms do not import).
 static inline int ritz_mvwaddnwstr(WINDOW *w, int y, int x, const wchar_t *s, int n) { return mvwaddnwstr(w, y, x, s, n); }
+/// The key code curses decodes the terminfo string capability `name` to (`"kUP3"`, Alt-Up), or
+/// 0 when the terminal has no such string or curses gives it no key code. Needs a screen with
+/// `keypad` on. `tigetstr` reports "absent" as NULL and "not a string capability" as
+/// (char *)-1, which Swift cannot compare.
+static inline int ritz_key_code_for_capability(const char *name) {
+    const char *s = tigetstr(name);
+    if (s == NULL || s == (const char *)-1 || s[0] == 0) return 0;
+    int code = key_defined(s);
+    return code > 0 ? code : 0;
+}
 /// True when the current locale's character set is UTF-8.
 static inline int ritz_codeset_is_utf8(void) {
     const char *cs = nl_langinfo(CODESET);

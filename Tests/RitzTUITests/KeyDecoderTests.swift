@@ -1,6 +1,8 @@
+import CNcurses
 import Foundation
 import Testing
 @testable import RitzNotebook
+@testable import RitzTUI
 
 /// Esc, for writing key sequences (`"\(esc)[1;3A"`).
 private let esc = "\u{1b}"
@@ -160,5 +162,48 @@ struct KeyDecoderTests {
         #expect(d.feed(.character(27)) == [] && d.feed(.code(c.down)) == [.altDown])
         #expect(d.feed(.character(27)) == [] && d.feed(.code(c.pageUp)) == [])
         #expect(d.feed(.character(27)) == [] && d.feed(.code(c.f0 + 2)) == [.escape, .function(2)])
+    }
+}
+
+/// Resolves key codes the way the notebook does, on a curses screen over /dev/null for each
+/// terminal type, and checks them against the decoder's reading of the raw sequences: the
+/// terminfo names (`kUP3`) and the xterm modifier parameters (`ESC [1;3A`) are two independent
+/// descriptions of the same keys, so they must agree.
+@Suite("terminfo key codes", .serialized)
+struct TerminfoKeyCodeTests {
+    /// Every xterm-style modified navigation sequence with parameters 2 (Shift) … 8.
+    static var modifiedSequences: [String] {
+        (2...8).flatMap { p in
+            ["A", "B", "C", "D", "H", "F"].map { "\(esc)[1;\(p)\($0)" } + [3, 5, 6].map { "\(esc)[\($0);\(p)~" }
+        }
+    }
+
+    @Test("modified keys resolved from terminfo decode as their sequences do",
+          arguments: ["xterm-256color", "tmux-256color", "screen"])
+    func resolved(term: String) throws {
+        let output = try #require(fopen("/dev/null", "w"))
+        let input = try #require(fopen("/dev/null", "r"))
+        defer { fclose(output); fclose(input) }
+        let screen = try #require(newterm(term, output, input), "no terminfo entry for \(term)")
+        defer { endwin(); delscreen(screen) }
+        keypad(ritz_stdscr(), true)
+        let codes = CursesNotebook.keyCodes()
+        var resolved = 0
+        for sequence in Self.modifiedSequences {
+            let code = Int(key_defined(sequence))
+            guard code > 0 else { continue }
+            resolved += 1
+            var decoder = KeyDecoder(codes: codes)
+            let label = sequence.dropFirst()
+            #expect(decoder.feed(.code(code)) == KeyDecoderTests.decode(sequence), "\(term): \(label) is code \(code)")
+        }
+        // xterm's and tmux's entries define the modifier parameters 2…7 for all nine keys
+        // (`infocmp -x`); screen's defines none, and its keys arrive as raw sequences.
+        if term == "screen" {
+            #expect(resolved == 0)
+        } else {
+            #expect(resolved >= 9 * 6)
+            #expect(codes.modified.values.contains(.altUp) && codes.modified.values.contains(.altDown))
+        }
     }
 }
