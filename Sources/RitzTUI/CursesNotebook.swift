@@ -130,7 +130,6 @@ public final class CursesNotebook {
         keypad(ritz_stdscr(), true)
         decoder = KeyDecoder(codes: CursesNotebook.keyCodes())
         set_escdelay(25)
-        wtimeout(ritz_stdscr(), 33)
         if has_colors() {
             start_color()
             use_default_colors()
@@ -141,11 +140,17 @@ public final class CursesNotebook {
         return loop()
     }
 
+    /// Milliseconds a key read waits: the loop's tick, about one frame at 30 Hz.
+    static let keyTimeout: Int32 = 33
+
     private func loop() -> Ending {
         var wch: wint_t = 0
         while true {
             let sig = pendingTermination.load(ordering: .relaxed)
             if sig != 0 { return terminate(signal: sig) }
+            // Curses hands over a lone Esc after its escape delay, or together with what followed
+            // it: for a lone Esc take only input already queued, then end it.
+            wtimeout(ritz_stdscr(), decoder.hasLoneEscape ? 0 : CursesNotebook.keyTimeout)
             let status = wget_wch(ritz_stdscr(), &wch)
             var keys: [Key] = []
             if status == OK {

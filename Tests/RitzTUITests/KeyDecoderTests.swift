@@ -207,3 +207,55 @@ struct TerminfoKeyCodeTests {
         }
     }
 }
+
+/// Esc and then a letter typed quickly (within the escape delay, or tmux's escape-time) reach
+/// the notebook as one Alt-letter.
+@Suite("Esc before a letter")
+struct EscapeThenLetterTests {
+    static let escX = KeyDecoderTests.decode("\(esc)x")
+
+    @Test("closes the help pane, and the letter is typed")
+    func helpPane() {
+        #expect(Self.escX == [.alt("x")])
+        let model = NotebookModel(notebook: Notebook(), path: nil, evaluator: FakeEvaluator())
+        _ = drive(model, typed("ab") + [.function(1)])
+        #expect(model.helpText != nil)
+        _ = drive(model, Self.escX)
+        #expect(model.helpText == nil)
+        #expect(model.editor.text == "abx")
+    }
+
+    @Test("cancels save-as, and the letter goes to the cell")
+    func saveAs() {
+        let model = NotebookModel(notebook: Notebook(), path: nil, evaluator: FakeEvaluator())
+        _ = drive(model, [.function(2)])
+        guard case .saveAs? = model.prompt else { Issue.record("expected save-as"); return }
+        _ = drive(model, Self.escX)
+        #expect(model.prompt == nil)
+        #expect(model.path == nil && model.dirty == false)
+        #expect(model.editor.text == "x")
+    }
+
+    @Test("ends a history search and cancels a quit question, keeping the letter")
+    func otherPrompts() {
+        let model = NotebookModel(notebook: Notebook(), path: nil, evaluator: FakeEvaluator(),
+                                  history: History(entries: ["train(m)"]))
+        _ = drive(model, [.ctrl("r")] + typed("tr") + Self.escX)
+        #expect(model.prompt == nil)
+        #expect(model.editor.text == "x")
+        _ = drive(model, [.ctrl("u")] + typed("y = 1") + [.enter, .ctrl("d")])
+        #expect(model.prompt == .confirmQuit)
+        #expect(drive(model, Self.escX).isEmpty)
+        #expect(model.prompt == nil)
+        #expect(model.editor.text == "x")
+    }
+
+    @Test("with no dialog open, Alt keys keep their meaning")
+    func noDialog() {
+        let model = NotebookModel(notebook: Notebook(), path: nil, evaluator: FakeEvaluator())
+        _ = drive(model, typed("ab cd") + KeyDecoderTests.decode("\(esc)b") + typed("!"))
+        #expect(model.editor.text == "ab !cd")
+        _ = drive(model, [.enter] + KeyDecoderTests.decode("\(esc)p"))
+        #expect(model.editingIndex == 0)
+    }
+}

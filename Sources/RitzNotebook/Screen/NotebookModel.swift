@@ -89,6 +89,14 @@ public final class NotebookModel: @unchecked Sendable {
     /// - Returns: What the driver must do.
     public func handle(_ key: Key) -> [Effect] {
         if key != .tab { completions = [] }
+        // Esc and then a character arrive as Alt-character when they come within the escape
+        // delay, or within tmux's escape-time (500 ms by default), after which tmux sends them
+        // in one write. Where Esc closes something, that is what was meant: close it, then
+        // take the character.
+        if case .alt(let c) = key, prompt != nil || helpText != nil,
+           c.unicodeScalars.allSatisfy({ $0.properties.generalCategory != .control }) {
+            return handle(.escape) + handle(.char(c))
+        }
         if let prompt { return handlePrompt(prompt, key) }
         message = nil
         switch key {
