@@ -96,8 +96,8 @@ public struct KeyDecoder: Sendable {
 
     /// Ends a lone Esc (or an unfinished sequence) after an input timeout.
     ///
-    /// - Returns: The keys the pending input stands for: Esc for a lone Esc, Alt plus the
-    ///   character for Esc and one character, nothing for a sequence broken off.
+    /// - Returns: The keys the pending input stands for: Esc for a lone Esc (two for two), Alt
+    ///   plus the character for Esc and one character, nothing for an unfinished sequence.
     public mutating func flush() -> [Key] {
         let p = pending
         pending = []
