@@ -43,6 +43,16 @@ static inline int ritz_terminfo_colors(const char *term) {
     if (setupterm(term, 1, &err) != 0) return -1;
     return tigetnum("colors");
 }
+/// The key code curses decodes the terminfo string capability `name` to (`"kUP3"`, Alt-Up), or
+/// 0 when the terminal has no such string or curses gives it no key code. Needs a screen with
+/// `keypad` on. `tigetstr` reports "absent" as NULL and "not a string capability" as
+/// (char *)-1, which Swift cannot compare.
+static inline int ritz_key_code_for_capability(const char *name) {
+    const char *s = tigetstr(name);
+    if (s == NULL || s == (const char *)-1 || s[0] == 0) return 0;
+    int code = key_defined(s);
+    return code > 0 ? code : 0;
+}
 /// True when the current locale's character set is UTF-8.
 static inline int ritz_codeset_is_utf8(void) {
     const char *cs = nl_langinfo(CODESET);

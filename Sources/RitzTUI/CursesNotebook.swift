@@ -50,13 +50,50 @@ public final class CursesNotebook {
     /// - Parameter model: The notebook state.
     public init(model: NotebookModel) {
         self.model = model
+        decoder = KeyDecoder()  // replaced in `run` once curses knows the terminal
+    }
+
+    /// The key codes curses uses on this terminal, the modified navigation keys included.
+    ///
+    /// Needs a screen with `keypad` on: the codes of modified keys come from its terminfo entry.
+    ///
+    /// - Returns: The codes for the key decoder.
+    static func keyCodes() -> KeyDecoder.Codes {
         var codes = KeyDecoder.Codes()
         codes.up = Int(KEY_UP); codes.down = Int(KEY_DOWN); codes.left = Int(KEY_LEFT); codes.right = Int(KEY_RIGHT)
         codes.home = Int(KEY_HOME); codes.end = Int(KEY_END); codes.backspace = Int(KEY_BACKSPACE)
         codes.delete = Int(KEY_DC); codes.pageUp = Int(KEY_PPAGE); codes.pageDown = Int(KEY_NPAGE)
         codes.resize = Int(ritz_key_resize()); codes.backTab = Int(KEY_BTAB); codes.enter = Int(KEY_ENTER)
         codes.f0 = Int(ritz_key_f(0))
-        decoder = KeyDecoder(codes: codes)
+        codes.modified = modifiedKeyCodes { Int(ritz_key_code_for_capability($0)) }
+        return codes
+    }
+
+    /// Terminfo's name stem for each navigation key's modified forms: `kUP` is Shift-Up and
+    /// `kUP3`…`kUP16` carry xterm's modifier parameter (ncurses' user_caps(5); `kLFT`, `kRIT`,
+    /// `kHOM`, `kEND`, `kPRV`, `kNXT` and `kDC` are the standard shifted keys).
+    static let terminfoStems: [(Key.Navigation, String)] = [
+        (.up, "kUP"), (.down, "kDN"), (.left, "kLFT"), (.right, "kRIT"), (.home, "kHOM"),
+        (.end, "kEND"), (.pageUp, "kPRV"), (.pageDown, "kNXT"), (.delete, "kDC"),
+    ]
+
+    /// Resolves the terminfo name of every modified navigation key to the code curses returns
+    /// for it, and that code to the key it stands for.
+    ///
+    /// - Parameter resolve: The key code for a capability name, 0 when there is none.
+    /// - Returns: Code → key, for the combinations that are keys (see `Key.init?(_:_:)`).
+    static func modifiedKeyCodes(resolve: (String) -> Int) -> [Int: Key] {
+        var table: [Int: Key] = [:]
+        for (navigation, stem) in terminfoStems {
+            for parameter in 2...16 {
+                guard let modifiers = Key.Modifiers(xtermParameter: parameter),
+                      let key = Key(navigation, modifiers) else { continue }
+                // Shift is the bare stem; a `2` suffix is accepted too.
+                let names = parameter == 2 ? [stem, stem + "2"] : [stem + String(parameter)]
+                for code in names.map(resolve) where code > 0 { table[code] = key }
+            }
+        }
+        return table
     }
 
     /// Chooses a UTF-8 character type so braille and box lines draw correctly.
@@ -91,8 +128,8 @@ public final class CursesNotebook {
         noecho()
         nonl()
         keypad(ritz_stdscr(), true)
+        decoder = KeyDecoder(codes: CursesNotebook.keyCodes())
         set_escdelay(25)
-        wtimeout(ritz_stdscr(), 33)
         if has_colors() {
             start_color()
             use_default_colors()
@@ -103,11 +140,17 @@ public final class CursesNotebook {
         return loop()
     }
 
+    /// Milliseconds a key read waits: the loop's tick, about one frame at 30 Hz.
+    static let keyTimeout: Int32 = 33
+
     private func loop() -> Ending {
         var wch: wint_t = 0
         while true {
             let sig = pendingTermination.load(ordering: .relaxed)
             if sig != 0 { return terminate(signal: sig) }
+            // Curses hands over a lone Esc after its escape delay, or together with what followed
+            // it: for a lone Esc take only input already queued, then end it.
+            wtimeout(ritz_stdscr(), decoder.hasLoneEscape ? 0 : CursesNotebook.keyTimeout)
             let status = wget_wch(ritz_stdscr(), &wch)
             var keys: [Key] = []
             if status == OK {

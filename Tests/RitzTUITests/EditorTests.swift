@@ -44,6 +44,10 @@ struct EditorTests {
         Case(name: "undo a kill", text: "abc", cursor: 0, keys: [.ctrl("k"), .ctrl("_")], expected: "abc", expectedCursor: 0),
         Case(name: "undo then redo", text: "", cursor: nil, keys: [.char("a"), .ctrl("_"), .alt("_")], expected: "a", expectedCursor: 1),
         Case(name: "left at start stays", text: "a", cursor: 0, keys: [.left, .ctrl("b")], expected: "a", expectedCursor: 0),
+        Case(name: "Ctrl-Left and Alt-Left move back a word", text: "ab cd ef", cursor: nil, keys: [.ctrlLeft, .altLeft, .char("!")], expected: "ab !cd ef", expectedCursor: 4),
+        Case(name: "Ctrl-Right and Alt-Right move on a word", text: "ab cd ef", cursor: 0, keys: [.ctrlRight, .altRight, .char("!")], expected: "ab cd! ef", expectedCursor: 6),
+        Case(name: "Ctrl-Home and Ctrl-End reach the ends of the text", text: "ab\ncd", cursor: 4, keys: [.ctrlHome, .char("<"), .ctrlEnd, .char(">")], expected: "<ab\ncd>", expectedCursor: 7),
+        Case(name: "Ctrl-Delete kills the next word", text: "one two three", cursor: 3, keys: [.ctrlDelete], expected: "one three", expectedCursor: 3),
     ]
 
     @Test("emacs keys", arguments: cases)

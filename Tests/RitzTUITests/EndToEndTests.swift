@@ -19,11 +19,23 @@ final class TmuxSession {
         binary != nil && FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux")
     }
 
-    init(arguments: String, width: Int = 120, height: Int = 40) throws {
+    /// Starts ritz in a new tmux server.
+    ///
+    /// - Parameters:
+    ///   - arguments: ritz's command line.
+    ///   - term: The terminal type: tmux's `default-terminal` and the `TERM` ritz runs with.
+    ///   - files: Files to write into the working directory first, by name.
+    ///   - width: Columns.
+    ///   - height: Rows.
+    init(arguments: String, term: String = "xterm-256color", files: [String: String] = [:],
+         width: Int = 120, height: Int = 40) throws {
         socket = "ritz-e2e-\(getpid())-\(UUID().uuidString.prefix(8))"
         directory = NSTemporaryDirectory() + "ritz-e2e-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let command = "cd \(directory) && XDG_STATE_HOME=\(directory)/state TERM=xterm-256color \(TmuxSession.binary ?? "ritz") \(arguments); echo RITZ-EXITED $?; sleep 60"
+        for (name, text) in files { try text.write(toFile: directory + "/" + name, atomically: true, encoding: .utf8) }
+        // The server reads only this file, never a user's ~/.tmux.conf.
+        try "set-option -g default-terminal \(term)\n".write(toFile: directory + "/tmux.conf", atomically: true, encoding: .utf8)
+        let command = "cd \(directory) && XDG_STATE_HOME=\(directory)/state TERM=\(term) \(TmuxSession.binary ?? "ritz") \(arguments); echo RITZ-EXITED $?; sleep 60"
         tmux(["new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", command])
     }
 
@@ -55,7 +67,7 @@ final class TmuxSession {
         posix_spawnattr_setsigmask(&attributes, &empty)
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let argv = (["/usr/bin/tmux", "-L", socket] + args).map { strdup($0) } + [nil]
+        let argv = (["/usr/bin/tmux", "-L", socket, "-f", directory + "/tmux.conf"] + args).map { strdup($0) } + [nil]
         defer { for a in argv { free(a) } }
         var pid: pid_t = 0
         guard posix_spawn(&pid, "/usr/bin/tmux", &actions, &attributes, argv, environ) == 0 else { return "" }
@@ -69,8 +81,22 @@ final class TmuxSession {
     func type(_ text: String) { tmux(["send-keys", "-t", name, "-l", text]) }
     /// Sends named keys (`Enter`, `C-c`, `F1`).
     func keys(_ keys: String...) { tmux(["send-keys", "-t", name] + keys) }
+    /// Sends bytes as a terminal would, given in hex (`"1b 5b 41"` is ESC [ A).
+    func bytes(_ hex: String) { tmux(["send-keys", "-t", name, "-H"] + hex.split(separator: " ").map(String.init)) }
     /// The screen now.
     func screen() -> String { tmux(["capture-pane", "-t", name, "-p"]) }
+    /// The notebook's editor line (the row above the status line) on a screen.
+    static func editorLine(_ screen: String) -> String {
+        var rows = screen.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        while rows.last?.isEmpty == true { rows.removeLast() }
+        return rows.dropLast().last ?? ""
+    }
+    /// Waits until the editor line is exactly `text` (trailing blanks aside).
+    func waitForEditor(_ text: String, timeout: Double = 20) -> Bool {
+        let (ok, last) = waitFor("editor", timeout: timeout) { TmuxSession.editorLine($0) == text }
+        if !ok { Issue.record("timed out waiting for the editor to show \"\(text)\"; screen:\n\(last)") }
+        return ok
+    }
 
     /// Waits until the screen satisfies `condition`, polling; returns the last screen.
     @discardableResult
@@ -160,6 +186,55 @@ struct EndToEndTests {
         #expect(reopened.waitFor("Out[5]: true"))
         reopened.keys("C-d")
         #expect(reopened.waitFor("RITZ-EXITED 0"))
+    }
+
+    /// The terminal types of the navigation test. Their terminfo entries come with Debian's
+    /// ncurses-base: xterm's and tmux's define Alt-Up as `kUP3` (curses returns a key code),
+    /// screen's does not (curses passes the bytes on and the key decoder reads them).
+    static let terminalTypes = ["xterm-256color", "tmux-256color", "screen"]
+
+    @Test("Alt-Up/Alt-Down step through cells, Ctrl-keys edit, Esc then a letter closes help", arguments: terminalTypes)
+    func navigation(term: String) throws {
+        let t = try TmuxSession(arguments: "nav.ritz", term: term,
+                                files: ["nav.ritz": "# %%\na = 1\n# %%\nb = 2\n# %%\nc = 3\n"])
+        #expect(t.waitFor("3 cells"))
+        #expect(t.waitIdle())
+        // tmux sends M-Up as xterm's ESC [1;3A whatever the terminal type.
+        t.keys("M-Up")
+        #expect(t.waitForEditor("In [ ]: c = 3"))
+        t.keys("M-Up")
+        #expect(t.waitForEditor("In [ ]: b = 2"))
+        t.bytes("1b 5b 31 3b 39 41")  // ESC [1;9A: Option-Up from iTerm2, Meta as Alt
+        #expect(t.waitForEditor("In [ ]: a = 1"))
+        t.keys("M-Down")
+        #expect(t.waitForEditor("In [ ]: b = 2"))
+        t.bytes("1b 1b 5b 42")  // ESC ESC [B: Alt-Down from rxvt
+        #expect(t.waitForEditor("In [ ]: c = 3"))
+        t.keys("M-Down")
+        #expect(t.waitForEditor("In [ ]:"))
+        // Word and text moves: tmux sends ESC [1;5D, ESC [1;5H, ESC [1;5F.
+        t.type("abc def")
+        t.keys("C-Left")
+        t.type("X")
+        t.keys("C-Home")
+        t.type("<")
+        t.keys("C-End")
+        t.type(">")
+        #expect(t.waitForEditor("In [ ]: <abc Xdef>"))
+        // F1 lists keys that work; Esc and a letter sent together close it and type the letter.
+        t.keys("F1")
+        #expect(t.waitFor("Alt-Up/Alt-Down move between cells"))
+        t.keys("Escape", "x")
+        let (closed, screen) = t.waitFor("help closed, x typed") {
+            !$0.contains("── help") && TmuxSession.editorLine($0) == "In [ ]: <abc Xdef>x"
+        }
+        #expect(closed, "\(screen)")
+        t.keys("M-Enter")  // a newline, as F1 says
+        #expect(t.waitFor("...:"))
+        t.keys("C-c")  // clears the input; nothing ran, so Ctrl-D quits at once
+        #expect(t.waitForEditor("In [ ]:"))
+        t.keys("C-d")
+        #expect(t.waitFor("RITZ-EXITED 0"))
     }
 
     @Test("a dirty session asks before quitting")

@@ -83,35 +83,3 @@ struct CompletionTests {
         if let result { #expect(result.commonPrefix == c.common) }
     }
 }
-
-@Suite("key decoding")
-struct KeyDecoderTests {
-    static func decode(_ text: String, flush: Bool = false) -> [Key] {
-        var d = KeyDecoder()
-        var keys = text.unicodeScalars.flatMap { d.feed(.character($0.value)) }
-        if flush { keys += d.flush() }
-        return keys
-    }
-
-    @Test("plain, control and Alt keys")
-    func basic() {
-        #expect(Self.decode("a\u{01}\r\t\u{7f}") == [.char("a"), .ctrl("a"), .enter, .tab, .backspace])
-        #expect(Self.decode("\u{1b}b\u{1b}\r") == [.alt("b"), .altEnter])
-        #expect(Self.decode("\u{1b}", flush: true) == [.escape])
-        #expect(Self.decode("\u{1b}[A\u{1b}[1;3A\u{1b}OP\u{1b}[15~") == [.up, .altUp, .function(1), .function(5)])
-    }
-
-    @Test("bracketed paste arrives as one event; its newlines never run")
-    func paste() {
-        #expect(Self.decode("\u{1b}[200~x = [1,\r2]\ny\u{1b}[201~z") == [.paste("x = [1,\n2]\ny"), .char("z")])
-    }
-
-    @Test("curses key codes map to keys")
-    func codes() {
-        var d = KeyDecoder()
-        let c = KeyDecoder.Codes()
-        #expect(d.feed(.code(c.up)) == [.up])
-        #expect(d.feed(.code(c.f0 + 1)) == [.function(1)])
-        #expect(d.feed(.code(c.resize)) == [.resize])
-    }
-}

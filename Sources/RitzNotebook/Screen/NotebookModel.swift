@@ -89,6 +89,14 @@ public final class NotebookModel: @unchecked Sendable {
     /// - Returns: What the driver must do.
     public func handle(_ key: Key) -> [Effect] {
         if key != .tab { completions = [] }
+        // Esc and then a character arrive as Alt-character when they come within the escape
+        // delay, or within tmux's escape-time (500 ms by default), after which tmux sends them
+        // in one write. Where Esc closes something, that is what was meant: close it, then
+        // take the character.
+        if case .alt(let c) = key, prompt != nil || helpText != nil,
+           c.unicodeScalars.allSatisfy({ $0.properties.generalCategory != .control }) {
+            return handle(.escape) + handle(.char(c))
+        }
         if let prompt { return handlePrompt(prompt, key) }
         message = nil
         switch key {
@@ -479,6 +487,7 @@ public final class NotebookModel: @unchecked Sendable {
     F5 or :runall run all · F8/:delete F9/:undelete · :clear outputs · Ctrl-S or :w save · F2 save as
     Ctrl-C interrupts a running cell · Ctrl-D or :q quits · ?name or F1 help · Esc closes help
     emacs: C-a C-e C-f C-b M-f M-b C-k C-u C-w C-y C-t, C-_ undo, M-_ redo · PgUp/PgDn scroll
+    Ctrl- or Alt-Left/Right move by words · Ctrl-Home/End to the start/end · Ctrl-Delete kills a word
     """
 
     // Sizes from the last render, for paging.

@@ -149,7 +149,7 @@ public struct TextEditor: Equatable, Sendable {
     /// Kills the word before the cursor (Ctrl-W, Alt-Backspace).
     public mutating func killWordBackward() { kill(wordStartBackward(from: cursor)..<cursor) }
 
-    /// Kills the word after the cursor (Alt-D).
+    /// Kills the word after the cursor (Alt-D, Ctrl-Delete).
     public mutating func killWordForward() { kill(cursor..<wordEndForward(from: cursor)) }
 
     /// Inserts the kill buffer (Ctrl-Y).
@@ -264,14 +264,14 @@ public struct TextEditor: Equatable, Sendable {
         case .right, .ctrl("f"): moveRight()
         case .home, .ctrl("a"): moveLineStart()
         case .end, .ctrl("e"): moveLineEnd()
-        case .alt("b"), .ctrlLeft: moveWordLeft()
-        case .alt("f"), .ctrlRight: moveWordRight()
-        case .alt("<"): moveTextStart()
-        case .alt(">"): moveTextEnd()
+        case .alt("b"), .ctrlLeft, .altLeft: moveWordLeft()
+        case .alt("f"), .ctrlRight, .altRight: moveWordRight()
+        case .alt("<"), .ctrlHome: moveTextStart()
+        case .alt(">"), .ctrlEnd: moveTextEnd()
         case .ctrl("k"): killToLineEnd()
         case .ctrl("u"): killToLineStart()
         case .ctrl("w"), .alt("\u{7f}"), .alt("\u{08}"): killWordBackward()
-        case .alt("d"): killWordForward()
+        case .alt("d"), .ctrlDelete: killWordForward()
         case .ctrl("y"): yank()
         case .ctrl("t"): transpose()
         case .ctrl("_"), .ctrl("z"): undo()
