@@ -118,26 +118,21 @@ public enum RitzCLI {
         return failure == nil ? 0 : 1
     }
 
-    /// `ritz check FILE.ipynb`: re-runs and compares every output; exit 1 on any difference.
+    /// `ritz check FILE.ipynb [--rtol X] [--atol Y] [--exact]`: re-runs and compares every output
+    /// (numbers within tolerance, plots by their data, tagged cells skipped); exit 1 on any difference.
     static func check(_ args: [String], evaluator: any NotebookEvaluator) -> Int32 {
-        guard let file = args.first else { return fail("usage: ritz check FILE.ipynb") }
-        let saved: Notebook
-        do { saved = try Notebook.load(path: file) } catch { return fail("\(error)") }
-        var rerun = saved
-        do {
-            try NotebookRunner(evaluator: evaluator).runAll(&rerun, stopOnError: false)
-        } catch {
-            return fail("\(error)")
+        let usage = "usage: ritz check FILE.ipynb [--rtol X] [--atol Y] [--exact]"
+        var options = OutputCheck.Options(exact: args.contains("--exact"))
+        for (flag, path) in [("--rtol", \OutputCheck.Options.rtol), ("--atol", \OutputCheck.Options.atol)]
+        where args.contains(flag) {
+            guard let text = option(flag, in: args), let value = Double(text), value >= 0, value.isFinite else {
+                return fail("\(flag) takes a number >= 0; " + usage)
+            }
+            options[keyPath: path] = value
         }
-        let differences = OutputCheck.differences(saved: saved, rerun: rerun)
-        if differences.isEmpty {
-            let cells = saved.cells.filter { $0.kind == .code }.count
-            print("\(file): \(cells) cells, all outputs match")
-            return 0
-        }
-        print("\(file): outputs differ")
-        for line in differences { print(line) }
-        return 1
+        let values = [option("--rtol", in: args), option("--atol", in: args)]
+        guard let file = args.first(where: { !$0.hasPrefix("-") && !values.contains($0) }) else { return fail(usage) }
+        return OutputCheck.command(path: file, options: options, evaluator: evaluator)
     }
 
     /// `ritz export FILE --to md|html|ritz|ipynb [-o OUT]`.

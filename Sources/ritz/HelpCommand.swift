@@ -5,7 +5,7 @@ enum HelpCommand {
     static func main(_ args: [String]) -> Int32 {
         let session = Session()
         guard let topic = args.first else {
-            print("usage: ritz [FILE] | repl | run FILE [--no-plots] | check FILE.ipynb | export FILE --to md|html|ritz | recover | help [TOPIC]\n")
+            print("usage: ritz [FILE] | repl | run FILE [--no-plots] | check FILE.ipynb [--rtol X] [--atol Y] [--exact] | export FILE --to md|html|ritz | recover | help [TOPIC]\n")
             print(session.helpIndex())
             return 0
         }
