@@ -178,6 +178,13 @@ struct OutputCheckPlotTests {
         #expect(json["panels"]?.arrayValue?.first?["layers"]?.arrayValue?.first?["y"]
             == .array([.number(1), .string("nan"), .number(3)]))
         #expect(json["panels"]?.arrayValue?.first?["hlines"]?.arrayValue?.first?["y"] == .number(2.5))
+        // A long series keeps evenly spaced samples, first and last included, and its length.
+        let long = PlotOutput.data(try Figure.line((0..<2000).map(Double.init)))
+        let layer = long["panels"]?.arrayValue?.first?["layers"]?.arrayValue?.first
+        let kept = layer?["y"]?.arrayValue ?? []
+        #expect(kept.count == PlotOutput.savedValuesPerArray)
+        #expect(kept.first == .number(0) && kept.last == .number(1999))
+        #expect(layer?["count"] == .number(2000))
         // The data survive a save and a load.
         let nb = notebook([.display(data: PlotOutput.bundle(figure))])
         let back = try Notebook(ipynb: nb.ipynbData())
