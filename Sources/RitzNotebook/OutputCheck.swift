@@ -28,12 +28,12 @@ public enum OutputCheck {
         public var rtol: Double
         /// Absolute tolerance for numbers.
         ///
-        /// The default, 1e-12, covers rounding residue where the exact value is zero or tiny: a sum
-        /// of O(1) double-precision terms carries an error of a few ε = 2.2e-16 times the number of
-        /// terms and their condition, so 1e-12 absorbs residues of sums of up to ~10^3 terms with
-        /// condition up to ~10 (e.g. a Lanczos residual printed as `4.94e-15` on one CPU and
-        /// `1.09e-14` on another), while it stays below the last digit of any number printed with
-        /// 11 decimals or fewer, so it hides no visible change of an O(1) quantity.
+        /// The default, 1e-12, covers rounding residue where the exact value is zero or tiny, which
+        /// a relative tolerance cannot: a sum of n O(1) double-precision terms carries an error of
+        /// up to n·ε (ε = 2.2e-16), so 1e-12 absorbs the residue of sums of up to ~4,500 such terms
+        /// (e.g. a residual printed as `4.94e-15` under one BLAS kernel and `1.09e-14` under
+        /// another), while it stays below the last digit of any number printed with 11 decimals or
+        /// fewer, so it hides no visible change of an O(1) quantity.
         public var atol: Double
         /// Byte equality of every output (execution counts still ignored).
         public var exact: Bool
@@ -183,7 +183,17 @@ public enum OutputCheck {
         case (.result(_, let da), .result(_, let db)), (.display(let da), .display(let db)):
             return compareBundle(da, db, options: options)
         default:
-            return ("a \(kindName(a)) output became a \(kindName(b)) output", [])
+            return ("a \(typeName(a)) output became a \(typeName(b)) output", [])
+        }
+    }
+
+    /// The kind of an output, with its nbformat type when the kind alone does not tell two apart
+    /// (a plotted value is an `execute_result`, a live plot `display_data`).
+    static func typeName(_ output: CellOutput) -> String {
+        switch output {
+        case .result: return kindName(output) == "plot" ? "plot (execute_result)" : kindName(output)
+        case .display: return kindName(output) == "plot" ? "plot (display_data)" : kindName(output)
+        default: return kindName(output)
         }
     }
 

@@ -110,6 +110,10 @@ struct OutputCheckTokenTests {
         #expect(r.lines.first?.contains("plot") == false)
         let k = report([stream("1\n")], [.result(executionCount: 1, data: [textMIME: "1"])])
         #expect(k.mismatches.first?.detail == "a stream stdout output became a value output")
+        let live = CellOutput.display(data: [textMIME: "⠁", svgMIME: "<svg/>"])
+        let value = CellOutput.result(executionCount: 1, data: [textMIME: "⠁", svgMIME: "<svg/>"])
+        #expect(report([live], [value]).mismatches.first?.detail
+            == "a plot (display_data) output became a plot (execute_result) output")
         let n = report([stream("1\n"), stream("2\n")], [stream("1\n")])
         #expect(n.mismatches.first?.output == nil)
         #expect(n.mismatches.first?.detail == "saved 2 outputs, re-run 1; output 2 (stream stdout) is missing from the re-run")
