@@ -1,7 +1,10 @@
+import Foundation
+
 extension Notebook {
     /// Reads a `.ritz` script in the percent format: lines starting with `# %%` separate cells.
     ///
     /// `# %% [markdown]` starts a markdown cell whose lines are comments (`# ` is removed); a
+    /// marker may end in jupytext's `tags=["a", "b"]`, which become the cell's metadata `tags`; a
     /// file without any `# %%` line is one code cell. Blank lines at the end of a cell are the
     /// separator written between cells and are not part of the cell.
     ///
@@ -21,6 +24,7 @@ extension Notebook {
         var lineOffsets: [Int] = []
         var start = 0
         var kind: CellKind = .code
+        var tags: JSONValue?
         var lines: [Substring] = []
         var sawMarker = false
         func flush() {
@@ -36,7 +40,8 @@ extension Notebook {
                     return line
                 }
             }
-            notebook.cells.append(Cell(id: notebook.freshCellID(), kind: kind, source: body.joined(separator: "\n")))
+            notebook.cells.append(Cell(id: notebook.freshCellID(), kind: kind, source: body.joined(separator: "\n"),
+                                       metadata: tags.map { ["tags": $0] } ?? [:]))
             lineOffsets.append(start)
         }
         var first = true
@@ -50,6 +55,7 @@ extension Notebook {
                 let rest = line.dropFirst(4).trimmingPrefix(" ")
                 kind = rest.hasPrefix("[markdown]") || rest.hasPrefix("[md]") ? .markdown
                     : rest.hasPrefix("[raw]") ? .raw : .code
+                tags = Notebook.percentTags(String(rest))
                 continue
             }
             lines.append(line)
@@ -62,19 +68,33 @@ extension Notebook {
         return (notebook, lineOffsets)
     }
 
+    /// The `tags=[…]` of a cell marker (the text after `# %%`), when it holds a JSON list of strings.
+    ///
+    /// - Parameter marker: The rest of the marker line.
+    /// - Returns: The tags as a JSON array, or nil.
+    static func percentTags(_ marker: String) -> JSONValue? {
+        guard let at = marker.range(of: "tags=") else { return nil }
+        guard let list = try? JSONValue.parse(Data(marker[at.upperBound...].utf8)),
+              let items = list.arrayValue, !items.isEmpty, items.allSatisfy({ $0.stringValue != nil }) else { return nil }
+        return list
+    }
+
     /// The notebook as a percent-format `.ritz` script (outputs are not kept).
     ///
-    /// - Returns: Each cell after a `# %%` line, cells separated by one blank line.
+    /// - Returns: Each cell after a `# %%` line (with ` tags=[…]` when the cell has tags), cells
+    ///   separated by one blank line.
     public func percentScript() -> String {
         var out = ""
         for (i, cell) in cells.enumerated() {
             if i > 0 { out += "\n" }
+            let tags = cell.metadata["tags"].flatMap { Notebook.percentTags("tags=" + $0.serialized(indent: 0)) }
+            let suffix = tags.map { " tags=" + $0.serialized(indent: 0) } ?? ""
             switch cell.kind {
             case .code:
-                out += "# %%\n"
+                out += "# %%" + suffix + "\n"
                 if !cell.source.isEmpty { out += cell.source + "\n" }
             case .markdown, .raw:
-                out += cell.kind == .markdown ? "# %% [markdown]\n" : "# %% [raw]\n"
+                out += (cell.kind == .markdown ? "# %% [markdown]" : "# %% [raw]") + suffix + "\n"
                 for line in cell.source.split(separator: "\n", omittingEmptySubsequences: false) {
                     out += line.isEmpty ? "#\n" : "# " + line + "\n"
                 }

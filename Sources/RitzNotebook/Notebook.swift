@@ -86,6 +86,9 @@ public struct Cell: Equatable, Sendable {
 public let svgMIME = "image/svg+xml"
 /// The MIME type of plain text in a notebook output.
 public let textMIME = "text/plain"
+/// The MIME type of a plot's data (`PlotOutput.data`), beside its text and SVG: nbformat lets an
+/// `application/…+json` type hold any JSON, and Jupyter front ends show the SVG and skip this.
+public let plotDataMIME = "application/vnd.ritz.plot+json"
 
 /// One output of a code cell, as nbformat 4 stores it.
 public enum CellOutput: Equatable, Sendable {

@@ -64,32 +64,6 @@ public enum RitzCLI {
         return 0
     }
 
-    /// `ritz check FILE.ipynb`: re-runs and compares every output; exit 1 on any difference.
-    ///
-    /// - Parameters:
-    ///   - file: The saved session.
-    ///   - evaluator: A fresh language session.
-    /// - Returns: 0 when every output matches, 1 otherwise.
-    public static func check(path file: String, evaluator: any NotebookEvaluator) -> Int32 {
-        let saved: Notebook
-        do { saved = try Notebook.load(path: file) } catch { return fail("\(error)") }
-        var rerun = saved
-        do {
-            try NotebookRunner(evaluator: evaluator).runAll(&rerun, stopOnError: false)
-        } catch {
-            return fail("\(error)")
-        }
-        let differences = OutputCheck.differences(saved: saved, rerun: rerun)
-        if differences.isEmpty {
-            let cells = saved.cells.filter { $0.kind == .code }.count
-            print("\(file): \(cells) cells, all outputs match")
-            return 0
-        }
-        print("\(file): outputs differ")
-        for line in differences { print(line) }
-        return 1
-    }
-
     /// `ritz export FILE --to md|html|ritz|ipynb [-o OUT]`.
     ///
     /// - Parameters:

@@ -58,15 +58,43 @@ struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Re-run a saved session and compare every output with the saved one.",
-        discussion: "Prints where outputs differ and exits 1 on any difference, 130 when interrupted.")
+        discussion: """
+            Numbers in outputs compare within |a − b| ≤ atol + rtol·max(|a|, |b|); plots compare by \
+            their data and text rendering, never by SVG bytes; execution counts are ignored. Cells \
+            tagged `ritz:skip-check` or `nbval-ignore-output` run but are not compared. Prints the \
+            first difference of each cell and exits 1 on any difference, 130 when interrupted.
+            """)
 
     @Argument(help: "The saved session (.ipynb).")
     var file: String
 
-    func validate() throws { try SessionPath.validate(file, allowed: [.ipynb]) }
+    @Option(help: "Relative tolerance for numbers in outputs and plot data.")
+    var rtol = OutputCheck.Options().rtol
+
+    @Option(help: "Absolute tolerance for numbers (covers rounding residue where the value is zero).")
+    var atol = OutputCheck.Options().atol
+
+    @Flag(help: "Compare outputs byte for byte (execution counts are still ignored).")
+    var exact = false
+
+    func validate() throws {
+        try SessionPath.validate(file, allowed: [.ipynb])
+        guard rtol >= 0, rtol.isFinite, atol >= 0, atol.isFinite else {
+            throw ValidationError("--rtol and --atol take finite numbers >= 0")
+        }
+    }
 
     func run() throws {
-        throw ExitCode(RitzCLI.check(path: file, evaluator: SessionEvaluator()))
+        var options = OutputCheck.Options(exact: exact)
+        options.rtol = rtol
+        options.atol = atol
+        // A check has nothing to save: Ctrl-C says so and ends it at once.
+        signal(SIGINT) { _ in
+            let message = "ritz check: interrupted; no comparison was made\n"
+            _ = message.withCString { write(STDERR_FILENO, $0, strlen($0)) }
+            _exit(130)
+        }
+        throw ExitCode(OutputCheck.command(path: file, options: options, evaluator: SessionEvaluator()))
     }
 }
 

@@ -85,38 +85,3 @@ struct AtomicFileTests {
         #expect(throws: NotebookError.self) { try AtomicFile.write("x", to: "/nonexistent-ritz-dir/a.ipynb") }
     }
 }
-
-@Suite("check")
-struct OutputCheckTests {
-    @Test("identical notebooks have no differences")
-    func same() {
-        #expect(OutputCheck.differences(saved: sampleNotebook(), rerun: sampleNotebook()).isEmpty)
-    }
-
-    @Test("a changed value is reported with a line diff")
-    func changedValue() {
-        var rerun = sampleNotebook()
-        rerun.cells[1].outputs = [.result(executionCount: 1, data: [textMIME: "2×2 tensor\n 7  10\n15  23"])]
-        let diff = OutputCheck.differences(saved: sampleNotebook(), rerun: rerun)
-        #expect(diff.first == "cell 2 (In [1]):")
-        #expect(diff.contains("  - 15  22"))
-        #expect(diff.contains("  + 15  23"))
-    }
-
-    @Test("an SVG-only difference is named")
-    func svgOnly() {
-        var rerun = sampleNotebook()
-        rerun.cells[2].outputs[1] = .plot(text: "⠁⠂⠄⡀\n⣿ axis", svg: "<svg/>")
-        #expect(OutputCheck.differences(saved: sampleNotebook(), rerun: rerun)
-            == ["cell 3 (In [2]):", "  plot SVG differs (text renderings agree)"])
-    }
-
-    @Test("line diff against a hand-worked LCS", arguments: [
-        (["a", "b", "c"], ["a", "x", "c"], ["  a", "- b", "+ x", "  c"]),
-        ([], ["n"], ["+ n"]),
-        (["a", "b", "c", "d", "e"], ["a", "b", "c", "d", "f"], ["  a", "  …", "  d", "- e", "+ f"]),
-    ])
-    func lineDiff(_ c: ([String], [String], [String])) {
-        #expect(OutputCheck.lineDiff(c.0, c.1) == c.2)
-    }
-}
