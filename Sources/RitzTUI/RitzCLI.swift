@@ -1,5 +1,6 @@
 import Foundation
 import RitzNotebook
+import RitzPlot
 
 /// An evaluator for every front end: live cells for the notebook and REPL, plain runs for batch.
 public typealias NotebookEvaluator = LiveEvaluator & CellEvaluator
@@ -40,7 +41,7 @@ public enum RitzCLI {
     }
 
     static func fail(_ message: String) -> Int32 {
-        FileHandle.standardError.write(Data(("ritz: " + message + "\n").utf8))
+        FileHandle.standardError.write(Data(("ritz: " + TerminalText.inert(message) + "\n").utf8))
         return 1
     }
 
@@ -132,11 +133,11 @@ public enum RitzCLI {
         let differences = OutputCheck.differences(saved: saved, rerun: rerun)
         if differences.isEmpty {
             let cells = saved.cells.filter { $0.kind == .code }.count
-            print("\(file): \(cells) cells, all outputs match")
+            print(TerminalText.inert("\(file): \(cells) cells, all outputs match"))
             return 0
         }
-        print("\(file): outputs differ")
-        for line in differences { print(line) }
+        print(TerminalText.inert("\(file): outputs differ"))
+        for line in differences { print(TerminalText.inert(line)) }
         return 1
     }
 
