@@ -49,6 +49,12 @@ public enum SafeFile {
     ///   step fails (the temporary file is removed).
     public static func write(_ bytes: some ContiguousBytes, to path: String,
                              durability: Durability = .survivesPowerLoss) throws {
+        try write(bytes, to: path, durability: durability, suffixes: randomSuffix)
+    }
+
+    /// `write` with the source of temporary-name suffixes given (tests plant files at them).
+    static func write(_ bytes: some ContiguousBytes, to path: String, durability: Durability,
+                      suffixes: () -> String) throws {
         let given = try FilePath.checked(path)
         let target = try resolvingLinks(given)
         let (directory, name) = FilePath.split(target)
@@ -61,7 +67,8 @@ public enum SafeFile {
         if !exists && errno != ENOENT { throw io(given, "cannot write: \(errnoText())") }
         if exists { try requireRegular(existing, path: given) }
         removeAbandonedTemporaries(of: name, in: folder)
-        let (fd, temporary) = try createTemporary(of: name, in: folder, mode: exists ? 0o600 : 0o666, path: given)
+        let (fd, temporary) = try createTemporary(of: name, in: folder, mode: exists ? 0o600 : 0o666, path: given,
+                                                  suffixes: suffixes)
         var renamed = false
         defer {
             if !renamed { unlinkat(folder, temporary, 0) }
@@ -170,17 +177,24 @@ public enum SafeFile {
         return "." + stem + ".tmp-"
     }
 
-    /// Creates and locks a new temporary file for `name` in `folder`.
-    ///
-    /// - Returns: Its descriptor (open for writing, locked) and name.
-    static func createTemporary(of name: String, in folder: Int32, mode: mode_t, path: String) throws -> (Int32, String) {
-        let prefix = temporaryPrefix(of: name)
+    /// Twelve characters from `[a-z0-9]` drawn from the system random source (getrandom):
+    /// 36¹² ≈ 4.7·10¹⁸ names, so none can be guessed ahead.
+    static func randomSuffix() -> String {
         let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789".utf8)
         var random = SystemRandomNumberGenerator()
+        return String(decoding: (0..<12).map { _ in alphabet[Int(random.next(upperBound: UInt64(alphabet.count)))] },
+                      as: UTF8.self)
+    }
+
+    /// Creates and locks a new temporary file for `name` in `folder`, trying names until one
+    /// is free (a name taken by any file or link is skipped, never opened).
+    ///
+    /// - Returns: Its descriptor (open for writing, locked) and name.
+    static func createTemporary(of name: String, in folder: Int32, mode: mode_t, path: String,
+                                suffixes: () -> String) throws -> (Int32, String) {
+        let prefix = temporaryPrefix(of: name)
         for _ in 0..<100 {
-            let suffix = String(decoding: (0..<12).map { _ in alphabet[Int(random.next(upperBound: UInt64(alphabet.count)))] },
-                                as: UTF8.self)
-            let temporary = prefix + suffix
+            let temporary = prefix + suffixes()
             let fd = openat(folder, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
             if fd < 0 {
                 if errno == EEXIST || errno == EINTR { continue }
