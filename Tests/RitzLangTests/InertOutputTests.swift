@@ -115,7 +115,7 @@ import RitzTensor
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let target = dir + "/big.npy"
-        let count = 2_000_000   // 16 MB a save: long enough to be caught mid-write now and then
+        let count = 1_000_000   // 8 MB a save: long enough to be caught mid-write now and then
         let script = try Self.temporaryFile("saver.ritz", "x = ones(\(count))\nwhile true { save(\"\(target)\", x) }\n")
         defer { unlink(script) }
         let child = Process()
@@ -127,7 +127,7 @@ import RitzTensor
         // Kill it after a few saves have landed; where the kill falls does not matter to what is checked.
         var saves = 0
         var lastInode: ino_t = 0
-        for _ in 0..<2000 where saves < 3 {
+        for _ in 0..<6000 where saves < 3 {   // at most 30 s on a loaded machine
             var info = stat()
             if stat(target, &info) == 0, info.st_ino != lastInode { saves += 1; lastInode = info.st_ino }
             usleep(5_000)
