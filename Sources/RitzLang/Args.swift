@@ -86,6 +86,15 @@ public struct Args {
         return s
     }
 
+    /// The argument as a file path, checked before anything looks at it (its extension
+    /// included): no NUL or other control character, a leading `~` expanded to `$HOME`.
+    ///
+    /// - Throws: A `Diagnostic` for a non-string, `PathError` naming the parameter for an empty
+    ///   path or one with a control character.
+    public func path(_ name: String) throws -> String {
+        try FilePath.checked(string(name), argument: "argument `\(name)` of `\(entry.name)`")
+    }
+
     /// The argument as a string, or nil when absent.
     public func optionalString(_ name: String) throws -> String? {
         guard has(name) else { return nil }

@@ -15,13 +15,13 @@ extension Builtins {
         return [
             BuiltinEntry("load", [Param("path")], group: g, summary: "reads a tensor from a .npy or .csv file",
                          examples: ["save(\"/tmp/ritz-example.npy\", [1, 2]); load(\"/tmp/ritz-example.npy\")"]) { a in
-                let path = try a.string("path")
+                let path = try a.path("path")
                 return .tensor(try kind(path) == "npy" ? Tensor.loadNPY(path: path) : Tensor.loadCSV(path: path))
             },
             BuiltinEntry("save", [Param("path"), Param("x")], group: g,
                          summary: "writes a tensor to a .npy or .csv file (by its extension)",
                          examples: ["save(\"/tmp/ritz-example.csv\", [1, 2; 3, 4])"]) { a in
-                let path = try a.string("path")
+                let path = try a.path("path")
                 let t = try a.tensor("x")
                 if try kind(path) == "npy" { try t.saveNPY(path: path) } else { try t.saveCSV(path: path) }
                 return .none

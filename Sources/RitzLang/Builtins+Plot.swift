@@ -362,7 +362,7 @@ extension Builtins {
                          summary: "writes the plot to a .svg file or a .txt file (text rendering); canvas= braille, block or ascii for .txt",
                          examples: ["savefig(plot([1, 2, 4]), \"/tmp/ritz-example.svg\")"]) { a in
                 let p = try PlotArgs.plot(a, "p")
-                let path = try a.string("path")
+                let path = try a.path("path")
                 guard let canvas = CanvasKind(rawValue: try a.string("canvas")) else {
                     throw Diagnostic("`canvas=` must be \"braille\", \"block\" or \"ascii\"", span: nil)
                 }
@@ -370,7 +370,7 @@ extension Builtins {
                 guard w >= 8, w <= 1000, h >= 4, h <= 1000 else {
                     throw Diagnostic("`savefig` size must be 8–1000 columns and 4–1000 rows, got \(w)×\(h)", span: nil)
                 }
-                try p.figure.save(to: path, width: w, height: h, canvas: canvas)
+                try SafeFile.write(p.figure.fileContents(for: path, width: w, height: h, canvas: canvas), to: path)
                 return .none
             },
         ]

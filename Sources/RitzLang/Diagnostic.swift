@@ -1,3 +1,5 @@
+import RitzPlot
+
 /// An error of a cell: a message, the span it points at, help lines and the call frames it
 /// passed through. Renders exactly as SPEC §3 shows.
 public struct Diagnostic: Error, Sendable, CustomStringConvertible {
@@ -62,24 +64,28 @@ public struct Diagnostic: Error, Sendable, CustomStringConvertible {
     static let window = 100
 
     public func render() -> String {
-        var out = "\(severity): \(message)"
+        // Message, help, frames and the echoed source are made inert (`TerminalText`): a
+        // control character in a script or a file's name shows as `\u{1b}` instead of acting.
+        let inert = { (text: String) in TerminalText.inert(text) }
+        var out = "\(severity): \(inert(message))"
         guard let span else {
-            for h in help { out += "\n  = help: \(h)" }
-            for f in frameLines { out += "\n  \(f)" }
+            for h in help { out += "\n  = help: \(inert(h))" }
+            for f in frameLines { out += "\n  \(inert(f))" }
             return out
         }
         let src = span.source
         let (line, col) = src.location(of: span.start)
         let number = String(line)
         let pad = String(repeating: " ", count: number.count + 1)
-        out += "\n\(pad)--> \(src.origin.name), line \(line), col \(col)"
+        out += "\n\(pad)--> \(inert(src.origin.name)), line \(line), col \(col)"
         out += "\n\(pad) |"
-        let text = Array(src.lineText(of: span.start))
+        var text = Array(src.lineText(of: span.start))
+        if text.last == "\r" { text.removeLast() }   // a CRLF line ending is not part of the line
         // Underline to the span's end, or to the end of its first line.
         let firstLineIndex = src.lineIndex(of: span.start)
         let endOnLine = src.lineIndex(of: Swift.max(span.start, span.end - 1)) == firstLineIndex
             ? span.end : span.start + remainingBytesOnLine(src, span.start)
-        var width = Swift.max(1, src.characterCount(from: span.start, to: endOnLine))
+        let width = Swift.max(1, src.characterCount(from: span.start, to: endOnLine))
         // A line longer than the window is cut around the span's start, with `…` at each cut.
         var first = 0, last = text.count
         if text.count > Diagnostic.window {
@@ -87,13 +93,17 @@ public struct Diagnostic: Error, Sendable, CustomStringConvertible {
             last = Swift.min(text.count, first + Diagnostic.window)
         }
         let head = first > 0 ? "…" : "", tail = last < text.count ? "…" : ""
-        let shown = String(text[first..<last])
-        let column = col - 1 - first + head.count
-        width = Swift.min(width, Swift.max(1, last - (col - 1)))
-        out += "\n \(number) | \(head)\(shown)\(tail)"
-        out += "\n\(pad) | " + String(repeating: " ", count: column) + String(repeating: "^", count: width)
-        for h in help { out += "\n\(pad) = help: \(h)" }
-        for f in frameLines { out += "\n\(pad) \(f)" }
+        // The line in three parts, each made inert, so the caret lines up with what is shown.
+        let start = Swift.min(Swift.max(col - 1, first), last), end = Swift.min(start + width, last)
+        let before = inert(String(text[first..<start]))
+        let under = inert(String(text[start..<end]))
+        let after = inert(String(text[end..<last]))
+        out += "\n \(number) | \(head)\(before)\(under)\(after)\(tail)"
+        // Tabs in the shown line are repeated under it so the caret stays in its column.
+        let indent = head.map { _ in " " }.joined() + before.map { $0 == "\t" ? "\t" : " " }.joined()
+        out += "\n\(pad) | " + indent + String(repeating: "^", count: Swift.max(1, under.count))
+        for h in help { out += "\n\(pad) = help: \(inert(h))" }
+        for f in frameLines { out += "\n\(pad) \(inert(f))" }
         return out
     }
 

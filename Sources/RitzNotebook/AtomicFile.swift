@@ -1,60 +1,63 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
+import RitzTensor
 
-/// Writes files so that a reader sees either the old contents or the new, never a torn file.
+/// Session files read and written through `SafeFile` (atomic, link-safe writes; checked paths),
+/// with its errors reported as `NotebookError.io`.
 public enum AtomicFile {
-    /// Writes `data` to `path` through a temporary file in the same directory, fsync and rename.
-    ///
-    /// The existing file is never opened for writing, so a crash mid-write leaves it intact.
+    /// Writes `data` to `path` through a fresh temporary file beside it, fsync and rename (see
+    /// `SafeFile.write`): a reader sees the old contents or the new, never a torn file.
     ///
     /// - Parameters:
     ///   - data: The new contents.
-    ///   - path: The destination.
-    /// - Throws: `NotebookError.io` when any step fails; the temporary file is removed.
-    public static func write(_ data: Data, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let dir = url.deletingLastPathComponent().path
-        let temp = dir + "/." + url.lastPathComponent + ".tmp-\(getpid())"
-        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw NotebookError.io(path: path, message: String(cString: strerror(errno))) }
-        var ok = true
-        var message = ""
-        data.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count, let base = raw.baseAddress {
-                let n = Glibc.write(fd, base + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    ok = false
-                    message = String(cString: strerror(errno))
-                    return
-                }
-                offset += n
-            }
-        }
-        if ok && fsync(fd) != 0 { ok = false; message = String(cString: strerror(errno)) }
-        close(fd)
-        if ok && rename(temp, path) != 0 { ok = false; message = String(cString: strerror(errno)) }
-        guard ok else {
-            unlink(temp)
-            throw NotebookError.io(path: path, message: message)
-        }
-        let dfd = open(dir.isEmpty ? "." : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dfd >= 0 {
-            _ = fsync(dfd)
-            close(dfd)
-        }
+    ///   - path: The destination; a symbolic link is written through, the mode of an existing
+    ///     file is kept.
+    ///   - durability: Whether to fsync the file and its folder (the default) or not.
+    /// - Throws: `NotebookError.io` when the path is refused or any step fails; the temporary
+    ///   file is removed.
+    public static func write(_ data: Data, to path: String,
+                             durability: SafeFile.Durability = .survivesPowerLoss) throws {
+        try reportingIO(path) { try SafeFile.write(data, to: path, durability: durability) }
     }
 
-    /// Writes text as UTF-8 through `write(_:to:)`.
+    /// Writes text as UTF-8 through `write(_:to:durability:)`.
     ///
     /// - Parameters:
     ///   - text: The new contents.
     ///   - path: The destination.
+    ///   - durability: Whether to fsync.
     /// - Throws: `NotebookError.io`.
-    public static func write(_ text: String, to path: String) throws {
-        try write(Data(text.utf8), to: path)
+    public static func write(_ text: String, to path: String,
+                             durability: SafeFile.Durability = .survivesPowerLoss) throws {
+        try write(Data(text.utf8), to: path, durability: durability)
+    }
+
+    /// Reads a whole regular file (see `SafeFile.read`).
+    ///
+    /// - Parameter path: The file.
+    /// - Returns: Its contents.
+    /// - Throws: `NotebookError.io` when the path is refused or the file cannot be read.
+    public static func read(_ path: String) throws -> Data {
+        try reportingIO(path) { Data(try SafeFile.read(path)) }
+    }
+
+    /// A session path checked before anything looks at it (see `FilePath.checked`): no control
+    /// characters, a leading `~` expanded to `$HOME`.
+    ///
+    /// - Parameter path: The path as given.
+    /// - Returns: The path to use.
+    /// - Throws: `NotebookError.io` for an empty path or one with a control character.
+    public static func checkedPath(_ path: String) throws -> String {
+        try reportingIO(path) { try FilePath.checked(path) }
+    }
+
+    /// Runs `body`, turning `SafeFile`'s errors into `NotebookError.io`.
+    private static func reportingIO<R>(_ path: String, _ body: () throws -> R) throws -> R {
+        do {
+            return try body()
+        } catch let FileFormatError.io(_, reason) {
+            throw NotebookError.io(path: path, message: reason)
+        } catch let error as PathError {
+            throw NotebookError.io(path: path, message: error.description)
+        }
     }
 }

@@ -136,6 +136,7 @@ extension Notebook {
     /// - Parameter path: The destination document.
     /// - Throws: `NotebookError` for an unknown extension or a failed write.
     public func export(to path: String) throws {
+        let path = try AtomicFile.checkedPath(path)
         let url = URL(fileURLWithPath: path)
         let stem = url.deletingPathExtension().lastPathComponent
         let result = exported(as: try SessionFormat.of(path: path), stem: stem)

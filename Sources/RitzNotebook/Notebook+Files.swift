@@ -25,12 +25,8 @@ extension Notebook {
     /// - Returns: The notebook.
     /// - Throws: `NotebookError` when the file cannot be read or parsed.
     public static func load(path: String) throws -> Notebook {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw NotebookError.io(path: path, message: "cannot read the file")
-        }
+        let path = try AtomicFile.checkedPath(path)
+        let data = try AtomicFile.read(path)
         switch try SessionFormat.of(path: path) {
         case .ipynb: return try Notebook(ipynb: data, path: path)
         case .ritz: return Notebook(percentScript: try scriptText(data, path: path))
@@ -71,6 +67,7 @@ extension Notebook {
     /// - Parameter path: The destination.
     /// - Throws: `NotebookError` for an unknown extension or a failed write.
     public func save(path: String) throws {
+        let path = try AtomicFile.checkedPath(path)
         switch try SessionFormat.of(path: path) {
         case .ipynb: try AtomicFile.write(ipynbData(), to: path)
         case .ritz: try AtomicFile.write(percentScript(), to: path)

@@ -42,8 +42,12 @@ struct TextRenderer {
         grid = StyledGrid(width: width, height: height)
     }
 
-    /// Text as this canvas may show it: unchanged in Unicode mode, transliterated in ASCII mode.
-    private func txt(_ s: String) -> String { unicode ? s : TextRenderer.ascii(s) }
+    /// Text as this canvas may show it: control characters as visible escapes (so widths are
+    /// measured on what is shown), then unchanged in Unicode mode, transliterated in ASCII mode.
+    private func txt(_ s: String) -> String {
+        let shown = TerminalText.inert(s, keepingLineBreaks: false)
+        return unicode ? shown : TextRenderer.ascii(shown)
+    }
 
     /// An ASCII rendering of a label: common symbols spelled out, other characters as `?`.
     static func ascii(_ s: String) -> String {

@@ -1,4 +1,4 @@
-/// Errors from building or saving a plot; bad data is reported, never a crash.
+/// Errors from building a plot; bad data is reported, never a crash.
 public enum PlotError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Two arrays that must have the same length do not.
     case lengthMismatch(what: String, expected: Int, got: Int)
@@ -6,15 +6,12 @@ public enum PlotError: Error, Equatable, Sendable, CustomStringConvertible {
     case empty(String)
     /// An option value outside what it accepts.
     case invalidOption(String)
-    /// Writing a file failed.
-    case io(String)
 
     public var description: String {
         switch self {
         case let .lengthMismatch(what, expected, got): return "\(what): expected \(expected) values, got \(got)"
         case let .empty(what): return "\(what): no data"
         case let .invalidOption(what): return "invalid plot option: \(what)"
-        case let .io(what): return "cannot save plot: \(what)"
         }
     }
 }

@@ -89,14 +89,16 @@ public struct StyledGrid: Sendable, Equatable {
     /// Writes a string starting at a cell, clipped to the grid.
     ///
     /// - Parameters:
-    ///   - string: The text; each Unicode scalar takes one column (combining marks are dropped).
+    ///   - string: The text; each Unicode scalar takes one column (combining marks are dropped),
+    ///     control characters are written as visible escapes (`TerminalText.inert`), so a
+    ///     label cannot reach the terminal or break the grid's lines.
     ///   - row: The row.
     ///   - column: The first column.
     ///   - style: The style of every cell written.
     public mutating func put(_ string: String, row: Int, column: Int, style: CellStyle = .plain) {
         guard row >= 0, row < height else { return }
         var c = column
-        for ch in string.unicodeScalars {
+        for ch in TerminalText.inert(string, keepingLineBreaks: false).unicodeScalars {
             if c >= width { break }
             if ch.value >= 0x300, ch.properties.generalCategory == .nonspacingMark { continue }
             if c >= 0 { cells[row * width + c] = StyledCell(ch, style) }

@@ -1,5 +1,6 @@
 import Foundation
 import RitzNotebook
+import RitzPlot
 
 /// Runs a REPL cell on a worker thread and, while it runs, redraws its latest plot and progress
 /// in place on the terminal (cursor up, rewrite each line, no clearing: no flicker), about 20
@@ -57,7 +58,7 @@ public enum LiveLines {
             lines = renderer.render(width: max(20, min(width - 1, 100)), height: height).lines
             break
         }
-        if let progress { lines.append(String(progress.prefix(max(1, width - 1)))) }
+        if let progress { lines.append(String(TerminalText.inert(progress, keepingLineBreaks: false).prefix(max(1, width - 1)))) }
         return lines
     }
 

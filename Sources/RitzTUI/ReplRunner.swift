@@ -1,6 +1,7 @@
 @preconcurrency import CReadline
 import Foundation
 import RitzNotebook
+import RitzPlot
 
 /// The evaluator the REPL's C callbacks reach (readline and signal handlers cannot capture).
 nonisolated(unsafe) private var replEvaluator: (any LiveEvaluator)?
@@ -12,7 +13,7 @@ nonisolated(unsafe) private var replMatches: [String] = []
 /// `ritz repl`: a line REPL on GNU readline, and the plain fallback without a terminal.
 public enum ReplRunner {
     /// Prints a cell's outputs: text and values to stdout, plots as their text rendering,
-    /// errors to stderr.
+    /// errors to stderr, each made inert (`TerminalText.inert`: saved outputs come from a file).
     ///
     /// - Parameters:
     ///   - run: The finished cell.
@@ -21,12 +22,12 @@ public enum ReplRunner {
         for output in run.outputs {
             switch output {
             case .stream(_, let text):
-                FileHandle.standardOutput.write(Data(text.utf8))
+                FileHandle.standardOutput.write(Data(TerminalText.inert(text).utf8))
             case .error:
-                FileHandle.standardError.write(Data((output.plainText + "\n").utf8))
+                FileHandle.standardError.write(Data((TerminalText.inert(output.plainText) + "\n").utf8))
             default:
                 if output.svg != nil && !plots { continue }
-                var text = output.plainText
+                var text = TerminalText.inert(output.plainText)
                 if !text.hasSuffix("\n") { text += "\n" }
                 FileHandle.standardOutput.write(Data(text.utf8))
             }
@@ -94,7 +95,7 @@ public enum ReplRunner {
             add_history(source)
             if trimmed.hasPrefix("?") {
                 let name = String(trimmed.dropFirst()).trimmingCharacters(in: .whitespaces)
-                print(name.isEmpty ? evaluator.topics() : evaluator.help(name) ?? "no help for `\(name)`")
+                print(TerminalText.inert(name.isEmpty ? evaluator.topics() : evaluator.help(name) ?? "no help for `\(name)`"))
                 continue
             }
             cellNumber += 1
@@ -125,7 +126,7 @@ public enum ReplRunner {
             guard !trimmed.isEmpty else { return }
             if trimmed.hasPrefix("?") {
                 let name = String(trimmed.dropFirst()).trimmingCharacters(in: .whitespaces)
-                print(name.isEmpty ? evaluator.topics() : evaluator.help(name) ?? "no help for `\(name)`")
+                print(TerminalText.inert(name.isEmpty ? evaluator.topics() : evaluator.help(name) ?? "no help for `\(name)`"))
                 return
             }
             cellNumber += 1

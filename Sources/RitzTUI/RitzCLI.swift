@@ -1,5 +1,6 @@
 import Foundation
 import RitzNotebook
+import RitzPlot
 
 /// An evaluator for every front end: live cells for the notebook and REPL, plain runs for batch.
 public typealias NotebookEvaluator = LiveEvaluator & CellEvaluator
@@ -19,7 +20,7 @@ public enum RitzCLI {
     }
 
     static func fail(_ message: String) -> Int32 {
-        FileHandle.standardError.write(Data(("ritz: " + message + "\n").utf8))
+        FileHandle.standardError.write(Data(("ritz: " + TerminalText.inert(message) + "\n").utf8))
         return 1
     }
 

@@ -9,14 +9,15 @@ extension Tensor {
     /// fields is not a number. As `numpy.loadtxt`, a single row or a single column gives a 1-d
     /// tensor, otherwise a 2-d one; an empty file gives shape (0,). `nan`, `inf` and `-inf` are
     /// numbers.
-    /// - Parameter path: the file to read.
+    /// - Parameter path: the file to read (through `SafeFile.read`).
     /// - Returns: The values.
-    /// - Throws: `FileFormatError.io` when the file cannot be read, `.malformed` for a
-    ///   non-numeric field after the header or rows of different lengths (naming the line).
+    /// - Throws: `PathError` for a path with control characters; `FileFormatError.io` when the
+    ///   file cannot be read or is larger than the allocation limit, `.malformed` for text that
+    ///   is not UTF-8, a non-numeric field after the header or rows of different lengths
+    ///   (naming the line).
     public static func loadCSV(path: String) throws -> Tensor {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw FileFormatError.io(path: path, reason: "cannot read: \(error.localizedDescription)")
+        guard let text = String(validating: try SafeFile.read(path, maxBytes: AllocationLimit.bytes), as: UTF8.self) else {
+            throw FileFormatError.malformed(path: path, reason: "the file is not UTF-8 text")
         }
         return try parseCSV(text, path: path)
     }
@@ -24,9 +25,10 @@ extension Tensor {
     /// Writes a 0-d, 1-d (one value a line) or 2-d tensor as CSV, each value as `%.17g`
     /// (enough digits to read back the same double).
     ///
-    /// - Parameter path: the destination (written atomically: temporary file and rename).
+    /// - Parameter path: the destination (written by `SafeFile.write`: temporary file and rename).
     /// - Throws: `ShapeError.wrongRank` above two dimensions, `TensorError.unsupportedDType`
-    ///   for complex tensors, `FileFormatError.io` when the file cannot be written.
+    ///   for complex tensors, `PathError` for a path with control characters,
+    ///   `FileFormatError.io` when the file cannot be written.
     public func saveCSV(path: String) throws {
         guard !isComplex else { throw TensorError.unsupportedDType(op: "saveCSV", dtype: .complex128) }
         guard ndim <= 2 else { throw ShapeError.wrongRank(op: "saveCSV", expected: "at most two dimensions", got: shape) }
@@ -38,9 +40,7 @@ extension Tensor {
                 out += "\n"
             }
         }
-        do { try Data(out.utf8).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            throw FileFormatError.io(path: path, reason: "cannot write: \(error.localizedDescription)")
-        }
+        try SafeFile.write(out, to: path)
     }
 
     /// Parses CSV text; `path` names the file in errors.
@@ -62,7 +62,7 @@ extension Tensor {
             row.reserveCapacity(values.count)
             for (k, v) in values.enumerated() {
                 guard let v else {
-                    throw FileFormatError.malformed(path: path, reason: "line \(lineNumber), field \(k + 1): '\(fields[k])' is not a number")
+                    throw FileFormatError.malformed(path: path, reason: "line \(lineNumber), field \(k + 1): '\(FileFormatError.excerpt(fields[k]))' is not a number")
                 }
                 row.append(v)
             }

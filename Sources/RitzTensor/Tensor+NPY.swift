@@ -10,31 +10,26 @@ extension Tensor {
     /// Accepts format versions 1.0–3.0, C or Fortran order, and the dtypes `f8 f4 i8 i4 i2 i1
     /// u8 u4 u2 u1 b1 c16 c8` in either byte order. Integers and float32 become float64
     /// (integers beyond 2⁵³ round), `b1` becomes a bool tensor, `c16`/`c8` complex128.
-    /// - Parameter path: the file to read.
+    /// - Parameter path: the file to read (through `SafeFile.read`).
     /// - Returns: The array.
-    /// - Throws: `FileFormatError.io` when the file cannot be read, `.malformed` for a bad magic,
+    /// - Throws: `PathError` for a path with control characters; `FileFormatError.io` when the
+    ///   file cannot be read or is larger than the allocation limit, `.malformed` for a bad magic,
     ///   header or truncated data, `.unsupported` for object, string or structured dtypes;
     ///   `TensorError.tooLarge` above the allocation limit.
     public static func loadNPY(path: String) throws -> Tensor {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw FileFormatError.io(path: path, reason: "cannot read: \(error.localizedDescription)")
-        }
-        return try decodeNPY([UInt8](data), path: path)
+        try decodeNPY(SafeFile.read(path, maxBytes: AllocationLimit.bytes), path: path)
     }
 
     /// Writes this tensor as a `.npy` file, format 1.0 (2.0 only if the header would not fit),
     /// C order: `<f8` for float64, `<c16` for complex128 and `|b1` for bool.
     ///
-    /// The file is written to a temporary name and renamed, so an existing file is never
-    /// left half-written.
+    /// The file is written by `SafeFile.write`: through a temporary file and a rename, so an
+    /// existing file is never left half-written.
     /// - Parameter path: the destination.
-    /// - Throws: `FileFormatError.io` when the file cannot be written.
+    /// - Throws: `PathError` for a path with control characters, `FileFormatError.io` when the
+    ///   file cannot be written.
     public func saveNPY(path: String) throws {
-        let bytes = encodeNPY()
-        do { try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            throw FileFormatError.io(path: path, reason: "cannot write: \(error.localizedDescription)")
-        }
+        try SafeFile.write(encodeNPY(), to: path)
     }
 
     /// The bytes of this tensor's `.npy` encoding.
@@ -153,7 +148,7 @@ struct NPYHeader {
                 descr = try p.string()
             case "fortran_order": fortran = try p.bool()
             case "shape": shape = try p.tuple()
-            default: throw p.error("unexpected key '\(key)' in header")
+            default: throw p.error("unexpected key '\(FileFormatError.excerpt(key))' in header")
             }
             p.skipSpace()
             if p.peek == "," { p.advance(); continue }
@@ -228,7 +223,7 @@ struct NPYHeader {
                 // Python 2 headers may write long integers as `3L`.
                 if peek == "L" { i += 1 }
                 guard !digits.isEmpty else { throw error("expected a non-negative integer in shape at offset \(i)") }
-                guard let d = Int(digits) else { throw error("dimension \(digits) is too large") }
+                guard let d = Int(digits) else { throw error("dimension \(FileFormatError.excerpt(digits)) is too large") }
                 dims.append(d)
                 skipSpace()
                 if peek == "," { i += 1; continue }
@@ -252,18 +247,18 @@ struct NPYDescr {
     init(_ descr: String, path: String) throws {
         guard let order = descr.first, "<>|=".contains(order), descr.count >= 3 else {
             if descr.contains("O") {
-                throw FileFormatError.unsupported(path: path, reason: "object arrays (dtype '\(descr)') cannot be loaded")
+                throw FileFormatError.unsupported(path: path, reason: "object arrays (dtype '\(FileFormatError.excerpt(descr))') cannot be loaded")
             }
-            throw FileFormatError.malformed(path: path, reason: "bad dtype descriptor '\(descr)'")
+            throw FileFormatError.malformed(path: path, reason: "bad dtype descriptor '\(FileFormatError.excerpt(descr))'")
         }
         let kind = descr[descr.index(after: descr.startIndex)]
         let size = Int(descr.dropFirst(2)) ?? -1
         let supported: [Character: Set<Int>] = ["f": [4, 8], "i": [1, 2, 4, 8], "u": [1, 2, 4, 8], "b": [1], "c": [8, 16]]
         guard let sizes = supported[kind], sizes.contains(size) else {
             if kind == "O" {
-                throw FileFormatError.unsupported(path: path, reason: "object arrays (dtype '\(descr)') cannot be loaded")
+                throw FileFormatError.unsupported(path: path, reason: "object arrays (dtype '\(FileFormatError.excerpt(descr))') cannot be loaded")
             }
-            throw FileFormatError.unsupported(path: path, reason: "dtype '\(descr)' (ritz reads f8 f4 i8 i4 i2 i1 u8 u4 u2 u1 b1 c16 c8)")
+            throw FileFormatError.unsupported(path: path, reason: "dtype '\(FileFormatError.excerpt(descr))' (ritz reads f8 f4 i8 i4 i2 i1 u8 u4 u2 u1 b1 c16 c8)")
         }
         self.bigEndian = order == ">"
         self.kind = kind

@@ -99,6 +99,23 @@ extension TensorError: CustomStringConvertible {
     }
 }
 
+extension FileFormatError {
+    /// A short piece of a file's contents for an error message: at most `limit` characters, with
+    /// `…` when cut, so a message never carries a file's text. Whatever prints the message makes
+    /// control characters visible (`TerminalText.inert` in RitzPlot).
+    ///
+    /// - Parameters:
+    ///   - text: The text from the file.
+    ///   - limit: The most characters kept.
+    /// - Returns: The excerpt.
+    public static func excerpt<S: StringProtocol>(_ text: S, limit: Int = 32) -> String {
+        guard let cut = text.index(text.startIndex, offsetBy: limit, limitedBy: text.endIndex), cut < text.endIndex else {
+            return String(text)
+        }
+        return String(text[..<cut]) + "…"
+    }
+}
+
 extension FileFormatError: CustomStringConvertible {
     public var description: String {
         switch self {

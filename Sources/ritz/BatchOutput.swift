@@ -42,6 +42,9 @@ struct BatchTerminal {
 
 /// Prints a script's events as batch output.
 ///
+/// Printed text, values and the status line are made inert (`TerminalText.inert`) before the
+/// escape codes of live plots and colour are added, so only ritz's own codes reach the terminal.
+///
 /// Values follow an `Out[n]:` marker. Plots are drawn as text at the terminal's width; with
 /// `showPlots` false they are left out. The pairing of events follows `EvalEvent`: a `.plot`
 /// directly followed by `.value` is a plotted value (drawn in place of the value's text); a
@@ -91,19 +94,20 @@ final class BatchOutput: EventSink, @unchecked Sendable {
                 if showPlots { write("Out[\(count)]:\n" + render(h.figure) + "\n") }
             } else {
                 finishLive()
-                write(s.contains("\n") ? "Out[\(count)]:\n\(s)\n" : "Out[\(count)]: \(s)\n")
+                let shown = TerminalText.inert(s)
+                write(shown.contains("\n") ? "Out[\(count)]:\n\(shown)\n" : "Out[\(count)]: \(shown)\n")
             }
         case let .progress(p):
             if let h = held { held = nil; live(h) }
             if terminal.isTTY { showStatus(Self.statusLine(p)) }
         case let .text(s):
             endCell()
-            write(s)
+            write(TerminalText.inert(s))
         case let .error(diagnostic):
             endCell()
             if diagnostic.severity == "interrupted" {
                 let place = diagnostic.line.map { " at \(diagnostic.origin?.name ?? "cell \(count)"), line \($0)" } ?? ""
-                writeError("interrupted\(place)\n")
+                writeError(TerminalText.inert("interrupted\(place)") + "\n")
             } else {
                 writeError(diagnostic.render() + "\n")
             }
@@ -163,7 +167,7 @@ final class BatchOutput: EventSink, @unchecked Sendable {
 
     /// Shows a progress line on the terminal's last line (under a live block, if any).
     private func showStatus(_ line: String) {
-        let fitted = String(line.prefix(max(1, terminal.width - 1)))
+        let fitted = String(TerminalText.inert(line, keepingLineBreaks: false).prefix(max(1, terminal.width - 1)))
         status = fitted
         write("\r" + fitted + "\u{1B}[K")
     }

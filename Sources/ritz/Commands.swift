@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RitzNotebook
+import RitzPlot
 import RitzTUI
 
 /// A session or script path's kind, checked before anything is read.
@@ -94,7 +95,8 @@ struct CheckCommand: ParsableCommand {
             _ = message.withCString { write(STDERR_FILENO, $0, strlen($0)) }
             _exit(130)
         }
-        throw ExitCode(OutputCheck.command(path: file, options: options, evaluator: SessionEvaluator()))
+        throw ExitCode(OutputCheck.command(path: file, options: options, evaluator: SessionEvaluator(),
+                                           print: { print(TerminalText.inert($0)) }))
     }
 }
 

@@ -37,6 +37,23 @@ import Testing
         #expect(marks.filter { $0 == "^" }.count == "undefined_thing".count)
     }
 
+    @Test("control characters in the echoed line and the message are shown as escapes; the caret follows them")
+    func controlCharactersAreInert() {
+        // A raw ESC (title change), a C1 CSI and a tab before the error, a CRLF line ending.
+        let got = errors("s = \"\u{1B}]0;t\u{07}\tx\u{9B}2J\" + nope\r\n")
+        #expect(got == ["""
+        error: unknown name `nope`
+          --> cell 7, line 1, col 21
+           |
+         1 | s = "\\u{1b}]0;t\\u{7}\tx\\u{9b}2J" + nope
+           |                     \t             ^^^^
+           = help: did you mean `copy`?
+        """])
+        // Messages with quoted text (here a path) are made inert too.
+        let message = Diagnostic("cannot read `a\u{1B}[2Jb`", span: nil, help: ["see \u{07}"]).render()
+        #expect(message == "error: cannot read `a\\u{1b}[2Jb`\n  = help: see \\u{7}")
+    }
+
     @Test func severalParseErrorsPerCell() {
         let got = errors("x = (1 * 2\ny = 2 2\nz = [1, 2")
         #expect(got.count == 3)

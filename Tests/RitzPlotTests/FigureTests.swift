@@ -13,7 +13,7 @@ import Testing
         #expect(throws: PlotError.self) { try Figure.bar([1, 2], labels: ["a"]) }
         #expect(throws: PlotError.self) { try Figure.contour([1, 2], rows: 1, cols: 2, x: (0, 1), y: (0, 1)) }
         #expect(throws: PlotError.self) { try Figure.spectrum(re: [1], im: [1], residuals: [], tolerance: 1) }
-        #expect(throws: PlotError.self) { try Figure.line([1]).save(to: "/tmp/x.png") }
+        #expect(throws: PlotError.self) { try Figure.line([1]).fileContents(for: "/tmp/x.png") }
     }
 
     @Test func histogramMatchesNumPyEdges() throws {
@@ -113,17 +113,12 @@ import Testing
         }
     }
 
-    @Test func saveWritesTextAndSVG() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ritzplot-\(getpid())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+    @Test func fileContentsFollowTheExtension() throws {
         let f = try Figure.line([1, 3, 2], name: "y")
-        try f.save(to: dir.appendingPathComponent("a.txt").path, width: 40, height: 10)
-        try f.save(to: dir.appendingPathComponent("a.svg").path)
-        let txt = try String(contentsOf: dir.appendingPathComponent("a.txt"), encoding: .utf8)
+        let txt = try f.fileContents(for: "dir/a.TXT", width: 40, height: 10)
         #expect(txt == f.renderText(width: 40, height: 10, canvas: .braille, color: false) + "\n")
-        let svg = try String(contentsOf: dir.appendingPathComponent("a.svg"), encoding: .utf8)
+        let svg = try f.fileContents(for: "a.svg")
         #expect(svg.hasPrefix("<?xml"))
-        #expect(throws: PlotError.self) { try f.save(to: "/nonexistent-dir/x.svg") }
+        #expect(svg == f.svg(width: 80 * 9, height: 24 * 18))
     }
 }

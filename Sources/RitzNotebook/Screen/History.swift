@@ -48,7 +48,8 @@ public struct History: Equatable, Sendable {
         return History(entries: entries, limit: limit)
     }
 
-    /// Saves to a file atomically, creating its folder.
+    /// Saves to a file atomically (`AtomicFile`, without fsync: losing the last entries to a
+    /// power cut is acceptable for history), creating its folder.
     ///
     /// - Parameter path: The file.
     /// - Throws: When the folder or file cannot be written.
@@ -56,12 +57,7 @@ public struct History: Equatable, Sendable {
         let dir = (path as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let text = entries.map(History.escape).joined(separator: "\n") + (entries.isEmpty ? "" : "\n")
-        let temp = path + ".tmp-\(getpid())"
-        try text.write(toFile: temp, atomically: false, encoding: .utf8)
-        guard rename(temp, path) == 0 else {
-            unlink(temp)
-            throw CocoaError(.fileWriteUnknown)
-        }
+        try AtomicFile.write(text, to: path, durability: .survivesProcessKill)
     }
 
     static func escape(_ s: String) -> String {

@@ -1,3 +1,5 @@
+import RitzPlot
+
 /// How a screen cell is drawn: a colour (0 = terminal default, 1…8 = the curses colours
 /// black, red, green, yellow, blue, magenta, cyan, white plus one) and weight.
 public struct TextAttr: Equatable, Hashable, Sendable {
@@ -109,11 +111,12 @@ public struct ScreenBuffer: Equatable, Sendable {
     /// All rows joined by newlines.
     public var text: String { lines.joined(separator: "\n") }
 
-    /// Characters wider than one column are shown as `?` (East Asian wide ranges and emoji).
+    /// Characters wider than one column are shown as `?` (East Asian wide ranges and emoji);
+    /// control characters (C0, DEL and C1) as blanks, so none reaches the terminal.
     static func narrow(_ c: Character) -> Character {
         guard let s = c.unicodeScalars.first else { return " " }
         let v = s.value
-        if v < 0x20 || v == 0x7F { return " " }
+        if TerminalText.isControl(s) { return " " }
         if (0x1100...0x115F).contains(v) || (0x2E80...0xA4CF).contains(v) || (0xAC00...0xD7A3).contains(v)
             || (0xF900...0xFAFF).contains(v) || (0xFE30...0xFE4F).contains(v) || (0xFF00...0xFF60).contains(v)
             || (0xFFE0...0xFFE6).contains(v) || (0x1F300...0x1FAFF).contains(v) || (0x20000...0x3FFFD).contains(v) {
