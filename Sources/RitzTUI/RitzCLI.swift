@@ -160,8 +160,11 @@ public enum RitzCLI {
     }
 
     /// `ritz recover [N] [-o OUT]`: lists sessions that did not end cleanly; restores one.
+    ///
+    /// Journals with nothing to recover are deleted first (`Journal.prune`). A restored session
+    /// goes to `-o OUT` or to the first free `NAME-recovered[-k].ipynb`; no file is overwritten.
     static func recover(_ args: [String]) -> Int32 {
-        let sessions = Journal.recoverable(stateDirectory: Journal.stateDirectory())
+        let sessions = Journal.prune(stateDirectory: Journal.stateDirectory())
         guard !sessions.isEmpty else {
             print("nothing to recover")
             return 0
@@ -171,7 +174,9 @@ public enum RitzCLI {
         for (i, s) in sessions.enumerated() {
             let when = formatter.string(from: Date(timeIntervalSince1970: TimeInterval(s.started)))
             let name = s.sourcePath.map { ($0 as NSString).lastPathComponent } ?? "untitled"
-            print("\(i + 1). \(when)  \(name)  \(s.notebook.cells.count) cells, \(s.completedCells) completed runs")
+            var line = "\(i + 1). \(when)  \(name)  \(s.notebook.cells.count) cells, \(s.completedCells) completed runs"
+            if let running = s.runningCellIndex { line += "; cell \(running + 1) was running (source kept, no outputs)" }
+            print(line)
         }
         var choice = args.first(where: { Int($0) != nil }).flatMap { Int($0) }
         if choice == nil && isatty(STDIN_FILENO) == 1 {
@@ -181,12 +186,8 @@ public enum RitzCLI {
         guard let n = choice else { return 0 }
         guard n >= 1, n <= sessions.count else { return fail("no session \(n)") }
         let session = sessions[n - 1]
-        let out = option("-o", in: args) ?? {
-            let stem = session.sourcePath.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? "untitled"
-            return "\(stem)-recovered.ipynb"
-        }()
         do {
-            try Journal.restore(session, to: out)
+            let out = try Journal.restore(session, to: option("-o", in: args))
             print("restored \(session.notebook.cells.count) cells to \(out)")
             return 0
         } catch {
