@@ -368,12 +368,18 @@ public final class NotebookModel: @unchecked Sendable {
 
     // MARK: - Running
 
-    /// Marks cell `index` as running (called by the driver before it starts the worker).
+    /// Marks cell `index` as running (called by the driver before it starts the worker); its
+    /// source is journaled first, so a kill during the run keeps it.
     ///
     /// - Parameter index: The cell.
     /// - Returns: The source to run and the sink for live outputs, or nil for a bad index.
     public func beginRun(index: Int) -> (source: String, live: LiveCell)? {
         guard index >= 0, index < notebook.cells.count else { return nil }
+        do {
+            try journal?.begin(cell: notebook.cells[index], at: index)
+        } catch {
+            message = "autosave failed: \(error)"
+        }
         let live = LiveCell()
         running = (index, live, clock())
         return (notebook.cells[index].source, live)
