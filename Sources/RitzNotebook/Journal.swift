@@ -17,9 +17,10 @@ import Glibc
 /// written by `AtomicFile` with `fsync`, carries that stronger guarantee.
 ///
 /// Ownership: the writer holds an exclusive `flock(2)` on the file for as long as it runs. The
-/// kernel drops the lock when the process dies, before it is even reaped, so a journal is
-/// recoverable exactly when its lock can be taken: no PID check that a zombie or a reused PID
-/// can fool. A clean exit removes the file; what remains is what `ritz recover` offers.
+/// kernel drops the lock as the dead process's last thread goes, without waiting for a parent
+/// to reap it, so a journal is recoverable exactly when its lock can be taken: no PID check
+/// that a zombie or a reused PID can fool. A clean exit removes the file; what remains is what
+/// `ritz recover` offers.
 public final class Journal: @unchecked Sendable {
     /// The journal file.
     public let path: String

@@ -25,15 +25,26 @@ extension Notebook {
     /// - Returns: The notebook.
     /// - Throws: `NotebookError` when the file cannot be read or parsed.
     public static func load(path: String) throws -> Notebook {
+        try loadStamped(path: path).notebook
+    }
+
+    /// Loads like `load(path:)` and records the file as read, so a later save can tell whether
+    /// someone else wrote it in between (`FileStamp.change(since:path:)`).
+    ///
+    /// - Parameter path: The file.
+    /// - Returns: The notebook and the stamp of the bytes it was parsed from.
+    /// - Throws: `NotebookError` when the file cannot be read or parsed.
+    public static func loadStamped(path: String) throws -> (notebook: Notebook, stamp: FileStamp) {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             throw NotebookError.io(path: path, message: "cannot read the file")
         }
+        let stamp = FileStamp(data: data, path: path)
         switch try SessionFormat.of(path: path) {
-        case .ipynb: return try Notebook(ipynb: data, path: path)
-        case .ritz: return Notebook(percentScript: String(decoding: data, as: UTF8.self))
+        case .ipynb: return (try Notebook(ipynb: data, path: path), stamp)
+        case .ritz: return (Notebook(percentScript: String(decoding: data, as: UTF8.self)), stamp)
         case let other: throw NotebookError.unknownFormat(other.rawValue)
         }
     }
@@ -41,12 +52,19 @@ extension Notebook {
     /// Saves atomically as `.ipynb` or `.ritz`, by the path's extension.
     ///
     /// - Parameter path: The destination.
+    /// - Returns: The stamp of the file as written (for `.md`/`.html`, of the file on disk).
     /// - Throws: `NotebookError` for an unknown extension or a failed write.
-    public func save(path: String) throws {
+    @discardableResult
+    public func save(path: String) throws -> FileStamp? {
+        let data: Data
         switch try SessionFormat.of(path: path) {
-        case .ipynb: try AtomicFile.write(ipynbData(), to: path)
-        case .ritz: try AtomicFile.write(percentScript(), to: path)
-        case .md, .html: try export(to: path)
+        case .ipynb: data = ipynbData()
+        case .ritz: data = Data(percentScript().utf8)
+        case .md, .html:
+            try export(to: path)
+            return FileStamp.current(path: path)
         }
+        try AtomicFile.write(data, to: path)
+        return FileStamp(data: data, path: path)
     }
 }

@@ -58,10 +58,11 @@ public enum RitzCLI {
     /// - Returns: The exit status.
     public static func notebook(path: String?, evaluator: any NotebookEvaluator) -> Int32 {
         var notebook = Notebook()
+        var stamp: FileStamp?
         var savePath = path
         if let path {
             if FileManager.default.fileExists(atPath: path) {
-                do { notebook = try Notebook.load(path: path) } catch { return fail("\(error)") }
+                do { (notebook, stamp) = try Notebook.loadStamped(path: path) } catch { return fail("\(error)") }
             }
         } else if let tour = Tour.notebook() {
             notebook = tour
@@ -83,7 +84,7 @@ public enum RitzCLI {
         let journal = try? Journal(stateDirectory: state, notebook: notebook, sourcePath: savePath)
         let historyPath = History.path(stateDirectory: state, name: "notebook_history")
         let model = NotebookModel(notebook: notebook, path: savePath, evaluator: evaluator,
-                                  history: History.load(path: historyPath), journal: journal)
+                                  history: History.load(path: historyPath), journal: journal, fileStamp: stamp)
         let ending = CursesNotebook(model: model).run()
         try? model.history.save(path: historyPath)
         if case .signal(let sig) = ending { return 128 + sig }  // the journal stays for `ritz recover`
@@ -92,15 +93,21 @@ public enum RitzCLI {
     }
 
     /// `ritz run FILE [--save OUT] [--no-plots]`: runs every cell, printing outputs; exit 1 on
-    /// the first error. Completed cells are journaled while it runs.
-    static func runSession(_ args: [String], evaluator: any NotebookEvaluator) -> Int32 {
+    /// the first error. Cells are journaled while it runs (under `stateDirectory`); `--save`
+    /// refuses to write over a file that something else wrote while the run went on.
+    static func runSession(_ args: [String], evaluator: any NotebookEvaluator,
+                           stateDirectory: String = Journal.stateDirectory()) -> Int32 {
         guard let file = args.first(where: { !$0.hasPrefix("-") && $0 != option("--save", in: args) }) else {
             return fail("usage: ritz run FILE [--save OUT.ipynb] [--no-plots]")
         }
         let plots = !args.contains("--no-plots")
         var notebook: Notebook
         do { notebook = try Notebook.load(path: file) } catch { return fail("\(error)") }
-        let journal = try? Journal(stateDirectory: Journal.stateDirectory(), notebook: notebook, sourcePath: file)
+        let saveTarget = option("--save", in: args)
+        // The save target as it was when the run began: the save is refused if anything else
+        // writes it meanwhile (another notebook, another run).
+        let targetAtStart = saveTarget.flatMap { FileStamp.current(path: $0) }
+        let journal = try? Journal(stateDirectory: stateDirectory, notebook: notebook, sourcePath: file)
         let runner = NotebookRunner(evaluator: evaluator, journal: journal)
         let failure: Int?
         do {
@@ -111,7 +118,12 @@ public enum RitzCLI {
         } catch {
             return fail("\(error)")
         }
-        if let out = option("--save", in: args) {
+        if let out = saveTarget {
+            if let changed = FileStamp.change(since: targetAtStart, path: out) {
+                // The journal stays, so `ritz recover` still has this run.
+                return fail("not saved: \(out) changed on disk while the run went on (\(changed.summary));"
+                            + " `ritz recover` has this run")
+            }
             do { try notebook.save(path: out) } catch { return fail("\(error)") }
         }
         journal?.finish()
