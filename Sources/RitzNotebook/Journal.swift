@@ -341,7 +341,15 @@ extension Journal {
                                              pid: record["pid"]?.intValue ?? 0, completedCells: 0,
                                              notebook: notebook)
             case "snapshot":
-                if let notebook = notebook(from: record["notebook"]) { session?.notebook = notebook }
+                guard var current = session, var notebook = notebook(from: record["notebook"]) else { continue }
+                // A snapshot taken while a cell runs (on SIGTERM) holds that cell's outputs from
+                // an earlier run; it has not completed, so it comes back without them.
+                if let id = current.runningCellID, let running = notebook.cells.firstIndex(where: { $0.id == id }) {
+                    notebook.cells[running].outputs = []
+                    notebook.cells[running].executionCount = nil
+                }
+                current.notebook = notebook
+                session = current
             case "begin", "cell":
                 guard var current = session, let cellJSON = record["cell"],
                       let cell = notebook(from: .object(["cells": .array([cellJSON])]))?.cells.first else { continue }

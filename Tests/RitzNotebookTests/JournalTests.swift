@@ -190,6 +190,17 @@ struct JournalTests {
         #expect(session.notebook.cells.map(\.source) == ["a", "b edited", "while true { }"])
         #expect(session.notebook.cells[2].outputs.isEmpty && session.notebook.cells[2].executionCount == nil)
         #expect(session.notebook.cells[1].outputs.map(\.plainText) == ["b edited"])
+        // SIGTERM during a re-run snapshots the screen's notebook, where the cell still shows
+        // the outputs of its earlier run: they are not the running source's, so they go.
+        var screen = notebook
+        screen.cells[1].source = "b edited again"
+        try journal.begin(cell: screen.cells[1], at: 1)
+        try journal.snapshot(screen)
+        let terminated = try #require(Journal.read(journal: journal.path))
+        #expect(terminated.runningCellIndex == 1)
+        #expect(terminated.notebook.cells[1].source == "b edited again")
+        #expect(terminated.notebook.cells[1].outputs.isEmpty)
+        #expect(terminated.notebook.cells[0].outputs.map(\.plainText) == ["a"])
         journal.finish()
     }
 
