@@ -25,11 +25,22 @@ extension Notebook {
     /// - Returns: The notebook.
     /// - Throws: `NotebookError` when the file cannot be read or parsed.
     public static func load(path: String) throws -> Notebook {
+        try loadStamped(path: path).notebook
+    }
+
+    /// Loads like `load(path:)` and records the file as read, so a later save can tell whether
+    /// someone else wrote it in between (`FileStamp.change(since:path:)`).
+    ///
+    /// - Parameter path: The file.
+    /// - Returns: The notebook and the stamp of the bytes it was parsed from.
+    /// - Throws: `NotebookError` when the file cannot be read or parsed.
+    public static func loadStamped(path: String) throws -> (notebook: Notebook, stamp: FileStamp) {
         let path = try AtomicFile.checkedPath(path)
         let data = try AtomicFile.read(path)
+        let stamp = FileStamp(data: data, path: path)
         switch try SessionFormat.of(path: path) {
-        case .ipynb: return try Notebook(ipynb: data, path: path)
-        case .ritz: return Notebook(percentScript: try scriptText(data, path: path))
+        case .ipynb: return (try Notebook(ipynb: data, path: path), stamp)
+        case .ritz: return (Notebook(percentScript: try scriptText(data, path: path)), stamp)
         case let other: throw NotebookError.unknownFormat(other.rawValue)
         }
     }
@@ -65,13 +76,20 @@ extension Notebook {
     /// Saves atomically as `.ipynb` or `.ritz`, by the path's extension.
     ///
     /// - Parameter path: The destination.
+    /// - Returns: The stamp of the file as written (for `.md`/`.html`, of the file on disk).
     /// - Throws: `NotebookError` for an unknown extension or a failed write.
-    public func save(path: String) throws {
+    @discardableResult
+    public func save(path: String) throws -> FileStamp? {
         let path = try AtomicFile.checkedPath(path)
+        let data: Data
         switch try SessionFormat.of(path: path) {
-        case .ipynb: try AtomicFile.write(ipynbData(), to: path)
-        case .ritz: try AtomicFile.write(percentScript(), to: path)
-        case .md, .html: try export(to: path)
+        case .ipynb: data = ipynbData()
+        case .ritz: data = Data(percentScript().utf8)
+        case .md, .html:
+            try export(to: path)
+            return FileStamp.current(path: path)
         }
+        try AtomicFile.write(data, to: path)
+        return FileStamp(data: data, path: path)
     }
 }

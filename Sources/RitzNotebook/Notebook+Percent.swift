@@ -40,7 +40,10 @@ extension Notebook {
                     return line
                 }
             }
-            notebook.cells.append(Cell(id: notebook.freshCellID(), kind: kind, source: body.joined(separator: "\n"),
+            // The cells so far are cell-1 … cell-k, so cell-(k+1) is fresh; `freshCellID` would
+            // gather every id per cell, quadratic in a script of 20,000 cells.
+            notebook.cells.append(Cell(id: Notebook.cellID(notebook.cells.count + 1), kind: kind,
+                                       source: body.joined(separator: "\n"),
                                        metadata: tags.map { ["tags": $0] } ?? [:]))
             lineOffsets.append(start)
         }

@@ -24,9 +24,15 @@ public struct Notebook: Equatable, Sendable {
     public func freshCellID() -> String {
         let used = Set(cells.map(\.id))
         var n = cells.count + 1
-        while used.contains("cell-\(n)") { n += 1 }
-        return "cell-\(n)"
+        while used.contains(Notebook.cellID(n)) { n += 1 }
+        return Notebook.cellID(n)
     }
+
+    /// The `n`-th id of the `cell-N` sequence that `freshCellID` draws from.
+    ///
+    /// - Parameter n: The number.
+    /// - Returns: `cell-N`.
+    static func cellID(_ n: Int) -> String { "cell-\(n)" }
 
     /// Appends a new code cell with a fresh id.
     ///

@@ -35,7 +35,7 @@ public protocol CellEvaluator: AnyObject {
     func evaluate(source: String, cellNumber: Int) -> CellRun
 }
 
-/// Runs a notebook's code cells top to bottom, journaling each completed cell.
+/// Runs a notebook's code cells top to bottom, journaling each cell as it starts and completes.
 public struct NotebookRunner {
     /// The evaluator.
     public let evaluator: any CellEvaluator
@@ -46,7 +46,8 @@ public struct NotebookRunner {
     ///
     /// - Parameters:
     ///   - evaluator: Runs each cell.
-    ///   - journal: Receives every completed cell before the next starts.
+    ///   - journal: Receives each cell's source before it runs and the completed cell before
+    ///     the next starts.
     public init(evaluator: any CellEvaluator, journal: Journal? = nil) {
         self.evaluator = evaluator
         self.journal = journal
@@ -66,6 +67,7 @@ public struct NotebookRunner {
                        onCell: (Int, Cell) -> Void = { _, _ in }) throws -> Int? {
         var firstFailure: Int?
         for index in notebook.cells.indices where notebook.cells[index].kind == .code {
+            try journal?.begin(cell: notebook.cells[index], at: index)
             let run = evaluator.evaluate(source: notebook.cells[index].source, cellNumber: index + 1)
             notebook.cells[index].outputs = run.outputs
             notebook.cells[index].executionCount = run.executionCount

@@ -77,7 +77,7 @@ public enum ReplRunner {
         }
         print("ritz — help() lists topics, ?name shows one, Ctrl-D quits")
         var cellNumber = 0
-        var pending = ""
+        var pending = InputCompleteness.Lines()
         while true {
             let prompt = pending.isEmpty ? "ritz> " : "  ...> "
             guard let raw = readline(prompt) else {
@@ -86,10 +86,8 @@ public enum ReplRunner {
             }
             let line = String(cString: raw)
             free(raw)
-            pending = pending.isEmpty ? line : pending + "\n" + line
-            guard InputCompleteness.isComplete(pending) else { continue }
-            let source = pending
-            pending = ""
+            guard pending.add(line) else { continue }
+            let source = pending.take()
             let trimmed = source.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty { continue }
             add_history(source)
@@ -116,12 +114,11 @@ public enum ReplRunner {
     /// - Parameter evaluator: Runs cells.
     /// - Returns: 1 when any cell failed, else 0.
     public static func plain(evaluator: any LiveEvaluator) -> Int32 {
-        var pending = ""
+        var pending = InputCompleteness.Lines()
         var cellNumber = 0
         var status: Int32 = 0
         func flush() {
-            let source = pending
-            pending = ""
+            let source = pending.take()
             let trimmed = source.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !trimmed.isEmpty else { return }
             if trimmed.hasPrefix("?") {
@@ -135,8 +132,7 @@ public enum ReplRunner {
             if result.failed { status = 1 }
         }
         while let line = readLine(strippingNewline: true) {
-            pending = pending.isEmpty ? line : pending + "\n" + line
-            if InputCompleteness.isComplete(pending) { flush() }
+            if pending.add(line) { flush() }
         }
         flush()
         return status

@@ -32,10 +32,11 @@ public enum RitzCLI {
     /// - Returns: The exit status.
     public static func notebook(path: String?, evaluator: any NotebookEvaluator) -> Int32 {
         var notebook = Notebook()
+        var stamp: FileStamp?
         var savePath = path
         if let path {
             if FileManager.default.fileExists(atPath: path) {
-                do { notebook = try Notebook.load(path: path) } catch { return fail("\(error)") }
+                do { (notebook, stamp) = try Notebook.loadStamped(path: path) } catch { return fail("\(error)") }
             }
         } else if let tour = Tour.notebook() {
             notebook = tour
@@ -57,7 +58,7 @@ public enum RitzCLI {
         let journal = try? Journal(stateDirectory: state, notebook: notebook, sourcePath: savePath)
         let historyPath = History.path(stateDirectory: state, name: "notebook_history")
         let model = NotebookModel(notebook: notebook, path: savePath, evaluator: evaluator,
-                                  history: History.load(path: historyPath), journal: journal)
+                                  history: History.load(path: historyPath), journal: journal, fileStamp: stamp)
         let ending = CursesNotebook(model: model).run()
         try? model.history.save(path: historyPath)
         if case .signal(let sig) = ending { return 128 + sig }  // the journal stays for `ritz recover`
@@ -88,12 +89,15 @@ public enum RitzCLI {
 
     /// `ritz recover [N] [-o OUT]`: lists sessions that did not end cleanly; restores one.
     ///
+    /// Journals with nothing to recover are deleted first (`Journal.prune`). A restored session
+    /// goes to `-o OUT` or to the first free `NAME-recovered[-k].ipynb`; no file is overwritten.
+    ///
     /// - Parameters:
     ///   - choice: The 1-based number of the session to restore; asked for on a terminal when nil.
-    ///   - output: Where to write it (default: `NAME-recovered.ipynb`).
+    ///   - output: Where to write it.
     /// - Returns: The exit status.
     public static func recover(choice: Int?, output: String?) -> Int32 {
-        let sessions = Journal.recoverable(stateDirectory: Journal.stateDirectory())
+        let sessions = Journal.prune(stateDirectory: Journal.stateDirectory())
         guard !sessions.isEmpty else {
             print("nothing to recover")
             return 0
@@ -103,7 +107,9 @@ public enum RitzCLI {
         for (i, s) in sessions.enumerated() {
             let when = formatter.string(from: Date(timeIntervalSince1970: TimeInterval(s.started)))
             let name = s.sourcePath.map { ($0 as NSString).lastPathComponent } ?? "untitled"
-            print("\(i + 1). \(when)  \(name)  \(s.notebook.cells.count) cells, \(s.completedCells) completed runs")
+            var line = "\(i + 1). \(when)  \(name)  \(s.notebook.cells.count) cells, \(s.completedCells) completed runs"
+            if let running = s.runningCellIndex { line += "; cell \(running + 1) was running (source kept, no outputs)" }
+            print(TerminalText.inert(line))
         }
         var choice = choice
         if choice == nil && isatty(STDIN_FILENO) == 1 {
@@ -113,12 +119,8 @@ public enum RitzCLI {
         guard let n = choice else { return 0 }
         guard n >= 1, n <= sessions.count else { return fail("no session \(n)") }
         let session = sessions[n - 1]
-        let out = output ?? {
-            let stem = session.sourcePath.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? "untitled"
-            return "\(stem)-recovered.ipynb"
-        }()
         do {
-            try Journal.restore(session, to: out)
+            let out = try Journal.restore(session, to: output)
             print("restored \(session.notebook.cells.count) cells to \(out)")
             return 0
         } catch {

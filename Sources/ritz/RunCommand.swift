@@ -71,6 +71,9 @@ struct BatchRun {
                                write: { FileHandle.standardOutput.write(Data($0.utf8)) },
                                writeError: { FileHandle.standardError.write(Data($0.utf8)) })
         let journal = try? Journal(stateDirectory: Journal.stateDirectory(), notebook: notebook, sourcePath: path)
+        // The save target as it was when the run began: the save is refused if anything else
+        // writes it meanwhile (another notebook, another run).
+        let targetAtStart = savePath.flatMap { FileStamp.current(path: $0) }
         var status: Int32 = 0
         for index in notebook.cells.indices where notebook.cells[index].kind == .code {
             if stop.requested {
@@ -86,6 +89,12 @@ struct BatchRun {
                 t.setEventHandler { evaluator.interrupt() }
                 t.resume()
                 return t
+            }
+            do {
+                try journal?.begin(cell: notebook.cells[index], at: index)
+            } catch {
+                printError("ritz: \(error)")
+                return 1
             }
             let cell = evaluator.evaluate(source: notebook.cells[index].source, origin: origin, echo: sink)
             timer?.cancel()
@@ -110,6 +119,12 @@ struct BatchRun {
             printError("interrupted: the cells that finished are kept" + (savePath == nil ? "" : " and saved"))
         }
         if let savePath {
+            if let changed = FileStamp.change(since: targetAtStart, path: savePath) {
+                // The journal stays, so `ritz recover` still has this run.
+                printError("ritz: not saved: \(savePath) changed on disk while the run went on (\(changed.summary));"
+                           + " `ritz recover` has this run")
+                return 1
+            }
             do {
                 try notebook.save(path: savePath)
             } catch {

@@ -153,4 +153,43 @@ struct CommandLineTests {
         #expect(cells.count == 3)
         #expect(cells.first?["execution_count"] as? Int == 1)
     }
+
+    @Test("run --save refuses a target that another program wrote during the run, keeping the journal")
+    func saveRefusesConcurrentWriter() throws {
+        guard let binary = TmuxSession.binary else { return }
+        let script = try Self.temporary("s.ritz", Data("""
+        # %%
+        print("started")
+        # %%
+        t = clock()
+        while clock() - t < 1.5 { 0 }
+        1
+        """.utf8))
+        let dir = (script as NSString).deletingLastPathComponent
+        let out = dir + "/out.ipynb", state = dir + "/state"
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: out))
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = ["run", script, "--save", out]
+        p.environment = ProcessInfo.processInfo.environment.merging(["XDG_STATE_HOME": state]) { $1 }
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        var seen = Data()
+        while !String(decoding: seen, as: UTF8.self).contains("started") {
+            let chunk = pipe.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen.append(chunk)
+        }
+        try Data("another writer".utf8).write(to: URL(fileURLWithPath: out))
+        _ = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 1)
+        #expect(try String(contentsOfFile: out, encoding: .utf8) == "another writer")
+        // Unchanged targets save.
+        let quiet = try Self.ritz(["run", script, "--save", out], environment: ["XDG_STATE_HOME": state])
+        #expect(quiet.status == 0)
+        #expect(try String(contentsOfFile: out, encoding: .utf8).contains("\"cells\""))
+    }
 }

@@ -252,6 +252,31 @@ struct EndToEndTests {
         #expect(t.waitFor("RITZ-EXITED 0"))
     }
 
+    @Test("saving over a file another program wrote asks: cancel keeps theirs, overwrite writes ours")
+    func saveOverChangedFile() throws {
+        let t = try TmuxSession(arguments: "s.ipynb")
+        let path = t.directory + "/s.ipynb"
+        #expect(t.waitFor("In [ ]:"))
+        t.type("mine = 1")
+        t.keys("Enter")
+        #expect(t.waitFor("In [1]: mine = 1"))
+        #expect(t.waitIdle())
+        try Notebook(percentScript: "# %%\ntheirs = 2\n").save(path: path)
+        t.keys("C-s")
+        #expect(t.waitFor("(o)verwrite (s)ave as (c)ancel"))
+        #expect(t.screen().contains("s.ipynb changed on disk"))
+        t.keys("c")
+        #expect(t.waitFor("not saved"))
+        #expect(try Notebook.load(path: path).cells.map(\.source) == ["theirs = 2"])
+        t.keys("C-s")
+        #expect(t.waitFor("(o)verwrite (s)ave as (c)ancel"))
+        t.keys("o")
+        #expect(t.waitFor("saved s.ipynb"))
+        #expect(try Notebook.load(path: path).cells.map(\.source) == ["mine = 1"])
+        t.keys("C-d")
+        #expect(t.waitFor("RITZ-EXITED 0"))
+    }
+
     @Test("SIGTERM restores the terminal and leaves the journal for recover")
     func sigterm() throws {
         let t = try TmuxSession(arguments: "t.ipynb")
@@ -436,5 +461,87 @@ struct EndToEndTests {
         #expect(back.cells[0].outputs.map(\.plainText) == ["42"])
         #expect(back.cells[1].outputs.map(\.plainText) == ["43"])
         #expect(back.cells[2].outputs.isEmpty)
+    }
+
+    @Test("two killed runs of one file, still unreaped: both are offered and restore to two names")
+    func twoKilledRuns() throws {
+        guard let binary = TmuxSession.binary else { return }
+        let dir = NSTemporaryDirectory() + "ritz-kill2-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let environment = ["XDG_STATE_HOME=" + dir + "/state", "HOME=" + dir, "PATH=/usr/bin:/bin"]
+        let state = dir + "/state/ritz"
+        /// Starts `ritz ARGS` in `dir` (ARGS without spaces), output to /dev/null; the caller reaps it.
+        func spawn(_ args: [String]) -> pid_t {
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            // The shell changes folder and execs ritz, which keeps its PID.
+            let command = "cd '\(dir)' && exec '\(binary)' " + args.joined(separator: " ")
+            let shell: [String] = ["/bin/sh", "-c", command]
+            let argv = shell.map { strdup($0) } + [nil]
+            let envp = environment.map { strdup($0) } + [nil]
+            defer { for a in argv + envp { free(a) } }
+            var pid: pid_t = 0
+            return posix_spawn(&pid, "/bin/sh", &actions, nil, argv, envp) == 0 ? pid : -1
+        }
+        /// Waits until `count` journals each have two completed cells (the third runs forever).
+        func waitForJournals(_ count: Int) -> Bool {
+            let deadline = Date().addingTimeInterval(30)
+            while Date() < deadline {
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: state + "/journal")) ?? []
+                let ready = names.filter { $0.hasSuffix(".jsonl") }
+                    .compactMap { Journal.read(journal: state + "/journal/" + $0)?.completedCells }.filter { $0 >= 2 }
+                if ready.count >= count { return true }
+                usleep(20_000)
+            }
+            return false
+        }
+        var killed: [pid_t] = []
+        for (n, second) in ["b = a + 1", "b = a - 1"].enumerated() {
+            try Notebook(percentScript: "# %%\na = 6 * 7\na\n# %%\n\(second)\nb\n# %%\nwhile true { b = b + 1 }\n")
+                .save(path: dir + "/slow.ipynb")
+            let pid = spawn(["run", "slow.ipynb"])
+            #expect(pid > 0)
+            #expect(waitForJournals(n + 1))
+            kill(pid, SIGKILL)
+            killed.append(pid)
+        }
+        // SIGKILL is delivered at once, the teardown follows: the thread-group leader turns
+        // zombie, and the files (with the lock) close when the last thread is gone. Poll for
+        // that; the processes stay unreaped, their PIDs still answering, as a parent that has
+        // not waited leaves them.
+        func isZombie(_ pid: pid_t) -> Bool {
+            let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+            return stat.split(separator: ")").last?.split(separator: " ").first == "Z"
+        }
+        var listed: [RecoverableSession] = []
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            listed = Journal.recoverable(stateDirectory: state)
+            if listed.count == 2 { break }
+            usleep(10_000)
+        }
+        #expect(killed.allSatisfy(isZombie))
+        #expect(killed.allSatisfy { kill($0, 0) == 0 })
+        #expect(listed.count == 2)
+        #expect(listed.allSatisfy { $0.runningCellIndex == 2 })
+        for _ in 0..<2 {
+            let pid = spawn(["recover", "1"])
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+            #expect(status == 0)
+        }
+        for pid in killed {
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+        }
+        let first = try Notebook.load(path: dir + "/slow-recovered.ipynb")
+        let second = try Notebook.load(path: dir + "/slow-recovered-2.ipynb")
+        #expect(first.cells.map { $0.outputs.map(\.plainText) } == [["42"], ["43"], []])
+        #expect(second.cells.map { $0.outputs.map(\.plainText) } == [["42"], ["41"], []])
+        #expect(Journal.recoverable(stateDirectory: state).isEmpty)
     }
 }

@@ -233,3 +233,107 @@ struct NotebookModelTests {
         #expect(paged.joined().contains("more lines"))
     }
 }
+
+/// Saving over a file that another notebook or program wrote since this one read or saved it.
+@Suite("notebook saves and concurrent writers")
+struct ConcurrentSaveTests {
+    static func folder() throws -> String {
+        let dir = NSTemporaryDirectory() + "ritz-save-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    /// A model on `path`, opened the way `ritz FILE` opens it.
+    static func open(_ path: String) throws -> NotebookModel {
+        let (notebook, stamp) = try Notebook.loadStamped(path: path)
+        return NotebookModel(notebook: notebook, path: path, evaluator: FakeEvaluator(), fileStamp: stamp)
+    }
+
+    @Test("two notebooks on one file: the second save asks, and cancel, overwrite and save-as do what they say")
+    func secondSaveAsks() throws {
+        let dir = try ConcurrentSaveTests.folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/s.ipynb"
+        try Notebook(percentScript: "# %%\nstart\n").save(path: path)
+        let first = try ConcurrentSaveTests.open(path), second = try ConcurrentSaveTests.open(path)
+        _ = drive(first, typed("mine = 1") + [.enter])
+        _ = drive(second, typed("theirs = 2") + [.enter])
+        // The first saves: the file is as it read it, so no question.
+        _ = drive(first, [.ctrl("s")])
+        #expect(first.prompt == nil)
+        #expect(first.message == "saved \(path)")
+        // And again: its own save does not count as someone else's change.
+        _ = drive(first, typed("more = 3") + [.enter, .ctrl("s")])
+        #expect(first.prompt == nil)
+        // The second saves: the file changed under it.
+        _ = drive(second, [.ctrl("s")])
+        guard case .confirmOverwrite(let reason, thenQuit: false)? = second.prompt else {
+            Issue.record("expected the overwrite question, got \(String(describing: second.prompt))")
+            return
+        }
+        #expect(reason.hasPrefix("\(path) changed on disk since it was opened or saved"))
+        #expect(second.render(width: 200, height: 24).screen.text.contains("(o)verwrite (s)ave as (c)ancel"))
+        // Cancel keeps the first notebook's work.
+        _ = drive(second, [.char("c")])
+        #expect(second.prompt == nil && second.message == "not saved" && second.dirty)
+        #expect(try Notebook.load(path: path).cells.map(\.source) == ["start", "mine = 1", "more = 3"])
+        // Save as another name.
+        _ = drive(second, [.ctrl("s"), .char("s")])
+        guard case .saveAs? = second.prompt else { Issue.record("expected save-as"); return }
+        _ = drive(second, [.ctrl("u")] + typed(dir + "/theirs.ipynb") + [.enter])
+        #expect(try Notebook.load(path: dir + "/theirs.ipynb").cells.map(\.source) == ["start", "theirs = 2"])
+        #expect(try Notebook.load(path: path).cells.map(\.source) == ["start", "mine = 1", "more = 3"])
+        // The first notebook, asked again after the other one's writes elsewhere, still saves quietly.
+        _ = drive(first, [.ctrl("s")])
+        #expect(first.prompt == nil)
+        // Overwrite, on the way out.
+        let third = try ConcurrentSaveTests.open(path)
+        _ = drive(third, typed("last = 4") + [.enter])
+        try Notebook(percentScript: "# %%\nsomeone else\n").save(path: path)
+        _ = drive(third, [.ctrl("d"), .char("y")])
+        guard case .confirmOverwrite(_, thenQuit: true)? = third.prompt else { Issue.record("expected the question"); return }
+        #expect(drive(third, [.char("o")]) == [.quit])
+        #expect(try Notebook.load(path: path).cells.map(\.source) == ["start", "mine = 1", "more = 3", "last = 4"])
+    }
+
+    @Test("a file only touched is not a change; saving as an existing other file asks")
+    func touchAndOtherFile() throws {
+        let dir = try ConcurrentSaveTests.folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/s.ipynb", other = dir + "/other.ipynb"
+        try Notebook(percentScript: "# %%\na\n").save(path: path)
+        try "not a notebook".write(toFile: other, atomically: false, encoding: .utf8)
+        let model = try ConcurrentSaveTests.open(path)
+        _ = drive(model, typed("b = 1") + [.enter])
+        // `touch` to a later time: the bytes are the same.
+        var times = [timespec(tv_sec: time(nil) + 100, tv_nsec: 0), timespec(tv_sec: time(nil) + 100, tv_nsec: 0)]
+        #expect(utimensat(AT_FDCWD, path, &times, 0) == 0)
+        _ = drive(model, [.ctrl("s")])
+        #expect(model.prompt == nil)
+        _ = drive(model, [.function(2), .ctrl("u")] + typed(other) + [.enter])
+        guard case .confirmOverwrite(let reason, _)? = model.prompt else { Issue.record("expected the question"); return }
+        #expect(reason.hasPrefix("\(other) exists"))
+        _ = drive(model, [.escape])
+        #expect(try String(contentsOfFile: other, encoding: .utf8) == "not a notebook")
+    }
+
+    @Test("FileStamp: size and content decide, a missing file is no one's work")
+    func stamps() throws {
+        let dir = try ConcurrentSaveTests.folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/f"
+        #expect(FileStamp.change(since: nil, path: path) == nil)
+        try "abc".write(toFile: path, atomically: false, encoding: .utf8)
+        let recorded = try #require(FileStamp.current(path: path))
+        #expect(recorded.size == 3)
+        // FNV-1a 64 of "abc", computed independently in Python (h = (h ^ b) * 0x100000001b3 mod 2^64).
+        #expect(recorded.digest == 0xE71F_A219_0541_574B)
+        #expect(FileStamp.change(since: nil, path: path) == recorded)  // created meanwhile
+        #expect(FileStamp.change(since: recorded, path: path) == nil)
+        try "abd".write(toFile: path, atomically: false, encoding: .utf8)  // same size, other bytes
+        #expect(FileStamp.change(since: recorded, path: path)?.digest != recorded.digest)
+        unlink(path)
+        #expect(FileStamp.change(since: recorded, path: path) == nil)
+    }
+}
+

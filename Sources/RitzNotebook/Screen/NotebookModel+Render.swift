@@ -148,6 +148,12 @@ extension NotebookModel {
         case .confirmQuit?:
             left = " save changes before quitting? (y)es (n)o (c)ancel"
             right = ""
+        case .confirmOverwrite(let reason, _)?:
+            // The choices stay visible on a narrow screen: the reason is cut, not them.
+            let choices = " — (o)verwrite (s)ave as (c)ancel"
+            let room = max(1, width - choices.count - 2)
+            left = " " + (reason.count > room ? String(reason.prefix(room - 1)) + "…" : reason) + choices
+            right = ""
         case .saveAs(let field, _)?:
             left = " save as: "
             screen.put(row: statusRow, column: 0, left, .reverse)

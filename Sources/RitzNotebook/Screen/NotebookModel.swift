@@ -17,6 +17,9 @@ public enum Prompt: Equatable, Sendable {
     case saveAs(TextEditor, thenQuit: Bool)
     /// "Save changes? (y/n/c)".
     case confirmQuit
+    /// The file to save over is not as ritz last read or wrote it: overwrite, save as, or
+    /// cancel. `reason` says what changed; quits after saving when `thenQuit`.
+    case confirmOverwrite(reason: String, thenQuit: Bool)
     /// Ctrl-R reverse history search.
     case search(query: String, match: Int?)
 }
@@ -56,6 +59,9 @@ public final class NotebookModel: @unchecked Sendable {
     private var liveItems: [String: [OutputItem]] = [:]
     /// Journal of completed cells, if autosave is on.
     public let journal: Journal?
+    /// The file this notebook was last read from or saved to, as it was then (nil when it did
+    /// not exist), to notice another program or notebook writing it in between.
+    private var lastFileState: (path: String, stamp: FileStamp?)?
     /// The evaluator.
     public let evaluator: any LiveEvaluator
     /// Seconds since some fixed point; replaceable in tests.
@@ -69,13 +75,16 @@ public final class NotebookModel: @unchecked Sendable {
     ///   - evaluator: Runs cells.
     ///   - history: Input history.
     ///   - journal: Autosave journal.
+    ///   - fileStamp: The file at `path` as it was read (`Notebook.loadStamped`), nil when it
+    ///     did not exist.
     public init(notebook: Notebook, path: String?, evaluator: any LiveEvaluator, history: History = History(),
-                journal: Journal? = nil) {
+                journal: Journal? = nil, fileStamp: FileStamp? = nil) {
         self.notebook = notebook
         self.path = path
         self.evaluator = evaluator
         self.history = history
         self.journal = journal
+        lastFileState = path.map { ($0, fileStamp) }
     }
 
     /// True while a cell runs.
@@ -203,6 +212,17 @@ public final class NotebookModel: @unchecked Sendable {
                 message = "quit cancelled"
                 return []
             }
+        case .confirmOverwrite(_, let thenQuit):
+            prompt = nil
+            switch key {
+            case .char("o"), .char("O"):
+                return write() && thenQuit ? [.quit] : []
+            case .char("s"), .char("S"):
+                prompt = .saveAs(TextEditor(text: path ?? "session.ipynb"), thenQuit: thenQuit)
+            default:
+                message = "not saved"
+            }
+            return []
         case .saveAs(var field, let thenQuit):
             switch key {
             case .enter:
@@ -376,12 +396,18 @@ public final class NotebookModel: @unchecked Sendable {
 
     // MARK: - Running
 
-    /// Marks cell `index` as running (called by the driver before it starts the worker).
+    /// Marks cell `index` as running (called by the driver before it starts the worker); its
+    /// source is journaled first, so a kill during the run keeps it.
     ///
     /// - Parameter index: The cell.
     /// - Returns: The source to run and the sink for live outputs, or nil for a bad index.
     public func beginRun(index: Int) -> (source: String, live: LiveCell)? {
         guard index >= 0, index < notebook.cells.count else { return nil }
+        do {
+            try journal?.begin(cell: notebook.cells[index], at: index)
+        } catch {
+            message = "autosave failed: \(error)"
+        }
         let live = LiveCell()
         running = (index, live, clock())
         return (notebook.cells[index].source, live)
@@ -426,9 +452,11 @@ public final class NotebookModel: @unchecked Sendable {
 
     // MARK: - Saving and help
 
-    /// Saves to `path` (asks for a name when there is none).
+    /// Saves to `path`: asks for a name when there is none, and asks before overwriting a file
+    /// that is not as this notebook last read or wrote it (another notebook or program wrote
+    /// it, or it is some other existing file).
     ///
-    /// - Parameter thenQuit: Quit after a save-as prompt.
+    /// - Parameter thenQuit: Quit after a save-as or overwrite prompt.
     /// - Returns: True when saved.
     @discardableResult
     public func save(thenQuit: Bool) -> Bool {
@@ -436,8 +464,33 @@ public final class NotebookModel: @unchecked Sendable {
             prompt = .saveAs(TextEditor(text: "session.ipynb"), thenQuit: thenQuit)
             return false
         }
+        if let reason = externalChange(at: path) {
+            prompt = .confirmOverwrite(reason: reason, thenQuit: thenQuit)
+            return false
+        }
+        return write()
+    }
+
+    /// Why saving to `target` could lose someone else's work, or nil when it cannot.
+    ///
+    /// - Parameter target: The file to save to.
+    /// - Returns: "NAME changed on disk since it was opened or saved (…)" or "NAME exists (…)".
+    func externalChange(at target: String) -> String? {
+        if let last = lastFileState, last.path == target {
+            return FileStamp.change(since: last.stamp, path: target).map {
+                "\(target) changed on disk since it was opened or saved (\($0.summary))"
+            }
+        }
+        return FileStamp.current(path: target).map { "\(target) exists (\($0.summary))" }
+    }
+
+    /// Writes the notebook to `path` without asking.
+    ///
+    /// - Returns: True when saved.
+    private func write() -> Bool {
+        guard let path else { return false }
         do {
-            try notebook.save(path: path)
+            lastFileState = (path, try notebook.save(path: path))
             dirty = false
             message = "saved \(path)"
             try? journal?.snapshot(notebook)
