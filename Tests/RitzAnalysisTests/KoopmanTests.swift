@@ -100,18 +100,28 @@ import RitzTensor
         let r = try EDMD.fit(x: data, dictionary: .poly(degree: 3), residuals: .training)
         let ref = KoopmanFixtures.complexes(fx["eigs"]), refRes = KoopmanFixtures.doubles(fx["res_gram"])
         let res = try #require(r.residuals)
+        // As on Duffing: eigenvalues move by N·ε·κ(Ψ_X)·‖K̃‖; the reference residuals come from the
+        // Gram matrix Ψ_XᵀΨ_X, which squares the condition number: N·ε·κ(Ψ_X)².
+        let psiX = try KoopmanDictionary.poly(degree: 3).evaluate(data.index([.all, .slice(start: 0, stop: -1, step: 1)]))
+        let n = psiX.shape[1], kappa = try psiX.cond()
+        let kNorm = try r.kTilde.singularValues().storage.first ?? 1
+        let valueTol = backwardTol(n: n, norm: kappa * kNorm, threshold: 1)
+        let gramTol = backwardTol(n: n, norm: kappa * kappa, threshold: 1)
         for (j, lam) in r.eigenvalues.enumerated() {
             guard let k = ref.indices.min(by: { (ref[$0] - lam).magnitude < (ref[$1] - lam).magnitude }) else { continue }
-            #expect((ref[k] - lam).magnitude < 1e-8)
-            // QR form against the plain Gram form (well conditioned here): same number.
-            #expect(abs(res[j] - refRes[k]) < 1e-7 * max(1, refRes[k]))
+            #expect((ref[k] - lam).magnitude <= valueTol)
+            #expect(abs(res[j] - refRes[k]) <= gramTol)
         }
-        // Pseudospectrum σ_min(C − zQ) against numpy's SVD of the M×N matrix.
+        // Pseudospectrum σ_min(C − zQ) against numpy's SVD of the M×N matrix: C = Ψ_Y R₁₁⁻¹ carries
+        // the error N·ε·κ(Ψ_X)·‖C − zQ‖, and σ_min moves by no more (Weyl).
         let zs = KoopmanFixtures.complexes(fx["pseudo_z"]), sig = KoopmanFixtures.doubles(fx["pseudo_sigma"])
-        for (a, b) in zip(try r.pseudospectrum(zs), sig) { #expect(abs(a - b) < 1e-10 * max(1, b)) }
-        // At an eigenvalue the pseudospectrum equals that eigenpair's residual bound or less.
+        for (a, (b, z)) in zip(try r.pseudospectrum(zs), zip(sig, zs)) {
+            #expect(abs(a - b) <= backwardTol(n: n, norm: kappa * (kNorm + z.magnitude), threshold: 1))
+        }
+        // At an eigenvalue the pseudospectrum equals that eigenpair's residual bound or less
+        // (both to rounding, N·ε·κ(Ψ_X)).
         let at = try r.pseudospectrum([r.eigenvalues[0]])
-        #expect(at[0] <= res[0] + 1e-12)
+        #expect(at[0] <= res[0] + backwardTol(n: n, norm: kappa, threshold: 1))
     }
 
     @Test func trainingAndHeldOutResidualsOnDuffing() throws {
@@ -124,14 +134,24 @@ import RitzTensor
         let inSample = try EDMD.fit(x: train, dictionary: .poly(degree: 4), residuals: .training, dt: dt)
         let held = try EDMD.fit(x: train, dictionary: .poly(degree: 4), residuals: .separate(x: tx, y: ty), dt: dt)
         let ref = KoopmanFixtures.complexes(fx["eigs"])
+        // Rounding in Ψ_X = QR, in g = R₁₁⁻¹v and in the products moves an eigenvalue by about
+        // N·ε·κ(Ψ_X)·‖K̃‖ and a residual (a ratio of norms) by about N·ε·κ(Ψ_X), in any summation
+        // order; κ(Ψ_X) ≈ 1e6 here. Threshold 1: κ already carries the amplification (the worst
+        // ratio under the Prescott, Haswell and SkylakeX kernels is 0.03, the constant function's
+        // held-out residual, which is rounding noise of size ε·κ). The Gram form of the paper would
+        // lose ε·κ(Ψ_X)² ≈ 2e-4, so the check still tells the two apart.
+        let psiX = try KoopmanDictionary.poly(degree: 4).evaluate(train.index([.all, .slice(start: 0, stop: -1, step: 1)]))
+        let n = psiX.shape[1], kappa = try psiX.cond()
+        let kNorm = try inSample.kTilde.singularValues().storage.first ?? 1
+        let valueTol = backwardTol(n: n, norm: kappa * kNorm, threshold: 1), residualTol = backwardTol(n: n, norm: kappa, threshold: 1)
         // References: the direct M-vector form ‖Ψ_Y g − λΨ_X g‖/‖Ψ_X g‖ in numpy.
         for (which, fit, key) in [("training", inSample, "res_direct"), ("held out", held, "res_heldout_direct")] {
             let refRes = KoopmanFixtures.doubles(fx[key])
             let res = try #require(fit.residuals)
             for (j, lam) in fit.eigenvalues.enumerated() {
                 guard let k = ref.indices.min(by: { (ref[$0] - lam).magnitude < (ref[$1] - lam).magnitude }) else { continue }
-                #expect((ref[k] - lam).magnitude < 1e-8, "\(which)")
-                #expect(abs(res[j] - refRes[k]) < 1e-7 * max(1e-3, refRes[k]), "\(which) residual \(j)")
+                #expect((ref[k] - lam).magnitude <= valueTol, "\(which)")
+                #expect(abs(res[j] - refRes[k]) <= residualTol, "\(which) residual \(j)")
             }
         }
     }
