@@ -48,7 +48,8 @@ func norm(_ v: [Double]) -> Double { v.reduce(0) { $0 + $1 * $1 }.squareRoot() }
 func maxAbsDiff(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) } }
 
 @Suite struct KernelTests {
-    /// Gradient against central differences (h = 1e-5, truncation O(h²) ≈ 1e-10).
+    /// Gradient against central differences (h = 1e-5): truncation h²/6·|∂³L| ≈ 1e-11·|∂³L| and
+    /// rounding ε·|L|/h ≈ 2e-11·|L|, so 1e-7·(1 + ‖g‖) leaves a wide margin.
     @Test(arguments: problems)
     func gradientMatchesCentralDifferences(problem: Problem) throws {
         let (model, x, y) = try problem.make()
@@ -69,7 +70,8 @@ func maxAbsDiff(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { 
         #expect(maxAbsDiff(g, fd) <= 1e-7 * (1 + norm(g)), "max |g − fd| = \(maxAbsDiff(g, fd))")
     }
 
-    /// Hv against central differences of gradients along v (h = 1e-5).
+    /// Hv against central differences of gradients along v (h = 1e-5): truncation h²/6·‖∇³L[v, v]‖
+    /// and rounding ε·‖g‖/h ≈ 2e-11·‖g‖; 1e-6·(1 + ‖Hv‖) for third derivatives up to 1e4·‖Hv‖.
     @Test(arguments: problems)
     func hvpMatchesDifferencesOfGradients(problem: Problem) throws {
         let (model, x, y) = try problem.make()
