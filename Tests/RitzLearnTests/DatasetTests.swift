@@ -11,6 +11,8 @@ import RitzTensor
         #expect(d.x.shape == [n, 2])
         #expect(d.classes == 2)
         var counts = [0, 0]
+        // Points cos t, sin t of unit circles: |x² + y² − 1| is a few ulps (≈ 1e-16); 1e-12 is loose
+        // on purpose, it tells a circle from a noisy one (noise 0 here).
         for i in 0..<n {
             let (a, b, c) = (d.x.storage[2 * i], d.x.storage[2 * i + 1], Int(d.y.storage[i]))
             counts[c] += 1
@@ -27,7 +29,7 @@ import RitzTensor
         let d = try Dataset.circles(n: 101, noise: 0, factor: 0.3, seed: 1)
         for i in 0..<101 {
             let r = (d.x.storage[2 * i] * d.x.storage[2 * i] + d.x.storage[2 * i + 1] * d.x.storage[2 * i + 1]).squareRoot()
-            #expect(abs(r - (d.y.storage[i] == 0 ? 1 : 0.3)) < 1e-12)
+            #expect(abs(r - (d.y.storage[i] == 0 ? 1 : 0.3)) < 1e-12)   // a few ulps of r ≤ 1, loosely
         }
         #expect(d.y.storage.filter { $0 == 1 }.count == 51)
     }
@@ -58,6 +60,7 @@ import RitzTensor
                 let mean = rows.reduce(0.0) { $0 + d.x.storage[$1 * 4 + j] } / Double(rows.count)
                 let sd = (rows.reduce(0.0) { $0 + pow(d.x.storage[$1 * 4 + j] - mean, 2) } / Double(rows.count)).squareRoot()
                 #expect(mean > -10.1 && mean < 10.1)
+                // Sampling error of a standard deviation over 1000 rows: 0.5/√2000 ≈ 0.011; 0.05 is 4.5σ.
                 #expect(abs(sd - 0.5) < 0.05)
             }
         }
@@ -87,6 +90,7 @@ import RitzTensor
                 for j in 0..<3 { z += p[h * 3 + j] * d.x.storage[i * 3 + j] }
                 out += p[20 + h] * tanh(z)
             }
+            // The same 3-term sums and tanh as the generator, values ≲ 5: a few ulps (1e-14 ≈ 10ε·5).
             #expect(abs(out - d.y.storage[i]) < 1e-14)
         }
     }

@@ -48,7 +48,8 @@ func norm(_ v: [Double]) -> Double { v.reduce(0) { $0 + $1 * $1 }.squareRoot() }
 func maxAbsDiff(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) } }
 
 @Suite struct KernelTests {
-    /// Gradient against central differences (h = 1e-5, truncation O(h²) ≈ 1e-10).
+    /// Gradient against central differences (h = 1e-5): truncation h²/6·|∂³L| ≈ 1e-11·|∂³L| and
+    /// rounding ε·|L|/h ≈ 2e-11·|L|, so 1e-7·(1 + ‖g‖) leaves a wide margin.
     @Test(arguments: problems)
     func gradientMatchesCentralDifferences(problem: Problem) throws {
         let (model, x, y) = try problem.make()
@@ -69,7 +70,8 @@ func maxAbsDiff(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { 
         #expect(maxAbsDiff(g, fd) <= 1e-7 * (1 + norm(g)), "max |g − fd| = \(maxAbsDiff(g, fd))")
     }
 
-    /// Hv against central differences of gradients along v (h = 1e-5).
+    /// Hv against central differences of gradients along v (h = 1e-5): truncation h²/6·‖∇³L[v, v]‖
+    /// and rounding ε·‖g‖/h ≈ 2e-11·‖g‖; 1e-6·(1 + ‖Hv‖) for third derivatives up to 1e4·‖Hv‖.
     @Test(arguments: problems)
     func hvpMatchesDifferencesOfGradients(problem: Problem) throws {
         let (model, x, y) = try problem.make()
@@ -105,6 +107,8 @@ func maxAbsDiff(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { 
             scale = max(scale, abs(columns[j][i]))
             asym = max(asym, abs(columns[j][i] - columns[i][j]))
         } }
+        // Only rounding breaks symmetry: each column sums over rows × widths terms, so its error is a
+        // small multiple of that count (≤ 60 here) times ε·‖H‖: 60·ε·30 ≈ 4e-13 < 1e-12.
         #expect(asym <= 1e-12 * max(scale, 1), "asymmetry \(asym) of a Hessian of scale \(scale)")
         // H·v equals the dense matrix times v.
         var rng = RandomGenerator(seed: 11)
@@ -112,6 +116,7 @@ func maxAbsDiff(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { 
         var hv = [Double]()
         try e.hvp(v, into: &hv)
         let dense = (0..<n).map { i in (0..<n).reduce(0.0) { $0 + columns[$1][i] * v[$1] } }
+        // Linearity: H·v against Σ_j v_j H e_j, n-term sums of rounded columns (n ≤ 60, |v_j| ≲ 3).
         #expect(maxAbsDiff(hv, dense) <= 1e-11 * (1 + norm(hv)))
         #expect(e.products == n + 1)
     }
@@ -161,6 +166,8 @@ func maxAbsDiff(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { 
         }
         let expected = (0..<n).map { p in (0..<(rows * k)).reduce(0.0) { $0 + jac[$1][p] * hjv[$1] } }
         let gv = try model.ggnvp(x: x, y: y, v: v, loss: problem.loss)
+        // The Jacobian by central differences with h = 1e-6: truncation h²/6·|z‴| ≈ 1e-13 and rounding
+        // ε·|z|/h ≈ 1e-10 per entry, summed over rows·k ≤ 44 entries: 1e-7 leaves a wide margin.
         #expect(maxAbsDiff(gv, expected) <= 1e-7 * (1 + norm(gv)), "max diff \(maxAbsDiff(gv, expected))")
         let e = try model.linearize(x: x, y: y, loss: problem.loss)
         var out = [Double]()
@@ -169,6 +176,7 @@ func maxAbsDiff(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { 
             let u = (0..<n).map { _ in r2.normal() }
             try e.ggnvp(u, into: &out)
             let q = zip(u, out).reduce(0.0) { $0 + $1.0 * $1.1 }
+            // uᵀGu ≥ 0 up to the rounding of an n-term inner product, n·ε·‖u‖‖Gu‖ with n ≤ 60 (≈ 1.3e-14).
             #expect(q >= -1e-12 * norm(u) * norm(out))
         }
     }
@@ -182,6 +190,7 @@ func maxAbsDiff(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { 
         let v = (0..<model.parameterCount).map { _ in rng.normal() }
         let hv = try model.hvp(x: x, y: y, v: v)
         let gv = try model.ggnvp(x: x, y: y, v: v)
+        // The same products in both paths up to the zero second-derivative term: a few ε·‖Hv‖.
         #expect(maxAbsDiff(hv, gv) <= 1e-14 * (1 + norm(hv)))
     }
 
@@ -212,6 +221,9 @@ func maxAbsDiff(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { 
             for i in gSum.indices { gSum[i] += w * gi[i]; hSum[i] += w * hi[i] }
             start = end
         }
+        // The same per-row terms summed in another grouping: |difference| ≤ rows·ε·Σ|terms|/rows
+        // ≈ 2e3·ε·(|loss| or |g_i|, ≲ 1) ≈ 5e-13 at worst; typical grouping errors are √rows·ε.
+        // Hv's terms are larger (|Hv_i| ≲ 10), hence 1e-12.
         #expect(abs(loss - lossSum) <= 1e-13)
         #expect(maxAbsDiff(g, gSum) <= 1e-13)
         #expect(maxAbsDiff(hv, hSum) <= 1e-12)
@@ -239,7 +251,8 @@ func maxAbsDiff(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { 
         let model = try MLP(sizes: [1, 2], seed: 0)
         try model.setParameters([1000, -1000, 0, 0])   // z = (1000x, −1000x)
         let loss = try model.loss(x: try Tensor(shape: [2, 1], storage: [1, 1]), y: Tensor([0, 1]))
-        // Sample 0: −log softmax = log(1 + e^−2000) ≈ 0; sample 1: 2000.
+        // Sample 0: −log softmax = log(1 + e^−2000) ≈ 0; sample 1: 2000. Mean 1000, to a few ulps of
+        // 2000 (ε·2000 ≈ 4.5e-13); 1e-9 only rules out overflow and lost precision.
         #expect(abs(loss - 1000) <= 1e-9)
     }
 }
@@ -315,6 +328,7 @@ func maxAbsDiff(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { 
         #expect(zip(a, reference.storage).allSatisfy { $0.bitPattern == $1.bitPattern }, "\(name)")
         // And the values are those of libm's formula to rounding.
         let worst = zip(z, a).map { abs($1 - activation.value($0)) }.max() ?? .nan
+        // FastMath's tanh/sigmoid are within 2 ulps of libm (FastMathTests); values ≤ 1: 4e-16 ≈ 2ε.
         #expect(worst <= 4e-16, "\(name): worst deviation \(worst)")
     }
 

@@ -68,6 +68,8 @@ struct OptimizerFixture: Sendable {
             }
         }
         #expect(c.expected.count == p.count)
+        // The same update formulas as the NumPy fixture, elementwise (no BLAS): a few roundings per
+        // step over these few steps, 1e-14 ≈ 45ε relative.
         for (x, y) in zip(p, c.expected) { #expect(abs(x - y) <= 1e-14 * max(1, abs(y)), "\(p) vs \(c.expected)") }
         #expect(opt.t == c.steps)
     }

@@ -68,7 +68,8 @@ final class InterruptedTracker: Tracker {
         #expect(run.stop == .completed && run.stepsTaken == 300)
         #expect((run.loss.last ?? 1) < 0.5 * (run.loss.first ?? 0))
         #expect((run.accuracy.last ?? 0) > 0.85)
-        // The final row is the model's loss after the last step.
+        // The final row is the model's loss after the last step: the same pass on the same weights,
+        // so equal to a few roundings of a loss below 1 (1e-15 ≈ 4.5ε).
         #expect(abs((run.loss.last ?? 0) - (try model.loss(x: data.x, y: data.y))) < 1e-15)
     }
 
@@ -88,6 +89,7 @@ final class InterruptedTracker: Tracker {
                 let size = min(batch, 10 - b * batch)
                 mean += run.batchLoss[epoch * perEpoch + b] * Double(size) / 10
             }
+            // A weighted sum of ≤ 10 batch losses of size ~1 against the 10-row mean: 10·ε ≈ 2e-15.
             #expect(abs(mean - full) < 1e-14)
         }
     }

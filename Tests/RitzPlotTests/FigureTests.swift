@@ -95,6 +95,7 @@ import Testing
     @Test func spectrumUsesEqualAspect() throws {
         let f = try Figure.spectrum(re: [1, -1], im: [0, 0])
         let axes = f.axes(xTarget: 5, yTargets: [4], unicode: true, aspect: 2)
+        // A ratio of two spans of O(1) limits: a few roundings, below 1e-12.
         #expect(abs((axes.x.hi - axes.x.lo) / (axes.y[0].hi - axes.y[0].lo) - 2) < 1e-12)
     }
 

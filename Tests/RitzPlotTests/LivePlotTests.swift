@@ -22,6 +22,7 @@ import Testing
             // Limits are multiples of a 1-2-5 step that divides the span into at most 12 parts.
             for (lo, hi) in [(x.lo, x.hi), (yAxis.lo, yAxis.hi)] {
                 let nice = (-8...8).flatMap { e in [1.0, 2.0, 5.0].map { $0 * pow(10, Double(e)) } }.contains { s in
+                    // A limit k·s divided by s is an integer to a few ulps of k ≤ 1e3: 1e-9 is loose.
                     let a = lo / s, b = hi / s
                     return abs(a - a.rounded()) < 1e-9 && abs(b - b.rounded()) < 1e-9 && (b - a) <= 12.5
                 }

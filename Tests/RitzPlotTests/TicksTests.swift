@@ -31,6 +31,8 @@ import Testing
     func linearTicks(_ c: LinearCase) {
         let axis = NiceTicks.linear(c.lo, c.hi, target: c.target)
         #expect(axis.ticks.count == c.expected.count, "\(axis.ticks.map(\.value))")
+        // Ticks are k·step, one or two roundings each; 1e-9 relative (far above ε) only says "this
+        // tick", and no nice number lies that close to another.
         for (t, e) in zip(axis.ticks, c.expected) {
             #expect(abs(t.value - e) <= 1e-9 * max(1, abs(e)), "\(t.value) vs \(e)")
         }
@@ -47,6 +49,7 @@ import Testing
             #expect(axis.ticks.count >= 2)
             let steps = zip(axis.ticks.dropFirst(), axis.ticks).map { $0.value - $1.value }
             guard let step = steps.first else { continue }
+            // Differences of adjacent ticks cancel up to |tick|/step ≤ 1e7 times ε: 1e-6 relative.
             for s in steps { #expect(abs(s - step) <= 1e-6 * step) }
             let mantissa = step / pow(10, floor(log10(step)))
             #expect([1, 2, 5, 10].contains { abs(mantissa - $0) < 1e-6 }, "step \(step)")
@@ -58,6 +61,7 @@ import Testing
 
     @Test(arguments: [(0.21, 0.2), (0.29, 0.2), (0.31, 0.5), (0.69, 0.5), (0.71, 1.0), (1.4, 1.0), (2.9e-5, 2e-5), (3.1e-5, 5e-5), (7e8, 1e9)])
     func stepRoundsToNearestNiceNumber(raw: Double, expected: Double) {
+        // A nice number times a power of ten from pow(): a few ulps, well below 1e-12 relative.
         #expect(abs(NiceTicks.step(near: raw) - expected) <= 1e-12 * expected)
     }
 
@@ -69,7 +73,7 @@ import Testing
 
     @Test func logDecades() {
         let u = NiceTicks.logarithmic(2e-3, 50, target: 6, unicode: true)
-        #expect(u.lo == 1e-3 && abs(u.hi - 100) < 1e-12)
+        #expect(u.lo == 1e-3 && abs(u.hi - 100) < 1e-12)   // pow(10, 2): a few ulps of 100
         #expect(u.ticks.map(\.label) == ["10⁻³", "10⁻²", "10⁻¹", "10⁰", "10¹", "10²"])
         let a = NiceTicks.logarithmic(2e-3, 50, target: 6, unicode: false)
         #expect(a.ticks.map(\.label) == ["1e-3", "1e-2", "1e-1", "1", "1e1", "1e2"])

@@ -50,6 +50,8 @@ import Testing
         #expect(throws: ShapeError.self) { try a.binary(.maximum, b) }
     }
 
+    /// Complex ×, ÷, exp, sqrt are a few real operations each (rtol 1e-14 ≈ 45ε, atol for parts
+    /// that cancel to ~0); |z| and angle are one correctly rounded hypot/atan2 (rtol 1e-15 ≈ 4.5ε).
     @Test func complexArithmetic() throws {
         let z = try Fixture.tensor("complex", "z"), w = try Fixture.tensor("complex", "w")
         expectClose(try z * w, try Fixture.tensor("complex", "mul"), rtol: 1e-14, atol: 1e-15)

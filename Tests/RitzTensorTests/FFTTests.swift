@@ -34,6 +34,7 @@ import Testing
 
     @Test(arguments: [("fftfreq_7_01", 7, 0.1), ("fftfreq_8", 8, 1.0), ("fftfreq_1", 1, 1.0)])
     func fftfreq(key: String, n: Int, d: Double) throws {
+        // k/(n·d): one or two roundings (rtol 1e-15 ≈ 4.5ε).
         expectClose(try Tensor.fftfreq(n, d: d), try Self.f(key), rtol: 1e-15)
     }
 
@@ -43,6 +44,7 @@ import Testing
         let x = try Fixture.tensor(from: c["x"] as Any)
         let (freq, power) = try x.periodogram()
         expectClose(freq, try Fixture.tensor(from: c["freq"] as Any), rtol: 1e-15, atol: 0, name)
+        // |FFT|² scaled: twice the FFT's relative error, larger for bins far below the peak power.
         expectClose(power, try Fixture.tensor(from: c["power"] as Any), rtol: 1e-12, atol: 1e-14, name)
     }
 
@@ -72,6 +74,7 @@ import Testing
                 group.addTask { try Tensor.arange(0, Double(37 + k)).rfft().irfft(n: 37 + k) }
             }
             for try await t in group {
+                // A round trip of values up to 44: O(ε log n)·‖x‖ ≈ 1e-13 per entry; 1e-12 for margin.
                 expectClose(t, try Tensor.arange(0, Double(t.count)), rtol: 1e-12, atol: 1e-12)
             }
         }

@@ -187,3 +187,18 @@ func expectClose(_ a: Double, _ b: Double, rtol: Double = 1e-12, atol: Double = 
                  _ note: String = "", sourceLocation: SourceLocation = #_sourceLocation) {
     #expect(Swift.abs(a - b) <= atol + rtol * Swift.abs(b), "\(a) vs \(b) \(note)", sourceLocation: sourceLocation)
 }
+
+/// threshold·n·ε·norm: the error LAPACK's test drivers accept from a backward-stable result.
+///
+/// LAPACK divides an error by n·ε·(norm) and accepts ratios below `THRESH = 30` (its `dtest.in`);
+/// ε = 2⁻⁵² is `Double.ulpOfOne`. The bound holds for any summation order, so for every BLAS kernel
+/// and for NumPy's own OpenBLAS. Forward errors multiply `norm` by a condition number or divide it
+/// by a gap.
+/// - Parameters:
+///   - n: the dimension (the terms in each inner product).
+///   - norm: the norm or conditioning figure the error is proportional to (‖A‖, κ·‖x‖, ‖A‖/gap, …).
+///   - threshold: the multiple allowed, LAPACK's 30 unless a test states another.
+/// - Returns: the absolute tolerance.
+func backwardTol(n: Int, norm: Double, threshold: Double = 30) -> Double {
+    threshold * Double(n) * Double.ulpOfOne * norm
+}
