@@ -34,6 +34,30 @@ struct CommandLineTests {
         return path
     }
 
+    /// Starts the binary, waits until its standard output contains `marker`, calls `then` with
+    /// the process, and returns the exit status and the output after the marker.
+    static func runUntil(_ marker: String, binary: String, _ arguments: [String], environment: [String: String] = [:],
+                         then: (Process) -> Void) throws -> (status: Int32, rest: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = arguments
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        var seen = Data()
+        while !String(decoding: seen, as: UTF8.self).contains(marker) {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen.append(chunk)
+        }
+        then(p)
+        let rest = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: rest, as: UTF8.self))
+    }
+
     @Test("an unknown subcommand or file type is a usage error: message, usage, exit 2",
           arguments: [["frobnicate"], ["notes.txt"], ["run", "notes.txt"], ["check", "x.ritz"],
                       ["export", "a.ipynb", "--to", "pdf"], ["run"], ["run", "a.ritz", "--bogus"]])
@@ -128,26 +152,13 @@ struct CommandLineTests {
         print("must not run")
         """.utf8))
         let saved = script.replacingOccurrences(of: ".ritz", with: ".ipynb")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = ["run", script, "--save", saved]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        // Wait for the first cell's output, then interrupt the second.
-        var seen = Data()
-        while !String(decoding: seen, as: UTF8.self).contains("first") {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen.append(chunk)
+        // Once the first cell has printed, interrupt the second.
+        let (status, rest) = try Self.runUntil("first", binary: binary, ["run", script, "--save", saved]) { p in
+            usleep(300_000)
+            kill(p.processIdentifier, SIGINT)
         }
-        usleep(300_000)
-        kill(p.processIdentifier, SIGINT)
-        let rest = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 130)
-        #expect(!String(decoding: rest, as: UTF8.self).contains("must not run"))
+        #expect(status == 130)
+        #expect(!rest.contains("must not run"))
         let notebook = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: saved))) as? [String: Any]
         let cells = notebook?["cells"] as? [[String: Any]] ?? []
         #expect(cells.count == 3)
@@ -168,24 +179,11 @@ struct CommandLineTests {
         let dir = (script as NSString).deletingLastPathComponent
         let out = dir + "/out.ipynb", state = dir + "/state"
         try Data("{}".utf8).write(to: URL(fileURLWithPath: out))
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = ["run", script, "--save", out]
-        p.environment = ProcessInfo.processInfo.environment.merging(["XDG_STATE_HOME": state]) { $1 }
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        var seen = Data()
-        while !String(decoding: seen, as: UTF8.self).contains("started") {
-            let chunk = pipe.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen.append(chunk)
+        let (status, _) = try Self.runUntil("started", binary: binary, ["run", script, "--save", out],
+                                            environment: ["XDG_STATE_HOME": state]) { _ in
+            try? Data("another writer".utf8).write(to: URL(fileURLWithPath: out))
         }
-        try Data("another writer".utf8).write(to: URL(fileURLWithPath: out))
-        _ = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 1)
+        #expect(status == 1)
         #expect(try String(contentsOfFile: out, encoding: .utf8) == "another writer")
         // Unchanged targets save.
         let quiet = try Self.ritz(["run", script, "--save", out], environment: ["XDG_STATE_HOME": state])
