@@ -107,6 +107,8 @@ public enum BLASKernel {
 
     /// Marks a process that ritz restarted with a kernel of its choosing.
     static let selectedFromVariable = "RITZ_BLAS_SELECTED_FROM"
+    /// Testing aid: the family `selectBest` takes OpenBLAS to have chosen.
+    static let reportedForTestingVariable = "RITZ_BLAS_ASSUME_REPORTED"
 
     /// How this process's kernel was chosen.
     public static var choice: Choice {
@@ -126,10 +128,13 @@ public enum BLASKernel {
     public static func selectBest() {
         let env = ProcessInfo.processInfo.environment
         if let set = env["OPENBLAS_CORETYPE"], !set.isEmpty { return }
-        let reported = coreName
+        // Testing aid: act as if OpenBLAS had reported this family (the restart path cannot be
+        // reached otherwise on a CPU the library knows).
+        let reported = env[reportedForTestingVariable].flatMap { $0.isEmpty ? nil : $0 } ?? coreName
         guard let better = preferred(reported: reported, cpu: .current) else { return }
         setenv("OPENBLAS_CORETYPE", better, 1)
         setenv(selectedFromVariable, reported, 1)
+        unsetenv(reportedForTestingVariable)
         execv("/proc/self/exe", CommandLine.unsafeArgv)
         // Still here: the restart failed; carry on with OpenBLAS's choice.
         unsetenv("OPENBLAS_CORETYPE")

@@ -1,11 +1,13 @@
 import Foundation
+import RitzTensor
 import Testing
 
 /// The `ritz` command line as a user meets it: usage errors, help, the version report, and
 /// scripts and sessions printing alike.
 @Suite("command line")
 struct CommandLineTests {
-    /// Runs the binary; returns standard output, standard error and the exit status.
+    /// Runs the binary; returns standard output, standard error and the exit status. An empty
+    /// value in `environment` removes that variable.
     static func ritz(_ arguments: [String], environment: [String: String] = [:]) throws
         -> (out: String, err: String, status: Int32) {
         let p = Process()
@@ -13,7 +15,7 @@ struct CommandLineTests {
         p.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env["XDG_STATE_HOME"] = NSTemporaryDirectory() + "ritz-cli-state"
-        for (k, v) in environment { env[k] = v }
+        for (k, v) in environment { env[k] = v.isEmpty ? nil : v }
         p.environment = env
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
@@ -103,6 +105,19 @@ struct CommandLineTests {
         #expect(verbose.out.contains("terminal"))
         let doctor = try Self.ritz(["doctor"], environment: ["OPENBLAS_CORETYPE": "Haswell"])
         #expect(doctor.out == verbose.out)
+    }
+
+    @Test("a generic kernel on a CPU with wider vectors: ritz restarts once with the CPU's kernel")
+    func restartsWithBetterKernel() throws {
+        guard TmuxSession.binary != nil else { return }
+        let cpu = CPUFeatures.current
+        guard let expected = BLASKernel.preferred(reported: "Prescott", cpu: cpu) else { return }
+        var env = ["RITZ_BLAS_ASSUME_REPORTED": "Prescott"]
+        env["OPENBLAS_CORETYPE"] = ""
+        let r = try Self.ritz(["doctor"], environment: env)
+        #expect(r.status == 0)
+        #expect(r.out.contains("BLAS kernel   \(expected) (chosen by ritz: OpenBLAS had picked Prescott"))
+        #expect(r.out.contains("OpenBLAS") && r.out.contains(" \(expected) "))
     }
 
     @Test("a script and the session saved from it print the same outputs")
