@@ -8,14 +8,6 @@ enum LangBench {
         func emit(_ event: EvalEvent) {}
     }
 
-    /// Process CPU seconds (the machine is shared, so wall time mixes in other people's work;
-    /// the cell runs on one thread while the caller waits, so process CPU time is the cell's).
-    static func cpuNow() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-    }
-
     /// CPU seconds to run `code` once in a fresh session (median over repeats); prints the
     /// median wall time beside it.
     static func time(_ code: String, repeats: Int = 5) -> Double {
@@ -23,9 +15,9 @@ enum LangBench {
         let sink = NullSink()
         var cpu: [Double] = []
         let wall = Bench.median(repeats: repeats) {
-            let c0 = cpuNow()
+            let c0 = Bench.cpuNow()
             let out = session.run(cell: code, origin: .cell(1), sink: sink)
-            cpu.append(cpuNow() - c0)
+            cpu.append(Bench.cpuNow() - c0)
             if out.status != .ok { print("  benchmark cell failed: \(out.diagnostics.map { $0.render() })") }
         }
         cpu.sort()

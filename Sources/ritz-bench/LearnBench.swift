@@ -7,12 +7,6 @@ import RitzTensor
 /// Built-in MLP kernels and training (learning issue): MLP 64-64-10 tanh, cross-entropy, all
 /// 1797 digits, 4810 parameters, against the JAX figures of the issue.
 enum LearnBench {
-    static func cpuNow() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-    }
-
     static func run() throws {
         Bench.section("learn (MLP 64-64-10 tanh, ce, 1797 digits)")
         let data = try Dataset.digits()
@@ -28,9 +22,9 @@ enum LearnBench {
         }
         /// Process CPU seconds per call (all threads): the work done, whatever the machine's load.
         func cpuPerCall(_ body: () throws -> Void) throws -> Double {
-            let c0 = cpuNow()
+            let c0 = Bench.cpuNow()
             for _ in 0..<inner { try body() }
-            return (cpuNow() - c0) / Double(inner)
+            return (Bench.cpuNow() - c0) / Double(inner)
         }
 
         try elementwise()
@@ -90,9 +84,9 @@ enum LearnBench {
         body()
         var best = Double.infinity
         for _ in 0..<5 {
-            let c0 = cpuNow()
+            let c0 = Bench.cpuNow()
             for _ in 0..<inner { body() }
-            best = min(best, (cpuNow() - c0) / Double(inner))
+            best = min(best, (Bench.cpuNow() - c0) / Double(inner))
         }
         return best
     }

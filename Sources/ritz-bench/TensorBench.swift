@@ -138,21 +138,19 @@ enum TensorBench {
             }
             tOurs.append(a); tRaw.append(b); ratios.append(b / a)
         }
-        func median(_ x: [Double]) -> Double { let s = x.sorted(); return s[s.count / 2] }
-        return (median(tOurs), median(tRaw), median(ratios))
+        return (Bench.medianOf(tOurs), Bench.medianOf(tRaw), Bench.medianOf(ratios))
     }
 
     /// Medians of `runs` timings of `raw`, then (after a pause that lets library threads go idle)
     /// of `ours`; ratio = raw / ours.
     static func phased(runs: Int, ours: () throws -> Void, raw: () throws -> Void) throws
         -> (ours: Double, raw: Double, ratio: Double) {
-        func median(_ x: [Double]) -> Double { let s = x.sorted(); return s[s.count / 2] }
         try raw()
         let tRaw = try (0..<runs).map { _ in try time(raw) }
         Thread.sleep(forTimeInterval: 0.3)
         try ours()
         let tOurs = try (0..<runs).map { _ in try time(ours) }
-        let (o, r) = (median(tOurs), median(tRaw))
+        let (o, r) = (Bench.medianOf(tOurs), Bench.medianOf(tRaw))
         return (o, r, r / o)
     }
 
