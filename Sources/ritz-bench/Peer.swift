@@ -1,4 +1,5 @@
 import Foundation
+import RitzTensor
 
 /// The peer process of `ritz-bench --peers`: `bench/peers.py` timing the same workloads in NumPy,
 /// SciPy and JAX on this machine, in the same run.
@@ -42,6 +43,16 @@ final class Peer {
         let venv = root.appendingPathComponent("bench/.venv/bin/python").path
         if FileManager.default.isExecutableFile(atPath: venv) { return (venv, [], "bench/.venv") }
         return ("/usr/bin/env", ["python3"], "python3 on the PATH")
+    }
+
+    /// Saves `tensor` as .npy in the temporary directory for the peer to load.
+    ///
+    /// - Returns: the file's path.
+    /// - Throws: when the file cannot be written.
+    static func save(_ tensor: Tensor, as name: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ritz-bench-\(name).npy").path
+        try tensor.saveNPY(path: path)
+        return path
     }
 
     private let process: Process
@@ -160,10 +171,11 @@ struct PeerComparison {
     /// - Parameters:
     ///   - scale: Seconds to the printed unit (1e3 for ms).
     ///   - unit: The unit's name.
-    func detail(scale: Double, unit: String) -> String {
+    ///   - withNote: Whether to add the peer's note (when the caller prints it otherwise).
+    func detail(scale: Double, unit: String, withNote: Bool = true) -> String {
         guard let peer, let ratio = timeRatio else { return "\(peerName) \(note)" }
         return "\(peerName) \(Bench.format(peer * scale)) \(unit), ritz/\(peerName) time \(String(format: "%.2f", ratio))"
-            + (note.isEmpty ? "" : " (\(note))")
+            + (note.isEmpty || !withNote ? "" : " (\(note))")
     }
 
     /// A bar on ritz's time as a fraction of the peer's, judged only when the peer was measured.

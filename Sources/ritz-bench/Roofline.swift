@@ -91,7 +91,10 @@ struct Roofline {
                 measured.append(measureThreads(isa: best.isa, threads: threads))
             }
         }
-        return Roofline(vendor: String(cString: vendorBuffer), brand: String(cString: brandBuffer), features: features,
+        func text(_ buffer: [CChar]) -> String {
+            String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+        return Roofline(vendor: text(vendorBuffer), brand: text(brandBuffer), features: features,
                         cores: cores, coresSource: coresSource, nominalClock: clock, nominalClockSource: clockSource,
                         measuredClock: measuredClock, widths: widths, best: best, measured: measured)
     }

@@ -104,7 +104,8 @@ enum TensorBench {
     }
 
     /// `Tensor.eigh` at n = 500 against a raw LAPACKE_dsyevd call on a copy of the same data
-    /// (the copy is part of any call: dsyevd overwrites its input with the eigenvectors).
+    /// (the copy is part of any call: dsyevd overwrites its input with the eigenvectors), and
+    /// against SciPy's eigh of a matrix of the same size with `--peers`.
     static func eigh(_ rng: inout RandomGenerator) throws {
         let n = 500
         let g = try Tensor.randn([n, n], using: &rng)
@@ -119,6 +120,9 @@ enum TensorBench {
         Bench.report("eigh n=500", m.ours * 1e3, "ms",
                      detail: String(format: "raw dsyevd %.1f ms, ratio %.3f (median of 9 pairs)", m.raw * 1e3, m.ratio),
                      bar: ("ratio >= 0.95", m.ratio >= 0.95))
+        let scipy = try PeerComparison.measure("eigh", args: ["\(n)"], peerName: "SciPy", rounds: 7) { _ = try s.eigh() }
+        Bench.report("eigh n=500, alternating with SciPy", scipy.ours * 1e3, "ms",
+                     detail: scipy.detail(scale: 1e3, unit: "ms") + " (scipy.linalg.eigh, LAPACK dsyevr; ritz: dsyevd)")
     }
 
     /// Times `ours` and `raw` in interleaved pairs (alternating which goes first) after one warm-up
