@@ -2,12 +2,12 @@
 
 ritz-bench starts this script once and talks to it over stdin/stdout, one line each way:
 
-    run NAME INNER CLOCK [ARG...]   ->   SECONDS [NOTE...]
+    run NAME INNER CLOCK [ARG...]   ->   SECONDS cpu=CPUSECONDS [NOTE...]
     quit
 
 `run` performs workload NAME `INNER` times in a row and answers the seconds per call, measured
 with CLOCK (`wall`: time.perf_counter; `cpu`: time.process_time, for one-thread Python loops on
-a shared machine). The first `run` of a workload also prepares it (data, JIT compilation), so
+a shared machine), and the process CPU seconds per call (all threads). The first `run` of a workload also prepares it (data, JIT compilation), so
 ritz-bench discards each side's first round. A failure answers `error MESSAGE`. On start the
 script prints `info ...` lines (versions, BLAS kernels, threads), `missing PACKAGE: REASON` for
 each package it cannot import, then `ready`.
@@ -87,6 +87,9 @@ def announce():
             say("info %s's %s %s: kernel %s, %s thread(s) (%s)" % (
                 owner, pool.get("internal_api"), pool.get("version"), pool.get("architecture", "?"),
                 pool.get("num_threads"), os.path.basename(path)))
+    else:
+        say("info BLAS kernels unknown (threadpoolctl missing); threads limited by OPENBLAS_NUM_THREADS=%d"
+            % options.threads)
     for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
         if var in os.environ:
             say("info %s=%s in the peer's environment" % (var, os.environ[var]))
@@ -371,11 +374,11 @@ def serve():
             if key not in prepared:
                 prepared[key] = WORKLOADS[name](*args)
             body, note = prepared[key]
-            t0 = clock()
+            t0, c0 = clock(), time.process_time()
             for _ in range(inner):
                 body()
-            seconds = (clock() - t0) / inner
-            say("%.9e%s" % (seconds, " " + note() if note else ""))
+            seconds, cpu = (clock() - t0) / inner, (time.process_time() - c0) / inner
+            say("%.9e cpu=%.9e%s" % (seconds, cpu, " " + note() if note else ""))
         except Exception as e:  # answer every request; ritz-bench reports the message
             say("error %s: %s" % (type(e).__name__, str(e).replace("\n", " ")))
 

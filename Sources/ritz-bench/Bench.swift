@@ -63,6 +63,7 @@ enum Bench {
     }
 
     static func format(_ x: Double) -> String {
+        if x.isNaN { return "-" }
         if x == 0 { return "0" }
         let a = abs(x)
         if a >= 1e5 || a < 1e-3 { return String(format: "%.3e", x) }

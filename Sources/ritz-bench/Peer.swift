@@ -5,7 +5,8 @@ import RitzTensor
 /// SciPy and JAX on this machine, in the same run.
 ///
 /// The protocol is one line each way: `run NAME INNER CLOCK [ARG...]` answers the seconds per
-/// call (and an optional note), `quit` ends the peer; see `bench/peers.py`.
+/// call, `cpu=` its process CPU seconds per call, and an optional note; `quit` ends the peer; see
+/// `bench/peers.py`.
 final class Peer {
     /// An error of the peer: it could not start, died, or answered `error ...`.
     struct Failure: Error, CustomStringConvertible {
@@ -22,6 +23,9 @@ final class Peer {
 
     /// The peer of this run, nil without `--peers` (or when it could not start).
     nonisolated(unsafe) static var current: Peer?
+
+    /// What a figure without a peer says instead.
+    nonisolated(unsafe) static var absence = "not measured (run ritz-bench --peers)"
 
     /// The repository's root, where `bench/` lives.
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -136,19 +140,21 @@ final class Peer {
     ///   - inner: Calls in the round.
     ///   - clock: The clock the peer times with.
     ///   - args: The workload's arguments.
-    /// - Returns: seconds per call and the peer's note (empty when none).
+    /// - Returns: seconds per call on `clock`, process CPU seconds per call, and the peer's note
+    ///   (empty when none).
     /// - Throws: `Failure` when the peer answers an error or has ended.
-    func run(_ name: String, inner: Int, clock: Clock, args: [String]) throws -> (seconds: Double, note: String) {
+    func run(_ name: String, inner: Int, clock: Clock, args: [String]) throws -> (seconds: Double, cpu: Double, note: String) {
         let request = (["run", name, "\(inner)", clock.rawValue] + args).joined(separator: " ") + "\n"
         do { try input.write(contentsOf: Data(request.utf8)) } catch {
             throw Failure(description: "the peer has ended (\(error.localizedDescription))")
         }
         guard let line = readLine() else { throw Failure(description: "the peer ended during \(name)") }
-        let words = line.split(separator: " ", maxSplits: 1)
-        guard let first = words.first, let seconds = Double(first) else {
+        let words = line.split(separator: " ", maxSplits: 2)
+        guard words.count >= 2, let seconds = Double(words[0]), words[1].hasPrefix("cpu="),
+              let cpu = Double(words[1].dropFirst(4)) else {
             throw Failure(description: line.hasPrefix("error ") ? String(line.dropFirst(6)) : "unexpected answer: \(line)")
         }
-        return (seconds, words.count > 1 ? String(words[1]) : "")
+        return (seconds, cpu, words.count > 2 ? String(words[2]) : "")
     }
 }
 
@@ -160,6 +166,10 @@ struct PeerComparison {
     let ours: Double
     /// Median seconds per call in the peer, nil when it was not measured.
     let peer: Double?
+    /// Median process CPU seconds per call (all threads, spinning ones included) of each side:
+    /// the work done, which the machine's other load changes less than the wall time.
+    let oursCPU: Double
+    let peerCPU: Double?
     /// The peer's note of its last round, or why it was not measured.
     let note: String
 
@@ -174,8 +184,9 @@ struct PeerComparison {
     ///   - withNote: Whether to add the peer's note (when the caller prints it otherwise).
     func detail(scale: Double, unit: String, withNote: Bool = true) -> String {
         guard let peer, let ratio = timeRatio else { return "\(peerName) \(note)" }
+        let cpu = peerCPU.map { "; CPU per call ritz \(Bench.format(oursCPU * scale)), \(peerName) \(Bench.format($0 * scale)) \(unit)" } ?? ""
         return "\(peerName) \(Bench.format(peer * scale)) \(unit), ritz/\(peerName) time \(String(format: "%.2f", ratio))"
-            + (note.isEmpty || !withNote ? "" : " (\(note))")
+            + cpu + (note.isEmpty || !withNote ? "" : " (\(note))")
     }
 
     /// A bar on ritz's time as a fraction of the peer's, judged only when the peer was measured.
@@ -205,18 +216,21 @@ struct PeerComparison {
                         clock: Peer.Clock = .wall, ours: () throws -> Void) throws -> PeerComparison {
         let peer = Peer.current
         let settle = 0.2
+        var mineCPU = [Double](), theirsCPU = [Double]()
         func timeOurs() throws -> Double {
-            let t0 = clock == .wall ? Bench.now() : Bench.cpuNow()
+            let (t0, c0) = (clock == .wall ? Bench.now() : Bench.cpuNow(), Bench.cpuNow())
             for _ in 0..<inner { try ours() }
+            mineCPU.append((Bench.cpuNow() - c0) / Double(inner))
             return ((clock == .wall ? Bench.now() : Bench.cpuNow()) - t0) / Double(inner)
         }
-        var failure: String? = peer == nil ? "not measured (run ritz-bench --peers)" : nil
+        var failure: String? = peer == nil ? Peer.absence : nil
         var note = ""
         func timePeer() -> Double? {
             guard failure == nil, let peer else { return nil }
             do {
                 let answer = try peer.run(name, inner: inner, clock: clock, args: args)
                 note = answer.note
+                theirsCPU.append(answer.cpu)
                 return answer.seconds
             } catch {
                 failure = "not measured: \(error)"
@@ -225,6 +239,8 @@ struct PeerComparison {
         }
         _ = try timeOurs()
         if peer != nil { Thread.sleep(forTimeInterval: settle); _ = timePeer(); Thread.sleep(forTimeInterval: settle) }
+        mineCPU.removeAll()
+        theirsCPU.removeAll()
         var mine = [Double](), theirs = [Double]()
         func peerRound() {
             guard failure == nil else { return }
@@ -238,6 +254,8 @@ struct PeerComparison {
             if round % 2 == 0 { peerRound() }
         }
         let peerMedian = failure == nil && !theirs.isEmpty ? Bench.medianOf(theirs) : nil
-        return PeerComparison(peerName: peerName, ours: Bench.medianOf(mine), peer: peerMedian, note: failure ?? note)
+        return PeerComparison(peerName: peerName, ours: Bench.medianOf(mine), peer: peerMedian,
+                              oursCPU: Bench.medianOf(mineCPU), peerCPU: peerMedian == nil ? nil : Bench.medianOf(theirsCPU),
+                              note: failure ?? note)
     }
 }

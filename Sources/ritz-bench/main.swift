@@ -53,6 +53,8 @@ func printBLAS() {
 
 /// Starts the peer and prints what it runs, or why it could not start.
 func startPeer() {
+    // A peer that dies must not take ritz-bench with it when a request is written to its pipe.
+    signal(SIGPIPE, SIG_IGN)
     let python = Peer.python()
     let command = ([python.executable] + python.leading).joined(separator: " ")
     do {
@@ -66,6 +68,7 @@ func startPeer() {
         Peer.current = peer
     } catch {
         print("Peers not started: \(error)\n  make the environment with:\n    \(Peer.venvCommand)")
+        Peer.absence = "not measured (the peer did not start)"
     }
 }
 
