@@ -85,6 +85,8 @@ void ck_cpu_names(char *vendor, size_t vendor_len, char *brand, size_t brand_len
 }
 
 #define CLOCK_CHAIN_ADDS 50
+#define CK_STR_(x) #x
+#define CK_STR(x) CK_STR_(x)
 
 /* One dependent chain of register additions: each add waits for the previous one, and an
  * integer add has a latency of exactly one cycle on every x86-64 core (Intel and AMD
@@ -94,56 +96,9 @@ long ck_clock_chain(long iterations) {
     long a = 0, b = 1;
     __asm__ volatile(
         "1:\n\t"
+        ".rept " CK_STR(CLOCK_CHAIN_ADDS) "\n\t"
         "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
-        "add %[b], %[a]\n\t"
+        ".endr\n\t"
         "dec %[n]\n\t"
         "jnz 1b\n\t"
         : [a] "+r"(a), [n] "+r"(iterations)

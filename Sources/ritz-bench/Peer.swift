@@ -184,7 +184,7 @@ struct PeerComparison {
     ///   - withNote: Whether to add the peer's note (when the caller prints it otherwise).
     func detail(scale: Double, unit: String, withNote: Bool = true) -> String {
         guard let peer, let ratio = timeRatio else { return "\(peerName) \(note)" }
-        let cpu = peerCPU.map { "; CPU per call ritz \(Bench.format(oursCPU * scale)), \(peerName) \(Bench.format($0 * scale)) \(unit)" } ?? ""
+        let cpu = peerCPU.map { "; CPU per call ritz \(Bench.format(oursCPU * scale)) \(unit), \(peerName) \(Bench.format($0 * scale)) \(unit)" } ?? ""
         return "\(peerName) \(Bench.format(peer * scale)) \(unit), ritz/\(peerName) time \(String(format: "%.2f", ratio))"
             + cpu + (note.isEmpty || !withNote ? "" : " (\(note))")
     }
