@@ -36,20 +36,13 @@ enum AutodiffBench {
     df = grad(f)
     """
 
-    /// Process CPU seconds (all threads).
-    static func cpuNow() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-    }
-
     /// Median wall seconds and least process CPU seconds per call of `body`, run `inner` times a repeat.
     static func perCall(inner: Int, repeats: Int = 7, _ body: () throws -> Void) throws -> (wall: Double, cpu: Double) {
         var cpu = Double.infinity
         let wall = try Bench.median(repeats: repeats, warmup: 1) {
-            let c0 = cpuNow()
+            let c0 = Bench.cpuNow()
             for _ in 0..<inner { try body() }
-            cpu = Swift.min(cpu, (cpuNow() - c0) / Double(inner))
+            cpu = Swift.min(cpu, (Bench.cpuNow() - c0) / Double(inner))
         }
         return (wall / Double(inner), cpu)
     }
@@ -103,9 +96,9 @@ enum AutodiffBench {
         let k = 5
         var samples: [String: [(wall: Double, cpu: Double)]] = [:]
         func sample(_ key: String, _ calls: Int, _ body: () throws -> Void) throws {
-            let (w0, c0) = (Bench.now(), cpuNow())
+            let (w0, c0) = (Bench.now(), Bench.cpuNow())
             try body()
-            samples[key, default: []].append(((Bench.now() - w0) / Double(calls), (cpuNow() - c0) / Double(calls)))
+            samples[key, default: []].append(((Bench.now() - w0) / Double(calls), (Bench.cpuNow() - c0) / Double(calls)))
         }
         try cell("for i in 0:2 { g = df(w0); h = hvp(f, w0, v) }")
         for _ in 0..<9 {

@@ -9,6 +9,26 @@ enum Bench {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
     }
 
+    /// Process CPU seconds (all threads): the work done, whatever else the machine runs.
+    static func cpuNow() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+
+    /// CPU seconds of the calling thread.
+    static func threadCPUNow() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+
+    /// The median of `values` (the upper one of an even count), NaN when empty.
+    static func medianOf(_ values: [Double]) -> Double {
+        guard !values.isEmpty else { return .nan }
+        return values.sorted()[values.count / 2]
+    }
+
     /// Median wall time of `body` in seconds over `repeats` runs after `warmup` runs.
     static func median(repeats: Int = 7, warmup: Int = 1, _ body: () throws -> Void) rethrows -> Double {
         for _ in 0..<warmup { try body() }
@@ -18,8 +38,7 @@ enum Bench {
             try body()
             times.append(now() - t0)
         }
-        times.sort()
-        return times[times.count / 2]
+        return medianOf(times)
     }
 
     /// Prints a section heading.
@@ -44,6 +63,7 @@ enum Bench {
     }
 
     static func format(_ x: Double) -> String {
+        if x.isNaN { return "-" }
         if x == 0 { return "0" }
         let a = abs(x)
         if a >= 1e5 || a < 1e-3 { return String(format: "%.3e", x) }

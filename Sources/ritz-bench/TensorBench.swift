@@ -104,7 +104,8 @@ enum TensorBench {
     }
 
     /// `Tensor.eigh` at n = 500 against a raw LAPACKE_dsyevd call on a copy of the same data
-    /// (the copy is part of any call: dsyevd overwrites its input with the eigenvectors).
+    /// (the copy is part of any call: dsyevd overwrites its input with the eigenvectors), and
+    /// against SciPy's eigh of a matrix of the same size with `--peers`.
     static func eigh(_ rng: inout RandomGenerator) throws {
         let n = 500
         let g = try Tensor.randn([n, n], using: &rng)
@@ -119,6 +120,9 @@ enum TensorBench {
         Bench.report("eigh n=500", m.ours * 1e3, "ms",
                      detail: String(format: "raw dsyevd %.1f ms, ratio %.3f (median of 9 pairs)", m.raw * 1e3, m.ratio),
                      bar: ("ratio >= 0.95", m.ratio >= 0.95))
+        let scipy = try PeerComparison.measure("eigh", args: ["\(n)"], peerName: "SciPy", rounds: 7) { _ = try s.eigh() }
+        Bench.report("eigh n=500, alternating with SciPy", scipy.ours * 1e3, "ms",
+                     detail: scipy.detail(scale: 1e3, unit: "ms") + " (scipy.linalg.eigh, LAPACK dsyevr; ritz: dsyevd)")
     }
 
     /// Times `ours` and `raw` in interleaved pairs (alternating which goes first) after one warm-up
@@ -138,21 +142,19 @@ enum TensorBench {
             }
             tOurs.append(a); tRaw.append(b); ratios.append(b / a)
         }
-        func median(_ x: [Double]) -> Double { let s = x.sorted(); return s[s.count / 2] }
-        return (median(tOurs), median(tRaw), median(ratios))
+        return (Bench.medianOf(tOurs), Bench.medianOf(tRaw), Bench.medianOf(ratios))
     }
 
     /// Medians of `runs` timings of `raw`, then (after a pause that lets library threads go idle)
     /// of `ours`; ratio = raw / ours.
     static func phased(runs: Int, ours: () throws -> Void, raw: () throws -> Void) throws
         -> (ours: Double, raw: Double, ratio: Double) {
-        func median(_ x: [Double]) -> Double { let s = x.sorted(); return s[s.count / 2] }
         try raw()
         let tRaw = try (0..<runs).map { _ in try time(raw) }
         Thread.sleep(forTimeInterval: 0.3)
         try ours()
         let tOurs = try (0..<runs).map { _ in try time(ours) }
-        let (o, r) = (median(tOurs), median(tRaw))
+        let (o, r) = (Bench.medianOf(tOurs), Bench.medianOf(tRaw))
         return (o, r, r / o)
     }
 

@@ -1,8 +1,12 @@
+import CBLAS
+import Foundation
 import RitzTensor
 
 /// ritz-bench: prints each figure beside the hardware limit or the reference workload of its
-/// issue. `ritz-bench [SECTION...]` runs only the named sections.
+/// issue. `ritz-bench [--peers] [SECTION...]` runs only the named sections; with `--peers` the
+/// reference workloads run live in NumPy, SciPy and JAX (`bench/peers.py`), alternating with ritz.
 let sections: [(name: String, run: () throws -> Void)] = [
+    ("roofline", RooflineBench.run),
     ("tensor", TensorBench.run),
     ("lang", LangBench.run),
     ("autodiff", AutodiffBench.run),
@@ -14,8 +18,63 @@ let sections: [(name: String, run: () throws -> Void)] = [
     ("live", LiveBench.run),
 ]
 
+let usage = """
+usage: ritz-bench [--peers] [SECTION...]
+  sections: \(sections.map(\.name).joined(separator: " "))
+  --peers   time NumPy/SciPy/JAX on the same workloads in the same run (bench/peers.py; python from
+            RITZ_PEERS_PYTHON, else bench/.venv/bin/python, else python3); make its environment with
+            \(Peer.venvCommand)
+"""
+
 MemoryTuning.apply()
-let wanted = Set(CommandLine.arguments.dropFirst())
+var wanted = Set<String>()
+var withPeers = false
+for argument in CommandLine.arguments.dropFirst() {
+    switch argument {
+    case "--peers": withPeers = true
+    case "-h", "--help": print(usage); exit(0)
+    case _ where sections.contains { $0.name == argument }: wanted.insert(argument)
+    default:
+        FileHandle.standardError.write(Data("ritz-bench: unknown argument \(argument)\n\(usage)\n".utf8))
+        exit(2)
+    }
+}
+
+/// The BLAS ritz runs: OpenBLAS's kernel and build, and the variable that can force a kernel.
+func printBLAS() {
+    let core = openblas_get_corename().map { String(cString: $0) } ?? "?"
+    let config = openblas_get_config().map { String(cString: $0) } ?? "?"
+    print("OpenBLAS (ritz): kernel \(core); \(config.trimmingCharacters(in: .whitespaces))")
+    let env = ProcessInfo.processInfo.environment
+    let forced = ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"].compactMap { name in env[name].map { "\(name)=\($0)" } }
+    print("  \(forced.isEmpty ? "no OPENBLAS_CORETYPE set: OpenBLAS chose the kernel by CPUID" : forced.joined(separator: " ") + " set")")
+    print("  ritz threads: \(Parallel.threads) (its own pieces; OpenBLAS on \(openblas_get_num_threads()) thread per call)")
+}
+
+/// Starts the peer and prints what it runs, or why it could not start.
+func startPeer() {
+    // A peer that dies must not take ritz-bench with it when a request is written to its pipe.
+    signal(SIGPIPE, SIG_IGN)
+    let python = Peer.python()
+    let command = ([python.executable] + python.leading).joined(separator: " ")
+    do {
+        let peer = try Peer(threads: Parallel.threads)
+        print("Peers (bench/peers.py, \(command) from \(python.source)); NumPy and SciPy's OpenBLAS limited to \(Parallel.threads) thread(s), the cores ritz uses:")
+        for line in peer.info { print("  \(line)") }
+        if !peer.missing.isEmpty {
+            for line in peer.missing { print("  missing \(line)") }
+            print("  workloads of the missing packages are not measured; make the environment with:\n    \(Peer.venvCommand)")
+        }
+        Peer.current = peer
+    } catch {
+        print("Peers not started: \(error)\n  make the environment with:\n    \(Peer.venvCommand)")
+        Peer.absence = "not measured (the peer did not start)"
+    }
+}
+
+printBLAS()
+if withPeers { startPeer() } else { print("Peers: not measured (ritz-bench --peers times NumPy/SciPy/JAX in the same run)") }
 for section in sections where wanted.isEmpty || wanted.contains(section.name) {
     do { try section.run() } catch { print("  \(section.name) failed: \(error)") }
 }
+Peer.current?.close()

@@ -3,6 +3,9 @@
 
 #include <stddef.h>
 
+/* The peak of dense float64 products: CPUID features and FMA-chain kernels. */
+#include "fma_peak.h"
+
 /* Elementwise exp, tanh and sigmoid for ritz, chosen once per process by what the CPU supports.
  *
  * Two implementations of the same algorithms: one compiled for AVX2 and FMA (four lanes, used
