@@ -28,12 +28,19 @@ public struct CPUFeatures: Equatable, Sendable {
     /// This machine's features, read once.
     public static let current: CPUFeatures = {
         let f = ck_cpu_features_read()
-        let vendor = withUnsafeBytes(of: f.vendor) { raw in
-            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-        }
-        return CPUFeatures(vendor: vendor, family: Int(f.family), model: Int(f.model),
+        return CPUFeatures(vendor: names.vendor, family: Int(f.family), model: Int(f.model),
                            avx: f.avx != 0, avx2: f.avx2 != 0, fma: f.fma != 0,
                            avx512: f.avx512f != 0 && f.avx512bw != 0 && f.avx512dq != 0 && f.avx512vl != 0)
+    }()
+
+    /// CPUID's vendor and brand strings (empty off x86).
+    public static let names: (vendor: String, brand: String) = {
+        var vendor = [CChar](repeating: 0, count: 16), brand = [CChar](repeating: 0, count: 64)
+        ck_cpu_names(&vendor, vendor.count, &brand, brand.count)
+        func text(_ chars: [CChar]) -> String {
+            String(decoding: chars.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+        return (text(vendor), text(brand).trimmingCharacters(in: .whitespaces))
     }()
 
     /// The widest vector level: 4 AVX-512, 3 AVX2+FMA, 2 AVX, 1 SSE (any x86-64), 0 unknown.

@@ -66,8 +66,6 @@ struct Roofline {
     /// - Parameter threadCounts: Thread counts to measure the peak at (the core count is added).
     /// - Returns: the roofline (with no widths on a CPU the kernel does not support).
     static func measure(threadCounts: [Int]) -> Roofline {
-        var vendorBuffer = [CChar](repeating: 0, count: 16), brandBuffer = [CChar](repeating: 0, count: 64)
-        ck_cpu_names(&vendorBuffer, vendorBuffer.count, &brandBuffer, brandBuffer.count)
         let features = ck_cpu_features_read()
         let online = sysconf(Int32(_SC_NPROCESSORS_ONLN))
         let affinity = Int(ck_affinity_cpu_count())
@@ -91,10 +89,7 @@ struct Roofline {
                 measured.append(measureThreads(isa: best.isa, threads: threads))
             }
         }
-        func text(_ buffer: [CChar]) -> String {
-            String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        }
-        return Roofline(vendor: text(vendorBuffer), brand: text(brandBuffer), features: features,
+        return Roofline(vendor: CPUFeatures.names.vendor, brand: CPUFeatures.names.brand, features: features,
                         cores: cores, coresSource: coresSource, nominalClock: clock, nominalClockSource: clockSource,
                         measuredClock: measuredClock, widths: widths, best: best, measured: measured)
     }

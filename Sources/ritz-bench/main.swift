@@ -26,6 +26,9 @@ usage: ritz-bench [--peers] [SECTION...]
             \(Peer.venvCommand)
 """
 
+// The kernel a user gets (ritz restarts itself with the CPU's OpenBLAS kernel when the
+// library chose a narrower one), then the allocator settings.
+BLASKernel.selectBest()
 MemoryTuning.apply()
 var wanted = Set<String>()
 var withPeers = false
@@ -40,14 +43,15 @@ for argument in CommandLine.arguments.dropFirst() {
     }
 }
 
-/// The BLAS ritz runs: OpenBLAS's kernel and build, and the variable that can force a kernel.
+/// The BLAS ritz runs: OpenBLAS's kernel and build, and how the kernel was chosen.
 func printBLAS() {
-    let core = openblas_get_corename().map { String(cString: $0) } ?? "?"
-    let config = openblas_get_config().map { String(cString: $0) } ?? "?"
-    print("OpenBLAS (ritz): kernel \(core); \(config.trimmingCharacters(in: .whitespaces))")
-    let env = ProcessInfo.processInfo.environment
-    let forced = ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"].compactMap { name in env[name].map { "\(name)=\($0)" } }
-    print("  \(forced.isEmpty ? "no OPENBLAS_CORETYPE set: OpenBLAS chose the kernel by CPUID" : forced.joined(separator: " ") + " set")")
+    print("OpenBLAS (ritz): kernel \(BLASKernel.coreName); \(BLASKernel.config.trimmingCharacters(in: .whitespaces))")
+    switch BLASKernel.choice {
+    case .detected: print("  OpenBLAS chose the kernel by CPUID")
+    case .environment(let set): print("  OPENBLAS_CORETYPE=\(set) set before the start")
+    case .selected(let from): print("  chosen at start-up: OpenBLAS had picked \(from), narrower than the CPU's vectors")
+    }
+    if let l2 = ProcessInfo.processInfo.environment["OPENBLAS_L2_SIZE"] { print("  OPENBLAS_L2_SIZE=\(l2) set") }
     print("  ritz threads: \(Parallel.threads) (its own pieces; OpenBLAS on \(openblas_get_num_threads()) thread per call)")
 }
 

@@ -49,7 +49,7 @@ enum VersionReport {
             ("ritz", "\(version) (Swift \(swiftVersion), \(build))"),
             ("BLAS", BLASKernel.config),
             ("BLAS kernel", kernel),
-            ("CPU", "\(cpuModelName() ?? "unknown") — \(cpu.vendor.isEmpty ? "non-x86" : "\(cpu.vendor) family \(cpu.family) model \(cpu.model)")"),
+            ("CPU", "\(CPUFeatures.names.brand.isEmpty ? "unknown" : CPUFeatures.names.brand) — \(cpu.vendor.isEmpty ? "non-x86" : "\(cpu.vendor) family \(cpu.family) model \(cpu.model)")"),
             ("CPU vectors", cpu.names.isEmpty ? "none beyond the baseline" : cpu.names),
             ("ritz kernels", "exp/tanh/sigmoid and short products: \(ownKernels)"),
             ("threads", "\(Parallel.threads) (ritz's pieces; OpenBLAS runs on one thread)"),
@@ -60,16 +60,5 @@ enum VersionReport {
         let width = rows.map(\.0.count).max() ?? 0
         return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }
             .joined(separator: "\n")
-    }
-
-    /// The CPU's marketing name from `/proc/cpuinfo`.
-    static func cpuModelName() -> String? {
-        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return nil }
-        for line in text.split(separator: "\n") where line.hasPrefix("model name") {
-            if let colon = line.firstIndex(of: ":") {
-                return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            }
-        }
-        return nil
     }
 }

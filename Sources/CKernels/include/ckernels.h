@@ -65,15 +65,6 @@ void ck_tanh_rows(const double *x, const double *bias, ptrdiff_t rows, ptrdiff_t
 int ck_gemm_small_k(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const double *a, ptrdiff_t lda,
                     const double *b, ptrdiff_t ldb, double beta, double *c, ptrdiff_t ldc);
 
-/* The CPU's vendor, family and model and the vector extensions the OS lets programs use
- * (all zero on other architectures). */
-typedef struct ck_cpu_features {
-    char vendor[13];
-    int x86, family, model;
-    int avx, avx2, fma, avx512f, avx512bw, avx512dq, avx512vl;
-} ck_cpu_features;
-
-ck_cpu_features ck_cpu_features_read(void);
 
 #ifdef __cplusplus
 }
