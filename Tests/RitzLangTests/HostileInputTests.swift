@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+@testable import RitzLang
+
+/// Bounds that hostile input meets: format widths and precisions, script encodings.
+@Suite struct HostileInputTests {
+    @Test func formatAcceptsItsBounds() throws {
+        let wide = try Format.printf("%\(Format.maxWidth)d", [.number(7)])
+        #expect(wide.count == Format.maxWidth)
+        #expect(wide.hasSuffix(" 7"))
+        let precise = try Format.printf("%.\(Format.maxPrecision)f", [.number(0.5)])
+        #expect(precise.count == Format.maxPrecision + 2)
+        let padded = try Format.printf("%-\(Format.maxWidth)s|", [.string("a")])
+        #expect(padded.count == Format.maxWidth + 1)
+    }
+
+    @Test(arguments: ["%\(Format.maxWidth + 1)d", "%.\(Format.maxPrecision + 1)g", "%9223372036854775808s",
+                      "%.99999999999999999999f"])
+    func formatRefusesPastTheBounds(_ fmt: String) {
+        #expect(throws: Diagnostic.self) { try Format.printf(fmt, [.number(1)]) }
+    }
+
+    @Test(arguments: [
+        (bytes: [0x61, 0x0A, 0xFF, 0x62] as [UInt8], offset: 2),
+        (bytes: [0xC3], offset: 0),                                 // truncated two-byte sequence
+        (bytes: Array("x = 1 # é\n".utf8) + [0xE2, 0x82], offset: 11),  // truncated three-byte sequence
+        (bytes: [0x31, 0xED, 0xA0, 0x80], offset: 1),               // an encoded surrogate
+        (bytes: [0xC0, 0xAF], offset: 0),                           // an overlong '/'
+    ])
+    func scriptDecodingNamesTheFirstInvalidByte(_ c: (bytes: [UInt8], offset: Int)) {
+        #expect(throws: ScriptCells.InvalidUTF8(offset: c.offset)) { try ScriptCells.decode(Data(c.bytes)) }
+    }
+
+    @Test func scriptDecodingKeepsValidText() throws {
+        let text = "x = 1  # é, 𝜆\n# %%\nprint(x)\n"
+        #expect(try ScriptCells.decode(Data(text.utf8)) == text)
+        #expect(try ScriptCells.decode(Data()) == "")
+    }
+
+    /// Runs the `ritz` binary with `arguments`; returns its status, stdout and stderr.
+    static func ritz(_ arguments: [String], environment extra: [String: String] = [:]) throws
+        -> (status: Int32, out: String, err: String) {
+        let p = Process()
+        p.executableURL = RobustnessTests.ritzBinary
+        p.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in extra { env[k] = v }
+        p.environment = env
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    /// A file of `bytes` in the temporary directory, removed by the caller.
+    static func temporaryFile(_ bytes: [UInt8], suffix: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ritz-hostile-\(UUID().uuidString)\(suffix)")
+        try Data(bytes).write(to: url)
+        return url
+    }
+
+    @Test func runRefusesAScriptThatIsNotUTF8() throws {
+        guard RunCommandTests.binaryBuilt else { return }
+        let file = try HostileInputTests.temporaryFile(Array("print(1)\n".utf8) + [0xFE] + Array("\nprint(2)\n".utf8), suffix: ".ritz")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let r = try HostileInputTests.ritz(["run", file.path])
+        #expect(r.status == 1)
+        #expect(r.out.isEmpty)
+        #expect(r.err.contains("not valid UTF-8 (invalid byte at offset 9)"))
+    }
+}
