@@ -1,4 +1,5 @@
 import Foundation
+import RitzLang
 
 /// The session file formats ritz reads and writes.
 public enum SessionFormat: String, Sendable, CaseIterable {
@@ -33,7 +34,10 @@ extension Notebook {
         }
         switch try SessionFormat.of(path: path) {
         case .ipynb: return try Notebook(ipynb: data, path: path)
-        case .ritz: return Notebook(percentScript: String(decoding: data, as: UTF8.self))
+        case .ritz:
+            do { return Notebook(percentScript: try ScriptCells.decode(data)) } catch {
+                throw NotebookError.io(path: path, message: "\(error)")
+            }
         case let other: throw NotebookError.unknownFormat(other.rawValue)
         }
     }

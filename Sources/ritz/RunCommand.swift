@@ -29,7 +29,11 @@ enum RunCommand {
             printError("ritz run: cannot read \(path)")
             return 1
         }
-        let text = String(decoding: data, as: UTF8.self)
+        let text: String
+        do { text = try ScriptCells.decode(data) } catch {
+            printError("ritz run: \(path): \(error)")
+            return 1
+        }
         let session = Session()
         signal(SIGINT, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
