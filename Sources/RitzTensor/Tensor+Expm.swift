@@ -30,7 +30,7 @@ func padeExpm(_ a: [Double], _ n: Int) throws -> [Double] {
     let s = norm1 > theta13 ? Swift.max(0, Int(log2(norm1 / theta13).rounded(.up))) : 0
     let scale = scalbn(1.0, -s)
     var x = try padeSolve(a.map { $0 * scale }, n, degree: 13)
-    for _ in 0..<s { x = matmulSquare(x, x, n) }
+    for _ in 0..<s { x = try matmulSquare(x, x, n) }
     return x
 }
 
@@ -40,23 +40,23 @@ private func padeSolve(_ a: [Double], _ n: Int, degree m: Int) throws -> [Double
     let nn = n * n
     var identity = [Double](repeating: 0, count: nn)
     for i in 0..<n { identity[i * n + i] = 1 }
-    let a2 = matmulSquare(a, a, n)
+    let a2 = try matmulSquare(a, a, n)
     var u: [Double], v: [Double]
     if m == 13 {
-        let a4 = matmulSquare(a2, a2, n), a6 = matmulSquare(a4, a2, n)
+        let a4 = try matmulSquare(a2, a2, n), a6 = try matmulSquare(a4, a2, n)
         // U = A·[A6(b13 A6 + b11 A4 + b9 A2) + b7 A6 + b5 A4 + b3 A2 + b1 I]
         let inner1 = combine([(b[13], a6), (b[11], a4), (b[9], a2)], nn)
-        var t = matmulSquare(a6, inner1, n)
+        var t = try matmulSquare(a6, inner1, n)
         t = add(t, combine([(b[7], a6), (b[5], a4), (b[3], a2), (b[1], identity)], nn))
-        u = matmulSquare(a, t, n)
+        u = try matmulSquare(a, t, n)
         // V = A6(b12 A6 + b10 A4 + b8 A2) + b6 A6 + b4 A4 + b2 A2 + b0 I
         let inner2 = combine([(b[12], a6), (b[10], a4), (b[8], a2)], nn)
-        v = add(matmulSquare(a6, inner2, n), combine([(b[6], a6), (b[4], a4), (b[2], a2), (b[0], identity)], nn))
+        v = add(try matmulSquare(a6, inner2, n), combine([(b[6], a6), (b[4], a4), (b[2], a2), (b[0], identity)], nn))
     } else {
         // Powers A^0, A^2, …, A^(m−1); U = A·Σ b_{2k+1} A^{2k}, V = Σ b_{2k} A^{2k}.
         var powers = [identity, a2]
         while powers.count < (m + 1) / 2 {
-            if let last = powers.last { powers.append(matmulSquare(last, a2, n)) }
+            if let last = powers.last { powers.append(try matmulSquare(last, a2, n)) }
         }
         var uInner = [Double](repeating: 0, count: nn)
         v = [Double](repeating: 0, count: nn)
@@ -64,7 +64,7 @@ private func padeSolve(_ a: [Double], _ n: Int, degree m: Int) throws -> [Double
             let p = powers[k]
             for i in 0..<nn { uInner[i] += b[2 * k + 1] * p[i]; v[i] += b[2 * k] * p[i] }
         }
-        u = matmulSquare(a, uInner, n)
+        u = try matmulSquare(a, uInner, n)
     }
     // Solve (V − U)·X = (V + U) by LU (dgesv) on column-major copies.
     var p = [Double](repeating: 0, count: nn), q = [Double](repeating: 0, count: nn)
@@ -87,10 +87,10 @@ private func oneNorm(_ a: [Double], _ n: Int) -> Double {
     return sums.max() ?? 0
 }
 
-private func matmulSquare(_ a: [Double], _ b: [Double], _ n: Int) -> [Double] {
-    a.withUnsafeBufferPointer { pa in
-        b.withUnsafeBufferPointer { pb in
-            makeStorage(n * n) { c in
+private func matmulSquare(_ a: [Double], _ b: [Double], _ n: Int) throws -> [Double] {
+    try a.withUnsafeBufferPointer { pa in
+        try b.withUnsafeBufferPointer { pb in
+            try makeStorage(n * n) { c in
                 cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, blasInt(n), blasInt(n), blasInt(n),
                             1, pa.baseAddress, blasInt(n), pb.baseAddress, blasInt(n), 0, c, blasInt(n))
             }

@@ -39,9 +39,7 @@ enum RunCommand {
         let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
         source.setEventHandler { session.interrupt() }
         source.resume()
-        if let limit = ProcessInfo.processInfo.environment["RITZ_MEMORY_LIMIT"].flatMap(Int.init) {
-            AllocationLimit.set(bytes: limit)
-        }
+        if let problem = AllocationLimit.environmentProblem { printError("ritz: \(problem)") }
         let terminal = BatchTerminal.detect(environment: ProcessInfo.processInfo.environment)
         let sink = BatchOutput(terminal: terminal, showPlots: !noPlots) { FileHandle.standardOutput.write(Data($0.utf8)) }
         var failed = false
