@@ -38,7 +38,7 @@ import Testing
     }
 
     /// Runs the `ritz` binary with `arguments`; returns its status, stdout and stderr.
-    static func ritz(_ arguments: [String], environment extra: [String: String] = [:]) throws
+    static func ritz(_ arguments: [String], environment extra: [String: String] = [:], input: String? = nil) throws
         -> (status: Int32, out: String, err: String) {
         let p = Process()
         p.executableURL = RobustnessTests.ritzBinary
@@ -46,10 +46,15 @@ import Testing
         var env = ProcessInfo.processInfo.environment
         for (k, v) in extra { env[k] = v }
         p.environment = env
-        let out = Pipe(), err = Pipe()
+        let out = Pipe(), err = Pipe(), inp = Pipe()
         p.standardOutput = out
         p.standardError = err
+        p.standardInput = input == nil ? FileHandle.nullDevice : inp
         try p.run()
+        if let input {
+            inp.fileHandleForWriting.write(Data(input.utf8))
+            try inp.fileHandleForWriting.close()
+        }
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
@@ -71,5 +76,37 @@ import Testing
         #expect(r.status == 1)
         #expect(r.out.isEmpty)
         #expect(r.err.contains("not valid UTF-8 (invalid byte at offset 9)"))
+    }
+
+    /// Memory bombs end in a ritz error, not a signal: strings and lists doubling in a loop, and
+    /// two tensors that fit the limit alone but not together (issue 21).
+    @Test func memoryBombsEndInErrors() throws {
+        guard RunCommandTests.binaryBuilt else { return }
+        let script = """
+        s = "x"
+        while true { s = s + s }
+        # %%
+        l = [1, "a"]
+        while true { l = l + l }
+        # %%
+        a = ones(0.9e6)
+        b = ones(0.9e6)
+        """
+        let file = try HostileInputTests.temporaryFile(Array(script.utf8), suffix: ".ritz")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let r = try HostileInputTests.ritz(["run", file.path, "--keep-going"], environment: ["RITZ_MEMORY_LIMIT": "10M"])
+        #expect(r.status == 1)
+        #expect(r.err.contains("line 2, col 18") && r.err.contains("line 5, col 18"))
+        #expect(r.err.contains("exceeds the memory limit of 10.0 MiB"))
+        #expect(r.err.contains("out of memory: 6.9 MiB more would bring the session's 6.9 MiB past its limit of 10.0 MiB"))
+    }
+
+    /// The REPL reads RITZ_MEMORY_LIMIT too (it used to be read by `ritz run` alone).
+    @Test func replHonoursTheMemoryLimit() throws {
+        guard RunCommandTests.binaryBuilt else { return }
+        let r = try HostileInputTests.ritz(["repl"], environment: ["RITZ_MEMORY_LIMIT": "2M"],
+                                           input: "a = ones(2e5)\nb = ones(2e5)\nprint(\"still here\")\n")
+        #expect(r.err.contains("out of memory: 1.5 MiB more would bring the session's 1.5 MiB past its limit of 2.0 MiB"))
+        #expect(r.out.contains("still here"))
     }
 }
