@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import RitzTensor
 @testable import RitzLang
 
 /// Bounds that hostile input meets: format widths and precisions, script encodings.
@@ -108,5 +109,65 @@ import Testing
                                            input: "a = ones(2e5)\nb = ones(2e5)\nprint(\"still here\")\n")
         #expect(r.err.contains("out of memory: 1.5 MiB more would bring the session's 1.5 MiB past its limit of 2.0 MiB"))
         #expect(r.out.contains("still here"))
+    }
+
+    /// `ritz run` and `ritz check` refuse a session whose `cells` is not a list (issue 12), with
+    /// the JSON path, instead of running an empty notebook and exiting 0.
+    @Test(arguments: ["run", "check"])
+    func malformedSessionsExitOne(_ command: String) throws {
+        guard RunCommandTests.binaryBuilt else { return }
+        let text = #"{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": "print(1)"}"#
+        let file = try HostileInputTests.temporaryFile(Array(text.utf8), suffix: ".ipynb")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let r = try HostileInputTests.ritz([command, file.path])
+        #expect(r.status == 1)
+        #expect(r.err.contains("cells: expected a list of cells, got a string"))
+        #expect(!r.out.contains("all outputs match"))
+    }
+
+    /// `string()` of a record nested 10,000 deep is built in one pass and elided below
+    /// `Display.maxDepth` levels.
+    @Test func deeplyNestedRecordsDisplayElided() {
+        var v = Value.number(1)
+        for _ in 0..<10_000 { v = .record(Record([("a", v)])) }
+        let text = Display.string(v)
+        let depth = Display.maxDepth
+        #expect(text == String(repeating: "(a=", count: depth) + "(…)" + String(repeating: ")", count: depth))
+        var list = Value.list([])
+        for _ in 0..<10_000 { list = .list([.number(1), list]) }
+        #expect(Display.string(list).hasSuffix("[1, […]" + String(repeating: "]", count: depth)))
+    }
+
+    /// The one-pass layout against the former layout (render each field, re-indent its line
+    /// breaks, one field a line once any spans lines), kept here as the reference, on random
+    /// nests of records, lists, matrices and strings.
+    @Test func nestedLayoutMatchesTheReference() throws {
+        func reference(_ v: Value) -> String {
+            switch v {
+            case let .list(items): return "[" + items.map(reference).joined(separator: ", ") + "]"
+            case let .record(r):
+                let parts = zip(r.names, r.values).map { name, value in
+                    name + "=" + reference(value).replacingOccurrences(of: "\n", with: "\n" + String(repeating: " ", count: name.count + 2))
+                }
+                return "(" + parts.joined(separator: parts.contains { $0.contains("\n") } ? ",\n " : ", ") + ")"
+            default: return Display.string(v)
+            }
+        }
+        var rng = RandomGenerator(seed: 21)
+        func random(_ depth: Int) throws -> Value {
+            switch depth == 0 ? rng.int(below: 3) : rng.int(below: 5) {
+            case 0: return .number(Double(rng.int(below: 100)))
+            case 1: return .string(rng.int(below: 2) == 0 ? "s" : "two\nlines")
+            case 2: return .tensor(try Tensor.eye(1 + rng.int(below: 3)))
+            case 3: return .list(try (0..<rng.int(below: 4)).map { _ in try random(depth - 1) })
+            default:
+                let names = ["a", "bb", "ccc", "d"]
+                return .record(Record(try (0..<(1 + rng.int(below: 3))).map { _ in (names[rng.int(below: 4)], try random(depth - 1)) }))
+            }
+        }
+        for _ in 0..<300 {
+            let v = try random(5)
+            #expect(Display.string(v) == reference(v))
+        }
     }
 }
