@@ -21,7 +21,7 @@ enum NotebookValidation {
     ///   `NotebookError.notANotebook` naming the JSON path of the first rule broken.
     static func validate(_ root: JSONValue) throws {
         guard let top = root.objectValue else { throw broken("the top level", "an object", root) }
-        guard let nbformat = top["nbformat"] else { throw missing("nbformat") }
+        let nbformat = try required(top, "nbformat", at: "")
         guard let major = nbformat.intValue else { throw broken("nbformat", "the integer 4", nbformat, showValue: true) }
         guard major == 4 else { throw NotebookError.unsupportedVersion(major) }
         if let minor = top["nbformat_minor"] {
@@ -30,52 +30,36 @@ enum NotebookValidation {
             }
         }
         if let metadata = top["metadata"] { try expectObject(metadata, at: "metadata") }
-        guard let cellsValue = top["cells"] else { throw missing("cells") }
-        guard let cells = cellsValue.arrayValue else { throw broken("cells", "a list of cells", cellsValue) }
-        for (index, cell) in cells.enumerated() {
-            try validateCell(cell, at: "cells[\(index)]")
-        }
+        try validateList(try required(top, "cells", at: ""), at: "cells", of: "cells", validateCell)
     }
 
     private static func validateCell(_ value: JSONValue, at path: String) throws {
         guard let cell = value.objectValue else { throw broken(path, "a cell object", value) }
-        guard let typeValue = cell["cell_type"] else { throw missing("\(path).cell_type") }
-        guard let type = typeValue.stringValue else { throw broken("\(path).cell_type", "a string", typeValue) }
+        let type = try requiredString(cell, "cell_type", at: path)
         guard cellTypes.contains(type) else {
             throw NotebookError.notANotebook("\(path).cell_type: unknown cell type \(quoted(type)) (expected code, markdown or raw)")
         }
-        guard let source = cell["source"] else { throw missing("\(path).source") }
-        try expectText(source, at: "\(path).source")
+        try expectText(try required(cell, "source", at: path), at: "\(path).source")
         if let id = cell["id"], id.stringValue == nil { throw broken("\(path).id", "a string", id) }
         if let metadata = cell["metadata"] { try expectObject(metadata, at: "\(path).metadata") }
         guard type == "code" else { return }
         if let count = cell["execution_count"] { try expectCount(count, at: "\(path).execution_count") }
-        if let outputsValue = cell["outputs"] {
-            guard let outputs = outputsValue.arrayValue else {
-                throw broken("\(path).outputs", "a list of outputs", outputsValue)
-            }
-            for (index, output) in outputs.enumerated() {
-                try validateOutput(output, at: "\(path).outputs[\(index)]")
-            }
-        }
+        if let outputs = cell["outputs"] { try validateList(outputs, at: "\(path).outputs", of: "outputs", validateOutput) }
     }
 
     /// The known output types' fields; an output of another type is left to the reader, which
     /// skips it (Jupyter message types such as `update_display_data` turn up in saved files).
     private static func validateOutput(_ value: JSONValue, at path: String) throws {
         guard let output = value.objectValue else { throw broken(path, "an output object", value) }
-        guard let typeValue = output["output_type"] else { throw missing("\(path).output_type") }
-        guard let type = typeValue.stringValue else { throw broken("\(path).output_type", "a string", typeValue) }
-        switch type {
+        switch try requiredString(output, "output_type", at: path) {
         case "stream":
             if let name = output["name"], name.stringValue == nil { throw broken("\(path).name", "a string", name) }
-            guard let text = output["text"] else { throw missing("\(path).text") }
-            try expectText(text, at: "\(path).text")
-        case "execute_result", "display_data":
+            try expectText(try required(output, "text", at: path), at: "\(path).text")
+        case let type where type == "execute_result" || type == "display_data":
             if type == "execute_result", let count = output["execution_count"] {
                 try expectCount(count, at: "\(path).execution_count")
             }
-            guard let data = output["data"] else { throw missing("\(path).data") }
+            let data = try required(output, "data", at: path)
             try expectObject(data, at: "\(path).data")
             for (mime, payload) in data.objectValue ?? [:] where !mime.hasSuffix("json") {
                 // JSON MIME types (application/json, …+json) may hold any JSON; the rest is text.
@@ -83,17 +67,35 @@ enum NotebookValidation {
             }
             if let metadata = output["metadata"] { try expectObject(metadata, at: "\(path).metadata") }
         case "error":
-            for field in ["ename", "evalue"] {
-                guard let v = output[field] else { throw missing("\(path).\(field)") }
-                guard v.stringValue != nil else { throw broken("\(path).\(field)", "a string", v) }
-            }
-            guard let traceback = output["traceback"] else { throw missing("\(path).traceback") }
+            for field in ["ename", "evalue"] { _ = try requiredString(output, field, at: path) }
+            let traceback = try required(output, "traceback", at: path)
             guard let lines = traceback.arrayValue, lines.allSatisfy({ $0.stringValue != nil }) else {
                 throw broken("\(path).traceback", "a list of strings", traceback)
             }
         default:
             break
         }
+    }
+
+    /// The member `key` of `object` (at `path`), which must be present.
+    private static func required(_ object: [String: JSONValue], _ key: String, at path: String) throws -> JSONValue {
+        let at = path.isEmpty ? key : "\(path).\(key)"
+        guard let value = object[key] else { throw NotebookError.notANotebook("\(at): missing") }
+        return value
+    }
+
+    /// The member `key` of `object`, which must be a string.
+    private static func requiredString(_ object: [String: JSONValue], _ key: String, at path: String) throws -> String {
+        let value = try required(object, key, at: path)
+        guard let s = value.stringValue else { throw broken("\(path).\(key)", "a string", value) }
+        return s
+    }
+
+    /// Checks that `value` is a list and each item with `each`, at `path[i]`.
+    private static func validateList(_ value: JSONValue, at path: String, of what: String,
+                                     _ each: (JSONValue, String) throws -> Void) throws {
+        guard let items = value.arrayValue else { throw broken(path, "a list of \(what)", value) }
+        for (index, item) in items.enumerated() { try each(item, "\(path)[\(index)]") }
     }
 
     private static func expectText(_ value: JSONValue, at path: String) throws {
@@ -114,10 +116,6 @@ enum NotebookValidation {
         guard let n = value.intValue, n >= 0 else {
             throw broken(path, "a non-negative integer or null", value, showValue: true)
         }
-    }
-
-    private static func missing(_ path: String) -> NotebookError {
-        .notANotebook("\(path): missing")
     }
 
     private static func broken(_ path: String, _ expected: String, _ got: JSONValue, showValue: Bool = false) -> NotebookError {
