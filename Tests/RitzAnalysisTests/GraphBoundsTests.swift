@@ -15,6 +15,7 @@ import RitzTensor
             #expect(throws: TensorError.self) { try Graph.complete(20_000) }
             #expect(throws: TensorError.self) { try Graph.grid(10_000, 10_000) }
             #expect(throws: TensorError.self) { try Graph.erdosRenyi(1_000_000, 1, seed: 0) }
+            #expect(throws: TensorError.self) { try Graph(n: 1_000_000_000, edges: []) }   // nodes alone
             #expect(AllocationLimit.liveBytes == 0)
             // Sizes under the limit still build.
             #expect(try Graph.path(100_000).edgeCount == 99_999)
