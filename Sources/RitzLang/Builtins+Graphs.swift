@@ -119,29 +119,29 @@ extension Builtins {
                 return .object(GraphObject(try Graph(n: a.optionalInt("n"), edges: pairs, weights: w)))
             },
             BuiltinEntry("path_graph", [Param("n")], group: g, summary: "the path 0 – 1 – … – n−1", examples: ["path_graph(5).n"]) { a in
-                .object(GraphObject(try Graph.path(a.int("n"))))
+                .object(GraphObject(try interruptible(a.context) { try Graph.path(a.int("n")) }))
             },
             BuiltinEntry("cycle_graph", [Param("n")], group: g, summary: "the cycle on n ≥ 3 nodes", examples: ["cycle_graph(6).n"]) { a in
-                .object(GraphObject(try Graph.cycle(a.int("n"))))
+                .object(GraphObject(try interruptible(a.context) { try Graph.cycle(a.int("n")) }))
             },
             BuiltinEntry("grid_graph", [Param("r"), Param("c")], group: g,
                          summary: "the r×c lattice; node (i, j) is i·c + j (as NetworkX grid_2d_graph relabelled)", examples: ["grid_graph(3, 4).n"]) { a in
-                .object(GraphObject(try Graph.grid(a.int("r"), a.int("c"))))
+                .object(GraphObject(try interruptible(a.context) { try Graph.grid(a.int("r"), a.int("c")) }))
             },
             BuiltinEntry("complete_graph", [Param("n")], group: g, summary: "the complete graph K_n", examples: ["complete_graph(4).n"]) { a in
-                .object(GraphObject(try Graph.complete(a.int("n"))))
+                .object(GraphObject(try interruptible(a.context) { try Graph.complete(a.int("n")) }))
             },
             BuiltinEntry("erdos_renyi", [Param("n"), Param("p"), .keyword("seed", default: .number(0))], group: g,
-                         summary: "G(n, p): each pair i < j, in order, is an edge with probability p (xoshiro256** seeded by seed=)",
+                         summary: "G(n, p): each pair i < j is an edge with probability p, sampled in O(n + m) by geometric skipping (Batagelj–Brandes; xoshiro256** seeded by seed=)",
                          examples: ["erdos_renyi(30, 0.1, seed=1).n"]) { a in
                 let s = try a.int("seed")
                 guard s >= 0 else { throw Diagnostic("seed= must be ≥ 0", span: nil) }
-                return .object(GraphObject(try Graph.erdosRenyi(a.int("n"), a.double("p"), seed: UInt64(s))))
+                return .object(GraphObject(try interruptible(a.context) { try Graph.erdosRenyi(a.int("n"), a.double("p"), seed: UInt64(s)) }))
             },
             BuiltinEntry("knn_graph", [Param("X"), Param("k")], group: g,
                          summary: "symmetric k-nearest-neighbour graph of the rows of X (Euclidean, ties by lower index; i – j when either is among the other's k nearest)",
                          examples: ["knn_graph([0, 0; 1, 0; 0, 1; 5, 5], 1).n"]) { a in
-                .object(GraphObject(try Graph.knn(a.tensor("X"), k: a.int("k"))))
+                .object(GraphObject(try interruptible(a.context) { try Graph.knn(a.tensor("X"), k: a.int("k")) }))
             },
             BuiltinEntry("laplacian", [Param("G"), .keyword("norm", default: .string("none"))], group: g,
                          summary: "graph Laplacian as NetworkX: \"none\" L = D − A, \"sym\" I − D^-1/2 A D^-1/2, \"rw\" I − D^-1 A; an isolated node's row and column are zero",

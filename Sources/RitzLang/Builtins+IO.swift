@@ -13,10 +13,27 @@ extension Builtins {
             return ext
         }
         return [
-            BuiltinEntry("load", [Param("path")], group: g, summary: "reads a tensor from a .npy or .csv file",
-                         examples: ["save(\"/tmp/ritz-example.npy\", [1, 2]); load(\"/tmp/ritz-example.npy\")"]) { a in
+            BuiltinEntry("load", [Param("path"), .keyword("delimiter"), .keyword("header")], group: g,
+                         summary: "reads a tensor from a .npy or .csv file; for .csv (RFC 4180 quoting), delimiter= is one character (default: the most frequent of , ; tab on the first line) and header= true or false (default: a first row with no number is a header); any other field that is not a number is an error",
+                         examples: ["save(\"/tmp/ritz-example.npy\", [1, 2]); load(\"/tmp/ritz-example.npy\")",
+                                    "save(\"/tmp/ritz-example.csv\", [1, 2; 3, 4]); load(\"/tmp/ritz-example.csv\", delimiter=\",\", header=false)"]) { a in
                 let path = try a.path("path")
-                return .tensor(try kind(path) == "npy" ? Tensor.loadNPY(path: path) : Tensor.loadCSV(path: path))
+                let delimiter = try a.optionalString("delimiter")
+                let header = a.has("header") ? try a.bool("header") : nil
+                if try kind(path) == "npy" {
+                    guard delimiter == nil, header == nil else {
+                        throw Diagnostic("delimiter= and header= apply to .csv files only", span: nil)
+                    }
+                    return .tensor(try Tensor.loadNPY(path: path))
+                }
+                var sep: Character?
+                if let delimiter {
+                    guard delimiter.count == 1, let c = delimiter.first else {
+                        throw Diagnostic("delimiter= must be one character, got \(Display.string(.string(delimiter)))", span: nil)
+                    }
+                    sep = c
+                }
+                return .tensor(try Tensor.loadCSV(path: path, delimiter: sep, header: header))
             },
             BuiltinEntry("save", [Param("path"), Param("x")], group: g,
                          summary: "writes a tensor to a .npy or .csv file (by its extension)",

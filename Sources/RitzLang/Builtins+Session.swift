@@ -87,7 +87,7 @@ extension Builtins {
                 return .none
             },
             BuiltinEntry("format", [Param("fmt"), .variadic("args")], group: g,
-                         summary: "printf-style text: %d integral numbers, %f %e %g %s as in C, %% a percent sign",
+                         summary: "printf-style text: %d integral numbers, %f %e %g %s as in C, %% a percent sign; width at most \(Format.maxWidth), precision at most \(Format.maxPrecision)",
                          examples: ["format(\"%d steps, loss %.3f\", 10, 0.5)"]) { a in
                 .string(try Format.printf(try a.string("fmt"), a.rest))
             },
@@ -100,10 +100,33 @@ extension Builtins {
 }
 
 /// printf-style formatting for `format`.
+///
+/// A directive is `%[flags][width][.precision]conv` with flags from `-+ 0#`; width and
+/// precision are bounded (`maxWidth`, `maxPrecision`) so a directive can neither overflow the C
+/// formatter's `int` nor ask for an unbounded string.
 enum Format {
+    /// The largest field width a directive may ask for.
+    static let maxWidth = 1000
+    /// The largest precision a directive may ask for (a double has at most 17 significant
+    /// digits; 100 leaves room for `%f` of small numbers).
+    static let maxPrecision = 100
+
+    /// Flags, width and precision of one directive, already checked against the bounds.
+    struct Spec {
+        var flags = ""
+        var width: Int?
+        var precision: Int?
+
+        /// The directive as C's printf reads it, without the conversion.
+        var cText: String {
+            "%" + flags + (width.map(String.init) ?? "") + (precision.map { "." + String($0) } ?? "")
+        }
+    }
+
     /// Formats `fmt` with `args`.
     ///
-    /// - Throws: A `Diagnostic` for a bad directive, a missing or surplus argument, or a type mismatch.
+    /// - Throws: A `Diagnostic` for a bad directive, a width or precision over the bounds, a
+    ///   missing or surplus argument, or a type mismatch.
     static func printf(_ fmt: String, _ args: [Value]) throws -> String {
         var out = ""
         var i = fmt.startIndex
@@ -114,11 +137,9 @@ enum Format {
             var j = fmt.index(after: i)
             guard j < fmt.endIndex else { throw Diagnostic("format ends with a lone `%`", span: nil) }
             if fmt[j] == "%" { out.append("%"); i = fmt.index(after: j); continue }
-            var spec = "%"
-            while j < fmt.endIndex, "-+ 0#.123456789".contains(fmt[j]) { spec.append(fmt[j]); j = fmt.index(after: j) }
-            guard j < fmt.endIndex else { throw Diagnostic("incomplete directive `\(spec)` in format", span: nil) }
+            let spec = try parseSpec(fmt, &j)
+            guard j < fmt.endIndex else { throw Diagnostic("incomplete directive `\(spec.cText)` in format", span: nil) }
             let conv = fmt[j]
-            guard spec.count <= 12 else { throw Diagnostic("directive `\(spec)\(conv)` is too long", span: nil) }
             guard next < args.count else {
                 throw Diagnostic("format has more directives than arguments (\(args.count))", span: nil)
             }
@@ -127,14 +148,12 @@ enum Format {
             switch conv {
             case "d", "i":
                 let n = try Interpreter.toInt(arg, what: "the argument of %\(conv)")
-                out += String(format: spec + "lld", Int64(n))
+                out += String(format: spec.cText + "lld", Int64(n))
             case "f", "e", "g", "F", "E", "G":
                 let x = try Interpreter.toDouble(arg, what: "the argument of %\(conv)")
-                out += String(format: spec + String(conv), x)
+                out += String(format: spec.cText + String(conv), x)
             case "s":
-                let s = Display.plain(arg)
-                // Width and precision apply as in C; format through a padded copy.
-                out += applyStringSpec(spec, s)
+                out += applyStringSpec(spec, Display.plain(arg))
             default:
                 throw Diagnostic("unknown directive `%\(conv)` in format", span: nil, help: ["use %d %f %e %g %s or %%"])
             }
@@ -146,15 +165,45 @@ enum Format {
         return out
     }
 
-    private static func applyStringSpec(_ spec: String, _ s: String) -> String {
-        var body = spec.dropFirst()
-        let left = body.hasPrefix("-")
-        body = body.drop { "-+ 0#".contains($0) }
-        let parts = body.split(separator: ".", omittingEmptySubsequences: false)
-        let width = Int(parts.first ?? "") ?? 0
+    /// Reads `[flags][width][.precision]` starting at `j`, leaving `j` on the conversion.
+    ///
+    /// - Throws: A `Diagnostic` when the width exceeds `maxWidth` or the precision `maxPrecision`.
+    private static func parseSpec(_ fmt: String, _ j: inout String.Index) throws -> Spec {
+        var spec = Spec()
+        while j < fmt.endIndex, "-+ 0#".contains(fmt[j]) {
+            if !spec.flags.contains(fmt[j]) { spec.flags.append(fmt[j]) }
+            j = fmt.index(after: j)
+        }
+        spec.width = try readNumber(fmt, &j, limit: maxWidth, what: "width")
+        if j < fmt.endIndex, fmt[j] == "." {
+            j = fmt.index(after: j)
+            spec.precision = try readNumber(fmt, &j, limit: maxPrecision, what: "precision") ?? 0
+        }
+        return spec
+    }
+
+    /// Reads decimal digits at `j` as a number no larger than `limit`; nil when there are none.
+    private static func readNumber(_ fmt: String, _ j: inout String.Index, limit: Int, what: String) throws -> Int? {
+        var digits = ""
+        let start = j
+        while j < fmt.endIndex, let d = fmt[j].wholeNumberValue, fmt[j].isASCII {
+            if !digits.isEmpty || d != 0 { digits.append(fmt[j]) }   // leading zeros add nothing
+            j = fmt.index(after: j)
+        }
+        guard !digits.isEmpty || start != j else { return nil }
+        guard !digits.isEmpty else { return 0 }
+        // Past the limit's own length the value cannot fit, whatever its digits.
+        guard digits.count <= String(limit).count, let n = Int(digits), n <= limit else {
+            throw Diagnostic("format \(what) \(digits) is too large (at most \(limit))", span: nil)
+        }
+        return n
+    }
+
+    /// `%s`: precision truncates to that many characters, width pads (on the right with `-`).
+    private static func applyStringSpec(_ spec: Spec, _ s: String) -> String {
         var text = s
-        if parts.count > 1, let p = Int(parts[1]) { text = String(text.prefix(p)) }
-        let pad = String(repeating: " ", count: Swift.max(0, width - text.count))
-        return left ? text + pad : pad + text
+        if let p = spec.precision { text = String(text.prefix(p)) }
+        let pad = String(repeating: " ", count: Swift.max(0, (spec.width ?? 0) - text.count))
+        return spec.flags.contains("-") ? text + pad : pad + text
     }
 }

@@ -15,24 +15,121 @@ public enum Display {
     /// Lines of 1-d rows wrap at this width.
     public static let lineWidth = 75
 
+    /// Lists and records nested deeper than this display as `[…]` and `(…)`.
+    public static let maxDepth = 100
+
     /// The display string of a value, as `Out[n]` shows it.
+    ///
+    /// Two passes over the value, each linear in the length of the text: the first renders the
+    /// leaves and finds which records span lines, the second writes everything into one buffer
+    /// (so a deeply nested record costs no repeated re-indenting). Lists and records below
+    /// `maxDepth` levels are elided.
     ///
     /// - Parameter v: The value.
     /// - Returns: One or more lines, without a trailing newline.
     public static func string(_ v: Value) -> String {
-        switch v {
-        case .none: return "none"
-        case let .number(x): return formatNumber(x)
-        case let .bool(b): return b ? "true" : "false"
-        case let .string(s): return quote(s)
-        case let .tensor(t): return tensor(t)
-        case let .traced(x): return string(Interpreter.wrap(x.value))
-        case let .list(items): return "[" + items.map { string($0) }.joined(separator: ", ") + "]"
-        case let .record(r): return record(r)
-        case let .function(f):
-            if case .builtin = f.kind { return "<builtin \(f.signature)>" }
-            return "<fn \(f.signature)>"
-        case let .object(o): return o.summary()
+        var layout = Layout()
+        layout.plan(v, depth: 0)
+        var out = [UInt8]()
+        layout.write(v, into: &out, indent: 0, depth: 0)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The leaves' text and which records span lines, in the order a walk of the value meets them.
+    private struct Layout {
+        var leaves: [String] = []
+        var recordBreaks: [Bool] = []
+        var nextLeaf = 0
+        var nextRecord = 0
+
+        /// The text of a value that holds no lists or records, or nil for one that does.
+        static func leafText(_ v: Value) -> String? {
+            switch v {
+            case .none: return "none"
+            case let .number(x): return formatNumber(x)
+            case let .bool(b): return b ? "true" : "false"
+            case let .string(s): return quote(s)
+            case let .tensor(t): return tensor(t)
+            case let .traced(x): return leafText(Interpreter.wrap(x.value))
+            case .list, .record: return nil
+            case let .function(f):
+                if case .builtin = f.kind { return "<builtin \(f.signature)>" }
+                return "<fn \(f.signature)>"
+            case let .object(o): return o.summary()
+            }
+        }
+
+        /// The elided text at `depth`, or nil when the value is shown.
+        static func elided(_ v: Value, depth: Int) -> String? {
+            guard depth >= maxDepth else { return nil }
+            switch v {
+            case let .list(items) where !items.isEmpty: return "[…]"
+            case let .record(r) where !r.names.isEmpty: return "(…)"
+            default: return nil
+            }
+        }
+
+        /// First pass: renders the leaves and records whether each record spans lines.
+        ///
+        /// - Returns: Whether the display of `v` has a line break.
+        @discardableResult
+        mutating func plan(_ v: Value, depth: Int) -> Bool {
+            if Layout.elided(v, depth: depth) != nil { return false }
+            switch v {
+            case let .list(items):
+                var broke = false
+                for item in items { broke = plan(item, depth: depth + 1) || broke }
+                return broke
+            case let .record(r):
+                let slot = recordBreaks.count
+                recordBreaks.append(false)
+                var broke = false
+                for value in r.values { broke = plan(value, depth: depth + 1) || broke }
+                recordBreaks[slot] = broke
+                return broke
+            default:
+                let text = Layout.leafText(v) ?? ""
+                leaves.append(text)
+                return text.utf8.contains(UInt8(ascii: "\n"))
+            }
+        }
+
+        /// Second pass: appends the display of `v`, following every line break with `indent`
+        /// spaces (the column a record field's value starts at).
+        mutating func write(_ v: Value, into out: inout [UInt8], indent: Int, depth: Int) {
+            if let e = Layout.elided(v, depth: depth) { out.append(contentsOf: e.utf8); return }
+            switch v {
+            case let .list(items):
+                out.append(UInt8(ascii: "["))
+                for (i, item) in items.enumerated() {
+                    if i > 0 { out.append(contentsOf: ", ".utf8) }
+                    write(item, into: &out, indent: indent, depth: depth + 1)
+                }
+                out.append(UInt8(ascii: "]"))
+            case let .record(r):
+                // `(name=value, …)` on one line, or one field a line when any value spans lines,
+                // a field's continuation lines aligned under its value.
+                let broken = recordBreaks[nextRecord]
+                nextRecord += 1
+                out.append(UInt8(ascii: "("))
+                for (i, (name, value)) in zip(r.names, r.values).enumerated() {
+                    if i > 0 {
+                        out.append(contentsOf: (broken ? ",\n" : ", ").utf8)
+                        if broken { out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent + 1)) }
+                    }
+                    out.append(contentsOf: name.utf8)
+                    out.append(UInt8(ascii: "="))
+                    write(value, into: &out, indent: indent + name.count + 2, depth: depth + 1)
+                }
+                out.append(UInt8(ascii: ")"))
+            default:
+                let text = leaves[nextLeaf]
+                nextLeaf += 1
+                for byte in text.utf8 {
+                    out.append(byte)
+                    if byte == UInt8(ascii: "\n") { out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent)) }
+                }
+            }
         }
     }
 
@@ -56,16 +153,6 @@ public enum Display {
             }
         }
         return out + "\""
-    }
-
-    static func record(_ r: Record) -> String {
-        let parts = zip(r.names, r.values).map { name, v -> String in
-            let s = string(v)
-            let indent = String(repeating: " ", count: name.count + 2)
-            return name + "=" + s.replacingOccurrences(of: "\n", with: "\n" + indent)
-        }
-        if parts.contains(where: { $0.contains("\n") }) { return "(" + parts.joined(separator: ",\n ") + ")" }
-        return "(" + parts.joined(separator: ", ") + ")"
     }
 
     // MARK: - Tensors

@@ -60,7 +60,9 @@ extension Interpreter {
             if op == .ne { return .bool(a != b) }
         case let (.string(a), .string(b)):
             switch op {
-            case .add: return .string(a + b)
+            case .add:
+                try AllocationLimit.check(bytes: a.utf8.count &+ b.utf8.count)
+                return .string(a + b)
             case .eq: return .bool(a == b)
             case .ne: return .bool(a != b)
             case .lt: return .bool(a < b)
@@ -70,6 +72,8 @@ extension Interpreter {
             default: break
             }
         case let (.list(a), .list(b)) where op == .add:
+            let (bytes, overflow) = (a.count &+ b.count).multipliedReportingOverflow(by: MemoryLayout<Value>.stride)
+            try AllocationLimit.check(bytes: overflow ? Int.max : bytes)
             return .list(a + b)
         case (.none, .none) where op == .eq || op == .ne:
             return .bool(op == .eq)

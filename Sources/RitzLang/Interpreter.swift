@@ -225,7 +225,11 @@ public final class Interpreter {
             message = e.description
         } else if let e = error as? TensorError {
             message = e.description
-            if case .tooLarge = e { help.append("the limit is half of physical memory") }
+            switch e {
+            case .tooLarge: help.append("the limit is \(AllocationLimit.origin)")
+            case .memoryLimit: help.append("`clear(name)` frees a variable; the limit is \(AllocationLimit.origin)")
+            default: break
+            }
         } else if let e = error as? FileFormatError {
             message = e.description
         }

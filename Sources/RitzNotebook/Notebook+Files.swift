@@ -1,4 +1,5 @@
 import Foundation
+import RitzLang
 
 /// The session file formats ritz reads and writes.
 public enum SessionFormat: String, Sendable, CaseIterable {
@@ -60,17 +61,9 @@ extension Notebook {
     /// A script's bytes as text, refusing bytes that are not UTF-8 (running a lossy decoding
     /// would run something other than the file).
     static func scriptText(_ data: Data, path: String) throws -> String {
-        if let text = String(validating: data, as: UTF8.self) { return text }
-        var parser = Unicode.UTF8.ForwardParser()
-        var bytes = data.makeIterator()
-        var offset = 0
-        scan: while true {
-            switch parser.parseScalar(from: &bytes) {
-            case .valid(let scalar): offset += scalar.count
-            case .emptyInput, .error: break scan
-            }
+        do { return try ScriptCells.decode(data) } catch {
+            throw NotebookError.io(path: path, message: "\(error)")
         }
-        throw NotebookError.io(path: path, message: "not UTF-8 text (invalid byte at offset \(offset))")
     }
 
     /// Saves atomically as `.ipynb` or `.ritz`, by the path's extension.

@@ -1,15 +1,19 @@
 import Foundation
 
 extension Notebook {
-    /// Reads a Jupyter notebook (nbformat 4), tolerating missing optional fields.
+    /// Reads a Jupyter notebook (nbformat 4), after checking its structure.
     ///
-    /// Text may be one string or an array of lines; a cell without an id gets a fresh one; a cell
-    /// without outputs or execution count gets none; unknown output types are dropped.
+    /// Every field present must have the type nbformat 4 gives it (`NotebookValidation`), so a
+    /// malformed file is refused rather than loaded as an empty or altered notebook. Optional
+    /// fields may be missing: text may be one string or an array of lines; a cell without a
+    /// valid, unique id gets a fresh one; a cell without outputs or execution count gets none;
+    /// outputs of types other than nbformat's four are skipped.
     ///
     /// - Parameters:
     ///   - data: The `.ipynb` bytes.
     ///   - path: The file name, for messages.
-    /// - Throws: `NotebookError` when the bytes are not JSON, not a notebook, or not version 4.
+    /// - Throws: `NotebookError` when the bytes are not JSON, not a notebook (naming the JSON
+    ///   path of the problem), or not version 4.
     public init(ipynb data: Data, path: String = "notebook") throws {
         let root: JSONValue
         do {
@@ -17,10 +21,9 @@ extension Notebook {
         } catch let error as JSONParseError {
             throw NotebookError.invalidJSON(path: path, message: error.description)
         }
-        guard let object = root.objectValue else { throw NotebookError.notANotebook("the top level is not an object") }
-        if let major = object["nbformat"]?.intValue, major != 4 { throw NotebookError.unsupportedVersion(major) }
-        guard let rawCells = object["cells"]?.arrayValue ?? (object["nbformat"] != nil ? [] : nil) else {
-            throw NotebookError.notANotebook("no `cells` array")
+        try NotebookValidation.validate(root)
+        guard let object = root.objectValue, let rawCells = object["cells"]?.arrayValue else {
+            throw NotebookError.notANotebook("no `cells` list")
         }
         var metadata = object["metadata"]?.objectValue ?? [:]
         metadata["kernelspec"] = nil
@@ -30,7 +33,9 @@ extension Notebook {
             guard let cellObject = raw.objectValue else {
                 throw NotebookError.notANotebook("cell \(index + 1) is not an object")
             }
-            let kind = CellKind(rawValue: cellObject["cell_type"]?.stringValue ?? "code") ?? .raw
+            guard let kind = CellKind(rawValue: cellObject["cell_type"]?.stringValue ?? "") else {
+                throw NotebookError.notANotebook("cells[\(index)].cell_type: not a cell type")
+            }
             let source = cellObject["source"]?.multilineText ?? ""
             var id = cellObject["id"]?.stringValue ?? ""
             if !Notebook.isValidCellID(id) || notebook.cells.contains(where: { $0.id == id }) {

@@ -54,9 +54,9 @@ extension Tensor {
             let Af = try A.asFloat(), Bf = try B.asFloat()
             if k > 0 {
                 // beta = 0: dgemm writes every element, so the output need not be zeroed first.
-                out = Af.storage.withUnsafeBufferPointer { pa in
-                    Bf.storage.withUnsafeBufferPointer { pb in
-                        makeStorage(total) { z in
+                out = try Af.storage.withUnsafeBufferPointer { pa in
+                    try Bf.storage.withUnsafeBufferPointer { pb in
+                        try makeStorage(total) { z in
                             let x = pa.baseAddress.unsafelyUnwrapped, y = pb.baseAddress.unsafelyUnwrapped
                             for i in 0..<batchCount where m > 0 && n > 0 {
                                 rowMajorProduct(x + i * m * k, y + i * k * n, z + i * m * n, m: m, k: k, n: n)
@@ -79,7 +79,7 @@ extension Tensor {
     public static func gemm(_ a: Tensor, transA: Bool, _ b: Tensor, transB: Bool) throws -> Tensor {
         let (a, b, m, n, k) = try gemmOperands(a, transA: transA, b, transB: transB)
         let total = try Tensor.elementCount([m, n])
-        let out = makeStorage(total) { pc in
+        let out = try makeStorage(total) { pc in
             // beta = 0: every element is written, except for an empty inner dimension.
             if k == 0 { pc.initialize(repeating: 0, count: total) }
             product(a, transA: transA, b, transB: transB, m: m, n: n, k: k, into: pc, beta: 0)

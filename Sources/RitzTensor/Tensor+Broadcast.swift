@@ -35,8 +35,8 @@ extension Tensor {
         let width = isComplex ? 2 : 1
         let walk = BroadcastWalk(from: shape, to: target)
         let inner = walk.inner
-        let out = storage.withUnsafeBufferPointer { src in
-            makeStorage(n * width) { o in
+        let out = try storage.withUnsafeBufferPointer { src in
+            try makeStorage(n * width) { o in
                 let x = src.baseAddress.unsafelyUnwrapped
                 Parallel.forEachPiece(walk.rows, minimum: Swift.max(1, Parallel.minimumElements / (inner * width))) { rows in
                     for row in rows {
@@ -124,9 +124,9 @@ func broadcastMap<F: BinaryFunction>(_ a: Tensor, _ b: Tensor, op: String, _ f: 
         let mode = a.shape == b.shape ? 0 : (bScalar ? 1 : 2)
         let shape = mode == 2 ? b.shape : a.shape
         let n = mode == 2 ? sb.count : sa.count
-        let out = sa.withUnsafeBufferPointer { pa in
-            sb.withUnsafeBufferPointer { pb in
-                makeStorage(n) { o in
+        let out = try sa.withUnsafeBufferPointer { pa in
+            try sb.withUnsafeBufferPointer { pb in
+                try makeStorage(n) { o in
                     let x = pa.baseAddress.unsafelyUnwrapped, y = pb.baseAddress.unsafelyUnwrapped
                     Parallel.forEachPiece(n) { r in
                         switch mode {
@@ -147,9 +147,9 @@ func broadcastMap<F: BinaryFunction>(_ a: Tensor, _ b: Tensor, op: String, _ f: 
     if n == 0 { return (shape, []) }
     let walkA = BroadcastWalk(from: a.shape, to: shape), walkB = BroadcastWalk(from: b.shape, to: shape)
     let inner = walkA.inner, ia = walkA.innerStride, ib = walkB.innerStride
-    let out = sa.withUnsafeBufferPointer { pa in
-        sb.withUnsafeBufferPointer { pb in
-            makeStorage(n) { o in
+    let out = try sa.withUnsafeBufferPointer { pa in
+        try sb.withUnsafeBufferPointer { pb in
+            try makeStorage(n) { o in
                 let x = pa.baseAddress.unsafelyUnwrapped, y = pb.baseAddress.unsafelyUnwrapped
                 Parallel.forEachPiece(walkA.rows, minimum: Swift.max(1, Parallel.minimumElements / inner)) { rows in
                     if let sA = walkA.rowStride, let sB = walkB.rowStride, inner < 64, sA == 0 || sB == 0 {

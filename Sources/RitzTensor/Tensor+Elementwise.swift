@@ -160,11 +160,11 @@ extension Tensor {
         let n = storage.count
         let out: [Double]
         switch op {
-        case .neg: out = mapStorage(n, Negate())
-        case .exp: out = kernelStorage(n) { FastMath.exp($0, $1, count: $2) }
-        case .tanh: out = kernelStorage(n) { FastMath.tanh($0, $1, count: $2) }
-        case .sigmoid: out = kernelStorage(n) { FastMath.sigmoid($0, $1, count: $2) }
-        default: out = mapStorage(n, AnyUnary(op: op))
+        case .neg: out = try mapStorage(n, Negate())
+        case .exp: out = try kernelStorage(n) { FastMath.exp($0, $1, count: $2) }
+        case .tanh: out = try kernelStorage(n) { FastMath.tanh($0, $1, count: $2) }
+        case .sigmoid: out = try kernelStorage(n) { FastMath.sigmoid($0, $1, count: $2) }
+        default: out = try mapStorage(n, AnyUnary(op: op))
         }
         return Tensor(unchecked: shape, out, dtype: op.isPredicate ? .bool : .float64)
     }
@@ -173,9 +173,9 @@ extension Tensor {
     /// `Parallel` pieces.
     @inline(__always)
     private func kernelStorage(_ n: Int,
-                               _ kernel: (UnsafePointer<Double>, UnsafeMutablePointer<Double>, Int) -> Void) -> [Double] {
-        storage.withUnsafeBufferPointer { p in
-            makeStorage(n) { o in
+                               _ kernel: (UnsafePointer<Double>, UnsafeMutablePointer<Double>, Int) -> Void) throws -> [Double] {
+        try storage.withUnsafeBufferPointer { p in
+            try makeStorage(n) { o in
                 guard let x = p.baseAddress else { return }
                 Parallel.forEachPiece(n) { r in kernel(x + r.lowerBound, o + r.lowerBound, r.count) }
             }
@@ -183,9 +183,9 @@ extension Tensor {
     }
 
     @inline(__always)
-    private func mapStorage<F: UnaryFunction>(_ n: Int, _ f: F) -> [Double] {
-        storage.withUnsafeBufferPointer { p in
-            makeStorage(n) { o in
+    private func mapStorage<F: UnaryFunction>(_ n: Int, _ f: F) throws -> [Double] {
+        try storage.withUnsafeBufferPointer { p in
+            try makeStorage(n) { o in
                 let x = p.baseAddress.unsafelyUnwrapped
                 Parallel.forEachPiece(n) { r in for i in r { o[i] = f(x[i]) } }
             }

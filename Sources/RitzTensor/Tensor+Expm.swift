@@ -51,7 +51,7 @@ func padeExpm(_ a0: [Double], _ n: Int) throws -> [Double] {
     var x = approximant
     let upperTriangular = (0..<n).allSatisfy { i in (0..<i).allSatisfy { a[i * n + $0] == 0 } }
     for j in 0...squarings {
-        if j > 0 { x = matmulSquare(x, x, n) }
+        if j > 0 { x = try matmulSquare(x, x, n) }
         if upperTriangular { exactTriangularBand(&x, a, n, scale: scalbn(1.0, j - squarings)) }
     }
     if let d = scaling {
@@ -64,9 +64,9 @@ func padeExpm(_ a0: [Double], _ n: Int) throws -> [Double] {
 ///
 /// - Returns: r_m(A/2ˢ) and s; e^A is that matrix squared s times.
 private func scaledPade(_ a: [Double], _ n: Int) throws -> (approximant: [Double], squarings: Int) {
-    let a2 = matmulSquare(a, a, n)
-    let a4 = matmulSquare(a2, a2, n)
-    let a6 = matmulSquare(a4, a2, n)
+    let a2 = try matmulSquare(a, a, n)
+    let a4 = try matmulSquare(a2, a2, n)
+    let a6 = try matmulSquare(a4, a2, n)
     let d4 = pow(oneNorm(a4, n), 1.0 / 4), d6 = pow(oneNorm(a6, n), 1.0 / 6)
     let powers = [a2, a4, a6]
     if max(d4, d6) <= padeTheta[0].theta, ell(a, n, degree: 3) == 0 {
@@ -75,12 +75,12 @@ private func scaledPade(_ a: [Double], _ n: Int) throws -> (approximant: [Double
     if max(d4, d6) <= padeTheta[1].theta, ell(a, n, degree: 5) == 0 {
         return (try padeSolve(a, powers, n, degree: 5), 0)
     }
-    let d8 = pow(oneNorm(matmulSquare(a4, a4, n), n), 1.0 / 8)
+    let d8 = pow(oneNorm(try matmulSquare(a4, a4, n), n), 1.0 / 8)
     let eta3 = max(d6, d8)
     for (m, theta) in padeTheta.dropFirst(2) where eta3 <= theta && ell(a, n, degree: m) == 0 {
         return (try padeSolve(a, powers, n, degree: m), 0)
     }
-    let d10 = pow(oneNorm(matmulSquare(a4, a6, n), n), 1.0 / 10)
+    let d10 = pow(oneNorm(try matmulSquare(a4, a6, n), n), 1.0 / 10)
     let eta5 = min(eta3, max(d8, d10))
     var s = eta5 > 0 ? max(0, Int(log2(eta5 / theta13).rounded(.up))) : 0
     s += ell(a.map { scalbn($0, -s) }, n, degree: 13)
@@ -154,16 +154,16 @@ private func padeSolve(_ a: [Double], _ evenPowers: [[Double]], _ n: Int, degree
     if m == 13 {
         // U = A·[A6(b13 A6 + b11 A4 + b9 A2) + b7 A6 + b5 A4 + b3 A2 + b1 I]
         let inner1 = combine([(b[13], a6), (b[11], a4), (b[9], a2)], nn)
-        var t = matmulSquare(a6, inner1, n)
+        var t = try matmulSquare(a6, inner1, n)
         t = add(t, combine([(b[7], a6), (b[5], a4), (b[3], a2), (b[1], identity)], nn))
-        u = matmulSquare(a, t, n)
+        u = try matmulSquare(a, t, n)
         // V = A6(b12 A6 + b10 A4 + b8 A2) + b6 A6 + b4 A4 + b2 A2 + b0 I
         let inner2 = combine([(b[12], a6), (b[10], a4), (b[8], a2)], nn)
-        v = add(matmulSquare(a6, inner2, n), combine([(b[6], a6), (b[4], a4), (b[2], a2), (b[0], identity)], nn))
+        v = add(try matmulSquare(a6, inner2, n), combine([(b[6], a6), (b[4], a4), (b[2], a2), (b[0], identity)], nn))
     } else {
         // Powers A^0, A^2, …, A^(m−1); U = A·Σ b_{2k+1} A^{2k}, V = Σ b_{2k} A^{2k}.
         var powers = [identity, a2, a4, a6]
-        if m == 9 { powers.append(matmulSquare(a4, a4, n)) }
+        if m == 9 { powers.append(try matmulSquare(a4, a4, n)) }
         powers = Array(powers.prefix((m + 1) / 2))
         var uInner = [Double](repeating: 0, count: nn)
         v = [Double](repeating: 0, count: nn)
@@ -171,7 +171,7 @@ private func padeSolve(_ a: [Double], _ evenPowers: [[Double]], _ n: Int, degree
             let p = powers[k]
             for i in 0..<nn { uInner[i] += b[2 * k + 1] * p[i]; v[i] += b[2 * k] * p[i] }
         }
-        u = matmulSquare(a, uInner, n)
+        u = try matmulSquare(a, uInner, n)
     }
     // Solve (V − U)·X = (V + U) by LU (dgesv) on column-major copies.
     var p = [Double](repeating: 0, count: nn), q = [Double](repeating: 0, count: nn)
@@ -194,10 +194,10 @@ private func oneNorm(_ a: [Double], _ n: Int) -> Double {
     return sums.max() ?? 0
 }
 
-private func matmulSquare(_ a: [Double], _ b: [Double], _ n: Int) -> [Double] {
-    a.withUnsafeBufferPointer { pa in
-        b.withUnsafeBufferPointer { pb in
-            makeStorage(n * n) { c in
+private func matmulSquare(_ a: [Double], _ b: [Double], _ n: Int) throws -> [Double] {
+    try a.withUnsafeBufferPointer { pa in
+        try b.withUnsafeBufferPointer { pb in
+            try makeStorage(n * n) { c in
                 cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, blasInt(n), blasInt(n), blasInt(n),
                             1, pa.baseAddress, blasInt(n), pb.baseAddress, blasInt(n), 0, c, blasInt(n))
             }

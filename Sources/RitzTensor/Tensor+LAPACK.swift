@@ -363,7 +363,7 @@ extension Tensor {
     /// Real storage (bool as 0/1); callers have already refused complex tensors.
     var storageAsFloat: [Double] { storage }
 
-    var storageAsFloatTensor: Tensor { Tensor(unchecked: shape, storage) }
+    var storageAsFloatTensor: Tensor { Tensor(sharing: self, shape: shape, dtype: .float64) }
 
     /// The n×n matrix with its upper triangle replaced by the mirror of its lower one. Symmetric,
     /// so it is its own column-major form, and dsyevd('L') then follows NumPy's path exactly

@@ -110,8 +110,8 @@ extension Tensor {
         guard available == expected else {
             throw malformed("\(available - expected) unexpected bytes after the data")
         }
-        let values = bytes.withUnsafeBufferPointer { buffer in
-            spec.decode(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[dataStart...]), count: count)
+        let values = try bytes.withUnsafeBufferPointer { buffer in
+            try spec.decode(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[dataStart...]), count: count)
         }
         let dtype: DType = spec.isComplex ? .complex128 : (spec.kind == "b" ? .bool : .float64)
         if header.fortranOrder && header.shape.count > 1 {
@@ -266,10 +266,10 @@ struct NPYDescr {
     }
 
     /// Decodes `count` items (complex items give two doubles each).
-    func decode(_ raw: UnsafeRawBufferPointer, count: Int) -> [Double] {
+    func decode(_ raw: UnsafeRawBufferPointer, count: Int) throws -> [Double] {
         let width = isComplex ? 2 : 1
         let partSize = isComplex ? size / 2 : size
-        return makeStorage(count * width) { out in
+        return try makeStorage(count * width) { out in
             for k in 0..<(count * width) {
                 out[k] = value(raw, offset: k * partSize, size: partSize)
             }

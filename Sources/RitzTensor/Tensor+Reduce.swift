@@ -37,7 +37,7 @@ extension Tensor {
             let im = try imagPart().reduce(op, axis: axis, keepDims: keepDims)
             return try Tensor.complex(re: re, im: im)
         }
-        let source = dtype == .bool ? Tensor(unchecked: shape, storage) : self
+        let source = dtype == .bool ? Tensor(sharing: self, shape: shape, dtype: .float64) : self
         guard let axis else {
             let flat = try source.reshaped([count])
             let r = try flat.reduce(op, axis: 0)
@@ -52,8 +52,8 @@ extension Tensor {
         if keepDims { outShape[ax] = 1 } else { outShape.remove(at: ax) }
         // Each output element is its own line's reduction, so lines split into `Parallel` pieces.
         let lines = outer * inner
-        let out = source.storage.withUnsafeBufferPointer { p in
-            makeStorage(lines) { o in
+        let out = try source.storage.withUnsafeBufferPointer { p in
+            try makeStorage(lines) { o in
                 Parallel.forEachPiece(lines, minimum: Swift.max(1, Parallel.minimumElements / Swift.max(n, 1))) { range in
                     if inner == 1 {  // the last axis: contiguous lines
                         for line in range { o[line] = reduceLine(op, p, base: line * n, n: n, stride: 1) }
@@ -142,8 +142,8 @@ extension Tensor {
         if keepDims { outShape[ax] = 1 } else { outShape.remove(at: ax) }
         let lines = outer * inner
         let source = try asFloat()
-        let out = source.storage.withUnsafeBufferPointer { p in
-            makeStorage(lines) { o in
+        let out = try source.storage.withUnsafeBufferPointer { p in
+            try makeStorage(lines) { o in
                 guard n > 0, let x = p.baseAddress else {
                     o.initialize(repeating: -.infinity, count: lines)
                     return

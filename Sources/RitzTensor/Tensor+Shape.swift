@@ -10,16 +10,16 @@ extension Tensor {
         for d in target where d < -1 { throw ShapeError.negativeDimension(d) }
         if let u = unknown.first {
             target[u] = 1
-            let known = try Tensor.elementCount(target)
+            let known = try Tensor.shapeProduct(target)
             guard known > 0, count % known == 0 else { throw ShapeError.badReshape(from: shape, to: newShape) }
             target[u] = count / known
         }
-        guard try Tensor.elementCount(target) == count else { throw ShapeError.badReshape(from: shape, to: newShape) }
-        return Tensor(unchecked: target, storage, dtype: dtype)
+        guard try Tensor.shapeProduct(target) == count else { throw ShapeError.badReshape(from: shape, to: newShape) }
+        return Tensor(sharing: self, shape: target, dtype: dtype)
     }
 
     /// A 1-d view of all elements. No copy.
-    public func flattened() -> Tensor { Tensor(unchecked: [count], storage, dtype: dtype) }
+    public func flattened() -> Tensor { Tensor(sharing: self, shape: [count], dtype: dtype) }
 
     /// Axes permuted by `perm` (reversed when nil, as NumPy's `transpose`). Copies.
     ///
@@ -32,7 +32,7 @@ extension Tensor {
         if ndim < 2 { return self }
         let newShape = p.map { shape[$0] }
         let oldStrides = strides
-        if ndim == 2 && p == [1, 0] { return transposed2D() }
+        if ndim == 2 && p == [1, 0] { return try transposed2D() }
         let srcStrides = p.map { oldStrides[$0] }
         let n = count, w = isComplex ? 2 : 1
         var out = [Double](repeating: 0, count: n * w)
@@ -51,12 +51,12 @@ extension Tensor {
     }
 
     /// Matrix transpose in cache-friendly blocks.
-    private func transposed2D() -> Tensor {
+    private func transposed2D() throws -> Tensor {
         let (r, c) = (shape[0], shape[1])
         let w = isComplex ? 2 : 1
         let block = 32
-        let out = storage.withUnsafeBufferPointer { buffer in
-            makeStorage(r * c * w) { dst in
+        let out = try storage.withUnsafeBufferPointer { buffer in
+            try makeStorage(r * c * w) { dst in
                 guard let src = buffer.baseAddress else { return }
                 for i0 in stride(from: 0, to: r, by: block) {
                     for j0 in stride(from: 0, to: c, by: block) {

@@ -31,24 +31,42 @@ public struct Tensor: Sendable {
     /// Element type.
     public private(set) var dtype: DType
     /// Row-major elements; interleaved (re, im) pairs when `dtype == .complex128`.
-    public internal(set) var storage: [Double]
+    ///
+    /// Writing renews the lease when the write copied a shared array (copy-on-write) or changed
+    /// its size, so every distinct array is accounted once.
+    public internal(set) var storage: [Double] {
+        didSet {
+            if lease?.bytes != storage.count &* MemoryLayout<Double>.size || !isKnownUniquelyReferenced(&lease) {
+                lease = StorageLease(count: storage.count)
+            }
+        }
+    }
+    /// The storage's share of the session's memory account, returned when the last tensor
+    /// holding it goes away.
+    private var lease: StorageLease?
 
     /// Wraps existing row-major storage.
+    ///
+    /// The storage joins the session's memory account; when that would pass the limit the
+    /// tensor is refused (and the storage freed with the caller's last reference to it).
     ///
     /// - Parameters:
     ///   - shape: Dimensions; their product must match `storage.count` (twice that for complex).
     ///   - storage: The elements.
     ///   - dtype: The element type.
-    /// - Throws: `ShapeError` when the sizes disagree or a dimension is negative.
+    /// - Throws: `ShapeError` when the sizes disagree or a dimension is negative,
+    ///   `TensorError.tooLarge` or `.memoryLimit` past the memory limit.
     public init(shape: [Int], storage: [Double], dtype: DType = .float64) throws {
-        let n = try Tensor.elementCount(shape)
+        let n = try Tensor.shapeProduct(shape)
         let expected = dtype == .complex128 ? n * 2 : n
         guard storage.count == expected else {
             throw ShapeError.invalid("\(storage.count) values do not fill a tensor of shape \(formatShape(shape))")
         }
+        try AllocationLimit.check(elements: storage.count)
         self.shape = shape
         self.storage = storage
         self.dtype = dtype
+        self.lease = StorageLease(count: storage.count)
     }
 
     /// Internal initialiser for callers that have already checked the sizes.
@@ -56,6 +74,16 @@ public struct Tensor: Sendable {
         self.shape = shape
         self.storage = storage
         self.dtype = dtype
+        self.lease = StorageLease(count: storage.count)
+    }
+
+    /// The storage of `base` under another shape or dtype, sharing its lease (no copy, nothing
+    /// new to account).
+    init(sharing base: Tensor, shape: [Int], dtype: DType) {
+        self.shape = shape
+        self.storage = base.storage
+        self.dtype = dtype
+        self.lease = base.lease
     }
 
     /// A 0-d tensor holding `value`.
@@ -107,10 +135,21 @@ public struct Tensor: Sendable {
         return strides
     }
 
-    /// The product of `shape`, checked for negative dimensions, overflow and the allocation limit.
+    /// The product of `shape` for a tensor about to be allocated, checked for negative
+    /// dimensions, overflow and the session's memory limit.
+    ///
+    /// - Throws: `ShapeError.negativeDimension`, `TensorError.tooLarge` or `.memoryLimit`.
+    public static func elementCount(_ shape: [Int], complex: Bool = false) throws -> Int {
+        let n = try shapeProduct(shape)
+        try AllocationLimit.check(elements: complex ? n &* 2 : n)
+        return n
+    }
+
+    /// The product of `shape`, checked for negative dimensions and overflow (no memory check:
+    /// for shapes of storage that already exists).
     ///
     /// - Throws: `ShapeError.negativeDimension` or `TensorError.tooLarge`.
-    public static func elementCount(_ shape: [Int], complex: Bool = false) throws -> Int {
+    public static func shapeProduct(_ shape: [Int]) throws -> Int {
         var n = 1
         for d in shape {
             guard d >= 0 else { throw ShapeError.negativeDimension(d) }
@@ -118,7 +157,6 @@ public struct Tensor: Sendable {
             guard !overflow else { throw TensorError.tooLarge(bytes: Int.max, limit: AllocationLimit.bytes) }
             n = p
         }
-        try AllocationLimit.check(elements: complex ? n &* 2 : n)
         return n
     }
 
@@ -131,7 +169,7 @@ public struct Tensor: Sendable {
     public func asFloat() throws -> Tensor {
         switch dtype {
         case .float64: return self
-        case .bool: return Tensor(unchecked: shape, storage)
+        case .bool: return Tensor(sharing: self, shape: shape, dtype: .float64)
         case .complex128: throw TensorError.unsupportedDType(op: "float conversion", dtype: .complex128)
         }
     }
@@ -168,7 +206,7 @@ public struct Tensor: Sendable {
 
     /// Real part (a copy for complex tensors, the tensor itself otherwise).
     public func realPart() -> Tensor {
-        guard isComplex else { return dtype == .bool ? Tensor(unchecked: shape, storage) : self }
+        guard isComplex else { return dtype == .bool ? Tensor(sharing: self, shape: shape, dtype: .float64) : self }
         let n = count
         return Tensor(unchecked: shape, (0..<n).map { storage[2 * $0] })
     }
@@ -201,53 +239,14 @@ extension Tensor: Equatable {
     }
 }
 
-/// The largest tensor ritz will allocate. Defaults to half of physical memory.
-public enum AllocationLimit {
-    nonisolated(unsafe) private static var limit: Int = defaultLimit()
-
-    /// A limit that holds only inside `withLimit` (for the current task or thread).
-    @TaskLocal private static var scoped: Int?
-
-    /// The limit in bytes in effect here.
-    public static var bytes: Int { scoped ?? limit }
-
-    /// Sets the process-wide limit (for `ritz --memory`; call at startup).
-    public static func set(bytes: Int) { limit = Swift.max(bytes, 0) }
-
-    /// Runs `body` with a different limit that applies only to the current task (and the tasks
-    /// it starts), so a test can lower it without disturbing others running in parallel.
-    ///
-    /// - Parameters:
-    ///   - bytes: the limit inside `body`.
-    ///   - body: the work to run.
-    /// - Returns: What `body` returns.
-    /// - Throws: What `body` throws.
-    public static func withLimit<R>(bytes: Int, _ body: () throws -> R) rethrows -> R {
-        try $scoped.withValue(Swift.max(bytes, 0)) { try body() }
-    }
-
-    /// Throws when `elements` doubles would exceed the limit.
-    public static func check(elements: Int) throws {
-        let limit = bytes
-        let (bytes, overflow) = elements.multipliedReportingOverflow(by: MemoryLayout<Double>.size)
-        if overflow || bytes > limit {
-            throw TensorError.tooLarge(bytes: overflow ? Int.max : bytes, limit: limit)
-        }
-    }
-
-    private static func defaultLimit() -> Int {
-        let pages = sysconf(Int32(_SC_PHYS_PAGES))
-        let pageSize = sysconf(Int32(_SC_PAGESIZE))
-        guard pages > 0, pageSize > 0 else { return 8 << 30 }
-        let (total, overflow) = pages.multipliedReportingOverflow(by: pageSize)
-        return overflow ? Int.max / 2 : total / 2
-    }
-}
-
-/// Allocates `n` doubles and lets `body` initialise all of them.
+/// Allocates `n` doubles, after checking them against the memory limit, and lets `body`
+/// initialise all of them.
+///
+/// - Throws: `TensorError.tooLarge` or `.memoryLimit`.
 @inline(__always)
-func makeStorage(_ n: Int, _ body: (UnsafeMutablePointer<Double>) -> Void) -> [Double] {
-    [Double](unsafeUninitializedCapacity: n) { buffer, initialized in
+func makeStorage(_ n: Int, _ body: (UnsafeMutablePointer<Double>) -> Void) throws -> [Double] {
+    try AllocationLimit.check(elements: n)
+    return [Double](unsafeUninitializedCapacity: n) { buffer, initialized in
         if let base = buffer.baseAddress { body(base) }
         initialized = n
     }

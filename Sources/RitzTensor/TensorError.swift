@@ -36,8 +36,11 @@ public enum LinalgError: Error, Equatable, Sendable {
 
 /// Errors that are neither shape nor linear algebra.
 public enum TensorError: Error, Equatable, Sendable {
-    /// A tensor whose size exceeds the allocation limit; both in bytes.
+    /// An allocation (a tensor, or a string, list or graph about to be built) larger than the
+    /// memory limit by itself; both in bytes.
     case tooLarge(bytes: Int, limit: Int)
+    /// An allocation that fits the limit alone but not beside the storage already alive; bytes.
+    case memoryLimit(requested: Int, live: Int, limit: Int)
     /// An operation that does not accept this dtype (e.g. `floor` of a complex tensor).
     case unsupportedDType(op: String, dtype: DType)
     /// A bad argument value, with a sentence saying what.
@@ -92,7 +95,9 @@ extension TensorError: CustomStringConvertible {
     public var description: String {
         switch self {
         case let .tooLarge(bytes, limit):
-            return "tensor of \(formatBytes(bytes)) exceeds the allocation limit of \(formatBytes(limit))"
+            return "allocating \(formatBytes(bytes)) exceeds the memory limit of \(formatBytes(limit))"
+        case let .memoryLimit(requested, live, limit):
+            return "out of memory: \(formatBytes(requested)) more would bring the session's \(formatBytes(live)) past its limit of \(formatBytes(limit))"
         case let .unsupportedDType(op, dtype): return "`\(op)` does not accept \(dtype) tensors"
         case let .invalidArgument(message): return message
         }

@@ -63,9 +63,6 @@ struct BatchRun {
         var notebook = notebookAndLines.notebook
         let evaluator = SessionEvaluator()
         let stop = StopRequest(session: evaluator.session)
-        if let limit = ProcessInfo.processInfo.environment["RITZ_MEMORY_LIMIT"].flatMap(Int.init) {
-            AllocationLimit.set(bytes: limit)
-        }
         let terminal = BatchTerminal.detect(environment: ProcessInfo.processInfo.environment)
         let sink = BatchOutput(terminal: terminal, showPlots: showPlots,
                                write: { FileHandle.standardOutput.write(Data($0.utf8)) },

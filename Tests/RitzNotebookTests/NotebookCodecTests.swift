@@ -108,7 +108,7 @@ struct NotebookCodecTests {
         BadFile(name: "nbformat 3", text: #"{"nbformat": 3, "worksheets": []}"#, expected: "unsupportedVersion"),
         BadFile(name: "cell not an object", text: #"{"nbformat": 4, "cells": [3]}"#, expected: "notANotebook"),
         BadFile(name: "deep nesting", text: String(repeating: "[", count: 100_000), expected: "invalidJSON"),
-        BadFile(name: "lone surrogate", text: #"{"nbformat": 4, "cells": [{"source": "\ud800"}]}"#, expected: "ok"),
+        BadFile(name: "lone surrogate", text: #"{"nbformat": 4, "cells": [{"cell_type": "code", "source": "\ud800"}]}"#, expected: "ok"),
     ]
 
     @Test("bad files throw a typed error instead of crashing", arguments: badFiles)

@@ -149,7 +149,7 @@ struct CommandLineTests {
         let path = try Self.temporary("bad.ritz", Data([0x78, 0x20, 0x3D, 0x20, 0x31, 0x0A, 0xFF, 0x0A]))
         let r = try Self.ritz(["run", path])
         #expect(r.status == 1)
-        #expect(r.err.contains("not UTF-8"))
+        #expect(r.err.contains("not valid UTF-8"))
         #expect(r.err.contains("offset 6"))
     }
 

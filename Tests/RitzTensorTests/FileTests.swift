@@ -137,10 +137,10 @@ import Testing
         let special = try Tensor.parseCSV("x\nnan\ninf\n-inf\n", path: "b.csv")
         #expect(special.shape == [3] && special.storage[0].isNaN && special.storage[1] == .infinity)
         #expect(try Tensor.parseCSV("", path: "e.csv").shape == [0])
-        #expect(throws: FileFormatError.malformed(path: "c.csv", reason: "line 2 has 3 fields, earlier rows have 2")) {
+        #expect(throws: FileFormatError.malformed(path: "c.csv", reason: "row 2 (line 2) has 3 fields, earlier rows have 2")) {
             try Tensor.parseCSV("1,2\n1,2,3\n", path: "c.csv")
         }
-        #expect(throws: FileFormatError.malformed(path: "d.csv", reason: "line 3, field 2: 'oops' is not a number")) {
+        #expect(throws: FileFormatError.malformed(path: "d.csv", reason: "row 3 (line 3), column 2: 'oops' is not a number")) {
             try Tensor.parseCSV("a,b\n1,2\n3,oops\n", path: "d.csv")
         }
         #expect(throws: FileFormatError.self) { try Tensor.loadCSV(path: "/nonexistent/x.csv") }

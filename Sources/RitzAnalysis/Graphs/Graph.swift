@@ -71,7 +71,10 @@ public struct Graph: Sendable {
     }
 
     /// Builds storage from sorted, unique, validated edges.
+    ///
+    /// - Throws: memory-limit errors when the storage would not fit (`checkMemory`).
     init(n: Int, sortedEdges: [Edge]) throws {
+        try Graph.checkMemory(nodes: n, edges: Double(sortedEdges.count))
         self.n = n
         self.edges = sortedEdges
         var deg = [Double](repeating: 0, count: n)

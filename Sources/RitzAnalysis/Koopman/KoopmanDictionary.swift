@@ -25,6 +25,7 @@ public enum KoopmanDictionary: Sendable {
 
     /// The exponent vectors of `poly(degree)` in dimension d.
     static func exponents(dimension d: Int, degree: Int) -> [[Int]] {
+        guard d > 0 else { return [[]] }   // a 0-dimensional state has only the constant
         var out = [[Int]]()
         for total in 0...degree {
             // Combinations with replacement of variable indices, in lexicographic order.

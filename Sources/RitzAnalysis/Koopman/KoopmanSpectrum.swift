@@ -31,6 +31,9 @@ enum KoopmanSpectrum {
     /// Splits snapshot data into (X, Y): Y given, or X's columns 0..<m−1 and 1..<m.
     static func pairs(_ x: Tensor, _ y: Tensor?, _ op: String) throws -> (Tensor, Tensor) {
         let X = try SubspaceMath.matrix(x, op)
+        guard X.shape[0] >= 1 else {
+            throw TensorError.invalidArgument("\(op): the snapshots have no state variables (X is \(formatShape(X.shape))); give one row per variable")
+        }
         if let y {
             let Y = try SubspaceMath.matrix(y, op)
             guard X.shape == Y.shape else { throw ShapeError.mismatch(op: op, lhs: X.shape, rhs: Y.shape) }

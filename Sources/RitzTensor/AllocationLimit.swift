@@ -1,0 +1,152 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+
+/// Bytes of tensor storage alive, and the limit they are held to.
+///
+/// Every tensor's storage holds a `StorageLease` that adds its bytes here when created and
+/// subtracts them when the last tensor sharing the storage goes away; the counter is atomic
+/// because the worker pool creates and drops tensors on its own thread too.
+public final class MemoryAccount: Sendable {
+    private let liveBytes = Atomic<Int>(0)
+    private let limitBytes: Atomic<Int>
+
+    /// An account with nothing alive.
+    ///
+    /// - Parameter limit: The limit in bytes.
+    public init(limit: Int) { limitBytes = Atomic(Swift.max(limit, 0)) }
+
+    /// Bytes of tensor storage alive now.
+    public var live: Int { liveBytes.load(ordering: .relaxed) }
+
+    /// The limit in bytes.
+    public var limit: Int {
+        get { limitBytes.load(ordering: .relaxed) }
+        set { limitBytes.store(Swift.max(newValue, 0), ordering: .relaxed) }
+    }
+
+    func add(_ bytes: Int) { liveBytes.wrappingAdd(bytes, ordering: .relaxed) }
+    func remove(_ bytes: Int) { liveBytes.wrappingSubtract(bytes, ordering: .relaxed) }
+}
+
+/// One tensor storage's entry in a `MemoryAccount`: adds `bytes` when made, subtracts them in
+/// `deinit`. Tensors that share a storage array share its lease.
+final class StorageLease: Sendable {
+    let bytes: Int
+    let account: MemoryAccount
+
+    init(count: Int) {
+        bytes = count &* MemoryLayout<Double>.size
+        account = AllocationLimit.account
+        account.add(bytes)
+    }
+
+    deinit { account.remove(bytes) }
+}
+
+/// The memory limit of the session: all live tensor storage together stays under it.
+///
+/// The default is `RITZ_MEMORY_LIMIT` from the environment when set (bytes, or with a suffix
+/// `K`, `M`, `G`, `T` for powers of 1024), else half of physical memory. Every front end reads
+/// it through here, so `ritz run`, the REPL and the notebook honour the variable alike.
+public enum AllocationLimit {
+    /// The process-wide account.
+    private static let processAccount = MemoryAccount(limit: defaultLimit().bytes)
+
+    /// An account that holds only inside `withLimit` (for the current task or thread).
+    @TaskLocal private static var scoped: MemoryAccount?
+
+    /// The account in effect here.
+    public static var account: MemoryAccount { scoped ?? processAccount }
+
+    /// The limit in bytes in effect here.
+    public static var bytes: Int { account.limit }
+
+    /// Bytes of tensor storage alive in the account in effect here.
+    public static var liveBytes: Int { account.live }
+
+    /// Where the process-wide limit came from, for messages: "set by RITZ_MEMORY_LIMIT" or
+    /// "half of physical memory".
+    public static var origin: String { limitSource.origin }
+
+    /// A sentence for the user when `RITZ_MEMORY_LIMIT` is set but not understood (the default
+    /// is used instead); nil otherwise. Front ends print it once at start-up.
+    public static var environmentProblem: String? { limitSource.problem }
+
+    private static let limitSource = defaultLimit()
+
+    /// Sets the process-wide limit (for a `--memory` option; call at startup).
+    public static func set(bytes: Int) { processAccount.limit = bytes }
+
+    /// Runs `body` with a fresh account and limit that apply only to the current task (and the
+    /// tasks it starts), so a test can lower the limit without disturbing others running in
+    /// parallel.
+    ///
+    /// - Parameters:
+    ///   - bytes: the limit inside `body`.
+    ///   - body: the work to run.
+    /// - Returns: What `body` returns.
+    /// - Throws: What `body` throws.
+    public static func withLimit<R>(bytes: Int, _ body: () throws -> R) rethrows -> R {
+        try $scoped.withValue(MemoryAccount(limit: bytes)) { try body() }
+    }
+
+    /// Throws when `elements` more doubles would take live storage past the limit.
+    ///
+    /// - Throws: `TensorError.tooLarge` when the allocation alone exceeds the limit,
+    ///   `TensorError.memoryLimit` when it fits alone but not beside what is alive.
+    public static func check(elements: Int) throws {
+        let (bytes, overflow) = elements.multipliedReportingOverflow(by: MemoryLayout<Double>.size)
+        try check(bytes: overflow ? Int.max : bytes)
+    }
+
+    /// Throws when `bytes` more would take live storage past the limit (for memory that is not
+    /// tensor storage, such as graphs and strings, checked before it is built).
+    ///
+    /// - Throws: `TensorError.tooLarge` or `TensorError.memoryLimit`.
+    public static func check(bytes: Int) throws {
+        let account = account
+        let limit = account.limit
+        if bytes > limit { throw TensorError.tooLarge(bytes: bytes, limit: limit) }
+        let live = account.live
+        if live > limit - bytes { throw TensorError.memoryLimit(requested: bytes, live: live, limit: limit) }
+    }
+
+    /// Parses a `RITZ_MEMORY_LIMIT` value: a whole number of bytes, optionally followed by `K`,
+    /// `M`, `G` or `T` (powers of 1024, case-insensitive, an optional trailing `B` or `iB`).
+    ///
+    /// - Parameter text: The value.
+    /// - Returns: The bytes, or nil when the text is not such a number or overflows.
+    public static func parse(_ text: String) -> Int? {
+        var body = Substring(text.trimmingCharacters(in: .whitespaces).uppercased())
+        if body.hasSuffix("IB") { body = body.dropLast(2) } else if body.hasSuffix("B") { body = body.dropLast() }
+        var shift = 0
+        if let last = body.last, let i = ["K", "M", "G", "T"].firstIndex(of: String(last)) {
+            shift = 10 * (i + 1)
+            body = body.dropLast()
+        }
+        guard !body.isEmpty, body.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(body) else { return nil }
+        let (bytes, overflow) = n.multipliedReportingOverflow(by: 1 << shift)
+        return overflow ? nil : bytes
+    }
+
+    private static func defaultLimit() -> (bytes: Int, origin: String, problem: String?) {
+        let half = halfOfPhysicalMemory()
+        guard let raw = getenv("RITZ_MEMORY_LIMIT") else { return (half, "half of physical memory", nil) }
+        let text = String(cString: raw)
+        guard let bytes = parse(text) else {
+            return (half, "half of physical memory",
+                    "RITZ_MEMORY_LIMIT=\(text) is not a size (bytes, or a number with K, M, G or T); using half of physical memory")
+        }
+        return (bytes, "set by RITZ_MEMORY_LIMIT", nil)
+    }
+
+    private static func halfOfPhysicalMemory() -> Int {
+        let pages = sysconf(Int32(_SC_PHYS_PAGES))
+        let pageSize = sysconf(Int32(_SC_PAGESIZE))
+        guard pages > 0, pageSize > 0 else { return 8 << 30 }
+        let (total, overflow) = pages.multipliedReportingOverflow(by: pageSize)
+        return overflow ? Int.max / 2 : total / 2
+    }
+}
