@@ -66,7 +66,7 @@ extension Builtins {
                 let (v, w) = try $0.eigh()
                 return .record(Record([("values", .tensor(v)), ("vectors", .tensor(w))]))
             },
-            matrixEntry("eig", "eigenvalues and eigenvectors of a general matrix (dgeev) → (values=, vectors=), complex; backward stable: ‖AV − VΛ‖ ≤ c·n·ε‖A‖, but an eigenvalue's error is ≲ ε‖A‖/|yᴴx| (x, y unit right and left eigenvectors) and ≈ (ε‖A‖)^(1/m) at a defective one of multiplicity m: non-normal matrices have sensitive eigenvalues",
+            matrixEntry("eig", "eigenvalues and eigenvectors of a general matrix (dgeev, after balancing B = D⁻¹AD) → (values=, vectors=), complex; backward stable for B: ‖BṼ − ṼΛ‖ ≤ c·n·ε‖B‖‖Ṽ‖ (for badly scaled A far less than ε‖A‖), but an eigenvalue's error is ≲ ε‖A‖/|yᴴx| (x, y unit right and left eigenvectors) and ≈ (ε‖A‖)^(1/m) at a defective one of multiplicity m: non-normal matrices have sensitive eigenvalues",
                         "eig([0, -1; 1, 0])") {
                 let (v, w) = try $0.eig()
                 return .record(Record([("values", .tensor(v)), ("vectors", .tensor(w))]))
