@@ -71,7 +71,7 @@ extension Builtins {
                 let (v, w) = try $0.eig()
                 return .record(Record([("values", .tensor(v)), ("vectors", .tensor(w))]))
             },
-            matrixEntry("expm", "matrix exponential by scaling and squaring (Al-Mohy & Higham 2009, with balancing); backward error ≤ 2⁻⁵³ in exact arithmetic, forward error ≲ κ_exp(A)·ε", "expm([0, 1; 0, 0])") {
+            matrixEntry("expm", "matrix exponential by scaling and squaring (Al-Mohy & Higham 2009, with balancing); backward error ≤ 2⁻⁵³ in exact arithmetic, forward error ≲ κ_exp(A)·ε; differentiable (Fréchet derivative from exp([A, E; 0, A]))", "expm([0, 1; 0, 0])") {
                 .tensor(try $0.expm())
             },
             matrixEntry("cond", "2-norm condition number σmax / σmin by the SVD; σmin is computed to ±c·n·ε·σmax, so the relative error is ≲ c·n·κ·ε and values ≳ 1/ε mean singular to working precision; inf when σmin = 0", "cond([1, 0; 0, 10])") { .number(try $0.cond()) },
