@@ -4,7 +4,7 @@ import RitzTensor
 public struct HutchinsonResult: Sendable {
     /// The estimate (1/p) Σ z_iᵀ H z_i.
     public let trace: Double
-    /// Standard error s/√p, s the sample standard deviation of the p samples (NaN for p = 1).
+    /// Standard error s/√p, s the sample standard deviation of the p ≥ 2 samples.
     public let stderr: Double
     /// The samples z_iᵀ H z_i.
     public let samples: [Double]
@@ -16,7 +16,7 @@ public struct HutchinsonResult: Sendable {
 public struct HutchinsonDiagResult: Sendable {
     /// The estimate (1/p) Σ z_i ⊙ H z_i, length n.
     public let diagonal: Tensor
-    /// Per-entry standard errors, length n (NaN for p = 1).
+    /// Per-entry standard errors from p ≥ 2 probes, length n.
     public let stderr: Tensor
     /// Matrix-vector products.
     public let matvecs: Int
@@ -31,12 +31,12 @@ public struct HutchinsonDiagResult: Sendable {
 ///
 /// - Parameters:
 ///   - H: An operator (need not be symmetric).
-///   - probes: Number of probe vectors (default 100).
+///   - probes: Number of probe vectors, at least 2 (default 100).
 ///   - seed: Seed of the probes.
 /// - Returns: Trace, standard error, samples and matvecs.
-/// - Throws: `TensorError.invalidArgument` for probes < 1; errors of the operator.
+/// - Throws: `TensorError.invalidArgument` for probes < 2 (see `requireSpread`); errors of the operator.
 public func hutchinson(_ H: LinearOperator, probes: Int = 100, seed: UInt64 = 0) throws -> HutchinsonResult {
-    guard probes >= 1 else { throw TensorError.invalidArgument("hutchinson needs probes >= 1, got \(probes)") }
+    try requireSpread("hutchinson", probes: probes)
     let before = H.matvecs
     var rng = RandomGenerator(seed: seed)
     var samples = [Double]()
@@ -54,12 +54,12 @@ public func hutchinson(_ H: LinearOperator, probes: Int = 100, seed: UInt64 = 0)
 ///
 /// - Parameters:
 ///   - H: An operator.
-///   - probes: Number of probe vectors (default 100).
+///   - probes: Number of probe vectors, at least 2 (default 100).
 ///   - seed: Seed of the probes.
 /// - Returns: The diagonal estimate, per-entry standard errors and matvecs.
-/// - Throws: `TensorError.invalidArgument` for probes < 1; errors of the operator.
+/// - Throws: `TensorError.invalidArgument` for probes < 2 (see `requireSpread`); errors of the operator.
 public func hutchinsonDiag(_ H: LinearOperator, probes: Int = 100, seed: UInt64 = 0) throws -> HutchinsonDiagResult {
-    guard probes >= 1 else { throw TensorError.invalidArgument("hutchinson_diag needs probes >= 1, got \(probes)") }
+    try requireSpread("hutchinson_diag", probes: probes)
     let n = H.n
     let before = H.matvecs
     var rng = RandomGenerator(seed: seed)
@@ -76,8 +76,21 @@ public func hutchinsonDiag(_ H: LinearOperator, probes: Int = 100, seed: UInt64 
             m2[i] += d * (s - mean[i])
         }
     }
-    let se = m2.map { probes > 1 ? ($0 / Double(probes - 1) / Double(probes)).squareRoot() : .nan }
+    let se = m2.map { ($0 / Double(probes - 1) / Double(probes)).squareRoot() }
     return HutchinsonDiagResult(diagonal: Tensor(mean), stderr: Tensor(se), matvecs: H.matvecs - before)
+}
+
+/// Refuses fewer than two probes: the standard error is the samples' spread s/√p, and one
+/// sample has no spread to measure (s would be 0/0), so the estimate would come without any error bar.
+///
+/// - Parameters:
+///   - op: The estimator's name, for the message.
+///   - probes: The number of probes asked for.
+/// - Throws: `TensorError.invalidArgument` when probes < 2.
+func requireSpread(_ op: String, probes: Int) throws {
+    guard probes >= 2 else {
+        throw TensorError.invalidArgument("\(op) needs probes >= 2, got \(probes): its standard error is the spread of the probe samples, which one sample does not have")
+    }
 }
 
 /// Sample mean and its standard error (sample standard deviation with n − 1, over √n).

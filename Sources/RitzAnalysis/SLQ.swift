@@ -29,11 +29,12 @@ public struct SLQResult: Sendable {
 
 /// Spectral density of a symmetric operator by stochastic Lanczos quadrature.
 ///
-/// For each probe, a Rademacher vector z scaled to unit length v = z/√n starts `steps` steps of
-/// Lanczos with full reorthogonalisation; the eigen-decomposition T = Y diag(θ) Yᵀ of its
-/// tridiagonal gives an m-point Gauss quadrature of the spectral measure of v:
-/// vᵀ f(H) v ≈ Σ_j Y_{0j}² f(θ_j) (Golub & Meurant 1994; Ubaru, Chen & Saad, SIAM J. Matrix
-/// Anal. Appl. 38, 2017). Averaging over probes estimates (1/n) tr f(H) = ∫ f dμ; the density is
+/// For each probe, a Rademacher vector z (independent ±1 entries, not Gaussian) scaled to unit
+/// length v = z/√n starts `steps` steps of Lanczos with full reorthogonalisation; the
+/// eigen-decomposition T = Y diag(θ) Yᵀ of its tridiagonal gives an m-point Gauss quadrature of
+/// the spectral measure of v: vᵀ f(H) v ≈ Σ_j Y_{0j}² f(θ_j) (Golub & Meurant 1994; Ubaru, Chen
+/// & Saad, SIAM J. Matrix Anal. Appl. 38, 2017). The weights w_j = Y_{0j}² are normalised: they
+/// sum to ‖v‖² = 1 for every probe, so they estimate (1/n) tr f(H), not tr f(H). Averaging over probes estimates (1/n) tr f(H) = ∫ f dμ; the density is
 /// the average of Gaussians of standard deviation σ at the nodes, weighted by the weights
 /// (Ghorbani, Krishnan & Xiao, ICML 2019). Exact identities: Σ_j w_j θ_j = vᵀHv and
 /// Σ_j w_j θ_j² = ‖Hv‖² (for m ≥ 2), so the moments are Hutchinson estimates of tr(H)/n and

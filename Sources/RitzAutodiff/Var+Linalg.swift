@@ -63,6 +63,38 @@ extension Var {
             }))
     }
 
+    /// The matrix exponential Y = e^A (`Tensor.expm`, Al-Mohy & Higham 2009).
+    ///
+    /// Ẏ = L(A, Ȧ), the Fréchet derivative, and Ā = L(Aᵀ, Ȳ) since the adjoint of L(A, ·) is
+    /// L(Aᵀ, ·) (Higham, Functions of Matrices, §3.2 and Lemma 3.9; Al-Mohy & Higham 2009, SIMAX
+    /// 30(4)). L comes from `frechetExpm`, itself traced, so the rule differentiates again.
+    /// - Returns: e^A.
+    /// - Throws: `LinalgError.notSquare`, `LinalgError.nonFinite`.
+    public func expm() throws -> Var {
+        _ = try requireSquare("expm")
+        return try Var.apply("expm", [self], value: value.expm(), rule: Rule(
+            vjp: { g, c in [try Var.frechetExpm(c.inputs[0].T, g)] },
+            jvp: { t, c in try t[0].map { try Var.frechetExpm(c.inputs[0], $0) } }))
+    }
+
+    /// The Fréchet derivative L(A, E) of the exponential at A in direction E: the upper right
+    /// block of exp([A, E; 0, A]) (Mathias 1996; Higham, Functions of Matrices, eq. (3.16)).
+    ///
+    /// Computed by the same scaling and squaring as e^A on the 2n×2n block matrix, whose
+    /// backward error is ≤ u in exact arithmetic like e^A's.
+    /// - Parameters:
+    ///   - a: The n×n point A.
+    ///   - e: The n×n direction E.
+    /// - Returns: L(A, E), n×n.
+    /// - Throws: `ShapeError` when E's shape differs from A's; as `expm`.
+    static func frechetExpm(_ a: Var, _ e: Var) throws -> Var {
+        let n = a.shape[0]
+        guard e.shape == a.shape else { throw ShapeError.mismatch(op: "expm derivative", lhs: a.shape, rhs: e.shape) }
+        let zero = Var(try Tensor.zeros([n, n]))
+        let block = try Var.concat([Var.concat([a, e], axis: 1), Var.concat([zero, a], axis: 1)], axis: 0)
+        return try block.expm().index([.slice(start: 0, stop: n, step: nil), .slice(start: n, stop: 2 * n, step: nil)])
+    }
+
     /// The symmetric part (A + Aᵀ)/2, which `eigh` decomposes (as JAX does), so derivatives
     /// with respect to every entry of A are those of the function actually computed.
     private func symmetricPart() throws -> Var { try (self + T) * 0.5 }

@@ -102,6 +102,7 @@ extension Builtins {
         table["inv"] = { a in try out(arg(a, 0).inv()) }
         table["det"] = { a in try out(arg(a, 0).det()) }
         table["solve"] = { a in try out(Var.solve(arg(a, 0), arg(a, 1))) }
+        table["expm"] = { a in try out(arg(a, 0).expm()) }
         table["eigh"] = { a in
             let (w, v) = try arg(a, 0).eigh()
             return .record(Record([("values", out(w)), ("vectors", out(v))]))

@@ -151,7 +151,7 @@ extension Builtins {
             },
             BuiltinEntry("slq", [Param("H"), .keyword("steps", default: .number(80)), .keyword("probes", default: .number(10)),
                                  .keyword("sigma"), .keyword("bins", default: .number(10000)), .keyword("seed")], group: g,
-                         summary: "spectral density by stochastic Lanczos quadrature: (x=, density=, nodes=, weights=)",
+                         summary: "spectral density by stochastic Lanczos quadrature with Rademacher probes (±1 entries scaled to unit norm): (x=, density=, nodes=, weights=); each probe's weights (squared first components of the Lanczos eigenvectors) sum to 1, the density averages the probes and is normalised to unit trapezoid integral",
                          examples: ["d = slq(op(diag([1, 2, 3, 4])), steps=4, probes=2, bins=200, seed=1)\nsize(d.x)"]) { a in
                 let H = try operatorArg(a)
                 let steps = try positiveInt(a, "steps"), probes = try positiveInt(a, "probes"), bins = try a.int("bins")
@@ -171,7 +171,7 @@ extension Builtins {
                                        ("sigma", .number(r.sigma)), ("matvecs", .number(Double(r.matvecs)))]))
             },
             BuiltinEntry("hutchinson", [Param("H"), .keyword("probes", default: .number(100)), .keyword("seed")], group: g,
-                         summary: "Hutchinson's estimate of tr(H) with Rademacher probes, and its standard error",
+                         summary: "Hutchinson's estimate of tr(H) with Rademacher probes, and its standard error s/√probes (s the samples' standard deviation); probes must be ≥ 2, since one sample has no spread",
                          examples: ["hutchinson(op(diag([1, 2, 3])), probes=10, seed=1).trace"]) { a in
                 let H = try operatorArg(a)
                 let probes = try positiveInt(a, "probes"), seed = try curvatureSeed(a)
@@ -180,7 +180,7 @@ extension Builtins {
                                        ("samples", numbers(r.samples)), ("matvecs", .number(Double(r.matvecs)))]))
             },
             BuiltinEntry("hutchinson_diag", [Param("H"), .keyword("probes", default: .number(100)), .keyword("seed")], group: g,
-                         summary: "Hutchinson's estimate of diag(H), E[z ⊙ Hz], with per-entry standard errors",
+                         summary: "Hutchinson's estimate of diag(H), E[z ⊙ Hz], with Rademacher probes and per-entry standard errors; probes must be ≥ 2, since one sample has no spread",
                          examples: ["hutchinson_diag(op(diag([1, 2, 3])), probes=4, seed=1).diag"]) { a in
                 let H = try operatorArg(a)
                 let probes = try positiveInt(a, "probes"), seed = try curvatureSeed(a)

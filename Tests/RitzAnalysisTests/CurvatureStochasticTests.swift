@@ -124,7 +124,10 @@ struct CurvatureStochasticTests {
         #expect(throws: TensorError.self) { try slq(H, bins: 1) }
         #expect(throws: TensorError.self) { try hutchinson(H, probes: 0) }
         #expect(throws: TensorError.self) { try hutchinsonDiag(H, probes: 0) }
-        #expect(try hutchinson(H, probes: 1).stderr.isNaN)
+        // One probe has no spread, so no standard error: refused rather than NaN.
+        #expect(throws: TensorError.self) { try hutchinson(H, probes: 1) }
+        #expect(throws: TensorError.self) { try hutchinsonDiag(H, probes: 1) }
+        #expect(try hutchinson(H, probes: 2).stderr.isFinite)
         // A huge kernel width is refused or handled, never a trap.
         if let wide = try? slq(H, steps: 2, probes: 1, sigma: 1e300, bins: 50) {
             #expect(wide.density.allSatisfy { $0.isFinite && $0 >= 0 })

@@ -213,6 +213,7 @@ let linalgCases: [PrimitiveCase] = [
     PrimitiveCase("solve matrix", [.wellConditioned(3), u([3, 2])]) { try Var.solve($0[0], $0[1]) },
     PrimitiveCase("inv", [.wellConditioned(3)]) { try $0[0].inv() },
     PrimitiveCase("det", [.wellConditioned(3)]) { try $0[0].det() },
+    PrimitiveCase("expm (non-normal, Fréchet derivative)", [u([3, 3], -2, 2)]) { try $0[0].expm() },
     PrimitiveCase("eigh values", [.symmetric(4)]) { try $0[0].eigh().values },
     PrimitiveCase("eigvalsh", [.symmetric(3)]) { try $0[0].eigvalsh() },
     PrimitiveCase("eigh vectors squared (sign-free)", [.symmetric(3)]) { x in

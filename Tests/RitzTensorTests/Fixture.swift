@@ -12,14 +12,21 @@ enum Fixture {
     }()
 
     /// The parsed `reference.json`.
-    nonisolated(unsafe) static let root: [String: Any] = {
-        // Parsed here rather than by JSONSerialization, whose number parsing is not correctly
-        // rounded on Linux; Swift's Double(String) is (strtod), so every double is exact.
-        guard let data = try? Data(contentsOf: directory.appendingPathComponent("reference.json")),
+    nonisolated(unsafe) static let root: [String: Any] = load("reference.json")
+
+    /// The parsed `linalg_hard.json`: hard matrices with mpmath references, by case name.
+    nonisolated(unsafe) static let hardLinalg: [String: Any] = load("linalg_hard.json")
+
+    /// A fixture file's top-level object, or an empty one when it is missing or malformed.
+    ///
+    /// Parsed here rather than by JSONSerialization, whose number parsing is not correctly
+    /// rounded on Linux; Swift's Double(String) is (strtod), so every double is exact.
+    static func load(_ file: String) -> [String: Any] {
+        guard let data = try? Data(contentsOf: directory.appendingPathComponent(file)),
               let text = String(data: data, encoding: .utf8) else { return [:] }
         var parser = MiniJSON(Array(text.utf8))
         return (try? parser.value()) as? [String: Any] ?? [:]
-    }()
+    }
 
     static func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 

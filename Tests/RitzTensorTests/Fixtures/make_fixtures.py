@@ -4,9 +4,13 @@
 Run from this folder:  python3 make_fixtures.py
 Writes `reference.json` (inputs and NumPy/SciPy results; floats written with Python's repr,
 so every double is exact), `npy/*.npy` (files written by NumPy in every dtype, byte order,
-memory order and format version ritz reads) and `table.csv` (written by numpy.savetxt).
-Made with NumPy 2.4 and SciPy 1.17; inputs come from numpy.random.default_rng(seed) with
-fixed seeds, so re-running gives the same files.
+memory order and format version ritz reads), `table.csv` (written by numpy.savetxt) and
+`linalg_hard.json` (hard matrices for the LAPACK builtins with references computed by mpmath
+at 50 significant digits from the stored doubles, so they are exact to double rounding, not
+LAPACK's own answers; see `hard_linalg`).
+Made with NumPy 2.4, SciPy 1.17 and mpmath 1.4; inputs come from numpy.random.default_rng(seed)
+with fixed seeds, so re-running gives the same inputs (NumPy/SciPy results may change in the
+last bit with the BLAS kernels of the machine; the mpmath references do not).
 """
 import json
 import math
@@ -325,6 +329,142 @@ table[0, 0] = 1 / 3
 np.savetxt(os.path.join(HERE, "table.csv"), table, delimiter=",", header="alpha,beta,gamma", comments="", fmt="%.17g")
 out["csv"] = {"table": t(table)}
 
+
+
+# ---------------------------------------------------------------- hard matrices for LAPACK builtins
+def hard_linalg():
+    """Badly scaled, nearly singular, graded, clustered, repeated and non-normal matrices, each
+    with references from mpmath at 50 digits (the true values for the stored doubles):
+    `sigma` (singular values, descending), `norm2` = σ₁, `cond2` = σ₁/σₙ and for square
+    nonsingular ones `cond1` = ‖A‖₁‖A⁻¹‖₁, `inv`, `det`, `b` and `x` = A⁻¹b; symmetric ones
+    `eigh` (ascending); general ones `eig` with `eig_cond` = 1/|yᴴx| (unit left y, right x);
+    with the balancing T⁻¹AT dgeev applies (`balance`, `balance_inv`: SciPy's matrix_balance,
+    which is dgebal); rectangular or rank-deficient ones `rank` (σ > max(m, n)·ε·σ₁ as NumPy), the truncated
+    minimum-norm `lstsq` solution of `b` with `lstsq_cond` = κ_r + κ_r²·‖r‖/(σ₁‖x‖) (Wedin;
+    Higham, Accuracy and Stability §20.1) and `pinv` truncated at `pinv_rcond`·σ₁."""
+    import mpmath as mp
+    mp.mp.dps = 50
+    hr = np.random.default_rng(20261205)
+    eps = np.finfo(float).eps
+
+    def orthogonal(n):
+        q, r = np.linalg.qr(hr.normal(size=(n, n)))
+        return q * np.sign(np.diag(r))
+
+    def with_singular_values(sig):
+        # Q·diag(σ) with its columns permuted: each stored entry is rounded relatively, so the
+        # stored matrix keeps σ to a few ulps each, even σ far below ε·σ₁.
+        n = len(sig)
+        return (orthogonal(n) * np.asarray(sig, dtype=float))[:, hr.permutation(n)]
+
+    def symmetric_with_eigenvalues(lam):
+        q = orthogonal(len(lam))
+        a = q @ np.diag(lam) @ q.T
+        return (a + a.T) / 2
+
+    n21 = 21
+    wilkinson = np.diag(np.abs(np.arange(n21) - 10.0)) + np.diag(np.ones(n21 - 1), 1) + np.diag(np.ones(n21 - 1), -1)
+    theta = 1.2
+    kahan = np.diag(np.sin(theta) ** np.arange(20)) @ (np.eye(20) - np.cos(theta) * np.triu(np.ones((20, 20)), 1))
+    frank = np.array([[12.0 - max(i, j) if j >= i - 1 else 0.0 for j in range(12)] for i in range(12)])
+    d9 = 10.0 ** np.arange(-4, 5)
+    graded = np.diag(d9) @ hr.normal(size=(9, 9)) @ np.diag(1 / d9)
+    jordan_eps = 2 * np.eye(6) + np.diag(np.ones(5), 1)
+    jordan_eps[5, 0] = 1e-10                                  # (λ − 2)⁶ = 1e-10: a ring of radius 1e-10^(1/6)
+    x_int = hr.integers(-3, 4, size=(10, 3)).astype(float)
+    y_int = hr.integers(-3, 4, size=(3, 7)).astype(float)
+    rank_deficient = x_int @ y_int                            # small integers: exactly rank 3 as stored
+    p7 = hr.normal(size=(7, 7)); p7 = p7 @ p7.T + 7 * np.eye(7)
+    dg = 10.0 ** np.arange(-6, 7, 2)
+    graded_spd = np.diag(dg) @ p7 @ np.diag(dg)
+    graded_spd = (graded_spd + graded_spd.T) / 2
+    hilbert_tall = 1.0 / (np.arange(12)[:, None] + np.arange(8)[None, :] + 1)
+    mats = {
+        "hilbert8": (1.0 / (np.arange(8)[:, None] + np.arange(8)[None, :] + 1), "sym"),
+        "hilbert12": (1.0 / (np.arange(12)[:, None] + np.arange(12)[None, :] + 1), "sym"),
+        "kahan20": (kahan, "gen"),
+        "wilkinson21": (wilkinson, "sym"),
+        "frank12": (frank, "gen"),
+        "graded9": (graded, "gen"),
+        "jordan_eps6": (jordan_eps, "gen"),
+        "jordan4": (np.eye(4) + np.diag(np.ones(3), 1), "none"),
+        "clustered6": (symmetric_with_eigenvalues([1, 1 + 1e-13, 1 + 2e-13, 2, 2, 5]), "sym"),
+        "indefinite5": (symmetric_with_eigenvalues([-1e-3, 1, 1, 1, 3]), "sym"),
+        "nearly_singular6": (with_singular_values([1, 0.5, 1e-3, 1e-6, 1e-10, 1e-13]), "none"),
+        "singular_to_precision6": (with_singular_values([1, 0.5, 1e-3, 1e-6, 1e-10, 1e-18]), "none"),
+        "badly_scaled7": (np.diag(10.0 ** np.array([-8, -5, -2, 0, 3, 6, 8])) @ hr.normal(size=(7, 7)), "gen"),
+        "graded_spd7": (graded_spd, "sym"),
+        "rank_deficient10x7": (rank_deficient, "none"),
+        "rank_deficient7x10": (rank_deficient.T.copy(), "none"),
+        "hilbert_tall12x8": (hilbert_tall, "none"),
+    }
+    cases = {}
+    for name, (a, kind) in mats.items():
+        m, n = a.shape
+        am = mp.matrix(a.tolist())
+        sig = sorted([abs(v) for v in mp.svd_r(am, compute_uv=False)], reverse=True)
+        c = {"a": t(a), "sigma": [float(v) for v in sig], "norm2": float(sig[0])}
+        c["cond2"] = float(sig[0] / sig[-1]) if sig[-1] != 0 else None
+        tol = max(m, n) * eps * sig[0]
+        c["rank"] = sum(1 for v in sig if v > tol)
+        # The rank must not hinge on rounding: every σ is 5× away from the threshold.
+        c["rank_clear"] = all(v > 5 * tol or v < tol / 5 for v in sig)
+        b = hr.normal(size=m)
+        if name == "hilbert_tall12x8":
+            b = a @ hr.normal(size=n)                         # consistent: the residual is only rounding
+        c["b"] = t(b)
+        bm = mp.matrix(b.tolist())
+        if m == n and sig[-1] != 0:
+            ainv = mp.inverse(am)
+            c["inv"] = t(np.array(ainv.tolist(), dtype=float))
+            c["det"] = float(mp.det(am))
+            c["cond1"] = float(mp.mnorm(am, 1) * mp.mnorm(ainv, 1))
+            c["x"] = t(np.array((ainv * bm).tolist(), dtype=float).ravel())
+        if m != n or name.startswith("rank_deficient") or name.startswith("nearly"):
+            u, sv, v = mp.svd_r(am)
+            r = c["rank"]
+
+            def truncated_pinv(k):
+                out = mp.matrix(n, m)
+                for l in range(k):
+                    out += (v[l, :].T * u[:, l].T) / sv[l]
+                return out
+            xp = truncated_pinv(r) * bm
+            res = mp.norm(bm - am * xp)
+            kr = sig[0] / sig[r - 1]
+            c["lstsq"] = t(np.array(xp.tolist(), dtype=float).ravel())
+            c["lstsq_cond"] = float(kr + kr ** 2 * res / (sig[0] * mp.norm(xp)))
+            c["pinv_rcond"] = 1e-10 if name.startswith("rank_deficient") else 1e-15
+            kp = sum(1 for s_ in sig if s_ > c["pinv_rcond"] * sig[0])
+            c["pinv"] = t(np.array(truncated_pinv(kp).tolist(), dtype=float))
+            c["pinv_cond"] = float(sig[0] / sig[kp - 1])
+        if kind == "sym":
+            w, _ = mp.eigsy(am)
+            c["eigh"] = sorted(float(v) for v in w)
+        if kind == "gen":
+            e, el, er = mp.eig(am, left=True, right=True)
+            vals, conds = [], []
+            for i in range(n):
+                x_ = er[:, i]; y_ = el[i, :]
+                dot = sum(y_[k] * x_[k] for k in range(n))
+                conds.append(float(mp.norm(x_) * mp.norm(y_) / abs(dot)))
+                vals.append(complex(e[i]))
+            c["eig"] = t(np.array(vals))
+            c["eig_cond"] = conds
+            # dgeev balances first (dgebal): it is backward stable for B = T⁻¹AT, T a permuted
+            # diagonal of powers of 2 (so T⁻¹ is exact), not for A itself when A is badly scaled.
+            _, tb = sla.matrix_balance(a, permute=True, scale=True, separate=False)
+            c["balance"] = t(tb)
+            c["balance_inv"] = t(np.linalg.inv(tb))
+        cases[name] = c
+    # Both are singular to working precision: κ₁ ≥ 5/ε, so solve must warn (rcond < ε).
+    assert cases["hilbert12"]["cond1"] > 5 / eps and cases["singular_to_precision6"]["cond1"] > 5 / eps
+    with open(os.path.join(HERE, "linalg_hard.json"), "w") as fh:
+        json.dump(cases, fh, allow_nan=False, separators=(",", ":"))
+
+
+hard_linalg()
+
 with open(os.path.join(HERE, "reference.json"), "w") as fh:
     json.dump(out, fh, allow_nan=False, separators=(",", ":"))
-print("wrote reference.json, %d npy files, table.csv" % len(os.listdir(npy_dir)))
+print("wrote reference.json, linalg_hard.json, %d npy files, table.csv" % len(os.listdir(npy_dir)))
