@@ -33,7 +33,9 @@ extension Compiler {
             if case let .name(x) = target.kind { return [x] }
             return []
         case let .fnDecl(name, _, _, _): return [name]
-        case let .forLoop(v, _, iter, body): return [v] + assignedNames(iter) + assignedNames(body)
+        case let .destructure(targets, value):
+            return targets.compactMap { t in if case let .name(x) = t.kind { return x }; return nil } + assignedNames(value)
+        case let .forLoop(vs, iter, body): return vs.map(\.name) + assignedNames(iter) + assignedNames(body)
         case let .whileLoop(c, body): return assignedNames(c) + assignedNames(body)
         case let .block(stmts): return stmts.flatMap { assignedNames($0) }
         case let .ifExpr(c, t, e): return assignedNames(c) + assignedNames(t) + (e.map { assignedNames($0) } ?? [])

@@ -168,13 +168,23 @@ struct Parser {
             return Node(kind: .fnDecl(name: name, nameSpan: tokSpan(nameTok), params: params, body: body), span: span(t.start))
         case .keyword(.for):
             _ = advance()
-            let vTok = advance()
-            guard case let .identifier(name) = vTok.kind else { throw fail("expected a loop variable after `for`", at: vTok) }
-            guard current.isKeyword(.in) else { throw fail("expected `in` after `for \(name)`", at: current) }
+            var variables: [(name: String, span: SourceSpan)] = []
+            repeat {
+                if !variables.isEmpty { _ = advance() } // `,`
+                let vTok = advance()
+                guard case let .identifier(name) = vTok.kind else { throw fail("expected a loop variable after `for`", at: vTok) }
+                if variables.contains(where: { $0.name == name }) {
+                    diagnostics.append(Diagnostic("duplicate loop variable `\(name)`", span: tokSpan(vTok)))
+                }
+                variables.append((name, tokSpan(vTok)))
+            } while atOp(",")
+            guard current.isKeyword(.in) else {
+                throw fail("expected `in` after `for \(variables.map(\.name).joined(separator: ", "))`", at: current)
+            }
             _ = advance()
             let iter = try parseExpression(0)
             let body = try parseBlock()
-            return Node(kind: .forLoop(variable: name, varSpan: tokSpan(vTok), iterable: iter, body: body), span: span(t.start))
+            return Node(kind: .forLoop(variables: variables, iterable: iter, body: body), span: span(t.start))
         case .keyword(.while):
             _ = advance()
             let cond = try parseExpression(0)
@@ -185,7 +195,7 @@ struct Parser {
             if atNewline || atEOF || atOp(";") || atOp("}") {
                 return Node(kind: .returnStmt(nil), span: span(t.start))
             }
-            let v = try parseExpression(0)
+            let v = try parseTupleValue()
             return Node(kind: .returnStmt(v), span: span(t.start))
         case .keyword(.break):
             _ = advance(); return Node(kind: .breakStmt, span: tokSpan(t))
@@ -193,10 +203,26 @@ struct Parser {
             _ = advance(); return Node(kind: .continueStmt, span: tokSpan(t))
         default:
             let e = try parseExpression(0)
+            if atOp(",") {
+                // `a, b = value`: destructuring.
+                var targets = [e]
+                while atOp(",") {
+                    _ = advance()
+                    targets.append(try parseExpression(0))
+                }
+                guard atOp("=") else {
+                    throw fail("expected `=` after the names to unpack, found \(current.describe)", at: current,
+                               help: ["`a, b = f()` unpacks a list, a tensor's rows or a record's fields; a list literal is `[a, b]`"])
+                }
+                let eq = advance()
+                for target in targets { try checkTarget(target, eq) }
+                let v = try parseTupleValue()
+                return Node(kind: .destructure(targets: targets, value: v), span: span(t.start))
+            }
             if atOp("=") {
                 let eq = advance()
                 try checkTarget(e, eq)
-                let v = try parseExpression(0)
+                let v = try parseTupleValue()
                 return Node(kind: .assign(target: e, value: v), span: span(t.start))
             }
             for (s, op) in [("+=", BinaryOperator.add), ("-=", .sub), ("*=", .mul), ("/=", .div)] where atOp(s) {
@@ -207,6 +233,19 @@ struct Parser {
             }
             return e
         }
+    }
+
+    /// An expression, or several separated by `,` (a tuple, `b, a`), as the right of `=` and
+    /// after `return` take them.
+    private mutating func parseTupleValue() throws -> Node {
+        let first = try parseExpression(0)
+        guard atOp(",") else { return first }
+        var items = [first]
+        while atOp(",") {
+            _ = advance()
+            items.append(try parseExpression(0))
+        }
+        return Node(kind: .tuple(items), span: span(first.span.start))
     }
 
     private mutating func checkTarget(_ e: Node, _ eq: Token) throws {
@@ -290,8 +329,8 @@ struct Parser {
             case "==", "!=", "<", "<=", ">", ">=": return 6
             case ":": return 7
             case "+", "-": return 8
-            case "*", "/", "%", "@": return 9
-            case "^": return 11
+            case "*", "/", "//", "%", "@": return 9
+            case "^", "**": return 11
             case "(", "[", ".": return 12
             default: return nil
             }
@@ -342,7 +381,7 @@ struct Parser {
                 }
                 lhs = Node(kind: .field(target: lhs, name: name), span: span(start))
             case let .op(o):
-                guard let op = BinaryOperator(rawValue: o) else { return lhs }
+                guard let op = o == "**" ? .pow : BinaryOperator(rawValue: o) else { return lhs }
                 _ = advance()
                 // `^` is right-associative; everything else left-associative. Comparisons do not chain.
                 let rhs = try parseExpression(op == .pow ? prec : prec + 1)
@@ -413,6 +452,9 @@ struct Parser {
             }
         case .eof:
             throw fail("expected an expression, found end of input", at: t)
+        case .op("*"), .op("**"):
+            throw fail("expected an expression, found \(t.describe)", at: t,
+                       help: ["`*` multiplies two values; a power is written `x ^ 2` or `x ** 2`"])
         default:
             throw fail("expected an expression, found \(t.describe)", at: t)
         }
@@ -535,6 +577,15 @@ struct Parser {
         var items: [IndexNode] = []
         while !atOp("]") {
             if atEOF { break }
+            if atOp("...") {
+                items.append(.ellipsis(tokSpan(advance())))
+                if atOp(",") { _ = advance(); continue } else { break }
+            }
+            if case .identifier("None") = current.kind, peek().isOp(",") || peek().isOp("]") {
+                // NumPy's `None` (ritz's `none`): a new axis of length 1.
+                items.append(.at(Node(kind: .none, span: tokSpan(advance()))))
+                if atOp(",") { _ = advance(); continue } else { break }
+            }
             var startNode: Node?
             if !atOp(":") { startNode = try parseExpression(1, allowRange: false) }
             if atOp(":") {
