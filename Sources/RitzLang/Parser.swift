@@ -204,16 +204,13 @@ struct Parser {
         default:
             let e = try parseExpression(0)
             if atOp(",") {
-                // `a, b = value`: destructuring.
+                // `a, b = value` destructures; `a, b` alone is a tuple (a list of the values).
                 var targets = [e]
                 while atOp(",") {
                     _ = advance()
                     targets.append(try parseExpression(0))
                 }
-                guard atOp("=") else {
-                    throw fail("expected `=` after the names to unpack, found \(current.describe)", at: current,
-                               help: ["`a, b = f()` unpacks a list, a tensor's rows or a record's fields; a list literal is `[a, b]`"])
-                }
+                guard atOp("=") else { return Node(kind: .tuple(targets), span: span(t.start)) }
                 let eq = advance()
                 for target in targets { try checkTarget(target, eq) }
                 let v = try parseTupleValue()
