@@ -182,24 +182,3 @@ public enum Builtins {
         [create, elementwise, reduce, linalg, fourier, io, session, autodiff, learn, curvature, koopman, graphs, grassmann, plots]
     }
 }
-
-/// The closest of `candidates` to `name` by edit distance, when it is close enough to help.
-func nearestName(_ name: String, _ candidates: [String]) -> String? {
-    var best: (String, Int)?
-    let a = Array(name.lowercased())
-    for c in candidates {
-        let b = Array(c.lowercased())
-        if abs(a.count - b.count) > 3 { continue }
-        var prev = Array(0...b.count)
-        for i in 1...Swift.max(a.count, 1) where a.count > 0 {
-            var cur = [i] + [Int](repeating: 0, count: b.count)
-            for j in stride(from: 1, through: b.count, by: 1) {
-                cur[j] = Swift.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            prev = cur
-        }
-        let d = a.isEmpty ? b.count : prev[b.count]
-        if d <= Swift.max(1, Swift.min(3, a.count / 3 + 1)), best.map({ d < $0.1 }) ?? true { best = (c, d) }
-    }
-    return best?.0
-}

@@ -90,4 +90,25 @@ extension Compiler {
                             num: { _ in if case let .number(x)? = p.pointee { return x }; return nil })
         }
     }
+
+    /// `np.linalg.eigh`-style reads: a chain of fields on a global named like a NumPy/JAX module
+    /// (`ForeignSpellings.modules`). While that global has a value the chain reads as usual;
+    /// while it has none, the error names the builtin to write instead. nil for other nodes.
+    func compileModulePath(_ n: Node) -> Compiled? {
+        var path: [String] = []
+        var node = n
+        while case let .field(target, name) = node.kind { path.insert(name, at: 0); node = target }
+        guard case let .name(root) = node.kind, ForeignSpellings.modules.contains(root),
+              case let .global(box) = lookup(root) else { return nil }
+        path.insert(root, at: 0)
+        let interp = self.interp, rootSpan = node.span, span = n.span
+        let fields = Array(path.dropFirst())
+        return Compiled(code: { _ in
+            guard var v = box.slot.pointee else { throw interp.unknownName(root, path: path, span: rootSpan) }
+            for name in fields {
+                do { v = try interp.field(v, name) } catch { throw interp.diagnose(error, span: span) }
+            }
+            return v
+        }, leaf: nil, jumps: false)
+    }
 }

@@ -144,6 +144,7 @@ final class Compiler {
         case let .index(target, items):
             return compileIndex(target, items, span: span)
         case let .field(target, name):
+            if let read = compileModulePath(n) { return read }
             let t = compile(target).code
             return Compiled(code: { f in
                 let v = try t(f)
