@@ -107,7 +107,7 @@ extension Builtins {
                 let (parts, axis) = try joinedParts(a)
                 return .tensor(try Tensor.stack(unifyDTypes(parts), axis: axis))
             },
-            BuiltinEntry("copy", [Param("x")], group: g, summary: "a copy of x (values are never shared, so this is x itself)",
+            BuiltinEntry("copy", [Param("x")], group: g, summary: "a copy of x: ritz values are never shared (after `y = x; y[0] = 1`, x is unchanged), so this is x itself",
                          examples: ["copy([1, 2])"]) { a in a.raw("x") ?? .none },
         ]
     }

@@ -41,7 +41,7 @@ extension Builtins {
                 let (u, s, vt) = try $0.svd()
                 return .record(Record([("u", .tensor(u)), ("s", .tensor(s)), ("vt", .tensor(vt))]))
             },
-            matrixEntry("eigh", "eigen-decomposition of a symmetric matrix → (values=, vectors=), ascending",
+            matrixEntry("eigh", "eigen-decomposition of a symmetric matrix → (values=, vectors=), values ascending as in NumPy (eigs orders largest first by default); `values, vectors = eigh(A)` unpacks it",
                         "eigh([2, 1; 1, 2])") {
                 let (v, w) = try $0.eigh()
                 return .record(Record([("values", .tensor(v)), ("vectors", .tensor(w))]))

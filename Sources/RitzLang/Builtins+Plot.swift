@@ -237,7 +237,7 @@ extension Builtins {
         let o = PlotArgs.options
         return [
             BuiltinEntry("plot", [Param("a"), Param("b", default: .none)] + o, group: g,
-                         summary: "line plot of y, of y against x, of a training run's curves, of a spectral density, or of a result that draws itself (dmd/edmd/resdmd spectra, pseudospectrum, pe_stability)",
+                         summary: "line plot of y, of y against x (a matrix's columns, or a list of equal-length series, as several series), of a training run's curves, of a spectral density, or of a result that draws itself (dmd/edmd/resdmd spectra, pseudospectrum, pe_stability)",
                          examples: ["plot(sin(linspace(0, 6, 100)), title=\"sine\")",
                                     "x = linspace(0, 1, 50); plot(x, [x ^ 2, x ^ 3].T, legend=[\"x^2\", \"x^3\"])"]) { a in
                 guard let first = a.raw("a") else { throw Diagnostic("missing argument `a` of `plot`", span: nil) }
