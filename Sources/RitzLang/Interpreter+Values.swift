@@ -276,7 +276,7 @@ extension Interpreter {
     /// A tensor-like value with the same elements in a new shape (traced values stay traced).
     static func reshaped(_ v: Value, _ shape: [Int]) throws -> Value {
         if case let .traced(x) = v { return valueOf(try x.reshaped(shape)) }
-        return .tensor(try toTensor(v).reshaped(shape))
+        return wrap(try toTensor(v).reshaped(shape))
     }
 
     /// `value.name`.

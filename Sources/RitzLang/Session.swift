@@ -99,7 +99,7 @@ public final class Session: @unchecked Sendable {
 
     /// An overview of all help topics: the language and every builtin by group.
     public func helpIndex() -> String {
-        var s = "ritz help TOPIC (or ?name in a cell)\n\nlanguage\n  the syntax of ritz\n"
+        var s = "ritz help TOPIC (or ?name in a cell)\n\nlanguage\n  a guide to the language: syntax, broadcasting, scoping, unpacking, derivatives\n"
         var groups: [String] = []
         for e in registry.entries where !groups.contains(e.group) { groups.append(e.group) }
         for g in groups {
