@@ -65,6 +65,9 @@ public struct BuiltinEntry {
     public var group: String
     /// The implementation, given the bound arguments.
     public var impl: (Args) throws -> Value
+    /// True for a builtin that only rearranges its arguments (`enumerate`, `zip`): traced values
+    /// pass through it untouched, derivatives and all.
+    public var passesTraces = false
 
     /// An entry.
     ///
@@ -179,6 +182,6 @@ public final class BuiltinRegistry {
 public enum Builtins {
     /// Every group, in help order.
     static var all: [[BuiltinEntry]] {
-        [create, elementwise, reduce, linalg, fourier, io, session, autodiff, learn, curvature, koopman, graphs, grassmann, plots]
+        [create, elementwise, reduce, linalg, fourier, io, session, iteration, autodiff, learn, curvature, koopman, graphs, grassmann, plots]
     }
 }

@@ -136,7 +136,8 @@ enum LanguageGuide {
     (`eigh(A)` → `(values=, vectors=)`). `a, b` on the right of `=`, after `return` or alone
     is a tuple, which ritz holds as a list. `a, b = value` unpacks a list, a tensor along its
     first axis, or a record's fields in the order written; `for a, b in items` unpacks each
-    item the same way. There is no `enumerate`: loop over `0:size(xs)`.
+    item the same way, so `for i, x in enumerate(xs)` and `for a, b in zip(as, bs)` read as in
+    Python.
 
     ```ritz
     r = (lr=0.1, steps=5)
@@ -150,6 +151,8 @@ enum LanguageGuide {
     lo, hi = minmax([4, 2, 8])
     hi - lo                      # → 6
     for i, w in [[0, 10], [1, 20]] { print(i, w) }
+    for i, name in enumerate(["loss", "acc"]) { print(i, name) }
+    for name, value in zip(["lr", "steps"], [0.1, 5]) { print(name, value) }
     ```
 
     ## Values, not references

@@ -94,8 +94,6 @@ enum ForeignSpellings {
         "standard_normal": "`randn(d..., seed=)`",
         "uniform": "`rand(d..., seed=)`",
         "range": "a range `0:n` (or `arange(a, b)`)",
-        "enumerate": "`for i in 0:size(xs) { x = xs[i] … }`",
-        "zip": "`for i in 0:size(a) { … a[i] … b[i] … }`",
         "def": "`fn name(args) { … }`",
         "lambda": "`x -> …` or `(x, y) -> …`",
         "None": "`none`",
