@@ -115,7 +115,7 @@ struct Parser {
                 suppress = false
                 if atOp(";") { suppress = true; _ = advance() }
                 else if !(atNewline || atEOF) {
-                    throw fail("expected end of statement, found \(current.describe)", at: current)
+                    throw fail("expected end of statement, found \(current.describe)", at: current, help: Parser.foreignStatementHelp(s))
                 }
             } catch {
                 if aborted { break }
@@ -222,7 +222,7 @@ struct Parser {
                 let v = try parseTupleValue()
                 return Node(kind: .assign(target: e, value: v), span: span(t.start))
             }
-            for (s, op) in [("+=", BinaryOperator.add), ("-=", .sub), ("*=", .mul), ("/=", .div)] where atOp(s) {
+            for (s, op) in [("+=", BinaryOperator.add), ("-=", .sub), ("*=", .mul), ("/=", .div), ("**=", .pow), ("//=", .floorDiv)] where atOp(s) {
                 let eq = advance()
                 try checkTarget(e, eq)
                 let v = try parseExpression(0)
@@ -230,6 +230,13 @@ struct Parser {
             }
             return e
         }
+    }
+
+    /// Help for a statement that starts with a word of Python (`def f(x):`, `import numpy`):
+    /// what ritz writes instead (`ForeignSpellings`); empty for other statements.
+    static func foreignStatementHelp(_ statement: Node?) -> [String] {
+        guard case let .name(word)? = statement?.kind else { return [] }
+        return ForeignSpellings.statementWords[word].map { [$0] } ?? []
     }
 
     /// An expression, or several separated by `,` (a tuple, `b, a`), as the right of `=` and
@@ -282,7 +289,7 @@ struct Parser {
             do {
                 statements.append(try parseStatement())
                 if !(atNewline || atOp(";") || atOp("}")) {
-                    throw fail("expected end of statement, found \(current.describe)", at: current)
+                    throw fail("expected end of statement, found \(current.describe)", at: current, help: Parser.foreignStatementHelp(statements.last))
                 }
             } catch {
                 if aborted { throw error }

@@ -103,6 +103,17 @@ enum ForeignSpellings {
         "nil": "`none`",
     ]
 
+    /// Words that start a Python statement, with the help line saying what ritz writes instead.
+    static let statementWords: [String: String] = [
+        "def": "a function is `fn name(a, b=1) { … }` (or a lambda, `x -> …`)",
+        "lambda": "a lambda is `x -> …` or `(x, y) -> …`",
+        "import": "nothing needs importing: builtins go by their bare names (`np.linalg.eigh(A)` is `eigh(A)`)",
+        "from": "nothing needs importing: builtins go by their bare names",
+        "class": "named fields make a record, `(name=value, …)`",
+        "elif": "write `else if c { … }`",
+        "print": "`print` needs parentheses, `print(x)`",
+    ]
+
     /// The help line for an unknown `name`: a foreign spelling's hint, else the nearest of
     /// `known` within the suggestion radius; nil when neither.
     ///

@@ -80,6 +80,24 @@ import Testing
         #expect(own.display == "3")
     }
 
+    @Test("a statement written in Python says what ritz writes", arguments: [
+        ("def f(x): return x", "`fn name(a, b=1) { … }`"),
+        ("import numpy as np", "builtins go by their bare names"),
+        ("fn g() {\n  from numpy import eye\n}", "nothing needs importing"),
+        ("print x", "`print(x)`"),
+    ])
+    func pythonStatements(_ code: String, _ expected: String) {
+        let out = Session().run(cell: code, origin: .cell(1), sink: CollectingSink())
+        #expect(out.diagnostics.first?.message.hasPrefix("expected end of statement") == true)
+        #expect(out.diagnostics.first?.help.first?.contains(expected) == true, "\(out.diagnostics.map { $0.render() })")
+    }
+
+    @Test("a stray `*` names both spellings of a power")
+    func strayStar() {
+        let out = Session().run(cell: "2 * * 3", origin: .cell(1), sink: CollectingSink())
+        #expect(out.diagnostics.first?.help == ["`*` multiplies two values; a power is written `x ^ 2` or `x ** 2`"])
+    }
+
     /// Distances worked by hand (optimal string alignment: a swap of neighbours is one edit,
     /// and no substring is edited twice, so `ca` → `abc` is 3, not the unrestricted 2).
     @Test("Damerau–Levenshtein distance", arguments: [
