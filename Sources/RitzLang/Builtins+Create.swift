@@ -121,11 +121,15 @@ extension Builtins {
         let name = a.entry.name
         let first = try a.valueOrThrow("list")
         if let second = a.raw("axis") {
+            let isTensor: Bool
             switch second {
-            case .list, .tensor(_) where (try? Interpreter.toTensor(second))?.ndim ?? 0 >= 1:
+            case .list: isTensor = true
+            case let .tensor(t): isTensor = t.ndim >= 1
+            default: isTensor = false
+            }
+            if isTensor {
                 let parts = try [first, second].map { try Interpreter.toTensor($0, what: "an item of `\(name)`") }
                 return (parts, 0)
-            default: break
             }
         }
         let items: [Value]

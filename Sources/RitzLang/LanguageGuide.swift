@@ -56,7 +56,8 @@ enum LanguageGuide {
 
     `+ - * /` elementwise, `@` matrix product, `^` power (`**` is the same operator),
     `//` floor division and `%` the matching remainder (NumPy's `floor_divide` and `mod`: the
-    result takes the divisor's sign), comparisons elementwise, `and or not`.
+    result takes the divisor's sign), comparisons elementwise, `and or not`; `x += 1` and
+    `-= *= /= **= //=` update a name, an element or a field.
     Precedence, lowest first: `|>`, `->`, `or`, `and`, `not`, comparisons, `:`, `+ -`,
     `* / // % @`, unary `-`, `^ **`, then calls, indexing, `.field`. Powers are
     right-associative and bind tighter than unary minus.
