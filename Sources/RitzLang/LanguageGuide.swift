@@ -134,8 +134,8 @@ enum LanguageGuide {
     ## Records, tuples and unpacking
 
     `(name=value, …)` is a record; results that carry more than one number are records
-    (`eigh(A)` → `(values=, vectors=)`). `a, b` on the right of `=`, after `return` or alone
-    is a tuple, which ritz holds as a list. `a, b = value` unpacks a list, a tensor along its
+    (`eigh(A)` → `(values=, vectors=)`). `a, b` on the right of `=`, after `return` or alone,
+    and `(a, b)` or `(x,)` in parentheses, is a tuple, which ritz holds as a list. `a, b = value` unpacks a list, a tensor along its
     first axis, or a record's fields in the order written; `for a, b in items` unpacks each
     item the same way, so `for i, x in enumerate(xs)` and `for a, b in zip(as, bs)` read as in
     Python.
@@ -146,6 +146,7 @@ enum LanguageGuide {
     a, b = 1, 2
     a, b = b, a
     a                            # → 2
+    (1, "two")                   # → [1, "two"]
     values, vectors = eigh([2, 1; 1, 2])
     values                       # → [1. 3.]
     fn minmax(x) { return min(x), max(x) }

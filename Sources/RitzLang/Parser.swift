@@ -489,6 +489,7 @@ struct Parser {
     private mutating func parseParen() throws -> Node {
         let open = advance()
         var items: [(name: String?, nameTok: Token?, value: Node)] = []
+        var sawComma = false
         while !atOp(")") {
             if atEOF { break }
             if case let .identifier(n) = current.kind, peek().isOp("=") {
@@ -497,7 +498,7 @@ struct Parser {
             } else {
                 items.append((nil, nil, try parseExpression(0)))
             }
-            if atOp(",") { _ = advance() } else { break }
+            if atOp(",") { _ = advance(); sawComma = true } else { break }
         }
         try expectOp(")", opener: open, context: "to close the parenthesis")
         if atOp("->") {
@@ -517,16 +518,20 @@ struct Parser {
         if items.isEmpty {
             throw fail("empty parentheses are not a value", at: open, help: ["write `() -> …` for a function of no arguments"])
         }
-        if items.count == 1 && items[0].name == nil {
+        if items.count == 1 && items[0].name == nil && !sawComma {
             var inner = items[0].value
             inner.span = span(open.start)
             return inner
+        }
+        if items.allSatisfy({ $0.name == nil }) {
+            // `(a, b)` and `(x,)`: a tuple, held as a list.
+            return Node(kind: .tuple(items.map(\.value)), span: span(open.start))
         }
         var fields: [(String, Node)] = []
         for item in items {
             guard let n = item.name else {
                 diagnostics.append(Diagnostic("a record needs `name=value` fields", span: item.value.span,
-                                              help: ["write `(a=1, b=2)`; for several values use a list `[a, b]`"]))
+                                              help: ["write `(a=1, b=2)`; for a tuple of values leave every name out, `(a, b)`"]))
                 throw Failure()
             }
             if fields.contains(where: { $0.0 == n }), let nt = item.nameTok {
