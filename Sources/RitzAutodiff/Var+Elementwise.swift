@@ -64,8 +64,8 @@ extension Var {
 
     /// Any binary elementwise operator of `RitzTensor` on traced values.
     ///
-    /// Comparisons and logical operators give constant bool results (their derivative is zero
-    /// wherever it exists). `pow`: ∂a = b·a^(b−1), ∂b = y·log a (0 where a = 0).
+    /// Comparisons and logical operators give constant bool results, and floor division a
+    /// constant (their derivative is zero wherever it exists, as in JAX). `pow`: ∂a = b·a^(b−1), ∂b = y·log a (0 where a = 0).
     /// `mod` (floored): ∂a = 1, ∂b = −⌊a/b⌋. `maximum`/`minimum`: the derivative goes to the
     /// larger (smaller) operand, split equally on ties, as JAX does.
     ///
@@ -98,7 +98,7 @@ extension Var {
                                      let wb = try Tensor(1).binary(.sub, wa)
                                      return (Var(wa), Var(wb))
                                  })
-        case .eq, .ne, .lt, .le, .gt, .ge, .and, .or:
+        case .eq, .ne, .lt, .le, .gt, .ge, .and, .or, .floorDiv:
             return Var(try a.value.binary(op, b.value))
         }
     }

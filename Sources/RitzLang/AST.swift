@@ -4,16 +4,18 @@ struct Node {
     var span: SourceSpan
 }
 
-/// A binary operator of the language.
+/// A binary operator of the language. `**` is another spelling of `^` (the parser maps it).
 public enum BinaryOperator: String, Sendable, CaseIterable {
-    case add = "+", sub = "-", mul = "*", div = "/", mod = "%", pow = "^", matmul = "@"
+    case add = "+", sub = "-", mul = "*", div = "/", floorDiv = "//", mod = "%", pow = "^", matmul = "@"
     case eq = "==", ne = "!=", lt = "<", le = "<=", gt = ">", ge = ">="
 }
 
-/// One item of a subscript.
+/// One item of a subscript. A new axis (`None`, `none`) is an `at` whose value is `none`.
 enum IndexNode {
     case at(Node)
     case slice(start: Node?, stop: Node?, step: Node?)
+    /// `...`: as many whole axes as the other items leave.
+    case ellipsis(SourceSpan)
 }
 
 /// A call argument, positional or `name=value`.
@@ -53,9 +55,14 @@ indirect enum NodeKind {
     case block([Node])
     // Statements
     case assign(target: Node, value: Node)
+    /// `a, b = value`: each target (a name, element or field) takes one item of the value.
+    case destructure(targets: [Node], value: Node)
+    /// `a, b` on the right of `=` or after `return`: a list of the values.
+    case tuple([Node])
     case compoundAssign(op: BinaryOperator, target: Node, value: Node)
     case fnDecl(name: String, nameSpan: SourceSpan, params: [ParamNode], body: Node)
-    case forLoop(variable: String, varSpan: SourceSpan, iterable: Node, body: Node)
+    /// `for x in …` or `for a, b in …` (each item unpacked as by `a, b = item`).
+    case forLoop(variables: [(name: String, span: SourceSpan)], iterable: Node, body: Node)
     case whileLoop(cond: Node, body: Node)
     case returnStmt(Node?)
     case breakStmt

@@ -65,6 +65,9 @@ public struct BuiltinEntry {
     public var group: String
     /// The implementation, given the bound arguments.
     public var impl: (Args) throws -> Value
+    /// True for a builtin that only rearranges its arguments (`enumerate`, `zip`): traced values
+    /// pass through it untouched, derivatives and all.
+    public var passesTraces = false
 
     /// An entry.
     ///
@@ -179,27 +182,6 @@ public final class BuiltinRegistry {
 public enum Builtins {
     /// Every group, in help order.
     static var all: [[BuiltinEntry]] {
-        [create, elementwise, reduce, linalg, fourier, io, session, autodiff, learn, curvature, koopman, graphs, grassmann, plots]
+        [create, elementwise, reduce, linalg, fourier, io, session, iteration, autodiff, learn, curvature, koopman, graphs, grassmann, plots]
     }
-}
-
-/// The closest of `candidates` to `name` by edit distance, when it is close enough to help.
-func nearestName(_ name: String, _ candidates: [String]) -> String? {
-    var best: (String, Int)?
-    let a = Array(name.lowercased())
-    for c in candidates {
-        let b = Array(c.lowercased())
-        if abs(a.count - b.count) > 3 { continue }
-        var prev = Array(0...b.count)
-        for i in 1...Swift.max(a.count, 1) where a.count > 0 {
-            var cur = [i] + [Int](repeating: 0, count: b.count)
-            for j in stride(from: 1, through: b.count, by: 1) {
-                cur[j] = Swift.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            prev = cur
-        }
-        let d = a.isEmpty ? b.count : prev[b.count]
-        if d <= Swift.max(1, Swift.min(3, a.count / 3 + 1)), best.map({ d < $0.1 }) ?? true { best = (c, d) }
-    }
-    return best?.0
 }

@@ -92,22 +92,57 @@ extension Builtins {
                 return .tensor(try a.tensor("x").transposed(perm))
             },
             BuiltinEntry("concat", [Param("list"), Param("axis", default: .number(0))], group: g,
-                         summary: "joins tensors along an existing axis",
-                         examples: ["concat([[1, 2], [3]], axis=0)"]) { a in
-                let parts = try a.list("list").map { try Interpreter.toTensor($0, what: "an element of concat's list") }
-                guard !parts.isEmpty else { throw Diagnostic("concat needs at least one tensor", span: nil) }
-                return .tensor(try Tensor.concat(unifyDTypes(parts), axis: try a.int("axis")))
+                         summary: "joins a list of tensors along an existing axis (NumPy's concatenate); two tensors may also come as concat(a, b)",
+                         examples: ["concat([[1, 2], [3]], axis=0)", "concat([1, 2], [3])"]) { a in
+                let (parts, axis) = try joinedParts(a)
+                for (i, p) in parts.enumerated() where p.ndim == 0 {
+                    throw Diagnostic("concat joins tensors of at least one dimension; item \(i) is a number", span: nil,
+                                     help: ["give a list of tensors, `concat([[1, 2], [3]])`, or the tensors themselves, `concat([1, 2], [3])`"])
+                }
+                return .tensor(try Tensor.concat(unifyDTypes(parts), axis: axis))
             },
             BuiltinEntry("stack", [Param("list"), Param("axis", default: .number(0))], group: g,
-                         summary: "joins equal-shaped tensors along a new axis",
-                         examples: ["stack([[1, 2], [3, 4]], axis=1)"]) { a in
-                let parts = try a.list("list").map { try Interpreter.toTensor($0, what: "an element of stack's list") }
-                guard !parts.isEmpty else { throw Diagnostic("stack needs at least one tensor", span: nil) }
-                return .tensor(try Tensor.stack(unifyDTypes(parts), axis: try a.int("axis")))
+                         summary: "joins a list of equal-shaped tensors along a new axis; two tensors may also come as stack(a, b)",
+                         examples: ["stack([[1, 2], [3, 4]], axis=1)", "stack([1, 2], [3, 4])"]) { a in
+                let (parts, axis) = try joinedParts(a)
+                return .tensor(try Tensor.stack(unifyDTypes(parts), axis: axis))
             },
-            BuiltinEntry("copy", [Param("x")], group: g, summary: "a copy of x (values are never shared, so this is x itself)",
+            BuiltinEntry("copy", [Param("x")], group: g, summary: "a copy of x: ritz values are never shared (after `y = x; y[0] = 1`, x is unchanged), so this is x itself",
                          examples: ["copy([1, 2])"]) { a in a.raw("x") ?? .none },
         ]
+    }
+
+    /// The tensors and axis of `concat`/`stack`: a list of tensors (or a tensor's slices along
+    /// its first axis) and the axis; or two tensors given side by side, `concat(a, b)`, which
+    /// arrive as `list` and `axis` (an axis is a number, so a tensor there is the second part).
+    ///
+    /// - Throws: A `Diagnostic` for no tensors, or a single vector (whose items are numbers).
+    static func joinedParts(_ a: Args) throws -> (parts: [Tensor], axis: Int) {
+        let name = a.entry.name
+        let first = try a.valueOrThrow("list")
+        if let second = a.raw("axis") {
+            let isTensor: Bool
+            switch second {
+            case .list: isTensor = true
+            case let .tensor(t): isTensor = t.ndim >= 1
+            default: isTensor = false
+            }
+            if isTensor {
+                let parts = try [first, second].map { try Interpreter.toTensor($0, what: "an item of `\(name)`") }
+                return (parts, 0)
+            }
+        }
+        let items: [Value]
+        switch first {
+        case let .list(l): items = l
+        case let .tensor(t) where t.ndim >= 2: items = try Interpreter.unstack(t)
+        default:
+            throw Diagnostic("`\(name)` takes a list of tensors, got one \(first.typeName)", span: nil,
+                             help: ["write `\(name)([a, b])`, or `\(name)(a, b)` for two tensors"])
+        }
+        guard !items.isEmpty else { throw Diagnostic("`\(name)` needs at least one tensor", span: nil, help: ["signature: \(a.entry.signature)"]) }
+        let parts = try items.map { try Interpreter.toTensor($0, what: "an item of `\(name)`") }
+        return (parts, try a.int("axis"))
     }
 
     /// Brings tensors to one dtype: complex if any is complex, else float64.

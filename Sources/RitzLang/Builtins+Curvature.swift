@@ -109,7 +109,7 @@ extension Builtins {
             BuiltinEntry("eigs", [Param("H"), Param("k", default: .number(6)), .keyword("which", default: .string("LA")),
                                   .keyword("tol", default: .number(1e-8)), .keyword("maxiter"), .keyword("ncv"),
                                   .keyword("start"), .keyword("seed")], group: g,
-                         summary: "k extreme eigenpairs of a symmetric operator by thick-restart Lanczos, with true residuals",
+                         summary: "k extreme eigenpairs of a symmetric operator by thick-restart Lanczos, with true residuals; values from the requested end: largest first for which=\"LA\" (the default), smallest first for \"SA\" (eigh is ascending)",
                          examples: ["r = eigs(op(diag([1, 5, 3, 2])), k=2)\n(values=r.values, residuals=r.residuals)",
                                     "eigs(op(diag([1, 5, 3, -2])), k=1, which=\"SA\").values"]) { a in
                 let H = try operatorArg(a)

@@ -61,7 +61,7 @@ extension Builtins {
                 let (u, s, vt) = try $0.svd()
                 return .record(Record([("u", .tensor(u)), ("s", .tensor(s)), ("vt", .tensor(vt))]))
             },
-            matrixEntry("eigh", "eigen-decomposition of a symmetric matrix (lower triangle read, dsyevd) → (values=, vectors=), ascending; each eigenvalue within c·n·ε‖A‖₂ (Weyl), vectors orthonormal to c·n·ε and each within ε‖A‖/gap, so a cluster determines only its invariant subspace",
+            matrixEntry("eigh", "eigen-decomposition of a symmetric matrix (lower triangle read, dsyevd) → (values=, vectors=), values ascending as in NumPy (eigs orders largest first by default); `values, vectors = eigh(A)` unpacks it; each eigenvalue within c·n·ε‖A‖₂ (Weyl), vectors orthonormal to c·n·ε and each within ε‖A‖/gap, so a cluster determines only its invariant subspace",
                         "eigh([2, 1; 1, 2])") {
                 let (v, w) = try $0.eigh()
                 return .record(Record([("values", .tensor(v)), ("vectors", .tensor(w))]))

@@ -70,6 +70,35 @@ enum PlotArgs {
     static var options: [Param] { [.keyword("title"), .keyword("xlabel"), .keyword("ylabel"), .keyword("logx"),
                                    .keyword("logy"), .keyword("width"), .keyword("height"), .keyword("legend")] }
 
+    /// Whether the rows of a `rows`×`cols` y are the series: when they match x's length and the
+    /// columns do not; without x, when they are the longer side (`plot([a, b])` of two long
+    /// series). Otherwise the columns are, as matplotlib takes a matrix.
+    ///
+    /// - Parameters:
+    ///   - rows: y's first dimension.
+    ///   - cols: y's second dimension.
+    ///   - xCount: The number of x values, when given.
+    /// - Returns: True to draw each row as a series.
+    static func seriesAreRows(rows: Int, cols: Int, xCount: Int?) -> Bool {
+        if let n = xCount { return n == cols && n != rows }
+        return cols > rows
+    }
+
+    /// The y argument of `plot` as a tensor; a list of vectors must hold equal lengths.
+    ///
+    /// - Throws: A `Diagnostic` naming the lengths when the series differ.
+    static func seriesTensor(_ v: Value) throws -> Tensor {
+        if case let .list(items) = v, items.count > 1 {
+            let parts = try items.map { try Interpreter.toTensor($0, what: "a series of `plot`") }
+            let lengths = parts.map(\.count)
+            if parts.allSatisfy({ $0.ndim <= 1 }), Set(lengths).count > 1 {
+                throw Diagnostic("the series of `plot` have different lengths \(lengths)", span: nil,
+                                 help: ["a list of series draws each against the same x, so they need equal lengths"])
+            }
+        }
+        return try Interpreter.toTensor(v, what: "the y argument of `plot`")
+    }
+
     /// Real values of a tensor-like argument (a complex tensor gives its real parts' refusal).
     static func reals(_ v: Value, what: String) throws -> [Double] {
         let t = try Interpreter.toTensor(v, what: what)
@@ -208,7 +237,7 @@ extension Builtins {
         let o = PlotArgs.options
         return [
             BuiltinEntry("plot", [Param("a"), Param("b", default: .none)] + o, group: g,
-                         summary: "line plot of y, of y against x, of a training run's curves, of a spectral density, or of a result that draws itself (dmd/edmd/resdmd spectra, pseudospectrum, pe_stability)",
+                         summary: "line plot of y, of y against x (a matrix's columns, or a list of equal-length series, as several series), of a training run's curves, of a spectral density, or of a result that draws itself (dmd/edmd/resdmd spectra, pseudospectrum, pe_stability)",
                          examples: ["plot(sin(linspace(0, 6, 100)), title=\"sine\")",
                                     "x = linspace(0, 1, 50); plot(x, [x ^ 2, x ^ 3].T, legend=[\"x^2\", \"x^3\"])"]) { a in
                 guard let first = a.raw("a") else { throw Diagnostic("missing argument `a` of `plot`", span: nil) }
@@ -221,16 +250,22 @@ extension Builtins {
                     f = run
                 } else {
                     let (xValue, yValue): (Value?, Value) = a.raw("b").map { (first, $0) } ?? (nil, first)
-                    let y = try Interpreter.toTensor(yValue, what: "the y argument of `plot`")
+                    let y = try PlotArgs.seriesTensor(yValue)
                     if y.isComplex { throw Diagnostic("`plot` needs real values, got a complex tensor", span: nil, help: ["spectrum(z) draws complex values in the plane; plot(abs(z)) their moduli"]) }
                     let x = try xValue.map { try PlotArgs.vector($0, what: "the x argument of `plot`") }
                     if y.ndim == 2, y.shape[1] > 1, y.shape[0] > 1 {
-                        // Columns are series, as NumPy/matplotlib lay them out.
-                        let (rows, cols) = (y.shape[0], y.shape[1])
-                        guard cols <= 64 else { throw Diagnostic("`plot` draws at most 64 series, got \(cols) columns", span: nil, help: ["pass y.T if the series are rows"]) }
+                        // Columns are series, as NumPy/matplotlib lay them out, unless the rows
+                        // are: `plot(x, [a, b])` stacks the series a and b as rows.
+                        let byRows = PlotArgs.seriesAreRows(rows: y.shape[0], cols: y.shape[1], xCount: x?.count)
+                        let series = byRows ? y : try y.transposed()
+                        let (count, length) = (series.shape[0], series.shape[1])
+                        guard count <= 64 else {
+                            throw Diagnostic("`plot` draws at most 64 series, got \(count) \(byRows ? "rows" : "columns")", span: nil,
+                                             help: [byRows ? "pass y.T if the series are columns" : "pass y.T if the series are rows"])
+                        }
                         f = Figure()
-                        for c in 0..<cols {
-                            try f.addLine((0..<rows).map { y.storage[$0 * cols + c] }, x: x, name: "")
+                        for c in 0..<count {
+                            try f.addLine(Array(series.storage[(c * length)..<((c + 1) * length)]), x: x, name: "")
                         }
                     } else {
                         guard y.shape.filter({ $0 != 1 }).count <= 1 else {

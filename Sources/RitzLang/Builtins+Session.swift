@@ -47,8 +47,8 @@ extension Builtins {
                 return .none
             },
             BuiltinEntry("time", [Param("expr")], group: g,
-                         summary: "runs expr, prints and returns the seconds it took",
-                         examples: ["time(sum(ones(1000)))"]) { a in
+                         summary: "runs expr, prints and returns the seconds it took (not the value of expr: to keep a value, assign it inside, `time({ y = f(x) })`)",
+                         examples: ["time(sum(ones(1000)))", "time({ y = sum(ones(1000)) })\ny"]) { a in
                 let t0 = monotonicSeconds()
                 if case let .function(f)? = a.raw("expr"), f.name == "time-thunk" {
                     _ = try a.context.call(.function(f), [])

@@ -77,6 +77,7 @@ extension Compiler {
         case .div: return { f in guard let x = l.get(f), let y = r.get(f) else { return nil }; return x / y }
         case .pow: return { f in guard let x = l.get(f), let y = r.get(f) else { return nil }; return y == 2 ? x * x : Foundation.pow(x, y) }
         case .mod: return { f in guard let x = l.get(f), let y = r.get(f) else { return nil }; return flooredMod(x, y) }
+        case .floorDiv: return { f in guard let x = l.get(f), let y = r.get(f) else { return nil }; return flooredDiv(x, y) }
         default: return nil
         }
     }

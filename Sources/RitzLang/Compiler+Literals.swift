@@ -38,6 +38,8 @@ extension Compiler {
                 return { f in
                     .slice(try ca.map { try $0(f) }, try cb.map { try $0(f) }, try cs.map { try $0(f) })
                 }
+            case .ellipsis:
+                return { _ in .ellipsis }
             }
         }
     }
@@ -69,9 +71,12 @@ extension Compiler {
     }
 }
 
+/// One evaluated subscript item; `.at(.none)` is a new axis.
 enum IndexValue {
     case at(Value)
     case slice(Value?, Value?, Value?)
+    /// `...`, the whole axes the other items leave.
+    case ellipsis
 }
 
 /// What a fused binary operation needs on its slow path.

@@ -33,7 +33,9 @@ extension Compiler {
             if case let .name(x) = target.kind { return [x] }
             return []
         case let .fnDecl(name, _, _, _): return [name]
-        case let .forLoop(v, _, iter, body): return [v] + assignedNames(iter) + assignedNames(body)
+        case let .destructure(targets, value):
+            return targets.compactMap { t in if case let .name(x) = t.kind { return x }; return nil } + assignedNames(value)
+        case let .forLoop(vs, iter, body): return vs.map(\.name) + assignedNames(iter) + assignedNames(body)
         case let .whileLoop(c, body): return assignedNames(c) + assignedNames(body)
         case let .block(stmts): return stmts.flatMap { assignedNames($0) }
         case let .ifExpr(c, t, e): return assignedNames(c) + assignedNames(t) + (e.map { assignedNames($0) } ?? [])
@@ -87,5 +89,26 @@ extension Compiler {
             return Compiled(code: { f in try s.get(f) }, leaf: .global(s), jumps: false,
                             num: { _ in if case let .number(x)? = p.pointee { return x }; return nil })
         }
+    }
+
+    /// `np.linalg.eigh`-style reads: a chain of fields on a global named like a NumPy/JAX module
+    /// (`ForeignSpellings.modules`). While that global has a value the chain reads as usual;
+    /// while it has none, the error names the builtin to write instead. nil for other nodes.
+    func compileModulePath(_ n: Node) -> Compiled? {
+        var path: [String] = []
+        var node = n
+        while case let .field(target, name) = node.kind { path.insert(name, at: 0); node = target }
+        guard case let .name(root) = node.kind, ForeignSpellings.modules.contains(root),
+              case let .global(box) = lookup(root) else { return nil }
+        path.insert(root, at: 0)
+        let interp = self.interp, rootSpan = node.span, span = n.span
+        let fields = Array(path.dropFirst())
+        return Compiled(code: { _ in
+            guard var v = box.slot.pointee else { throw interp.unknownName(root, path: path, span: rootSpan) }
+            for name in fields {
+                do { v = try interp.field(v, name) } catch { throw interp.diagnose(error, span: span) }
+            }
+            return v
+        }, leaf: nil, jumps: false)
     }
 }

@@ -51,6 +51,31 @@ extension Compiler {
         }
     }
 
+    /// `a, b = value`: the value's items (`Interpreter.unpack`) go to the targets in order.
+    ///
+    /// The value is evaluated once, before any target is written, so `a, b = b, a` swaps.
+    func compileDestructure(_ targets: [Node], _ value: Node, span: SourceSpan) -> Compiled {
+        let v = compile(value).code
+        var places: [Place] = []
+        for t in targets {
+            guard let place = compileTarget(t) else { return error("cannot assign to this expression", t.span) }
+            places.append(place)
+        }
+        let interp = self.interp
+        return Compiled(code: { f in
+            let items: [Value]
+            do { items = try Interpreter.unpack(try v(f), into: places.count) } catch { throw interp.diagnose(error, span: value.span) }
+            for (place, item) in zip(places, items) { try place.set(f, item) }
+            return .none
+        }, leaf: nil, jumps: false)
+    }
+
+    /// An assignment target as a place; a name assigned this way stops being a builtin's.
+    func compileTarget(_ n: Node) -> Place? {
+        if case let .name(x) = n.kind, case let g as GlobalSlot = slotFor(x, span: n.span) { g.box.isBuiltin = false }
+        return compilePlace(n)
+    }
+
     /// A place that is read and written: a variable, a field or an element of a place.
     struct Place {
         let get: (Frame) throws -> Value
@@ -124,15 +149,16 @@ extension Compiler {
         return Compiled(code: { f in slot.set(f, try code(f)); return .none }, leaf: nil, jumps: false)
     }
 
-    func compileFor(_ variable: String, _ varSpan: SourceSpan, _ iterable: Node, _ body: Node,
-                            span: SourceSpan) -> Compiled {
-        let slot = slotFor(variable, span: varSpan)
-        if let g = slot as? GlobalSlot { g.box.isBuiltin = false }
+    func compileFor(_ variables: [(name: String, span: SourceSpan)], _ iterable: Node, _ body: Node,
+                    span: SourceSpan) -> Compiled {
+        let slots = variables.map { v in slotFor(v.name, span: v.span) }
+        for case let g as GlobalSlot in slots { g.box.isBuiltin = false }
+        let slot = slots[0]
         loopDepth += 1
         let b = compile(body, stmt: true)
         loopDepth -= 1
         let loop = LoopContext(interp: interp, body: b.code, jumps: b.jumps, span: span)
-        if case let .range(start, stop, step) = iterable.kind {
+        if slots.count == 1, case let .range(start, stop, step) = iterable.kind {
             let a = compile(start).code, z = compile(stop).code, s = step.map { compile($0).code }
             let make: (any VariableSlot) -> Code = { slot in
                 switch slot {
@@ -149,20 +175,21 @@ extension Compiler {
         return Compiled(code: { f in
             let v = try it(f)
             let items: [Value]
-            switch v {
-            case let .list(l): items = l
-            case let .tensor(t) where t.ndim >= 1:
-                if t.ndim == 1 && t.dtype == .float64 { items = t.storage.map { .number($0) } }
-                else { do { items = try Interpreter.unstack(t) } catch { throw interp.diagnose(error, span: iterable.span) } }
-            case let .traced(x):
-                do { items = try Interpreter.tracedRows(x) } catch { throw interp.diagnose(error, span: iterable.span) }
-            case let .string(s): items = s.map { .string(String($0)) }
-            default:
-                throw Diagnostic("cannot loop over a \(v.typeName)", span: iterable.span,
-                                 help: ["loop over a range `0:n`, a list or a tensor"])
-            }
+            do {
+                guard let found = try Interpreter.elements(v) else {
+                    throw Diagnostic("cannot loop over a \(v.typeName)", span: iterable.span,
+                                     help: ["loop over a range `0:n`, a list or a tensor"])
+                }
+                items = found
+            } catch { throw interp.diagnose(error, span: iterable.span) }
             for item in items {
-                slot.set(f, item)
+                if slots.count == 1 {
+                    slot.set(f, item)
+                } else {
+                    let parts: [Value]
+                    do { parts = try Interpreter.unpack(item, into: slots.count) } catch { throw interp.diagnose(error, span: iterable.span) }
+                    for (s, part) in zip(slots, parts) { s.set(f, part) }
+                }
                 if try loop.runBody(f) { break }
             }
             return .none

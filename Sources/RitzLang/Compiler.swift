@@ -57,7 +57,7 @@ final class Compiler {
 
     static func isExpression(_ n: Node) -> Bool {
         switch n.kind {
-        case .assign, .compoundAssign, .fnDecl, .forLoop, .whileLoop, .returnStmt, .breakStmt, .continueStmt, .help:
+        case .assign, .destructure, .compoundAssign, .fnDecl, .forLoop, .whileLoop, .returnStmt, .breakStmt, .continueStmt, .help:
             return false
         default: return true
         }
@@ -144,6 +144,7 @@ final class Compiler {
         case let .index(target, items):
             return compileIndex(target, items, span: span)
         case let .field(target, name):
+            if let read = compileModulePath(n) { return read }
             let t = compile(target).code
             return Compiled(code: { f in
                 let v = try t(f)
@@ -173,6 +174,16 @@ final class Compiler {
             return compileBlock(stmts, stmt: stmt)
         case let .assign(target, value):
             return compileAssign(target, value, span: span)
+        case let .destructure(targets, value):
+            return compileDestructure(targets, value, span: span)
+        case let .tuple(items):
+            let codes = items.map { compile($0).code }
+            return Compiled(code: { f in
+                var values: [Value] = []
+                values.reserveCapacity(codes.count)
+                for c in codes { values.append(try c(f)) }
+                return .list(values)
+            }, leaf: nil, jumps: false)
         case let .compoundAssign(op, target, value):
             let combined = Node(kind: .binary(op: op, lhs: target, rhs: value), span: span)
             return compileAssign(target, combined, span: span)
@@ -185,8 +196,8 @@ final class Compiler {
                 slot.set(f, try code(f))
                 return .none
             }, leaf: nil, jumps: false)
-        case let .forLoop(variable, varSpan, iterable, body):
-            return compileFor(variable, varSpan, iterable, body, span: span)
+        case let .forLoop(variables, iterable, body):
+            return compileFor(variables, iterable, body, span: span)
         case let .whileLoop(cond, body):
             loopDepth += 1
             let b = compile(body, stmt: true)

@@ -14,6 +14,7 @@ extension Interpreter {
         case .div: return .number(x / y)
         case .pow: return .number(y == 2 ? x * x : Foundation.pow(x, y))
         case .mod: return .number(flooredMod(x, y))
+        case .floorDiv: return .number(flooredDiv(x, y))
         case .lt: return .bool(x < y)
         case .le: return .bool(x <= y)
         case .gt: return .bool(x > y)
@@ -32,6 +33,7 @@ extension Interpreter {
         case .div: return .div
         case .pow: return .pow
         case .mod: return .mod
+        case .floorDiv: return .floorDiv
         case .eq: return .eq
         case .ne: return .ne
         case .lt: return .lt

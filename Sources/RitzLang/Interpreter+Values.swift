@@ -82,17 +82,115 @@ extension Interpreter {
                     if t.ndim == 0 && t.dtype != .bool { return .at(try toInt(v, what: "an index")) }
                     return .array(t)
                 case let .list(l): return .array(try listToTensor(l, what: "an index"))
+                case .none: throw Diagnostic("a new axis (`none`) indexes tensors only", span: nil)
                 default: throw Diagnostic("an index must be a number, a range, a mask or an index tensor, got a \(v.typeName)", span: nil)
                 }
             case let .slice(a, b, s):
                 return .slice(start: try optionalInt(a, what: "a slice start"), stop: try optionalInt(b, what: "a slice stop"),
                               step: try optionalInt(s, what: "a slice step"))
+            case .ellipsis:
+                throw Diagnostic("`...` indexes tensors only", span: nil)
             }
         }
     }
 
+    /// The items `for` visits and `a, b = v` unpacks: a list's elements, a tensor's (or traced
+    /// tensor's) slices along its first axis, a string's characters; nil for other values.
+    ///
+    /// - Throws: A `Diagnostic` for a 0-d traced value.
+    static func elements(_ v: Value) throws -> [Value]? {
+        switch v {
+        case let .list(l): return l
+        case let .tensor(t) where t.ndim >= 1:
+            if t.ndim == 1 && t.dtype == .float64 { return t.storage.map { .number($0) } }
+            return try unstack(t)
+        case let .traced(x): return try tracedRows(x)
+        case let .string(s): return s.map { .string(String($0)) }
+        default: return nil
+        }
+    }
+
+    /// The values `a, b, … = v` gives its `count` targets: `elements(v)`, or a record's field
+    /// values in the order written (`values, vectors = eigh(A)`).
+    ///
+    /// - Throws: A `Diagnostic` when `v` does not unpack or holds a different number of items.
+    static func unpack(_ v: Value, into count: Int) throws -> [Value] {
+        let items: [Value], what: String
+        if case let .record(r) = v {
+            items = r.values
+            what = "a record with \(r.values.count) field\(r.values.count == 1 ? "" : "s") (\(r.names.joined(separator: ", ")))"
+        } else if let found = try elements(v) {
+            items = found
+            what = "a \(v.typeName) of \(found.count) item\(found.count == 1 ? "" : "s")"
+        } else {
+            throw Diagnostic("cannot unpack a \(v.typeName) into \(count) names", span: nil,
+                             help: ["`a, b = v` unpacks a list, a tensor along its first axis or a record's fields"])
+        }
+        guard items.count == count else {
+            var help = ["unpack into exactly as many names as there are items"]
+            if case let .record(r) = v, let first = r.names.first { help.append("or keep the record and read its fields by name, `r.\(first)`") }
+            throw Diagnostic("cannot unpack \(what) into \(count) names", span: nil, help: help)
+        }
+        return items
+    }
+
+    /// Replaces `...` and new axes (`none`) in a subscript of a value with `shape`: the
+    /// ellipsis becomes as many `:` as the other items leave, and each new axis becomes a `:`
+    /// over a length-1 axis inserted into the shape at that position (NumPy's `x[None, :]`,
+    /// `x[..., 0]`).
+    ///
+    /// - Parameters:
+    ///   - items: The subscript as written.
+    ///   - shape: The shape of the value indexed.
+    /// - Returns: nil when there is neither; else the shape to reshape the value to first and
+    ///   the subscript to apply to it.
+    /// - Throws: A `Diagnostic` for two ellipses or more items than axes.
+    static func expandAxes(_ items: [IndexValue], shape: [Int]) throws -> (shape: [Int], items: [IndexValue])? {
+        func isNewAxis(_ item: IndexValue) -> Bool { if case .at(.none) = item { return true }; return false }
+        func isEllipsis(_ item: IndexValue) -> Bool { if case .ellipsis = item { return true }; return false }
+        guard items.contains(where: { isNewAxis($0) || isEllipsis($0) }) else { return nil }
+        let ellipses = items.filter(isEllipsis).count
+        guard ellipses <= 1 else { throw Diagnostic("a subscript takes at most one `...`", span: nil) }
+        // Axes the items consume: a full-shape boolean mask consumes as many as it has.
+        let consumed = items.reduce(0) { n, item in
+            switch item {
+            case .at(.none), .ellipsis: return n
+            case let .at(.tensor(t)) where t.dtype == .bool: return n + Swift.max(t.ndim, 1)
+            default: return n + 1
+            }
+        }
+        guard consumed <= shape.count else {
+            throw ShapeError.invalid("too many indices: \(consumed) for a tensor with \(shape.count) dimension\(shape.count == 1 ? "" : "s")")
+        }
+        var newShape: [Int] = [], newItems: [IndexValue] = []
+        var axis = 0
+        for item in items {
+            switch item {
+            case .at(.none):
+                newShape.append(1)
+                newItems.append(.slice(nil, nil, nil))
+            case .ellipsis:
+                for _ in 0..<(shape.count - consumed) {
+                    newShape.append(shape[axis]); axis += 1
+                    newItems.append(.slice(nil, nil, nil))
+                }
+            case let .at(.tensor(t)) where t.dtype == .bool && t.ndim > 1:
+                newShape.append(contentsOf: shape[axis..<(axis + t.ndim)]); axis += t.ndim
+                newItems.append(item)
+            default:
+                newShape.append(shape[axis]); axis += 1
+                newItems.append(item)
+            }
+        }
+        newShape.append(contentsOf: shape[axis...])
+        return (newShape, newItems)
+    }
+
     /// `base[items]` for tensors, lists and strings.
     func index(_ base: Value, _ items: [IndexValue]) throws -> Value {
+        if let shape = Interpreter.indexableShape(base), let (expanded, plain) = try Interpreter.expandAxes(items, shape: shape) {
+            return try index(try Interpreter.reshaped(base, expanded), plain)
+        }
         if let r = try tracedIndex(base, items) { return r }
         switch base {
         case let .tensor(t):
@@ -138,6 +236,10 @@ extension Interpreter {
 
     /// `base[items] = value`, returning the new base.
     func assignIndex(_ base: Value, _ items: [IndexValue], _ value: Value) throws -> Value {
+        if let shape = Interpreter.indexableShape(base), let (expanded, plain) = try Interpreter.expandAxes(items, shape: shape) {
+            let updated = try assignIndex(try Interpreter.reshaped(base, expanded), plain, value)
+            return try Interpreter.reshaped(updated, shape)
+        }
         if let r = try tracedAssignIndex(base, items, value) { return r }
         switch base {
         case var .tensor(t):
@@ -158,6 +260,23 @@ extension Interpreter {
         default:
             throw Diagnostic("cannot assign into an element of a \(base.typeName)", span: nil)
         }
+    }
+
+    /// The shape of a tensor, number, bool or traced tensor (the values `...` and new axes
+    /// index); nil for others.
+    static func indexableShape(_ v: Value) -> [Int]? {
+        switch v {
+        case let .tensor(t): return t.shape
+        case .number, .bool: return []
+        case let .traced(x): return x.shape
+        default: return nil
+        }
+    }
+
+    /// A tensor-like value with the same elements in a new shape (traced values stay traced).
+    static func reshaped(_ v: Value, _ shape: [Int]) throws -> Value {
+        if case let .traced(x) = v { return valueOf(try x.reshaped(shape)) }
+        return wrap(try toTensor(v).reshaped(shape))
     }
 
     /// `value.name`.

@@ -22,10 +22,10 @@ struct Lexer {
 
     private static let continuationOps: Set<String> = [
         "+", "-", "*", "/", "%", "^", "@", "=", "==", "!=", "<", "<=", ">", ">=", "->", "|>", ",", ":",
-        "+=", "-=", "*=", "/=",
+        "+=", "-=", "*=", "/=", "**", "//", "**=", "//=",
     ]
-    private static let threeOps: [String] = []
-    private static let twoOps: Set<String> = ["==", "!=", "<=", ">=", "->", "|>", "+=", "-=", "*=", "/="]
+    private static let threeOps: Set<String> = ["**=", "//="]
+    private static let twoOps: Set<String> = ["==", "!=", "<=", ">=", "->", "|>", "+=", "-=", "*=", "/=", "**", "//"]
     private static let oneOps: Set<UInt8> = Set("+-*/%^@=<>:,;.()[]{}?!".utf8)
 
     private mutating func run() {
@@ -53,6 +53,15 @@ struct Lexer {
             if isDigit(c) || (c == 46 && i + 1 < bytes.count && isDigit(bytes[i + 1])) { lexNumber(); continue }
             if isIdentStart(c) { lexIdentifier(); continue }
             if c == 34 || c == 39 { lexString(quote: c); continue }
+            if c == 46, i + 2 < bytes.count, bytes[i + 1] == 46, bytes[i + 2] == 46 { // `...`, the ellipsis of a subscript
+                tokens.append(Token(kind: .op("..."), start: i, end: i + 3)); i += 3; continue
+            }
+            if i + 2 < bytes.count {
+                let three = String(decoding: bytes[i...(i + 2)], as: UTF8.self)
+                if Lexer.threeOps.contains(three) {
+                    tokens.append(Token(kind: .op(three), start: i, end: i + 3)); i += 3; continue
+                }
+            }
             if i + 1 < bytes.count {
                 let two = String(decoding: bytes[i...(i + 1)], as: UTF8.self)
                 if Lexer.twoOps.contains(two) {

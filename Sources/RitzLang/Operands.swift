@@ -60,11 +60,18 @@ struct GlobalSlot: VariableSlot {
 }
 
 extension Interpreter {
-    /// The error for reading a name that has no value, with the nearest known name.
-    func unknownName(_ name: String, span: SourceSpan) -> Diagnostic {
+    /// The error for reading a name that has no value, with what was probably meant
+    /// (`ForeignSpellings`).
+    ///
+    /// - Parameters:
+    ///   - name: The name.
+    ///   - path: The dotted name it starts, when it is read as `name.a.b` (`np.linalg.eigh`).
+    ///   - span: Where it was read.
+    func unknownName(_ name: String, path: [String] = [], span: SourceSpan) -> Diagnostic {
         let known = globals.order.filter { $0.slot.pointee != nil }.map(\.name)
-        var help: [String] = []
-        if let near = nearestName(name, known) { help.append("did you mean `\(near)`?") }
-        return Diagnostic("unknown name `\(name)`", span: span, help: help)
+        let hint = ForeignSpellings.modules.contains(name) && path.count > 1
+            ? ForeignSpellings.suggestion(forPath: path, known: known)
+            : ForeignSpellings.suggestion(for: name, known: known)
+        return Diagnostic("unknown name `\(name)`", span: span, help: hint.map { [$0] } ?? [])
     }
 }

@@ -115,7 +115,7 @@ struct Parser {
                 suppress = false
                 if atOp(";") { suppress = true; _ = advance() }
                 else if !(atNewline || atEOF) {
-                    throw fail("expected end of statement, found \(current.describe)", at: current)
+                    throw fail("expected end of statement, found \(current.describe)", at: current, help: Parser.foreignStatementHelp(s))
                 }
             } catch {
                 if aborted { break }
@@ -168,13 +168,23 @@ struct Parser {
             return Node(kind: .fnDecl(name: name, nameSpan: tokSpan(nameTok), params: params, body: body), span: span(t.start))
         case .keyword(.for):
             _ = advance()
-            let vTok = advance()
-            guard case let .identifier(name) = vTok.kind else { throw fail("expected a loop variable after `for`", at: vTok) }
-            guard current.isKeyword(.in) else { throw fail("expected `in` after `for \(name)`", at: current) }
+            var variables: [(name: String, span: SourceSpan)] = []
+            repeat {
+                if !variables.isEmpty { _ = advance() } // `,`
+                let vTok = advance()
+                guard case let .identifier(name) = vTok.kind else { throw fail("expected a loop variable after `for`", at: vTok) }
+                if variables.contains(where: { $0.name == name }) {
+                    diagnostics.append(Diagnostic("duplicate loop variable `\(name)`", span: tokSpan(vTok)))
+                }
+                variables.append((name, tokSpan(vTok)))
+            } while atOp(",")
+            guard current.isKeyword(.in) else {
+                throw fail("expected `in` after `for \(variables.map(\.name).joined(separator: ", "))`", at: current)
+            }
             _ = advance()
             let iter = try parseExpression(0)
             let body = try parseBlock()
-            return Node(kind: .forLoop(variable: name, varSpan: tokSpan(vTok), iterable: iter, body: body), span: span(t.start))
+            return Node(kind: .forLoop(variables: variables, iterable: iter, body: body), span: span(t.start))
         case .keyword(.while):
             _ = advance()
             let cond = try parseExpression(0)
@@ -185,7 +195,7 @@ struct Parser {
             if atNewline || atEOF || atOp(";") || atOp("}") {
                 return Node(kind: .returnStmt(nil), span: span(t.start))
             }
-            let v = try parseExpression(0)
+            let v = try parseTupleValue()
             return Node(kind: .returnStmt(v), span: span(t.start))
         case .keyword(.break):
             _ = advance(); return Node(kind: .breakStmt, span: tokSpan(t))
@@ -193,13 +203,26 @@ struct Parser {
             _ = advance(); return Node(kind: .continueStmt, span: tokSpan(t))
         default:
             let e = try parseExpression(0)
+            if atOp(",") {
+                // `a, b = value` destructures; `a, b` alone is a tuple (a list of the values).
+                var targets = [e]
+                while atOp(",") {
+                    _ = advance()
+                    targets.append(try parseExpression(0))
+                }
+                guard atOp("=") else { return Node(kind: .tuple(targets), span: span(t.start)) }
+                let eq = advance()
+                for target in targets { try checkTarget(target, eq) }
+                let v = try parseTupleValue()
+                return Node(kind: .destructure(targets: targets, value: v), span: span(t.start))
+            }
             if atOp("=") {
                 let eq = advance()
                 try checkTarget(e, eq)
-                let v = try parseExpression(0)
+                let v = try parseTupleValue()
                 return Node(kind: .assign(target: e, value: v), span: span(t.start))
             }
-            for (s, op) in [("+=", BinaryOperator.add), ("-=", .sub), ("*=", .mul), ("/=", .div)] where atOp(s) {
+            for (s, op) in [("+=", BinaryOperator.add), ("-=", .sub), ("*=", .mul), ("/=", .div), ("**=", .pow), ("//=", .floorDiv)] where atOp(s) {
                 let eq = advance()
                 try checkTarget(e, eq)
                 let v = try parseExpression(0)
@@ -207,6 +230,26 @@ struct Parser {
             }
             return e
         }
+    }
+
+    /// Help for a statement that starts with a word of Python (`def f(x):`, `import numpy`):
+    /// what ritz writes instead (`ForeignSpellings`); empty for other statements.
+    static func foreignStatementHelp(_ statement: Node?) -> [String] {
+        guard case let .name(word)? = statement?.kind else { return [] }
+        return ForeignSpellings.statementWords[word].map { [$0] } ?? []
+    }
+
+    /// An expression, or several separated by `,` (a tuple, `b, a`), as the right of `=` and
+    /// after `return` take them.
+    private mutating func parseTupleValue() throws -> Node {
+        let first = try parseExpression(0)
+        guard atOp(",") else { return first }
+        var items = [first]
+        while atOp(",") {
+            _ = advance()
+            items.append(try parseExpression(0))
+        }
+        return Node(kind: .tuple(items), span: span(first.span.start))
     }
 
     private mutating func checkTarget(_ e: Node, _ eq: Token) throws {
@@ -246,7 +289,7 @@ struct Parser {
             do {
                 statements.append(try parseStatement())
                 if !(atNewline || atOp(";") || atOp("}")) {
-                    throw fail("expected end of statement, found \(current.describe)", at: current)
+                    throw fail("expected end of statement, found \(current.describe)", at: current, help: Parser.foreignStatementHelp(statements.last))
                 }
             } catch {
                 if aborted { throw error }
@@ -290,8 +333,8 @@ struct Parser {
             case "==", "!=", "<", "<=", ">", ">=": return 6
             case ":": return 7
             case "+", "-": return 8
-            case "*", "/", "%", "@": return 9
-            case "^": return 11
+            case "*", "/", "//", "%", "@": return 9
+            case "^", "**": return 11
             case "(", "[", ".": return 12
             default: return nil
             }
@@ -342,7 +385,7 @@ struct Parser {
                 }
                 lhs = Node(kind: .field(target: lhs, name: name), span: span(start))
             case let .op(o):
-                guard let op = BinaryOperator(rawValue: o) else { return lhs }
+                guard let op = o == "**" ? .pow : BinaryOperator(rawValue: o) else { return lhs }
                 _ = advance()
                 // `^` is right-associative; everything else left-associative. Comparisons do not chain.
                 let rhs = try parseExpression(op == .pow ? prec : prec + 1)
@@ -413,6 +456,9 @@ struct Parser {
             }
         case .eof:
             throw fail("expected an expression, found end of input", at: t)
+        case .op("*"), .op("**"):
+            throw fail("expected an expression, found \(t.describe)", at: t,
+                       help: ["`*` multiplies two values; a power is written `x ^ 2` or `x ** 2`"])
         default:
             throw fail("expected an expression, found \(t.describe)", at: t)
         }
@@ -443,6 +489,7 @@ struct Parser {
     private mutating func parseParen() throws -> Node {
         let open = advance()
         var items: [(name: String?, nameTok: Token?, value: Node)] = []
+        var sawComma = false
         while !atOp(")") {
             if atEOF { break }
             if case let .identifier(n) = current.kind, peek().isOp("=") {
@@ -451,7 +498,7 @@ struct Parser {
             } else {
                 items.append((nil, nil, try parseExpression(0)))
             }
-            if atOp(",") { _ = advance() } else { break }
+            if atOp(",") { _ = advance(); sawComma = true } else { break }
         }
         try expectOp(")", opener: open, context: "to close the parenthesis")
         if atOp("->") {
@@ -471,16 +518,20 @@ struct Parser {
         if items.isEmpty {
             throw fail("empty parentheses are not a value", at: open, help: ["write `() -> …` for a function of no arguments"])
         }
-        if items.count == 1 && items[0].name == nil {
+        if items.count == 1 && items[0].name == nil && !sawComma {
             var inner = items[0].value
             inner.span = span(open.start)
             return inner
+        }
+        if items.allSatisfy({ $0.name == nil }) {
+            // `(a, b)` and `(x,)`: a tuple, held as a list.
+            return Node(kind: .tuple(items.map(\.value)), span: span(open.start))
         }
         var fields: [(String, Node)] = []
         for item in items {
             guard let n = item.name else {
                 diagnostics.append(Diagnostic("a record needs `name=value` fields", span: item.value.span,
-                                              help: ["write `(a=1, b=2)`; for several values use a list `[a, b]`"]))
+                                              help: ["write `(a=1, b=2)`; for a tuple of values leave every name out, `(a, b)`"]))
                 throw Failure()
             }
             if fields.contains(where: { $0.0 == n }), let nt = item.nameTok {
@@ -535,6 +586,15 @@ struct Parser {
         var items: [IndexNode] = []
         while !atOp("]") {
             if atEOF { break }
+            if atOp("...") {
+                items.append(.ellipsis(tokSpan(advance())))
+                if atOp(",") { _ = advance(); continue } else { break }
+            }
+            if case .identifier("None") = current.kind, peek().isOp(",") || peek().isOp("]") {
+                // NumPy's `None` (ritz's `none`): a new axis of length 1.
+                items.append(.at(Node(kind: .none, span: tokSpan(advance()))))
+                if atOp(",") { _ = advance(); continue } else { break }
+            }
             var startNode: Node?
             if !atOp(":") { startNode = try parseExpression(1, allowRange: false) }
             if atOp(":") {

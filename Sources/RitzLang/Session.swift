@@ -90,7 +90,7 @@ public final class Session: @unchecked Sendable {
     /// - Parameter name: What to explain.
     /// - Returns: The text, or nil when nothing is known by that name.
     public func help(_ name: String) -> String? {
-        if name == "language" { return Session.languageHelp }
+        if name == "language" { return LanguageGuide.text }
         if let text = interp.helpText(name) { return text }
         let group = registry.entries.filter { $0.group.lowercased() == name.lowercased() }
         if !group.isEmpty { return group.map { "\($0.signature)\n  \($0.summary)" }.joined(separator: "\n") }
@@ -99,7 +99,7 @@ public final class Session: @unchecked Sendable {
 
     /// An overview of all help topics: the language and every builtin by group.
     public func helpIndex() -> String {
-        var s = "ritz help TOPIC (or ?name in a cell)\n\nlanguage\n  the syntax of ritz\n"
+        var s = "ritz help TOPIC (or ?name in a cell)\n\nlanguage\n  a guide to the language: syntax, broadcasting, scoping, unpacking, derivatives\n"
         var groups: [String] = []
         for e in registry.entries where !groups.contains(e.group) { groups.append(e.group) }
         for g in groups {
@@ -164,26 +164,6 @@ public final class Session: @unchecked Sendable {
         }
         return outcome
     }
-
-    static let languageHelp = """
-    the ritz language
-      x = 3                  assignment (rebinds the innermost existing name, else a local)
-      v = [1, 2, 3]          1-d tensor;  A = [1, 2; 3, 4]  matrix;  [[1, 2], [3, 4]] too
-      z = 1 + 2im            complex number
-      A @ B   A * B + 1      matrix product; elementwise with broadcasting
-      A ^ 2   A.T            power (right-associative); transpose
-      A[0, :]  v[-1]  A[A > 2]   0-based indexing, slices, masks
-      0:10   0:10:2          ranges
-      f = x -> x ^ 2 + 1     lambda; (x, y) -> x * y
-      fn f(w, lam=0.0) { … } named function; the last expression is its value; return allowed
-      if a > b { 1 } else { 2 }     if is an expression
-      for i in 0:100 { … }   while c { … }   break  continue
-      cfg = (lr=0.1, steps=500)     record; cfg.lr
-      x |> f |> g            pipe: g(f(x))
-      f(x, k=5)              keyword arguments
-      and or not == != < <= > >=   comparisons are elementwise on tensors
-      # comment;  a trailing `;` hides a cell's value;  ?name shows help
-    """
 }
 
 /// Carries a cell's outcome from the evaluation thread back to the caller.

@@ -2,7 +2,7 @@ import Foundation
 
 /// Binary elementwise operators, all broadcasting as NumPy does.
 public enum BinaryOp: String, Sendable, CaseIterable {
-    case add = "+", sub = "-", mul = "*", div = "/", pow = "^", mod = "%"
+    case add = "+", sub = "-", mul = "*", div = "/", pow = "^", mod = "%", floorDiv = "//"
     case maximum, minimum
     case eq = "==", ne = "!=", lt = "<", le = "<=", gt = ">", ge = ">="
     case and, or
@@ -26,6 +26,7 @@ public enum BinaryOp: String, Sendable, CaseIterable {
         case .div: return x / y
         case .pow: return Foundation.pow(x, y)
         case .mod: return flooredMod(x, y)
+        case .floorDiv: return flooredDiv(x, y)
         case .maximum: return x.isNaN || y.isNaN ? .nan : Swift.max(x, y)
         case .minimum: return x.isNaN || y.isNaN ? .nan : Swift.min(x, y)
         case .eq: return x == y ? 1 : 0
@@ -45,6 +46,25 @@ public enum BinaryOp: String, Sendable, CaseIterable {
 public func flooredMod(_ x: Double, _ y: Double) -> Double {
     let r = fmod(x, y)
     return r != 0 && (r < 0) != (y < 0) ? r + y : r
+}
+
+/// `x // y`, the floor of `x / y` as NumPy's `floor_divide` computes it, consistent with
+/// `flooredMod`: x = (x // y)·y + x % y up to rounding.
+///
+/// From NumPy's `npy_divmod` (numpy/_core/src/npymath/npy_math_internal.h.src): the quotient
+/// (x − fmod(x, y)) / y, less one when the remainder's sign differs from y's, snapped to the
+/// nearest integer; a zero quotient takes the sign of x / y. y = 0 gives x / y (±inf or NaN).
+/// So 1 // 0.1 = 9 (0.1 is a little more than a tenth), as NumPy and Python give.
+@inline(__always)
+public func flooredDiv(_ x: Double, _ y: Double) -> Double {
+    if y == 0 { return x / y }
+    let mod = fmod(x, y)
+    var div = (x - mod) / y
+    if mod != 0 && (y < 0) != (mod < 0) { div -= 1 }
+    guard div != 0 else { return Double(signOf: x / y, magnitudeOf: 0) }
+    var q = div.rounded(.down)
+    if div - q > 0.5 { q += 1 }
+    return q
 }
 
 extension Tensor {

@@ -40,12 +40,12 @@ import Testing
     @Test("control characters in the echoed line and the message are shown as escapes; the caret follows them")
     func controlCharactersAreInert() {
         // A raw ESC (title change), a C1 CSI and a tab before the error, a CRLF line ending.
-        let got = errors("s = \"\u{1B}]0;t\u{07}\tx\u{9B}2J\" + nope\r\n")
+        let got = errors("s = \"\u{1B}]0;t\u{07}\tx\u{9B}2J\" + cpoy\r\n")
         #expect(got == ["""
-        error: unknown name `nope`
+        error: unknown name `cpoy`
           --> cell 7, line 1, col 21
            |
-         1 | s = "\\u{1b}]0;t\\u{7}\tx\\u{9b}2J" + nope
+         1 | s = "\\u{1b}]0;t\\u{7}\tx\\u{9b}2J" + cpoy
            |                     \t             ^^^^
            = help: did you mean `copy`?
         """])

@@ -1,0 +1,147 @@
+/// "Did you mean …?": near misspellings, and the names NumPy and JAX users bring that ritz
+/// spells another way.
+
+/// The Damerau–Levenshtein distance of `a` and `b` (optimal string alignment: insertions,
+/// deletions, substitutions and swaps of two adjacent characters each cost one).
+///
+/// - Parameters:
+///   - a: One string, as characters.
+///   - b: The other.
+/// - Returns: The least number of edits turning `a` into `b`.
+func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    // d[i][j]: distance of a[..<i] and b[..<j]; Wagner–Fischer with the transposition step.
+    var d = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+    for i in 0...a.count { d[i][0] = i }
+    for j in 0...b.count { d[0][j] = j }
+    for i in 1...a.count {
+        for j in 1...b.count {
+            let cost = a[i - 1] == b[j - 1] ? 0 : 1
+            d[i][j] = Swift.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+            if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                d[i][j] = Swift.min(d[i][j], d[i - 2][j - 2] + 1)
+            }
+        }
+    }
+    return d[a.count][b.count]
+}
+
+/// The most edits a suggestion for a name of `length` characters may be away: 1 up to 4
+/// characters, 2 up to 8, 3 beyond.
+func suggestionRadius(_ length: Int) -> Int { length <= 4 ? 1 : (length <= 8 ? 2 : 3) }
+
+/// The closest of `candidates` to `name`, when it is close enough to be what was meant.
+///
+/// Close enough: at most `suggestionRadius(name.count)` edits (case ignored) and not every
+/// character replaced (so `x` never suggests `e`, nor `len` `log`). Ties go to the
+/// alphabetically first candidate, so the suggestion does not depend on definition order.
+///
+/// - Parameters:
+///   - name: What was written.
+///   - candidates: The names that exist.
+/// - Returns: The suggestion, or nil.
+func nearestName(_ name: String, _ candidates: [String]) -> String? {
+    let a = Array(name.lowercased())
+    let radius = suggestionRadius(a.count)
+    var best: (name: String, distance: Int)?
+    for c in candidates where c != name {
+        let b = Array(c.lowercased())
+        guard abs(a.count - b.count) <= radius else { continue }
+        let d = editDistance(a, b)
+        guard d <= radius, d < a.count else { continue }
+        if let cur = best, d > cur.distance || (d == cur.distance && c >= cur.name) { continue }
+        best = (c, d)
+    }
+    return best?.name
+}
+
+/// Names from NumPy, JAX and Python that ritz spells another way, with what to write instead.
+enum ForeignSpellings {
+    /// Module names whose functions are ritz builtins under their bare names.
+    static let modules: Set<String> = ["np", "numpy", "jnp", "jax", "scipy", "sp", "linalg", "random", "math", "torch", "la"]
+
+    /// name → the hint (markdown-style code in backticks). Only consulted for names that are
+    /// not defined, so an entry whose name becomes a builtin simply stops being used.
+    static let table: [String: String] = [
+        "len": "`size(x)` (the number of elements; of a list, its length) or `shape(x)[0]` (the first dimension)",
+        "concatenate": "`concat(list, axis=0)`",
+        "hstack": "`concat(list, axis=1)` (for vectors: `concat(list)`)",
+        "vstack": "`concat(list, axis=0)` or `stack(list)` for vectors",
+        "power": "`x ^ y` or `x ** y`",
+        "square": "`x ^ 2`",
+        "floor_divide": "`x // y`",
+        "remainder": "`x % y`",
+        "mod": "`x % y`",
+        "matmul": "`A @ B`",
+        "inner": "`dot(a, b)`",
+        "absolute": "`abs(x)`",
+        "amax": "`max(x, axis=)`",
+        "amin": "`min(x, axis=)`",
+        "ndim": "`ndims(x)`",
+        "swapaxes": "`transpose(x, perm=)`",
+        "moveaxis": "`transpose(x, perm=)`",
+        "expand_dims": "`x[None, :]` (a new axis in a subscript)",
+        "newaxis": "`None` in a subscript, `x[None, :]`",
+        "squeeze": "`reshape(x, d...)` or an integer index",
+        "array": "a bracket literal, `[1, 2; 3, 4]`",
+        "asarray": "a bracket literal, `[1, 2; 3, 4]`",
+        "zeros_like": "`zeros(shape(x))`",
+        "ones_like": "`ones(shape(x))`",
+        "eigvalsh": "`eigh(A).values` (ascending)",
+        "eigvals": "`eig(A).values`",
+        "normal": "`randn(d..., seed=)`",
+        "standard_normal": "`randn(d..., seed=)`",
+        "uniform": "`rand(d..., seed=)`",
+        "range": "a range `0:n` (or `arange(a, b)`)",
+        "def": "`fn name(args) { … }`",
+        "lambda": "`x -> …` or `(x, y) -> …`",
+        "None": "`none`",
+        "True": "`true`",
+        "False": "`false`",
+        "null": "`none`",
+        "nil": "`none`",
+    ]
+
+    /// Words that start a Python statement, with the help line saying what ritz writes instead.
+    static let statementWords: [String: String] = [
+        "def": "a function is `fn name(a, b=1) { … }` (or a lambda, `x -> …`)",
+        "lambda": "a lambda is `x -> …` or `(x, y) -> …`",
+        "import": "nothing needs importing: builtins go by their bare names (`np.linalg.eigh(A)` is `eigh(A)`)",
+        "from": "nothing needs importing: builtins go by their bare names",
+        "class": "named fields make a record, `(name=value, …)`",
+        "elif": "write `else if c { … }`",
+        "print": "`print` needs parentheses, `print(x)`",
+    ]
+
+    /// The help line for an unknown `name`: a foreign spelling's hint, else the nearest of
+    /// `known` within the suggestion radius; nil when neither.
+    ///
+    /// - Parameters:
+    ///   - name: The name that has no value.
+    ///   - known: The names that have one.
+    /// - Returns: A help line such as "ritz writes `concatenate` as `concat(list, axis=0)`".
+    static func suggestion(for name: String, known: [String]) -> String? {
+        if let hint = table[name] { return "ritz writes `\(name)` as \(hint)" }
+        if modules.contains(name) {
+            return "ritz has no modules: builtins go by their bare names (`np.linalg.eigh(A)` is `eigh(A)`)"
+        }
+        return nearestName(name, known).map { "did you mean `\($0)`?" }
+    }
+
+    /// The help line for `module.….function` where the module is undefined: the builtin to
+    /// write instead.
+    ///
+    /// - Parameters:
+    ///   - path: The dotted name, e.g. `["np", "linalg", "eigh"]`.
+    ///   - known: The names that have a value.
+    /// - Returns: A help line, e.g. "ritz has no modules: write `eigh` for `np.linalg.eigh`".
+    static func suggestion(forPath path: [String], known: [String]) -> String {
+        let dotted = path.joined(separator: ".")
+        guard let last = path.last, path.count > 1 else { return suggestion(for: dotted, known: known) ?? "" }
+        if known.contains(last) { return "ritz has no modules: write `\(last)` for `\(dotted)`" }
+        if let hint = table[last] { return "ritz has no modules: write \(hint) for `\(dotted)`" }
+        if let near = nearestName(last, known) { return "ritz has no modules; did you mean `\(near)` for `\(dotted)`?" }
+        return "ritz has no modules, and no builtin called `\(last)`; `?language` and `ritz help` list what there is"
+    }
+}

@@ -1,0 +1,112 @@
+import Testing
+@testable import RitzLang
+
+/// "Did you mean …?": what an unknown name suggests, and what it must not suggest.
+@Suite struct SuggestionTests {
+    /// The names a fresh session knows (builtins and constants).
+    static let known: [String] = {
+        let s = Session()
+        return s.interp.globals.order.filter { $0.slot.pointee != nil }.map(\.name)
+    }()
+
+    struct Case: CustomTestStringConvertible, Sendable {
+        let typed: String
+        /// Text the help line must contain; nil: there must be no help line.
+        let expected: String?
+        /// Text the help line must not contain.
+        let forbidden: String?
+        var testDescription: String { "\(typed) → \(expected ?? "nothing")" }
+    }
+
+    static let cases: [Case] = [
+        // Near misspellings within the radius (1 edit up to 4 characters, 2 up to 8, 3 beyond).
+        Case(typed: "lisnpace", expected: "did you mean `linspace`?", forbidden: nil),
+        Case(typed: "cpoy", expected: "did you mean `copy`?", forbidden: nil),
+        Case(typed: "sigmiod", expected: "did you mean `sigmoid`?", forbidden: nil),
+        Case(typed: "softmx", expected: "did you mean `softmax`?", forbidden: nil),
+        Case(typed: "hessain", expected: "did you mean `hessian`?", forbidden: nil),
+        Case(typed: "laplacain_pe", expected: "did you mean `laplacian_pe`?", forbidden: nil),
+        Case(typed: "Eigh", expected: "did you mean `eigh`?", forbidden: nil),
+        // Ties go to the alphabetically first name.
+        Case(typed: "eign", expected: "did you mean `eig`?", forbidden: nil),
+        // Too far, or every character replaced: no suggestion at all.
+        Case(typed: "x", expected: nil, forbidden: nil),
+        Case(typed: "foo", expected: nil, forbidden: nil),
+        Case(typed: "q", expected: nil, forbidden: nil),
+        Case(typed: "data", expected: nil, forbidden: nil),
+        Case(typed: "model2", expected: nil, forbidden: nil),
+        Case(typed: "undefined_thing", expected: nil, forbidden: nil),
+        // NumPy, JAX and Python spellings.
+        Case(typed: "len", expected: "`size(x)`", forbidden: "log"),
+        Case(typed: "concatenate", expected: "`concat(list, axis=0)`", forbidden: nil),
+        Case(typed: "expand_dims", expected: "`x[None, :]`", forbidden: nil),
+        Case(typed: "None", expected: "`none`", forbidden: nil),
+        Case(typed: "True", expected: "`true`", forbidden: nil),
+        Case(typed: "def", expected: "`fn name(args)", forbidden: nil),
+        Case(typed: "np", expected: "no modules", forbidden: nil),
+    ]
+
+    @Test("suggestion for an unknown name", arguments: cases)
+    func suggestion(_ c: Case) {
+        let got = ForeignSpellings.suggestion(for: c.typed, known: SuggestionTests.known)
+        if let e = c.expected {
+            #expect(got?.contains(e) == true, "\(c.typed): \(got ?? "nil")")
+        } else {
+            #expect(got == nil, "\(c.typed) should suggest nothing, got \(got ?? "")")
+        }
+        if let f = c.forbidden { #expect(got?.contains(f) != true, "\(c.typed): \(got ?? "nil")") }
+    }
+
+    @Test("np.… paths name the bare builtin", arguments: [
+        (["np", "linalg", "eigh"], "write `eigh` for `np.linalg.eigh`"),
+        (["jnp", "concatenate"], "write `concat(list, axis=0)` for `jnp.concatenate`"),
+        (["np", "sum"], "write `sum` for `np.sum`"),
+        (["np", "lisnpace"], "did you mean `linspace` for `np.lisnpace`?"),
+        (["np", "frobnicate"], "no builtin called `frobnicate`"),
+    ])
+    func modulePath(_ path: [String], _ expected: String) {
+        let got = ForeignSpellings.suggestion(forPath: path, known: SuggestionTests.known)
+        #expect(got.contains(expected), "\(path): \(got)")
+    }
+
+    @Test("the diagnostic carries the suggestion, from a cell")
+    func throughASession() {
+        let s = Session()
+        let out = s.run(cell: "A = eye(2)\nnp.linalg.eigh(A)", origin: .cell(1), sink: CollectingSink())
+        #expect(out.diagnostics.first?.message == "unknown name `np`")
+        #expect(out.diagnostics.first?.help == ["ritz has no modules: write `eigh` for `np.linalg.eigh`"])
+        // A user's own `np` is read as usual.
+        let own = s.run(cell: "np = (pi=3)\nnp.pi", origin: .cell(2), sink: CollectingSink())
+        #expect(own.display == "3")
+    }
+
+    @Test("a statement written in Python says what ritz writes", arguments: [
+        ("def f(x): return x", "`fn name(a, b=1) { … }`"),
+        ("import numpy as np", "builtins go by their bare names"),
+        ("fn g() {\n  from numpy import eye\n}", "nothing needs importing"),
+        ("print x", "`print(x)`"),
+    ])
+    func pythonStatements(_ code: String, _ expected: String) {
+        let out = Session().run(cell: code, origin: .cell(1), sink: CollectingSink())
+        #expect(out.diagnostics.first?.message.hasPrefix("expected end of statement") == true)
+        #expect(out.diagnostics.first?.help.first?.contains(expected) == true, "\(out.diagnostics.map { $0.render() })")
+    }
+
+    @Test("a stray `*` names both spellings of a power")
+    func strayStar() {
+        let out = Session().run(cell: "2 * * 3", origin: .cell(1), sink: CollectingSink())
+        #expect(out.diagnostics.first?.help == ["`*` multiplies two values; a power is written `x ^ 2` or `x ** 2`"])
+    }
+
+    /// Distances worked by hand (optimal string alignment: a swap of neighbours is one edit,
+    /// and no substring is edited twice, so `ca` → `abc` is 3, not the unrestricted 2).
+    @Test("Damerau–Levenshtein distance", arguments: [
+        ("", "", 0), ("", "abc", 3), ("abc", "", 3), ("abc", "abc", 0), ("ab", "ba", 1),
+        ("kitten", "sitting", 3), ("lisnpace", "linspace", 1), ("len", "log", 2), ("ca", "abc", 3),
+        ("flaw", "lawn", 2),
+    ])
+    func distance(_ a: String, _ b: String, _ d: Int) {
+        #expect(editDistance(Array(a), Array(b)) == d)
+        #expect(editDistance(Array(b), Array(a)) == d)
+    }
+}
