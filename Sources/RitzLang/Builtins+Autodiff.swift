@@ -5,10 +5,11 @@ import RitzTensor
 /// `hessian`, `hvp`, `jvp`, and the traced versions of the differentiable builtins and operators.
 ///
 /// Inside a transform the function's argument is a `.traced` value; operators (through
-/// `Interpreter.binary`/`unary`), indexing, `.T`, matrix literals and the builtins listed in
-/// `tracedBuiltins` compute on it with `RitzAutodiff.Var`, so derivatives flow through user
-/// functions, closures and control flow on concrete values. Any other builtin given a traced
-/// value raises "`name` is not differentiable".
+/// `Interpreter.binary`/`unary`), indexing, `.T`, matrix literals and the builtins whose entry
+/// declares a `Differentiation.rule` compute on it with `RitzAutodiff.Var`, so derivatives flow
+/// through user functions, closures and control flow on concrete values. A builtin declared
+/// `.constant` sees only the values; any other builtin given a traced value raises "`name` is
+/// not differentiable".
 extension Builtins {
     static var autodiff: [BuiltinEntry] {
         let g = "Autodiff"
@@ -21,7 +22,7 @@ extension Builtins {
                 return .function(Function(BuiltinEntry("grad", [.variadic("args")], group: g,
                                                        summary: "a gradient function", examples: []) { b in
                     Interpreter.valueOf(try vg(try b.rest.map(Interpreter.varOf)).grad)
-                }))
+                }.differentiation(.transform)))
             },
             BuiltinEntry("value_and_grad", [Param("f"), Param("argnum", default: .number(0))], group: g,
                          summary: "a function returning (value=, grad=) of a scalar function",
@@ -32,7 +33,7 @@ extension Builtins {
                                                        summary: "value and gradient", examples: []) { b in
                     let (v, d) = try vg(try b.rest.map(Interpreter.varOf))
                     return .record(Record([("value", Interpreter.valueOf(v)), ("grad", Interpreter.valueOf(d))]))
-                }))
+                }.differentiation(.transform)))
             },
             BuiltinEntry("jacobian", [Param("f"), Param("x")], group: g,
                          summary: "the Jacobian of f at x, of shape f(x).shape + x.shape",
@@ -62,84 +63,16 @@ extension Builtins {
                 let x = try Interpreter.varOf(try a.valueOrThrow("x")), v = try Interpreter.varOf(try a.valueOrThrow("v"))
                 return Interpreter.valueOf(try RitzAutodiff.jvp({ try Interpreter.varOf(ctx.call(f, [Interpreter.valueOf($0)])) }, at: x, v).tangent)
             },
-        ]
-    }
-
-    /// Builtins that accept traced values and ignore the trace (their results are constants or
-    /// do not depend on the values' derivatives).
-    static let traceBlind: Set<String> = [
-        "shape", "size", "ndims", "argmax", "argmin", "isnan", "isfinite", "sign", "floor", "ceil", "round",
-        "print", "string", "format", "any", "all", "zeros", "ones",
-    ]
-
-    /// Traced implementations of the differentiable builtins, by name; each reads the arguments
-    /// bound to the builtin's own parameters.
-    /// (Immutable after initialisation, hence safe to share.)
-    nonisolated(unsafe) static let tracedBuiltins: [String: (Args) throws -> Value] = {
-        var table: [String: (Args) throws -> Value] = [:]
-        let unary: [(String, UnaryOp)] = [("exp", .exp), ("log", .log), ("log1p", .log1p), ("sqrt", .sqrt), ("abs", .abs),
-                                          ("sin", .sin), ("cos", .cos), ("tan", .tan), ("tanh", .tanh), ("sigmoid", .sigmoid),
-                                          ("relu", .relu), ("gelu", .gelu), ("softplus", .softplus)]
-        for (name, op) in unary { table[name] = { a in try out(arg(a, 0).unary(op)) } }
-        for (name, op) in [("maximum", BinaryOp.maximum), ("minimum", .minimum)] {
-            table[name] = { a in try out(arg(a, 0).binary(op, arg(a, 1))) }
-        }
-        table["clip"] = { a in try out(arg(a, 0).clip(try a.double(a.entry.params[1].name), try a.double(a.entry.params[2].name))) }
-        table["where"] = { a in try out(Var.where(arg(a, 0), arg(a, 1), arg(a, 2))) }
-        let reductions: [(String, ReduceOp)] = [("sum", .sum), ("mean", .mean), ("max", .max), ("min", .min),
-                                                ("prod", .prod), ("std", .std), ("var", .variance)]
-        for (name, op) in reductions {
-            table[name] = { a in try out(arg(a, 0).reduce(op, axis: a.optionalInt("axis"))) }
-        }
-        table["cumsum"] = { a in try out(arg(a, 0).cumsum(axis: a.optionalInt("axis"))) }
-        table["logsumexp"] = { a in try out(arg(a, 0).logsumexp(axis: a.optionalInt("axis"))) }
-        table["softmax"] = { a in try out(arg(a, 0).softmax(axis: a.optionalInt("axis") ?? -1)) }
-        table["norm"] = { a in try out(arg(a, 0).norm(p: a.optionalDouble("p") ?? 2)) }
-        table["dot"] = { a in try out(arg(a, 0).dot(arg(a, 1))) }
-        table["outer"] = { a in try out(arg(a, 0).outer(arg(a, 1))) }
-        table["kron"] = { a in try out(arg(a, 0).kron(arg(a, 1))) }
-        table["trace"] = { a in try out(arg(a, 0).trace()) }
-        table["inv"] = { a in try out(arg(a, 0).inv()) }
-        table["det"] = { a in try out(arg(a, 0).det()) }
-        table["solve"] = { a in try out(Var.solve(arg(a, 0), arg(a, 1))) }
-        table["eigh"] = { a in
-            let (w, v) = try arg(a, 0).eigh()
-            return .record(Record([("values", out(w)), ("vectors", out(v))]))
-        }
-        table["eigvalsh"] = { a in try out(arg(a, 0).eigvalsh()) }
-        table["reshape"] = { a in
-            let dims = try a.rest.map { try Interpreter.toInt($0, what: "a dimension of `reshape`") }
-            return try out(arg(a, 0).reshaped(dims))
-        }
-        table["flatten"] = { a in try out(arg(a, 0).flattened()) }
-        table["transpose"] = { a in
-            let perm = try a.optionalTensor("perm").map { try $0.storage.map { try Interpreter.toInt(.number($0), what: "an axis") } }
-            return try out(arg(a, 0).transposed(perm))
-        }
-        table["concat"] = { a in try out(Var.concat(parts(a), axis: a.optionalInt("axis") ?? 0)) }
-        table["stack"] = { a in try out(Var.stack(parts(a), axis: a.optionalInt("axis") ?? 0)) }
-        table["copy"] = { a in a.raw(a.entry.params[0].name) ?? .none }
-        return table
-    }()
-
-    private static func arg(_ a: Args, _ i: Int) throws -> Var {
-        guard i < a.entry.params.count, let v = a.value(a.entry.params[i].name) else {
-            throw Diagnostic("missing argument of `\(a.entry.name)`", span: nil, help: ["signature: \(a.entry.signature)"])
-        }
-        return try Interpreter.varOf(v)
-    }
-
-    private static func out(_ x: Var) -> Value { Interpreter.valueOf(x) }
-
-    /// The parts given to `concat`/`stack`: a list, or the slices of a (traced) tensor.
-    private static func parts(_ a: Args) throws -> [Var] {
-        let name = a.entry.params[0].name
-        if case let .traced(x)? = a.value(name) { return try x.unstacked() }
-        return try a.list(name).map(Interpreter.varOf)
+        ].map { $0.differentiation(.transform) }
     }
 }
 
 extension Args {
+    /// The argument of `name` as a (possibly traced) `Var`, for traced implementations.
+    ///
+    /// - Throws: A `Diagnostic` when it is missing or not numeric.
+    func tracedVar(_ name: String) throws -> Var { try Interpreter.varOf(try valueOrThrow(name)) }
+
     /// The argument of `name`, or a diagnostic when missing.
     func valueOrThrow(_ name: String) throws -> Value {
         guard let v = value(name) else {
@@ -182,16 +115,19 @@ extension Interpreter {
         try Interpreter.varOf(v)
     }
 
-    /// A builtin call with traced arguments: the traced implementation when there is one, the
-    /// plain builtin on the values for trace-blind builtins, nil when no argument is traced.
+    /// A builtin call with traced arguments, as its entry's `differentiation` says: the traced
+    /// rule, the plain builtin on the values for constants, nil (the plain call) for transforms
+    /// and when no argument is traced.
     ///
     /// - Throws: `AutodiffError.notDifferentiable` naming the builtin when it has no derivative.
     func tracedCall(_ b: BuiltinEntry, _ args: Args) throws -> Value? {
-        // The transforms and the functions they return take traced values themselves (nesting).
-        guard args.hasTraced, b.group != "Autodiff" else { return nil }
-        if let impl = Builtins.tracedBuiltins[b.name] { return try impl(args) }
-        if Builtins.traceBlind.contains(b.name) { return try b.impl(args.detached) }
-        throw AutodiffError.notDifferentiable(op: b.name)
+        guard args.hasTraced else { return nil }
+        switch b.differentiation {
+        case let .rule(traced): return try traced(args)
+        case .constant: return try b.impl(args.detached)
+        case .transform: return nil
+        case .notDifferentiable: throw AutodiffError.notDifferentiable(op: b.name)
+        }
     }
 
     /// True when `v` is a traced tensor or a list or record holding one.

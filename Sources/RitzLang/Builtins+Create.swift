@@ -1,3 +1,4 @@
+import RitzAutodiff
 import RitzTensor
 
 extension Builtins {
@@ -16,9 +17,9 @@ extension Builtins {
         let g = "Create and shape"
         return [
             BuiltinEntry("zeros", [.variadic("d")], group: g, summary: "a tensor of zeros with dimensions d",
-                         examples: ["zeros(2, 3)"]) { a in .tensor(try Tensor.zeros(try a.dims())) },
+                         examples: ["zeros(2, 3)"]) { a in .tensor(try Tensor.zeros(try a.dims())) }.differentiation(.constant),
             BuiltinEntry("ones", [.variadic("d")], group: g, summary: "a tensor of ones with dimensions d",
-                         examples: ["ones(3)"]) { a in .tensor(try Tensor.ones(try a.dims())) },
+                         examples: ["ones(3)"]) { a in .tensor(try Tensor.ones(try a.dims())) }.differentiation(.constant),
             BuiltinEntry("full", [Param("shape"), Param("value")], group: g,
                          summary: "a tensor of the given shape with every element equal to value",
                          examples: ["full([2, 2], 7)"]) { a in
@@ -69,45 +70,50 @@ extension Builtins {
             BuiltinEntry("shape", [Param("x")], group: g, summary: "the dimensions of x as a 1-d tensor",
                          examples: ["shape(zeros(2, 3))"]) { a in
                 .tensor(Tensor(try a.tensor("x").shape.map(Double.init)))
-            },
+            }.differentiation(.constant),
             BuiltinEntry("size", [Param("x")], group: g, summary: "the number of elements of x (of a list: its length)",
                          examples: ["size(zeros(2, 3))"]) { a in
                 if case let .list(l)? = a.raw("x") { return .number(Double(l.count)) }
                 if case let .string(s)? = a.raw("x") { return .number(Double(s.count)) }
                 return .number(Double(try a.tensor("x").count))
-            },
+            }.differentiation(.constant),
             BuiltinEntry("ndims", [Param("x")], group: g, summary: "the number of dimensions of x",
-                         examples: ["ndims(eye(2))"]) { a in .number(Double(try a.tensor("x").ndim)) },
+                         examples: ["ndims(eye(2))"]) { a in .number(Double(try a.tensor("x").ndim)) }.differentiation(.constant),
             BuiltinEntry("reshape", [Param("x"), .variadic("d")], group: g,
                          summary: "the elements of x with dimensions d (one may be -1)",
                          examples: ["reshape(arange(6), 2, 3)"]) { a in
                 .tensor(try a.tensor("x").reshaped(try a.dims()))
-            },
+            }.differentiable { a in try a.tracedVar("x").reshaped(a.dims()) },
             BuiltinEntry("flatten", [Param("x")], group: g, summary: "the elements of x as a 1-d tensor",
-                         examples: ["flatten([1, 2; 3, 4])"]) { a in .tensor(try a.tensor("x").flattened()) },
+                         examples: ["flatten([1, 2; 3, 4])"]) { a in .tensor(try a.tensor("x").flattened()) }.differentiable { a in try a.tracedVar("x").flattened() },
             BuiltinEntry("transpose", [Param("x"), .keyword("perm")], group: g,
                          summary: "x with its axes reversed, or permuted by perm",
                          examples: ["transpose([1, 2; 3, 4])", "transpose(zeros(2, 3, 4), perm=[1, 0, 2])"]) { a in
-                let perm = try a.optionalTensor("perm").map { try $0.storage.map { try Interpreter.toInt(.number($0), what: "an axis") } }
-                return .tensor(try a.tensor("x").transposed(perm))
-            },
+                .tensor(try a.tensor("x").transposed(try a.permutation()))
+            }.differentiable { a in try a.tracedVar("x").transposed(a.permutation()) },
             BuiltinEntry("concat", [Param("list"), Param("axis", default: .number(0))], group: g,
                          summary: "joins tensors along an existing axis",
                          examples: ["concat([[1, 2], [3]], axis=0)"]) { a in
                 let parts = try a.list("list").map { try Interpreter.toTensor($0, what: "an element of concat's list") }
                 guard !parts.isEmpty else { throw Diagnostic("concat needs at least one tensor", span: nil) }
                 return .tensor(try Tensor.concat(unifyDTypes(parts), axis: try a.int("axis")))
-            },
+            }.differentiable { a in try Var.concat(tracedParts(a), axis: a.int("axis")) },
             BuiltinEntry("stack", [Param("list"), Param("axis", default: .number(0))], group: g,
                          summary: "joins equal-shaped tensors along a new axis",
                          examples: ["stack([[1, 2], [3, 4]], axis=1)"]) { a in
                 let parts = try a.list("list").map { try Interpreter.toTensor($0, what: "an element of stack's list") }
                 guard !parts.isEmpty else { throw Diagnostic("stack needs at least one tensor", span: nil) }
                 return .tensor(try Tensor.stack(unifyDTypes(parts), axis: try a.int("axis")))
-            },
+            }.differentiable { a in try Var.stack(tracedParts(a), axis: a.int("axis")) },
             BuiltinEntry("copy", [Param("x")], group: g, summary: "a copy of x (values are never shared, so this is x itself)",
-                         examples: ["copy([1, 2])"]) { a in a.raw("x") ?? .none },
+                         examples: ["copy([1, 2])"]) { a in a.raw("x") ?? .none }.differentiation(.rule { a in a.raw("x") ?? .none }),
         ]
+    }
+
+    /// The parts given to a traced `concat`/`stack`: a list, or the slices of a traced tensor.
+    static func tracedParts(_ a: Args) throws -> [Var] {
+        if case let .traced(x)? = a.raw("list") { return try x.unstacked() }
+        return try a.list("list").map(Interpreter.varOf)
     }
 
     /// Brings tensors to one dtype: complex if any is complex, else float64.

@@ -1,3 +1,4 @@
+import RitzAutodiff
 import RitzTensor
 
 extension Builtins {
@@ -12,12 +13,12 @@ extension Builtins {
     static var linalg: [BuiltinEntry] {
         let g = "Linear algebra"
         return [
-            matrixEntry("inv", "inverse of a square matrix (dgetrf/dgetri)", "inv([2, 0; 0, 4])") { .tensor(try $0.inv()) },
-            matrixEntry("det", "determinant of a square matrix", "det([1, 2; 3, 4])") { .number(try $0.det()) },
+            matrixEntry("inv", "inverse of a square matrix (dgetrf/dgetri)", "inv([2, 0; 0, 4])") { .tensor(try $0.inv()) }.differentiable { a in try a.tracedVar("A").inv() },
+            matrixEntry("det", "determinant of a square matrix", "det([1, 2; 3, 4])") { .number(try $0.det()) }.differentiable { a in try a.tracedVar("A").det() },
             BuiltinEntry("solve", [Param("A"), Param("b")], group: g, summary: "x with A x = b for square A (dgesv)",
                          examples: ["solve([2, 0; 0, 4], [2, 4])"]) { a in
                 .tensor(try Tensor.solve(try a.tensor("A"), try a.tensor("b")))
-            },
+            }.differentiable { a in try Var.solve(a.tracedVar("A"), a.tracedVar("b")) },
             BuiltinEntry("lstsq", [Param("A"), Param("b"), .keyword("rcond")], group: g,
                          summary: "minimum-norm least-squares solution of A x ≈ b (dgelsd)",
                          examples: ["lstsq([1, 0; 0, 1; 1, 1], [1, 2, 3])"]) { a in
@@ -45,7 +46,10 @@ extension Builtins {
                         "eigh([2, 1; 1, 2])") {
                 let (v, w) = try $0.eigh()
                 return .record(Record([("values", .tensor(v)), ("vectors", .tensor(w))]))
-            },
+            }.differentiation(.rule { a in
+                let (w, v) = try a.tracedVar("A").eigh()
+                return .record(Record([("values", Interpreter.valueOf(w)), ("vectors", Interpreter.valueOf(v))]))
+            }),
             matrixEntry("eig", "eigenvalues and eigenvectors of a general matrix → (values=, vectors=), complex",
                         "eig([0, -1; 1, 0])") {
                 let (v, w) = try $0.eig()
