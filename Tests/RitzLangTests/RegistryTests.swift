@@ -46,10 +46,11 @@ import Testing
     exp log log1p sqrt abs sin cos tan tanh sigmoid relu gelu softplus clip maximum minimum where
     sum mean max min prod std var cumsum logsumexp softmax norm dot outer kron trace
     inv det solve eigh reshape flatten transpose concat stack copy
+    cross_entropy mse take layernorm dropout
     """.split(whereSeparator: { $0 == " " || $0 == "\n" }).reduce(into: Set<String>()) { $0.insert(String($1)) }
 
     static let constant: Set<String> = """
-    sign floor ceil round isnan isfinite argmax argmin any all zeros ones shape size ndims print format string
+    sign floor ceil round isnan isfinite argmax argmin any all zeros ones shape size ndims print format string onehot
     """.split(whereSeparator: { $0 == " " || $0 == "\n" }).reduce(into: Set<String>()) { $0.insert(String($1)) }
 
     static let transforms: Set<String> = ["grad", "value_and_grad", "jacobian", "hessian", "hvp", "jvp"]

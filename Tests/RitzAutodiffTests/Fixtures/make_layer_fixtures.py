@@ -1,0 +1,85 @@
+"""Reference values for the layer primitives of RitzAutodiff (Var+Layers.swift), computed with JAX.
+
+Run from this folder:  python3 make_layer_fixtures.py   (writes layers.json)
+JAX on CPU in float64 (jax_enable_x64); inputs come from numpy's default_rng(20261205) and are
+stored in the fixture. Each case differentiates a scalar s(x):
+  losses (cross_entropy, mse): s is the loss itself;
+  layers (take, layernorm):    s(x) = Σ w · tanh(layer(x)) with a stored weight w of the
+                               layer's output shape, so the Hessian is not zero for linear layers.
+Stored: the inputs, the layer's forward output ("forward"), s(x), ∇s(x) and the Hessian-vector
+product along a stored direction v (jax.jvp of jax.grad: forward over reverse).
+"""
+import json
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+jax.config.update("jax_enable_x64", True)
+rng = np.random.default_rng(20261205)
+
+
+def flat(a):
+    return [float(x) for x in np.asarray(a, dtype=np.float64).ravel()]
+
+
+def layernorm(x, axis, eps):
+    m = jnp.mean(x, axis=axis, keepdims=True)
+    var = jnp.mean((x - m) ** 2, axis=axis, keepdims=True)
+    return (x - m) / jnp.sqrt(var + eps)
+
+
+def cross_entropy(z, y):
+    lp = jax.nn.log_softmax(z, axis=-1)
+    return -jnp.mean(jnp.take_along_axis(lp, y[..., None], axis=-1))
+
+
+cases = []
+
+
+def add(name, op, x, params, layer, weighted):
+    x = jnp.asarray(x)
+    v = jnp.asarray(rng.uniform(-1, 1, size=x.shape))
+    forward = layer(x)
+    case = {"name": name, "op": op, "shape": list(x.shape), "x": flat(x), "v": flat(v),
+            "forward": flat(forward), "forward_shape": list(np.shape(forward))}
+    case.update(params)
+    if weighted:
+        w = jnp.asarray(rng.uniform(-1, 1, size=np.shape(forward)))
+        case["w"] = flat(w)
+        s = lambda t: jnp.sum(w * jnp.tanh(layer(t)))
+    else:
+        s = layer
+    case["value"] = float(s(x))
+    case["grad"] = flat(jax.grad(s)(x))
+    case["hvp"] = flat(jax.jvp(jax.grad(s), (x,), (v,))[1])
+    cases.append(case)
+
+
+for name, shape in [("batch 5×3", (5, 3)), ("sequence 2×3×4", (2, 3, 4)), ("one row of 4", (4,))]:
+    z = rng.normal(size=shape) * 2
+    y = rng.integers(0, shape[-1], size=shape[:-1])
+    add("cross_entropy " + name, "cross_entropy", z, {"labels": flat(y), "labels_shape": list(y.shape)},
+        lambda t, y=y: cross_entropy(t, jnp.asarray(y)), weighted=False)
+
+for name, shape in [("3×4", (3, 4)), ("vector of 5", (5,))]:
+    target = rng.normal(size=shape)
+    add("mse " + name, "mse", rng.normal(size=shape), {"target": flat(target)},
+        lambda t, target=target: jnp.mean((t - target) ** 2), weighted=False)
+
+for name, shape, idx, axis in [("rows with repeats and a negative index", (5, 3), [4, 0, 4, -1], 0),
+                               ("2-d indices on the middle axis", (2, 4, 3), [[1, 0], [3, 3]], 1),
+                               ("last axis", (3, 4), [3, 1], -1),
+                               ("scalar index", (4, 2), 2, 0)]:
+    idx = np.asarray(idx)
+    add("take " + name, "take", rng.normal(size=shape),
+        {"indices": flat(idx), "indices_shape": list(idx.shape), "axis": axis},
+        lambda t, idx=idx, axis=axis: jnp.take(t, jnp.asarray(idx), axis=axis), weighted=True)
+
+for name, shape, axis, eps in [("rows of 5", (3, 5), -1, 1e-5), ("middle axis, eps 0.1", (2, 3, 4), 1, 0.1),
+                               ("vector of 6", (6,), 0, 1e-5)]:
+    add("layernorm " + name, "layernorm", rng.normal(size=shape) * 3 + 1, {"axis": axis, "eps": eps},
+        lambda t, axis=axis, eps=eps: layernorm(t, axis, eps), weighted=True)
+
+with open("layers.json", "w") as fh:
+    json.dump({"generator": "make_layer_fixtures.py with jax " + jax.__version__ + ", float64", "cases": cases}, fh)
