@@ -53,6 +53,12 @@ extension Builtins {
                 let x = try a.tracedVar("x"), p = try a.double("p"), train = try a.bool("train")
                 return try withGenerator(a) { try x.dropout(p, train: train, using: &$0) }
             },
+            layerEntry("einsum", [Param("spec"), .variadic("operands")],
+                       summary: "NumPy's einsum: explicit (\"ij,jk->ik\") or implicit (\"ij,jk\": labels seen once, sorted); contractions run as matrix products; no ellipses or repeated labels in one operand",
+                       examples: ["einsum(\"ij,jk->ik\", [1, 2; 3, 4], [1, 0; 0, 1])", "einsum(\"i,i\", [1, 2], [3, 4])",
+                                  "einsum(\"bij,bjk->bik\", ones(2, 2, 3), ones(2, 3, 1))"]) { a in
+                try Var.einsum(try a.string("spec"), try a.rest.map(Interpreter.varOf))
+            },
         ]
     }
 }

@@ -32,6 +32,9 @@ struct LayerTests {
         let indices_shape: [Int]?
         let axis: Int?
         let eps: Double?
+        let spec: String?
+        let operands: [[Double]]?
+        let operand_shapes: [[Int]]?
     }
 
     struct File: Decodable { let cases: [Case] }
@@ -61,6 +64,10 @@ struct LayerTests {
         case "layernorm":
             let axis = c.axis ?? -1, eps = c.eps ?? 1e-5
             layer = { try $0.layernorm(axis: axis, eps: eps) }
+        case "einsum":
+            let others = try zip(c.operands ?? [], c.operand_shapes ?? []).map { Var(try Tensor(shape: $1, storage: $0)) }
+            let spec = c.spec ?? ""
+            layer = { try Var.einsum(spec, [$0] + others) }
         default:
             throw TensorError.invalidArgument("no layer named \(c.op)")
         }
@@ -154,5 +161,10 @@ struct LayerTests {
         #expect(throws: TensorError.self) { try z.take(Tensor([0.5]), axis: 0) }
         #expect(throws: ShapeError.self) { try z.take(Tensor([0]), axis: 2) }
         #expect(throws: TensorError.self) { try z.layernorm(eps: -1) }
+        for bad in ["ii->i", "ij->k", "ij,jk->ik", "i...->i", "ij->ii", "i1->i"] {
+            #expect(throws: TensorError.self, "\(bad)") { try Var.einsum(bad, [z]) }
+        }
+        #expect(throws: ShapeError.self) { try Var.einsum("ij,ij->", [z, Var(Tensor([1, 2]).reshaped([1, 2]))]) }
+        #expect(throws: TensorError.self) { try Var.einsum("ijk->", [z]) }
     }
 }

@@ -81,5 +81,16 @@ for name, shape, axis, eps in [("rows of 5", (3, 5), -1, 1e-5), ("middle axis, e
     add("layernorm " + name, "layernorm", rng.normal(size=shape) * 3 + 1, {"axis": axis, "eps": eps},
         lambda t, axis=axis, eps=eps: layernorm(t, axis, eps), weighted=True)
 
+# einsum, differentiated in its first operand; the others are stored in "operands".
+for spec, shapes in [("ij,jk->ik", [(3, 4), (4, 2)]), ("ij,jk", [(2, 3), (3, 4)]),
+                     ("bij,bjk->bik", [(2, 3, 4), (2, 4, 2)]), ("ij->ji", [(3, 2)]), ("ij->", [(2, 3)]),
+                     ("i,i->", [(5,), (5,)]), ("i,j->ij", [(3,), (2,)]), ("ijk,ik->j", [(2, 3, 4), (2, 4)]),
+                     ("bhqd,bhkd->bhqk", [(1, 2, 3, 4), (1, 2, 5, 4)]), ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 2)]),
+                     ("abc,cd,a->db", [(2, 3, 4), (4, 2), (2,)])]:
+    ops = [rng.normal(size=sh) for sh in shapes]
+    add("einsum " + spec, "einsum", ops[0],
+        {"spec": spec, "operands": [flat(o) for o in ops[1:]], "operand_shapes": [list(o.shape) for o in ops[1:]]},
+        lambda t, spec=spec, ops=ops: jnp.einsum(spec, t, *[jnp.asarray(o) for o in ops[1:]]), weighted=True)
+
 with open("layers.json", "w") as fh:
     json.dump({"generator": "make_layer_fixtures.py with jax " + jax.__version__ + ", float64", "cases": cases}, fh)
