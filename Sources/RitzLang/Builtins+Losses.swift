@@ -59,6 +59,11 @@ extension Builtins {
                                   "einsum(\"bij,bjk->bik\", ones(2, 2, 3), ones(2, 3, 1))"]) { a in
                 try Var.einsum(try a.string("spec"), try a.rest.map(Interpreter.varOf))
             },
+            layerEntry("attention", [Param("q"), Param("k"), Param("v"), Param("causal", default: .bool(false))],
+                       summary: "softmax(q kᵀ/√d) v over the last two axes, leading axes batched; causal=true lets query i see keys j ≤ i; one score block per batch-head at a time",
+                       examples: ["attention(eye(2), eye(2), [1, 2; 3, 4])", "attention(ones(2, 3, 4), ones(2, 3, 4), randn(2, 3, 4, seed=0), causal=true)"]) { a in
+                try Var.attention(try a.tracedVar("q"), try a.tracedVar("k"), try a.tracedVar("v"), causal: try a.bool("causal"))
+            },
         ]
     }
 }

@@ -35,6 +35,8 @@ struct LayerTests {
         let spec: String?
         let operands: [[Double]]?
         let operand_shapes: [[Int]]?
+        let wrt: String?
+        let causal: Bool?
     }
 
     struct File: Decodable { let cases: [Case] }
@@ -68,6 +70,14 @@ struct LayerTests {
             let others = try zip(c.operands ?? [], c.operand_shapes ?? []).map { Var(try Tensor(shape: $1, storage: $0)) }
             let spec = c.spec ?? ""
             layer = { try Var.einsum(spec, [$0] + others) }
+        case "attention":
+            let others = try zip(c.operands ?? [], c.operand_shapes ?? []).map { Var(try Tensor(shape: $1, storage: $0)) }
+            let position = ["q": 0, "k": 1, "v": 2][c.wrt ?? ""] ?? 0, causal = c.causal ?? false
+            layer = { x in
+                var ops = others
+                ops.insert(x, at: Swift.min(position, ops.count))
+                return try Var.attention(ops[0], ops[1], ops[2], causal: causal)
+            }
         default:
             throw TensorError.invalidArgument("no layer named \(c.op)")
         }
@@ -166,5 +176,8 @@ struct LayerTests {
         }
         #expect(throws: ShapeError.self) { try Var.einsum("ij,ij->", [z, Var(Tensor([1, 2]).reshaped([1, 2]))]) }
         #expect(throws: TensorError.self) { try Var.einsum("ijk->", [z]) }
+        #expect(throws: ShapeError.self) { try Var.attention(z, z, Var(Tensor([1, 2, 3]).reshaped([3, 1]))) }
+        #expect(throws: ShapeError.self) { try Var.attention(z, z.transposed(), z) }
+        #expect(throws: TensorError.self) { try Var.attention(Var(Tensor([1, 2])), z, z) }
     }
 }

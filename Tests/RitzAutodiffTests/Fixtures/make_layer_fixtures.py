@@ -92,5 +92,41 @@ for spec, shapes in [("ij,jk->ik", [(3, 4), (4, 2)]), ("ij,jk", [(2, 3), (3, 4)]
         {"spec": spec, "operands": [flat(o) for o in ops[1:]], "operand_shapes": [list(o.shape) for o in ops[1:]]},
         lambda t, spec=spec, ops=ops: jnp.einsum(spec, t, *[jnp.asarray(o) for o in ops[1:]]), weighted=True)
 
+# attention, differentiated in one of q, k, v ("wrt"); the other two are stored in "operands"
+# (in q, k, v order without the differentiated one). The reference is written out with einsum
+# and cross-checked against jax.nn.dot_product_attention where its layout applies (4-d).
+def attention_reference(q, k, v, causal):
+    s = jnp.einsum("...qd,...kd->...qk", q, k) / jnp.sqrt(q.shape[-1])
+    if causal:
+        s = jnp.where(jnp.tril(jnp.ones((q.shape[-2], k.shape[-2]), dtype=bool)), s, -jnp.inf)
+    return jnp.einsum("...qk,...kd->...qd", jax.nn.softmax(s, axis=-1), v)
+
+
+for name, (sq, sk, sv), causal, wrts in [("3 heads", ((3, 4, 2), (3, 5, 2), (3, 5, 3)), False, "qkv"),
+                                         ("causal", ((2, 4, 3), (2, 4, 3), (2, 4, 2)), True, "qkv"),
+                                         ("causal 4-d batch", ((2, 2, 3, 2), (2, 2, 3, 2), (2, 2, 3, 2)), True, "k"),
+                                         ("one query", ((1, 2), (3, 2), (3, 1)), False, "q")]:
+    q, k, v = rng.normal(size=sq), rng.normal(size=sk), rng.normal(size=sv)
+    ref = attention_reference(jnp.asarray(q), jnp.asarray(k), jnp.asarray(v), causal)
+    if q.ndim == 4:
+        # Cross-check the masking and layout with JAX's own attention ([B, T, heads, D]); it
+        # agrees to ~1e-7 only (it does not keep full float64 precision inside), so it checks
+        # the formula while the float64 einsum reference gives the stored values.
+        theirs = jax.nn.dot_product_attention(jnp.swapaxes(q, 1, 2), jnp.swapaxes(k, 1, 2), jnp.swapaxes(v, 1, 2), is_causal=causal)
+        assert np.allclose(np.swapaxes(np.asarray(theirs), 1, 2), np.asarray(ref), rtol=1e-5, atol=1e-6)
+    for wrt in wrts:
+        i = "qkv".index(wrt)
+        ops = [q, k, v]
+        rest = [o for j, o in enumerate(ops) if j != i]
+
+        def layer(t, i=i, ops=ops, causal=causal):
+            args = [jnp.asarray(o) for o in ops]
+            args[i] = t
+            return attention_reference(*args, causal)
+
+        add("attention " + name + " in " + wrt, "attention", ops[i],
+            {"wrt": wrt, "causal": causal, "operands": [flat(o) for o in rest], "operand_shapes": [list(o.shape) for o in rest]},
+            layer, weighted=True)
+
 with open("layers.json", "w") as fh:
     json.dump({"generator": "make_layer_fixtures.py with jax " + jax.__version__ + ", float64", "cases": cases}, fh)
