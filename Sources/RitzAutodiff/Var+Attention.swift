@@ -37,8 +37,11 @@ extension Var {
             throw TensorError.invalidArgument("attention needs at least one key and a feature axis of length ≥ 1")
         }
         let heads = lead.reduce(1, *)
+        // No batch-heads: an empty result (nothing to differentiate).
+        if heads == 0 { return Var(try Tensor.zeros(lead + [tq, dv])) }
         let q3 = try q.reshaped([heads, tq, d]), k3 = try k.reshaped([heads, tk, d]), v3 = try v.reshaped([heads, tk, dv])
         let scale = Var(1 / Double(d).squareRoot())
+        _ = try Tensor.elementCount([tq, tk])  // one score block must fit in the allocation limit
         let mask = causal ? try Tensor(shape: [tq, tk], storage: (0..<(tq * tk)).map { $0 % tk <= $0 / tk ? 1 : 0 }) : nil
         let blocked = Var(-Double.infinity)
         var outputs = [Var]()

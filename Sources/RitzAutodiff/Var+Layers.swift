@@ -106,9 +106,10 @@ extension Var {
             guard v.isFinite, v == v.rounded() else {
                 throw TensorError.invalidArgument("take needs whole-number indices, got \(v)")
             }
-            guard v >= -Double(n), v < Double(n) else {
-                throw ShapeError.indexOutOfRange(index: v.magnitude < 1e18 ? Int(v) : Int.max, axis: ax, size: n)
+            guard v.magnitude < 1e15 else {
+                throw TensorError.invalidArgument("take: index \(v) is out of range for axis \(ax) of size \(n)")
             }
+            guard v >= -Double(n), v < Double(n) else { throw ShapeError.indexOutOfRange(index: Int(v), axis: ax, size: n) }
             let i = Int(v)
             return i < 0 ? i + n : i
         }
