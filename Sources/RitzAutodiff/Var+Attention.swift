@@ -8,10 +8,9 @@ extension Var {
     /// q is `[…, Tq, d]`, k `[…, Tk, d]`, v `[…, Tk, dv]`; the result is `[…, Tq, dv]`. With
     /// `causal`, query i attends only to keys j ≤ i (top-left aligned, as
     /// `jax.nn.dot_product_attention(is_causal=True)`): masked scores are −∞ before the softmax.
-    /// Each batch-head's Tq×Tk score block is formed on its own, one at a time; the derivatives
-    /// are those of the matrix products, `where` and the softmax's `logsumexp`, so every order
-    /// differentiates. When the call is recorded for differentiation the tape keeps each block
-    /// for the backward sweep.
+    /// Each batch-head's Tq×Tk score block is formed on its own, one at a time, in the forward
+    /// pass and again in the rules (`ScoreBlock`), which recompute it rather than keep it: the
+    /// tape holds q, k, v and the output only.
     /// - Parameters:
     ///   - k: The keys.
     ///   - v: The values.
@@ -40,18 +39,86 @@ extension Var {
         // No batch-heads: an empty result (nothing to differentiate).
         if heads == 0 { return Var(try Tensor.zeros(lead + [tq, dv])) }
         let q3 = try q.reshaped([heads, tq, d]), k3 = try k.reshaped([heads, tk, d]), v3 = try v.reshaped([heads, tk, dv])
-        let scale = Var(1 / Double(d).squareRoot())
         _ = try Tensor.elementCount([tq, tk])  // one score block must fit in the allocation limit
         let mask = causal ? try Tensor(shape: [tq, tk], storage: (0..<(tq * tk)).map { $0 % tk <= $0 / tk ? 1 : 0 }) : nil
-        let blocked = Var(-Double.infinity)
-        var outputs = [Var]()
+        let block = ScoreBlock(scale: 1 / Double(d).squareRoot(), mask: mask)
+        var outputs = [Tensor]()
         outputs.reserveCapacity(heads)
         for h in 0..<heads {
-            let qh = try q3.index([.at(h)]), kh = try k3.index([.at(h)]), vh = try v3.index([.at(h)])
-            var scores = try qh.matmul(kh.transposed()) * scale
-            if let mask { scores = try Var.where(mask, scores, blocked) }
-            outputs.append(try scores.softmax(axis: -1).matmul(vh))
+            let (qh, kh, vh) = (try Var(q3.value).index([.at(h)]), try Var(k3.value).index([.at(h)]), try Var(v3.value).index([.at(h)]))
+            outputs.append(try block.probabilities(qh, kh).matmul(vh).value)
         }
-        return try Var.stack(outputs, axis: 0).reshaped(lead + [tq, dv])
+        let y = try Tensor.stack(outputs, axis: 0)
+        let outShape = y.shape
+        let r = try Var.apply("attention", [q3, k3, v3], value: y, rule: Rule(
+            vjp: { g, c in try block.vjp(c.inputs, g.shape == outShape ? g : g.broadcast(to: outShape), needs: c.needs) },
+            jvp: { t, c in try block.jvp(c.inputs, t) }))
+        return try r.reshaped(lead + [tq, dv])
+    }
+}
+
+/// One batch-head's attention, recomputed from q, k, v by the rules so that the tape keeps only
+/// the operands and the output, never the score blocks.
+///
+/// With S = c q kᵀ (c = 1/√d, masked entries −∞), P = softmax(S) by rows, O = P v:
+/// VJP  P̄ = Ō vᵀ, S̄ = P ∘ (P̄ − rowsum(P̄ ∘ P)), q̄ = c S̄ k, k̄ = c S̄ᵀ q, v̄ = Pᵀ Ō;
+/// JVP  Ṡ = c (q̇ kᵀ + q k̇ᵀ), Ṗ = P ∘ (Ṡ − rowsum(P ∘ Ṡ)), Ȯ = Ṗ v + P v̇.
+/// Both are written with `Var` operations, so they differentiate again (the HVP).
+private struct ScoreBlock {
+    let scale: Double
+    let mask: Tensor?
+
+    /// softmax(c q kᵀ) by rows, masked entries −∞ before the softmax.
+    func probabilities(_ q: Var, _ k: Var) throws -> Var {
+        var scores = try q.matmul(k.transposed()) * scale
+        if let mask { scores = try Var.where(mask, scores, Var(-Double.infinity)) }
+        return try scores.softmax(axis: -1)
+    }
+
+    /// P ∘ (X − rowsum(P ∘ X)): the softmax's Jacobian applied to X, by rows.
+    private func softmaxProduct(_ p: Var, _ x: Var) throws -> Var {
+        try p * (x - (p * x).sum(axis: -1, keepDims: true))
+    }
+
+    /// Operand cotangents (q̄, k̄, v̄) of stacked heads from the output cotangent.
+    func vjp(_ inputs: [Var], _ g: Var, needs: [Bool]) throws -> [Var?] {
+        let (q, k, v) = (inputs[0], inputs[1], inputs[2])
+        var dq = [Var](), dk = [Var](), dv = [Var]()
+        for h in 0..<q.shape[0] {
+            let (qh, kh, vh, gh) = (try q.index([.at(h)]), try k.index([.at(h)]), try v.index([.at(h)]), try g.index([.at(h)]))
+            let p = try probabilities(qh, kh)
+            if needs[2] { dv.append(try p.transposed().matmul(gh)) }
+            guard needs[0] || needs[1] else { continue }
+            let ds = try softmaxProduct(p, gh.matmul(vh.transposed())) * scale
+            if needs[0] { dq.append(try ds.matmul(kh)) }
+            if needs[1] { dk.append(try ds.transposed().matmul(qh)) }
+        }
+        return [needs[0] ? try Var.stack(dq) : nil, needs[1] ? try Var.stack(dk) : nil, needs[2] ? try Var.stack(dv) : nil]
+    }
+
+    /// The output tangent of stacked heads from operand tangents (nil for zero).
+    func jvp(_ inputs: [Var], _ tangents: [Var?]) throws -> Var? {
+        guard tangents.contains(where: { $0 != nil }) else { return nil }
+        let t = try zip(tangents, inputs).map { t, x in try t.map { $0.shape == x.shape ? $0 : try $0.broadcast(to: x.shape) } }
+        let (q, k, v) = (inputs[0], inputs[1], inputs[2])
+        var out = [Var]()
+        for h in 0..<q.shape[0] {
+            let (qh, kh, vh) = (try q.index([.at(h)]), try k.index([.at(h)]), try v.index([.at(h)]))
+            let p = try probabilities(qh, kh)
+            var o: Var?
+            var sDot: Var?
+            if let tq = t[0] { sDot = try tq.index([.at(h)]).matmul(kh.transposed()) }
+            if let tk = t[1] {
+                let term = try qh.matmul(tk.index([.at(h)]).transposed())
+                sDot = try sDot.map { try $0 + term } ?? term
+            }
+            if let sDot { o = try softmaxProduct(p, sDot * scale).matmul(vh) }
+            if let tv = t[2] {
+                let term = try p.matmul(tv.index([.at(h)]))
+                o = try o.map { try $0 + term } ?? term
+            }
+            if let o { out.append(o) }
+        }
+        return try Var.stack(out)
     }
 }
