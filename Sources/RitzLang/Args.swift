@@ -141,6 +141,13 @@ public struct Args {
         return try items.map { try Interpreter.toInt($0, what: "a dimension of `\(entry.name)`") }
     }
 
+    /// The axis permutation given as `perm=` (nil when absent).
+    ///
+    /// - Throws: A `Diagnostic` when an entry is not a whole number.
+    func permutation() throws -> [Int]? {
+        try optionalTensor("perm").map { try $0.storage.map { try Interpreter.toInt(.number($0), what: "an axis") } }
+    }
+
     /// The raw argument of parameter `name` (nil when absent), without conversion.
     public func raw(_ name: String) -> Value? { value(name) }
 }

@@ -1,4 +1,5 @@
 import RitzAnalysis
+import RitzAutodiff
 import RitzTensor
 
 /// A parameter of a builtin.
@@ -51,6 +52,36 @@ public struct Param {
     }
 }
 
+/// How a builtin differentiates, declared in its registry entry; the tape and help read it.
+public enum Differentiation {
+    /// Refuses traced arguments with "`name` is not differentiable".
+    case notDifferentiable
+    /// Reads only values (shapes, predicates, printing, piecewise-constant functions): traced
+    /// arguments are replaced by their values and the result carries no derivative.
+    case constant
+    /// The traced implementation: it computes on `Var`s, so derivatives flow in reverse and
+    /// forward mode (and to second order); it reads the arguments bound to the entry's own
+    /// parameters and must accept everything the plain implementation accepts.
+    case rule((Args) throws -> Value)
+    /// A transform (`grad` and the functions it returns): takes traced values itself, so
+    /// transforms nest (`grad(grad(f))`).
+    case transform
+    /// Only rearranges its arguments (`enumerate`, `zip`): traced values pass through it
+    /// untouched, derivatives and all.
+    case passesThrough
+
+    /// The help line: `differentiable: yes (reverse and forward mode)`, `no`, `constant`, `transform`.
+    var helpLine: String {
+        switch self {
+        case .notDifferentiable: return "differentiable: no"
+        case .constant: return "differentiable: constant (uses only the values; no derivative flows)"
+        case .rule: return "differentiable: yes (reverse and forward mode)"
+        case .transform: return "differentiable: transform (nests: grad of grad)"
+        case .passesThrough: return "differentiable: yes (passes its arguments through unchanged)"
+        }
+    }
+}
+
 /// One builtin: everything help, completion, argument checking and the example tests need.
 public struct BuiltinEntry {
     /// The name it is called by.
@@ -65,9 +96,8 @@ public struct BuiltinEntry {
     public var group: String
     /// The implementation, given the bound arguments.
     public var impl: (Args) throws -> Value
-    /// True for a builtin that only rearranges its arguments (`enumerate`, `zip`): traced values
-    /// pass through it untouched, derivatives and all.
-    public var passesTraces = false
+    /// How it differentiates; `.notDifferentiable` unless the entry declares otherwise.
+    public var differentiation: Differentiation = .notDifferentiable
 
     /// An entry.
     ///
@@ -88,12 +118,30 @@ public struct BuiltinEntry {
         self.impl = impl
     }
 
+    /// The entry with its way of differentiating declared.
+    ///
+    /// - Parameter d: How it differentiates.
+    /// - Returns: The same entry carrying `d`.
+    public func differentiation(_ d: Differentiation) -> BuiltinEntry {
+        var e = self
+        e.differentiation = d
+        return e
+    }
+
+    /// The entry with a traced implementation returning one `Var`, for the common case.
+    ///
+    /// - Parameter rule: Computes the result on `Var`s from the bound arguments.
+    /// - Returns: The same entry differentiating by `rule`.
+    public func differentiable(_ rule: @escaping (Args) throws -> Var) -> BuiltinEntry {
+        differentiation(.rule { a in Interpreter.valueOf(try rule(a)) })
+    }
+
     /// `name(a, b=1, seed=)`.
     public var signature: String { name + "(" + params.map(\.display).joined(separator: ", ") + ")" }
 
-    /// The help text: signature, summary and examples.
+    /// The help text: signature, summary, how it differentiates, and examples.
     public var helpText: String {
-        var s = "\(signature)\n  \(summary)"
+        var s = "\(signature)\n  \(summary)\n  \(differentiation.helpLine)"
         if !examples.isEmpty {
             s += "\n  example:"
             for e in examples { s += "\n    " + e.replacingOccurrences(of: "\n", with: "\n    ") }
@@ -182,6 +230,6 @@ public final class BuiltinRegistry {
 public enum Builtins {
     /// Every group, in help order.
     static var all: [[BuiltinEntry]] {
-        [create, elementwise, reduce, linalg, fourier, io, session, iteration, autodiff, learn, curvature, koopman, graphs, grassmann, plots]
+        [create, elementwise, reduce, linalg, fourier, io, session, iteration, autodiff, losses, learn, curvature, koopman, graphs, grassmann, plots]
     }
 }

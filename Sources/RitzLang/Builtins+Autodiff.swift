@@ -5,142 +5,165 @@ import RitzTensor
 /// `hessian`, `hvp`, `jvp`, and the traced versions of the differentiable builtins and operators.
 ///
 /// Inside a transform the function's argument is a `.traced` value; operators (through
-/// `Interpreter.binary`/`unary`), indexing, `.T`, matrix literals and the builtins listed in
-/// `tracedBuiltins` compute on it with `RitzAutodiff.Var`, so derivatives flow through user
-/// functions, closures and control flow on concrete values. Any other builtin given a traced
-/// value raises "`name` is not differentiable".
+/// `Interpreter.binary`/`unary`), indexing, `.T`, matrix literals and the builtins whose entry
+/// declares a `Differentiation.rule` compute on it with `RitzAutodiff.Var`, so derivatives flow
+/// through user functions, closures and control flow on concrete values. A builtin declared
+/// `.constant` sees only the values; any other builtin given a traced value raises "`name` is
+/// not differentiable".
 extension Builtins {
+    /// The transforms. As in JAX they return functions (`grad(f)(x)`, `hessian(f)(x)`); the
+    /// point-evaluating forms `jacobian(f, x)`, `hessian(f, x)`, `hvp(f, x, v)` and
+    /// `jvp(f, x, v)` stay as shorthand.
     static var autodiff: [BuiltinEntry] {
         let g = "Autodiff"
         return [
             BuiltinEntry("grad", [Param("f"), Param("argnum", default: .number(0))], group: g,
-                         summary: "the gradient of a scalar function, as a function of the same arguments",
-                         examples: ["df = grad(x -> sum(x ^ 2))\ndf([1, 2, 3])"]) { a in
-                let f = try a.callable("f"), k = try a.int("argnum"), ctx = a.context
-                let vg = RitzAutodiff.valueAndGrad({ xs in try ctx.scalarVar(ctx.call(f, xs.map(Interpreter.valueOf))) }, argnum: k)
-                return .function(Function(BuiltinEntry("grad", [.variadic("args")], group: g,
-                                                       summary: "a gradient function", examples: []) { b in
-                    Interpreter.valueOf(try vg(try b.rest.map(Interpreter.varOf)).grad)
-                }))
+                         summary: "the gradient of a scalar function with respect to argument argnum, as a function of the same arguments: grad(f)(x)",
+                         examples: ["df = grad(x -> sum(x ^ 2))\ndf([1, 2, 3])", "grad((x, y) -> x * y ^ 2, argnum=1)(3, 2)"]) { a in
+                let (f, k) = try transformed(a)
+                let vg = RitzAutodiff.valueAndGrad(scalarFunction(f, a.context), argnum: k)
+                return transformResult("grad", f) { xs in Interpreter.valueOf(try vg(xs).grad) }
             },
             BuiltinEntry("value_and_grad", [Param("f"), Param("argnum", default: .number(0))], group: g,
-                         summary: "a function returning (value=, grad=) of a scalar function",
+                         summary: "a function returning (value=, grad=) of a scalar function: value_and_grad(f)(x)",
                          examples: ["vg = value_and_grad(x -> sum(sin(x)))\nvg([0, 1]).grad"]) { a in
-                let f = try a.callable("f"), k = try a.int("argnum"), ctx = a.context
-                let vg = RitzAutodiff.valueAndGrad({ xs in try ctx.scalarVar(ctx.call(f, xs.map(Interpreter.valueOf))) }, argnum: k)
-                return .function(Function(BuiltinEntry("value_and_grad", [.variadic("args")], group: g,
-                                                       summary: "value and gradient", examples: []) { b in
-                    let (v, d) = try vg(try b.rest.map(Interpreter.varOf))
+                let (f, k) = try transformed(a)
+                let vg = RitzAutodiff.valueAndGrad(scalarFunction(f, a.context), argnum: k)
+                return transformResult("value_and_grad", f) { xs in
+                    let (v, d) = try vg(xs)
                     return .record(Record([("value", Interpreter.valueOf(v)), ("grad", Interpreter.valueOf(d))]))
-                }))
+                }
             },
-            BuiltinEntry("jacobian", [Param("f"), Param("x")], group: g,
-                         summary: "the Jacobian of f at x, of shape f(x).shape + x.shape",
-                         examples: ["jacobian(x -> x ^ 2, [1, 2])"]) { a in
-                let (f, ctx) = (try a.callable("f"), a.context)
-                let x = try Interpreter.varOf(try a.valueOrThrow("x"))
-                return Interpreter.valueOf(try RitzAutodiff.jacobian({ try Interpreter.varOf(ctx.call(f, [Interpreter.valueOf($0)])) }, at: x))
+            BuiltinEntry("jacobian", [Param("f"), Param("x", default: .none)], group: g,
+                         summary: "the Jacobian of f, of shape f(x).shape + x.shape: jacobian(f) is a function, jacobian(f, x) its value at x",
+                         examples: ["jacobian(x -> x ^ 2)([1, 2])", "jacobian(x -> x ^ 2, [1, 2])"]) { a in
+                let f = try oneArgument(a), ctx = a.context
+                let jac: (Var) throws -> Value = { x in
+                    Interpreter.valueOf(try RitzAutodiff.jacobian({ try Interpreter.varOf(ctx.call(f, [Interpreter.valueOf($0)])) }, at: x))
+                }
+                if let x = a.value("x") { return try jac(try Interpreter.varOf(x)) }
+                return transformResult("jacobian", f) { xs in try jac(try single(xs, "jacobian", f)) }
             },
-            BuiltinEntry("hessian", [Param("f"), Param("x")], group: g,
-                         summary: "the dense Hessian of a scalar function at x (small x; else hessian_op)",
-                         examples: ["hessian(x -> sum(x ^ 3), [1, 2])"]) { a in
-                let (f, ctx) = (try a.callable("f"), a.context)
-                let x = try Interpreter.varOf(try a.valueOrThrow("x"))
-                return Interpreter.valueOf(try RitzAutodiff.hessian({ try ctx.scalarVar(ctx.call(f, [Interpreter.valueOf($0)])) }, at: x))
+            BuiltinEntry("hessian", [Param("f"), Param("x", default: .none)], group: g,
+                         summary: "the dense Hessian of a scalar function (small x; else hessian_op): hessian(f) is a function, hessian(f, x) its value at x",
+                         examples: ["hessian(x -> sum(x ^ 3))([1, 2])", "hessian(x -> sum(x ^ 3), [1, 2])"]) { a in
+                let f = try oneArgument(a), scalar = scalarFunction(f, a.context)
+                let hess: (Var) throws -> Value = { x in Interpreter.valueOf(try RitzAutodiff.hessian({ try scalar([$0]) }, at: x)) }
+                if let x = a.value("x") { return try hess(try Interpreter.varOf(x)) }
+                return transformResult("hessian", f) { xs in try hess(try single(xs, "hessian", f)) }
             },
             BuiltinEntry("hvp", [Param("f"), Param("x"), Param("v")], group: g,
-                         summary: "the Hessian-vector product ∇²f(x)·v, without forming the Hessian",
+                         summary: "the Hessian-vector product ∇²f(x)·v at the point x (forward over reverse), without forming the Hessian",
                          examples: ["hvp(x -> sum(x ^ 3), [1, 2], [1, 0])"]) { a in
-                let (f, ctx) = (try a.callable("f"), a.context)
-                let x = try Interpreter.varOf(try a.valueOrThrow("x")), v = try Interpreter.varOf(try a.valueOrThrow("v"))
-                return Interpreter.valueOf(try RitzAutodiff.hvp({ try ctx.scalarVar(ctx.call(f, [Interpreter.valueOf($0)])) }, at: x, v))
+                let f = try oneArgument(a), scalar = scalarFunction(f, a.context)
+                let x = try a.tracedVar("x"), v = try a.tracedVar("v")
+                return Interpreter.valueOf(try RitzAutodiff.hvp({ try scalar([$0]) }, at: x, v))
             },
             BuiltinEntry("jvp", [Param("f"), Param("x"), Param("v")], group: g,
-                         summary: "the directional derivative J_f(x)·v (forward mode)",
+                         summary: "the directional derivative J_f(x)·v at the point x (forward mode)",
                          examples: ["jvp(x -> sin(x), [0, 1], [1, 1])"]) { a in
-                let (f, ctx) = (try a.callable("f"), a.context)
-                let x = try Interpreter.varOf(try a.valueOrThrow("x")), v = try Interpreter.varOf(try a.valueOrThrow("v"))
+                let f = try oneArgument(a), ctx = a.context
+                let x = try a.tracedVar("x"), v = try a.tracedVar("v")
                 return Interpreter.valueOf(try RitzAutodiff.jvp({ try Interpreter.varOf(ctx.call(f, [Interpreter.valueOf($0)])) }, at: x, v).tangent)
             },
-        ]
+        ].map { $0.differentiation(.transform) }
     }
 
-    /// Builtins that accept traced values and ignore the trace (their results are constants or
-    /// do not depend on the values' derivatives).
-    static let traceBlind: Set<String> = [
-        "shape", "size", "ndims", "argmax", "argmin", "isnan", "isfinite", "sign", "floor", "ceil", "round",
-        "print", "string", "format", "any", "all", "zeros", "ones",
-    ]
-
-    /// Traced implementations of the differentiable builtins, by name; each reads the arguments
-    /// bound to the builtin's own parameters.
-    /// (Immutable after initialisation, hence safe to share.)
-    nonisolated(unsafe) static let tracedBuiltins: [String: (Args) throws -> Value] = {
-        var table: [String: (Args) throws -> Value] = [:]
-        let unary: [(String, UnaryOp)] = [("exp", .exp), ("log", .log), ("log1p", .log1p), ("sqrt", .sqrt), ("abs", .abs),
-                                          ("sin", .sin), ("cos", .cos), ("tan", .tan), ("tanh", .tanh), ("sigmoid", .sigmoid),
-                                          ("relu", .relu), ("gelu", .gelu), ("softplus", .softplus)]
-        for (name, op) in unary { table[name] = { a in try out(arg(a, 0).unary(op)) } }
-        for (name, op) in [("maximum", BinaryOp.maximum), ("minimum", .minimum)] {
-            table[name] = { a in try out(arg(a, 0).binary(op, arg(a, 1))) }
-        }
-        table["clip"] = { a in try out(arg(a, 0).clip(try a.double(a.entry.params[1].name), try a.double(a.entry.params[2].name))) }
-        table["where"] = { a in try out(Var.where(arg(a, 0), arg(a, 1), arg(a, 2))) }
-        let reductions: [(String, ReduceOp)] = [("sum", .sum), ("mean", .mean), ("max", .max), ("min", .min),
-                                                ("prod", .prod), ("std", .std), ("var", .variance)]
-        for (name, op) in reductions {
-            table[name] = { a in try out(arg(a, 0).reduce(op, axis: a.optionalInt("axis"))) }
-        }
-        table["cumsum"] = { a in try out(arg(a, 0).cumsum(axis: a.optionalInt("axis"))) }
-        table["logsumexp"] = { a in try out(arg(a, 0).logsumexp(axis: a.optionalInt("axis"))) }
-        table["softmax"] = { a in try out(arg(a, 0).softmax(axis: a.optionalInt("axis") ?? -1)) }
-        table["norm"] = { a in try out(arg(a, 0).norm(p: a.optionalDouble("p") ?? 2)) }
-        table["dot"] = { a in try out(arg(a, 0).dot(arg(a, 1))) }
-        table["outer"] = { a in try out(arg(a, 0).outer(arg(a, 1))) }
-        table["kron"] = { a in try out(arg(a, 0).kron(arg(a, 1))) }
-        table["trace"] = { a in try out(arg(a, 0).trace()) }
-        table["inv"] = { a in try out(arg(a, 0).inv()) }
-        table["det"] = { a in try out(arg(a, 0).det()) }
-        table["solve"] = { a in try out(Var.solve(arg(a, 0), arg(a, 1))) }
-        table["expm"] = { a in try out(arg(a, 0).expm()) }
-        table["eigh"] = { a in
-            let (w, v) = try arg(a, 0).eigh()
-            return .record(Record([("values", out(w)), ("vectors", out(v))]))
-        }
-        table["eigvalsh"] = { a in try out(arg(a, 0).eigvalsh()) }
-        table["reshape"] = { a in
-            let dims = try a.rest.map { try Interpreter.toInt($0, what: "a dimension of `reshape`") }
-            return try out(arg(a, 0).reshaped(dims))
-        }
-        table["flatten"] = { a in try out(arg(a, 0).flattened()) }
-        table["transpose"] = { a in
-            let perm = try a.optionalTensor("perm").map { try $0.storage.map { try Interpreter.toInt(.number($0), what: "an axis") } }
-            return try out(arg(a, 0).transposed(perm))
-        }
-        table["concat"] = { a in try out(Var.concat(parts(a), axis: a.optionalInt("axis") ?? 0)) }
-        table["stack"] = { a in try out(Var.stack(parts(a), axis: a.optionalInt("axis") ?? 0)) }
-        table["copy"] = { a in a.raw(a.entry.params[0].name) ?? .none }
-        return table
-    }()
-
-    private static func arg(_ a: Args, _ i: Int) throws -> Var {
-        guard i < a.entry.params.count, let v = a.value(a.entry.params[i].name) else {
-            throw Diagnostic("missing argument of `\(a.entry.name)`", span: nil, help: ["signature: \(a.entry.signature)"])
-        }
-        return try Interpreter.varOf(v)
+    /// `f` as a function of `Var`s returning one `Var` (the tape checks it has one element).
+    private static func scalarFunction(_ f: Value, _ ctx: Interpreter) -> ([Var]) throws -> Var {
+        { xs in try ctx.scalarVar(ctx.call(f, xs.map(Interpreter.valueOf))) }
     }
 
-    private static func out(_ x: Var) -> Value { Interpreter.valueOf(x) }
+    /// The function returned by a transform: it takes the arguments of `f` (checked against
+    /// `f`'s arity when known) and is itself a transform, so it nests (`grad(grad(f))`).
+    private static func transformResult(_ name: String, _ f: Value, _ body: @escaping ([Var]) throws -> Value) -> Value {
+        let fname = functionName(f)
+        let entry = BuiltinEntry("\(name)(\(fname))", [.variadic("args")], group: "Autodiff",
+                                 summary: "\(name) of `\(fname)`: takes the arguments of `\(fname)`", examples: []) { b in
+            if let range = arity(f), !range.contains(b.rest.count) {
+                throw Diagnostic("`\(name)(\(fname))` takes the arguments of `\(fname)`: \(describe(range)), got \(b.rest.count)",
+                                 span: nil, help: ["signature of `\(fname)`: \(signature(f))"])
+            }
+            return try body(try b.rest.map(Interpreter.varOf))
+        }
+        return .function(Function(entry.differentiation(.transform)))
+    }
 
-    /// The parts given to `concat`/`stack`: a list, or the slices of a (traced) tensor.
-    private static func parts(_ a: Args) throws -> [Var] {
-        let name = a.entry.params[0].name
-        if case let .traced(x)? = a.value(name) { return try x.unstacked() }
-        return try a.list(name).map(Interpreter.varOf)
+    /// The function and `argnum` of `grad`/`value_and_grad`, checked before any call: argnum
+    /// must be a whole number naming one of `f`'s parameters.
+    ///
+    /// - Throws: A `Diagnostic` for a non-function `f` or an argnum out of range.
+    private static func transformed(_ a: Args) throws -> (f: Value, argnum: Int) {
+        let f = try a.callable("f"), k = try a.int("argnum")
+        let upper = arity(f)?.upperBound ?? Int.max
+        guard k >= 0 && k < upper else {
+            let range = arity(f).map(describe) ?? "its arguments"
+            throw Diagnostic("argnum \(k) of `\(a.entry.name)` does not name an argument of `\(functionName(f))`, which takes \(range)",
+                             span: nil, help: ["argnum counts from 0: `\(a.entry.name)(f, argnum=1)` differentiates with respect to the second argument",
+                                               "`\(a.entry.name)(f)` returns a function; to evaluate it at a point write `\(a.entry.name)(f)(x)`"])
+        }
+        return (f, k)
+    }
+
+    /// The function of `jacobian`, `hessian`, `hvp`, `jvp`, which differentiate functions of one argument.
+    ///
+    /// - Throws: A `Diagnostic` for a non-function or one that cannot take a single argument.
+    private static func oneArgument(_ a: Args) throws -> Value {
+        let f = try a.callable("f")
+        if let range = arity(f), !range.contains(1) {
+            throw Diagnostic("`\(a.entry.name)` needs a function of one argument; `\(functionName(f))` takes \(describe(range))",
+                             span: nil, help: ["fix the others with a closure: `\(a.entry.name)(x -> f(x, y), …)`",
+                                               "for several arguments use `grad(f, argnum=k)`"])
+        }
+        return f
+    }
+
+    /// The one argument given to the function `jacobian(f)` or `hessian(f)` returned.
+    private static func single(_ xs: [Var], _ name: String, _ f: Value) throws -> Var {
+        guard xs.count == 1, let x = xs.first else {
+            throw Diagnostic("`\(name)(\(functionName(f)))` takes one argument, got \(xs.count)", span: nil)
+        }
+        return x
+    }
+
+    /// How many positional arguments `f` accepts; nil when unknown (callable objects, variadic builtins).
+    private static func arity(_ f: Value) -> ClosedRange<Int>? {
+        guard case let .function(fn) = f else { return nil }
+        switch fn.kind {
+        case let .user(u):
+            return u.defaults.filter { $0 == nil }.count...u.params.count
+        case let .builtin(b):
+            if b.params.contains(where: { $0.kind == .variadic }) { return nil }
+            let positional = b.params.filter { $0.kind == .positional }
+            return positional.filter { $0.defaultValue == nil }.count...positional.count
+        }
+    }
+
+    /// `1 argument`, `2 or 3 arguments`.
+    private static func describe(_ r: ClosedRange<Int>) -> String {
+        let noun = r.upperBound == 1 ? "argument" : "arguments"
+        return r.lowerBound == r.upperBound ? "\(r.upperBound) \(noun)" : "\(r.lowerBound) to \(r.upperBound) \(noun)"
+    }
+
+    /// The name of a function value (`lambda` for anonymous ones), or its type.
+    private static func functionName(_ f: Value) -> String {
+        if case let .function(fn) = f { return fn.name }
+        return f.typeName
+    }
+
+    /// The signature of a function value, or its type.
+    private static func signature(_ f: Value) -> String {
+        if case let .function(fn) = f { return fn.signature }
+        return f.typeName
     }
 }
 
 extension Args {
+    /// The argument of `name` as a (possibly traced) `Var`, for traced implementations.
+    ///
+    /// - Throws: A `Diagnostic` when it is missing or not numeric.
+    func tracedVar(_ name: String) throws -> Var { try Interpreter.varOf(try valueOrThrow(name)) }
+
     /// The argument of `name`, or a diagnostic when missing.
     func valueOrThrow(_ name: String) throws -> Value {
         guard let v = value(name) else {
@@ -183,16 +206,19 @@ extension Interpreter {
         try Interpreter.varOf(v)
     }
 
-    /// A builtin call with traced arguments: the traced implementation when there is one, the
-    /// plain builtin on the values for trace-blind builtins, nil when no argument is traced.
+    /// A builtin call with traced arguments, as its entry's `differentiation` says: the traced
+    /// rule, the plain builtin on the values for constants, nil (the plain call) for transforms
+    /// and when no argument is traced.
     ///
     /// - Throws: `AutodiffError.notDifferentiable` naming the builtin when it has no derivative.
     func tracedCall(_ b: BuiltinEntry, _ args: Args) throws -> Value? {
-        // The transforms and the functions they return take traced values themselves (nesting).
-        guard args.hasTraced, b.group != "Autodiff" else { return nil }
-        if let impl = Builtins.tracedBuiltins[b.name] { return try impl(args) }
-        if Builtins.traceBlind.contains(b.name) { return try b.impl(args.detached) }
-        throw AutodiffError.notDifferentiable(op: b.name)
+        guard args.hasTraced else { return nil }
+        switch b.differentiation {
+        case let .rule(traced): return try traced(args)
+        case .constant: return try b.impl(args.detached)
+        case .transform, .passesThrough: return nil
+        case .notDifferentiable: throw AutodiffError.notDifferentiable(op: b.name)
+        }
     }
 
     /// True when `v` is a traced tensor or a list or record holding one.

@@ -1,3 +1,4 @@
+import RitzAutodiff
 import RitzTensor
 
 extension Builtins {
@@ -16,9 +17,9 @@ extension Builtins {
         let g = "Create and shape"
         return [
             BuiltinEntry("zeros", [.variadic("d")], group: g, summary: "a tensor of zeros with dimensions d",
-                         examples: ["zeros(2, 3)"]) { a in .tensor(try Tensor.zeros(try a.dims())) },
+                         examples: ["zeros(2, 3)"]) { a in .tensor(try Tensor.zeros(try a.dims())) }.differentiation(.constant),
             BuiltinEntry("ones", [.variadic("d")], group: g, summary: "a tensor of ones with dimensions d",
-                         examples: ["ones(3)"]) { a in .tensor(try Tensor.ones(try a.dims())) },
+                         examples: ["ones(3)"]) { a in .tensor(try Tensor.ones(try a.dims())) }.differentiation(.constant),
             BuiltinEntry("full", [Param("shape"), Param("value")], group: g,
                          summary: "a tensor of the given shape with every element equal to value",
                          examples: ["full([2, 2], 7)"]) { a in
@@ -69,80 +70,84 @@ extension Builtins {
             BuiltinEntry("shape", [Param("x")], group: g, summary: "the dimensions of x as a 1-d tensor",
                          examples: ["shape(zeros(2, 3))"]) { a in
                 .tensor(Tensor(try a.tensor("x").shape.map(Double.init)))
-            },
+            }.differentiation(.constant),
             BuiltinEntry("size", [Param("x")], group: g, summary: "the number of elements of x (of a list: its length)",
                          examples: ["size(zeros(2, 3))"]) { a in
                 if case let .list(l)? = a.raw("x") { return .number(Double(l.count)) }
                 if case let .string(s)? = a.raw("x") { return .number(Double(s.count)) }
                 return .number(Double(try a.tensor("x").count))
-            },
+            }.differentiation(.constant),
             BuiltinEntry("ndims", [Param("x")], group: g, summary: "the number of dimensions of x",
-                         examples: ["ndims(eye(2))"]) { a in .number(Double(try a.tensor("x").ndim)) },
+                         examples: ["ndims(eye(2))"]) { a in .number(Double(try a.tensor("x").ndim)) }.differentiation(.constant),
             BuiltinEntry("reshape", [Param("x"), .variadic("d")], group: g,
                          summary: "the elements of x with dimensions d (one may be -1)",
                          examples: ["reshape(arange(6), 2, 3)"]) { a in
                 .tensor(try a.tensor("x").reshaped(try a.dims()))
-            },
+            }.differentiable { a in try a.tracedVar("x").reshaped(a.dims()) },
             BuiltinEntry("flatten", [Param("x")], group: g, summary: "the elements of x as a 1-d tensor",
-                         examples: ["flatten([1, 2; 3, 4])"]) { a in .tensor(try a.tensor("x").flattened()) },
+                         examples: ["flatten([1, 2; 3, 4])"]) { a in .tensor(try a.tensor("x").flattened()) }.differentiable { a in try a.tracedVar("x").flattened() },
             BuiltinEntry("transpose", [Param("x"), .keyword("perm")], group: g,
                          summary: "x with its axes reversed, or permuted by perm",
                          examples: ["transpose([1, 2; 3, 4])", "transpose(zeros(2, 3, 4), perm=[1, 0, 2])"]) { a in
-                let perm = try a.optionalTensor("perm").map { try $0.storage.map { try Interpreter.toInt(.number($0), what: "an axis") } }
-                return .tensor(try a.tensor("x").transposed(perm))
-            },
+                .tensor(try a.tensor("x").transposed(try a.permutation()))
+            }.differentiable { a in try a.tracedVar("x").transposed(a.permutation()) },
             BuiltinEntry("concat", [Param("list"), Param("axis", default: .number(0))], group: g,
                          summary: "joins a list of tensors along an existing axis (NumPy's concatenate); two tensors may also come as concat(a, b)",
                          examples: ["concat([[1, 2], [3]], axis=0)", "concat([1, 2], [3])"]) { a in
-                let (parts, axis) = try joinedParts(a)
+                let (items, axis) = try joinedItems(a)
+                let parts = try items.map { try Interpreter.toTensor($0, what: "an item of `concat`") }
                 for (i, p) in parts.enumerated() where p.ndim == 0 {
                     throw Diagnostic("concat joins tensors of at least one dimension; item \(i) is a number", span: nil,
                                      help: ["give a list of tensors, `concat([[1, 2], [3]])`, or the tensors themselves, `concat([1, 2], [3])`"])
                 }
                 return .tensor(try Tensor.concat(unifyDTypes(parts), axis: axis))
+            }.differentiable { a in
+                let (items, axis) = try joinedItems(a)
+                return try Var.concat(items.map(Interpreter.varOf), axis: axis)
             },
             BuiltinEntry("stack", [Param("list"), Param("axis", default: .number(0))], group: g,
                          summary: "joins a list of equal-shaped tensors along a new axis; two tensors may also come as stack(a, b)",
                          examples: ["stack([[1, 2], [3, 4]], axis=1)", "stack([1, 2], [3, 4])"]) { a in
-                let (parts, axis) = try joinedParts(a)
+                let (items, axis) = try joinedItems(a)
+                let parts = try items.map { try Interpreter.toTensor($0, what: "an item of `stack`") }
                 return .tensor(try Tensor.stack(unifyDTypes(parts), axis: axis))
+            }.differentiable { a in
+                let (items, axis) = try joinedItems(a)
+                return try Var.stack(items.map(Interpreter.varOf), axis: axis)
             },
             BuiltinEntry("copy", [Param("x")], group: g, summary: "a copy of x: ritz values are never shared (after `y = x; y[0] = 1`, x is unchanged), so this is x itself",
-                         examples: ["copy([1, 2])"]) { a in a.raw("x") ?? .none },
+                         examples: ["copy([1, 2])"]) { a in a.raw("x") ?? .none }.differentiation(.rule { a in a.raw("x") ?? .none }),
         ]
     }
 
-    /// The tensors and axis of `concat`/`stack`: a list of tensors (or a tensor's slices along
+    /// The items and axis of `concat`/`stack`, traced or not: a list (or a tensor's slices along
     /// its first axis) and the axis; or two tensors given side by side, `concat(a, b)`, which
     /// arrive as `list` and `axis` (an axis is a number, so a tensor there is the second part).
     ///
     /// - Throws: A `Diagnostic` for no tensors, or a single vector (whose items are numbers).
-    static func joinedParts(_ a: Args) throws -> (parts: [Tensor], axis: Int) {
+    static func joinedItems(_ a: Args) throws -> (items: [Value], axis: Int) {
         let name = a.entry.name
         let first = try a.valueOrThrow("list")
         if let second = a.raw("axis") {
             let isTensor: Bool
             switch second {
-            case .list: isTensor = true
+            case .list, .traced: isTensor = true
             case let .tensor(t): isTensor = t.ndim >= 1
             default: isTensor = false
             }
-            if isTensor {
-                let parts = try [first, second].map { try Interpreter.toTensor($0, what: "an item of `\(name)`") }
-                return (parts, 0)
-            }
+            if isTensor { return ([first, second], 0) }
         }
         let items: [Value]
         switch first {
         case let .list(l): items = l
         case let .tensor(t) where t.ndim >= 2: items = try Interpreter.unstack(t)
+        case let .traced(x) where x.value.ndim >= 2: items = try x.unstacked().map(Interpreter.valueOf)
         default:
             throw Diagnostic("`\(name)` takes a list of tensors, got one \(first.typeName)", span: nil,
                              help: ["write `\(name)([a, b])`, or `\(name)(a, b)` for two tensors"])
         }
         guard !items.isEmpty else { throw Diagnostic("`\(name)` needs at least one tensor", span: nil, help: ["signature: \(a.entry.signature)"]) }
-        let parts = try items.map { try Interpreter.toTensor($0, what: "an item of `\(name)`") }
-        return (parts, try a.int("axis"))
+        return (items, try a.int("axis"))
     }
 
     /// Brings tensors to one dtype: complex if any is complex, else float64.

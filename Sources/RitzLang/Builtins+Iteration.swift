@@ -34,7 +34,7 @@ extension Builtins {
             },
         ]
         // Both only regroup their arguments' items, so traced items keep their derivatives.
-        return entries.map { e in var e = e; e.passesTraces = true; return e }
+        return entries.map { $0.differentiation(.passesThrough) }
     }
 
     /// The items of argument `name` as `for` visits them.

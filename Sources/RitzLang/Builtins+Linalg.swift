@@ -1,3 +1,4 @@
+import RitzAutodiff
 import RitzTensor
 
 extension Builtins {
@@ -28,16 +29,16 @@ extension Builtins {
                 let (x, rcond) = try a.tensor("A").invEstimatingCondition()
                 warnIfIllConditioned(a, rcond: rcond)
                 return .tensor(x)
-            },
+            }.differentiable { a in try a.tracedVar("A").inv() },
             matrixEntry("det", "determinant from the LU (dgetrf); backward stable LU, so relative error ≲ c·n·κ(A)·ε; 0 when a pivot is exactly 0, ±inf on overflow",
-                        "det([1, 2; 3, 4])") { .number(try $0.det()) },
+                        "det([1, 2; 3, 4])") { .number(try $0.det()) }.differentiable { a in try a.tracedVar("A").det() },
             BuiltinEntry("solve", [Param("A"), Param("b")], group: g,
                          summary: "x with A x = b for square A by LU with partial pivoting (dgesv); backward stable: ‖b − Ax‖ ≤ c·n·ε‖A‖‖x‖, forward error ≲ κ(A)·ε; warns with dgecon's rcond ≈ 1/κ₁(A) when rcond < ε (as SciPy); an exactly zero pivot is an error",
                          examples: ["solve([2, 0; 0, 4], [2, 4])"]) { a in
                 let (x, rcond) = try Tensor.solveEstimatingCondition(try a.tensor("A"), try a.tensor("b"))
                 warnIfIllConditioned(a, rcond: rcond)
                 return .tensor(x)
-            },
+            }.differentiable { a in try Var.solve(a.tracedVar("A"), a.tracedVar("b")) },
             BuiltinEntry("lstsq", [Param("A"), Param("b"), .keyword("rcond")], group: g,
                          summary: "minimum-norm least-squares solution of A x ≈ b by the SVD (dgelsd); backward stable; σ ≤ rcond·σ_max (default ε·max(m, n)) count as zero, so a nearly rank-deficient A gives the truncated solution, error ≲ ε·σ_max/σ_r with σ_r the smallest kept",
                          examples: ["lstsq([1, 0; 0, 1; 1, 1], [1, 2, 3])"]) { a in
@@ -65,7 +66,10 @@ extension Builtins {
                         "eigh([2, 1; 1, 2])") {
                 let (v, w) = try $0.eigh()
                 return .record(Record([("values", .tensor(v)), ("vectors", .tensor(w))]))
-            },
+            }.differentiation(.rule { a in
+                let (w, v) = try a.tracedVar("A").eigh()
+                return .record(Record([("values", Interpreter.valueOf(w)), ("vectors", Interpreter.valueOf(v))]))
+            }),
             matrixEntry("eig", "eigenvalues and eigenvectors of a general matrix (dgeev, after balancing B = D⁻¹AD) → (values=, vectors=), complex; backward stable for B: ‖BṼ − ṼΛ‖ ≤ c·n·ε‖B‖‖Ṽ‖ (for badly scaled A far less than ε‖A‖), but an eigenvalue's error is ≲ ε‖A‖/|yᴴx| (x, y unit right and left eigenvectors) and ≈ (ε‖A‖)^(1/m) at a defective one of multiplicity m: non-normal matrices have sensitive eigenvalues",
                         "eig([0, -1; 1, 0])") {
                 let (v, w) = try $0.eig()
@@ -73,7 +77,7 @@ extension Builtins {
             },
             matrixEntry("expm", "matrix exponential by scaling and squaring (Al-Mohy & Higham 2009, with balancing); backward error ≤ 2⁻⁵³ in exact arithmetic, forward error ≲ κ_exp(A)·ε; differentiable (Fréchet derivative from exp([A, E; 0, A]))", "expm([0, 1; 0, 0])") {
                 .tensor(try $0.expm())
-            },
+            }.differentiable { a in try a.tracedVar("A").expm() },
             matrixEntry("cond", "2-norm condition number σmax / σmin by the SVD; σmin is computed to ±c·n·ε·σmax, so the relative error is ≲ c·n·κ·ε and values ≳ 1/ε mean singular to working precision; inf when σmin = 0", "cond([1, 0; 0, 10])") { .number(try $0.cond()) },
         ]
     }

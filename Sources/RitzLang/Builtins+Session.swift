@@ -85,16 +85,16 @@ extension Builtins {
                          examples: ["print(\"loss\", 0.25)"]) { a in
                 a.context.print(a.rest.map { Display.plain($0) }.joined(separator: " "))
                 return .none
-            },
+            }.differentiation(.constant),
             BuiltinEntry("format", [Param("fmt"), .variadic("args")], group: g,
                          summary: "printf-style text: %d integral numbers, %f %e %g %s as in C, %% a percent sign; width at most \(Format.maxWidth), precision at most \(Format.maxPrecision)",
                          examples: ["format(\"%d steps, loss %.3f\", 10, 0.5)"]) { a in
                 .string(try Format.printf(try a.string("fmt"), a.rest))
-            },
+            }.differentiation(.constant),
             BuiltinEntry("string", [Param("x")], group: g, summary: "the text of a value, as print shows it",
                          examples: ["\"n = \" + string(3)"]) { a in
                 .string(Display.plain(a.raw("x") ?? .none))
-            },
+            }.differentiation(.constant),
         ]
     }
 }

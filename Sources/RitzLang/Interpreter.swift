@@ -126,7 +126,7 @@ public final class Interpreter {
         defer { currentSpan = saved }
         do {
             let bound = try b.bind(arguments, context: self, span: span)
-            if !b.passesTraces, let r = try tracedCall(b, bound) { return r }
+            if let r = try tracedCall(b, bound) { return r }
             return try b.impl(bound)
         } catch {
             throw diagnose(error, span: span, keywordSpans: nil)

@@ -1,0 +1,166 @@
+import RitzTensor
+
+/// Layer primitives: losses, one-hot labels, gathers, normalisation and dropout.
+///
+/// Each is written from primitives that carry their own rules (`logsumexp`, the index gather
+/// and its scatter-add transpose, elementwise arithmetic), so its VJP and JVP are those
+/// primitives' rules and differentiate again: the HVP (forward over reverse) needs nothing more.
+extension Var {
+    /// Class labels as integers: every element a whole number in `0 ..< classes`.
+    ///
+    /// Labels may come as integer-valued float tensors (as `.npy` files from NumPy often hold
+    /// them) or booleans.
+    /// - Parameters:
+    ///   - labels: The labels, any shape.
+    ///   - classes: The number of classes.
+    ///   - op: The operation, named in errors.
+    /// - Returns: The labels in row-major order.
+    /// - Throws: `TensorError.invalidArgument` for a label that is not a whole number in range.
+    public static func classLabels(_ labels: Tensor, classes: Int, op: String) throws -> [Int] {
+        guard !labels.isComplex else { throw TensorError.invalidArgument("\(op) needs real labels, got a complex tensor") }
+        guard classes >= 1 else { throw TensorError.invalidArgument("\(op) needs at least one class, got \(classes)") }
+        let values = try labels.asFloat().storage
+        return try values.map { v in
+            guard v.isFinite, v == v.rounded(), v >= 0, v < Double(classes) else {
+                let shown = v.isFinite && v == v.rounded() && v.magnitude < 1e15 ? "\(Int(v))" : "\(v)"
+                throw TensorError.invalidArgument("\(op) needs labels that are whole numbers in 0..<\(classes), got \(shown)")
+            }
+            return Int(v)
+        }
+    }
+
+    /// One-hot rows: `labels.shape + [classes]`, 1 at each label's class and 0 elsewhere.
+    ///
+    /// A function of integer labels only, so its result is a constant.
+    /// - Parameters:
+    ///   - labels: Whole numbers in `0 ..< classes`.
+    ///   - classes: The number of classes.
+    /// - Returns: The one-hot tensor.
+    /// - Throws: `TensorError.invalidArgument` for bad labels; `TensorError.tooLarge` for a huge result.
+    public static func onehot(_ labels: Tensor, classes: Int) throws -> Tensor {
+        let ys = try classLabels(labels, classes: classes, op: "onehot")
+        let shape = labels.shape + [classes]
+        var out = [Double](repeating: 0, count: try Tensor.elementCount(shape))
+        for (i, y) in ys.enumerated() { out[i * classes + y] = 1 }
+        return try Tensor(shape: shape, storage: out)
+    }
+
+    /// Softmax cross-entropy: the mean over every position of −log softmax(logits)[label], the
+    /// softmax taken along the last axis.
+    ///
+    /// −log softmax(z)[y] = logsumexp(z) − z[y]; written as a gather from the log-softmax, so the
+    /// gradient is (softmax(z) − onehot(y))/n and every higher order follows from `logsumexp`'s rule.
+    /// - Parameters:
+    ///   - labels: One whole number per position: shape `logits.shape` without its last axis.
+    /// - Returns: The 0-d mean loss.
+    /// - Throws: `ShapeError.mismatch` (logits, labels) when the labels' shape is not the logits'
+    ///   without the class axis; `TensorError.invalidArgument`
+    ///   for labels outside `0 ..< classes` or 0-d logits.
+    public func crossEntropy(_ labels: Tensor) throws -> Var {
+        guard ndim >= 1, let classes = shape.last else {
+            throw TensorError.invalidArgument("cross_entropy needs logits with a class axis, got a 0-d value")
+        }
+        let lead = Array(shape.dropLast())
+        guard labels.shape == lead || (labels.count == 1 && lead.isEmpty) else {
+            throw ShapeError.mismatch(op: "cross_entropy", lhs: shape, rhs: labels.shape)
+        }
+        let ys = try Var.classLabels(labels, classes: classes, op: "cross_entropy")
+        guard !ys.isEmpty else { throw TensorError.invalidArgument("cross_entropy of an empty batch") }
+        let positions = ys.enumerated().map { $0.offset * classes + $0.element }
+        let picked = try logSoftmax(axis: -1).flattened().gather(positions, shape: [ys.count])
+        return try -picked.mean()
+    }
+
+    /// Mean squared difference mean((pred − target)²) over every element.
+    ///
+    /// The shapes must match exactly: a broadcast (`[n]` against `[n, 1]`) would silently
+    /// average n² differences.
+    /// - Parameters:
+    ///   - target: The target, of this value's shape.
+    /// - Returns: The 0-d mean.
+    /// - Throws: `ShapeError.mismatch` for different shapes, `TensorError.invalidArgument` when empty.
+    public func mse(_ target: Var) throws -> Var {
+        guard shape == target.shape else { throw ShapeError.mismatch(op: "mse", lhs: shape, rhs: target.shape) }
+        guard count > 0 else { throw TensorError.invalidArgument("mse of empty tensors") }
+        let d = try self - target
+        return try (d * d).mean()
+    }
+
+    /// NumPy's `take(x, idx, axis)`: the slices of `x` along `axis` at the positions `idx`,
+    /// of shape `shape[..<axis] + idx.shape + shape[(axis+1)...]` (an embedding lookup for axis 0).
+    ///
+    /// Negative indices count from the end. A gather of flat positions, linear in x: its VJP
+    /// scatter-adds (repeated indices accumulate), its JVP gathers the tangent.
+    /// - Parameters:
+    ///   - indices: Whole numbers in `-n ..< n`, n the length of `axis`; any shape.
+    ///   - axis: The axis (negative counts from the end).
+    /// - Returns: The gathered slices.
+    /// - Throws: `ShapeError.badAxis`, `ShapeError.indexOutOfRange`, `TensorError.invalidArgument`
+    ///   for indices that are not whole numbers.
+    public func take(_ indices: Tensor, axis: Int = 0) throws -> Var {
+        guard ndim >= 1 else { throw TensorError.invalidArgument("take needs a tensor with at least one axis, got a 0-d value") }
+        let ax = try value.normalizedAxis(axis)
+        let n = shape[ax]
+        let outer = shape[..<ax].reduce(1, *), inner = shape[(ax + 1)...].reduce(1, *)
+        let idx = try indices.asFloat().storage.map { v -> Int in
+            guard v.isFinite, v == v.rounded() else {
+                throw TensorError.invalidArgument("take needs whole-number indices, got \(v)")
+            }
+            guard v.magnitude < 1e15 else {
+                throw TensorError.invalidArgument("take: index \(v) is out of range for axis \(ax) of size \(n)")
+            }
+            guard v >= -Double(n), v < Double(n) else { throw ShapeError.indexOutOfRange(index: Int(v), axis: ax, size: n) }
+            let i = Int(v)
+            return i < 0 ? i + n : i
+        }
+        let outShape = Array(shape[..<ax]) + indices.shape + Array(shape[(ax + 1)...])
+        _ = try Tensor.elementCount(outShape)
+        var positions = [Int]()
+        positions.reserveCapacity(outer * idx.count * inner)
+        for o in 0..<outer {
+            for i in idx {
+                let base = (o * n + i) * inner
+                for k in 0..<inner { positions.append(base + k) }
+            }
+        }
+        return try gather(positions, shape: outShape)
+    }
+
+    /// Layer normalisation without affine part: (x − mean)/√(var + eps) along `axis`, var
+    /// dividing by n (Ba et al., 2016; `jax.nn.standardize`).
+    ///
+    /// - Parameters:
+    ///   - axis: The normalised axis.
+    ///   - eps: Added to the variance; must be ≥ 0.
+    /// - Returns: The normalised value, of this value's shape.
+    /// - Throws: `ShapeError.badAxis`; `TensorError.invalidArgument` for eps < 0.
+    public func layernorm(axis: Int = -1, eps: Double = 1e-5) throws -> Var {
+        guard eps >= 0, eps.isFinite else { throw TensorError.invalidArgument("layernorm needs eps ≥ 0, got \(eps)") }
+        guard ndim >= 1 else { throw TensorError.invalidArgument("layernorm needs a tensor with at least one axis, got a 0-d value") }
+        let ax = try value.normalizedAxis(axis)
+        let d = try self - mean(axis: ax, keepDims: true)
+        let v = try (d * d).mean(axis: ax, keepDims: true)
+        return try d / (v + eps).sqrt()
+    }
+
+    /// Inverted dropout: each element kept with probability 1 − p and scaled by 1/(1 − p), else
+    /// 0, so the expectation is x; the identity when p = 0 or in evaluation (`train` false), and
+    /// then nothing is drawn.
+    ///
+    /// The mask is drawn from `rng` (uniform u, kept where u ≥ p), so the same seed gives the same
+    /// mask; multiplying by a constant mask is linear, so the rules are those of `*`.
+    /// - Parameters:
+    ///   - p: The drop probability in [0, 1].
+    ///   - train: False in evaluation: the identity.
+    ///   - rng: The generator the mask is drawn from.
+    /// - Returns: The masked, rescaled value (all zeros for p = 1).
+    /// - Throws: `TensorError.invalidArgument` for p outside [0, 1].
+    public func dropout(_ p: Double, train: Bool = true, using rng: inout RandomGenerator) throws -> Var {
+        guard p >= 0, p <= 1 else { throw TensorError.invalidArgument("dropout needs 0 ≤ p ≤ 1, got \(p)") }
+        if p == 0 || !train { return self }
+        let u = try Tensor.rand(shape, using: &rng).storage
+        let scale = p < 1 ? 1 / (1 - p) : 0
+        let mask = try Tensor(shape: shape, storage: u.map { $0 >= p ? scale : 0 })
+        return try self * Var(mask)
+    }
+}
