@@ -1,0 +1,252 @@
+/// Sliding windows over images `[N, C, H, W]`: the im2col / col2im pair that turns a convolution
+/// into one matrix product (Chellapilla, Puri & Simard 2006, "High performance convolutional
+/// neural networks for document processing"), and the window maxima of max pooling.
+
+/// Zero padding of a convolution: the same number of zeros on every side, or JAX's / TensorFlow's
+/// `"SAME"` (output length ⌈L / stride⌉, the padding split with the smaller half first).
+public enum ConvPadding: Equatable, Sendable {
+    /// `pad` zeros before and after along every spatial axis.
+    case explicit(Int)
+    /// Enough zeros that the output has ⌈L / stride⌉ positions.
+    case same
+
+    /// The zeros before and after one axis.
+    ///
+    /// JAX's `padtype_to_pads`: total = max((⌈L/s⌉ − 1)·s + extent − L, 0), low = ⌊total/2⌋.
+    ///
+    /// - Parameters:
+    ///   - length: The input length along the axis.
+    ///   - extent: The dilated kernel extent (K − 1)·d + 1.
+    ///   - stride: The stride (≥ 1).
+    /// - Returns: (low, high) padding.
+    func pads(length: Int, extent: Int, stride: Int) -> (low: Int, high: Int) {
+        switch self {
+        case let .explicit(p): return (p, p)
+        case .same:
+            let out = (length + stride - 1) / stride
+            let total = Swift.max((out - 1) * stride + extent - length, 0)
+            return (total / 2, total - total / 2)
+        }
+    }
+}
+
+/// The index arithmetic of a 2-d window (kernel, stride, zero padding, dilation) sliding over a
+/// batch of images `[N, C, H, W]`; built only through `init`, which checks every size.
+public struct WindowGeometry: Equatable, Sendable {
+    public let batch: Int, channels: Int, height: Int, width: Int
+    public let kernelHeight: Int, kernelWidth: Int
+    public let strideH: Int, strideW: Int
+    public let padTop: Int, padLeft: Int
+    public let dilationH: Int, dilationW: Int
+    /// Output positions along each axis: ⌊(L + pads − ((K − 1)·d + 1)) / s⌋ + 1.
+    public let outHeight: Int, outWidth: Int
+
+    /// Largest stride, padding or dilation accepted, so that no size computed from them overflows.
+    public static let largestParameter = 1 << 24
+
+    /// The geometry of a window over an input shape.
+    ///
+    /// - Parameters:
+    ///   - op: The operation, named in errors.
+    ///   - input: The input shape `[N, C, H, W]`.
+    ///   - kernel: (KH, KW).
+    ///   - stride: Strides along H and W (≥ 1).
+    ///   - padding: Zero padding of H and W (a conv1d passes `.explicit(0)` for its unit H axis).
+    ///   - dilation: Dilations along H and W (≥ 1).
+    /// - Throws: `ShapeError.wrongRank` for an input that is not 4-d, `TensorError.invalidArgument`
+    ///   for a parameter out of range, `ShapeError.invalid` when the window does not fit.
+    public init(op: String, input: [Int], kernel: (Int, Int), stride: (Int, Int),
+                padding: (ConvPadding, ConvPadding), dilation: (Int, Int)) throws {
+        guard input.count == 4 else {
+            throw ShapeError.wrongRank(op: op, expected: "a 4-d input [N, C, H, W]", got: input)
+        }
+        let limit = WindowGeometry.largestParameter
+        for (name, v) in [("stride", stride.0), ("stride", stride.1), ("dilation", dilation.0), ("dilation", dilation.1)]
+            where v < 1 || v > limit {
+            throw TensorError.invalidArgument("\(op): \(name) must be between 1 and \(limit), got \(v)")
+        }
+        for p in [padding.0, padding.1] {
+            if case let .explicit(v) = p, v < 0 || v > limit {
+                throw TensorError.invalidArgument("\(op): pad must be between 0 and \(limit), got \(v)")
+            }
+        }
+        guard kernel.0 >= 1, kernel.1 >= 1 else {
+            throw ShapeError.invalid("\(op): the kernel must be at least 1×1, got \(kernel.0)×\(kernel.1)")
+        }
+        (batch, channels, height, width) = (input[0], input[1], input[2], input[3])
+        (kernelHeight, kernelWidth) = kernel
+        (strideH, strideW) = stride
+        (dilationH, dilationW) = dilation
+        // Kernel sizes are dimensions of an allocated tensor, dilation ≤ 2²⁴: no overflow below.
+        let extentH = (kernel.0 - 1) * dilation.0 + 1, extentW = (kernel.1 - 1) * dilation.1 + 1
+        let (top, bottom) = padding.0.pads(length: height, extent: extentH, stride: stride.0)
+        let (left, right) = padding.1.pads(length: width, extent: extentW, stride: stride.1)
+        (padTop, padLeft) = (top, left)
+        let paddedH = height + top + bottom, paddedW = width + left + right
+        guard paddedH >= extentH, paddedW >= extentW else {
+            throw ShapeError.invalid("\(op): a window of \(extentH)×\(extentW) (dilated kernel) does not fit the padded input of \(paddedH)×\(paddedW)")
+        }
+        outHeight = (paddedH - extentH) / stride.0 + 1
+        outWidth = (paddedW - extentW) / stride.1 + 1
+        _ = try Tensor.elementCount([channels, kernelHeight, kernelWidth, batch, outHeight, outWidth])
+    }
+
+    /// The input shape `[N, C, H, W]`.
+    public var inputShape: [Int] { [batch, channels, height, width] }
+    /// Output positions per image and channel, OH·OW.
+    public var outPositions: Int { outHeight * outWidth }
+    /// The shape of the column matrix, `[C·KH·KW, N·OH·OW]`.
+    public var columnShape: [Int] { [channels * kernelHeight * kernelWidth, batch * outPositions] }
+
+    /// Input row (or column) read by output position `o` and kernel tap `k` along one axis, which
+    /// may fall in the padding (outside 0..<length).
+    @inline(__always) func source(_ o: Int, _ k: Int, stride: Int, pad: Int, dilation: Int) -> Int {
+        o * stride - pad + k * dilation
+    }
+
+    /// Runs `body` over pieces of the batch, on two threads when the work per piece is large
+    /// enough; pieces touch disjoint images, so the result does not depend on the split.
+    func forEachImagePiece(_ body: (Range<Int>) -> Void) {
+        let perImage = Swift.max(channels * kernelHeight * kernelWidth * outPositions, 1)
+        Parallel.forEachPiece(batch, minimum: Swift.max(Parallel.minimumElements / perImage, 1), body)
+    }
+}
+
+extension Tensor {
+    /// The column matrix of a windowed product: row (c, kh, kw), column (n, oh, ow) holds
+    /// x[n, c, oh·sH − padTop + kh·dH, ow·sW − padLeft + kw·dW], or 0 in the padding. A
+    /// convolution is then W·cols with W reshaped to `[O, C·KH·KW]`.
+    ///
+    /// - Parameters:
+    ///   - geometry: The window; the tensor's shape must be its input shape.
+    /// - Returns: A `[C·KH·KW, N·OH·OW]` matrix.
+    /// - Throws: `ShapeError.mismatch` for another shape, `TensorError.tooLarge`.
+    public func im2col(_ geometry: WindowGeometry) throws -> Tensor {
+        let g = geometry
+        guard shape == g.inputShape else { throw ShapeError.mismatch(op: "im2col", lhs: shape, rhs: g.inputShape) }
+        let x = try asFloat()
+        let outShape = g.columnShape
+        let total = try Tensor.elementCount(outShape)
+        let columns = outShape[1], positions = g.outPositions
+        let out = makeStorage(total) { dst in
+            let box = UncheckedSendable(dst)
+            x.storage.withUnsafeBufferPointer { src in
+                guard let src = src.baseAddress else { return }
+                g.forEachImagePiece { images in
+                    let dst = box.value
+                    for n in images {
+                        for c in 0..<g.channels {
+                            let plane = src + (n * g.channels + c) * g.height * g.width
+                            for kh in 0..<g.kernelHeight {
+                                for kw in 0..<g.kernelWidth {
+                                    let row = (c * g.kernelHeight + kh) * g.kernelWidth + kw
+                                    let block = dst + row * columns + n * positions
+                                    for oh in 0..<g.outHeight {
+                                        let line = block + oh * g.outWidth
+                                        let ih = g.source(oh, kh, stride: g.strideH, pad: g.padTop, dilation: g.dilationH)
+                                        guard ih >= 0, ih < g.height else {
+                                            line.initialize(repeating: 0, count: g.outWidth)
+                                            continue
+                                        }
+                                        let srcRow = plane + ih * g.width
+                                        for ow in 0..<g.outWidth {
+                                            let iw = g.source(ow, kw, stride: g.strideW, pad: g.padLeft, dilation: g.dilationW)
+                                            line[ow] = iw >= 0 && iw < g.width ? srcRow[iw] : 0
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Tensor(unchecked: outShape, out)
+    }
+
+    /// The transpose of `im2col`: each column entry added back into the input position it was
+    /// read from (entries read from the padding are dropped). Sums run in a fixed order per image.
+    ///
+    /// - Parameters:
+    ///   - geometry: The window; the tensor's shape must be its column shape.
+    /// - Returns: A tensor of the input shape `[N, C, H, W]`.
+    /// - Throws: `ShapeError.mismatch` for another shape.
+    public func col2im(_ geometry: WindowGeometry) throws -> Tensor {
+        let g = geometry
+        guard shape == g.columnShape else { throw ShapeError.mismatch(op: "col2im", lhs: shape, rhs: g.columnShape) }
+        let cols = try asFloat()
+        let total = try Tensor.elementCount(g.inputShape)
+        let columns = shape[1], positions = g.outPositions
+        let out = makeStorage(total) { dst in
+            dst.initialize(repeating: 0, count: total)
+            let box = UncheckedSendable(dst)
+            cols.storage.withUnsafeBufferPointer { src in
+                guard let src = src.baseAddress else { return }
+                g.forEachImagePiece { images in
+                    let dst = box.value
+                    for n in images {
+                        for c in 0..<g.channels {
+                            let plane = dst + (n * g.channels + c) * g.height * g.width
+                            for kh in 0..<g.kernelHeight {
+                                for kw in 0..<g.kernelWidth {
+                                    let row = (c * g.kernelHeight + kh) * g.kernelWidth + kw
+                                    let block = src + row * columns + n * positions
+                                    for oh in 0..<g.outHeight {
+                                        let ih = g.source(oh, kh, stride: g.strideH, pad: g.padTop, dilation: g.dilationH)
+                                        guard ih >= 0, ih < g.height else { continue }
+                                        let line = block + oh * g.outWidth, dstRow = plane + ih * g.width
+                                        for ow in 0..<g.outWidth {
+                                            let iw = g.source(ow, kw, stride: g.strideW, pad: g.padLeft, dilation: g.dilationW)
+                                            if iw >= 0 && iw < g.width { dstRow[iw] += line[ow] }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Tensor(unchecked: g.inputShape, out)
+    }
+
+    /// Flat positions of the window maxima of max pooling, one per output element `[N, C, OH, OW]`
+    /// in row-major order. Within a window the taps are scanned row by row and the first maximum
+    /// wins a tie (a NaN counts as a maximum, so it propagates); padding is never chosen.
+    ///
+    /// - Parameters:
+    ///   - geometry: The window; the tensor's shape must be its input shape.
+    /// - Returns: Indices into the row-major storage of this tensor.
+    /// - Throws: `ShapeError.mismatch` for another shape.
+    public func windowArgmax(_ geometry: WindowGeometry) throws -> [Int] {
+        let g = geometry
+        guard shape == g.inputShape else { throw ShapeError.mismatch(op: "maxpool2d", lhs: shape, rhs: g.inputShape) }
+        let x = try asFloat()
+        let planes = g.batch * g.channels, perPlane = g.outPositions
+        return [Int](unsafeUninitializedCapacity: planes * perPlane) { positions, initialized in
+            x.storage.withUnsafeBufferPointer { src in
+                for p in 0..<planes {
+                    let base = p * g.height * g.width
+                    for oh in 0..<g.outHeight {
+                        for ow in 0..<g.outWidth {
+                            var best = -1, bestValue = -Double.infinity
+                            for kh in 0..<g.kernelHeight {
+                                let ih = g.source(oh, kh, stride: g.strideH, pad: g.padTop, dilation: g.dilationH)
+                                guard ih >= 0, ih < g.height else { continue }
+                                for kw in 0..<g.kernelWidth {
+                                    let iw = g.source(ow, kw, stride: g.strideW, pad: g.padLeft, dilation: g.dilationW)
+                                    guard iw >= 0, iw < g.width else { continue }
+                                    let at = base + ih * g.width + iw, v = src[at]
+                                    if best < 0 || v > bestValue || (v.isNaN && !bestValue.isNaN) { (best, bestValue) = (at, v) }
+                                }
+                            }
+                            // A window always holds at least one input tap (checked by the geometry).
+                            positions[(p * g.outHeight + oh) * g.outWidth + ow] = Swift.max(best, 0)
+                        }
+                    }
+                }
+            }
+            initialized = planes * perPlane
+        }
+    }
+}
