@@ -55,7 +55,7 @@ extension Var {
     private static func convolve(_ x: Var, _ w: Var, _ geometry: WindowGeometry, op: String) throws -> Var {
         let g = geometry
         guard w.shape[1] == g.channels else {
-            throw ShapeError.mismatch(op: op, lhs: x.shape, rhs: w.shape)
+            throw ShapeError.invalid("\(op): the input has \(g.channels) channels but the filters \(formatShape(w.shape)) expect \(w.shape[1])")
         }
         let filters = w.shape[0]
         let cols = try x.im2col(g)

@@ -119,6 +119,8 @@ extension Builtins {
         table["concat"] = { a in try out(Var.concat(parts(a), axis: a.optionalInt("axis") ?? 0)) }
         table["stack"] = { a in try out(Var.stack(parts(a), axis: a.optionalInt("axis") ?? 0)) }
         table["copy"] = { a in a.raw(a.entry.params[0].name) ?? .none }
+        // Layers compute on `Var` already: their own implementations are the traced ones.
+        for entry in convolution { table[entry.name] = entry.impl }
         return table
     }()
 

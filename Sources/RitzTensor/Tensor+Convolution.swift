@@ -84,7 +84,7 @@ public struct WindowGeometry: Equatable, Sendable {
         (padTop, padLeft) = (top, left)
         let paddedH = height + top + bottom, paddedW = width + left + right
         guard paddedH >= extentH, paddedW >= extentW else {
-            throw ShapeError.invalid("\(op): a window of \(extentH)×\(extentW) (dilated kernel) does not fit the padded input of \(paddedH)×\(paddedW)")
+            throw ShapeError.invalid("\(op): a \(extentH)×\(extentW) window does not fit the \(paddedH)×\(paddedW) input (after padding)")
         }
         outHeight = (paddedH - extentH) / stride.0 + 1
         outWidth = (paddedW - extentW) / stride.1 + 1
