@@ -104,11 +104,20 @@ public struct WindowGeometry: Equatable, Sendable {
         o * stride - pad + k * dilation
     }
 
-    /// Runs `body` over pieces of the batch, on two threads when the work per piece is large
-    /// enough; pieces touch disjoint images, so the result does not depend on the split.
-    func forEachImagePiece(_ body: (Range<Int>) -> Void) {
-        let perImage = Swift.max(channels * kernelHeight * kernelWidth * outPositions, 1)
-        Parallel.forEachPiece(batch, minimum: Swift.max(Parallel.minimumElements / perImage, 1), body)
+    /// The output columns whose kernel tap `kw` reads inside the image (not the padding):
+    /// iw = ow·sW − padLeft + kw·dW ∈ [0, W).
+    @inline(__always) func insideColumns(_ kw: Int) -> Range<Int> {
+        let first = padLeft - kw * dilationW, last = width - 1 + padLeft - kw * dilationW
+        let lo = first <= 0 ? 0 : (first + strideW - 1) / strideW
+        let hi = last < 0 ? 0 : Swift.min(last / strideW + 1, outWidth)
+        return Swift.min(lo, hi)..<hi
+    }
+
+    /// Runs `body` over pieces of 0..<rows (rows of the column matrix, or channels), on two
+    /// threads when the whole pass is large enough; pieces must write disjoint memory.
+    func forEachPiece(rows: Int, _ body: (Range<Int>) -> Void) {
+        let perRow = Swift.max(batch * outPositions * kernelHeight * kernelWidth * channels / Swift.max(rows, 1), 1)
+        Parallel.forEachPiece(rows, minimum: Swift.max(Parallel.minimumElements / perRow, 2), body)
     }
 }
 
@@ -132,29 +141,31 @@ extension Tensor {
             let box = UncheckedSendable(dst)
             x.storage.withUnsafeBufferPointer { src in
                 guard let src = src.baseAddress else { return }
-                g.forEachImagePiece { images in
+                // Row by row, so the column matrix is written in order; rows are disjoint.
+                g.forEachPiece(rows: outShape[0]) { rows in
                     let dst = box.value
-                    for n in images {
-                        for c in 0..<g.channels {
+                    for row in rows {
+                        let c = row / (g.kernelHeight * g.kernelWidth)
+                        let kh = row / g.kernelWidth % g.kernelHeight, kw = row % g.kernelWidth
+                        let inside = g.insideColumns(kw)
+                        for n in 0..<g.batch {
                             let plane = src + (n * g.channels + c) * g.height * g.width
-                            for kh in 0..<g.kernelHeight {
-                                for kw in 0..<g.kernelWidth {
-                                    let row = (c * g.kernelHeight + kh) * g.kernelWidth + kw
-                                    let block = dst + row * columns + n * positions
-                                    for oh in 0..<g.outHeight {
-                                        let line = block + oh * g.outWidth
-                                        let ih = g.source(oh, kh, stride: g.strideH, pad: g.padTop, dilation: g.dilationH)
-                                        guard ih >= 0, ih < g.height else {
-                                            line.initialize(repeating: 0, count: g.outWidth)
-                                            continue
-                                        }
-                                        let srcRow = plane + ih * g.width
-                                        for ow in 0..<g.outWidth {
-                                            let iw = g.source(ow, kw, stride: g.strideW, pad: g.padLeft, dilation: g.dilationW)
-                                            line[ow] = iw >= 0 && iw < g.width ? srcRow[iw] : 0
-                                        }
-                                    }
+                            let block = dst + row * columns + n * positions
+                            for oh in 0..<g.outHeight {
+                                let line = block + oh * g.outWidth
+                                let ih = g.source(oh, kh, stride: g.strideH, pad: g.padTop, dilation: g.dilationH)
+                                guard ih >= 0, ih < g.height else {
+                                    line.initialize(repeating: 0, count: g.outWidth)
+                                    continue
                                 }
+                                let srcRow = plane + ih * g.width + kw * g.dilationW - g.padLeft
+                                line.initialize(repeating: 0, count: inside.lowerBound)
+                                if g.strideW == 1 {
+                                    (line + inside.lowerBound).initialize(from: srcRow + inside.lowerBound, count: inside.count)
+                                } else {
+                                    for ow in inside { line[ow] = srcRow[ow * g.strideW] }
+                                }
+                                (line + inside.upperBound).initialize(repeating: 0, count: g.outWidth - inside.upperBound)
                             }
                         }
                     }
@@ -182,23 +193,24 @@ extension Tensor {
             let box = UncheckedSendable(dst)
             cols.storage.withUnsafeBufferPointer { src in
                 guard let src = src.baseAddress else { return }
-                g.forEachImagePiece { images in
+                // Channel by channel (the rows of one channel write only its planes), reading
+                // the column matrix in order; each sum runs in the same order for any split.
+                g.forEachPiece(rows: g.channels) { channels in
                     let dst = box.value
-                    for n in images {
-                        for c in 0..<g.channels {
-                            let plane = dst + (n * g.channels + c) * g.height * g.width
-                            for kh in 0..<g.kernelHeight {
-                                for kw in 0..<g.kernelWidth {
-                                    let row = (c * g.kernelHeight + kh) * g.kernelWidth + kw
+                    for c in channels {
+                        for kh in 0..<g.kernelHeight {
+                            for kw in 0..<g.kernelWidth {
+                                let row = (c * g.kernelHeight + kh) * g.kernelWidth + kw
+                                let inside = g.insideColumns(kw)
+                                for n in 0..<g.batch {
+                                    let plane = dst + (n * g.channels + c) * g.height * g.width
                                     let block = src + row * columns + n * positions
                                     for oh in 0..<g.outHeight {
                                         let ih = g.source(oh, kh, stride: g.strideH, pad: g.padTop, dilation: g.dilationH)
                                         guard ih >= 0, ih < g.height else { continue }
-                                        let line = block + oh * g.outWidth, dstRow = plane + ih * g.width
-                                        for ow in 0..<g.outWidth {
-                                            let iw = g.source(ow, kw, stride: g.strideW, pad: g.padLeft, dilation: g.dilationW)
-                                            if iw >= 0 && iw < g.width { dstRow[iw] += line[ow] }
-                                        }
+                                        let line = block + oh * g.outWidth
+                                        let dstRow = plane + ih * g.width + kw * g.dilationW - g.padLeft
+                                        for ow in inside { dstRow[ow * g.strideW] += line[ow] }
                                     }
                                 }
                             }
