@@ -236,24 +236,29 @@ extension Tensor {
         let x = try asFloat()
         let planes = g.batch * g.channels, perPlane = g.outPositions
         return [Int](unsafeUninitializedCapacity: planes * perPlane) { positions, initialized in
+            let box = UncheckedSendable(positions)
             x.storage.withUnsafeBufferPointer { src in
-                for p in 0..<planes {
-                    let base = p * g.height * g.width
-                    for oh in 0..<g.outHeight {
-                        for ow in 0..<g.outWidth {
-                            var best = -1, bestValue = -Double.infinity
-                            for kh in 0..<g.kernelHeight {
-                                let ih = g.source(oh, kh, stride: g.strideH, pad: g.padTop, dilation: g.dilationH)
-                                guard ih >= 0, ih < g.height else { continue }
-                                for kw in 0..<g.kernelWidth {
-                                    let iw = g.source(ow, kw, stride: g.strideW, pad: g.padLeft, dilation: g.dilationW)
-                                    guard iw >= 0, iw < g.width else { continue }
-                                    let at = base + ih * g.width + iw, v = src[at]
-                                    if best < 0 || v > bestValue || (v.isNaN && !bestValue.isNaN) { (best, bestValue) = (at, v) }
+                // Planes are independent: two threads take halves of them once the pass is large.
+                Parallel.forEachPiece(planes, minimum: Swift.max(Parallel.minimumElements / Swift.max(g.height * g.width, 1), 2)) { piece in
+                    let positions = box.value
+                    for p in piece {
+                        let base = p * g.height * g.width
+                        for oh in 0..<g.outHeight {
+                            for ow in 0..<g.outWidth {
+                                var best = -1, bestValue = -Double.infinity
+                                for kh in 0..<g.kernelHeight {
+                                    let ih = g.source(oh, kh, stride: g.strideH, pad: g.padTop, dilation: g.dilationH)
+                                    guard ih >= 0, ih < g.height else { continue }
+                                    for kw in 0..<g.kernelWidth {
+                                        let iw = g.source(ow, kw, stride: g.strideW, pad: g.padLeft, dilation: g.dilationW)
+                                        guard iw >= 0, iw < g.width else { continue }
+                                        let at = base + ih * g.width + iw, v = src[at]
+                                        if best < 0 || v > bestValue || (v.isNaN && !bestValue.isNaN) { (best, bestValue) = (at, v) }
+                                    }
                                 }
+                                // A window always holds at least one input tap (checked by the geometry).
+                                positions[(p * g.outHeight + oh) * g.outWidth + ow] = Swift.max(best, 0)
                             }
-                            // A window always holds at least one input tap (checked by the geometry).
-                            positions[(p * g.outHeight + oh) * g.outWidth + ow] = Swift.max(best, 0)
                         }
                     }
                 }
