@@ -35,6 +35,7 @@ extension Tensor {
         if ndim == 2 && p == [1, 0] { return try transposed2D() }
         let srcStrides = p.map { oldStrides[$0] }
         let n = count, w = isComplex ? 2 : 1
+        if p[ndim - 1] == ndim - 1 { return try transposedRuns(newShape, srcStrides, width: w) }
         var out = [Double](repeating: 0, count: n * w)
         var index = [Int](repeating: 0, count: ndim)
         var src = 0
@@ -45,6 +46,29 @@ extension Tensor {
                 index[d] += 1; src += srcStrides[d]
                 if index[d] < newShape[d] { break }
                 src -= srcStrides[d] * newShape[d]; index[d] = 0; d -= 1
+            }
+        }
+        return Tensor(unchecked: newShape, out, dtype: dtype)
+    }
+
+    /// A permutation that keeps the last axis last: contiguous runs of the last axis copied whole
+    /// (head and channel permutations such as [O, N, P] → [N, O, P]).
+    private func transposedRuns(_ newShape: [Int], _ srcStrides: [Int], width w: Int) throws -> Tensor {
+        let outer = newShape.dropLast().reduce(1, *), run = newShape[ndim - 1] * w
+        let out = try storage.withUnsafeBufferPointer { buffer in
+            try makeStorage(outer * run) { dst in
+                guard let src = buffer.baseAddress, run > 0 else { return }
+                var index = [Int](repeating: 0, count: ndim - 1)
+                var from = 0
+                for i in 0..<outer {
+                    (dst + i * run).initialize(from: src + from * w, count: run)
+                    var d = ndim - 2
+                    while d >= 0 {
+                        index[d] += 1; from += srcStrides[d]
+                        if index[d] < newShape[d] { break }
+                        from -= srcStrides[d] * newShape[d]; index[d] = 0; d -= 1
+                    }
+                }
             }
         }
         return Tensor(unchecked: newShape, out, dtype: dtype)
