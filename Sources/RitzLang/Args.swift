@@ -95,6 +95,12 @@ public struct Args {
         try FilePath.checked(string(name), argument: "argument `\(name)` of `\(entry.name)`")
     }
 
+    /// The argument when it is a string; nil when absent or of another kind.
+    public func optionalStringArgument(_ name: String) -> String? {
+        if case let .string(s)? = value(name) { return s }
+        return nil
+    }
+
     /// The argument as a string, or nil when absent.
     public func optionalString(_ name: String) throws -> String? {
         guard has(name) else { return nil }

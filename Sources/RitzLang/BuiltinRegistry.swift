@@ -179,7 +179,7 @@ public final class BuiltinRegistry {
 public enum Builtins {
     /// Every group, in help order.
     static var all: [[BuiltinEntry]] {
-        [create, elementwise, reduce, linalg, fourier, io, session, autodiff, learn, curvature, koopman, graphs, grassmann, plots]
+        [create, elementwise, reduce, statistics, linalg, fourier, io, session, autodiff, learn, curvature, koopman, graphs, grassmann, plots]
     }
 }
 

@@ -94,7 +94,7 @@ extension Builtins {
         table["cumsum"] = { a in try out(arg(a, 0).cumsum(axis: a.optionalInt("axis"))) }
         table["logsumexp"] = { a in try out(arg(a, 0).logsumexp(axis: a.optionalInt("axis"))) }
         table["softmax"] = { a in try out(arg(a, 0).softmax(axis: a.optionalInt("axis") ?? -1)) }
-        table["norm"] = { a in try out(arg(a, 0).norm(p: a.optionalDouble("p") ?? 2)) }
+        table["norm"] = { a in let x = try arg(a, 0); return try out(x.norm(p: differentiableNormP(a, ndim: x.shape.count))) }
         table["dot"] = { a in try out(arg(a, 0).dot(arg(a, 1))) }
         table["outer"] = { a in try out(arg(a, 0).outer(arg(a, 1))) }
         table["kron"] = { a in try out(arg(a, 0).kron(arg(a, 1))) }
@@ -279,7 +279,7 @@ extension Interpreter {
         guard case let .traced(x) = v else { return nil }
         switch name {
         case "T": return Interpreter.valueOf(try x.transposed())
-        case "shape": return .tensor(Tensor(x.shape.map(Double.init)))
+        case "shape": return .tensor(Tensor(integers: x.shape))
         default: throw Diagnostic("a tensor has no field `\(name)`", span: nil, help: ["tensor fields: T, shape, real, imag"])
         }
     }

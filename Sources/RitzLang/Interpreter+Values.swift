@@ -167,7 +167,7 @@ extension Interpreter {
         case let .tensor(t):
             switch name {
             case "T": return .tensor(try t.transposed())
-            case "shape": return .tensor(Tensor(t.shape.map(Double.init)))
+            case "shape": return .tensor(Tensor(integers: t.shape))
             case "real": return Interpreter.wrap(t.realPart())
             case "imag": return Interpreter.wrap(t.imagPart())
             default:
