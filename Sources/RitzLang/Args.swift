@@ -22,6 +22,13 @@ public struct Args {
         return v
     }
 
+    /// True when `none` was passed for `name` explicitly (NumPy's `axis=None`), as opposed to
+    /// the parameter taking its default.
+    public func isExplicitNone(_ name: String) -> Bool {
+        guard let i = index(name), case .none? = values[i] else { return false }
+        return entry.params[i].defaultValue.map { if case .none = $0 { return false } else { return true } } ?? true
+    }
+
     /// True when `name` has a value.
     public func has(_ name: String) -> Bool { value(name) != nil }
 

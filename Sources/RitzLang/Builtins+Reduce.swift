@@ -39,9 +39,7 @@ extension Builtins {
     /// The `axis=` argument, or -1 (the last axis) when absent and `none` when given as `none`
     /// (NumPy's `axis=None`: the flattened tensor).
     static func lastAxisByDefault(_ a: Args) throws -> Int? {
-        guard let v = a.raw("axis") else { return -1 }
-        if case .none = v { return nil }
-        return try a.int("axis")
+        a.isExplicitNone("axis") ? nil : try a.int("axis")
     }
 
     /// Sorting, order statistics, histograms and closeness.

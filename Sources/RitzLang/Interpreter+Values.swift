@@ -33,7 +33,9 @@ extension Interpreter {
             }
             let shape = parts[0].shape
             guard parts.allSatisfy({ $0.shape == shape }) else { return .list(items) }
-            let unified = parts.contains { $0.isComplex } ? parts.map { $0.asComplex() } : try parts.map { try $0.asFloat() }
+            // Integer tensors stack into an integer tensor (np.array of int arrays); else float64.
+            let integers = parts.allSatisfy { $0.dtype == .int64 }
+            let unified = parts.contains { $0.isComplex } ? parts.map { $0.asComplex() } : try parts.map { integers ? $0 : try $0.asFloat() }
             return .tensor(try Tensor.stack(unified, axis: 0))
         }
         var rowTensors: [Tensor] = []
