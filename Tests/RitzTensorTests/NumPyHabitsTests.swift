@@ -209,3 +209,59 @@ struct NumPyHabitsTests {
         #expect(try big.binary(.add, big).dtype == .float64)          // past 2⁵³ doubles are no longer exact
     }
 }
+
+struct NPZTests {
+    @Test(arguments: ["stored.npz", "deflated.npz"])
+    func readsNumPyArchives(file: String) throws {
+        let members = try Tensor.loadNPZ(path: Fixture.path("npz/" + file))
+        #expect(members.map(\.name) == ["M", "idx", "mask", "scalar"])
+        // Bytes copied out of the archive: exact, with NumPy's dtypes (<f8, <i8, |b1, 0-d <f8).
+        for (name, tensor) in members { expectSame(tensor, try Habits.tensor("npz", name), name) }
+    }
+
+    @Test func writesWhatItReadsStoredAndDeflated() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ritz-npz-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let members: [(name: String, tensor: Tensor)] = [("w", try Tensor.eye(3)), ("i", Tensor(integers: [4, 0, 7])),
+                                                         ("z", Tensor(re: 1, im: -2)), ("e", Tensor([Double]()))]
+        for compressed in [false, true] {
+            let path = dir.appendingPathComponent("a\(compressed).npz").path
+            try Tensor.saveNPZ(members, path: path, compressed: compressed)
+            let back = try Tensor.loadNPZ(path: path)
+            #expect(back.map(\.name) == members.map(\.name))
+            for (a, b) in zip(back, members) { expectSame(a.tensor, b.tensor, a.name) }
+            // The same arrays give the same bytes (fixed timestamps).
+            let again = dir.appendingPathComponent("b\(compressed).npz").path
+            try Tensor.saveNPZ(members, path: again, compressed: compressed)
+            #expect(try SafeFile.read(path) == SafeFile.read(again))
+        }
+        #expect(throws: TensorError.self) { try Tensor.saveNPZ([("a", Tensor(1)), ("a", Tensor(2))], path: dir.appendingPathComponent("c.npz").path) }
+        #expect(throws: TensorError.self) { try Tensor.saveNPZ([("a/b", Tensor(1))], path: dir.appendingPathComponent("d.npz").path) }
+    }
+
+    @Test func brokenArchivesAreErrors() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ritz-npz-bad-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var bytes = try SafeFile.read(Fixture.path("npz/stored.npz"))
+        // Not a ZIP at all.
+        let npy = dir.appendingPathComponent("plain.npz").path
+        try SafeFile.write(Tensor.eye(2).encodeNPY(), to: npy)
+        #expect(throws: FileFormatError.self) { try Tensor.loadNPZ(path: npy) }
+        // Truncated: the central directory is gone.
+        let cut = dir.appendingPathComponent("cut.npz").path
+        try SafeFile.write(Array(bytes.prefix(bytes.count / 2)), to: cut)
+        #expect(throws: FileFormatError.self) { try Tensor.loadNPZ(path: cut) }
+        // A flipped data byte of a stored member fails its CRC-32.
+        let marker = Array("NUMPY".utf8)
+        if let at = (0..<(bytes.count - marker.count)).first(where: { Array(bytes[$0..<($0 + marker.count)]) == marker }) {
+            bytes[at + 200] ^= 0xFF
+            let flipped = dir.appendingPathComponent("flipped.npz").path
+            try SafeFile.write(bytes, to: flipped)
+            #expect(throws: FileFormatError.self) { try Tensor.loadNPZ(path: flipped) }
+        } else {
+            Issue.record("no .npy member found in stored.npz")
+        }
+    }
+}
