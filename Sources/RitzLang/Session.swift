@@ -183,6 +183,11 @@ public final class Session: @unchecked Sendable {
       f(x, k=5)              keyword arguments
       and or not == != < <= > >=   comparisons are elementwise on tensors
       # comment;  a trailing `;` hides a cell's value;  ?name shows help
+      argmax(A, axis=1)  shape(A)   index-valued results (argmax/argmin, argsort, searchsorted,
+                             shape, unique's index/counts, histogram counts) are int64 tensors,
+                             printed without a decimal point and usable as indices; int with
+                             int stays int for + - * %, / and floats give float64 (NumPy's rules);
+                             typeof(x) names a tensor's dtype; everything else is float64
     """
 }
 
