@@ -28,7 +28,9 @@ extension Tensor {
         // numpy/lib/_histograms_impl.py: the bin from the scaled offset, then corrected against
         // the edges themselves so rounding never puts a value in a neighbouring bin.
         for x in storage where x >= lo && x <= hi {
-            var i = Swift.min(Int((x - lo) / (hi - lo) * Double(bins)), bins - 1)
+            let f = (x - lo) / (hi - lo) * Double(bins)
+            // f is in [0, bins] unless hi − lo overflows to ∞; then the edge checks below decide.
+            var i = f.isFinite ? Swift.min(Int(Swift.max(f, 0)), bins - 1) : 0
             if x < edges[i] { i -= 1 } else if i < bins - 1 && x >= edges[i + 1] { i += 1 }
             counts[Swift.max(Swift.min(i, bins - 1), 0)] += 1
         }
