@@ -16,6 +16,8 @@ let package = Package(
     dependencies: [
         // The command line: subcommands, --help, usage errors and shell completion scripts.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // .npz files: ZIP archives (ZIP64, as NumPy writes them) of stored or deflated .npy members.
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // C system libraries, each a module map plus a shim header.
@@ -29,7 +31,8 @@ let package = Package(
 
         // exp/tanh/sigmoid kernels with runtime dispatch between AVX2+FMA and baseline x86-64.
         .target(name: "CKernels"),
-        .target(name: "RitzTensor", dependencies: ["CBLAS", "CLAPACK", "CFFTW", "CSystem", "CKernels"]),
+        .target(name: "RitzTensor", dependencies: ["CBLAS", "CLAPACK", "CFFTW", "CSystem", "CKernels",
+                                                  .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "RitzAutodiff", dependencies: ["RitzTensor"]),
         .target(name: "RitzLearn", dependencies: ["RitzTensor", "RitzAutodiff", "CKernels"], resources: [.copy("Resources/digits.csv"), .copy("Resources/DIGITS.md")]),
         .target(name: "RitzAnalysis", dependencies: ["RitzTensor", "RitzAutodiff", "RitzLearn"]),

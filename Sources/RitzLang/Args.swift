@@ -22,6 +22,13 @@ public struct Args {
         return v
     }
 
+    /// True when `none` was passed for `name` explicitly (NumPy's `axis=None`), as opposed to
+    /// the parameter taking its default.
+    public func isExplicitNone(_ name: String) -> Bool {
+        guard let i = index(name), case .none? = values[i] else { return false }
+        return entry.params[i].defaultValue.map { if case .none = $0 { return false } else { return true } } ?? true
+    }
+
     /// True when `name` has a value.
     public func has(_ name: String) -> Bool { value(name) != nil }
 
@@ -93,6 +100,12 @@ public struct Args {
     ///   path or one with a control character.
     public func path(_ name: String) throws -> String {
         try FilePath.checked(string(name), argument: "argument `\(name)` of `\(entry.name)`")
+    }
+
+    /// The argument when it is a string; nil when absent or of another kind.
+    public func optionalStringArgument(_ name: String) -> String? {
+        if case let .string(s)? = value(name) { return s }
+        return nil
     }
 
     /// The argument as a string, or nil when absent.

@@ -306,7 +306,7 @@ extension Interpreter {
         guard case let .traced(x) = v else { return nil }
         switch name {
         case "T": return Interpreter.valueOf(try x.transposed())
-        case "shape": return .tensor(Tensor(x.shape.map(Double.init)))
+        case "shape": return .tensor(Tensor(integers: x.shape))
         default: throw Diagnostic("a tensor has no field `\(name)`", span: nil, help: ["tensor fields: T, shape, real, imag"])
         }
     }

@@ -67,9 +67,24 @@ extension Builtins {
                          examples: ["diag([1, 2, 3])", "diag([1, 2; 3, 4])"]) { a in
                 .tensor(try Tensor.diag(try a.tensor("v_or_A")))
             },
-            BuiltinEntry("shape", [Param("x")], group: g, summary: "the dimensions of x as a 1-d tensor",
+            BuiltinEntry("shape", [Param("x")], group: g, summary: "the dimensions of x as a 1-d int64 tensor",
                          examples: ["shape(zeros(2, 3))"]) { a in
-                .tensor(Tensor(try a.tensor("x").shape.map(Double.init)))
+                .tensor(Tensor(integers: try a.tensor("x").shape))
+            }.differentiation(.constant),
+            BuiltinEntry("len", [Param("x")], group: g,
+                         summary: "the length of x's first axis, of a list or of a string (as Python's len)",
+                         examples: ["len(zeros(4, 2))", "len([[1, 2], [3]])"]) { a in
+                switch a.raw("x") {
+                case let .list(l)?: return .number(Double(l.count))
+                case let .string(s)?: return .number(Double(s.count))
+                default:
+                    let t = try a.tensor("x")
+                    guard let first = t.shape.first else {
+                        throw Diagnostic("`len` of a 0-d value has no meaning", span: nil,
+                                         help: ["`size(x)` counts the elements, `shape(x)` gives the dimensions"])
+                    }
+                    return .number(Double(first))
+                }
             }.differentiation(.constant),
             BuiltinEntry("size", [Param("x")], group: g, summary: "the number of elements of x (of a list: its length)",
                          examples: ["size(zeros(2, 3))"]) { a in
@@ -115,6 +130,45 @@ extension Builtins {
                 let (items, axis) = try joinedItems(a)
                 return try Var.stack(items.map(Interpreter.varOf), axis: axis)
             },
+            BuiltinEntry("tril", [Param("x"), .keyword("k", default: .number(0))], group: g,
+                         summary: "x with the elements above diagonal k of its last two axes set to zero",
+                         examples: ["tril(ones(3, 3))", "tril(ones(3, 3), k=-1)"]) { a in
+                .tensor(try a.tensor("x").triangle(k: try a.int("k"), lower: true))
+            },
+            BuiltinEntry("triu", [Param("x"), .keyword("k", default: .number(0))], group: g,
+                         summary: "x with the elements below diagonal k of its last two axes set to zero",
+                         examples: ["triu(ones(3, 3))", "triu(ones(3, 3), k=1)"]) { a in
+                .tensor(try a.tensor("x").triangle(k: try a.int("k"), lower: false))
+            },
+            BuiltinEntry("roll", [Param("x"), Param("shift"), .keyword("axis")], group: g,
+                         summary: "x shifted by shift positions along axis with wrap-around (the flattened x without axis=)",
+                         examples: ["roll([1, 2, 3, 4], 1)", "roll([1, 2; 3, 4], -1, axis=1)"]) { a in
+                .tensor(try a.tensor("x").rolled(try a.int("shift"), axis: try a.optionalInt("axis")))
+            },
+            BuiltinEntry("flip", [Param("x"), .keyword("axis")], group: g,
+                         summary: "x in reverse order along axis (along every axis without axis=)",
+                         examples: ["flip([1, 2, 3])", "flip([1, 2; 3, 4], axis=0)"]) { a in
+                .tensor(try a.tensor("x").flipped(axis: try a.optionalInt("axis")))
+            },
+            BuiltinEntry("repeat", [Param("x"), Param("n"), .keyword("axis")], group: g,
+                         summary: "each element n times in a row along axis (of the flattened x without axis=)",
+                         examples: ["repeat([1, 2], 2)", "repeat([1, 2; 3, 4], 2, axis=0)"]) { a in
+                .tensor(try a.tensor("x").repeated(try a.int("n"), axis: try a.optionalInt("axis")))
+            },
+            BuiltinEntry("tile", [Param("x"), Param("reps")], group: g,
+                         summary: "x repeated reps times as a whole (a count, or one count per axis)",
+                         examples: ["tile([1, 2], 2)", "tile([1, 2], [2, 1])"]) { a in
+                let reps = try a.tensor("reps")
+                guard reps.ndim <= 1 else { throw Diagnostic("reps must be a count or a list of counts", span: nil) }
+                let counts = try reps.storage.map { try Interpreter.toInt(.number($0), what: "a count of `tile`") }
+                return .tensor(try a.tensor("x").tiled(counts))
+            },
+            BuiltinEntry("meshgrid", [Param("x"), Param("y")], group: g,
+                         summary: "coordinate matrices [X, Y] of two vectors, \"xy\" indexing: both len(y)×len(x)",
+                         examples: ["meshgrid([1, 2, 3], [10, 20])"]) { a in
+                let (x, y) = try Tensor.meshgrid(try a.tensor("x"), try a.tensor("y"))
+                return .list([.tensor(x), .tensor(y)])
+            },
             BuiltinEntry("copy", [Param("x")], group: g, summary: "a copy of x: ritz values are never shared (after `y = x; y[0] = 1`, x is unchanged), so this is x itself",
                          examples: ["copy([1, 2])"]) { a in a.raw("x") ?? .none }.differentiation(.rule { a in a.raw("x") ?? .none }),
         ]
@@ -150,10 +204,11 @@ extension Builtins {
         return (items, try a.int("axis"))
     }
 
-    /// Brings tensors to one dtype: complex if any is complex, else float64.
+    /// Brings tensors to one dtype: complex if any is complex, bool or int64 when all are, else
+    /// float64.
     static func unifyDTypes(_ parts: [Tensor]) throws -> [Tensor] {
         if parts.contains(where: { $0.isComplex }) { return parts.map { $0.asComplex() } }
-        if parts.allSatisfy({ $0.dtype == .bool }) { return parts }
+        if parts.allSatisfy({ $0.dtype == .bool }) || parts.allSatisfy({ $0.dtype == .int64 }) { return parts }
         return try parts.map { try $0.asFloat() }
     }
 }

@@ -2,27 +2,32 @@ import Foundation
 import RitzTensor
 
 extension Builtins {
-    /// Loading and saving arrays (`.npy`, `.csv`).
+    /// Loading and saving arrays (`.npy`, `.npz`, `.csv`).
     static var io: [BuiltinEntry] {
         let g = "Data and I/O"
         func kind(_ path: String) throws -> String {
             let ext = (path as NSString).pathExtension.lowercased()
-            guard ext == "npy" || ext == "csv" else {
-                throw Diagnostic("cannot tell the format of `\(path)`", span: nil, help: ["use a .npy or .csv file name"])
+            guard ext == "npy" || ext == "npz" || ext == "csv" else {
+                throw Diagnostic("cannot tell the format of `\(path)`", span: nil, help: ["use a .npy, .npz or .csv file name"])
             }
             return ext
         }
         return [
             BuiltinEntry("load", [Param("path"), .keyword("delimiter"), .keyword("header")], group: g,
-                         summary: "reads a tensor from a .npy or .csv file; for .csv (RFC 4180 quoting), delimiter= is one character (default: the most frequent of , ; tab on the first line) and header= true or false (default: a first row with no number is a header); any other field that is not a number is an error",
+                         summary: "reads a tensor from a .npy or .csv file, or a record of the arrays of a .npz file (numpy.savez / savez_compressed); for .csv (RFC 4180 quoting), delimiter= is one character (default: the most frequent of , ; tab on the first line) and header= true or false (default: a first row with no number is a header); any other field that is not a number is an error",
                          examples: ["save(\"/tmp/ritz-example.npy\", [1, 2]); load(\"/tmp/ritz-example.npy\")",
-                                    "save(\"/tmp/ritz-example.csv\", [1, 2; 3, 4]); load(\"/tmp/ritz-example.csv\", delimiter=\",\", header=false)"]) { a in
+                                    "save(\"/tmp/ritz-example.csv\", [1, 2; 3, 4]); load(\"/tmp/ritz-example.csv\", delimiter=\",\", header=false)",
+                                    "save(\"/tmp/ritz-example.npz\", (a=[1, 2], i=argsort([2, 1]))); load(\"/tmp/ritz-example.npz\")"]) { a in
                 let path = try a.path("path")
                 let delimiter = try a.optionalString("delimiter")
                 let header = a.has("header") ? try a.bool("header") : nil
-                if try kind(path) == "npy" {
+                let format = try kind(path)
+                if format != "csv" {
                     guard delimiter == nil, header == nil else {
                         throw Diagnostic("delimiter= and header= apply to .csv files only", span: nil)
+                    }
+                    if format == "npz" {
+                        return .record(Record(try Tensor.loadNPZ(path: path).map { ($0.name, Interpreter.wrap($0.tensor)) }))
                     }
                     return .tensor(try Tensor.loadNPY(path: path))
                 }
@@ -35,12 +40,24 @@ extension Builtins {
                 }
                 return .tensor(try Tensor.loadCSV(path: path, delimiter: sep, header: header))
             },
-            BuiltinEntry("save", [Param("path"), Param("x")], group: g,
-                         summary: "writes a tensor to a .npy or .csv file (by its extension)",
-                         examples: ["save(\"/tmp/ritz-example.csv\", [1, 2; 3, 4])"]) { a in
+            BuiltinEntry("save", [Param("path"), Param("x"), .keyword("compressed", default: .bool(false))], group: g,
+                         summary: "writes a tensor to a .npy or .csv file (by its extension), or a record of tensors to a .npz file (deflated with compressed=true)",
+                         examples: ["save(\"/tmp/ritz-example.csv\", [1, 2; 3, 4])",
+                                    "save(\"/tmp/ritz-example.npz\", (w=eye(2), b=[0, 1]), compressed=true)"]) { a in
                 let path = try a.path("path")
+                let format = try kind(path)
+                if format == "npz" {
+                    guard case let .record(r)? = a.raw("x") else {
+                        throw Diagnostic("a .npz file holds named arrays: pass a record such as (a=x, b=y)", span: nil)
+                    }
+                    let members = try zip(r.names, r.values).map { name, v in
+                        (name, try Interpreter.toTensor(v, what: "field `\(name)` of the record saved to .npz"))
+                    }
+                    try Tensor.saveNPZ(members, path: path, compressed: try a.bool("compressed"))
+                    return .none
+                }
                 let t = try a.tensor("x")
-                if try kind(path) == "npy" { try t.saveNPY(path: path) } else { try t.saveCSV(path: path) }
+                if format == "npy" { try t.saveNPY(path: path) } else { try t.saveCSV(path: path) }
                 return .none
             },
         ]

@@ -24,7 +24,7 @@ final class KoopmanResultObject: PlottableObject {
     var typeName: String { "koopman" }
     var fieldNames: [String] {
         switch fit {
-        case .dmd: return ["eigenvalues", "modes", "amplitudes", "growth", "frequency", "rank", "dt", "plot"]
+        case .dmd: return ["eigenvalues", "modes", "amplitudes", "growth", "frequency", "rank", "rank_reason", "dt", "plot"]
         case .edmd(let e): return ["eigenvalues", "modes", "eigenfunctions", "growth", "frequency", "dt", "plot"] + (e.residuals == nil ? [] : ["residuals"])
         }
     }
@@ -36,6 +36,7 @@ final class KoopmanResultObject: PlottableObject {
         case (.dmd(let d), "growth"): return .tensor(Tensor(d.growth))
         case (.dmd(let d), "frequency"): return .tensor(Tensor(d.frequency))
         case (.dmd(let d), "rank"): return .number(Double(d.rank))
+        case (.dmd(let d), "rank_reason"): return .string(d.rankReason)
         case (.dmd(let d), "dt"): return .number(d.dt)
         case (.edmd(let e), "eigenvalues"): return .tensor(KoopmanSpectrumValues.complex(e.eigenvalues))
         case (.edmd(let e), "modes"): return .tensor(e.modes)
@@ -223,7 +224,7 @@ extension Builtins {
             },
             BuiltinEntry("dmd", [Param("X"), .keyword("Y"), .keyword("rank", default: .number(0)), .keyword("dt", default: .number(1))],
                          group: g,
-                         summary: "exact DMD (Tu et al. 2014) with exact modes; rank=0 picks the Gavish–Donoho optimal hard threshold ω(β)·median σ (rank 1 with a warning if none passes); amplitudes by least squares on the first snapshot; growth = Re log(λ)/dt, frequency = Im log(λ)/(2π dt)",
+                         summary: "exact DMD (Tu et al. 2014) with exact modes; rank=0 picks the numerical rank when there are fewer than 10 singular values or they fall to rounding level (no noise floor), else the Gavish–Donoho optimal hard threshold ω(β)·median σ (rank 1 with a warning if none passes), reported as .rank and .rank_reason; a matrix with ≥ 10× more rows than columns (≤ 20) is warned about as possibly time-major (pass X.T); amplitudes by least squares on the first snapshot; growth = Re log(λ)/dt, frequency = Im log(λ)/(2π dt)",
                          examples: ["d = dmd(simulate(\"vanderpol\", [2, 0], 200, dt=0.05), rank=4, dt=0.05); d.rank"]) { a in
                 let d = try DMD.fit(x: a.tensor("X"), y: a.optionalTensor("Y"), rank: a.int("rank"), dt: a.double("dt"))
                 KoopmanSpectrumValues.warn(a, d.warnings)

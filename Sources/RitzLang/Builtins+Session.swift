@@ -91,6 +91,15 @@ extension Builtins {
                          examples: ["format(\"%d steps, loss %.3f\", 10, 0.5)"]) { a in
                 .string(try Format.printf(try a.string("fmt"), a.rest))
             }.differentiation(.constant),
+            BuiltinEntry("typeof", [Param("x")], group: g,
+                         summary: "the kind of a value as a string; a tensor's with its dtype and shape, as \"tensor int64 (3,)\"",
+                         examples: ["typeof(argmax([1, 3; 4, 2], axis=1))", "typeof(\"a\")"]) { a in
+                let v = a.raw("x") ?? .none
+                switch v {
+                case let .tensor(t): return .string("tensor \(t.dtype) \(formatShape(t.shape))")
+                default: return .string(v.typeName)
+                }
+            }.differentiation(.constant),
             BuiltinEntry("string", [Param("x")], group: g, summary: "the text of a value, as print shows it",
                          examples: ["\"n = \" + string(3)"]) { a in
                 .string(Display.plain(a.raw("x") ?? .none))

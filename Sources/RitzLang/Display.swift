@@ -4,7 +4,7 @@ import RitzTensor
 /// Display of values, deterministic byte for byte.
 ///
 /// Tensors print as NumPy's `str` does (aligned columns, brackets per axis) with 6 significant
-/// digits, switching to scientific notation when NumPy would (largest ≥ 1e8, smallest nonzero
+/// digits (int64 tensors as integers without a decimal point), switching to scientific notation when NumPy would (largest ≥ 1e8, smallest nonzero
 /// < 1e-4, or a ratio above 1e3); beyond 1000 elements only the first and last 3 entries along
 /// each axis are shown, with `…` between.
 public enum Display {
@@ -222,7 +222,7 @@ public enum Display {
 
     /// Formats the elements of one tensor with a common width.
     struct ElementFormatter {
-        enum Mode { case integer, fixed(Int), scientific(Int), bool, complex }
+        enum Mode { case int64, integer, fixed(Int), scientific(Int), bool, complex }
         let t: Tensor
         let mode: Mode
         let width: Int
@@ -232,6 +232,11 @@ public enum Display {
             if t.dtype == .bool {
                 mode = .bool
                 width = shown.contains { t.storage[$0] == 0 } ? 5 : 4
+                return
+            }
+            if t.dtype == .int64 {
+                mode = .int64
+                width = shown.map { ElementFormatter.integerString(t.storage[$0]).count }.max() ?? 1
                 return
             }
             if t.isComplex {
@@ -279,6 +284,7 @@ public enum Display {
             let s: String
             switch mode {
             case .bool: s = t.storage[i] != 0 ? "true" : "false"
+            case .int64: s = ElementFormatter.integerString(t.storage[i])
             case .complex: s = complexString(t.storage[2 * i], t.storage[2 * i + 1])
             case .integer:
                 let x = t.storage[i]
@@ -304,6 +310,9 @@ public enum Display {
             }
             return s.count >= width ? s : String(repeating: " ", count: width - s.count) + s
         }
+
+        /// An int64 element; `+ 0` turns the −0 a product or negation may leave into 0.
+        static func integerString(_ x: Double) -> String { String(format: "%.0f", x + 0) }
 
         private func special(_ x: Double) -> String { x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf") }
     }

@@ -33,7 +33,9 @@ extension Interpreter {
             }
             let shape = parts[0].shape
             guard parts.allSatisfy({ $0.shape == shape }) else { return .list(items) }
-            let unified = parts.contains { $0.isComplex } ? parts.map { $0.asComplex() } : try parts.map { try $0.asFloat() }
+            // Integer tensors stack into an integer tensor (np.array of int arrays); else float64.
+            let integers = parts.allSatisfy { $0.dtype == .int64 }
+            let unified = parts.contains { $0.isComplex } ? parts.map { $0.asComplex() } : try parts.map { integers ? $0 : try $0.asFloat() }
             return .tensor(try Tensor.stack(unified, axis: 0))
         }
         var rowTensors: [Tensor] = []
@@ -286,7 +288,7 @@ extension Interpreter {
         case let .tensor(t):
             switch name {
             case "T": return .tensor(try t.transposed())
-            case "shape": return .tensor(Tensor(t.shape.map(Double.init)))
+            case "shape": return .tensor(Tensor(integers: t.shape))
             case "real": return Interpreter.wrap(t.realPart())
             case "imag": return Interpreter.wrap(t.imagPart())
             default:

@@ -83,7 +83,32 @@ extension Tensor {
         case .div: (shape, out) = try broadcastMap(self, other, op: "/", Divide())
         default: (shape, out) = try broadcastMap(self, other, op: op.rawValue, AnyBinary(op: op))
         }
-        return Tensor(unchecked: shape, out, dtype: op.isPredicate ? .bool : .float64)
+        if op.isPredicate { return Tensor(unchecked: shape, out, dtype: .bool) }
+        return Tensor(unchecked: shape, out, dtype: resultDType(op, other, out))
+    }
+
+    /// The dtype of `self op other` for real operands: int64 when both are integers and `op`
+    /// keeps integers integral (`+ − * %`, `maximum`, `minimum`), else float64 (NumPy's
+    /// promotion). A 0-d float64 operand holding an integer counts as an integer, as a Python
+    /// `int` scalar does under NumPy's NEP 50 (ritz numbers are 0-d). A result beyond ±2⁵³ is
+    /// float64, since doubles no longer hold it exactly.
+    private func resultDType(_ op: BinaryOp, _ other: Tensor, _ out: [Double]) -> DType {
+        func integral(_ t: Tensor) -> Bool {
+            switch t.dtype {
+            case .int64, .bool: return true
+            case .float64: return t.ndim == 0 && t.storage.allSatisfy { $0 == $0.rounded() && Swift.abs($0) <= DType.exactIntegerLimit }
+            case .complex128: return false
+            }
+        }
+        let keepsIntegers: Bool
+        switch op {
+        case .add, .sub, .mul, .mod, .maximum, .minimum: keepsIntegers = true
+        default: keepsIntegers = false
+        }
+        guard keepsIntegers, dtype == .int64 || other.dtype == .int64, integral(self), integral(other),
+              out.allSatisfy({ Swift.abs($0) <= DType.exactIntegerLimit }) else { return .float64 }
+        // NumPy's integer `%` by zero gives 0 with a warning; ritz keeps NaN and so float64.
+        return out.contains { $0.isNaN } ? .float64 : .int64
     }
 
     private func complexBinary(_ op: BinaryOp, _ other: Tensor) throws -> Tensor {
@@ -186,7 +211,10 @@ extension Tensor {
         case .sigmoid: out = try kernelStorage(n) { FastMath.sigmoid($0, $1, count: $2) }
         default: out = try mapStorage(n, AnyUnary(op: op))
         }
-        return Tensor(unchecked: shape, out, dtype: op.isPredicate ? .bool : .float64)
+        if op.isPredicate { return Tensor(unchecked: shape, out, dtype: .bool) }
+        // Negation and absolute value keep integers integers, as NumPy's do.
+        let keepsIntegers = dtype == .int64 && (op == .neg || op == .abs)
+        return Tensor(unchecked: shape, out, dtype: keepsIntegers ? .int64 : .float64)
     }
 
     /// The storage through one of `FastMath`'s loop kernels (four elements at a time), in

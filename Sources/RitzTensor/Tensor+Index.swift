@@ -59,6 +59,10 @@ extension Tensor {
     public mutating func assign(_ items: [IndexItem], _ value: Tensor) throws {
         if value.isComplex && !isComplex { self = asComplex() }
         if dtype == .bool && value.dtype != .bool { self = try asFloat() }
+        // An int64 tensor stays int64 only while every value written is an exact integer.
+        if dtype == .int64 && !value.storage.allSatisfy({ $0 == $0.rounded() && Swift.abs($0) <= DType.exactIntegerLimit }) {
+            self = try asFloat()
+        }
         let v0 = isComplex ? value.asComplex() : value
         if items.count == 1, case let .array(mask) = items[0], mask.dtype == .bool, mask.ndim > 1 || ndim == 1 {
             guard mask.shape == shape else { throw ShapeError.mismatch(op: "mask", lhs: shape, rhs: mask.shape) }

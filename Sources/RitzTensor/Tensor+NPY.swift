@@ -8,8 +8,9 @@ extension Tensor {
     /// Reads a `.npy` file.
     ///
     /// Accepts format versions 1.0–3.0, C or Fortran order, and the dtypes `f8 f4 i8 i4 i2 i1
-    /// u8 u4 u2 u1 b1 c16 c8` in either byte order. Integers and float32 become float64
-    /// (integers beyond 2⁵³ round), `b1` becomes a bool tensor, `c16`/`c8` complex128.
+    /// u8 u4 u2 u1 b1 c16 c8` in either byte order. Integers become int64 tensors (float64, rounded,
+    /// when a value lies beyond ±2⁵³), float32 becomes float64, `b1` a bool tensor, `c16`/`c8`
+    /// complex128.
     /// - Parameter path: the file to read (through `SafeFile.read`).
     /// - Returns: The array.
     /// - Throws: `PathError` for a path with control characters; `FileFormatError.io` when the
@@ -21,7 +22,7 @@ extension Tensor {
     }
 
     /// Writes this tensor as a `.npy` file, format 1.0 (2.0 only if the header would not fit),
-    /// C order: `<f8` for float64, `<c16` for complex128 and `|b1` for bool.
+    /// C order: `<f8` for float64, `<c16` for complex128, `|b1` for bool and `<i8` for int64.
     ///
     /// The file is written by `SafeFile.write`: through a temporary file and a rename, so an
     /// existing file is never left half-written.
@@ -39,6 +40,7 @@ extension Tensor {
         case .float64: descr = "<f8"
         case .complex128: descr = "<c16"
         case .bool: descr = "|b1"
+        case .int64: descr = "<i8"
         }
         let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
         var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shapeText), }"
@@ -61,6 +63,13 @@ extension Tensor {
         out += headerBytes
         if dtype == .bool {
             out += storage.map { $0 != 0 ? 1 : 0 }
+        } else if dtype == .int64 {
+            out.reserveCapacity(out.count + storage.count * 8)
+            for x in storage {
+                // Exact: int64 tensors hold integers within ±2⁵³.
+                let bits = Int64(x).littleEndian
+                withUnsafeBytes(of: bits) { out += $0 }
+            }
         } else {
             out.reserveCapacity(out.count + storage.count * 8)
             for x in storage {
@@ -113,7 +122,16 @@ extension Tensor {
         let values = try bytes.withUnsafeBufferPointer { buffer in
             try spec.decode(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[dataStart...]), count: count)
         }
-        let dtype: DType = spec.isComplex ? .complex128 : (spec.kind == "b" ? .bool : .float64)
+        let dtype: DType
+        if spec.isComplex {
+            dtype = .complex128
+        } else if spec.kind == "b" {
+            dtype = .bool
+        } else if spec.kind == "i" || spec.kind == "u" {
+            dtype = values.allSatisfy({ Swift.abs($0) <= DType.exactIntegerLimit }) ? .int64 : .float64
+        } else {
+            dtype = .float64
+        }
         if header.fortranOrder && header.shape.count > 1 {
             // Column-major data read as the reversed shape is the transpose; transpose back.
             let reversed = Tensor(unchecked: Array(header.shape.reversed()), values, dtype: dtype)

@@ -66,7 +66,18 @@ extension Tensor {
                 }
             }
         }
-        return Tensor(unchecked: outShape, out)
+        return Tensor(unchecked: outShape, out, dtype: reducedDType(op, out))
+    }
+
+    /// The dtype of a reduction: int64 for `argmax`/`argmin`, and for `sum`/`prod`/`max`/`min`
+    /// of integers while exact (|x| ≤ 2⁵³), as NumPy keeps them integer; float64 otherwise.
+    private func reducedDType(_ op: ReduceOp, _ out: [Double]) -> DType {
+        switch op {
+        case .argmax, .argmin: return .int64
+        case .sum, .prod, .max, .min:
+            return dtype == .int64 && out.allSatisfy({ Swift.abs($0) <= DType.exactIntegerLimit }) ? .int64 : .float64
+        case .mean, .std, .variance: return .float64
+        }
     }
 
     private func complexProd(axis: Int?, keepDims: Bool) throws -> Tensor {
@@ -123,7 +134,8 @@ extension Tensor {
                 }
             }
         }
-        return Tensor(unchecked: shape, out)
+        let exact = dtype == .int64 && out.allSatisfy { Swift.abs($0) <= DType.exactIntegerLimit }
+        return Tensor(unchecked: shape, out, dtype: exact ? .int64 : .float64)
     }
 
     /// log Σ exp(x) along `axis`, shifted by the maximum so it neither overflows nor underflows:

@@ -105,7 +105,8 @@ extension Tensor {
     /// NumPy's `.T`: reverses the axes (a 1-d tensor is unchanged).
     public var T: Tensor { (try? transposed()) ?? self }
 
-    /// Joins tensors along an existing axis.
+    /// Joins tensors along an existing axis; the result keeps the parts' dtype when they share
+    /// one, else it is complex128 if any is complex and float64 otherwise.
     ///
     /// - Throws: `ShapeError` when the list is empty or the other dimensions differ.
     public static func concat(_ parts: [Tensor], axis: Int = 0) throws -> Tensor {
@@ -135,7 +136,9 @@ extension Tensor {
                 out.append(contentsOf: t.storage[(o * len)..<((o + 1) * len)])
             }
         }
-        return Tensor(unchecked: outShape, out, dtype: complex ? .complex128 : .float64)
+        // Parts of one dtype keep it (int64 shapes join into int64); mixed ones are float64.
+        let common = parts.allSatisfy { $0.dtype == first.dtype } ? first.dtype : .float64
+        return Tensor(unchecked: outShape, out, dtype: complex ? .complex128 : common)
     }
 
     /// Joins equal-shaped tensors along a new axis.

@@ -10,12 +10,19 @@ public enum DType: Sendable, Equatable, CustomStringConvertible {
     case complex128
     /// Truth values, stored as 0.0 and 1.0; the result of comparisons, usable as masks.
     case bool
+    /// Integers, stored as exact doubles (|x| ≤ 2⁵³): index-valued results (`argmax`, `argsort`,
+    /// shapes, counts). Mixed with floats they promote to float64, as in NumPy.
+    case int64
+
+    /// The largest integer a double holds exactly, 2⁵³; int64 tensors stay within ±this.
+    public static let exactIntegerLimit = 9_007_199_254_740_992.0
 
     public var description: String {
         switch self {
         case .float64: return "float64"
         case .complex128: return "complex128"
         case .bool: return "bool"
+        case .int64: return "int64"
         }
     }
 }
@@ -96,6 +103,14 @@ public struct Tensor: Sendable {
         self.init(unchecked: [values.count], values)
     }
 
+    /// A 1-d int64 tensor of the given integers (indices, dimensions, counts).
+    ///
+    /// - Parameter integers: The values; they are exact as doubles for |x| ≤ 2⁵³, which every
+    ///   index and count of an allocatable tensor is.
+    public init(integers: [Int]) {
+        self.init(unchecked: [integers.count], integers.map(Double.init), dtype: .int64)
+    }
+
     /// A 0-d complex tensor.
     public init(re: Double, im: Double) {
         self.init(unchecked: [], [re, im], dtype: .complex128)
@@ -169,7 +184,7 @@ public struct Tensor: Sendable {
     public func asFloat() throws -> Tensor {
         switch dtype {
         case .float64: return self
-        case .bool: return Tensor(sharing: self, shape: shape, dtype: .float64)
+        case .bool, .int64: return Tensor(sharing: self, shape: shape, dtype: .float64)
         case .complex128: throw TensorError.unsupportedDType(op: "float conversion", dtype: .complex128)
         }
     }
@@ -180,6 +195,22 @@ public struct Tensor: Sendable {
         var out = [Double](repeating: 0, count: storage.count * 2)
         for i in 0..<storage.count { out[2 * i] = storage[i] }
         return Tensor(unchecked: shape, out, dtype: .complex128)
+    }
+
+    /// The same values as int64.
+    ///
+    /// - Throws: `TensorError.invalidArgument` when an element is not an integer within ±2⁵³,
+    ///   `TensorError.unsupportedDType` for complex tensors.
+    public func asInt64() throws -> Tensor {
+        switch dtype {
+        case .int64: return self
+        case .complex128: throw TensorError.unsupportedDType(op: "int64 conversion", dtype: .complex128)
+        case .float64, .bool:
+            for x in storage where !(x == x.rounded() && Swift.abs(x) <= DType.exactIntegerLimit) {
+                throw TensorError.invalidArgument("\(x) is not an integer within ±2^53, so it has no exact int64 value")
+            }
+            return Tensor(unchecked: shape, storage, dtype: .int64)
+        }
     }
 
     /// Marks a tensor's 0/1 values as booleans.

@@ -67,13 +67,57 @@ import RitzTensor
         #expect(abs(d.growth[0] - w.re / dt) < 1e-14 && abs(d.frequency[0] - w.im / dt / (2 * .pi)) < 1e-14)
     }
 
-    @Test func dmdFallsBackToRankOneWithAWarning() throws {
-        // Pure white noise of a square matrix: σ are spread and median·ω(1)=2.86·median exceeds the top one rarely;
-        // a rank-one matrix with equal singular values shows the fallback deterministically.
-        let X = try Tensor.eye(6)
-        let d = try DMD.fit(x: X, y: X, rank: 0)
+    /// Columns x_{t+1} = A x_t from x₀, as a d×(steps+1) matrix.
+    static func trajectory(_ a: [[Double]], _ x0: [Double], steps: Int) throws -> Tensor {
+        var cols = [x0]
+        for _ in 0..<steps {
+            let x = cols[cols.count - 1]
+            cols.append(a.map { row in zip(row, x).reduce(0) { $0 + $1.0 * $1.1 } })
+        }
+        return try Tensor(rows: cols).T
+    }
+
+    @Test func dmdDefaultsToTheNumericalRankOnATwoStateTrajectory() throws {
+        // The case: the hard threshold of two singular values kept one; the numerical rank
+        // keeps both, and the eigenvalues are A's, 0.9 ± 0.2i in closed form. Ã is 2×2 from an
+        // SVD of O(1) data: a few roundings, 1e-13.
+        let X = try Self.trajectory([[0.9, -0.2], [0.2, 0.9]], [1, 0.5], steps: 30)
+        let d = try DMD.fit(x: X)
+        #expect(d.rank == 2)
+        #expect(d.rankReason.hasPrefix("numerical rank"))
+        #expect(d.warnings.isEmpty)
+        let sorted = KoopmanFixtures.sorted(d.eigenvalues)
+        #expect((sorted[0] - Complex(0.9, -0.2)).magnitude < 1e-13 && (sorted[1] - Complex(0.9, 0.2)).magnitude < 1e-13)
+    }
+
+    @Test func dmdUsesTheNumericalRankWithoutANoiseFloor() throws {
+        // Two rotation-contraction blocks (4 real dimensions) seen through 12 random directions:
+        // 12 singular values, 8 of them at rounding level, so rank 4 without any threshold.
+        var g = RandomGenerator(seed: 3)
+        let z = try Self.trajectory([[0.95, -0.3, 0, 0], [0.3, 0.95, 0, 0], [0, 0, 0.8, -0.5], [0, 0, 0.5, 0.8]],
+                                    [1, 0, 1, 0.5], steps: 40)
+        let X = try Tensor.randn([12, 4], using: &g).matmul(z)
+        let d = try DMD.fit(x: X)
+        #expect(d.rank == 4)
+        #expect(d.rankReason.contains("no noise floor"))
+    }
+
+    @Test func dmdFallsBackToRankOneWithAWarningWhenOnlyNoise() throws {
+        // 40×41 white noise: every σ lies in the Marchenko–Pastur bulk, whose top edge 2√n sits
+        // below ω(1)·median ≈ 2.86·0.87√n, so nothing passes the threshold.
+        var g = RandomGenerator(seed: 1)
+        let X = try Tensor.randn([40, 41], using: &g)
+        let d = try DMD.fit(x: X)
         #expect(d.rank == 1)
+        #expect(d.rankReason.contains("optimal hard threshold"))
         #expect(d.warnings.contains { $0.contains("rank 1") })
+    }
+
+    @Test func dmdWarnsAboutATimeMajorMatrix() throws {
+        let X = try Self.trajectory([[0.9, -0.2], [0.2, 0.9]], [1, 0.5], steps: 30)
+        let d = try DMD.fit(x: X.T)
+        #expect(d.warnings.contains { $0.contains("transpose") && $0.contains("31×2") })
+        #expect(try DMD.fit(x: X).warnings.isEmpty)
     }
 
     @Test func dmdPredictsALinearSystemExactly() throws {

@@ -50,7 +50,7 @@ import Testing
     """.split(whereSeparator: { $0 == " " || $0 == "\n" }).reduce(into: Set<String>()) { $0.insert(String($1)) }
 
     static let constant: Set<String> = """
-    sign floor ceil round isnan isfinite argmax argmin any all zeros ones shape size ndims print format string onehot
+    sign floor ceil round isnan isfinite argmax argmin any all zeros ones shape size ndims print format string onehot len typeof
     """.split(whereSeparator: { $0 == " " || $0 == "\n" }).reduce(into: Set<String>()) { $0.insert(String($1)) }
 
     static let transforms: Set<String> = ["grad", "value_and_grad", "jacobian", "hessian", "hvp", "jvp"]

@@ -14,7 +14,7 @@ import Testing
         FileManager.default.temporaryDirectory.appendingPathComponent("ritz-\(UUID().uuidString)-\(name)").path
     }
 
-    /// Exact: every dtype here converts to float64 without rounding.
+    /// Exact: every dtype here converts to float64 (integers to int64) without rounding.
     @Test(arguments: npyNames)
     func loadsNumPyFile(name: String) throws {
         let t = try Tensor.loadNPY(path: Fixture.path("npy/\(name).npy"))

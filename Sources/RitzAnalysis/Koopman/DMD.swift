@@ -23,6 +23,8 @@ public struct DMD: Sendable {
     public let frequency: [Double]
     /// The truncation rank used.
     public let rank: Int
+    /// Why that rank: given, capped, numerical or the hard threshold (`DMDRankChoice`).
+    public let rankReason: String
     /// Singular values of X, descending.
     public let singularValues: [Double]
     /// The time step of the rates.
@@ -30,14 +32,19 @@ public struct DMD: Sendable {
     /// Warnings (rank fallback, rank capped).
     public let warnings: [String]
 
+    /// The most columns a matrix may have for the time-major warning (a trajectory of a few states).
+    public static let timeMajorColumns = 20
+
     /// Fits exact DMD.
     ///
     /// - Parameters:
     ///   - x: d×m snapshots; with `y` nil, the pairs are its consecutive columns.
     ///   - y: d×m successors of X's columns, or nil.
-    ///   - rank: r > 0 keeps r singular values (capped at the numerical rank); 0 chooses r by the
-    ///     Gavish–Donoho optimal hard threshold for unknown noise, ω(β)·median(σ), and falls back
-    ///     to 1 with a warning when no singular value exceeds it; −1 keeps all nonzero ones.
+    ///   - rank: r > 0 keeps r singular values (capped at the numerical rank); 0 chooses r by
+    ///     `DMDRankChoice` (the numerical rank for few singular values or data without a noise
+    ///     floor, else the Gavish–Donoho hard threshold); −1 keeps all nonzero ones. A matrix with
+    ///     at least ten times as many rows as columns and at most `timeMajorColumns` columns gets
+    ///     a warning that it may be time-major (rows as time steps) and needs transposing.
     ///   - dt: Time between snapshots, for the rates (default 1).
     /// - Returns: The decomposition.
     /// - Throws: `ShapeError`, `TensorError.invalidArgument` for a bad rank or dt, `LinalgError`.
@@ -49,23 +56,24 @@ public struct DMD: Sendable {
         let (u, s, vt) = try X.svd()
         let sv = s.storage
         var warnings = [String]()
-        let smax = sv.first ?? 0
-        let numerical = sv.filter { $0 > smax * Double.ulpOfOne * Double(Swift.max(d, m)) }.count
+        let given = x.shape
+        if given.count == 2, given[1] <= timeMajorColumns, given[0] >= 10 * given[1] {
+            warnings.append("dmd: X is \(given[0])×\(given[1]), so \(given[1]) snapshots of \(given[0]) states; if its rows are time steps, pass its transpose (X.T)")
+        }
+        let numerical = DMDRankChoice.numericalRank(sv, rows: d, cols: m)
         guard numerical > 0 else { throw TensorError.invalidArgument("dmd: the snapshot matrix X is zero") }
-        var r: Int
+        var r: Int, reason: String
         switch rank {
         case 0:
-            let (ght, tau) = OptimalHardThreshold.rank(singularValues: sv, rows: d, cols: m)
-            r = ght
-            if r == 0 {
-                r = 1
-                warnings.append(String(format: "dmd: no singular value exceeds the optimal hard threshold %.3g; using rank 1", tau))
-            }
-        case -1: r = numerical
-        default: r = rank
+            let choice = DMDRankChoice.choose(singularValues: sv, rows: d, cols: m)
+            (r, reason) = (choice.rank, choice.reason)
+            warnings += choice.warnings
+        case -1: (r, reason) = (numerical, "rank=-1: every numerically nonzero singular value")
+        default: (r, reason) = (rank, "given: rank=\(rank)")
         }
         if r > numerical {
             warnings.append("dmd: rank \(r) exceeds the numerical rank \(numerical) of X; using \(numerical)")
+            reason += "; capped at the numerical rank \(numerical)"
             r = numerical
         }
         let ur = try SubspaceMath.columns(u, 0, r)
@@ -85,7 +93,7 @@ public struct DMD: Sendable {
         let b = try ComplexLinear.lstsq(ComplexLinear.Parts(modes), x0)
         let rates = KoopmanSpectrum.rates(lambdas, dt: dt)
         return DMD(eigenvalues: lambdas, modes: modes, amplitudes: b.column(0), omega: rates.omega,
-                   growth: rates.growth, frequency: rates.frequency, rank: r, singularValues: sv, dt: dt,
+                   growth: rates.growth, frequency: rates.frequency, rank: r, rankReason: reason, singularValues: sv, dt: dt,
                    warnings: warnings)
     }
 
