@@ -29,8 +29,9 @@ public enum RitzCLI {
     /// - Parameters:
     ///   - path: The session to open (created on save when missing); nil opens the tour.
     ///   - evaluator: The language session.
-    /// - Returns: The exit status.
-    public static func notebook(path: String?, evaluator: any NotebookEvaluator) -> Int32 {
+    ///   - makeEvaluator: A fresh session for `:restart`; nil disables restarting.
+    public static func notebook(path: String?, evaluator: any NotebookEvaluator,
+                                makeEvaluator: (() -> any NotebookEvaluator)? = nil) -> Int32 {
         var notebook = Notebook()
         var stamp: FileStamp?
         var savePath = path
@@ -58,7 +59,8 @@ public enum RitzCLI {
         let journal = try? Journal(stateDirectory: state, notebook: notebook, sourcePath: savePath)
         let historyPath = History.path(stateDirectory: state, name: "notebook_history")
         let model = NotebookModel(notebook: notebook, path: savePath, evaluator: evaluator,
-                                  history: History.load(path: historyPath), journal: journal, fileStamp: stamp)
+                                  history: History.load(path: historyPath), journal: journal, fileStamp: stamp,
+                                  makeEvaluator: makeEvaluator.map { make in { make() } })
         let ending = CursesNotebook(model: model).run()
         try? model.history.save(path: historyPath)
         if case .signal(let sig) = ending { return 128 + sig }  // the journal stays for `ritz recover`

@@ -39,7 +39,7 @@ struct NotebookCommand: ParsableCommand {
     }
 
     func run() throws {
-        throw ExitCode(RitzCLI.notebook(path: file, evaluator: SessionEvaluator()))
+        throw ExitCode(RitzCLI.notebook(path: file, evaluator: SessionEvaluator(), makeEvaluator: { SessionEvaluator() }))
     }
 }
 
