@@ -46,10 +46,13 @@ public enum ReplRunner {
         CursesNotebook.setUpLocale()
         replEvaluator = evaluator
         let historyPath = History.path(stateDirectory: stateDirectory, name: "repl_history")
-        try? FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
+        // The history file is the notebook's format (`History`: one entry a line, newlines
+        // escaped), so an entry typed over several lines comes back whole on Up; readline's own
+        // file would split it into lines.
+        var history = History.load(path: historyPath)
         using_history()
-        stifle_history(5000)
-        if read_history(historyPath) != 0 { _ = write_history(historyPath) }
+        stifle_history(Int32(history.limit))
+        for entry in history.entries { add_history(entry) }
         ritz_rl_install_completion { text, state in
             guard let text else { return nil }
             if state == 0 {
@@ -91,6 +94,8 @@ public enum ReplRunner {
             let trimmed = source.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty { continue }
             add_history(source)
+            history.add(source)
+            try? history.save(path: historyPath)  // on disk at once: a killed REPL keeps its history
             if trimmed.hasPrefix("?") {
                 let name = String(trimmed.dropFirst()).trimmingCharacters(in: .whitespaces)
                 print(TerminalText.inert(name.isEmpty ? evaluator.topics() : evaluator.help(name) ?? "no help for `\(name)`"))
@@ -101,10 +106,7 @@ public enum ReplRunner {
             let result = LiveLines.run(evaluator: evaluator, source: source, cellNumber: cellNumber)
             replBusy = false
             printOutputs(result)
-            _ = append_history(1, historyPath)  // on disk at once: a killed REPL keeps its history
-            _ = history_truncate_file(historyPath, 5000)
         }
-        _ = write_history(historyPath)
         return 0
     }
 

@@ -115,3 +115,30 @@ struct CommandModeEndToEndTests {
         #expect(t.waitFor("RITZ-EXITED 0"))
     }
 }
+
+@Suite("REPL history in a real terminal", .serialized, .enabled(if: TmuxSession.available, "needs tmux and a built ritz"))
+struct ReplHistoryEndToEndTests {
+    @Test("a function typed over three lines is saved as one escaped entry and Up recalls it whole")
+    func multiLineEntry() throws {
+        let t = try TmuxSession(arguments: "repl")
+        #expect(t.waitFor("ritz>"))
+        for line in ["fn f(x) {", "x + 1", "}"] {
+            t.type(line)
+            t.keys("Enter")
+        }
+        t.type("f(2)")
+        t.keys("Enter")
+        #expect(t.waitFor("\n3"))
+        let file = t.directory + "/state/ritz/repl_history"
+        let saved = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+        #expect(saved == "fn f(x) {\\nx + 1\\n}\nf(2)\n")
+        t.keys("Up", "Up")
+        #expect(t.waitFor("ritz> fn f(x) {\nx + 1\n}"))
+        t.keys("Enter")  // runs the recalled function definition again, whole
+        t.type("f(40)")
+        t.keys("Enter")
+        #expect(t.waitFor("\n41"))
+        t.keys("C-d")
+        #expect(t.waitFor("RITZ-EXITED 0"))
+    }
+}
