@@ -34,6 +34,17 @@ public enum ReplRunner {
         }
     }
 
+    /// Prints the help for `?name` / `name?`: the topic list for an empty name.
+    ///
+    /// - Parameters:
+    ///   - name: The name asked about.
+    ///   - evaluator: The session.
+    static func printHelp(_ name: String, evaluator: any LiveEvaluator) {
+        let text = name.isEmpty ? evaluator.topics() : evaluator.help(name) ?? "no help for `\(name)`"
+        // Through the same unbuffered handle as the outputs, so the two stay in order.
+        FileHandle.standardOutput.write(Data((TerminalText.inert(text) + "\n").utf8))
+    }
+
     /// The interactive REPL with history under the state folder, Tab completion from the
     /// evaluator, `...:` continuation while brackets are open, and Ctrl-C that interrupts a
     /// running cell or clears the line.
@@ -96,9 +107,8 @@ public enum ReplRunner {
             add_history(source)
             history.add(source)
             try? history.save(path: historyPath)  // on disk at once: a killed REPL keeps its history
-            if trimmed.hasPrefix("?") {
-                let name = String(trimmed.dropFirst()).trimmingCharacters(in: .whitespaces)
-                print(TerminalText.inert(name.isEmpty ? evaluator.topics() : evaluator.help(name) ?? "no help for `\(name)`"))
+            if let name = HelpRequest.name(in: trimmed) {
+                printHelp(name, evaluator: evaluator)
                 continue
             }
             cellNumber += 1
@@ -123,9 +133,8 @@ public enum ReplRunner {
             let source = pending.take()
             let trimmed = source.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !trimmed.isEmpty else { return }
-            if trimmed.hasPrefix("?") {
-                let name = String(trimmed.dropFirst()).trimmingCharacters(in: .whitespaces)
-                print(TerminalText.inert(name.isEmpty ? evaluator.topics() : evaluator.help(name) ?? "no help for `\(name)`"))
+            if let name = HelpRequest.name(in: trimmed) {
+                printHelp(name, evaluator: evaluator)
                 return
             }
             cellNumber += 1

@@ -196,3 +196,38 @@ struct CommandModeTests {
         #expect(KeyDecoderTests.decode(sequence) == [key])
     }
 }
+
+@Suite("help requests and inspection")
+struct InspectionTests {
+    @Test("?name and name? ask for help; code ending in ? does not", arguments: [
+        ("?zeros", "zeros"), ("zeros?", "zeros"), ("  run.loss? ", "run.loss"), ("?", ""), ("? x", "x"),
+        ("f(x)?", nil), ("a ? b", nil), ("x = 1", nil),
+    ] as [(String, String?)])
+    func helpSyntax(_ input: String, _ name: String?) {
+        #expect(HelpRequest.name(in: input) == name)
+    }
+
+    /// The text a cell printed.
+    private func printed(_ evaluator: SessionEvaluator, _ source: String) -> String {
+        evaluator.evaluate(source: source, cellNumber: 1).outputs.map(\.plainText).joined()
+    }
+
+    @Test("help(\"language\") and help(x) on a number say what ?language and ?x say")
+    func helpBuiltin() throws {
+        let evaluator = SessionEvaluator()
+        let language = try #require(evaluator.help("language"))
+        #expect(printed(evaluator, "help(\"language\")").trimmingCharacters(in: .newlines) == language)
+        _ = evaluator.evaluate(source: "x = 3", cellNumber: 1)
+        #expect(evaluator.help("x") == "x: number\nvalue: 3")
+        #expect(printed(evaluator, "help(x)").trimmingCharacters(in: .newlines) == "number\nvalue: 3")
+    }
+
+    @Test("x? in the notebook opens the help pane on the value")
+    func notebookInspect() {
+        let m = NotebookModel(notebook: Notebook(), path: nil, evaluator: SessionEvaluator())
+        _ = drive(m, typed("A = [1, 2; 3, 4]") + [.enter])
+        _ = drive(m, typed("A?") + [.enter])
+        #expect(m.helpText == "A: tensor\nshape: (2, 2), dtype: float64\nvalue: [[1. 2.]\n        [3. 4.]]")
+        #expect(m.notebook.cells.count == 1)  // the help request is not a cell
+    }
+}

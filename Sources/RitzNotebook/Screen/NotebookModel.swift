@@ -347,9 +347,9 @@ public final class NotebookModel: @unchecked Sendable {
         let text = editor.text
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.hasPrefix(":") { return command(String(trimmed.dropFirst())) }
-        if trimmed.hasPrefix("?") {
+        if let name = HelpRequest.name(in: text) {
             history.add(text)
-            showHelp(for: String(trimmed.dropFirst()).trimmingCharacters(in: .whitespaces))
+            showHelp(for: name)
             editor.setText("")
             return []
         }
