@@ -155,4 +155,8 @@ final class SessionNames: CompletionSource {
         guard let entry = session.registry.entry(name) else { return [] }
         return entry.params.filter { $0.kind != .variadic }.map(\.name)
     }
+
+    func fields(of base: String) -> [String] {
+        session.complete(prefix: base + ".").map { String($0.dropFirst(base.count + 1)) }
+    }
 }

@@ -45,6 +45,22 @@ public enum ReplRunner {
         FileHandle.standardOutput.write(Data((TerminalText.inert(text) + "\n").utf8))
     }
 
+    /// Completion candidates as readline wants them: each the whole of readline's word.
+    ///
+    /// Readline replaces its own word (split at blanks, quotes and brackets, not at `.` or `/`),
+    /// while a `Completer` candidate replaces its last `replacing` characters; the part of the
+    /// word before those is kept in front (`run.lo` + `loss` gives `run.loss`).
+    ///
+    /// - Parameters:
+    ///   - result: The completion.
+    ///   - word: Readline's word before the cursor.
+    /// - Returns: The candidates that fit the word.
+    static func readlineMatches(_ result: Completer.Result, word: String) -> [String] {
+        guard word.count >= result.replacing else { return result.candidates.filter { $0.hasPrefix(word) } }
+        let kept = String(word.dropLast(result.replacing))
+        return result.candidates.map { kept + $0 }.filter { $0.hasPrefix(word) }
+    }
+
     /// The interactive REPL with history under the state folder, Tab completion from the
     /// evaluator, `...:` continuation while brackets are open, and Ctrl-C that interrupts a
     /// running cell or clears the line.
@@ -74,7 +90,7 @@ public enum ReplRunner {
                 let prefix = String(cString: text)
                 if let source = replEvaluator?.completion,
                    let result = Completer.complete(before, source: source) {
-                    replMatches = result.candidates.filter { $0.hasPrefix(prefix) }
+                    replMatches = ReplRunner.readlineMatches(result, word: prefix)
                 } else {
                     replMatches = []
                 }

@@ -141,4 +141,25 @@ struct ReplHistoryEndToEndTests {
         t.keys("C-d")
         #expect(t.waitFor("RITZ-EXITED 0"))
     }
+
+    @Test("Tab after a dot completes a record's field; x? shows the value; Tab in load's string completes a file")
+    func fieldCompletion() throws {
+        let t = try TmuxSession(arguments: "repl", files: ["weights.npy": ""])
+        #expect(t.waitFor("ritz>"))
+        t.type("cfg = (lr=0.1, steps=5)")
+        t.keys("Enter")
+        t.type("cfg.st")
+        t.keys("Tab")
+        #expect(t.waitFor("ritz> cfg.steps"))
+        t.keys("Enter")
+        #expect(t.waitFor("\n5"))
+        t.type("cfg?")
+        t.keys("Enter")
+        #expect(t.waitFor("fields: lr (number), steps (number)"))
+        t.type("load(\"wei")
+        t.keys("Tab")
+        #expect(t.waitFor("ritz> load(\"weights.npy"))
+        t.keys("C-u", "C-d")
+        #expect(t.waitFor("RITZ-EXITED 0"))
+    }
 }

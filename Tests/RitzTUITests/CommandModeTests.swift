@@ -231,3 +231,63 @@ struct InspectionTests {
         #expect(m.notebook.cells.count == 1)  // the help request is not a cell
     }
 }
+
+/// Names, fields and a folder listing for completion tests.
+final class FieldNames: CompletionSource {
+    func names(prefix: String) -> [String] { ["run", "runs"].filter { $0.hasPrefix(prefix) } }
+    func keywords(of name: String) -> [String] { [] }
+    func fields(of base: String) -> [String] { base == "run" ? ["loss", "lr", "step", "sharpness"] : [] }
+    func files(in directory: String) -> [String] {
+        ["": ["data/", "digits.npy", "notes.txt"], "data/": ["x.npy", "y.csv"]][directory] ?? []
+    }
+}
+
+@Suite("field and path completion")
+struct FieldCompletionTests {
+    @Test("after a dot: the variable's fields", arguments: [
+        ("run.", ["loss", "lr", "sharpness", "step"], ""), ("f(run.l", ["loss", "lr"], "l"),
+        ("run.s", ["sharpness", "step"], "s"),
+    ])
+    func fields(_ before: String, _ candidates: [String], _ replaced: String) {
+        let result = Completer.complete(before, source: FieldNames())
+        #expect(result?.candidates == candidates)
+        #expect(result?.replacing == replaced.count)
+    }
+
+    @Test("no fields after a number, a nested field or an unknown name", arguments: ["1.", "a.run.", "nope."])
+    func noFields(_ before: String) {
+        #expect(Completer.complete(before, source: FieldNames()) == nil)
+    }
+
+    @Test("paths inside the strings of load, save and savefig", arguments: [
+        ("load(\"d", ["data/", "digits.npy"]), ("save(\"data/", ["data/x.npy", "data/y.csv"]),
+        ("savefig(p, \"data/y", ["data/y.csv"]),
+    ])
+    func paths(_ before: String, _ candidates: [String]) {
+        #expect(Completer.complete(before, source: FieldNames())?.candidates == candidates)
+    }
+
+    @Test("no paths in other strings")
+    func noPaths() {
+        #expect(Completer.complete("print(\"d", source: FieldNames()) == nil)
+    }
+
+    @Test("the real session offers a record's and a dataset's fields; the notebook completes them")
+    func sessionFields() {
+        let evaluator = SessionEvaluator()
+        _ = evaluator.evaluate(source: "cfg = (lr=0.1, steps=5); d = moons(10, seed=0)", cellNumber: 1)
+        #expect(Completer.complete("cfg.", source: evaluator.completion)?.candidates == ["lr", "steps"])
+        #expect(Completer.complete("d.c", source: evaluator.completion)?.candidates == ["classes"])
+        let m = NotebookModel(notebook: Notebook(), path: nil, evaluator: evaluator)
+        _ = drive(m, typed("cfg.s") + [.tab])
+        #expect(m.editor.text == "cfg.steps")
+    }
+
+    @Test("readline gets whole words: the part before the completed piece is kept")
+    func readlineWords() {
+        let fields = Completer.Result(replacing: 1, candidates: ["loss", "lr"], commonPrefix: "l")
+        #expect(ReplRunner.readlineMatches(fields, word: "run.l") == ["run.loss", "run.lr"])
+        let path = Completer.Result(replacing: 6, candidates: ["data/x.npy"], commonPrefix: "data/x.npy")
+        #expect(ReplRunner.readlineMatches(path, word: "data/x") == ["data/x.npy"])
+    }
+}
