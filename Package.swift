@@ -16,6 +16,8 @@ let package = Package(
     dependencies: [
         // The command line: subcommands, --help, usage errors and shell completion scripts.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Markdown cells: one parse for the terminal, the Markdown export and the HTML export.
+        .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
     ],
     targets: [
         // C system libraries, each a module map plus a shim header.
@@ -36,7 +38,7 @@ let package = Package(
         .target(name: "RitzPlot"),
         .target(name: "RitzLang",
                 dependencies: ["RitzTensor", "RitzAutodiff", "RitzLearn", "RitzAnalysis", "RitzPlot"]),
-        .target(name: "RitzNotebook", dependencies: ["RitzLang", "RitzPlot"], resources: [.copy("Resources/tour.ipynb")]),
+        .target(name: "RitzNotebook", dependencies: ["RitzLang", "RitzPlot", .product(name: "Ink", package: "Ink")], resources: [.copy("Resources/tour.ipynb")]),
         .target(name: "RitzTUI", dependencies: ["RitzNotebook", "RitzLang", "RitzPlot", "CNcurses", "CReadline"]),
         .executableTarget(name: "ritz", dependencies: ["RitzTUI", "RitzNotebook", "RitzLang", "RitzTensor", "RitzPlot",
                                                        .product(name: "ArgumentParser", package: "swift-argument-parser")]),

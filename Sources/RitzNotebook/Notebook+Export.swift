@@ -93,7 +93,7 @@ extension Notebook {
         for cell in cells {
             out += "<div class=\"cell\">\n"
             switch cell.kind {
-            case .markdown: out += Notebook.markdownToHTML(cell.source)
+            case .markdown: out += MarkdownRendering(cell.source).html
             case .raw: out += "<pre>\(Notebook.escapeHTML(cell.source))</pre>\n"
             case .code:
                 let n = cell.executionCount.map(String.init) ?? " "
@@ -206,50 +206,5 @@ extension Notebook {
 
     static func urlPath(_ path: String) -> String {
         path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path
-    }
-
-    /// A small Markdown subset as HTML: `#` headings, fenced code, paragraphs, `inline code`.
-    static func markdownToHTML(_ source: String) -> String {
-        var out = ""
-        var paragraph: [String] = []
-        var inFence = false
-        var fence: [String] = []
-        func inline(_ text: String) -> String {
-            let parts = escapeHTML(text).split(separator: "`", omittingEmptySubsequences: false)
-            var html = ""
-            for (i, part) in parts.enumerated() {
-                html += i % 2 == 1 && i < parts.count - (parts.count % 2 == 0 ? 1 : 0) ? "<code>\(part)</code>" : String(part)
-            }
-            return html
-        }
-        func flushParagraph() {
-            if !paragraph.isEmpty { out += "<p>" + inline(paragraph.joined(separator: " ")) + "</p>\n" }
-            paragraph = []
-        }
-        for line in source.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
-            if line.hasPrefix("```") {
-                if inFence {
-                    out += "<pre><code>" + escapeHTML(fence.joined(separator: "\n")) + "</code></pre>\n"
-                    fence = []
-                } else {
-                    flushParagraph()
-                }
-                inFence.toggle()
-                continue
-            }
-            if inFence { fence.append(line); continue }
-            let hashes = line.prefix(while: { $0 == "#" }).count
-            if (1...6).contains(hashes), line.dropFirst(hashes).hasPrefix(" ") {
-                flushParagraph()
-                out += "<h\(hashes)>" + inline(String(line.dropFirst(hashes + 1))) + "</h\(hashes)>\n"
-            } else if line.trimmingCharacters(in: .whitespaces).isEmpty {
-                flushParagraph()
-            } else {
-                paragraph.append(line)
-            }
-        }
-        if inFence { out += "<pre><code>" + escapeHTML(fence.joined(separator: "\n")) + "</code></pre>\n" }
-        flushParagraph()
-        return out
     }
 }

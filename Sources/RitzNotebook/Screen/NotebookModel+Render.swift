@@ -14,6 +14,8 @@ extension NotebookModel {
     /// One line of the cell list.
     enum ListLine {
         case text(String, TextAttr, indent: Int, marker: Bool)
+        /// A line of styled runs (a rendered markdown cell).
+        case styled([StyledRun], indent: Int, marker: Bool)
         case plot(any PlotRenderer, rows: Int, indent: Int, marker: Bool)
     }
 
@@ -89,6 +91,11 @@ extension NotebookModel {
             case .text(let text, let attr, let indent, let marker):
                 if marker { screen.put(row: row, column: 0, markerGlyph, markerAttr) }
                 screen.put(row: row, column: indent, text, attr)
+                row += rows
+            case .styled(let runs, let indent, let marker):
+                if marker { screen.put(row: row, column: 0, markerGlyph, markerAttr) }
+                var column = indent
+                for run in runs { column = screen.put(row: row, column: column, run.text, run.attr) }
                 row += rows
             case .plot(let renderer, let plotRows, let indent, let marker):
                 let grid = renderer.render(width: max(1, width - indent - 1), height: plotRows)
@@ -217,11 +224,15 @@ extension NotebookModel {
             let marker = index == editingIndex
             let isRunningCell = running?.index == index
             switch cell.kind {
-            case .markdown, .raw:
+            case .markdown:
+                let rendered = MarkdownRendering(cell.source).terminalLines(width: textWidth)
+                for runs in rendered.isEmpty ? [[]] : rendered {
+                    out.append(PlacedLine(cell: index, line: .styled(runs, indent: indent, marker: marker), rows: 1))
+                }
+            case .raw:
                 for line in cell.source.split(separator: "\n", omittingEmptySubsequences: false) {
-                    let attr: TextAttr = line.hasPrefix("#") ? .bold : .plain
                     for piece in NotebookModel.wrap(String(line), width: textWidth) {
-                        out.append(PlacedLine(cell: index, line: .text(piece, attr, indent: indent, marker: marker), rows: 1))
+                        out.append(PlacedLine(cell: index, line: .text(piece, .plain, indent: indent, marker: marker), rows: 1))
                     }
                 }
             case .code:
