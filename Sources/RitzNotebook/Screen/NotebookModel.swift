@@ -605,6 +605,11 @@ public final class NotebookModel: @unchecked Sendable {
             lastFileState = (path, try notebook.save(path: path))
             dirty = false
             message = "saved \(path)"
+            if (try? SessionFormat.of(path: path)) == .ritz, notebook.cells.contains(where: { !$0.outputs.isEmpty }) {
+                // A script holds sources only: say so rather than drop the outputs silently.
+                let session = URL(fileURLWithPath: path).deletingPathExtension().appendingPathExtension("ipynb").lastPathComponent
+                message = "saved \(path) without outputs (a script keeps none): F2 saves as \(session)"
+            }
             try? journal?.snapshot(notebook)
             return true
         } catch {
