@@ -272,6 +272,28 @@ public struct MarkdownRendering: Sendable {
         return out + "\n"
     }
 
+    /// The cell's links in order: their text and address (only addresses that pass `checked`).
+    public var links: [(text: String, url: String)] {
+        var found: [(text: String, url: String)] = []
+        var current: (text: String, url: String)?
+        var depth = 0
+        for token in tokens {
+            switch token {
+            case .open("a", let attributes):
+                depth += 1
+                if depth == 1, let href = attributes["href"] { current = ("", href) }
+            case .close("a"):
+                depth -= 1
+                if depth == 0, let link = current { found.append(link); current = nil }
+            case .text(let text):
+                if current != nil { restoreMath(text, plain: { current?.text += $0 }, mathSpan: { current?.text += $0 }) }
+            default:
+                break
+            }
+        }
+        return found
+    }
+
     /// True when the cell holds TeX math.
     public var hasMath: Bool { !math.isEmpty }
 }

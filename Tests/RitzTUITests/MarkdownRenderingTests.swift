@@ -137,4 +137,16 @@ struct MarkdownRenderingTests {
         #expect(m.editor.text == "# Title\n\nsome **bold** text")
         #expect(!lines.contains { $0.contains("In [") && $0.contains("Title") })
     }
+
+    @Test("L shows the selected markdown cell's link addresses; the cell shows only their text")
+    func linkAddresses() {
+        var notebook = Notebook()
+        notebook.cells.append(Cell(id: "m", kind: .markdown, source: "see [the paper](https://arxiv.org/abs/2103.00065) and [$x_1$ notes](notes.md)"))
+        let m = NotebookModel(notebook: notebook, path: nil, evaluator: FakeEvaluator())
+        #expect(!m.render(width: 80, height: 14).screen.text.contains("arxiv"))
+        _ = m.handle(.escape)
+        _ = m.handle(.char("k"))
+        _ = m.handle(.char("L"))
+        #expect(m.helpText == "links in cell 1:\n  the paper → https://arxiv.org/abs/2103.00065\n  $x_1$ notes → notes.md")
+    }
 }

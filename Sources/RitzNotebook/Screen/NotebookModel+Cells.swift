@@ -5,7 +5,7 @@ import Foundation
 extension NotebookModel {
     /// The `:` commands that act on cells, for the palette's Tab completion; F1 lists them.
     static let commandNames = [
-        "above", "below", "clear", "code", "copy", "cut", "delete", "down", "help", "markdown",
+        "above", "below", "clear", "code", "copy", "cut", "delete", "down", "help", "links", "markdown",
         "merge", "paste", "q", "restart", "run", "runabove", "runall", "runbelow", "split",
         "undelete", "up", "w", "wq",
     ]
@@ -56,7 +56,7 @@ extension NotebookModel {
     static let commandKeys: [Character: String] = [
         "a": "above", "b": "below", "z": "undelete", "c": "copy", "x": "cut", "v": "paste",
         "V": "paste-above", "K": "up", "J": "down", "M": "merge", "m": "markdown", "y": "code",
-        "s": "w", "r": "run",
+        "s": "w", "r": "run", "L": "links",
     ]
 
     /// Carries out a cell command by its `:` name.
@@ -85,6 +85,7 @@ extension NotebookModel {
         case "code": setKind(.code)
         case "clear": clearOutputs()
         case "restart": requestRestart()
+        case "links": showLinks()
         case "run": return runAndSelectNext()
         case "runall": return runAll()
         case "runabove": return runCells { $0 < (editingIndex ?? notebook.cells.count) }
@@ -249,6 +250,15 @@ extension NotebookModel {
         queue = notebook.cells.indices.filter { notebook.cells[$0].kind == .code && include($0) }
         guard !queue.isEmpty else { message = "no code cells to run"; return [] }
         return [.run(index: queue.removeFirst())]
+    }
+
+    /// Shows the addresses of the selected markdown cell's links in the help pane (the cell
+    /// shows only their underlined text).
+    func showLinks() {
+        guard let index = selectedCell() else { return }
+        let links = MarkdownRendering(notebook.cells[index].source).links
+        guard notebook.cells[index].kind == .markdown, !links.isEmpty else { message = "no links in this cell"; return }
+        helpText = "links in cell \(index + 1):\n" + links.map { "  \($0.text) → \($0.url)" }.joined(separator: "\n")
     }
 
     /// Asks before a restart that would lose variables; restarts at once otherwise.

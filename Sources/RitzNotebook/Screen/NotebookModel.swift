@@ -57,7 +57,7 @@ public final class NotebookModel: @unchecked Sendable {
     /// Input history.
     public internal(set) var history: History
     /// Help pane text, or nil when closed.
-    public private(set) var helpText: String?
+    public internal(set) var helpText: String?
     /// A one-off message shown in the status line.
     public internal(set) var message: String?
     /// The open question, if any.
@@ -657,9 +657,9 @@ public final class NotebookModel: @unchecked Sendable {
     Shift-Enter run and select next · Ctrl-Shift-minus or Alt-minus split at the cursor · Esc command mode
     command mode: Enter edit · Up/k Down/j select · a/b insert above/below · dd delete · z undo delete
     c copy · x cut · v paste below · V above · K/J move up/down · M merge with below · m markdown · y code
-    r or Shift-Enter run and select next · 00 restart · s save · : opens the command line
+    r or Shift-Enter run and select next · 00 restart · s save · L link addresses · : command line
     commands: :above :below :delete :undelete :copy :cut :paste :up :down :split :merge :markdown :code
-    :run :runall :runabove :runbelow :clear (outputs) :restart :w [FILE] :wq :q :q! :help [NAME]
+    :run :runall :runabove :runbelow :clear (outputs) :restart :links :w [FILE] :wq :q :q! :help [NAME]
     F5 run all · F8 delete · F9 undelete · Ctrl-S save · F2 save as · Esc closes help
     Ctrl-C interrupts a running cell · Ctrl-D or :q quits · ?name or F1 help
     emacs: C-a C-e C-f C-b M-f M-b C-k C-u C-w C-y C-t, C-_ undo, M-_ redo · PgUp/PgDn scroll
