@@ -283,6 +283,14 @@ struct FieldCompletionTests {
         #expect(m.editor.text == "cfg.steps")
     }
 
+    @Test("keyword arguments of the user's own functions and of builtins")
+    func userKeywords() {
+        let evaluator = SessionEvaluator()
+        _ = evaluator.evaluate(source: "fn loss(w, lam=0.0, scale=1) { lam * sum(w) * scale }", cellNumber: 1)
+        #expect(Completer.complete("loss(w, l", source: evaluator.completion)?.candidates.first == "lam=")  // keywords first, then names
+        #expect(Completer.complete("linspace(0, 1, ", source: evaluator.completion)?.candidates.prefix(3) == ["a=", "b=", "n="])
+    }
+
     @Test("readline gets whole words: the part before the completed piece is kept")
     func readlineWords() {
         let fields = Completer.Result(replacing: 1, candidates: ["loss", "lr"], commonPrefix: "l")
