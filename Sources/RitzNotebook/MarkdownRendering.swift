@@ -30,8 +30,8 @@ public struct MarkdownRendering: Sendable {
     /// The placeholder for the n-th math span: letters and digits only, which Markdown keeps.
     static func placeholder(_ n: Int) -> String { "RITZMATH\(n)X" }
 
-    /// Replaces `$$…$$` and `$…$` spans (not after a backslash, single ones within a line) with
-    /// placeholders.
+    /// Replaces `$$…$$` and `$…$` spans (not after a backslash, single ones within a line, none
+    /// inside code spans or fences) with placeholders.
     ///
     /// - Parameter source: The Markdown.
     /// - Returns: The text with placeholders and the spans in order.
@@ -40,6 +40,26 @@ public struct MarkdownRendering: Sendable {
         var out = "", spans: [String] = []
         var i = 0
         while i < chars.count {
+            if chars[i] == "`" {
+                // A code span or fence: copied as it is up to the same run of backticks.
+                var n = 0
+                while i + n < chars.count, chars[i + n] == "`" { n += 1 }
+                var j = i + n, close: Int?
+                while j < chars.count {
+                    if chars[j] == "`" {
+                        var m = 0
+                        while j + m < chars.count, chars[j + m] == "`" { m += 1 }
+                        if m == n { close = j + m; break }
+                        j += m
+                    } else {
+                        j += 1
+                    }
+                }
+                let end = close ?? i + n
+                out += String(chars[i..<end])
+                i = end
+                continue
+            }
             if chars[i] == "$", i == 0 || chars[i - 1] != "\\" {
                 let double = i + 1 < chars.count && chars[i + 1] == "$"
                 let open = double ? 2 : 1
@@ -65,6 +85,16 @@ public struct MarkdownRendering: Sendable {
             i += 1
         }
         return (out, spans)
+    }
+
+    /// A math span with the delimiters MathJax finds by default: `$x$` becomes `\(x\)`,
+    /// `$$x$$` stays (the TeX between them is unchanged).
+    ///
+    /// - Parameter tex: The span, delimiters included.
+    /// - Returns: The span for the page.
+    static func mathJaxDelimiters(_ tex: String) -> String {
+        guard !tex.hasPrefix("$$"), tex.hasPrefix("$"), tex.hasSuffix("$"), tex.count >= 2 else { return tex }
+        return "\\(" + tex.dropFirst().dropLast() + "\\)"
     }
 
     /// Text with the math placeholders put back, each span given to `math`.
@@ -255,7 +285,8 @@ public struct MarkdownRendering: Sendable {
             switch token {
             case .text(let text):
                 restoreMath(text, plain: { out += Notebook.escapeHTML($0) }, mathSpan: { tex in
-                    out += codeDepth > 0 ? Notebook.escapeHTML(tex) : "<span class=\"math\">\(Notebook.escapeHTML(tex))</span>"
+                    out += codeDepth > 0 ? Notebook.escapeHTML(tex)
+                        : "<span class=\"math\">\(Notebook.escapeHTML(MarkdownRendering.mathJaxDelimiters(tex)))</span>"
                 })
             case .open(let name, let attributes):
                 if name == "code" || name == "pre" { codeDepth += 1 }

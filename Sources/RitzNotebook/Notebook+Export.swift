@@ -70,12 +70,18 @@ extension Notebook {
     /// - Parameter title: The page title.
     /// - Returns: The HTML (no attachments).
     public func html(title: String) -> ExportResult {
+        let markdown = Dictionary(uniqueKeysWithValues: cells.indices.filter { cells[$0].kind == .markdown }
+            .map { ($0, MarkdownRendering(cells[$0].source)) })
+        let hasMath = markdown.values.contains { $0.hasMath }
+        let policy = hasMath ? Notebook.htmlMathContentSecurityPolicy : Notebook.htmlContentSecurityPolicy
+        // TeX is typeset by MathJax from its CDN, as nbconvert's pages do; only pages with math load it.
+        let mathJax = hasMath ? "<script src=\"\(Notebook.mathJaxURL)\" async></script>\n" : ""
         var out = """
         <!DOCTYPE html>
         <html lang="en">
         <head>
         <meta charset="utf-8">
-        <meta http-equiv="Content-Security-Policy" content="\(Notebook.htmlContentSecurityPolicy)">
+        <meta http-equiv="Content-Security-Policy" content="\(policy)">
         <title>\(Notebook.escapeHTML(title))</title>
         <style>
         body { font-family: sans-serif; max-width: 60em; margin: 2em auto; padding: 0 1em; }
@@ -85,15 +91,15 @@ extension Notebook {
         .error { color: #a00; }
         .plot svg, .plot img { max-width: 100%; height: auto; }
         </style>
-        </head>
+        \(mathJax)</head>
         <body>
 
         """
         var plotNumber = 0
-        for cell in cells {
+        for (index, cell) in cells.enumerated() {
             out += "<div class=\"cell\">\n"
             switch cell.kind {
-            case .markdown: out += MarkdownRendering(cell.source).html
+            case .markdown: out += markdown[index]?.html ?? ""
             case .raw: out += "<pre>\(Notebook.escapeHTML(cell.source))</pre>\n"
             case .code:
                 let n = cell.executionCount.map(String.init) ?? " "
@@ -178,6 +184,16 @@ extension Notebook {
     /// images (the plots that are not inlined); no script, frame, form target or `<base>`.
     public static let htmlContentSecurityPolicy =
         "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'none'; "
+        + "object-src 'none'; frame-src 'none'; base-uri 'none'; form-action 'none'"
+
+    /// MathJax 3's TeX-to-HTML component at its usual CDN address.
+    public static let mathJaxURL = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js"
+
+    /// The policy of a page with math: as `htmlContentSecurityPolicy`, but MathJax's script
+    /// and fonts may load from its CDN folder (and nothing else may).
+    public static let htmlMathContentSecurityPolicy =
+        "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+        + "script-src https://cdn.jsdelivr.net/npm/mathjax@3/es5/; font-src https://cdn.jsdelivr.net/npm/mathjax@3/es5/; "
         + "object-src 'none'; frame-src 'none'; base-uri 'none'; form-action 'none'"
 
     /// The N-th plot of a page as HTML: its SVG sanitised and inlined, or as a `data:` image.

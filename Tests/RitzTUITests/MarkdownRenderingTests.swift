@@ -114,8 +114,16 @@ struct MarkdownRenderingTests {
         notebook.cells.append(Cell(id: "m", kind: .markdown, source: "## Run\n\n**bold** and *it*, $x_1$\n\n- one\n- two"))
         let page = notebook.html(title: "t").document
         #expect(page.contains("<h2>Run</h2>"))
-        #expect(page.contains("<strong>bold</strong> and <em>it</em>, <span class=\"math\">$x_1$</span>"))
+        #expect(page.contains("<strong>bold</strong> and <em>it</em>, <span class=\"math\">\\(x_1\\)</span>"))
         #expect(page.contains("<ul><li>one</li><li>two</li></ul>"))
+        // MathJax from its CDN, allowed by the page's policy; a page without math loads nothing.
+        #expect(page.contains("<script src=\"\(Notebook.mathJaxURL)\" async></script>"))
+        #expect(page.contains("content=\"\(Notebook.htmlMathContentSecurityPolicy)\""))
+        var plain = Notebook()
+        plain.cells.append(Cell(id: "m", kind: .markdown, source: "costs \\$5, and `$x$` is code"))
+        let page2 = plain.html(title: "t").document
+        #expect(!page2.contains("<script") && page2.contains("content=\"\(Notebook.htmlContentSecurityPolicy)\""))
+        #expect(page2.contains("<code>$x$</code>"))
     }
 
     @Test("a stray closing tag in raw HTML is text; open elements are closed")
