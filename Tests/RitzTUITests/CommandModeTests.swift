@@ -161,6 +161,21 @@ struct CommandModeTests {
         #expect(fixed.message == "restart is not available here")
     }
 
+    @Test("moves, pastes and merges are journaled: a recovered session has the screen's order")
+    func journaled() throws {
+        let dir = NSTemporaryDirectory() + "ritz-cmd-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let notebook = Notebook(percentScript: "# %%\na\n# %%\nb\n# %%\nc\n")
+        let journal = try Journal(stateDirectory: dir, notebook: notebook, sourcePath: nil)
+        let m = NotebookModel(notebook: notebook, path: nil, evaluator: FakeEvaluator(), journal: journal)
+        _ = drive(m, [.escape, .char("k"), .char("K"), .char("c"), .char("v"), .char("k"), .char("M")])
+        #expect(sources(m) == ["a", "c\nc", "b"])
+        let session = try #require(Journal.read(journal: journal.path))
+        #expect(session.notebook.cells.map(\.source) == ["a", "c\nc", "b"])
+        journal.finish()
+    }
+
     @Test("prompts: right-aligned counts, a space before the code, the colon kept when selected")
     func prompts() {
         var notebook = Notebook()

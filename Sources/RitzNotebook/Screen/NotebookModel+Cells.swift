@@ -113,7 +113,14 @@ extension NotebookModel {
         let at = editingIndex.map { $0 + offset } ?? notebook.cells.count
         notebook.cells.insert(Cell(id: notebook.freshCellID(), kind: .code, source: ""), at: at)
         select(at, commit: false)  // the text was kept above
+        cellsRearranged()
+    }
+
+    /// Marks the notebook changed and journals the new cell list, so that the journal's cell
+    /// indices stay those of the screen (`ritz recover` puts outputs back by index).
+    func cellsRearranged() {
         dirty = true
+        try? journal?.snapshot(notebook)
     }
 
     /// Copies the selected cell (source, kind and outputs) for `v`.
@@ -134,7 +141,7 @@ extension NotebookModel {
         let at = editingIndex.map { $0 + offset } ?? notebook.cells.count
         notebook.cells.insert(cell, at: at)
         select(at, commit: false)
-        dirty = true
+        cellsRearranged()
     }
 
     /// Moves the selected cell up (`by` -1) or down (1), keeping it selected.
@@ -148,7 +155,7 @@ extension NotebookModel {
         commitEditor()
         notebook.cells.swapAt(index, target)
         editingIndex = target
-        dirty = true
+        cellsRearranged()
     }
 
     /// Joins the selected cell with the one below it, their sources separated by a newline;
@@ -164,7 +171,7 @@ extension NotebookModel {
         notebook.cells[index].executionCount = nil
         liveItems[notebook.cells[index].id] = nil
         editor = TextEditor(text: notebook.cells[index].source)
-        dirty = true
+        cellsRearranged()
         message = "merged cells \(index + 1) and \(index + 2)"
     }
 
@@ -181,7 +188,7 @@ extension NotebookModel {
             notebook.cells.append(Cell(id: notebook.freshCellID(), kind: .code, source: head))
             editor = TextEditor(text: String(String(chars[editor.cursor...]).drop { $0 == "\n" }))
             editor.moveTextStart()
-            dirty = true
+            cellsRearranged()
             return
         }
         let cursor = editor.cursor
@@ -195,7 +202,7 @@ extension NotebookModel {
         notebook.cells.insert(Cell(id: notebook.freshCellID(), kind: kind, source: tail), at: index + 1)
         select(index + 1, commit: false)
         editor.moveTextStart()
-        dirty = true
+        cellsRearranged()
     }
 
     /// Makes the selected cell a markdown or code cell; a markdown cell has no outputs.
@@ -211,7 +218,7 @@ extension NotebookModel {
             notebook.cells[index].executionCount = nil
             liveItems[notebook.cells[index].id] = nil
         }
-        dirty = true
+        cellsRearranged()
     }
 
     /// Shift-Enter: runs the selected cell (a markdown cell just shows) and selects the next one,

@@ -467,8 +467,7 @@ public final class NotebookModel: @unchecked Sendable {
         editingIndex = nil
         editor = TextEditor(text: draft)
         if mode == .command && index < notebook.cells.count { select(index) }
-        dirty = true
-        try? journal?.snapshot(notebook)
+        cellsRearranged()
         message = "deleted cell \(index + 1) (z or :undelete restores it)"
         return cell
     }
@@ -482,8 +481,7 @@ public final class NotebookModel: @unchecked Sendable {
         notebook.cells.insert(cell, at: at)
         if let selected = editingIndex, selected >= at { editingIndex = selected + 1 }
         if mode == .command { select(at) }
-        dirty = true
-        try? journal?.snapshot(notebook)
+        cellsRearranged()
         message = "restored cell \(at + 1)"
     }
 
