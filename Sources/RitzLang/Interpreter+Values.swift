@@ -240,6 +240,13 @@ extension Interpreter {
         return nil
     }
 
+    /// The name builtins give their first parameter when it takes an object of a type, so
+    /// that inspecting an object lists what takes it (`eigs(H, …)` for an operator).
+    static let objectParameterNames = [
+        "model": "model", "dataset": "data", "graph": "G", "operator": "H", "run": "run", "plot": "p",
+        "koopman": "result",
+    ]
+
     /// What `help(x)`, `?x` and `x?` say about a value: its type, a tensor's shape and dtype, a
     /// record's fields with their types, an object's fields and summary, and the first lines of
     /// its display.
@@ -257,6 +264,10 @@ extension Interpreter {
         case let .object(o):
             // Names only: reading an object's field may compute (a run's sharpness).
             lines.append("fields: " + o.fieldNames.map { "." + $0 }.joined(separator: " "))
+            if let first = Interpreter.objectParameterNames[o.typeName] {
+                let uses = registry.entries.filter { $0.params.first?.name == first }.map(\.name)
+                if !uses.isEmpty { lines.append("use with: " + uses.map { "\($0)(\(first), …)" }.joined(separator: " ")) }
+            }
             lines.append("value: " + o.summary())
             return lines.joined(separator: "\n")
         default:
