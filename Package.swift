@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // .npz files: ZIP archives (ZIP64, as NumPy writes them) of stored or deflated .npy members.
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        // Markdown cells: one parse for the terminal, the Markdown export and the HTML export.
+        .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
     ],
     targets: [
         // C system libraries, each a module map plus a shim header.
@@ -39,7 +41,7 @@ let package = Package(
         .target(name: "RitzPlot"),
         .target(name: "RitzLang",
                 dependencies: ["RitzTensor", "RitzAutodiff", "RitzLearn", "RitzAnalysis", "RitzPlot"]),
-        .target(name: "RitzNotebook", dependencies: ["RitzLang", "RitzPlot"], resources: [.copy("Resources/tour.ipynb")]),
+        .target(name: "RitzNotebook", dependencies: ["RitzLang", "RitzPlot", .product(name: "Ink", package: "Ink")], resources: [.copy("Resources/tour.ipynb")]),
         .target(name: "RitzTUI", dependencies: ["RitzNotebook", "RitzLang", "RitzPlot", "CNcurses", "CReadline"]),
         .executableTarget(name: "ritz", dependencies: ["RitzTUI", "RitzNotebook", "RitzLang", "RitzTensor", "RitzPlot",
                                                        .product(name: "ArgumentParser", package: "swift-argument-parser")]),

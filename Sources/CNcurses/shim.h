@@ -23,6 +23,7 @@ static inline attr_t ritz_a_bold(void) { return A_BOLD; }
 static inline attr_t ritz_a_dim(void) { return A_DIM; }
 static inline attr_t ritz_a_reverse(void) { return A_REVERSE; }
 static inline attr_t ritz_a_underline(void) { return A_UNDERLINE; }
+static inline attr_t ritz_a_italic(void) { return A_ITALIC; }
 static inline attr_t ritz_a_normal(void) { return A_NORMAL; }
 static inline attr_t ritz_color_pair(int n) { return COLOR_PAIR(n); }
 static inline int ritz_key_f(int n) { return KEY_F(n); }

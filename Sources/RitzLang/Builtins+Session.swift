@@ -25,11 +25,14 @@ extension Builtins {
                     }.joined(separator: "\n"))
                     return .none
                 }
+                // A name or a function: its help entry; any other value: what it is.
                 let name: String
                 switch v {
                 case let .string(s): name = s
                 case let .function(f): name = f.name
-                default: name = v.typeName
+                default:
+                    interp.print(interp.describe(v))
+                    return .none
                 }
                 interp.print(interp.helpText(name) ?? "no help for `\(name)`")
                 return .none

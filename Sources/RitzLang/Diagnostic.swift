@@ -67,7 +67,8 @@ public struct Diagnostic: Error, Sendable, CustomStringConvertible {
         // Message, help, frames and the echoed source are made inert (`TerminalText`): a
         // control character in a script or a file's name shows as `\u{1b}` instead of acting.
         let inert = { (text: String) in TerminalText.inert(text) }
-        var out = "\(severity): \(inert(message))"
+        // An interruption's message is its severity: "interrupted", not "interrupted: interrupted".
+        var out = message == severity ? inert(message) : "\(severity): \(inert(message))"
         guard let span else {
             for h in help { out += "\n  = help: \(inert(h))" }
             for f in frameLines { out += "\n  \(inert(f))" }

@@ -347,14 +347,56 @@ extension Interpreter {
 
     /// Help text for a builtin or a user function, as `?name` shows it.
     func helpText(_ name: String) -> String? {
+        if name == "language" { return LanguageGuide.text }
         if let e = registry.entry(name) { return e.helpText }
         if let b = globals.boxes[name], let v = b.slot.pointee {
             switch v {
             case let .function(f): return "\(f.signature)\n  a user function"
-            default: return "\(name): a \(v.typeName)"
+            default: return "\(name): " + describe(v)
             }
         }
         if let k = Keyword(rawValue: name) { return "`\(k.rawValue)` is a keyword of the language; see `ritz help language`" }
+        let group = registry.entries.filter { $0.group.lowercased() == name.lowercased() }
+        if !group.isEmpty { return group.map { "\($0.signature)\n  \($0.summary)" }.joined(separator: "\n") }
         return nil
+    }
+
+    /// The name builtins give their first parameter when it takes an object of a type, so
+    /// that inspecting an object lists what takes it (`eigs(H, …)` for an operator).
+    static let objectParameterNames = [
+        "model": "model", "dataset": "data", "graph": "G", "operator": "H", "run": "run", "plot": "p",
+        "koopman": "result",
+    ]
+
+    /// What `help(x)`, `?x` and `x?` say about a value: its type, a tensor's shape and dtype, a
+    /// record's fields with their types, an object's fields and summary, and the first lines of
+    /// its display.
+    ///
+    /// - Parameter v: The value.
+    /// - Returns: Lines of text, the type first.
+    func describe(_ v: Value) -> String {
+        var lines = [v.typeName]
+        switch v {
+        case let .tensor(t):
+            lines.append("shape: (" + t.shape.map(String.init).joined(separator: ", ") + (t.shape.count == 1 ? ",)" : ")")
+                         + ", dtype: " + (t.isComplex ? "complex128" : "float64"))
+        case let .record(r):
+            lines.append("fields: " + zip(r.names, r.values).map { "\($0) (\($1.typeName))" }.joined(separator: ", "))
+        case let .object(o):
+            // Names only: reading an object's field may compute (a run's sharpness).
+            lines.append("fields: " + o.fieldNames.map { "." + $0 }.joined(separator: " "))
+            if let first = Interpreter.objectParameterNames[o.typeName] {
+                let uses = registry.entries.filter { $0.params.first?.name == first }.map(\.name)
+                if !uses.isEmpty { lines.append("use with: " + uses.map { "\($0)(\(first), …)" }.joined(separator: " ")) }
+            }
+            lines.append("value: " + o.summary())
+            return lines.joined(separator: "\n")
+        default:
+            break
+        }
+        let shown = Display.string(v).split(separator: "\n", omittingEmptySubsequences: false)
+        let preview = shown.prefix(6).map { $0.count > 100 ? String($0.prefix(99)) + "…" : String($0) }
+        lines.append("value: " + preview.joined(separator: "\n       ") + (shown.count > 6 ? " …" : ""))
+        return lines.joined(separator: "\n")
     }
 }

@@ -90,11 +90,7 @@ public final class Session: @unchecked Sendable {
     /// - Parameter name: What to explain.
     /// - Returns: The text, or nil when nothing is known by that name.
     public func help(_ name: String) -> String? {
-        if name == "language" { return LanguageGuide.text }
-        if let text = interp.helpText(name) { return text }
-        let group = registry.entries.filter { $0.group.lowercased() == name.lowercased() }
-        if !group.isEmpty { return group.map { "\($0.signature)\n  \($0.summary)" }.joined(separator: "\n") }
-        return nil
+        interp.helpText(name)
     }
 
     /// An overview of all help topics: the language and every builtin by group.

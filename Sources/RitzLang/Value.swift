@@ -168,6 +168,14 @@ public final class Function {
         }
     }
 
+    /// The names its arguments can be passed by (`f(x, lam=0.1)`), for completion.
+    public var parameterNames: [String] {
+        switch kind {
+        case let .user(u): return u.params
+        case let .builtin(b): return b.params.filter { $0.kind != .variadic }.map(\.name)
+        }
+    }
+
     /// `name(a, b=1)`.
     public var signature: String {
         switch kind {

@@ -70,12 +70,18 @@ extension Notebook {
     /// - Parameter title: The page title.
     /// - Returns: The HTML (no attachments).
     public func html(title: String) -> ExportResult {
+        let markdown = Dictionary(uniqueKeysWithValues: cells.indices.filter { cells[$0].kind == .markdown }
+            .map { ($0, MarkdownRendering(cells[$0].source)) })
+        let hasMath = markdown.values.contains { $0.hasMath }
+        let policy = hasMath ? Notebook.htmlMathContentSecurityPolicy : Notebook.htmlContentSecurityPolicy
+        // TeX is typeset by MathJax from its CDN, as nbconvert's pages do; only pages with math load it.
+        let mathJax = hasMath ? "<script src=\"\(Notebook.mathJaxURL)\" async></script>\n" : ""
         var out = """
         <!DOCTYPE html>
         <html lang="en">
         <head>
         <meta charset="utf-8">
-        <meta http-equiv="Content-Security-Policy" content="\(Notebook.htmlContentSecurityPolicy)">
+        <meta http-equiv="Content-Security-Policy" content="\(policy)">
         <title>\(Notebook.escapeHTML(title))</title>
         <style>
         body { font-family: sans-serif; max-width: 60em; margin: 2em auto; padding: 0 1em; }
@@ -85,15 +91,15 @@ extension Notebook {
         .error { color: #a00; }
         .plot svg, .plot img { max-width: 100%; height: auto; }
         </style>
-        </head>
+        \(mathJax)</head>
         <body>
 
         """
         var plotNumber = 0
-        for cell in cells {
+        for (index, cell) in cells.enumerated() {
             out += "<div class=\"cell\">\n"
             switch cell.kind {
-            case .markdown: out += Notebook.markdownToHTML(cell.source)
+            case .markdown: out += markdown[index]?.html ?? ""
             case .raw: out += "<pre>\(Notebook.escapeHTML(cell.source))</pre>\n"
             case .code:
                 let n = cell.executionCount.map(String.init) ?? " "
@@ -180,6 +186,16 @@ extension Notebook {
         "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'none'; "
         + "object-src 'none'; frame-src 'none'; base-uri 'none'; form-action 'none'"
 
+    /// MathJax 3's TeX-to-HTML component at its usual CDN address.
+    public static let mathJaxURL = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js"
+
+    /// The policy of a page with math: as `htmlContentSecurityPolicy`, but MathJax's script
+    /// and fonts may load from its CDN folder (and nothing else may).
+    public static let htmlMathContentSecurityPolicy =
+        "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+        + "script-src https://cdn.jsdelivr.net/npm/mathjax@3/es5/; font-src https://cdn.jsdelivr.net/npm/mathjax@3/es5/; "
+        + "object-src 'none'; frame-src 'none'; base-uri 'none'; form-action 'none'"
+
     /// The N-th plot of a page as HTML: its SVG sanitised and inlined, or as a `data:` image.
     ///
     /// - Parameters:
@@ -206,50 +222,5 @@ extension Notebook {
 
     static func urlPath(_ path: String) -> String {
         path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path
-    }
-
-    /// A small Markdown subset as HTML: `#` headings, fenced code, paragraphs, `inline code`.
-    static func markdownToHTML(_ source: String) -> String {
-        var out = ""
-        var paragraph: [String] = []
-        var inFence = false
-        var fence: [String] = []
-        func inline(_ text: String) -> String {
-            let parts = escapeHTML(text).split(separator: "`", omittingEmptySubsequences: false)
-            var html = ""
-            for (i, part) in parts.enumerated() {
-                html += i % 2 == 1 && i < parts.count - (parts.count % 2 == 0 ? 1 : 0) ? "<code>\(part)</code>" : String(part)
-            }
-            return html
-        }
-        func flushParagraph() {
-            if !paragraph.isEmpty { out += "<p>" + inline(paragraph.joined(separator: " ")) + "</p>\n" }
-            paragraph = []
-        }
-        for line in source.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
-            if line.hasPrefix("```") {
-                if inFence {
-                    out += "<pre><code>" + escapeHTML(fence.joined(separator: "\n")) + "</code></pre>\n"
-                    fence = []
-                } else {
-                    flushParagraph()
-                }
-                inFence.toggle()
-                continue
-            }
-            if inFence { fence.append(line); continue }
-            let hashes = line.prefix(while: { $0 == "#" }).count
-            if (1...6).contains(hashes), line.dropFirst(hashes).hasPrefix(" ") {
-                flushParagraph()
-                out += "<h\(hashes)>" + inline(String(line.dropFirst(hashes + 1))) + "</h\(hashes)>\n"
-            } else if line.trimmingCharacters(in: .whitespaces).isEmpty {
-                flushParagraph()
-            } else {
-                paragraph.append(line)
-            }
-        }
-        if inFence { out += "<pre><code>" + escapeHTML(fence.joined(separator: "\n")) + "</code></pre>\n" }
-        flushParagraph()
-        return out
     }
 }

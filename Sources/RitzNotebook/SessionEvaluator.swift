@@ -152,7 +152,11 @@ final class SessionNames: CompletionSource {
     }
 
     func keywords(of name: String) -> [String] {
-        guard let entry = session.registry.entry(name) else { return [] }
-        return entry.params.filter { $0.kind != .variadic }.map(\.name)
+        if case .function(let f)? = session.value(of: name) { return f.parameterNames }
+        return session.registry.entry(name).map { Function($0).parameterNames } ?? []
+    }
+
+    func fields(of base: String) -> [String] {
+        session.complete(prefix: base + ".").map { String($0.dropFirst(base.count + 1)) }
     }
 }

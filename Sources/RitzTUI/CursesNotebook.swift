@@ -281,6 +281,8 @@ public final class CursesNotebook {
                 if attr.bold { a |= ritz_a_bold() }
                 if attr.dim { a |= ritz_a_dim() }
                 if attr.reverse { a |= ritz_a_reverse() }
+                if attr.underline { a |= ritz_a_underline() }
+                if attr.italic { a |= ritz_a_italic() }
                 _ = ritz_wattrset(win, a, Int32(attr.color))
                 // The last cell of the last row is written too; curses may report an error for
                 // the scroll it would cause, which is harmless because scrolling is off.

@@ -34,6 +34,33 @@ public enum ReplRunner {
         }
     }
 
+    /// Prints the help for `?name` / `name?`: the topic list for an empty name.
+    ///
+    /// - Parameters:
+    ///   - name: The name asked about.
+    ///   - evaluator: The session.
+    static func printHelp(_ name: String, evaluator: any LiveEvaluator) {
+        let text = name.isEmpty ? evaluator.topics() : evaluator.help(name) ?? "no help for `\(name)`"
+        // Through the same unbuffered handle as the outputs, so the two stay in order.
+        FileHandle.standardOutput.write(Data((TerminalText.inert(text) + "\n").utf8))
+    }
+
+    /// Completion candidates as readline wants them: each the whole of readline's word.
+    ///
+    /// Readline replaces its own word (split at blanks, quotes and brackets, not at `.` or `/`),
+    /// while a `Completer` candidate replaces its last `replacing` characters; the part of the
+    /// word before those is kept in front (`run.lo` + `loss` gives `run.loss`).
+    ///
+    /// - Parameters:
+    ///   - result: The completion.
+    ///   - word: Readline's word before the cursor.
+    /// - Returns: The candidates that fit the word.
+    static func readlineMatches(_ result: Completer.Result, word: String) -> [String] {
+        guard word.count >= result.replacing else { return result.candidates.filter { $0.hasPrefix(word) } }
+        let kept = String(word.dropLast(result.replacing))
+        return result.candidates.map { kept + $0 }.filter { $0.hasPrefix(word) }
+    }
+
     /// The interactive REPL with history under the state folder, Tab completion from the
     /// evaluator, `...:` continuation while brackets are open, and Ctrl-C that interrupts a
     /// running cell or clears the line.
@@ -46,10 +73,13 @@ public enum ReplRunner {
         CursesNotebook.setUpLocale()
         replEvaluator = evaluator
         let historyPath = History.path(stateDirectory: stateDirectory, name: "repl_history")
-        try? FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
+        // The history file is the notebook's format (`History`: one entry a line, newlines
+        // escaped), so an entry typed over several lines comes back whole on Up; readline's own
+        // file would split it into lines.
+        var history = History.load(path: historyPath)
         using_history()
-        stifle_history(5000)
-        if read_history(historyPath) != 0 { _ = write_history(historyPath) }
+        stifle_history(Int32(history.limit))
+        for entry in history.entries { add_history(entry) }
         ritz_rl_install_completion { text, state in
             guard let text else { return nil }
             if state == 0 {
@@ -60,7 +90,7 @@ public enum ReplRunner {
                 let prefix = String(cString: text)
                 if let source = replEvaluator?.completion,
                    let result = Completer.complete(before, source: source) {
-                    replMatches = result.candidates.filter { $0.hasPrefix(prefix) }
+                    replMatches = ReplRunner.readlineMatches(result, word: prefix)
                 } else {
                     replMatches = []
                 }
@@ -91,9 +121,10 @@ public enum ReplRunner {
             let trimmed = source.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty { continue }
             add_history(source)
-            if trimmed.hasPrefix("?") {
-                let name = String(trimmed.dropFirst()).trimmingCharacters(in: .whitespaces)
-                print(TerminalText.inert(name.isEmpty ? evaluator.topics() : evaluator.help(name) ?? "no help for `\(name)`"))
+            history.add(source)
+            try? history.save(path: historyPath)  // on disk at once: a killed REPL keeps its history
+            if let name = HelpRequest.name(in: trimmed) {
+                printHelp(name, evaluator: evaluator)
                 continue
             }
             cellNumber += 1
@@ -101,10 +132,7 @@ public enum ReplRunner {
             let result = LiveLines.run(evaluator: evaluator, source: source, cellNumber: cellNumber)
             replBusy = false
             printOutputs(result)
-            _ = append_history(1, historyPath)  // on disk at once: a killed REPL keeps its history
-            _ = history_truncate_file(historyPath, 5000)
         }
-        _ = write_history(historyPath)
         return 0
     }
 
@@ -121,9 +149,8 @@ public enum ReplRunner {
             let source = pending.take()
             let trimmed = source.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !trimmed.isEmpty else { return }
-            if trimmed.hasPrefix("?") {
-                let name = String(trimmed.dropFirst()).trimmingCharacters(in: .whitespaces)
-                print(TerminalText.inert(name.isEmpty ? evaluator.topics() : evaluator.help(name) ?? "no help for `\(name)`"))
+            if let name = HelpRequest.name(in: trimmed) {
+                printHelp(name, evaluator: evaluator)
                 return
             }
             cellNumber += 1

@@ -29,8 +29,9 @@ public enum RitzCLI {
     /// - Parameters:
     ///   - path: The session to open (created on save when missing); nil opens the tour.
     ///   - evaluator: The language session.
-    /// - Returns: The exit status.
-    public static func notebook(path: String?, evaluator: any NotebookEvaluator) -> Int32 {
+    ///   - makeEvaluator: A fresh session for `:restart`; nil disables restarting.
+    public static func notebook(path: String?, evaluator: any NotebookEvaluator,
+                                makeEvaluator: (() -> any NotebookEvaluator)? = nil) -> Int32 {
         var notebook = Notebook()
         var stamp: FileStamp?
         var savePath = path
@@ -58,7 +59,8 @@ public enum RitzCLI {
         let journal = try? Journal(stateDirectory: state, notebook: notebook, sourcePath: savePath)
         let historyPath = History.path(stateDirectory: state, name: "notebook_history")
         let model = NotebookModel(notebook: notebook, path: savePath, evaluator: evaluator,
-                                  history: History.load(path: historyPath), journal: journal, fileStamp: stamp)
+                                  history: History.load(path: historyPath), journal: journal, fileStamp: stamp,
+                                  makeEvaluator: makeEvaluator.map { make in { make() } })
         let ending = CursesNotebook(model: model).run()
         try? model.history.save(path: historyPath)
         if case .signal(let sig) = ending { return 128 + sig }  // the journal stays for `ritz recover`
@@ -66,22 +68,39 @@ public enum RitzCLI {
         return 0
     }
 
-    /// `ritz export FILE --to md|html|ritz|ipynb [-o OUT]`.
+    /// `ritz export FILE --to md|html|ritz|ipynb [-o OUT] [--run]`.
+    ///
+    /// With `runWith`, every code cell runs first, top to bottom, stopping at the first error
+    /// (the page then holds the outputs so far and the status is 1), as `jupyter nbconvert
+    /// --execute` does. Without it, a session with no outputs at all is exported with a note
+    /// on stderr that `--run` would fill them.
     ///
     /// - Parameters:
     ///   - file: The session or script.
     ///   - format: The format to write.
     ///   - output: The destination (default: `file` with the format's extension).
+    ///   - runWith: A fresh session to run the cells in first, or nil.
     /// - Returns: The exit status.
-    public static func export(path file: String, format: SessionFormat, output: String?) -> Int32 {
+    public static func export(path file: String, format: SessionFormat, output: String?,
+                              runWith evaluator: (any CellEvaluator)? = nil) -> Int32 {
         let out = output
             ?? URL(fileURLWithPath: file).deletingPathExtension().appendingPathExtension(format.rawValue).path
         guard out != file else { return fail("the output would overwrite \(file); give -o OUT") }
         do {
-            let notebook = try Notebook.load(path: file)
+            var notebook = try Notebook.load(path: file)
+            var status: Int32 = 0
+            if let evaluator {
+                if let failed = try NotebookRunner(evaluator: evaluator).runAll(&notebook, stopOnError: true) {
+                    _ = fail("cell \(failed + 1) failed; the export holds the outputs up to it")
+                    status = 1
+                }
+            } else if format != .ritz, notebook.cells.contains(where: { $0.kind == .code }),
+                      notebook.cells.allSatisfy({ $0.outputs.isEmpty }) {
+                FileHandle.standardError.write(Data("ritz: note: \(TerminalText.inert(file)) has no outputs; --run runs it first\n".utf8))
+            }
             try notebook.export(to: out)
             print("wrote \(out)")
-            return 0
+            return status
         } catch {
             return fail("\(error)")
         }

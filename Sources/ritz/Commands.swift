@@ -39,7 +39,7 @@ struct NotebookCommand: ParsableCommand {
     }
 
     func run() throws {
-        throw ExitCode(RitzCLI.notebook(path: file, evaluator: SessionEvaluator()))
+        throw ExitCode(RitzCLI.notebook(path: file, evaluator: SessionEvaluator(), makeEvaluator: { SessionEvaluator() }))
     }
 }
 
@@ -115,6 +115,9 @@ struct ExportCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Where to write (default: FILE with the format's extension).")
     var output: String?
 
+    @Flag(name: .customLong("run"), help: "Run every code cell first, in a fresh session, and export with the new outputs.")
+    var runFirst = false
+
     func validate() throws {
         try SessionPath.validate(file)
         guard SessionFormat(rawValue: to) != nil else {
@@ -124,7 +127,8 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         guard let format = SessionFormat(rawValue: to) else { throw ExitCode(2) }
-        throw ExitCode(RitzCLI.export(path: file, format: format, output: output))
+        throw ExitCode(RitzCLI.export(path: file, format: format, output: output,
+                                      runWith: runFirst ? SessionEvaluator() : nil))
     }
 }
 

@@ -80,3 +80,11 @@ import Testing
         #expect(x >= 5)
     }
 }
+
+@Suite struct InterruptionDiagnosticTests {
+    @Test("an interruption reads `interrupted`, not `interrupted: interrupted`")
+    func interruptedOnce() {
+        #expect(Diagnostic("interrupted", span: nil, severity: "interrupted").render() == "interrupted")
+        #expect(Diagnostic("boom", span: nil).render() == "error: boom")
+    }
+}

@@ -176,8 +176,8 @@ struct NotebookModelTests {
         _ = drive(model, typed("ze") + [.function(1)])
         #expect(model.helpText?.contains("no help for `ze`") == true)
         _ = drive(model, [.ctrl("u"), .function(1)])
-        screen = model.render(width: 100, height: 30).screen.text
-        #expect(screen.contains("Enter runs") && screen.contains("topics: zeros"))
+        screen = model.render(width: 100, height: 40).screen.text
+        #expect(screen.contains("Enter runs") && screen.contains("command mode:") && screen.contains("topics: zeros"))
     }
 
     @Test("Tab completes a unique name, shows candidates otherwise")

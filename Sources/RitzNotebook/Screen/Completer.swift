@@ -1,9 +1,35 @@
+import Foundation
+
 /// Names offered by Tab: variables, builtins and a builtin's keyword parameters.
 public protocol CompletionSource: AnyObject {
     /// Variables and builtins whose names start with `prefix`.
     func names(prefix: String) -> [String]
     /// Keyword parameter names of the builtin or function `name`, without `=`.
     func keywords(of name: String) -> [String]
+    /// Field names of the value of `base` (a variable name), for `base.` + Tab.
+    func fields(of base: String) -> [String]
+    /// The entries of a folder (`""` is the working folder), folders ending in `/`.
+    func files(in directory: String) -> [String]
+}
+
+extension CompletionSource {
+    /// No fields by default.
+    public func fields(of base: String) -> [String] { [] }
+
+    /// The folder's entries from the file system, hidden ones and names with control
+    /// characters left out (a file name must not drive the terminal when candidates are shown).
+    public func files(in directory: String) -> [String] {
+        let folder = directory.isEmpty ? "." : directory
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }
+        return names.filter { name in
+            !name.hasPrefix(".") && !name.unicodeScalars.contains { $0.properties.generalCategory == .control }
+        }.map { name in
+            var isDirectory: ObjCBool = false
+            let path = (folder as NSString).appendingPathComponent(name)
+            return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+                ? name + "/" : name
+        }
+    }
 }
 
 /// Tab completion on the text before the cursor.
@@ -71,10 +97,25 @@ public enum Completer {
     /// - Returns: The completion, or nil when there is nothing to offer.
     public static func complete(_ before: String, source: any CompletionSource) -> Result? {
         let quotes = before.filter { $0 == "\"" }.count
-        if quotes % 2 == 1 { return nil }
         let (word, callee) = context(before)
+        if quotes % 2 == 1 {
+            // Inside a string: file names for the builtins that take a path.
+            guard let callee, pathBuiltins.contains(callee),
+                  let quote = before.lastIndex(of: "\"") else { return nil }
+            return completePath(String(before[before.index(after: quote)...]), source: source)
+        }
         if let first = word.first, first.isNumber { return nil }
-        if before.hasSuffix("." + word) { return nil }  // fields need the value; not offered
+        if before.hasSuffix("." + word) {
+            // `base.partial`: the fields of the variable `base`.
+            let head = Array(before.dropLast(word.count + 1))
+            var start = head.count
+            while start > 0, TextEditor.isWord(head[start - 1]) { start -= 1 }
+            let base = String(head[start...])
+            guard let first = base.first, !first.isNumber, start == 0 || head[start - 1] != "." else { return nil }
+            let fields = source.fields(of: base).filter { $0.hasPrefix(word) }.sorted()
+            guard !fields.isEmpty else { return nil }
+            return Result(replacing: word.count, candidates: fields, commonPrefix: commonPrefix(fields))
+        }
         var candidates: [String] = []
         if let callee {
             candidates += source.keywords(of: callee).filter { $0.hasPrefix(word) }.sorted().map { $0 + "=" }
@@ -86,6 +127,24 @@ public enum Completer {
         candidates = candidates.filter { seen.insert($0).inserted }
         guard !candidates.isEmpty else { return nil }
         return Result(replacing: word.count, candidates: candidates, commonPrefix: commonPrefix(candidates))
+    }
+
+    /// The builtins whose string arguments are file paths.
+    static let pathBuiltins: Set<String> = ["load", "save", "savefig"]
+
+    /// File names completing a partial path (`data/x` offers `data/x.npy`, `data/xs/`).
+    ///
+    /// - Parameters:
+    ///   - partial: The path typed so far.
+    ///   - source: Lists folders.
+    /// - Returns: Candidates that are the whole path, or nil when none.
+    static func completePath(_ partial: String, source: any CompletionSource) -> Result? {
+        let slash = partial.lastIndex(of: "/")
+        let directory = slash.map { String(partial[...$0]) } ?? ""
+        let stem = slash.map { String(partial[partial.index(after: $0)...]) } ?? partial
+        let candidates = source.files(in: directory).filter { $0.hasPrefix(stem) }.sorted().map { directory + $0 }
+        guard !candidates.isEmpty else { return nil }
+        return Result(replacing: partial.count, candidates: candidates, commonPrefix: commonPrefix(candidates))
     }
 
     static func commonPrefix(_ words: [String]) -> String {

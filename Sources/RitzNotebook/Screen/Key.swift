@@ -7,6 +7,9 @@ public enum Key: Equatable, Sendable {
     /// Alt (Meta, or Esc followed by) a character.
     case alt(Character)
     case enter, altEnter, tab, backTab, backspace, delete, escape
+    /// Shift-Enter and Ctrl-Shift-minus, which terminals report only with modifyOtherKeys or
+    /// the kitty/fixterms key protocol (`ESC [13;2u`, `ESC [27;2;13~`).
+    case shiftEnter, ctrlShiftMinus
     case up, down, left, right, home, end, pageUp, pageDown
     /// Navigation keys with a modifier that something is bound to (see `init?(_:_:)`).
     case altUp, altDown, altLeft, altRight, ctrlLeft, ctrlRight, ctrlHome, ctrlEnd, ctrlDelete

@@ -172,6 +172,14 @@ public struct KeyDecoder: Sendable {
             numbers.append(field.isEmpty ? nil : field.reduce(0) { $0 * 10 + Int($1 - 0x30) })
         }
         guard let scalar = Unicode.Scalar(final) else { return nil }
+        // A character key with modifiers: `ESC [code;mod u` (fixterms, kitty) or
+        // `ESC [27;mod;code~` (xterm's modifyOtherKeys).
+        if csi, final == 0x75, (1...2).contains(numbers.count), let code = numbers[0] {
+            return Self.modifiedCharacter(code: code, parameter: numbers.count > 1 ? numbers[1] ?? 1 : 1)
+        }
+        if csi, final == 0x7E, numbers.count == 3, numbers[0] == 27, let parameter = numbers[1], let code = numbers[2] {
+            return Self.modifiedCharacter(code: code, parameter: parameter)
+        }
         var modifiers = held
         let target: Target
         switch (csi, Character(scalar)) {
@@ -198,6 +206,22 @@ public struct KeyDecoder: Sendable {
         case .navigation(let navigation, let implied): return Key(navigation, modifiers.union(implied))
         case .key(let key): return modifiers.subtracting(.shift).isEmpty ? key : nil
         case .function(let n): return modifiers.isEmpty ? .function(n) : nil
+        }
+    }
+
+    /// The key a character reported with modifiers stands for, or nil when nothing uses it.
+    ///
+    /// - Parameters:
+    ///   - code: The character's code point (13 Enter, 45 `-`, 95 `_`).
+    ///   - parameter: xterm's modifier parameter (2 Shift, 6 Shift-Ctrl).
+    /// - Returns: `.shiftEnter`, `.ctrlShiftMinus`, `.enter` for an unmodified Enter, or nil.
+    static func modifiedCharacter(code: Int, parameter: Int) -> Key? {
+        guard let modifiers = Key.Modifiers(xtermParameter: parameter) else { return nil }
+        switch (code, modifiers) {
+        case (13, []): return .enter
+        case (13, .shift): return .shiftEnter
+        case (45, [.control, .shift]), (95, [.control, .shift]): return .ctrlShiftMinus
+        default: return nil
         }
     }
 

@@ -14,6 +14,8 @@ extension NotebookModel {
     /// One line of the cell list.
     enum ListLine {
         case text(String, TextAttr, indent: Int, marker: Bool)
+        /// A line of styled runs (a rendered markdown cell).
+        case styled([StyledRun], indent: Int, marker: Bool)
         case plot(any PlotRenderer, rows: Int, indent: Int, marker: Bool)
     }
 
@@ -76,6 +78,9 @@ extension NotebookModel {
             }
         }
         top = max(0, min(top, max(0, total - listHeight)))
+        // The selected cell's bar: thin in edit mode, full and reversed in command mode.
+        let markerGlyph = mode == .command ? "█" : "▌"
+        let markerAttr: TextAttr = mode == .command ? TextAttr(color: 5, bold: true) : .prompt
         var y = 0  // line index in the whole list
         var row = listTop
         for entry in lines {
@@ -84,14 +89,19 @@ extension NotebookModel {
             if row >= listBottom { break }
             switch entry.line {
             case .text(let text, let attr, let indent, let marker):
-                if marker { screen.put(row: row, column: 0, "▌", .prompt) }
-                screen.put(row: row, column: indent + (marker && indent == 0 ? 1 : 0), text, attr)
+                if marker { screen.put(row: row, column: 0, markerGlyph, markerAttr) }
+                screen.put(row: row, column: indent, text, attr)
+                row += rows
+            case .styled(let runs, let indent, let marker):
+                if marker { screen.put(row: row, column: 0, markerGlyph, markerAttr) }
+                var column = indent
+                for run in runs { column = screen.put(row: row, column: column, run.text, run.attr) }
                 row += rows
             case .plot(let renderer, let plotRows, let indent, let marker):
                 let grid = renderer.render(width: max(1, width - indent - 1), height: plotRows)
                 let skip = max(0, top - y)
                 for r in skip..<plotRows where row < listBottom {
-                    if marker { screen.put(row: row, column: 0, "▌", .prompt) }
+                    if marker { screen.put(row: row, column: 0, markerGlyph, markerAttr) }
                     for c in 0..<grid.width {
                         screen.set(row: row, column: indent + c, grid[r, c], grid.attr(row: r, column: c))
                     }
@@ -112,13 +122,16 @@ extension NotebookModel {
             screen.put(row: separatorRow, column: 1, " " + completions.joined(separator: "  ") + " ", .bold)
         }
 
-        // Editor.
+        // Editor: a markdown cell has no prompt; in command mode the text is dimmed and the
+        // terminal cursor hidden, so the two modes look different.
         let label: String
-        if let editing = editingIndex {
-            label = "In [\(notebook.cells[safe: editing]?.executionCount.map(String.init) ?? " ")]: "
+        let selected = editingIndex.flatMap { notebook.cells[safe: $0] }
+        if let selected, selected.kind != .code {
+            label = String(repeating: " ", count: 8)
         } else {
-            label = "In [ ]: "
+            label = "In [\(selected?.executionCount.map(String.init) ?? " ")]: "
         }
+        let editorAttr: TextAttr = mode == .command ? .dim : .plain
         let pos = editor.cursorPosition
         let firstVisible = max(0, min(pos.line - editorHeight + 1, editorLines.count - editorHeight))
         let textWidth = max(1, width - label.count)
@@ -127,11 +140,12 @@ extension NotebookModel {
             let lineIndex = firstVisible + i
             guard lineIndex < editorLines.count else { break }
             let prefix = lineIndex == 0 ? label : String(repeating: " ", count: label.count - 5) + "...: "
-            screen.put(row: editorTop + i, column: 0, prefix, .prompt)
+            screen.put(row: editorTop + i, column: 0, selected?.kind == .markdown ? "" : prefix, .prompt)
             let text = String(editorLines[lineIndex].dropFirst(hScroll))
-            screen.put(row: editorTop + i, column: label.count, text)
+            screen.put(row: editorTop + i, column: label.count, text, editorAttr)
         }
-        var cursor: (Int, Int)? = (editorTop + pos.line - firstVisible, min(width - 1, label.count + pos.column - hScroll))
+        var cursor: (Int, Int)? = mode == .command ? nil
+            : (editorTop + pos.line - firstVisible, min(width - 1, label.count + pos.column - hScroll))
 
         // Status line.
         screen.fill(row: statusRow, .reverse)
@@ -143,7 +157,9 @@ extension NotebookModel {
         } else {
             left = " idle"
         }
-        var right = "Enter run · Alt-Enter newline · F1 help · ^S save · ^D quit "
+        var right = mode == .command
+            ? "Enter edit · a/b insert · dd delete · z undo · : command · F1 help "
+            : "Enter run · Esc command mode · F1 help · ^S save · ^D quit "
         switch prompt {
         case .confirmQuit?:
             left = " save changes before quitting? (y)es (n)o (c)ancel"
@@ -165,12 +181,27 @@ extension NotebookModel {
             let found = match.flatMap { history.entries[safe: $0] }?.split(separator: "\n").first.map(String.init) ?? ""
             left = " (reverse-i-search)`\(query)': \(found)"
             right = ""
+        case .confirmRestart?:
+            left = " restart the session? every variable is lost (y/n)"
+            right = ""
+        case .palette(let field)?:
+            left = " :"
+            screen.put(row: statusRow, column: 0, left, .reverse)
+            screen.put(row: statusRow, column: left.count, field.text, .reverse)
+            cursor = (statusRow, min(width - 1, left.count + field.cursor))
+            left = ""
+            right = "Enter run · Tab complete · Esc cancel "
         case nil:
             if let message { right = message + " " }
         }
+        // The mode, always at the right end of the status line.
+        let modeTag = mode == .command ? " COMMAND " : " EDIT "
+        right += modeTag
         if !left.isEmpty { screen.put(row: statusRow, column: 0, left, .reverse) }
         let rightStart = max(left.count + 2, width - right.count)
         screen.put(row: statusRow, column: rightStart, right, .reverse)
+        screen.put(row: statusRow, column: max(rightStart, width - modeTag.count), modeTag,
+                   TextAttr(bold: true, reverse: mode == .edit))
         return Frame(screen: screen, cursor: cursor)
     }
 
@@ -183,22 +214,30 @@ extension NotebookModel {
     /// The cell list as lines, each tagged with its cell.
     func listLines(width: Int, listHeight: Int) -> [PlacedLine] {
         var out: [PlacedLine] = []
-        let indent = 8
+        let indent = NotebookModel.promptIndent(for: notebook)
         let textWidth = max(1, width - indent)
+        /// Jupyter's prompt: right-aligned in the column before the code, then a space.
+        func label(_ text: String) -> String {
+            String(repeating: " ", count: max(0, indent - 1 - text.count)) + text
+        }
         for (index, cell) in notebook.cells.enumerated() {
             let marker = index == editingIndex
             let isRunningCell = running?.index == index
             switch cell.kind {
-            case .markdown, .raw:
+            case .markdown:
+                let rendered = MarkdownRendering(cell.source).terminalLines(width: textWidth)
+                for runs in rendered.isEmpty ? [[]] : rendered {
+                    out.append(PlacedLine(cell: index, line: .styled(runs, indent: indent, marker: marker), rows: 1))
+                }
+            case .raw:
                 for line in cell.source.split(separator: "\n", omittingEmptySubsequences: false) {
-                    let attr: TextAttr = line.hasPrefix("#") ? .bold : .plain
-                    for piece in NotebookModel.wrap(String(line), width: width - 2) {
-                        out.append(PlacedLine(cell: index, line: .text(piece, attr, indent: 2, marker: marker), rows: 1))
+                    for piece in NotebookModel.wrap(String(line), width: textWidth) {
+                        out.append(PlacedLine(cell: index, line: .text(piece, .plain, indent: indent, marker: marker), rows: 1))
                     }
                 }
             case .code:
                 let n = isRunningCell ? "*" : cell.executionCount.map(String.init) ?? " "
-                let prompt = "In [\(n)]:"
+                let prompt = label("In [\(n)]:")
                 for (i, line) in cell.source.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
                     if i == 0 {
                         out.append(PlacedLine(cell: index, line: .text(prompt, .prompt, indent: 0, marker: marker), rows: 0))
@@ -207,7 +246,7 @@ extension NotebookModel {
                         out.append(PlacedLine(cell: index, line: .text(piece, .plain, indent: indent, marker: marker), rows: 1))
                     }
                 }
-                let outLabel = PlacedLine(cell: index, line: .text("Out[\(cell.executionCount.map(String.init) ?? " ")]:", .output, indent: 0, marker: marker), rows: 0)
+                let outLabel = PlacedLine(cell: index, line: .text(label("Out[\(cell.executionCount.map(String.init) ?? " ")]:"), .output, indent: 0, marker: marker), rows: 0)
                 for item in items(for: index) {
                     switch item {
                     case .text(let text), .value(let text), .error(let text):
@@ -235,6 +274,17 @@ extension NotebookModel {
             out.append(PlacedLine(cell: index, line: .text("", .plain, indent: 0, marker: false), rows: 1))
         }
         return out
+    }
+
+    /// The column where cell text starts: one for the selection bar, the widest prompt
+    /// (`In [123]:`; `Out[n]:` has the same width), and a space; at least 9 (`In [ ]:`).
+    ///
+    /// - Parameter notebook: The cells.
+    /// - Returns: The column.
+    static func promptIndent(for notebook: Notebook) -> Int {
+        let widest = notebook.cells.lazy.filter { $0.kind == .code }
+            .map { "In [\($0.executionCount.map(String.init) ?? "*")]:".count }.max() ?? 0
+        return max(7, widest) + 2
     }
 
     func cellSpans(_ lines: [PlacedLine]) -> [Int: Range<Int>] {

@@ -22,48 +22,69 @@ public enum Prompt: Equatable, Sendable {
     case confirmOverwrite(reason: String, thenQuit: Bool)
     /// Ctrl-R reverse history search.
     case search(query: String, match: Int?)
+    /// "Restart the session? Its variables are lost (y/n)".
+    case confirmRestart
+    /// The `:` command line opened from command mode.
+    case palette(TextEditor)
+}
+
+/// Jupyter's two modes: typing into the selected cell, or acting on cells with single keys.
+public enum EditMode: Equatable, Sendable {
+    case edit, command
 }
 
 /// The notebook screen's state and key handling, with no terminal: the curses driver feeds it
 /// keys and draws `render(width:height:)`; tests do the same with no terminal at all.
 public final class NotebookModel: @unchecked Sendable {
     /// The session.
-    public private(set) var notebook: Notebook
+    public internal(set) var notebook: Notebook
     /// Where it is saved, if anywhere.
     public private(set) var path: String?
     /// Changed since the last save.
-    public private(set) var dirty = false
+    public internal(set) var dirty = false
     /// The editor for the current cell.
     public var editor = TextEditor()
     /// Index of the cell being edited, or nil for a new cell at the end.
-    public private(set) var editingIndex: Int?
+    public internal(set) var editingIndex: Int?
+    /// Edit or command mode (Esc enters command mode, Enter leaves it).
+    public internal(set) var mode: EditMode = .edit
+    /// The first key of a two-key command (`dd`, `00`) waiting for its second.
+    var pendingCommandKey: Character?
+    /// The cell copied or cut with `c`/`x`, pasted by `v`/`V`.
+    public internal(set) var clipboard: Cell?
+    /// The text typed into the new cell at the end while another cell is selected.
+    var draft = ""
     /// Input history.
-    public private(set) var history: History
+    public internal(set) var history: History
     /// Help pane text, or nil when closed.
-    public private(set) var helpText: String?
+    public internal(set) var helpText: String?
     /// A one-off message shown in the status line.
-    public private(set) var message: String?
+    public internal(set) var message: String?
     /// The open question, if any.
-    public private(set) var prompt: Prompt?
+    public internal(set) var prompt: Prompt?
     /// The cell running now, with its live outputs and start time.
     public private(set) var running: (index: Int, live: LiveCell, started: Double)?
     /// Cells waiting to run (run all).
-    public private(set) var queue: [Int] = []
+    public internal(set) var queue: [Int] = []
     /// Deleted cells, newest last, with the index they had.
     public private(set) var deleted: [(index: Int, cell: Cell)] = []
     /// Top line of the cell list, or nil to follow the bottom.
     public var scrollTop: Int?
     /// Candidates shown after an ambiguous Tab.
-    public private(set) var completions: [String] = []
+    public internal(set) var completions: [String] = []
     /// Screen items of cells run in this process (live plots re-render at any width), by cell id.
-    private var liveItems: [String: [OutputItem]] = [:]
+    var liveItems: [String: [OutputItem]] = [:]
     /// Journal of completed cells, if autosave is on.
     public let journal: Journal?
     /// The file this notebook was last read from or saved to, as it was then (nil when it did
     /// not exist), to notice another program or notebook writing it in between.
     private var lastFileState: (path: String, stamp: FileStamp?)?
-    /// The evaluator.
-    public let evaluator: any LiveEvaluator
+    /// The evaluator; `restart()` replaces it with a fresh one.
+    public internal(set) var evaluator: any LiveEvaluator
+    /// Makes a fresh evaluator for a restart, or nil when restarting is not possible.
+    let makeEvaluator: (() -> any LiveEvaluator)?
+    /// True once a cell has run in the current evaluator: a restart would lose its state.
+    public internal(set) var sessionHasState = false
     /// Seconds since some fixed point; replaceable in tests.
     public var clock: () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
 
@@ -77,11 +98,14 @@ public final class NotebookModel: @unchecked Sendable {
     ///   - journal: Autosave journal.
     ///   - fileStamp: The file at `path` as it was read (`Notebook.loadStamped`), nil when it
     ///     did not exist.
+    ///   - makeEvaluator: Makes a fresh evaluator for `:restart`; nil disables restarting.
     public init(notebook: Notebook, path: String?, evaluator: any LiveEvaluator, history: History = History(),
-                journal: Journal? = nil, fileStamp: FileStamp? = nil) {
+                journal: Journal? = nil, fileStamp: FileStamp? = nil,
+                makeEvaluator: (() -> any LiveEvaluator)? = nil) {
         self.notebook = notebook
         self.path = path
         self.evaluator = evaluator
+        self.makeEvaluator = makeEvaluator
         self.history = history
         self.journal = journal
         lastFileState = path.map { ($0, fileStamp) }
@@ -115,6 +139,10 @@ public final class NotebookModel: @unchecked Sendable {
                 message = "interrupting…"
                 return [.interrupt]
             }
+            if mode == .command {
+                message = "Ctrl-D or :q quits"
+                return []
+            }
             if editor.text.isEmpty {
                 message = "Ctrl-D or :q quits"
             } else {
@@ -124,7 +152,7 @@ public final class NotebookModel: @unchecked Sendable {
             history.resetBrowsing()
             return []
         case .ctrl("d"):
-            if editor.text.isEmpty { return requestQuit() }
+            if editor.text.isEmpty || mode == .command { return requestQuit() }
             editor.deleteForward()
             return []
         case .ctrl("s"):
@@ -144,8 +172,30 @@ public final class NotebookModel: @unchecked Sendable {
         case .function(9):
             undeleteCell()
             return []
-        case .escape:
+        case .escape where helpText != nil:
             helpText = nil
+            return []
+        case .shiftEnter:
+            return runAndSelectNext()
+        case .pageUp:
+            scrollTop = max(0, (scrollTop ?? max(0, lastTotalLines - lastListHeight)) - max(1, lastListHeight - 2))
+            return []
+        case .pageDown:
+            if let top = scrollTop {
+                let next = top + max(1, lastListHeight - 2)
+                scrollTop = next + lastListHeight >= lastTotalLines ? nil : next
+            }
+            return []
+        default:
+            break
+        }
+        if mode == .command { return handleCommandKey(key) }
+        switch key {
+        case .escape:
+            enterCommandMode()
+            return []
+        case .ctrlShiftMinus, .alt("-"):
+            splitCell()
             return []
         case .ctrl("r"):
             prompt = .search(query: "", match: nil)
@@ -173,15 +223,6 @@ public final class NotebookModel: @unchecked Sendable {
             return []
         case .altDown, .alt("n"):
             selectCell(offset: 1)
-            return []
-        case .pageUp:
-            scrollTop = max(0, (scrollTop ?? max(0, lastTotalLines - lastListHeight)) - max(1, lastListHeight - 2))
-            return []
-        case .pageDown:
-            if let top = scrollTop {
-                let next = top + max(1, lastListHeight - 2)
-                scrollTop = next + lastListHeight >= lastTotalLines ? nil : next
-            }
             return []
         case .tab:
             complete()
@@ -240,6 +281,33 @@ public final class NotebookModel: @unchecked Sendable {
                 prompt = .saveAs(field, thenQuit: thenQuit)
                 return []
             }
+        case .confirmRestart:
+            prompt = nil
+            if key == .char("y") || key == .char("Y") { restart() } else { message = "restart cancelled" }
+            return []
+        case .palette(var field):
+            switch key {
+            case .enter:
+                prompt = nil
+                return command(field.text.trimmingCharacters(in: .whitespaces))
+            case .escape, .ctrl("c"), .ctrl("g"):
+                prompt = nil
+                return []
+            case .backspace where field.text.isEmpty:
+                prompt = nil
+                return []
+            case .tab:
+                let typed = field.text
+                let matches = NotebookModel.commandNames.filter { $0.hasPrefix(typed) }
+                if matches.count == 1, let only = matches.first { field.setText(only + " ") }
+                completions = matches.count > 1 ? matches : []
+                prompt = .palette(field)
+                return []
+            default:
+                _ = field.apply(key)
+                prompt = .palette(field)
+                return []
+            }
         case .search(var query, let match):
             switch key {
             case .char(let c):
@@ -279,9 +347,9 @@ public final class NotebookModel: @unchecked Sendable {
         let text = editor.text
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.hasPrefix(":") { return command(String(trimmed.dropFirst())) }
-        if trimmed.hasPrefix("?") {
+        if let name = HelpRequest.name(in: text) {
             history.add(text)
-            showHelp(for: String(trimmed.dropFirst()).trimmingCharacters(in: .whitespaces))
+            showHelp(for: name)
             editor.setText("")
             return []
         }
@@ -297,19 +365,22 @@ public final class NotebookModel: @unchecked Sendable {
             index = editing
         } else {
             index = notebook.appendCode(text)
+            draft = ""
         }
         dirty = true
         editingIndex = nil
-        editor = TextEditor()
+        editor = TextEditor(text: draft)
         scrollTop = nil
-        return [.run(index: index)]
+        // A markdown cell is shown, not run.
+        return notebook.cells[index].kind == .code ? [.run(index: index)] : []
     }
 
     private func command(_ line: String) -> [Effect] {
         let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
         let name = parts.first ?? ""
         let argument = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : nil
-        editor.setText("")
+        if mode == .edit { editor.setText("") }
+        if let effects = cellCommand(name) { return effects }
         switch name {
         case "q", "quit": return requestQuit()
         case "q!": return [.quit]
@@ -319,32 +390,52 @@ public final class NotebookModel: @unchecked Sendable {
         case "wq":
             if let argument { path = argument }
             if save(thenQuit: true) { return [.quit] }
-        case "run", "runall": return runAll()
-        case "d", "delete": deleteCell()
-        case "u", "undelete": undeleteCell()
-        case "clear": clearOutputs()
         case "help": showHelp(for: argument ?? "")
-        default: message = "unknown command :\(name) (try :w :q :wq :runall :delete :undelete :clear :help)"
+        default: message = "unknown command :\(name) (F1 lists them)"
         }
         return []
     }
 
     // MARK: - Cells
 
-    private func selectCell(offset: Int) {
+    /// Selects the cell `offset` places from the selected one; past the last cell is the new
+    /// cell at the end. Edits to the cell left behind are kept in it.
+    func selectCell(offset: Int) {
         guard !notebook.cells.isEmpty else { return }
-        let current = editingIndex ?? notebook.cells.count
-        let next = current + offset
-        if next >= notebook.cells.count {
-            editingIndex = nil
-            editor = TextEditor()
+        let next = (editingIndex ?? notebook.cells.count) + offset
+        select(next >= notebook.cells.count ? nil : max(0, next))
+    }
+
+    /// Selects cell `index` (nil: the new cell at the end) and loads it into the editor, after
+    /// keeping the editor's text in the cell it leaves.
+    ///
+    /// - Parameters:
+    ///   - index: The cell, or nil.
+    ///   - commit: Keep the editor's text first; false when the caller already has.
+    func select(_ index: Int?, commit: Bool = true) {
+        if commit { commitEditor() }
+        if let index, index >= 0, index < notebook.cells.count {
+            editingIndex = index
+            editor = TextEditor(text: notebook.cells[index].source)
         } else {
-            let target = max(0, next)
-            editingIndex = target
-            editor = TextEditor(text: notebook.cells[target].source)
+            editingIndex = nil
+            editor = TextEditor(text: draft)
         }
         history.resetBrowsing()
         scrollTop = nil
+    }
+
+    /// Keeps the editor's text: in the selected cell (marking the notebook changed when it
+    /// differs), or as the draft of the new cell at the end.
+    func commitEditor() {
+        guard let index = editingIndex, index < notebook.cells.count else {
+            draft = editor.text
+            return
+        }
+        if notebook.cells[index].source != editor.text {
+            notebook.cells[index].source = editor.text
+            dirty = true
+        }
     }
 
     /// Queues every code cell from the top; returns the effect that starts the first.
@@ -358,29 +449,40 @@ public final class NotebookModel: @unchecked Sendable {
         return [.run(index: queue.removeFirst())]
     }
 
-    /// Deletes the selected cell (or the last one); `:undelete` brings it back.
-    func deleteCell() {
-        guard !isRunning else { message = "a cell is running"; return }
-        guard let index = editingIndex ?? (notebook.cells.isEmpty ? nil : notebook.cells.count - 1) else {
-            message = "no cell to delete"
-            return
+    /// Deletes the selected cell (or the last one in edit mode); `z` or `:undelete` brings it
+    /// back. In command mode the cell that takes its place is selected, as in Jupyter.
+    ///
+    /// - Returns: The deleted cell, or nil when there was none.
+    @discardableResult
+    func deleteCell() -> Cell? {
+        guard !isRunning else { message = "a cell is running"; return nil }
+        let fallback = mode == .edit && !notebook.cells.isEmpty ? notebook.cells.count - 1 : nil
+        guard let index = editingIndex ?? fallback, index < notebook.cells.count else {
+            message = "no cell selected"
+            return nil
         }
+        commitEditor()
         let cell = notebook.cells.remove(at: index)
         deleted.append((index, cell))
         editingIndex = nil
-        editor = TextEditor()
-        dirty = true
-        try? journal?.snapshot(notebook)
-        message = "deleted cell \(index + 1) (:undelete restores it)"
+        editor = TextEditor(text: draft)
+        if mode == .command && index < notebook.cells.count { select(index) }
+        cellsRearranged()
+        message = "deleted cell \(index + 1) (z or :undelete restores it)"
+        return cell
     }
 
-    /// Restores the most recently deleted cell at its old position.
+    /// Restores the most recently deleted cell at its old position and selects it.
     func undeleteCell() {
+        guard !isRunning else { message = "a cell is running"; return }
         guard let (index, cell) = deleted.popLast() else { message = "nothing to undelete"; return }
-        notebook.cells.insert(cell, at: min(index, notebook.cells.count))
-        dirty = true
-        try? journal?.snapshot(notebook)
-        message = "restored cell \(min(index, notebook.cells.count - 1) + 1)"
+        let at = min(index, notebook.cells.count)
+        commitEditor()
+        notebook.cells.insert(cell, at: at)
+        if let selected = editingIndex, selected >= at { editingIndex = selected + 1 }
+        if mode == .command { select(at) }
+        cellsRearranged()
+        message = "restored cell \(at + 1)"
     }
 
     /// Clears every cell's outputs and execution count.
@@ -424,6 +526,14 @@ public final class NotebookModel: @unchecked Sendable {
     public func finishRun(index: Int, result: CellRun) -> [Effect] {
         let live = running?.live
         running = nil
+        sessionHasState = true
+        if result.interrupted {
+            // Where it stopped: the last progress step, when the cell reported one.
+            let step = live?.snapshot().progress?.components(separatedBy: " · ").first
+            message = "interrupted" + (step.map { " at \($0)" } ?? "")
+        } else if message == "interrupting…" {
+            message = nil
+        }
         guard index < notebook.cells.count else { return [] }
         notebook.cells[index].outputs = result.outputs
         notebook.cells[index].executionCount = result.executionCount
@@ -446,7 +556,7 @@ public final class NotebookModel: @unchecked Sendable {
     /// The screen items of a cell: live ones from this process, else from its saved outputs.
     public func items(for index: Int) -> [OutputItem] {
         if let running, running.index == index { return running.live.snapshot().items }
-        let cell = notebook.cells[index]
+        guard let cell = notebook.cells[safe: index] else { return [] }
         return liveItems[cell.id] ?? OutputItem.items(for: cell.outputs)
     }
 
@@ -493,6 +603,11 @@ public final class NotebookModel: @unchecked Sendable {
             lastFileState = (path, try notebook.save(path: path))
             dirty = false
             message = "saved \(path)"
+            if (try? SessionFormat.of(path: path)) == .ritz, notebook.cells.contains(where: { !$0.outputs.isEmpty }) {
+                // A script holds sources only: say so rather than drop the outputs silently.
+                let session = URL(fileURLWithPath: path).deletingPathExtension().appendingPathExtension("ipynb").lastPathComponent
+                message = "saved \(path) without outputs (a script keeps none): F2 saves as \(session)"
+            }
             try? journal?.snapshot(notebook)
             return true
         } catch {
@@ -535,10 +650,16 @@ public final class NotebookModel: @unchecked Sendable {
 
     /// The key summary shown by F1 and `help()`.
     public static let keyHelp = """
-    keys: Enter runs (a newline while brackets are open) · Alt-Enter newline · Tab completes
+    edit mode: Enter runs (a newline while brackets are open) · Alt-Enter newline · Tab completes
     Up/Down history by prefix · Ctrl-R search history · Alt-Up/Alt-Down move between cells
-    F5 or :runall run all · F8/:delete F9/:undelete · :clear outputs · Ctrl-S or :w save · F2 save as
-    Ctrl-C interrupts a running cell · Ctrl-D or :q quits · ?name or F1 help · Esc closes help
+    Shift-Enter run and select next · Ctrl-Shift-minus or Alt-minus split at the cursor · Esc command mode
+    command mode: Enter edit · Up/k Down/j select · a/b insert above/below · dd delete · z undo delete
+    c copy · x cut · v paste below · V above · K/J move up/down · M merge with below · m markdown · y code
+    r or Shift-Enter run and select next · 00 restart · s save · L link addresses · : command line
+    commands: :above :below :delete :undelete :copy :cut :paste :up :down :split :merge :markdown :code
+    :run :runall :runabove :runbelow :clear (outputs) :restart :links :w [FILE] :wq :q :q! :help [NAME]
+    F5 run all · F8 delete · F9 undelete · Ctrl-S save · F2 save as · Esc closes help
+    Ctrl-C interrupts a running cell · Ctrl-D or :q quits · ?name or F1 help
     emacs: C-a C-e C-f C-b M-f M-b C-k C-u C-w C-y C-t, C-_ undo, M-_ redo · PgUp/PgDn scroll
     Ctrl- or Alt-Left/Right move by words · Ctrl-Home/End to the start/end · Ctrl-Delete kills a word
     """

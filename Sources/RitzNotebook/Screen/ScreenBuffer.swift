@@ -7,12 +7,17 @@ public struct TextAttr: Equatable, Hashable, Sendable {
     public var bold: Bool
     public var dim: Bool
     public var reverse: Bool
+    public var underline: Bool
+    public var italic: Bool
 
-    public init(color: UInt8 = 0, bold: Bool = false, dim: Bool = false, reverse: Bool = false) {
+    public init(color: UInt8 = 0, bold: Bool = false, dim: Bool = false, reverse: Bool = false,
+                underline: Bool = false, italic: Bool = false) {
         self.color = color
         self.bold = bold
         self.dim = dim
         self.reverse = reverse
+        self.underline = underline
+        self.italic = italic
     }
 
     public static let plain = TextAttr()
