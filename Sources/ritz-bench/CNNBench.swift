@@ -7,24 +7,19 @@ import RitzTensor
 /// "same" → 16 (+ bias) → relu → 2×2 max-pool → conv 3×3 "same" → 32 (+ bias) → relu → 2×2
 /// max-pool → dense 128 → 10 (+ bias) → softmax cross-entropy (mean), 6090 parameters.
 /// Gradient and HVP wall time against JAX (jit, float64, CPU) timed by `bench/cnn_jax.py` in the
-/// same run when Python with jax is available (else a recorded figure); bar (issue 13): ≤ 0.5×
-/// JAX's time.
+/// same run when the peers' Python has jax (see `Peer.python`); otherwise the ratio is not
+/// measured. Bar (issue 13): ≤ 0.5× JAX's time.
 enum CNNBench {
-    /// JAX's median wall times in ms recorded by `bench/cnn_jax.py` (jax 0.10.2, jit, float64, the
-    /// 2-core build machine while shared, load average about 10), used when the script cannot run
-    /// here; the issue quotes about 170 ms for the HVP on a quiet machine.
-    static let recordedJAX = (gradient: 176.0, hvp: 285.0)
-
-    /// Runs `bench/cnn_jax.py` with `$RITZ_BENCH_PYTHON` (default `python3`, which needs jax) and
-    /// reads its "gradient X ms, HVP Y ms" line; nil when it cannot run.
+    /// Runs `bench/cnn_jax.py` with the peers' Python and reads its "gradient X ms, HVP Y ms"
+    /// line; nil when it cannot run.
     static func measureJAX() -> (gradient: Double, hvp: Double)? {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../../bench/cnn_jax.py").standardized.path
         guard FileManager.default.fileExists(atPath: script) else { return nil }
-        let python = ProcessInfo.processInfo.environment["RITZ_BENCH_PYTHON"] ?? "python3"
+        let python = Peer.python()
         let p = Process(), pipe = Pipe()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [python, script]
+        p.executableURL = URL(fileURLWithPath: python.executable)
+        p.arguments = python.leading + [script]
         p.standardOutput = pipe
         p.standardError = FileHandle.nullDevice
         do { try p.run() } catch { return nil }
@@ -85,17 +80,21 @@ enum CNNBench {
         let tRR = Bench.median(repeats: 9, warmup: 1) { _ = try? hvp(loss, at: theta, direction, mode: .reverseOverReverse) }
         let jaxAfter = measureJAX()
         let measured = [jaxBefore, jaxAfter].compactMap { $0 }
-        let jax: (gradient: Double, hvp: Double) = measured.isEmpty ? recordedJAX
-            : (measured.map(\.gradient).min() ?? recordedJAX.gradient, measured.map(\.hvp).min() ?? recordedJAX.hvp)
-        let source = measured.isEmpty ? "JAX (recorded)" : "JAX (this run)"
-        func line(_ name: String, _ t: Double, _ flops: Double, jax: Double) {
+        let jax: (gradient: Double, hvp: Double)? = measured.isEmpty ? nil
+            : (measured.map(\.gradient).min() ?? 0, measured.map(\.hvp).min() ?? 0)
+        func line(_ name: String, _ t: Double, _ flops: Double, jax: Double?) {
+            let speed = String(format: "%.1f GFLOP/s", flops / t * 1e-9)
+            guard let jax, jax > 0 else {
+                Bench.report(name, t * 1e3, "ms", detail: speed + "; JAX not measured (needs jax in the peers' Python: \(Peer.venvCommand))")
+                return
+            }
             let ratio = t * 1e3 / jax
             Bench.report(name, t * 1e3, "ms",
-                         detail: String(format: "%.1f GFLOP/s; %@ %.1f ms, ratio %.2f", flops / t * 1e-9, source, jax, ratio),
+                         detail: String(format: "%@; JAX (this run) %.1f ms, ratio %.2f", speed, jax, ratio),
                          bar: ("<= 0.5", ratio <= 0.5))
         }
-        line("CNN gradient", tGrad, gradientFlops, jax: jax.gradient)
-        line("CNN HVP, forward over reverse", tFR, hvpFlops, jax: jax.hvp)
-        line("CNN HVP, reverse over reverse", tRR, hvpFlops, jax: jax.hvp)
+        line("CNN gradient", tGrad, gradientFlops, jax: jax?.gradient)
+        line("CNN HVP, forward over reverse", tFR, hvpFlops, jax: jax?.hvp)
+        line("CNN HVP, reverse over reverse", tRR, hvpFlops, jax: jax?.hvp)
     }
 }
