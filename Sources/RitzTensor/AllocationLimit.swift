@@ -132,14 +132,41 @@ public enum AllocationLimit {
     }
 
     private static func defaultLimit() -> (bytes: Int, origin: String, problem: String?) {
-        let half = halfOfPhysicalMemory()
-        guard let raw = getenv("RITZ_MEMORY_LIMIT") else { return (half, "half of physical memory", nil) }
+        var half = halfOfPhysicalMemory()
+        var origin = "half of physical memory"
+        // Under `ulimit -v` the address space, not the memory, runs out first. What is left after
+        // the process's present mappings and the evaluation thread's 1 GiB stack reservation is
+        // halved, for allocator arenas, fragmentation and the temporaries of a computation, so a
+        // refused allocation ends in a ritz error rather than a failed malloc.
+        var limit = rlimit()
+        if getrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max {
+            let cap = Int(clamping: limit.rlim_cur)
+            let free = cap - mappedBytes() - (1 << 30)
+            let share = Swift.max(64 << 20, free / 2)
+            if share < half {
+                half = share
+                origin = "half of what the address-space limit (ulimit -v) leaves"
+            }
+        }
+        guard let raw = getenv("RITZ_MEMORY_LIMIT") else { return (half, origin, nil) }
         let text = String(cString: raw)
         guard let bytes = parse(text) else {
-            return (half, "half of physical memory",
-                    "RITZ_MEMORY_LIMIT=\(text) is not a size (bytes, or a number with K, M, G or T); using half of physical memory")
+            return (half, origin,
+                    "RITZ_MEMORY_LIMIT=\(text) is not a size (bytes, or a number with K, M, G or T); using \(origin)")
         }
         return (bytes, "set by RITZ_MEMORY_LIMIT", nil)
+    }
+
+    /// The process's mapped address space now (`VmSize` of /proc/self/status), 0 when unknown.
+    private static func mappedBytes() -> Int {
+        guard let file = fopen("/proc/self/status", "r") else { return 0 }
+        defer { fclose(file) }
+        var line = [CChar](repeating: 0, count: 256)
+        while fgets(&line, Int32(line.count), file) != nil {
+            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if text.hasPrefix("VmSize:"), let kb = Int(text.dropFirst(7).filter(\.isNumber)) { return kb * 1024 }
+        }
+        return 0
     }
 
     private static func halfOfPhysicalMemory() -> Int {

@@ -205,4 +205,25 @@ struct CommandLineTests {
         #expect(quiet.status == 0)
         #expect(try String(contentsOfFile: out, encoding: .utf8).contains("\"cells\""))
     }
+
+    @Test("memory bombs under ulimit -v end in a ritz error (exit 1), not a signal",
+          arguments: ["x = ones(1000000)\nwhile true { x = concat([x, x]) }",
+                      "s = \"ab\"\nwhile true { s = s + s }",
+                      "a = ones(0.9e9)\nb = ones(0.9e9)"])
+    func memoryBombsUnderAddressLimit(_ source: String) throws {
+        guard let binary = TmuxSession.binary else { return }
+        let script = try Self.temporary("bomb.ritz", Data(source.utf8))
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // 3 GB of address space: the limit ritz derives from it must refuse before malloc fails.
+        p.arguments = ["-c", "ulimit -v 3000000 && exec \"$0\" run \"$1\"", binary, script]
+        let err = Pipe()
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = err
+        try p.run()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationReason == .exit && p.terminationStatus == 1, "\(text)")
+        #expect(text.contains("memory limit") || text.contains("out of memory"))
+    }
 }
