@@ -153,7 +153,7 @@ public func eigs(_ H: LinearOperator, k: Int = 6, which: EigsWhich = .largestAlg
             if storing {
                 hv = Blas.scaled(Array(hu[(c * n)..<((c + 1) * n)]), scale)
             } else {
-                try CurvatureInterruption.check()
+                try Interruption.check()
                 hv = try H.apply(vector: vec)
             }
             values.append(p.theta[i])
@@ -177,7 +177,7 @@ public func eigs(_ H: LinearOperator, k: Int = 6, which: EigsWhich = .largestAlg
         cycles += 1
         var j = basis.count - 1
         while true {
-            try CurvatureInterruption.check()
+            try Interruption.check()
             var w = try H.apply(vector: basis.vector(j))
             if storing { products.append(w) }
             let coeffs = basis.orthogonalize(&w)

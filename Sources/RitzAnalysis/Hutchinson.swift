@@ -41,7 +41,7 @@ public func hutchinson(_ H: LinearOperator, probes: Int = 100, seed: UInt64 = 0)
     var rng = RandomGenerator(seed: seed)
     var samples = [Double]()
     for _ in 0..<probes {
-        try CurvatureInterruption.check()
+        try Interruption.check()
         let z = (0..<H.n).map { _ in rng.rademacher() }
         samples.append(Blas.dot(z, try H.apply(vector: z)))
     }
@@ -66,7 +66,7 @@ public func hutchinsonDiag(_ H: LinearOperator, probes: Int = 100, seed: UInt64 
     // Welford's running mean and sum of squared deviations, per entry.
     var mean = [Double](repeating: 0, count: n), m2 = [Double](repeating: 0, count: n)
     for p in 0..<probes {
-        try CurvatureInterruption.check()
+        try Interruption.check()
         let z = (0..<n).map { _ in rng.rademacher() }
         let hz = try H.apply(vector: z)
         for i in 0..<n {

@@ -103,7 +103,7 @@ func lanczosRecurrence(_ H: LinearOperator, start: [Double], steps: Int,
     var anorm = 0.0
     var lastBeta = 0.0
     for j in 0..<steps {
-        try CurvatureInterruption.check()
+        try Interruption.check()
         var w = try H.apply(vector: basis.vector(j))
         let coeffs = basis.orthogonalize(&w)
         let a = coeffs[j]

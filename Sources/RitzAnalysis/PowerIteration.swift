@@ -42,7 +42,7 @@ public func powerIteration(_ H: LinearOperator, tol: Double = 1e-8, maxiter: Int
     var theta = 0.0, residual = Double.infinity
     var iterations = 0
     while iterations < maxiter {
-        try CurvatureInterruption.check()
+        try Interruption.check()
         let w = try H.apply(vector: v)
         iterations += 1
         theta = Blas.dot(v, w)

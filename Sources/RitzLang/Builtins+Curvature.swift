@@ -38,7 +38,7 @@ extension Builtins {
     /// a stop into the session's `interrupted` diagnostic.
     static func interruptible<T>(_ ctx: Interpreter, _ body: () throws -> T) throws -> T {
         do {
-            return try CurvatureInterruption.withCheck({ ctx.isInterrupted }, body)
+            return try Interruption.withCheck({ ctx.isInterrupted }, body)
         } catch CurvatureError.interrupted {
             try ctx.checkInterrupt()
             throw Diagnostic("interrupted", span: nil, severity: "interrupted")

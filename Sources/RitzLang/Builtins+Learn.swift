@@ -209,7 +209,7 @@ extension Builtins {
         var lastProgress: Progress?
         // Curvature trackers poll the session's interrupt once per product, so Ctrl-C stops a long
         // measurement; the trainer then keeps the partial run.
-        let run = try CurvatureInterruption.withCheck({ ctx.isInterrupted }) {
+        let run = try Interruption.withCheck({ ctx.isInterrupted }) {
             try Trainer.train(model: m, data: d, optimizer: opt, steps: steps, batch: try a.int("batch"), every: every,
                                     track: track, test: test, seed: try learnSeed(a),
                                     hessianBatch: try a.int("hessian_batch"), loss: kind,

@@ -63,7 +63,7 @@ extension Interpreter {
         case let (.string(a), .string(b)):
             switch op {
             case .add:
-                try AllocationLimit.check(bytes: a.utf8.count &+ b.utf8.count)
+                try AllocationLimit.checkUntracked(bytes: a.utf8.count &+ b.utf8.count)
                 return .string(a + b)
             case .eq: return .bool(a == b)
             case .ne: return .bool(a != b)
@@ -75,7 +75,7 @@ extension Interpreter {
             }
         case let (.list(a), .list(b)) where op == .add:
             let (bytes, overflow) = (a.count &+ b.count).multipliedReportingOverflow(by: MemoryLayout<Value>.stride)
-            try AllocationLimit.check(bytes: overflow ? Int.max : bytes)
+            try AllocationLimit.checkUntracked(bytes: overflow ? Int.max : bytes)
             return .list(a + b)
         case (.none, .none) where op == .eq || op == .ne:
             return .bool(op == .eq)

@@ -1,4 +1,5 @@
 import Foundation
+import RitzAnalysis
 import RitzPlot
 import RitzTensor
 
@@ -55,7 +56,10 @@ public final class Session: @unchecked Sendable {
         flag.raised.store(false, ordering: .relaxed)
         let box = OutcomeBox()
         worker.run { [self] in
-            box.outcome = self.execute(source, origin: origin, sink: sink, count: count)
+            // Every long loop of a builtin in this cell stops at its next check after Ctrl-C.
+            box.outcome = Interruption.withCheck({ [flag] in flag.raised.load(ordering: .relaxed) }) {
+                self.execute(source, origin: origin, sink: sink, count: count)
+            }
         }
         return box.outcome ?? CellOutcome(status: .error, value: nil, display: nil, diagnostics: [], executionCount: count)
     }

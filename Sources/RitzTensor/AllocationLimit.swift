@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import CSystem
 import Glibc
 #endif
 import Synchronization
@@ -52,7 +53,7 @@ final class StorageLease: Sendable {
 /// it through here, so `ritz run`, the REPL and the notebook honour the variable alike.
 public enum AllocationLimit {
     /// The process-wide account.
-    private static let processAccount = MemoryAccount(limit: defaultLimit().bytes)
+    private static let processAccount = MemoryAccount(limit: limitSource.bytes)
 
     /// An account that holds only inside `withLimit` (for the current task or thread).
     @TaskLocal private static var scoped: MemoryAccount?
@@ -110,6 +111,28 @@ public enum AllocationLimit {
         let limit = account.limit
         if bytes > limit { throw TensorError.tooLarge(bytes: bytes, limit: limit) }
         let live = account.live
+        if live > limit - bytes { throw TensorError.memoryLimit(requested: bytes, live: live, limit: limit) }
+    }
+
+    /// Throws when `bytes` more of memory that is not tensor storage (strings, lists, graphs)
+    /// would take the session past its limit.
+    ///
+    /// Such memory is not counted while it lives, so for a block of 64 KiB or more the bytes the
+    /// allocator has handed out and not taken back (`mallinfo2`: in use in the heap plus mapped
+    /// blocks; one arena for the process, see `MemoryTuning`) stand in for the live total when
+    /// they are larger: a list of many small strings is then bounded too. Only the process-wide
+    /// account looks at the heap; a scoped test account counts its tensors alone.
+    ///
+    /// - Throws: `TensorError.tooLarge` or `TensorError.memoryLimit`.
+    public static func checkUntracked(bytes: Int) throws {
+        let account = account
+        let limit = account.limit
+        if bytes > limit { throw TensorError.tooLarge(bytes: bytes, limit: limit) }
+        var live = account.live
+        if bytes >= 64 << 10, account === processAccount {
+            let heap = mallinfo2()
+            live = Swift.max(live, Int(clamping: heap.uordblks &+ heap.hblkhd))
+        }
         if live > limit - bytes { throw TensorError.memoryLimit(requested: bytes, live: live, limit: limit) }
     }
 

@@ -195,7 +195,7 @@ struct CurvatureLanczosTests {
         let a = try CurvatureReference.symmetric(spectrum: spectrumCases[0].spectrum, seed: 7)
         let H = try LinearOperator(matrix: a)
         #expect(throws: CurvatureError.interrupted) {
-            try CurvatureInterruption.withCheck({ H.matvecs >= 5 }) { _ = try eigs(H, k: 4) }
+            try Interruption.withCheck({ H.matvecs >= 5 }) { _ = try eigs(H, k: 4) }
         }
     }
 }

@@ -33,10 +33,10 @@ import RitzTensor
 
     @Test func builderLoopsStopWhenInterrupted() {
         #expect(throws: CurvatureError.interrupted) {
-            try CurvatureInterruption.withCheck({ true }) { try Graph.path(1_000_000) }
+            try Interruption.withCheck({ true }) { try Graph.path(1_000_000) }
         }
         #expect(throws: CurvatureError.interrupted) {
-            try CurvatureInterruption.withCheck({ true }) { try Graph.erdosRenyi(100_000, 0.001, seed: 1) }
+            try Interruption.withCheck({ true }) { try Graph.erdosRenyi(100_000, 0.001, seed: 1) }
         }
     }
 

@@ -206,6 +206,34 @@ struct CommandLineTests {
         #expect(try String(contentsOfFile: out, encoding: .utf8).contains("\"cells\""))
     }
 
+    @Test("long loops inside builtins stop at Ctrl-C: simulate, a cell interrupted after 0.5 s",
+          arguments: ["x = simulate(\"lorenz\", [1, 1, 1], 20000000)",
+                      "m = karcher_mean([orth(randn(6, 2, seed=1)), orth(randn(6, 2, seed=2))], maxiter=100000000, tol=0)"])
+    func builtinLoopsInterrupt(_ source: String) throws {
+        guard TmuxSession.binary != nil else { return }
+        let script = try Self.temporary("long.ritz", Data(source.utf8))
+        let r = try Self.ritz(["run", script, "--keep-going", "--cell-timeout", "0.5"])
+        // Interrupted (a failed cell under --keep-going), not finished and not an error of its own.
+        #expect(r.status == 1, "\(r.err)")
+        #expect(r.err.contains("interrupted"), "\(r.err)")
+    }
+
+    @Test("a list of many small strings is bounded by the session's limit too (the heap in use stands in for it)")
+    func manySmallStringsBounded() throws {
+        guard TmuxSession.binary != nil else { return }
+        // Each string (128 KiB) is far under the limit; together they are not.
+        let script = try Self.temporary("strings.ritz", Data("""
+        base = "x"
+        for i in 0:17 { base = base + base }
+        l = ["start"]
+        k = 0
+        while true { l = l + [base + string(k)]; k = k + 1 }
+        """.utf8))
+        let r = try Self.ritz(["run", script], environment: ["RITZ_MEMORY_LIMIT": "40M"])
+        #expect(r.status == 1)
+        #expect(r.err.contains("out of memory") || r.err.contains("memory limit"))
+    }
+
     @Test("memory bombs under ulimit -v end in a ritz error (exit 1), not a signal",
           arguments: ["x = ones(1000000)\nwhile true { x = concat([x, x]) }",
                       "s = \"ab\"\nwhile true { s = s + s }",

@@ -17,7 +17,7 @@ extension Graph {
         let perEdge = Double(MemoryLayout<Edge>.stride + 2 * (MemoryLayout<(Int, Int, Double)>.stride + 16))
         let adjacency = nodes <= denseLimit ? 8 * n * n : 8 * (n + 1)
         let bytes = edges * perEdge + 16 * n + adjacency
-        try AllocationLimit.check(bytes: bytes < Double(Int.max / 2) ? Int(bytes) : Int.max)
+        try AllocationLimit.checkUntracked(bytes: bytes < Double(Int.max / 2) ? Int(bytes) : Int.max)
     }
 
     /// How many loop iterations pass between two looks at the interrupt flag.
@@ -33,7 +33,7 @@ extension Graph {
         var list = [Edge]()
         list.reserveCapacity(Swift.max(n - 1, 0))
         for i in 0..<Swift.max(n - 1, 0) {
-            if i % interruptStride == 0 { try CurvatureInterruption.check() }
+            if i % interruptStride == 0 { try Interruption.check() }
             list.append(Edge(i: i, j: i + 1, weight: 1))
         }
         return try Graph(n: n, sortedEdges: list)
@@ -50,7 +50,7 @@ extension Graph {
         var list = [Edge(i: 0, j: 1, weight: 1), Edge(i: 0, j: n - 1, weight: 1)]
         list.reserveCapacity(n)
         for i in 1..<(n - 1) {
-            if i % interruptStride == 0 { try CurvatureInterruption.check() }
+            if i % interruptStride == 0 { try Interruption.check() }
             list.append(Edge(i: i, j: i + 1, weight: 1))
         }
         return try Graph(n: n, sortedEdges: list)
@@ -68,7 +68,7 @@ extension Graph {
         try checkMemory(nodes: r * c, edges: Double(r) * Double(Swift.max(c - 1, 0)) + Double(c) * Double(Swift.max(r - 1, 0)))
         var list = [Edge]()
         for i in 0..<r {
-            try CurvatureInterruption.check()
+            try Interruption.check()
             for j in 0..<c {
                 let v = i * c + j
                 if j + 1 < c { list.append(Edge(i: v, j: v + 1, weight: 1)) }
@@ -87,7 +87,7 @@ extension Graph {
         try checkMemory(nodes: n, edges: Double(n) * Double(Swift.max(n - 1, 0)) / 2)
         var list = [Edge]()
         for i in 0..<n {
-            try CurvatureInterruption.check()
+            try Interruption.check()
             for j in (i + 1)..<Swift.max(i + 1, n) { list.append(Edge(i: i, j: j, weight: 1)) }
         }
         return try Graph(n: n, sortedEdges: list)
@@ -124,11 +124,11 @@ extension Graph {
                 i += 1
                 guard i < n - 1 else { return try Graph(n: n, sortedEdges: list) }
                 j = i + 1 + overflow
-                if i % 1024 == 0 { try CurvatureInterruption.check() }
+                if i % 1024 == 0 { try Interruption.check() }
             }
             list.append(Edge(i: i, j: j, weight: 1))
             if list.count % interruptStride == 0 {
-                try CurvatureInterruption.check()
+                try Interruption.check()
                 try checkMemory(nodes: n, edges: Double(list.count))
             }
         }
@@ -154,7 +154,7 @@ extension Graph {
         var pairs = Set<Int64>()
         var dist = [(Double, Int)](repeating: (0, 0), count: n - 1)
         for i in 0..<n {
-            if i % 64 == 0 { try CurvatureInterruption.check() }
+            if i % 64 == 0 { try Interruption.check() }
             var m = 0
             for j in 0..<n where j != i {
                 var acc = 0.0

@@ -85,6 +85,7 @@ enum GraphEigensolver {
                 residuals[c] = acc.squareRoot()
             }
             if (0..<k).allSatisfy({ residuals[$0] <= tol }) || iterations >= maxIterations { break }
+            try Interruption.check()
             iterations += 1
             // Chebyshev filter on [lo, hi] (Zhou–Saad Algorithm 3.2, scaled to avoid overflow).
             let hi = Swift.max(upper, (state.theta.last ?? 0) + 1e-12)

@@ -77,6 +77,7 @@ public struct PEStability: Sendable {
         var rng = RandomGenerator(seed: seed)
         var angles = [Double](), sinMax = [Double](), bound = [Double](), rigorous = [Double](), dnorm = [Double]()
         for _ in 0..<trials {
+            try Interruption.check()
             let w = graph.edges.map { $0.weight * (1 + perturb * (2 * rng.uniform() - 1)) }
             let g2 = try Graph(n: graph.n, sortedEdges: zip(graph.edges, w).map { Graph.Edge(i: $0.i, j: $0.j, weight: $1) })
             let pe2 = try LaplacianPE.compute(g2, k: k, norm: norm)

@@ -244,6 +244,7 @@ public enum Grassmann {
         var trace = [Double](), warnings = [String]()
         var converged = false
         for _ in 0..<Swift.max(maxIterations, 1) {
+            try Interruption.check()
             var g = try Tensor.zeros(mu.shape)
             for p in points {
                 let (t, w) = try log(mu, p)

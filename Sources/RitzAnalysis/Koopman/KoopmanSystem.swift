@@ -80,6 +80,7 @@ public enum KoopmanSystem: String, CaseIterable, Sendable {
         for i in 0..<d { out[i * cols] = x[i] }
         let field = vectorField(p)
         for j in 1..<Swift.max(cols, 1) {
+            if j % 4096 == 0 { try Interruption.check() }
             if isMap {
                 x = step(map: x, p)
             } else {

@@ -2,7 +2,7 @@ import Foundation
 
 /// Errors of the curvature methods that are neither shape nor linear-algebra errors.
 public enum CurvatureError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// The computation was stopped by the interrupt check installed with `CurvatureInterruption`.
+    /// The computation was stopped by the interrupt check installed with `Interruption`.
     case interrupted
 
     public var description: String {
@@ -12,13 +12,15 @@ public enum CurvatureError: Error, Equatable, Sendable, CustomStringConvertible 
     }
 }
 
-/// A cooperative stop for long curvature computations (Lanczos, SLQ, Hutchinson, tracking).
+/// A cooperative stop for long computations in builtins (Lanczos, SLQ, Hutchinson, tracking,
+/// graph builders and eigensolvers, simulations, Karcher means).
 ///
-/// The caller (the language's evaluator, on its worker thread) installs a check with
-/// `withCheck`; every iterative method calls `check()` once per matrix-vector product and throws
-/// `CurvatureError.interrupted` when it reports true. The check is per thread, so sessions on
+/// The language session installs a check with `withCheck` around every cell it runs on its
+/// worker thread; every long loop calls `check()` (once per matrix-vector product or per
+/// iteration, or every few thousand cheap steps) and throws `CurvatureError.interrupted` when it
+/// reports true. The check is per thread, so sessions on
 /// different threads do not see each other's interrupts.
-public enum CurvatureInterruption {
+public enum Interruption {
     private final class Box { let shouldStop: () -> Bool; init(_ f: @escaping () -> Bool) { shouldStop = f } }
     private static let key = "ritz.curvature.interrupt"
 
