@@ -20,6 +20,7 @@ extension EDMD {
             a.re[(n + i) * n + j] = eTilde.storage[i * n + j]
         } }
         return try grid.map { z in
+            try Interruption.check()
             var m = a
             for i in 0..<n { m.re[i * n + i] -= z.re; m.im[i * n + i] = -z.im }
             return try ComplexLinear.smallestSingularValue(m)
