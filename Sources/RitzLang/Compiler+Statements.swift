@@ -18,12 +18,7 @@ extension Compiler {
         case let .index(base, items):
             guard case let .name(x) = base.kind else {
                 // `r.a[i] = v`, `xs[0][1] = v`: through the general place.
-                guard let place = compilePlace(target) else { return error("cannot assign to this expression", target.span) }
-                let v = compile(valueNode).code
-                return Compiled(code: { f in
-                    try place.set(f, try v(f))
-                    return .none
-                }, leaf: nil, jumps: false)
+                return assignThroughPlace(target, valueNode)
             }
             let slot = slotFor(x, span: base.span)
             let itemCodes = compileItems(items)
@@ -39,12 +34,7 @@ extension Compiler {
                 return .none
             }, leaf: nil, jumps: false)
         case .field:
-            guard let place = compilePlace(target) else { return error("cannot assign to this expression", target.span) }
-            let v = compile(valueNode).code
-            return Compiled(code: { f in
-                try place.set(f, try v(f))
-                return .none
-            }, leaf: nil, jumps: false)
+            return assignThroughPlace(target, valueNode)
         default:
             valueNode = value
             return error("cannot assign to this expression", target.span)
@@ -74,6 +64,16 @@ extension Compiler {
     func compileTarget(_ n: Node) -> Place? {
         if case let .name(x) = n.kind, case let g as GlobalSlot = slotFor(x, span: n.span) { g.box.isBuiltin = false }
         return compilePlace(n)
+    }
+
+    /// `target = value` for a field or a nested element, through the place's read-modify-write.
+    func assignThroughPlace(_ target: Node, _ valueNode: Node) -> Compiled {
+        guard let place = compilePlace(target) else { return error("cannot assign to this expression", target.span) }
+        let v = compile(valueNode).code
+        return Compiled(code: { f in
+            try place.set(f, try v(f))
+            return .none
+        }, leaf: nil, jumps: false)
     }
 
     /// A place that is read and written: a variable, a field or an element of a place.
