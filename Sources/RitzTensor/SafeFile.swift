@@ -223,8 +223,11 @@ public enum SafeFile {
         }
         var candidates: [String] = []
         while let entry = readdir(dir) {
-            let entryName = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            // Read the name in place: glibc packs entries at their record length, so the last
+            // entry of a buffer may end before the 256 bytes `d_name` is declared with, and
+            // copying the whole field can read past the buffer.
+            let entryName = withUnsafeMutablePointer(to: &entry.pointee.d_name) { field in
+                field.withMemoryRebound(to: CChar.self, capacity: 1) { String(cString: $0) }
             }
             if entryName.hasPrefix(prefix) { candidates.append(entryName) }
         }
