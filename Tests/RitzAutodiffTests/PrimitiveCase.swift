@@ -78,7 +78,7 @@ struct PrimitiveCase: Sendable, CustomTestStringConvertible {
 private func u(_ s: [Int], _ lo: Double = -1, _ hi: Double = 1) -> Domain { .uniform(s, lo, hi) }
 
 /// Every primitive of the module, with shapes that exercise broadcasting and axes.
-let primitiveCases: [PrimitiveCase] = elementwiseCases + reductionCases + shapeCases + productCases + linalgCases
+let primitiveCases: [PrimitiveCase] = elementwiseCases + reductionCases + shapeCases + productCases + denseCases + linalgCases
 
 let elementwiseCases: [PrimitiveCase] = [
     PrimitiveCase("neg", [u([3, 4])]) { try -$0[0] },
@@ -191,6 +191,24 @@ let shapeCases: [PrimitiveCase] = [
     PrimitiveCase("stack axis 1", [u([2, 3]), u([2, 3])]) { try Var.stack($0, axis: 1) },
     PrimitiveCase("broadcast to", [u([3, 1])]) { try $0[0].broadcast(to: [2, 3, 4]) },
     PrimitiveCase("sum to shape", [u([2, 3, 4])]) { try $0[0].sumToShape([3, 1]) },
+]
+
+/// The fused dense layer for every activation it fuses; relu's bias keeps the pre-activations
+/// at least 1.2 from its kink (|x wᵀ| ≤ 3·0.3·0.3); one batch large enough to be split in halves.
+let denseCases: [PrimitiveCase] = [
+    PrimitiveCase("dense identity", [u([4, 3]), u([5, 3]), u([5])]) { try Var.dense($0[0], $0[1], $0[2]) },
+    PrimitiveCase("dense tanh", [u([4, 3]), u([5, 3]), u([5])]) { try Var.dense($0[0], $0[1], $0[2], activation: .tanh) },
+    PrimitiveCase("dense sigmoid", [u([4, 3]), u([5, 3]), u([5])]) { try Var.dense($0[0], $0[1], $0[2], activation: .sigmoid) },
+    PrimitiveCase("dense relu", [u([4, 3], -0.3, 0.3), u([5, 3], -0.3, 0.3), .awayFromZero([5], 1.5, 2.5)]) {
+        try Var.dense($0[0], $0[1], $0[2], activation: .relu)
+    },
+    PrimitiveCase("dense gelu", [u([4, 3], -2, 2), u([5, 3]), u([5])]) { try Var.dense($0[0], $0[1], $0[2], activation: .gelu) },
+    PrimitiveCase("dense tanh, batch split in halves", [u([260, 3]), u([2, 3]), u([2])]) {
+        try Var.dense($0[0], $0[1], $0[2], activation: .tanh)
+    },
+    PrimitiveCase("two dense layers, tanh then identity", [u([4, 3]), u([5, 3]), u([5]), u([2, 5]), u([2])]) {
+        try Var.dense(Var.dense($0[0], $0[1], $0[2], activation: .tanh), $0[3], $0[4])
+    },
 ]
 
 let productCases: [PrimitiveCase] = [

@@ -1,0 +1,324 @@
+import Foundation
+import RitzTensor
+
+/// The fused dense layer y = f(x wᵀ + b): one `dgemm` and one elementwise pass for the bias and
+/// the activation, with its rules beside it.
+///
+/// For z = x wᵀ + b and y = f(z), with δ = ḡ ⊙ f′(z):
+/// * VJP: x̄ = δ w, w̄ = δᵀ x, b̄ = Σ_rows δ;
+/// * JVP: ẏ = f′(z) ⊙ (ẋ wᵀ + x ẇᵀ + ḃ).
+///
+/// f′ is read from y where it can be (tanh′ = 1 − y², σ′ = y(1 − y), relu′ = [y > 0]), from z for
+/// gelu (Φ(z) + z φ(z)). Outside any recording the rules run as fused passes over raw buffers; a
+/// recorded rule (a gradient that is itself differentiated, as the forward-over-reverse HVP
+/// does) is written with differentiable primitives — `tanhBackward`, products, sums — so every
+/// order follows. Batches of at least ``denseSplitRows`` rows are cut into two halves of rows run
+/// as `Parallel.jobs`; partial sums over the rows (w̄, b̄) are added in one fixed order, so the
+/// bytes do not depend on the thread count.
+extension Var {
+    /// The activations `dense` fuses besides the identity (nil).
+    public static let denseActivations: [UnaryOp] = [.tanh, .sigmoid, .relu, .gelu]
+
+    /// Rows from which a dense layer's passes are split in two halves.
+    static let denseSplitRows = 256
+
+    /// act(x wᵀ + b) for a batch x (`[n, in]`), weights w (`[out, in]`, the PyTorch layout) and
+    /// bias b (`[out]`).
+    ///
+    /// - Parameters:
+    ///   - x: The inputs, one row per sample.
+    ///   - w: The weights.
+    ///   - b: The bias.
+    ///   - activation: One of ``denseActivations``, or nil for the identity.
+    /// - Returns: The `[n, out]` outputs.
+    /// - Throws: `ShapeError` when the shapes do not fit; `TensorError.invalidArgument` for an
+    ///   activation `dense` does not fuse or complex operands.
+    public static func dense(_ x: Var, _ w: Var, _ b: Var, activation: UnaryOp? = nil) throws -> Var {
+        let layer = try DenseLayer(x: x.value, w: w.value, b: b.value, activation: activation)
+        let (y, z) = layer.forward()
+        return try apply("dense", [x, w, b], value: y, rule: Rule(
+            vjp: { g, c in try layer.vjp(g, c, preActivation: z) },
+            jvp: { t, c in try layer.jvp(t, c, preActivation: z) }))
+    }
+}
+
+/// One application of `dense`: the operands as float tensors and the sizes.
+struct DenseLayer {
+    let x: Tensor, w: Tensor, b: Tensor
+    let activation: UnaryOp?
+    /// Rows, inputs, outputs.
+    let n: Int, k: Int, m: Int
+
+    init(x: Tensor, w: Tensor, b: Tensor, activation: UnaryOp?) throws {
+        if let activation, !Var.denseActivations.contains(activation) {
+            throw TensorError.invalidArgument("dense fuses the activations identity, "
+                + Var.denseActivations.map(\.rawValue).joined(separator: ", ") + "; got \(activation.rawValue)")
+        }
+        guard !x.isComplex, !w.isComplex, !b.isComplex else {
+            throw TensorError.invalidArgument("dense takes real operands")
+        }
+        guard x.ndim == 2 else { throw ShapeError.wrongRank(op: "dense", expected: "inputs x of shape [n, in]", got: x.shape) }
+        guard w.ndim == 2 else { throw ShapeError.wrongRank(op: "dense", expected: "weights w of shape [out, in]", got: w.shape) }
+        guard x.shape[1] == w.shape[1] else { throw ShapeError.mismatch(op: "dense (x, w)", lhs: x.shape, rhs: w.shape) }
+        guard b.shape == [w.shape[0]] else { throw ShapeError.mismatch(op: "dense (w, b)", lhs: w.shape, rhs: b.shape) }
+        self.x = try x.asFloat()
+        self.w = try w.asFloat()
+        self.b = try b.asFloat()
+        self.activation = activation
+        (n, k, m) = (x.shape[0], x.shape[1], w.shape[0])
+        _ = try Tensor.elementCount([n, m])
+    }
+
+    /// The row blocks the passes are cut into: two halves from `denseSplitRows` rows, else one.
+    var parts: Int { n >= Var.denseSplitRows ? 2 : 1 }
+
+    func rows(_ part: Int) -> Range<Int> { (n * part / parts)..<(n * (part + 1) / parts) }
+
+    // MARK: Forward
+
+    /// y = f(x wᵀ + b), and z = x wᵀ + b when f′ needs it (gelu).
+    func forward() -> (y: Tensor, z: Tensor?) {
+        let keepZ = activation == .gelu
+        var z = keepZ ? [Double](repeating: 0, count: n * m) : []
+        let y = DenseLayer.filled(n * m) { out in
+            z.withUnsafeMutableBufferPointer { pz in
+                withOperands { px, pw, pb in
+                    let pre = keepZ ? pz.baseAddress ?? out : out
+                    Parallel.jobs(parts) { part in
+                        let r = rows(part)
+                        let (zr, yr) = (pre + r.lowerBound * m, out + r.lowerBound * m)
+                        product(a: px + r.lowerBound * k, transA: false, rows: r.count, b: pw, into: zr, beta: 0)
+                        activate(zr, bias: pb, rows: r.count, out: yr)
+                    }
+                }
+            }
+        }
+        return (DenseLayer.matrix([n, m], y), keepZ ? DenseLayer.matrix([n, m], z) : nil)
+    }
+
+    /// out = f(z + b) row by row; z is updated to include b (it is z itself when out == z).
+    private func activate(_ z: UnsafeMutablePointer<Double>, bias: UnsafePointer<Double>, rows: Int,
+                          out: UnsafeMutablePointer<Double>) {
+        let count = rows * m
+        guard count > 0 else { return }
+        if activation == .tanh {
+            FastMath.tanhRows(z, bias: bias, rows: rows, width: m, out: out)
+            return
+        }
+        for i in 0..<rows { for j in 0..<m { z[i * m + j] += bias[j] } }
+        switch activation {
+        case .sigmoid?: FastMath.sigmoid(z, out, count: count)
+        case .relu?: for i in 0..<count { out[i] = z[i] > 0 ? z[i] : (z[i].isNaN ? z[i] : 0) }
+        case .gelu?: for i in 0..<count { out[i] = 0.5 * z[i] * (1 + erf(z[i] * 0.7071067811865476)) }
+        default: if out != z { out.update(from: z, count: count) }
+        }
+    }
+
+    // MARK: Rules
+
+    /// x̄, w̄, b̄ for the cotangent ḡ of y.
+    func vjp(_ g: Var, _ c: RuleContext, preActivation z: Tensor?) throws -> [Var?] {
+        let traced = g.isTraced || c.inputs.contains(where: \.isTraced)
+        guard !traced, g.shape == [n, m], let gv = try? g.value.asFloat() else {
+            let delta = try derivativeProduct(g, c, preActivation: z)
+            let (x, w) = (c.inputs[0], c.inputs[1])
+            return [c.needs[0] ? try Var.gemm(delta, transA: false, w, transB: false) : nil,
+                    c.needs[1] ? try Var.gemm(delta, transA: true, x, transB: false) : nil,
+                    c.needs[2] ? try delta.sum(axis: 0) : nil]
+        }
+        return try fusedVJP(gv, y: c.output.value, z: z, needs: c.needs)
+    }
+
+    /// ẏ for the tangents (ẋ, ẇ, ḃ) (nil for zero).
+    func jvp(_ t: [Var?], _ c: RuleContext, preActivation z: Tensor?) throws -> Var? {
+        guard t.contains(where: { $0 != nil }) else { return nil }
+        let shapes = [x.shape, w.shape, b.shape]
+        let traced = c.inputs.contains(where: \.isTraced) || t.contains(where: { $0?.isTraced ?? false })
+        let fits = (0..<3).allSatisfy { t[$0] == nil || t[$0]?.shape == shapes[$0] }
+        guard !traced, fits else {
+            let (x, w) = (c.inputs[0], c.inputs[1])
+            var dz: Var?
+            for term in [try t[0].map { try Var.gemm($0, transA: false, w, transB: true) },
+                         try t[1].map { try Var.gemm(x, transA: false, $0, transB: true) }, t[2]] {
+                guard let term else { continue }
+                dz = try dz.map { try $0 + term } ?? term
+            }
+            guard let dz else { return nil }
+            return try derivativeProduct(dz.shape == [n, m] ? dz : dz.broadcast(to: [n, m]), c, preActivation: z)
+        }
+        return Var(try fusedJVP(t.map { try $0.map { try $0.value.asFloat() } }, y: c.output.value, z: z))
+    }
+
+    /// t ⊙ f′(z) written with differentiable primitives (a recorded rule's δ).
+    private func derivativeProduct(_ t: Var, _ c: RuleContext, preActivation z: Tensor?) throws -> Var {
+        let y = c.output
+        switch activation {
+        case nil: return t
+        case .tanh?: return try Var.tanhBackward(t, y)
+        case .sigmoid?: return try t * (y * (1 - y))
+        case .relu?: return try t * Var(try y.value.binary(.gt, Tensor(0)).asFloat())
+        default:
+            // gelu′(z) = Φ(z) + z φ(z), with z recomputed from the operands when they are traced.
+            let (x, w, b) = (c.inputs[0], c.inputs[1], c.inputs[2])
+            let pre = x.isTraced || w.isTraced || b.isTraced || z == nil
+                ? try Var.gemm(x, transA: false, w, transB: true) + b : Var(z ?? y.value)
+            return try t * (pre.normalCDF() + pre * pre.normalPDF())
+        }
+    }
+
+    /// The VJP outside any recording: δ, x̄ and the two halves' w̄, b̄ in one pass per half.
+    private func fusedVJP(_ g: Tensor, y: Tensor, z: Tensor?, needs: [Bool]) throws -> [Var?] {
+        let p = parts
+        var delta = [Double](repeating: 0, count: n * m)
+        var xbar = needs[0] ? [Double](repeating: 0, count: n * k) : []
+        // Each half's w̄ and b̄, added in order afterwards.
+        var wbar = needs[1] ? [Double](repeating: 0, count: p * m * k) : []
+        var bbar = needs[2] ? [Double](repeating: 0, count: p * m) : []
+        withOperands { px, pw, _ in
+            delta.withUnsafeMutableBufferPointer { pd in
+                xbar.withUnsafeMutableBufferPointer { pxb in
+                    wbar.withUnsafeMutableBufferPointer { pwb in
+                        bbar.withUnsafeMutableBufferPointer { pbb in
+                            DenseLayer.read(g, y, z) { pg, py, pz in
+                                guard let d = pd.baseAddress, let py else { return }
+                                Parallel.jobs(p) { part in
+                                    let r = rows(part)
+                                    let (lo, count) = (r.lowerBound, r.count)
+                                    guard count > 0 else { return }
+                                    derivativeProduct(pg + lo * m, y: py + lo * m, z: pz.map { $0 + lo * m },
+                                                      into: d + lo * m, count: count * m)
+                                    if needs[0], let xb = pxb.baseAddress, k > 0 {
+                                        gemmBlock(transA: false, transB: false, m: count, n: k, k: m, d + lo * m, lda: m,
+                                                  pw, ldb: k, beta: 0, xb + lo * k, ldc: k)
+                                    }
+                                    if needs[1], let wb = pwb.baseAddress, k > 0 {
+                                        gemmBlock(transA: true, transB: false, m: m, n: k, k: count, d + lo * m, lda: m,
+                                                  px + lo * k, ldb: k, beta: 0, wb + part * m * k, ldc: k)
+                                    }
+                                    if needs[2], let bb = pbb.baseAddress {
+                                        let sums = bb + part * m
+                                        for i in r { for j in 0..<m { sums[j] += d[i * m + j] } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        func total(_ parts: [Double], _ size: Int) -> [Double] {
+            guard p == 2 else { return parts }
+            return (0..<size).map { parts[$0] + parts[size + $0] }
+        }
+        return [needs[0] ? Var(DenseLayer.matrix(x.shape, xbar)) : nil,
+                needs[1] ? Var(DenseLayer.matrix(w.shape, total(wbar, m * k))) : nil,
+                needs[2] ? Var(DenseLayer.matrix(b.shape, total(bbar, m))) : nil]
+    }
+
+    /// The JVP outside any recording: (ẋ wᵀ + x ẇᵀ + ḃ) ⊙ f′ in one pass per half.
+    private func fusedJVP(_ t: [Tensor?], y: Tensor, z: Tensor?) throws -> Tensor {
+        let out = DenseLayer.filled(n * m) { out in
+            withOperands { px, pw, _ in
+                DenseLayer.readAll(t[0] ?? x, t[1] ?? w, t[2] ?? b) { tx, tw, tb in
+                    DenseLayer.read(y, z, nil) { py, pz, _ in
+                        Parallel.jobs(parts) { part in
+                            let r = rows(part)
+                            let (lo, count) = (r.lowerBound, r.count)
+                            guard count > 0 else { return }
+                            let o = out + lo * m
+                            var beta = 0.0
+                            if t[0] != nil {
+                                product(a: tx + lo * k, transA: false, rows: count, b: pw, into: o, beta: beta)
+                                beta = 1
+                            }
+                            if t[1] != nil {
+                                product(a: px + lo * k, transA: false, rows: count, b: tw, into: o, beta: beta)
+                                beta = 1
+                            }
+                            if beta == 0 { o.initialize(repeating: 0, count: count * m) }
+                            if t[2] != nil { for i in 0..<count { for j in 0..<m { o[i * m + j] += tb[j] } } }
+                            derivativeProduct(o, y: py + lo * m, z: pz.map { $0 + lo * m }, into: o, count: count * m)
+                        }
+                    }
+                }
+            }
+        }
+        return DenseLayer.matrix([n, m], out)
+    }
+
+    /// dst = src ⊙ f′ elementwise (f′ from y, or from z for gelu); dst may equal src.
+    private func derivativeProduct(_ src: UnsafePointer<Double>, y: UnsafePointer<Double>, z: UnsafePointer<Double>?,
+                                   into dst: UnsafeMutablePointer<Double>, count: Int) {
+        switch activation {
+        case nil: if UnsafePointer(dst) != src { dst.update(from: src, count: count) }
+        case .tanh?: for i in 0..<count { dst[i] = src[i] * (1 - y[i] * y[i]) }
+        case .sigmoid?: for i in 0..<count { dst[i] = src[i] * (y[i] * (1 - y[i])) }
+        case .relu?: for i in 0..<count { dst[i] = src[i] * (y[i] > 0 ? 1 : 0) }
+        default:
+            guard let z else { return }
+            for i in 0..<count {
+                let cdf = 0.5 * erfc(-z[i] * 0.7071067811865476)
+                let pdf = FastMath.exp(-(z[i] * z[i]) * 0.5) * 0.3989422804014327
+                dst[i] = src[i] * (cdf + z[i] * pdf)
+            }
+        }
+    }
+
+    // MARK: Buffers
+
+    /// c (rows × m) = a (rows × k) · opᵀ where op is the m × k matrix `b`: a `dgemm` with beta.
+    private func product(a: UnsafePointer<Double>, transA: Bool, rows: Int, b: UnsafePointer<Double>,
+                         into c: UnsafeMutablePointer<Double>, beta: Double) {
+        guard rows > 0, m > 0 else { return }
+        guard k > 0 else {
+            if beta == 0 { c.initialize(repeating: 0, count: rows * m) }
+            return
+        }
+        gemmBlock(transA: transA, transB: true, m: rows, n: m, k: k, a, lda: k, b, ldb: k, beta: beta, c, ldc: m)
+    }
+
+    /// The base addresses of x, w and b (a dummy element for empty ones).
+    private func withOperands(_ body: (UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Double>) -> Void) {
+        DenseLayer.readAll(x, w, b, body)
+    }
+
+    /// The base addresses of up to three tensors' storage (a dummy element for an empty one; nil for nil).
+    private static func read(_ a: Tensor, _ b: Tensor?, _ c: Tensor?,
+                             _ body: (UnsafePointer<Double>, UnsafePointer<Double>?, UnsafePointer<Double>?) -> Void) {
+        let dummy = [0.0]
+        dummy.withUnsafeBufferPointer { d in
+            a.storage.withUnsafeBufferPointer { pa in
+                (b?.storage ?? []).withUnsafeBufferPointer { pb in
+                    (c?.storage ?? []).withUnsafeBufferPointer { pc in
+                        guard let base = d.baseAddress else { return }
+                        body(pa.baseAddress ?? base,
+                             b == nil ? nil : pb.baseAddress ?? base,
+                             c == nil ? nil : pc.baseAddress ?? base)
+                    }
+                }
+            }
+        }
+    }
+
+    private static func readAll(_ a: Tensor, _ b: Tensor, _ c: Tensor,
+                             _ body: (UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Double>) -> Void) {
+        read(a, Optional(b), Optional(c)) { pa, pb, pc in
+            guard let pb, let pc else { return }
+            body(pa, pb, pc)
+        }
+    }
+
+    /// A tensor of `shape` over `storage`, which holds exactly its elements (checked by `init`).
+    private static func matrix(_ shape: [Int], _ storage: [Double]) -> Tensor {
+        (try? Tensor(shape: shape, storage: storage)) ?? Tensor(storage)
+    }
+
+    /// `count` doubles written by `body` (which must write every one).
+    private static func filled(_ count: Int, _ body: (UnsafeMutablePointer<Double>) -> Void) -> [Double] {
+        guard count > 0 else { return [] }
+        return [Double](unsafeUninitializedCapacity: count) { dst, initialized in
+            if let base = dst.baseAddress { body(base) }
+            initialized = count
+        }
+    }
+}
