@@ -1,4 +1,5 @@
 import RitzAutodiff
+import RitzLearn
 import RitzTensor
 
 extension Builtins {
@@ -27,6 +28,14 @@ extension Builtins {
                          examples: ["onehot([0, 2, 1], 3)"]) { a in
                 .tensor(try Var.onehot(try a.tensor("y"), classes: try a.int("classes")))
             }.differentiation(.constant),
+            layerEntry("linear", [Param("x"), Param("w"), Param("b"), Param("act", default: .string("identity"))],
+                       summary: "a dense layer act(x wᵀ + b) (PyTorch's linear, the activation fused) for inputs x [n, in], weights w [out, in] and bias b [out]: one product and one pass; act: identity, tanh, sigmoid, relu or gelu",
+                       examples: ["linear([1, 2; 3, 4], [1, 0; 0, 1; 1, 1], [0, 0, 1])",
+                                  "linear(ones(2, 3), ones(4, 3), zeros(4), act=\"tanh\")",
+                                  "grad(w -> sum(linear(ones(2, 3), w, zeros(4), act=\"tanh\")))(zeros(4, 3))"]) { a in
+                try Var.linear(try a.tracedVar("x"), try a.tracedVar("w"), try a.tracedVar("b"),
+                              activation: try Activation(name: try a.string("act")).unaryOp)
+            },
             layerEntry("cross_entropy", [Param("logits"), Param("y")],
                        summary: "mean over the batch of −log softmax(logits)[y], softmax along the last axis; y: one integer label per row (floats holding whole numbers accepted)",
                        examples: ["cross_entropy([2, 0, 0; 0, 1, 0], [0, 1])", "grad(z -> cross_entropy(z, [0, 1]))(zeros(2, 3))"]) { a in

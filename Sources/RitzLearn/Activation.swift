@@ -1,4 +1,5 @@
 import Foundation
+import RitzTensor
 
 /// The nonlinearity between the layers of an ``MLP``.
 ///
@@ -23,6 +24,18 @@ public enum Activation: String, Sendable, CaseIterable {
                 "unknown activation \"\(name)\"; expected one of " + Activation.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))
         }
         self = a
+    }
+
+    /// The elementwise function of the tape that computes f (nil for the identity), as the
+    /// fused `dense` layer takes it.
+    public var unaryOp: UnaryOp? {
+        switch self {
+        case .tanh: return .tanh
+        case .relu: return .relu
+        case .gelu: return .gelu
+        case .sigmoid: return .sigmoid
+        case .identity: return nil
+        }
     }
 
     /// f(z) on one number (the reference the vectorised kernels are tested against).

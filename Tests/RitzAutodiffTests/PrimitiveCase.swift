@@ -78,7 +78,7 @@ struct PrimitiveCase: Sendable, CustomTestStringConvertible {
 private func u(_ s: [Int], _ lo: Double = -1, _ hi: Double = 1) -> Domain { .uniform(s, lo, hi) }
 
 /// Every primitive of the module, with shapes that exercise broadcasting and axes.
-let primitiveCases: [PrimitiveCase] = elementwiseCases + reductionCases + shapeCases + productCases + denseCases + linalgCases
+let primitiveCases: [PrimitiveCase] = elementwiseCases + reductionCases + shapeCases + productCases + linearCases + linalgCases
 
 let elementwiseCases: [PrimitiveCase] = [
     PrimitiveCase("neg", [u([3, 4])]) { try -$0[0] },
@@ -193,21 +193,21 @@ let shapeCases: [PrimitiveCase] = [
     PrimitiveCase("sum to shape", [u([2, 3, 4])]) { try $0[0].sumToShape([3, 1]) },
 ]
 
-/// The fused dense layer for every activation it fuses; relu's bias keeps the pre-activations
+/// The fused dense layer `linear` for every activation it fuses; relu's bias keeps the pre-activations
 /// at least 1.2 from its kink (|x wᵀ| ≤ 3·0.3·0.3); one batch large enough to be split in halves.
-let denseCases: [PrimitiveCase] = [
-    PrimitiveCase("dense identity", [u([4, 3]), u([5, 3]), u([5])]) { try Var.dense($0[0], $0[1], $0[2]) },
-    PrimitiveCase("dense tanh", [u([4, 3]), u([5, 3]), u([5])]) { try Var.dense($0[0], $0[1], $0[2], activation: .tanh) },
-    PrimitiveCase("dense sigmoid", [u([4, 3]), u([5, 3]), u([5])]) { try Var.dense($0[0], $0[1], $0[2], activation: .sigmoid) },
-    PrimitiveCase("dense relu", [u([4, 3], -0.3, 0.3), u([5, 3], -0.3, 0.3), .awayFromZero([5], 1.5, 2.5)]) {
-        try Var.dense($0[0], $0[1], $0[2], activation: .relu)
+let linearCases: [PrimitiveCase] = [
+    PrimitiveCase("linear identity", [u([4, 3]), u([5, 3]), u([5])]) { try Var.linear($0[0], $0[1], $0[2]) },
+    PrimitiveCase("linear tanh", [u([4, 3]), u([5, 3]), u([5])]) { try Var.linear($0[0], $0[1], $0[2], activation: .tanh) },
+    PrimitiveCase("linear sigmoid", [u([4, 3]), u([5, 3]), u([5])]) { try Var.linear($0[0], $0[1], $0[2], activation: .sigmoid) },
+    PrimitiveCase("linear relu", [u([4, 3], -0.3, 0.3), u([5, 3], -0.3, 0.3), .awayFromZero([5], 1.5, 2.5)]) {
+        try Var.linear($0[0], $0[1], $0[2], activation: .relu)
     },
-    PrimitiveCase("dense gelu", [u([4, 3], -2, 2), u([5, 3]), u([5])]) { try Var.dense($0[0], $0[1], $0[2], activation: .gelu) },
-    PrimitiveCase("dense tanh, batch split in halves", [u([260, 3]), u([2, 3]), u([2])]) {
-        try Var.dense($0[0], $0[1], $0[2], activation: .tanh)
+    PrimitiveCase("linear gelu", [u([4, 3], -2, 2), u([5, 3]), u([5])]) { try Var.linear($0[0], $0[1], $0[2], activation: .gelu) },
+    PrimitiveCase("linear tanh, batch split in halves", [u([260, 3]), u([2, 3]), u([2])]) {
+        try Var.linear($0[0], $0[1], $0[2], activation: .tanh)
     },
-    PrimitiveCase("two dense layers, tanh then identity", [u([4, 3]), u([5, 3]), u([5]), u([2, 5]), u([2])]) {
-        try Var.dense(Var.dense($0[0], $0[1], $0[2], activation: .tanh), $0[3], $0[4])
+    PrimitiveCase("two linear layers, tanh then identity", [u([4, 3]), u([5, 3]), u([5]), u([2, 5]), u([2])]) {
+        try Var.linear(Var.linear($0[0], $0[1], $0[2], activation: .tanh), $0[3], $0[4])
     },
 ]
 

@@ -46,7 +46,7 @@ import Testing
     exp log log1p sqrt abs sin cos tan tanh sigmoid relu gelu softplus clip maximum minimum where
     sum mean max min prod std var cumsum logsumexp softmax norm dot outer kron trace
     inv det solve eigh expm reshape flatten transpose concat stack copy
-    cross_entropy mse take layernorm dropout einsum attention conv1d conv2d maxpool2d avgpool2d
+    linear cross_entropy mse take layernorm dropout einsum attention conv1d conv2d maxpool2d avgpool2d
     """.split(whereSeparator: { $0 == " " || $0 == "\n" }).reduce(into: Set<String>()) { $0.insert(String($1)) }
 
     static let constant: Set<String> = """

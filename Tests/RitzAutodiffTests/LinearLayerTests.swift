@@ -2,7 +2,7 @@ import Testing
 import RitzTensor
 @testable import RitzAutodiff
 
-/// The fused `dense` against the same layer written from unfused primitives (`matmul`, `+`, the
+/// The fused `linear` layer against the same layer written from unfused primitives (`matmul`, `+`, the
 /// activation), which the finite-difference tests check on their own: value, gradient (the fused
 /// VJP outside a recording), Hessian-vector product (the recorded VJP under a tangent sweep) and
 /// JVP, for every activation, on a small batch and on one split in two halves.
@@ -10,8 +10,8 @@ import RitzTensor
 /// Tolerance rtol 1e-12, atol 1e-13: both sides compute the same sums of at most eight terms of
 /// size O(1) per element; only the order of summation in the products (and the row split)
 /// differ, which moves results by a few ulp.
-@Suite("Fused dense layer")
-struct DenseTests {
+@Suite("Fused linear layer")
+struct LinearLayerTests {
     struct Case: Sendable, CustomTestStringConvertible {
         let activation: UnaryOp?
         let rows: Int
@@ -34,7 +34,7 @@ struct DenseTests {
     }
 
     static func fused(_ c: Case) -> ([Var]) throws -> Var {
-        { try Var.dense($0[0], $0[1], $0[2], activation: c.activation) }
+        { try Var.linear($0[0], $0[1], $0[2], activation: c.activation) }
     }
 
     static func unfused(_ c: Case) -> ([Var]) throws -> Var {
@@ -84,11 +84,13 @@ struct DenseTests {
 
     @Test func refusesWhatDoesNotFit() throws {
         let x = Var(try Tensor.ones([2, 3])), w = Var(try Tensor.ones([4, 3])), b = Var(try Tensor.ones([4]))
-        #expect(throws: ShapeError.self) { try Var.dense(x, Var(try Tensor.ones([4, 2])), b) }
-        #expect(throws: ShapeError.self) { try Var.dense(x, w, Var(try Tensor.ones([3]))) }
-        #expect(throws: ShapeError.self) { try Var.dense(Var(try Tensor.ones([3])), w, b) }
-        #expect(throws: TensorError.self) { try Var.dense(x, w, b, activation: .sin) }
-        let empty = try Var.dense(Var(try Tensor.zeros([0, 3])), w, b, activation: .tanh)
+        #expect(throws: TensorError.self) { try Var.linear(x, Var(try Tensor.ones([4, 2])), b) }
+        #expect(throws: TensorError.self) { try Var.linear(x, w, Var(try Tensor.ones([3]))) }
+        #expect(throws: TensorError.self) { try Var.linear(Var(try Tensor.ones([2])), w, b) }
+        #expect(throws: ShapeError.self) { try Var.linear(Var(try Tensor.ones([1, 2, 3])), w, b) }
+        #expect(try Var.linear(Var(try Tensor.ones([3])), w, b).value == Tensor([4, 4, 4, 4]))
+        #expect(throws: TensorError.self) { try Var.linear(x, w, b, activation: .sin) }
+        let empty = try Var.linear(Var(try Tensor.zeros([0, 3])), w, b, activation: .tanh)
         #expect(empty.shape == [0, 4])
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
 import RitzTensor
 
-/// The fused dense layer y = f(x wᵀ + b): one `dgemm` and one elementwise pass for the bias and
-/// the activation, with its rules beside it.
+/// The fused dense layer `linear`, y = f(x wᵀ + b) (PyTorch's `linear` with the activation
+/// fused, Keras's `Dense`): one `dgemm` and one elementwise pass for the bias and the activation,
+/// with its rules beside it.
 ///
 /// For z = x wᵀ + b and y = f(z), with δ = ḡ ⊙ f′(z):
 /// * VJP: x̄ = δ w, w̄ = δᵀ x, b̄ = Σ_rows δ;
@@ -12,55 +13,62 @@ import RitzTensor
 /// gelu (Φ(z) + z φ(z)). Outside any recording the rules run as fused passes over raw buffers; a
 /// recorded rule (a gradient that is itself differentiated, as the forward-over-reverse HVP
 /// does) is written with differentiable primitives — `tanhBackward`, products, sums — so every
-/// order follows. Batches of at least ``denseSplitRows`` rows are cut into two halves of rows run
+/// order follows. Batches of at least ``linearSplitRows`` rows are cut into two halves of rows run
 /// as `Parallel.jobs`; partial sums over the rows (w̄, b̄) are added in one fixed order, so the
 /// bytes do not depend on the thread count.
 extension Var {
-    /// The activations `dense` fuses besides the identity (nil).
-    public static let denseActivations: [UnaryOp] = [.tanh, .sigmoid, .relu, .gelu]
+    /// The activations `linear` fuses besides the identity (nil).
+    public static let linearActivations: [UnaryOp] = [.tanh, .sigmoid, .relu, .gelu]
 
     /// Rows from which a dense layer's passes are split in two halves.
-    static let denseSplitRows = 256
+    static let linearSplitRows = 256
 
-    /// act(x wᵀ + b) for a batch x (`[n, in]`), weights w (`[out, in]`, the PyTorch layout) and
-    /// bias b (`[out]`).
+    /// act(x wᵀ + b) for a batch x (`[n, in]`, or one sample `[in]`), weights w (`[out, in]`,
+    /// the PyTorch layout) and bias b (`[out]`).
     ///
     /// - Parameters:
     ///   - x: The inputs, one row per sample.
     ///   - w: The weights.
     ///   - b: The bias.
-    ///   - activation: One of ``denseActivations``, or nil for the identity.
-    /// - Returns: The `[n, out]` outputs.
-    /// - Throws: `ShapeError` when the shapes do not fit; `TensorError.invalidArgument` for an
-    ///   activation `dense` does not fuse or complex operands.
-    public static func dense(_ x: Var, _ w: Var, _ b: Var, activation: UnaryOp? = nil) throws -> Var {
-        let layer = try DenseLayer(x: x.value, w: w.value, b: b.value, activation: activation)
+    ///   - activation: One of ``linearActivations``, or nil for the identity.
+    /// - Returns: The `[n, out]` outputs (`[out]` for one sample).
+    /// - Throws: `ShapeError.wrongRank` for operands of the wrong rank; `TensorError.invalidArgument`
+    ///   for sizes that do not fit, an activation `linear` does not fuse or complex operands.
+    public static func linear(_ x: Var, _ w: Var, _ b: Var, activation: UnaryOp? = nil) throws -> Var {
+        if x.ndim == 1 {
+            return try linear(x.reshaped([1, x.count]), w, b, activation: activation).reshaped([w.shape.first ?? 0])
+        }
+        let layer = try LinearLayer(x: x.value, w: w.value, b: b.value, activation: activation)
         let (y, z) = layer.forward()
-        return try apply("dense", [x, w, b], value: y, rule: Rule(
+        return try apply("linear", [x, w, b], value: y, rule: Rule(
             vjp: { g, c in try layer.vjp(g, c, preActivation: z) },
             jvp: { t, c in try layer.jvp(t, c, preActivation: z) }))
     }
 }
 
-/// One application of `dense`: the operands as float tensors and the sizes.
-struct DenseLayer {
+/// One application of `linear`: the operands as float tensors and the sizes.
+struct LinearLayer {
     let x: Tensor, w: Tensor, b: Tensor
     let activation: UnaryOp?
     /// Rows, inputs, outputs.
     let n: Int, k: Int, m: Int
 
     init(x: Tensor, w: Tensor, b: Tensor, activation: UnaryOp?) throws {
-        if let activation, !Var.denseActivations.contains(activation) {
-            throw TensorError.invalidArgument("dense fuses the activations identity, "
-                + Var.denseActivations.map(\.rawValue).joined(separator: ", ") + "; got \(activation.rawValue)")
+        if let activation, !Var.linearActivations.contains(activation) {
+            throw TensorError.invalidArgument("linear fuses the activations identity, "
+                + Var.linearActivations.map(\.rawValue).joined(separator: ", ") + "; got \(activation.rawValue)")
         }
         guard !x.isComplex, !w.isComplex, !b.isComplex else {
-            throw TensorError.invalidArgument("dense takes real operands")
+            throw TensorError.invalidArgument("linear takes real operands")
         }
-        guard x.ndim == 2 else { throw ShapeError.wrongRank(op: "dense", expected: "inputs x of shape [n, in]", got: x.shape) }
-        guard w.ndim == 2 else { throw ShapeError.wrongRank(op: "dense", expected: "weights w of shape [out, in]", got: w.shape) }
-        guard x.shape[1] == w.shape[1] else { throw ShapeError.mismatch(op: "dense (x, w)", lhs: x.shape, rhs: w.shape) }
-        guard b.shape == [w.shape[0]] else { throw ShapeError.mismatch(op: "dense (w, b)", lhs: w.shape, rhs: b.shape) }
+        guard x.ndim == 2 else { throw ShapeError.wrongRank(op: "linear", expected: "inputs x of shape [n, in] or [in]", got: x.shape) }
+        guard w.ndim == 2 else { throw ShapeError.wrongRank(op: "linear", expected: "weights w of shape [out, in]", got: w.shape) }
+        guard x.shape[1] == w.shape[1] else {
+            throw TensorError.invalidArgument("linear: x has \(x.shape[1]) inputs per row but w of shape \(formatShape(w.shape)) takes \(w.shape[1]) (w is [out, in])")
+        }
+        guard b.shape == [w.shape[0]] else {
+            throw TensorError.invalidArgument("linear: w of shape \(formatShape(w.shape)) has \(w.shape[0]) outputs but b has shape \(formatShape(b.shape))")
+        }
         self.x = try x.asFloat()
         self.w = try w.asFloat()
         self.b = try b.asFloat()
@@ -69,8 +77,8 @@ struct DenseLayer {
         _ = try Tensor.elementCount([n, m])
     }
 
-    /// The row blocks the passes are cut into: two halves from `denseSplitRows` rows, else one.
-    var parts: Int { n >= Var.denseSplitRows ? 2 : 1 }
+    /// The row blocks the passes are cut into: two halves from `linearSplitRows` rows, else one.
+    var parts: Int { n >= Var.linearSplitRows ? 2 : 1 }
 
     func rows(_ part: Int) -> Range<Int> { (n * part / parts)..<(n * (part + 1) / parts) }
 
@@ -80,7 +88,7 @@ struct DenseLayer {
     func forward() -> (y: Tensor, z: Tensor?) {
         let keepZ = activation == .gelu
         var z = keepZ ? [Double](repeating: 0, count: n * m) : []
-        let y = DenseLayer.filled(n * m) { out in
+        let y = LinearLayer.filled(n * m) { out in
             z.withUnsafeMutableBufferPointer { pz in
                 withOperands { px, pw, pb in
                     let pre = keepZ ? pz.baseAddress ?? out : out
@@ -93,7 +101,7 @@ struct DenseLayer {
                 }
             }
         }
-        return (DenseLayer.matrix([n, m], y), keepZ ? DenseLayer.matrix([n, m], z) : nil)
+        return (LinearLayer.matrix([n, m], y), keepZ ? LinearLayer.matrix([n, m], z) : nil)
     }
 
     /// out = f(z + b) row by row; z is updated to include b (it is z itself when out == z).
@@ -179,7 +187,7 @@ struct DenseLayer {
                 xbar.withUnsafeMutableBufferPointer { pxb in
                     wbar.withUnsafeMutableBufferPointer { pwb in
                         bbar.withUnsafeMutableBufferPointer { pbb in
-                            DenseLayer.read(g, y, z) { pg, py, pz in
+                            LinearLayer.read(g, y, z) { pg, py, pz in
                                 guard let d = pd.baseAddress, let py else { return }
                                 Parallel.jobs(p) { part in
                                     let r = rows(part)
@@ -210,17 +218,17 @@ struct DenseLayer {
             guard p == 2 else { return parts }
             return (0..<size).map { parts[$0] + parts[size + $0] }
         }
-        return [needs[0] ? Var(DenseLayer.matrix(x.shape, xbar)) : nil,
-                needs[1] ? Var(DenseLayer.matrix(w.shape, total(wbar, m * k))) : nil,
-                needs[2] ? Var(DenseLayer.matrix(b.shape, total(bbar, m))) : nil]
+        return [needs[0] ? Var(LinearLayer.matrix(x.shape, xbar)) : nil,
+                needs[1] ? Var(LinearLayer.matrix(w.shape, total(wbar, m * k))) : nil,
+                needs[2] ? Var(LinearLayer.matrix(b.shape, total(bbar, m))) : nil]
     }
 
     /// The JVP outside any recording: (ẋ wᵀ + x ẇᵀ + ḃ) ⊙ f′ in one pass per half.
     private func fusedJVP(_ t: [Tensor?], y: Tensor, z: Tensor?) throws -> Tensor {
-        let out = DenseLayer.filled(n * m) { out in
+        let out = LinearLayer.filled(n * m) { out in
             withOperands { px, pw, _ in
-                DenseLayer.readAll(t[0] ?? x, t[1] ?? w, t[2] ?? b) { tx, tw, tb in
-                    DenseLayer.read(y, z, nil) { py, pz, _ in
+                LinearLayer.readAll(t[0] ?? x, t[1] ?? w, t[2] ?? b) { tx, tw, tb in
+                    LinearLayer.read(y, z, nil) { py, pz, _ in
                         Parallel.jobs(parts) { part in
                             let r = rows(part)
                             let (lo, count) = (r.lowerBound, r.count)
@@ -243,7 +251,7 @@ struct DenseLayer {
                 }
             }
         }
-        return DenseLayer.matrix([n, m], out)
+        return LinearLayer.matrix([n, m], out)
     }
 
     /// dst = src ⊙ f′ elementwise (f′ from y, or from z for gelu); dst may equal src.
@@ -279,7 +287,7 @@ struct DenseLayer {
 
     /// The base addresses of x, w and b (a dummy element for empty ones).
     private func withOperands(_ body: (UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Double>) -> Void) {
-        DenseLayer.readAll(x, w, b, body)
+        LinearLayer.readAll(x, w, b, body)
     }
 
     /// The base addresses of up to three tensors' storage (a dummy element for an empty one; nil for nil).
