@@ -1,13 +1,36 @@
 import RitzAutodiff
 import RitzTensor
 
+/// A model whose outputs are recorded on the tape from its parameter blocks: its evaluation
+/// (``FunctionModelEvaluation``) takes the gradient, H v, J v, Jᵀ u and the Gauss–Newton product
+/// from the derivative rules of the primitives the outputs are built of.
+public protocol TapeModel: Model {
+    /// The outputs for the parameters (one `Var` per block, in the blocks' shapes) and the inputs.
+    ///
+    /// - Parameters:
+    ///   - parameters: The blocks, in order.
+    ///   - x: The inputs.
+    /// - Returns: The outputs.
+    /// - Throws: An error when the inputs do not fit the model.
+    func outputs(_ parameters: [Var], _ x: Tensor) throws -> Var
+}
+
+extension TapeModel {
+    /// The flat parameters cut into one `Var` per block (slices of `flat`, so derivatives flow back).
+    func split(_ flat: Var) throws -> [Var] {
+        try blocks.map { b in
+            try flat.index([.slice(start: b.offset, stop: b.offset + b.count, step: nil)]).reshaped(b.shape)
+        }
+    }
+}
+
 /// A model given as a function of its named parameter tensors and the inputs, differentiated on
 /// the tape: the gradient by a reverse sweep, H v by a tangent sweep along the recorded
 /// gradient (forward over reverse), the Gauss–Newton product from J v, the loss Hessian in the
 /// outputs and Jᵀ u — all from the derivative rules of the primitives the function is built of.
 ///
 /// The flat parameter vector holds the blocks in order, each row-major (``ParameterBlock``).
-public final class FunctionModel: Model {
+public final class FunctionModel: TapeModel {
     /// The outputs for the parameters (one `Var` per block, in the blocks' shapes) and the inputs.
     public typealias Forward = (_ parameters: [Var], _ x: Tensor) throws -> Var
 
@@ -46,12 +69,7 @@ public final class FunctionModel: Model {
         self.forward = forward
     }
 
-    /// The flat parameters cut into one `Var` per block (slices of `flat`, so derivatives flow back).
-    func split(_ flat: Var) throws -> [Var] {
-        try blocks.map { b in
-            try flat.index([.slice(start: b.offset, stop: b.offset + b.count, step: nil)]).reshaped(b.shape)
-        }
-    }
+    public func outputs(_ parameters: [Var], _ x: Tensor) throws -> Var { try forward(parameters, x) }
 
     public func predict(_ x: Tensor) throws -> Tensor {
         try forward(try split(Var(Tensor(parameters))), x).value
@@ -62,11 +80,11 @@ public final class FunctionModel: Model {
     public func checkInputs(sampleShape: [Int], what: String) throws {}
 }
 
-/// ``FunctionModel`` on one batch: the forward pass, the loss and (when curvature is asked for)
+/// A ``TapeModel`` on one batch: the forward pass, the loss and (when curvature is asked for)
 /// the gradient's graph are recorded once in a ``Linearization``.
 final class FunctionModelEvaluation: ModelEvaluation {
     private var point: Linearization?
-    private var model: FunctionModel?
+    private var model: (any TapeModel)?
     private var x = Tensor(0.0)
     private var y: Tensor?
     private var lossKind = LossKind.crossEntropy
@@ -78,7 +96,7 @@ final class FunctionModelEvaluation: ModelEvaluation {
     private(set) var products = 0
 
     func prepare(model: any Model, x: Tensor, y: Tensor?, loss: LossKind, withGradient: Bool) throws {
-        guard let m = model as? FunctionModel else {
+        guard let m = model as? any TapeModel else {
             throw LearnError.invalidArgument("this evaluation was made for another kind of model")
         }
         guard x.ndim >= 1, x.shape[0] > 0 else { throw LearnError.shape("the batch is empty") }
@@ -111,7 +129,7 @@ final class FunctionModelEvaluation: ModelEvaluation {
         let kind = lossKind
         let x = self.x
         let p = try Linearization(at: Tensor(m.parameters), secondOrder: secondOrder,
-                                  outputs: { flat in try m.forward(try m.split(flat), x) },
+                                  outputs: { flat in try m.outputs(try m.split(flat), x) },
                                   loss: { z in try FunctionModelEvaluation.loss(kind, z, y) })
         point = p
         self.secondOrder = secondOrder

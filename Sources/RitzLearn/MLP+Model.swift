@@ -12,7 +12,12 @@ extension MLP: Model {
 
     public var label: String { "mlp \(sizes)" }
 
-    public func makeEvaluation() -> any ModelEvaluation { MLPEvaluation(model: self) }
+    public func makeEvaluation() -> any ModelEvaluation {
+        switch engine {
+        case .kernels: return MLPEvaluation(model: self)
+        case .tape: return FunctionModelEvaluation()
+        }
+    }
 
     public func checkInputs(sampleShape: [Int], what: String) throws {
         guard sampleShape == [inputSize] else {

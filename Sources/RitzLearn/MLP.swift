@@ -25,6 +25,16 @@ public final class MLP {
     /// ``Model/setParameters(_:)-([Double])`` to replace them from outside).
     public var parameters: [Double]
 
+    /// How an mlp is differentiated: by the hand-derived batched kernels (``MLPEvaluation``), or
+    /// on the tape, each layer one fused `linear` node (``TapeModel``). An internal choice kept for
+    /// comparing the two (`ritz-bench`); every user-visible path uses ``engine``'s default.
+    public enum Engine: String, Sendable, CaseIterable {
+        case kernels, tape
+    }
+
+    /// The engine ``makeEvaluation()`` builds on.
+    public var engine = Engine.kernels
+
     /// Scratch evaluation reused by the convenience kernels so that steady-state training
     /// allocates nothing.
     var scratch: MLPEvaluation?
@@ -120,5 +130,6 @@ public final class MLP {
         layers = other.layers
         parameterCount = other.parameterCount
         parameters = other.parameters
+        engine = other.engine
     }
 }
