@@ -13,6 +13,7 @@ let sections: [(name: String, run: () throws -> Void)] = [
     ("plot", PlotBench.run),
     ("koopman", KoopmanBench.run),
     ("learn", LearnBench.run),
+    ("engine", EngineBench.run),
     ("curvature", CurvatureBench.run),
     ("notebook", NotebookBench.run),
     ("live", LiveBench.run),

@@ -1,0 +1,81 @@
+import Foundation
+import RitzAutodiff
+import RitzLearn
+import RitzTensor
+
+/// One engine (issue 13): the digits MLP (64-64-10 tanh, softmax cross-entropy, all 1797 images,
+/// 4810 parameters) through the hand-derived kernels, through the tape with each layer one fused
+/// `linear` node (`MLP.engine = .tape`), and written by a user as a function of its blocks over
+/// unfused primitives (`model(fn, params)`). Gradient (forward and backward), HVP at a prepared
+/// point and with its forward pass, and 500 full-batch GD steps, the paths alternating round by
+/// round so a change in the machine's load falls on all; medians over the rounds. Bars: tape ≤
+/// 1.05× the kernels, the user's function ≤ 1.25× the tape.
+enum EngineBench {
+    static func run() throws {
+        Bench.section("engine (MLP 64-64-10 tanh, ce, 1797 digits: kernels, tape with fused linear, user function)")
+        let data = try Dataset.digits()
+        let kernels = try MLP(sizes: [64, 64, 10], activation: .tanh, seed: 0)
+        let tape = kernels.copy()
+        tape.engine = .tape
+        let function = try userFunction(kernels)
+        let models: [(name: String, model: any Model)] = [("kernels", kernels), ("tape", tape), ("function", function)]
+        var rng = RandomGenerator(seed: 1)
+        let v = (0..<kernels.parameterCount).map { _ in rng.normal() }
+        var out = [Double]()
+
+        var samples: [String: [Double]] = [:]
+        func sample(_ key: String, calls: Int, _ body: () throws -> Void) rethrows {
+            let t0 = Bench.now()
+            for _ in 0..<calls { try body() }
+            samples[key, default: []].append((Bench.now() - t0) / Double(calls))
+        }
+        let prepared = try models.map { m -> any ModelEvaluation in
+            let e = m.model.makeEvaluation()
+            try e.prepare(model: m.model, x: data.x, y: data.y, loss: .crossEntropy, withGradient: false)
+            try e.hvp(v, into: &out)
+            return e
+        }
+        for round in 0..<8 {
+            for (i, m) in models.enumerated() {
+                try sample("grad " + m.name, calls: 10) {
+                    let e = m.model.makeEvaluation()
+                    try e.prepare(model: m.model, x: data.x, y: data.y, loss: .crossEntropy, withGradient: true)
+                    try e.gradient(into: &out)
+                }
+                try sample("hvp " + m.name, calls: 10) { try prepared[i].hvp(v, into: &out) }
+                try sample("hvp+fwd " + m.name, calls: 10) {
+                    let e = m.model.makeEvaluation()
+                    try e.prepare(model: m.model, x: data.x, y: data.y, loss: .crossEntropy, withGradient: false)
+                    try e.hvp(v, into: &out)
+                }
+                if round < 3 {
+                    try sample("gd " + m.name, calls: 1) {
+                        let start = m.model.parameters
+                        defer { m.model.parameters = start }
+                        let run = try Trainer.train(model: m.model, data: data, optimizer: try .sgd(lr: 0.5), steps: 500, every: 500)
+                        guard run.stepsTaken == 500 else { throw Peer.Failure(description: "training stopped after \(run.stepsTaken) steps") }
+                    }
+                }
+            }
+        }
+        func med(_ key: String) -> Double { Bench.medianOf(samples[key] ?? []) }
+        for (key, label, unit, scale) in [("grad", "gradient (forward + backward)", "ms", 1e3), ("hvp", "HVP at a prepared point", "ms", 1e3),
+                                          ("hvp+fwd", "HVP with its forward pass", "ms", 1e3), ("gd", "500 full-batch GD steps", "s", 1.0)] {
+            let (k, t, f) = (med(key + " kernels"), med(key + " tape"), med(key + " function"))
+            Bench.report("\(label): kernels", k * scale, unit)
+            Bench.report("\(label): tape", t * scale, unit)
+            Bench.report("\(label): user function", f * scale, unit)
+            Bench.report("  tape / kernels", t / k, "×", bar: ("<= 1.05", t / k <= 1.05))
+            Bench.report("  user function / tape", f / t, "×", bar: ("<= 1.25", f / t <= 1.25))
+        }
+    }
+
+    /// The same network as a user writes it with `model(fn, params)`: x wᵀ + b and tanh as
+    /// separate primitives.
+    static func userFunction(_ mlp: MLP) throws -> FunctionModel {
+        try FunctionModel(blocks: mlp.blocks.map { ($0.name, $0.shape) }, parameters: mlp.parameters, label: "user mlp") { p, x in
+            let h = try (Var(x).matmul(try p[0].T) + p[1]).tanh()
+            return try h.matmul(try p[2].T) + p[3]
+        }
+    }
+}
