@@ -48,8 +48,8 @@ extension Var {
     /// Softmax cross-entropy: the mean over every position of −log softmax(logits)[label], the
     /// softmax taken along the last axis.
     ///
-    /// −log softmax(z)[y] = logsumexp(z) − z[y]; written as a gather from the log-softmax, so the
-    /// gradient is (softmax(z) − onehot(y))/n and every higher order follows from `logsumexp`'s rule.
+    /// −log softmax(z)[y] = logsumexp(z) − z[y], one fused node (`softmaxCrossEntropy`): the
+    /// gradient is (softmax(z) − onehot(y))/n and every higher order follows from its rules.
     /// - Parameters:
     ///   - labels: One whole number per position: shape `logits.shape` without its last axis.
     /// - Returns: The 0-d mean loss.
@@ -66,9 +66,7 @@ extension Var {
         }
         let ys = try Var.classLabels(labels, classes: classes, op: "cross_entropy")
         guard !ys.isEmpty else { throw TensorError.invalidArgument("cross_entropy of an empty batch") }
-        let positions = ys.enumerated().map { $0.offset * classes + $0.element }
-        let picked = try logSoftmax(axis: -1).flattened().gather(positions, shape: [ys.count])
-        return try -picked.mean()
+        return try Var.softmaxCrossEntropy(self, labels: ys, classes: classes)
     }
 
     /// Mean squared difference mean((pred − target)²) over every element.

@@ -78,7 +78,7 @@ struct PrimitiveCase: Sendable, CustomTestStringConvertible {
 private func u(_ s: [Int], _ lo: Double = -1, _ hi: Double = 1) -> Domain { .uniform(s, lo, hi) }
 
 /// Every primitive of the module, with shapes that exercise broadcasting and axes.
-let primitiveCases: [PrimitiveCase] = elementwiseCases + reductionCases + shapeCases + productCases + linearCases + linalgCases
+let primitiveCases: [PrimitiveCase] = elementwiseCases + reductionCases + shapeCases + productCases + linearCases + fusedLossCases + linalgCases
 
 let elementwiseCases: [PrimitiveCase] = [
     PrimitiveCase("neg", [u([3, 4])]) { try -$0[0] },
@@ -208,6 +208,14 @@ let linearCases: [PrimitiveCase] = [
     },
     PrimitiveCase("two linear layers, tanh then identity", [u([4, 3]), u([5, 3]), u([5]), u([2, 5]), u([2])]) {
         try Var.linear(Var.linear($0[0], $0[1], $0[2], activation: .tanh), $0[3], $0[4])
+    },
+]
+
+/// The fused softmax cross-entropy, on rows and on a stack of rows.
+let fusedLossCases: [PrimitiveCase] = [
+    PrimitiveCase("cross entropy, fused", [u([4, 5], -2, 2)]) { try $0[0].crossEntropy(Tensor([0, 3, 1, 4])) },
+    PrimitiveCase("cross entropy over a stack", [u([2, 3, 4], -2, 2)]) {
+        try $0[0].crossEntropy(try Tensor(shape: [2, 3], storage: [0, 3, 1, 2, 2, 0]))
     },
 ]
 

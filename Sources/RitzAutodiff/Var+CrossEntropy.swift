@@ -1,0 +1,100 @@
+import Foundation
+import RitzTensor
+
+/// Softmax cross-entropy as one node, with its rules beside it.
+///
+/// For logits z (rows z_i over k classes, P positions), labels y and p_i = softmax(z_i):
+/// L = (1/P) Σ_i (logsumexp(z_i) − z_i[y_i]), ∇L = G = (p − onehot(y))/P (one pass from the
+/// forward's p), and the derivative of G along u is S(u) = (p ⊙ u − p ⊙ Σ_j p u)/P, the softmax
+/// Jacobian (symmetric, so it is its own transpose). Outside any recording the rules are fused
+/// passes over the kept p; recorded, S is written with `softmax` and elementwise primitives, so
+/// every order follows. Replaces the gather of a log-softmax: fewer passes in the loss, its
+/// gradient and the Hessian-vector products of every model trained with it.
+extension Var {
+    /// The mean softmax cross-entropy of the logits (classes on the last axis) at `labels`.
+    ///
+    /// - Parameters:
+    ///   - labels: One class per position, row-major, each in `0 ..< classes`.
+    ///   - classes: The length of the last axis.
+    /// - Returns: The 0-d mean loss.
+    /// - Throws: `TensorError.invalidArgument` for complex logits.
+    static func softmaxCrossEntropy(_ z: Var, labels: [Int], classes k: Int) throws -> Var {
+        let zv = try z.value.asFloat()
+        let positions = labels.count
+        guard positions > 0, zv.count == positions * k else {
+            throw TensorError.invalidArgument("cross_entropy needs one label per row of logits")
+        }
+        var total = 0.0
+        let probs = zv.storage.withUnsafeBufferPointer { zs in
+            [Double](unsafeUninitializedCapacity: zs.count) { p, initialized in
+                initialized = zs.count
+                guard let src = zs.baseAddress, let dst = p.baseAddress else { return }
+                var maxima = [Double](repeating: 0, count: positions)
+                for i in 0..<positions {
+                    let row = src + i * k
+                    var mx = -Double.infinity
+                    for j in 0..<k where row[j] > mx || row[j].isNaN { mx = row[j] }
+                    // A row without a finite maximum is shifted by 0 (its loss is ∞ or NaN, as it is).
+                    maxima[i] = mx.isFinite ? mx : 0
+                    for j in 0..<k { dst[i * k + j] = row[j] - maxima[i] }
+                }
+                FastMath.exp(dst, dst, count: positions * k)
+                for i in 0..<positions {
+                    let row = dst + i * k
+                    var s = 0.0
+                    for j in 0..<k { s += row[j] }
+                    total += Foundation.log(s) + maxima[i] - src[i * k + labels[i]]
+                    let inv = 1 / s
+                    for j in 0..<k { row[j] *= inv }
+                }
+            }
+        }
+        let p = try Tensor(shape: zv.shape, storage: probs)
+        let scale = 1 / Double(positions)
+        return try apply("cross_entropy", [z], value: Tensor(total * scale), rule: Rule(
+            vjp: { g, c in [try g * crossEntropyGradient(c.inputs[0], probs: p, labels: labels, scale: scale)] },
+            jvp: { t, c in
+                guard let t0 = t[0] else { return nil }
+                return try (t0 * crossEntropyGradient(c.inputs[0], probs: p, labels: labels, scale: scale)).sum()
+            }))
+    }
+
+    /// G = (softmax(z) − onehot(y))·scale, the gradient of the mean cross-entropy, from the kept
+    /// probabilities; its rule is the softmax Jacobian S times `scale` both ways.
+    private static func crossEntropyGradient(_ z: Var, probs: Tensor, labels: [Int], scale: Double) throws -> Var {
+        var g = probs.storage
+        let k = probs.shape.last ?? 1
+        for (i, y) in labels.enumerated() { g[i * k + y] -= 1 }
+        for i in g.indices { g[i] *= scale }
+        let linear: (Var, RuleContext) throws -> Var = { u, c in
+            try softmaxJacobianProduct(u, logits: c.inputs[0], probs: probs, scale: scale)
+        }
+        return try apply("cross_entropy_gradient", [z], value: try Tensor(shape: probs.shape, storage: g), rule: Rule(
+            vjp: { u, c in [try linear(u, c)] },
+            jvp: { t, c in try t[0].map { try linear($0, c) } }))
+    }
+
+    /// S(u)·scale = (p ⊙ u − p ⊙ Σ_j p u)·scale along the last axis: one pass outside a
+    /// recording, `softmax` and elementwise primitives inside one.
+    private static func softmaxJacobianProduct(_ u: Var, logits z: Var, probs: Tensor, scale: Double) throws -> Var {
+        guard u.isTraced || z.isTraced || u.shape != probs.shape else {
+            let k = probs.shape.last ?? 1
+            let uv = try u.value.asFloat()
+            let rows = k > 0 ? probs.count / k : 0
+            var out = [Double](repeating: 0, count: probs.count)
+            probs.storage.withUnsafeBufferPointer { p in
+                uv.storage.withUnsafeBufferPointer { us in
+                    for i in 0..<rows {
+                        var dot = 0.0
+                        for j in 0..<k { dot += p[i * k + j] * us[i * k + j] }
+                        for j in 0..<k { out[i * k + j] = scale * p[i * k + j] * (us[i * k + j] - dot) }
+                    }
+                }
+            }
+            return Var(try Tensor(shape: probs.shape, storage: out))
+        }
+        let p = z.isTraced ? try z.softmax(axis: -1) : Var(probs)
+        let pu = try p * u
+        return try (pu - p * pu.sum(axis: -1, keepDims: true)) * scale
+    }
+}
