@@ -25,6 +25,11 @@ extension Var {
                 return [ga, gb]
             },
             jvp: { t, c in
+                // Outside a recording, Ȧ·B + A·Ḃ as one product added into the other (beta = 1).
+                if let ta = t[0], let tb = t[1], !ta.isTraced, !tb.isTraced, !c.inputs.contains(where: \.isTraced) {
+                    let first = try Tensor.gemm(ta.value, transA: transA, c.inputs[1].value, transB: transB)
+                    return Var(try Tensor.gemm(c.inputs[0].value, transA: transA, tb.value, transB: transB, adding: consume first))
+                }
                 var out: Var?
                 if let ta = t[0] { out = try gemm(ta, transA: transA, c.inputs[1], transB: transB) }
                 if let tb = t[1] {

@@ -235,6 +235,7 @@ extension Var {
             },
             jvp: { t, c in
                 let (g, y) = (c.inputs[0], c.inputs[1])
+                if let tg = t[0], let ty = t[1], let fused = try tanhBackwardTangent(tg, ty, g, y) { return fused }
                 var out: Var?
                 if let tg = t[0] { out = try tanhBackward(tg, y) }
                 if let ty = t[1] {
@@ -243,6 +244,33 @@ extension Var {
                 }
                 return out
             }))
+    }
+
+    /// The tangent of g·(1 − y²) along (ġ, ẏ), ġ·(1 − y²) − 2·g·y·ẏ, in one pass outside a
+    /// recording (all four operands constant float64 of one shape); nil otherwise.
+    private static func tanhBackwardTangent(_ tg: Var, _ ty: Var, _ g: Var, _ y: Var) throws -> Var? {
+        let operands = [tg, ty, g, y]
+        guard !operands.contains(where: \.isTraced),
+              operands.allSatisfy({ $0.shape == y.shape && $0.value.dtype == .float64 }) else { return nil }
+        let n = y.count
+        let out = tg.value.storage.withUnsafeBufferPointer { a in
+            ty.value.storage.withUnsafeBufferPointer { b in
+                g.value.storage.withUnsafeBufferPointer { c in
+                    y.value.storage.withUnsafeBufferPointer { d in
+                        [Double](unsafeUninitializedCapacity: n) { dst, initialized in
+                            if let tg = a.baseAddress, let ty = b.baseAddress, let g = c.baseAddress, let y = d.baseAddress,
+                               let o = dst.baseAddress {
+                                Parallel.forEachPiece(n) { r in
+                                    for i in r { o[i] = tg[i] * (1 - y[i] * y[i]) + -2 * g[i] * y[i] * ty[i] }
+                                }
+                            }
+                            initialized = n
+                        }
+                    }
+                }
+            }
+        }
+        return Var(try Tensor(shape: y.shape, storage: out))
     }
 
     /// −2·a·b·c elementwise, the term of tanh's second derivative (∂/∂y of g·(1 − y²) is −2·g·y),
