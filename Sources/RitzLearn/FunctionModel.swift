@@ -105,30 +105,40 @@ final class FunctionModelEvaluation: ModelEvaluation {
         self.y = y
         lossKind = loss
         count = x.shape[0]
+        parameters = m.parameters
         point = nil
         lossHessian = nil
-        // Without targets only the outputs are wanted; with them, record the loss (and, lazily,
-        // its second-order graph when a curvature product asks).
-        guard y != nil else {
-            let z = try m.predict(x)
-            point = nil
-            outputsOnly = z
+        // Without targets only the outputs are wanted. With them and the gradient, the loss is
+        // recorded; without the gradient it is only computed, and recorded (to first or second
+        // order) when a derivative is asked for.
+        guard let y else {
+            outputsOnly = try m.predict(x)
             self.loss = .nan
             accuracy = nil
             return
         }
-        outputsOnly = nil
-        try record(secondOrder: false)
+        if withGradient {
+            outputsOnly = nil
+            try record(secondOrder: false)
+        } else {
+            let z = try m.outputs(try m.split(Var(Tensor(parameters))), x)
+            outputsOnly = z.value
+            self.loss = try FunctionModelEvaluation.loss(loss, z, y).value.scalarValue ?? .nan
+            accuracy = FunctionModelEvaluation.accuracy(z.value, y)
+        }
     }
 
+    /// The outputs when nothing is recorded (no targets, or no derivative asked for yet).
     private var outputsOnly: Tensor?
+    /// The parameters the batch was prepared at (the model may move on).
+    private var parameters: [Double] = []
 
     /// Records the forward pass and the loss at the model's parameters.
     private func record(secondOrder: Bool) throws {
         guard let m = model, let y else { throw LearnError.invalidArgument("prepared without targets") }
         let kind = lossKind
         let x = self.x
-        let p = try Linearization(at: Tensor(m.parameters), secondOrder: secondOrder,
+        let p = try Linearization(at: Tensor(parameters), secondOrder: secondOrder,
                                   outputs: { flat in try m.outputs(try m.split(flat), x) },
                                   loss: { z in try FunctionModelEvaluation.loss(kind, z, y) })
         point = p
@@ -180,7 +190,10 @@ final class FunctionModelEvaluation: ModelEvaluation {
     }
 
     private func prepared(_ name: String, secondOrder wanted: Bool) throws -> Linearization {
-        if wanted, !secondOrder { try record(secondOrder: true) }
+        guard model != nil, y != nil else {
+            throw LearnError.invalidArgument("\(name) needs targets: prepare the batch with labels or targets")
+        }
+        if point == nil || (wanted && !secondOrder) { try record(secondOrder: wanted) }
         guard let point else {
             throw LearnError.invalidArgument("\(name) needs targets: prepare the batch with labels or targets")
         }
