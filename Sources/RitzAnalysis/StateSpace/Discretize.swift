@@ -34,7 +34,7 @@ struct StateSystem {
         let n = t.shape[0]
         guard n >= 1 else { throw ShapeError.invalid("\(op): the state matrix is empty") }
         guard (bt.ndim == 1 && bt.count == n) || (bt.ndim == 2 && bt.shape[0] == n) else {
-            throw ShapeError.mismatch(op: op, lhs: t.shape, rhs: bt.shape)
+            throw ShapeError.invalid("\(op): B must have n = \(n) rows (A is \(formatShape(t.shape))), got shape \(formatShape(bt.shape))")
         }
         guard t.storage.allSatisfy(\.isFinite), bt.storage.allSatisfy(\.isFinite) else { throw LinalgError.nonFinite(op: op) }
         if t.ndim == 1 {
@@ -164,9 +164,11 @@ extension StateSpace {
         guard length >= 0 else { throw TensorError.invalidArgument("ssm_kernel: the length L must be ≥ 0, got \(length)") }
         let n = a.shape.first ?? 0
         let column = b.count == n && (b.ndim == 1 || (b.ndim == 2 && b.shape[1] == 1)) ? try b.reshaped([n]) : b
-        guard column.ndim == 1 else { throw ShapeError.mismatch(op: "ssm_kernel (B must be a vector of n entries)", lhs: a.shape, rhs: b.shape) }
+        guard column.ndim == 1 else {
+            throw ShapeError.invalid("ssm_kernel: B must be a vector of n = \(n) entries (one input), got shape \(formatShape(b.shape))")
+        }
         guard c.count == n, c.ndim == 1 || (c.ndim == 2 && c.shape[0] == 1) else {
-            throw ShapeError.mismatch(op: "ssm_kernel (C must be a vector of n entries)", lhs: a.shape, rhs: c.shape)
+            throw ShapeError.invalid("ssm_kernel: C must be a vector of n = \(n) entries (one output), got shape \(formatShape(c.shape))")
         }
         guard c.storage.allSatisfy(\.isFinite) else { throw LinalgError.nonFinite(op: "ssm_kernel") }
         let system = try StateSystem(a: a, b: column, op: "ssm_kernel")

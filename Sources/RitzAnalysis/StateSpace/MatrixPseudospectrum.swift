@@ -13,7 +13,7 @@ extension StateSpace {
     ///   - a: A real n×n matrix or the n diagonal entries of one, n ≥ 1.
     ///   - grid: The points z.
     /// - Returns: σ_min per point and the eigenvalues.
-    /// - Throws: shape errors, `TensorError.unsupportedDType` for a complex 2-d A,
+    /// - Throws: shape errors, `TensorError.invalidArgument` for a complex 2-d A,
     ///   `LinalgError.nonFinite`, `LinalgError.notConverged`, `CurvatureError.interrupted`.
     public static func pseudospectrum(a: Tensor, grid: [Complex]) throws -> (sigma: [Double], eigenvalues: [Complex]) {
         guard a.ndim == 1 || a.ndim == 2 else {
@@ -27,7 +27,9 @@ extension StateSpace {
             return (sigma, lambda)
         }
         guard a.shape[0] == a.shape[1] else { throw LinalgError.notSquare(op: "pseudospectrum", shape: a.shape) }
-        guard !a.isComplex else { throw TensorError.unsupportedDType(op: "pseudospectrum of a 2-d matrix", dtype: a.dtype) }
+        guard !a.isComplex else {
+            throw TensorError.invalidArgument("pseudospectrum: a 2-d A must be real (a complex diagonal is taken as the 1-d tensor of its entries)")
+        }
         let values = try a.eig().values
         let lambda = (0..<values.count).map { let z = values.complexElement($0); return Complex(z.re, z.im) }
         return (try ComplexLinear.smallestSingularValues(ComplexLinear.Parts(a), shiftedBy: grid), lambda)
