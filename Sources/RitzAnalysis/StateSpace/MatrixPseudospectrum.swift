@@ -5,8 +5,9 @@ extension StateSpace {
     /// σ_min(zI − A) at each grid point z, and A's eigenvalues (Trefethen & Embree, "Spectra and
     /// Pseudospectra", 2005: the ε-pseudospectrum is {z : σ_min(zI − A) ≤ ε}).
     ///
-    /// A dense real A: a dense SVD of the real embedding of zI − A at each point (exact to LAPACK
-    /// accuracy, about n·u·‖A‖), polling `Interruption` once per point; eigenvalues by dgeev.
+    /// A dense real A: one Hessenberg reduction, then per point an O(n²) LU of H − zI and inverse
+    /// Lanczos (`ShiftedHessenberg`; accurate to about n·u·‖A‖, as a dense SVD), polling
+    /// `Interruption` once per point; eigenvalues by dgeev.
     /// A diagonal A (a 1-d tensor of its entries, real or complex, as `s4dInit` returns) is
     /// normal, so σ_min(zI − A) = min_i |z − λ_i| exactly.
     /// - Parameters:
@@ -32,7 +33,11 @@ extension StateSpace {
         }
         let values = try a.eig().values
         let lambda = (0..<values.count).map { let z = values.complexElement($0); return Complex(z.re, z.im) }
-        return (try ComplexLinear.smallestSingularValues(ComplexLinear.Parts(a), shiftedBy: grid), lambda)
+        let shifted = try ShiftedHessenberg(a)
+        return (try grid.map { z in
+            try Interruption.check()
+            return try shifted.smallestSingularValue(at: z)
+        }, lambda)
     }
 
     /// A square box of the complex plane around the eigenvalues for a default pseudospectrum grid:
