@@ -64,6 +64,9 @@ struct StateSystem {
     }
 
     /// (Ā, B̄) for step dt, as `StateSpace.discretize` documents.
+    ///
+    /// - Throws: `TensorError.tooLarge` when zoh's block matrix passes the allocation limit,
+    ///   `LinalgError.singular` when I − dt/2·A is singular (bilinear).
     func discretized(dt: Double, method: Discretization) throws -> (a: Matrix, b: ComplexLinear.Parts) {
         let m = b.cols
         switch (a, method) {
@@ -77,6 +80,8 @@ struct StateSystem {
             return (.diagonal(aBar), bBar)
         case (.dense(let dense), .zoh):
             // e^{dt·[[A, B], [0, 0]]} = [[Ā, B̄], [0, I]] (Van Loan 1978; as SciPy's cont2discrete).
+            let real = dense.isReal && b.isReal
+            _ = try Tensor.elementCount(real ? [n + m, n + m] : [2 * (n + m), 2 * (n + m)])
             var big = ComplexLinear.Parts(rows: n + m, cols: n + m)
             for i in 0..<n {
                 for k in 0..<n { big[i, k] = dt * dense[i, k] }
