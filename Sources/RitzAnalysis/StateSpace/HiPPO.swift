@@ -3,7 +3,7 @@ import RitzTensor
 
 /// The HiPPO measures whose state matrices `hippo` builds (Gu, Dao, Ermon, Rudra, Ré, "HiPPO:
 /// Recurrent Memory with Optimal Polynomial Projections", NeurIPS 2020; Gu, Johnson, Timalsina,
-/// Rudra, Ré, "How to Train Your HiPPO", ICLR 2023).
+/// Rudra, Ré, "How to Train Your HiPPO", arXiv 2022, ICLR 2023).
 public enum HiPPOKind: String, CaseIterable, Sendable {
     /// Scaled Legendre: the measure is uniform on [0, t].
     case legs
