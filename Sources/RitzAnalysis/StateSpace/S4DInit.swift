@@ -1,4 +1,5 @@
 import Foundation
+import RitzLearn
 import RitzTensor
 
 /// The diagonal initialisations of S4D (Gu, Gupta, Goel, Ré, "On the Parameterization and
@@ -35,12 +36,11 @@ extension StateSpace {
         guard n >= 1 else { throw TensorError.invalidArgument("s4d_init: the number of entries n must be ≥ 1, got \(n)") }
         let size = try Tensor.elementCount([n, 2])   // N = 2n, checked against the allocation limit
         var imaginary = [Double](repeating: 0, count: n)
-        let big = Double(size)
         switch kind {
         case .lin:
-            for k in 0..<n { imaginary[k] = Double.pi * Double(k) }
+            imaginary = S4D.Initialization.lin.imaginaryParts(count: n, stateSize: size)
         case .inv:
-            for k in 0..<n { imaginary[k] = big / Double.pi * (big / Double(2 * k + 1) - 1) }
+            imaginary = S4D.Initialization.inv.imaginaryParts(count: n, stateSize: size)
         case .legs:
             var skew = [Double](repeating: 0, count: try Tensor.elementCount([size, size]))
             for i in 0..<size {
