@@ -8,6 +8,13 @@ import RitzTensor
 @Suite struct StateSpaceTests {
     static func fixture() throws -> [String: Any] { try KoopmanFixtures.load("statespace/statespace.json") }
 
+    /// The cases of a fixture section (at least one, or the test fails).
+    static func cases(_ key: String) throws -> [[String: Any]] {
+        let list = (try fixture()[key] as? [Any] ?? []).compactMap { $0 as? [String: Any] }
+        try #require(!list.isEmpty, "fixture section \(key) is missing")
+        return list
+    }
+
     /// A fixture array that holds complex numbers as [re, im] pairs.
     static func complexEntries(_ any: Any?) -> [Complex] {
         guard let list = any as? [Any] else { return [] }
@@ -29,12 +36,12 @@ import RitzTensor
     /// Tolerance 30·n·u·max|A|: the fixture's LegS and LegT go through a similarity with
     /// T = diag(√(2k+1)) and its inverse, a few roundings per entry.
     @Test func hippoMatchesThePapersForms() throws {
-        for case let c as [String: Any] in try Self.fixture()["hippo"] as? [Any] ?? [] {
+        for c in try Self.cases("hippo") {
             let kind = try #require(HiPPOKind(rawValue: c["kind"] as? String ?? ""))
             let n = (c["n"] as? NSNumber)?.intValue ?? 0
             let (a, b) = try StateSpace.hippo(n: n, kind: kind)
             #expect(a.shape == [n, n] && b.shape == [n])
-            let wantA = KoopmanFixtures.doubles((c["A"] as? [Any])?.flatMap { KoopmanFixtures.doubles($0) } as Any)
+            let wantA = (c["A"] as? [Any] ?? []).flatMap { KoopmanFixtures.doubles($0) }
             let wantB = KoopmanFixtures.doubles(c["B"])
             let scale = wantA.map(Swift.abs).max() ?? 1
             let tol = backwardTol(n: n, norm: scale)
@@ -86,7 +93,7 @@ import RitzTensor
 
     /// Against numpy's eig of the normal part; tolerance 30·N·u·‖K‖ with ‖K‖ the largest value.
     @Test func s4dLegsIsTheNormalPartsSpectrum() throws {
-        for case let c as [String: Any] in try Self.fixture()["s4d_legs"] as? [Any] ?? [] {
+        for c in try Self.cases("s4d_legs") {
             let n = (c["n"] as? NSNumber)?.intValue ?? 0
             let want = Self.complexEntries(c["values"])
             let got = Self.tensorEntries(try StateSpace.s4dInit(n: n, kind: .legs))
@@ -102,8 +109,7 @@ import RitzTensor
     /// these systems (dt‖A‖ ≤ 2), so the tolerance is 30·n·u·10·max(1, max|entry|).
     @Test(arguments: ["legs4", "random5x2", "complex3", "s4dlin3", "realdiag"])
     func discretizeMatchesSciPy(name: String) throws {
-        let cases = try Self.fixture()["discretize"] as? [Any] ?? []
-        let c = try #require(cases.compactMap { $0 as? [String: Any] }.first { $0["name"] as? String == name })
+        let c = try #require(try Self.cases("discretize").first { $0["name"] as? String == name })
         let dt = (c["dt"] as? NSNumber)?.doubleValue ?? 0
         let a = try Self.tensor(c["A"]), b = try Self.tensor(c["B"])
         for method in Discretization.allCases {
@@ -234,7 +240,7 @@ import RitzTensor
 
     /// Against numpy's complex SVD at each grid point; tolerance 30·n·u·(|z| + ‖A‖).
     @Test func pseudospectrumMatchesDenseSVD() throws {
-        for case let c as [String: Any] in try Self.fixture()["pseudospectrum"] as? [Any] ?? [] {
+        for c in try Self.cases("pseudospectrum") {
             let a = try KoopmanFixtures.matrix(c["A"])
             let z = Self.complexEntries(c["grid"])
             let want = (c["sigma"] as? [Any] ?? []).flatMap { KoopmanFixtures.doubles($0) }
