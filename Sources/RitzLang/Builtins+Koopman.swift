@@ -164,8 +164,9 @@ final class PseudospectrumObject: PlottableObject {
 
     /// Level lines of σ_min at ε·10^j (j = −3…1, those inside the range of σ on the grid; ε always)
     /// on the complex plane, drawn on log₁₀ σ so the lines of the decades are evenly resolved, with
-    /// the eigenvalues on top (and the unit circle for a Koopman fit) (marked by residual ≤ ε when there are residuals:
-    /// an eigenvalue with residual ≤ ε lies in the ε-pseudospectrum, inside its line).
+    /// the eigenvalues on top, marked by residual ≤ ε when there are residuals (an eigenvalue with
+    /// residual ≤ ε lies in the ε-pseudospectrum, inside its line), and the unit circle for a
+    /// Koopman fit.
     ///
     /// The grid must be regular: Re z constant down each column and evenly spaced along a row,
     /// Im z constant along each row and evenly spaced down a column (either direction), as the
