@@ -17,6 +17,10 @@ struct ShiftedHessenberg {
     /// H, row-major, zero below the subdiagonal.
     let h: [Double]
 
+    /// Reduces A once.
+    ///
+    /// - Parameter a: A real, finite n×n matrix, n ≥ 1.
+    /// - Throws: as `Tensor.hessenberg`.
     init(_ a: Tensor) throws {
         n = a.shape[0]
         h = try a.hessenberg().h.storage
@@ -89,8 +93,10 @@ struct ShiftedHessenberg {
         return y
     }
 
-    /// σ_min(zI − A).
+    /// σ_min(zI − A) (0 when H − zI is exactly singular).
     ///
+    /// - Parameter z: The shift.
+    /// - Returns: The smallest singular value.
     /// - Throws: `LinalgError.notConverged` if the tridiagonal eigensolver fails.
     func smallestSingularValue(at z: Complex) throws -> Double {
         guard let f = factor(z) else { return 0 }
