@@ -62,7 +62,7 @@ public final class SharpnessTracker: Tracker {
     ///   - state: The tracker's state; receives the products used and the residual.
     /// - Returns: λ_max.
     /// - Throws: Errors of the Hessian products and of `eigs`.
-    public func measure(model: MLP, data: Dataset, state: TrackerState) throws -> Double {
+    public func measure(model: any Model, data: Dataset, state: TrackerState) throws -> Double {
         let H = try trackedHessian(model: model, data: data, state: state)
         let n = H.n
         var start: [Double]?
@@ -111,7 +111,7 @@ public final class TraceTracker: Tracker {
     ///   - state: The tracker's state; receives the products used and the standard error.
     /// - Returns: The trace estimate.
     /// - Throws: Errors of the Hessian products.
-    public func measure(model: MLP, data: Dataset, state: TrackerState) throws -> Double {
+    public func measure(model: any Model, data: Dataset, state: TrackerState) throws -> Double {
         let H = try trackedHessian(model: model, data: data, state: state)
         let r = try hutchinson(H, probes: TraceTracker.probes, seed: state.rng.next())
         state.lastMatvecs = r.matvecs
@@ -125,7 +125,7 @@ public final class TraceTracker: Tracker {
 /// operator over the forward pass that every tracker of the row shares.
 ///
 /// - Throws: Errors of the forward pass.
-private func trackedHessian(model: MLP, data: Dataset, state: TrackerState) throws -> LinearOperator {
+private func trackedHessian(model: any Model, data: Dataset, state: TrackerState) throws -> LinearOperator {
     let e = try state.evaluation(model: model, data: data)
     let n = model.parameterCount
     return try LinearOperator(n: n, symmetric: true, label: "hessian") { v in
