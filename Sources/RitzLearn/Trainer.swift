@@ -50,6 +50,25 @@ public struct TrainProgress: Sendable {
 
 /// Trains an ``MLP`` with an ``Optimizer`` and records a ``Run``.
 public enum Trainer {
+    /// Checks that a data set's inputs are rows of the network's input width.
+    ///
+    /// An MLP reads `samples × features` matrices; n-d inputs (images, sequences) are refused
+    /// here rather than read row by row as flat vectors (the minibatch path copies raw rows).
+    ///
+    /// - Parameters:
+    ///   - data: The data set.
+    ///   - model: The network.
+    ///   - what: How errors name the data ("the data", "the test data").
+    /// - Throws: `LearnError.shape` naming the shapes.
+    static func checkInputs(_ data: Dataset, model: MLP, what: String) throws {
+        guard data.x.ndim == 2 else {
+            throw LearnError.shape("an mlp takes inputs as a matrix (samples × features), but \(what) has inputs of shape \(formatShape(data.x.shape)); reshape them to [\(data.count), \(data.features)] or use a model that takes them")
+        }
+        guard data.features == model.inputSize else {
+            throw LearnError.shape("the model takes \(model.inputSize) inputs but \(what) has \(data.features) features")
+        }
+    }
+
     /// Trains `model` in place.
     ///
     /// Minibatches are drawn without replacement: each epoch is a fresh seeded permutation of
@@ -93,12 +112,8 @@ public enum Trainer {
         guard batch >= 0 else { throw LearnError.invalidArgument("batch must be ≥ 0 (0 = full batch), got \(batch)") }
         guard every >= 1 else { throw LearnError.invalidArgument("every must be ≥ 1, got \(every)") }
         guard hessianBatch >= 1 else { throw LearnError.invalidArgument("hessian_batch must be ≥ 1, got \(hessianBatch)") }
-        guard data.features == model.inputSize else {
-            throw LearnError.shape("the model takes \(model.inputSize) inputs but the data has \(data.features) features")
-        }
-        if let test, test.features != model.inputSize {
-            throw LearnError.shape("the model takes \(model.inputSize) inputs but the test data has \(test.features) features")
-        }
+        try checkInputs(data, model: model, what: "the data")
+        if let test { try checkInputs(test, model: model, what: "the test data") }
         let kind = loss ?? data.defaultLoss
         let n = data.count
         let isLabels = try MLPEvaluation.checkTargets(data.y, rows: n, outputs: model.outputSize, loss: kind)
