@@ -62,7 +62,7 @@ public enum Trainer {
     /// - Throws: `LearnError.shape` naming the shapes.
     static func checkInputs(_ data: Dataset, model: MLP, what: String) throws {
         guard data.x.ndim == 2 else {
-            throw LearnError.shape("an mlp takes inputs as a matrix (samples × features), but \(what) has inputs of shape \(formatShape(data.x.shape)); reshape them to [\(data.count), \(data.features)] or use a model that takes them")
+            throw LearnError.shape("an mlp takes inputs as a matrix (samples × features), but \(what) has inputs of shape \(formatShape(data.x.shape)); reshape them to \(formatShape([data.count, data.features])) or use a model that takes them")
         }
         guard data.features == model.inputSize else {
             throw LearnError.shape("the model takes \(model.inputSize) inputs but \(what) has \(data.features) features")
