@@ -348,7 +348,8 @@ public final class ModelObject: CallableObject {
     }
 }
 
-/// A dataset in the language: `.x`, `.y`, `.classes`, `.n`, `.features`.
+/// A dataset in the language: `.x` (samples along the first axis), `.y` (int64 labels or float
+/// targets), `.classes`, `.n`, `.features` (values per sample), `.name`.
 public final class DatasetObject: LangObject {
     /// The data.
     public let data: Dataset
