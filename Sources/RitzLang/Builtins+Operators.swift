@@ -190,10 +190,13 @@ extension Builtins {
                 f.title = "influence on test point 0: helpful (< 0) and harmful (> 0)"
                 f.xlabel = "training point"
                 f.ylabel = "score"
+                // The plot, then its text form (an event stream pairs a plot with the value after it).
+                let drawn = PlotObject(f)
                 a.context.emit(.plot(id: a.context.newPlotID(), figure: f))
+                a.context.emit(.value(Display.string(.object(drawn))))
                 return .record(Record([("scores", .tensor(r.scores)),
                                        ("helpful", .tensor(Tensor(integers: helpful))), ("harmful", .tensor(Tensor(integers: harmful))),
-                                       ("plot", .object(PlotObject(f))), ("solves", .number(Double(r.solves))),
+                                       ("plot", .object(drawn)), ("solves", .number(Double(r.solves))),
                                        ("iters", .number(Double(r.iterations))), ("residual", .number(r.worstResidual)),
                                        ("matvecs", .number(Double(r.matvecs)))]))
             },
