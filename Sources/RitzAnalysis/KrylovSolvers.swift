@@ -53,13 +53,14 @@ public enum KrylovSolvers {
     /// - Parameters:
     ///   - H: A square operator (symmetric for cg and minres).
     ///   - v: The right-hand side, length n.
-    ///   - damping: δ ≥ 0 … any finite number.
+    ///   - damping: δ, any finite number.
     ///   - method: The solver.
     ///   - tol: Relative residual wanted, > 0.
     ///   - maxiter: Iteration limit, ≥ 1.
     ///   - neumannStep: α for the Neumann series (from ``neumannStep(_:damping:)``), required for `.neumann`.
     /// - Returns: The solution and its report.
-    /// - Throws: `SolveError.negativeCurvature` (cg), `CurvatureError.interrupted`, errors of the operator.
+    /// - Throws: `SolveError.negativeCurvature` (cg), `LinalgError.nonFinite` for NaN or infinite entries of v,
+    ///   `CurvatureError.interrupted`, errors of the operator.
     public static func solve(_ H: LinearOperator, _ v: [Double], damping: Double, method: SolveMethod, tol: Double,
                              maxiter: Int, neumannStep: Double? = nil) throws -> (x: [Double], report: SolveReport) {
         try H.requireSquare("a solve")
@@ -73,6 +74,7 @@ public enum KrylovSolvers {
             if damping != 0 { for i in y.indices { y[i] += damping * x[i] } }
             return y
         }
+        guard v.allSatisfy({ $0.isFinite }) else { throw LinalgError.nonFinite(op: "solve") }
         let bnorm = Blas.norm(v)
         guard bnorm > 0 else {
             return ([Double](repeating: 0, count: H.n), SolveReport(method: method, iterations: 0, residual: 0, tol: tol))

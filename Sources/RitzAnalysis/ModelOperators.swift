@@ -1,5 +1,4 @@
 import Foundation
-import CBLAS
 import RitzLearn
 import RitzTensor
 
@@ -21,27 +20,21 @@ public struct PerExampleGradients: Sendable {
     public let values: [Double]
 
     /// G v (one entry per row).
-    func times(_ v: [Double]) -> [Double] {
-        var out = [Double](repeating: 0, count: rows)
-        values.withUnsafeBufferPointer { g in
-            v.withUnsafeBufferPointer { pv in
-                out.withUnsafeMutableBufferPointer { po in
-                    guard let a = g.baseAddress, let x = pv.baseAddress, let y = po.baseAddress else { return }
-                    cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(parameters), 1, a, Int32(parameters), x, 1, 0, y, 1)
-                }
-            }
-        }
-        return out
-    }
+    func times(_ v: [Double]) -> [Double] { product(v, transposed: false, length: rows) }
 
     /// Gᵀ u scaled by `scale`.
     func transposeTimes(_ u: [Double], scale: Double = 1) -> [Double] {
-        var out = [Double](repeating: 0, count: parameters)
+        let out = product(u, transposed: true, length: parameters)
+        return scale == 1 ? out : out.map { scale * $0 }
+    }
+
+    private func product(_ x: [Double], transposed: Bool, length: Int) -> [Double] {
+        var out = [Double](repeating: 0, count: length)
         values.withUnsafeBufferPointer { g in
-            u.withUnsafeBufferPointer { pu in
+            x.withUnsafeBufferPointer { px in
                 out.withUnsafeMutableBufferPointer { po in
-                    guard let a = g.baseAddress, let x = pu.baseAddress, let y = po.baseAddress else { return }
-                    cblas_dgemv(CblasRowMajor, CblasTrans, Int32(rows), Int32(parameters), scale, a, Int32(parameters), x, 1, 0, y, 1)
+                    guard let a = g.baseAddress, let xb = px.baseAddress, let y = po.baseAddress else { return }
+                    Blas.gemv(rows: rows, cols: parameters, a, xb, y, transposed: transposed)
                 }
             }
         }
@@ -145,6 +138,7 @@ public func fisherOperator(model: any Model, data: Dataset, kind: FisherKind, lo
         g = try ModelOperators.perExampleGradients(model: model, data: data, loss: loss)
     case .mc:
         guard samples >= 1 else { throw TensorError.invalidArgument("samples must be at least 1, got \(samples)") }
+        _ = try Tensor.elementCount([data.count, samples, model.parameterCount])  // the gradients must fit
         g = try ModelOperators.gradients(model: model, x: data.x,
                                          targets: try sampledTargets(model: model, data: data, loss: loss, samples: samples, seed: seed),
                                          loss: loss)

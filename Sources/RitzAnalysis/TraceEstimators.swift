@@ -80,7 +80,7 @@ public func hutchpp(_ H: LinearOperator, matvecs m: Int, seed: UInt64 = 0) throw
 /// Each t_i is unbiased (Q₍ᵢ₎ does not depend on ω_i); the error estimate is the paper's
 /// std(t_i)/√k. When Y is numerically rank deficient (rank r < k, e.g. H of rank below k),
 /// Q spans H's range already and the estimate falls back to tr(QᵀHQ) plus the deflated probes
-/// ω_iᵀ(I − QQᵀ)H(I − QQᵀ)ω_i, with their standard error.
+/// ω_iᵀ(I − QQᵀ)H(I − QQᵀ)ω_i, with their standard error, at the cost of k more products.
 ///
 /// - Parameters:
 ///   - H: A square operator.
