@@ -89,6 +89,16 @@ extension Builtins {
                 a.context.print(a.rest.map { Display.plain($0) }.joined(separator: " "))
                 return .none
             }.differentiation(.constant),
+            BuiltinEntry("display", [Param("x")], group: g,
+                         summary: "shows a value at once as its own output, as the value of a cell is shown (Jupyter's display_data; a plot is drawn); returns nothing",
+                         examples: ["display([1, 2, 3])", "display(plot([1, 4, 9]))"]) { a in
+                let v = a.raw("x") ?? .none
+                if case let .object(o) = v, let p = o as? PlotObject {
+                    a.context.emit(.plot(id: a.context.newPlotID(), figure: p.figure))
+                }
+                a.context.emit(.display(Display.string(v)))
+                return .none
+            }.differentiation(.constant),
             BuiltinEntry("format", [Param("fmt"), .variadic("args")], group: g,
                          summary: "printf-style text: %d integral numbers, %f %e %g %s as in C, %% a percent sign; width at most \(Format.maxWidth), precision at most \(Format.maxPrecision)",
                          examples: ["format(\"%d steps, loss %.3f\", 10, 0.5)"]) { a in

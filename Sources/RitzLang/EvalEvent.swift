@@ -45,6 +45,9 @@ public enum EvalEvent: Sendable {
     case text(String)
     /// The display string of the cell's value.
     case value(String)
+    /// A value shown at once by `display(x)`, as its own output (Jupyter's `display_data`): its
+    /// display string. For a plot it follows the `.plot` event as a plot value's `.value` does.
+    case display(String)
     /// A plot to draw: a new one, or a newer snapshot of a live plot with the same id.
     case plot(id: Int, figure: Figure)
     /// Progress of a long builtin.
@@ -76,7 +79,7 @@ public final class CollectingSink: EventSink, @unchecked Sendable {
         events.map { e -> String in
             switch e {
             case let .text(s): return s
-            case let .value(s): return s + "\n"
+            case let .value(s), let .display(s): return s + "\n"
             case .progress, .plot: return ""
             case let .error(d): return d.render() + "\n"
             }

@@ -87,7 +87,7 @@ final class BatchOutput: EventSink, @unchecked Sendable {
         case let .plot(id, figure):
             if let h = held { live(h) }
             held = (id, figure)
-        case let .value(s):
+        case let .value(s), let .display(s):
             if let h = held {
                 held = nil
                 finishLive()
