@@ -278,3 +278,16 @@ struct OutputCheckRunTests {
             + "re-run 1.5 (|Δ| = 0.1 > atol 1e-12 + rtol 1e-06·1.6 = 1.6e-06)")
     }
 }
+
+@Suite("check: printed text in pieces")
+struct OutputCheckStreamTests {
+    @Test("adjacent stream outputs compare as one, as a kernel sends them in pieces")
+    func piecesMatchWhole() {
+        let value = CellOutput.result(executionCount: 1, data: [textMIME: "3"])
+        #expect(report([stream("a 1\nb 2\n"), value], [stream("a 1\n"), stream("b 2\n"), value]).passed)
+        // Text on both sides of another output stays two outputs.
+        #expect(!report([stream("a 1\nb 2\n"), value], [stream("a 1\n"), value, stream("b 2\n")]).passed)
+        // A stderr piece is not joined to stdout.
+        #expect(!report([stream("a 1\nb 2\n")], [stream("a 1\n"), .stream(name: "stderr", text: "b 2\n")]).passed)
+    }
+}
