@@ -15,6 +15,7 @@ import RitzPlot
 /// * a live plot (`.plot` then `.progress`, the curves of `train`) → one `display_data` with a
 ///   `transient.display_id`, then `update_display_data` under that id at most every
 ///   `updateInterval` while it runs, and once more with the final state when the cell ends;
+/// * `clear_output(wait=)` → `clear_output`;
 /// * a diagnostic → `error` with `ename` the severity, `evalue` the message and the rendered
 ///   caret diagnostic, line by line, as `traceback`.
 final class KernelOutput: EventSink, @unchecked Sendable {
@@ -87,6 +88,13 @@ final class KernelOutput: EventSink, @unchecked Sendable {
             if text.isEmpty { textSince = clock() }
             text += printed
             if clock() &- textSince >= KernelOutput.updateInterval { flushText() }
+        case .clearOutput(let wait):
+            if let previous { showLive(previous) }
+            flushText()
+            publish("clear_output", ["wait": .bool(wait)])
+            // A live plot's next frame after a clear is a new display: the old one is gone.
+            livePlots = [:]
+            liveOrder = []
         case .error(let diagnostic):
             if let previous { showLive(previous) }
             flushText()

@@ -99,6 +99,12 @@ extension Builtins {
                 a.context.emit(.display(Display.string(v)))
                 return .none
             }.differentiation(.constant),
+            BuiltinEntry("clear_output", [.keyword("wait", default: .bool(false))], group: g,
+                         summary: "clears the running cell's outputs so far (IPython's clear_output); wait=true clears when the next output comes, so a loop redraws without flicker; text a terminal run printed stays",
+                         examples: ["clear_output()", "for i in 0:3 { clear_output(wait=true); display(i) }"]) { a in
+                a.context.emit(.clearOutput(wait: try a.bool("wait")))
+                return .none
+            }.differentiation(.constant),
             BuiltinEntry("format", [Param("fmt"), .variadic("args")], group: g,
                          summary: "printf-style text: %d integral numbers, %f %e %g %s as in C, %% a percent sign; width at most \(Format.maxWidth), precision at most \(Format.maxPrecision)",
                          examples: ["format(\"%d steps, loss %.3f\", 10, 0.5)"]) { a in

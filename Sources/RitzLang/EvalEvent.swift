@@ -50,6 +50,9 @@ public enum EvalEvent: Sendable {
     case display(String)
     /// A plot to draw: a new one, or a newer snapshot of a live plot with the same id.
     case plot(id: Int, figure: Figure)
+    /// `clear_output()`: the cell's outputs so far are cleared, at once, or with `wait` when the
+    /// next output arrives (IPython's `clear_output`, so a loop can redraw without flicker).
+    case clearOutput(wait: Bool)
     /// Progress of a long builtin.
     case progress(Progress)
     /// An error or an interruption.
@@ -80,7 +83,7 @@ public final class CollectingSink: EventSink, @unchecked Sendable {
             switch e {
             case let .text(s): return s
             case let .value(s), let .display(s): return s + "\n"
-            case .progress, .plot: return ""
+            case .progress, .plot, .clearOutput: return ""
             case let .error(d): return d.render() + "\n"
             }
         }.joined()

@@ -89,9 +89,20 @@ final class OutputSink: EventSink, @unchecked Sendable {
     private func collect(_ event: EvalEvent) {
         lock.lock()
         defer { lock.unlock() }
-        let previousPlot = justPlotted
+        var previousPlot = justPlotted
         justPlotted = nil
+        if clearBeforeNext {
+            switch event {
+            case .progress, .clearOutput: break
+            default:
+                clearBeforeNext = false
+                clear()
+                previousPlot = nil
+            }
+        }
         switch event {
+        case .clearOutput(let wait):
+            if wait { clearBeforeNext = true } else { clear() }
         case .text(let text):
             live.appendText(text)
             if case .output(.stream(let name, let previous))? = collected.last {
@@ -129,6 +140,14 @@ final class OutputSink: EventSink, @unchecked Sendable {
             collected.append(.output(.error(name: diagnostic.severity, value: diagnostic.message,
                                             traceback: text.components(separatedBy: "\n"))))
         }
+    }
+
+    /// `clear_output(wait=true)` was called: the next output clears the ones before it.
+    private var clearBeforeNext = false
+
+    private func clear() {
+        collected.removeAll()
+        live.clear()
     }
 
     /// The saved outputs, values stamped with the cell's execution count; plots as text plus SVG.

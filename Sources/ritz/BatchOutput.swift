@@ -103,6 +103,8 @@ final class BatchOutput: EventSink, @unchecked Sendable {
         case let .text(s):
             endCell()
             write(TerminalText.inert(s))
+        case .clearOutput:
+            break  // printed lines cannot be taken back; the saved outputs are cleared (OutputSink)
         case let .error(diagnostic):
             endCell()
             if diagnostic.severity == "interrupted" {

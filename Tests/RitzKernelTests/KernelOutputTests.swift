@@ -203,3 +203,18 @@ struct KernelSpecTests {
         #expect(Array(stream.prefix(7)) == [0x78, 0x01, 0x01, 9, 0, 0xF6, 0xFF])
     }
 }
+
+@Suite("kernel: clear_output")
+struct KernelClearTests {
+    @Test("clear_output goes out in order, and what a front end keeps is what the session saves")
+    func clearOutput() {
+        let source = "print(\"a\")\nclear_output()\nprint(\"b\")\ndisplay(1)\nclear_output(wait=true)\ndisplay(2)"
+        let published = Published()
+        let output = sink(published)
+        let run = SessionEvaluator().evaluate(source: source, origin: .cell(1), echo: output)
+        output.finish()
+        #expect(published.types == ["stream", "clear_output", "stream", "display_data", "clear_output", "display_data"])
+        #expect(published.messages[4].content["wait"] == .bool(true))
+        #expect(run.outputs == [.display(data: [textMIME: "2"])])
+    }
+}

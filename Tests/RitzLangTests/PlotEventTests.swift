@@ -29,6 +29,7 @@ import RitzPlot
         case .text: return "text"
         case .value: return "value"
         case .display: return "display"
+        case .clearOutput: return "clear"
         case .plot: return "plot"
         case .progress: return "progress"
         case .error: return "error"
