@@ -52,6 +52,7 @@ final class Channel: @unchecked Sendable {
     let name: String
     let socket: UnsafeMutableRawPointer
     private let lock = NSLock()
+    private var closed = false
 
     /// Opens a socket and binds it.
     ///
@@ -78,8 +79,14 @@ final class Channel: @unchecked Sendable {
         }
     }
 
-    /// Closes the socket (unsent messages linger up to a second).
-    func close() { zmq_close(socket) }
+    /// Closes the socket (unsent messages linger up to a second); later sends do nothing.
+    func close() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !closed else { return }
+        closed = true
+        zmq_close(socket)
+    }
 
     /// Receives one multipart message, waiting for it.
     ///
@@ -116,6 +123,7 @@ final class Channel: @unchecked Sendable {
     func send(_ frames: [Data]) -> Bool {
         lock.lock()
         defer { lock.unlock() }
+        guard !closed else { return false }
         for (i, frame) in frames.enumerated() {
             let flags = i + 1 < frames.count ? ZMQ_SNDMORE : 0
             let sent = frame.withUnsafeBytes { raw -> Int32 in

@@ -16,10 +16,16 @@ extension Kernel {
             if !type.hasPrefix("comm_") { log("ignored a `\(type)` message") }
             return
         }
+        // Control takes what must work while a cell runs; the rest reads the session, which only
+        // the shell channel does, between cells.
+        if onControl && !Kernel.controlRequests.contains(type) {
+            log("ignored `\(type)` on the control channel")
+            return
+        }
         publishStatus("busy", parent: request)
         let content = request.content
         switch type {
-        case "execute_request" where !onControl:
+        case "execute_request":
             if startExecution(request) { return }  // `idle` follows when the cell ends
         case "kernel_info_request":
             reply(to: request, on: channel, type: "kernel_info_reply", content: kernelInfo())
@@ -54,6 +60,9 @@ extension Kernel {
         }
         publishStatus("idle", parent: request)
     }
+
+    /// Requests answered on the control channel.
+    static let controlRequests: Set<String> = ["kernel_info_request", "interrupt_request", "shutdown_request"]
 
     // MARK: - kernel_info
 
