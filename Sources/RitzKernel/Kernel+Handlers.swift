@@ -95,6 +95,7 @@ extension Kernel {
         }
         let silent = flag("silent") ?? false
         let storeHistory = flag("store_history") ?? !silent
+        let stopOnError = flag("stop_on_error") ?? true
         if let name = HelpRequest.name(in: code) {
             // `?name` and `name?`: the help pager, as IPython answers them; no cell runs.
             let text = name.isEmpty ? evaluator.topics() : (evaluator.help(name) ?? "no help for `\(name)`")
@@ -112,7 +113,8 @@ extension Kernel {
         let output = KernelOutput(executionCount: count, displayPrefix: "ritz-\(factory.session)-") { [weak self] type, content in
             if !silent { self?.publish(type, content, parent: request) }
         }
-        let cell = RunningCell(request: request, code: code, storeHistory: storeHistory, output: output)
+        let cell = RunningCell(request: request, code: code, storeHistory: storeHistory, stopOnError: stopOnError,
+                               output: output)
         running = cell
         let evaluator = self.evaluator
         Thread.detachNewThread {
@@ -140,6 +142,29 @@ extension Kernel {
         }
         reply(to: cell.request, on: shell, type: "execute_reply", content: content)
         publishStatus("idle", parent: cell.request)
+        if run.failed && cell.stopOnError { abortQueuedExecutions() }
+    }
+
+    /// After a failed cell with `stop_on_error`, the cells already queued behind it (JupyterLab's
+    /// Run All) are answered `aborted` without running, as IPython's kernel does; other requests
+    /// waiting there are answered as usual.
+    func abortQueuedExecutions() {
+        while let frames = shell.receive(wait: false) {
+            guard let request = try? WireMessage.decode(frames, signer: signer) else {
+                log("dropped a message on shell: not a valid, signed message")
+                continue
+            }
+            guard request.type == "execute_request" else {
+                handle(request, onControl: false)
+                if running != nil { return }
+                continue
+            }
+            publishStatus("busy", parent: request)
+            reply(to: request, on: shell, type: "execute_reply",
+                  content: ["status": .string("aborted"),
+                            "execution_count": .number(Double(evaluator.session.executionCount))])
+            publishStatus("idle", parent: request)
+        }
     }
 
     // MARK: - complete, inspect, is_complete

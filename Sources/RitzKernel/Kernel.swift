@@ -152,14 +152,17 @@ final class RunningCell: @unchecked Sendable {
     let request: WireMessage
     let code: String
     let storeHistory: Bool
+    /// Abort the execute requests queued behind this cell when it fails.
+    let stopOnError: Bool
     let output: KernelOutput
     private let lock = NSLock()
     private var finished: CellRun?
 
-    init(request: WireMessage, code: String, storeHistory: Bool, output: KernelOutput) {
+    init(request: WireMessage, code: String, storeHistory: Bool, stopOnError: Bool, output: KernelOutput) {
         self.request = request
         self.code = code
         self.storeHistory = storeHistory
+        self.stopOnError = stopOnError
         self.output = output
     }
 

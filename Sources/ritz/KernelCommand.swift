@@ -14,7 +14,7 @@ struct KernelCommand: ParsableCommand {
             """,
         subcommands: [KernelInstallCommand.self, KernelUninstallCommand.self])
 
-    @Option(name: .customShort("f"), help: "The connection file the Jupyter client wrote.")
+    @Option(name: .customShort("f"), help: ArgumentHelp("The connection file the Jupyter client wrote.", valueName: "connection-file"))
     var connectionFile: String?
 
     func run() throws {

@@ -72,6 +72,18 @@ class RitzKernelTests(jupyter_kernel_test.KernelTests):
         self.assertIn("^", traceback)
         self.assertIn("shape mismatch", output_msgs[0]["content"]["evalue"])
 
+    def test_cells_queued_behind_an_error_are_aborted(self):
+        self.flush_channels()
+        ids = [self.kc.execute(code) for code in ["[1, 2] @ [1, 2, 3]", "after_error = 1", "2 + 2"]]
+        replies = {}
+        while len(replies) < len(ids):
+            reply = self.get_non_kernel_info_reply(timeout=TIMEOUT)
+            replies[reply["parent_header"]["msg_id"]] = reply["content"]["status"]
+        self.assertEqual([replies[i] for i in ids], ["error", "aborted", "aborted"])
+        self.flush_channels()
+        reply, _ = self.execute_helper("after_error")
+        self.assertEqual(reply["content"]["status"], "error")
+
     def test_inspect_shows_a_value(self):
         self.flush_channels()
         self.execute_helper("weights = zeros(2, 3)")
