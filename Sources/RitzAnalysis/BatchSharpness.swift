@@ -29,7 +29,7 @@ public struct SharpnessResult: Sendable {
 ///   - seed: Seed of the subset and of the start vector.
 /// - Returns: The value with its vector, residual and cost.
 /// - Throws: Errors of `hessianOperator` and `eigs`.
-public func sharpness(model: MLP, data: Dataset, loss: LossKind? = nil, batch: Int? = nil,
+public func sharpness(model: any Model, data: Dataset, loss: LossKind? = nil, batch: Int? = nil,
                       tol: Double = 1e-8, start: Tensor? = nil, seed: UInt64 = 0) throws -> SharpnessResult {
     let H = try hessianOperator(model: model, data: data, loss: loss, batch: batch, seed: seed)
     return try sharpness(of: H, tol: tol, start: start, seed: seed)
@@ -81,7 +81,7 @@ public struct BatchSharpness: Sendable {
     ///   - tol: Relative residual tolerance of each eigenvalue.
     ///   - seed: Seed of the batches.
     /// - Throws: `TensorError.invalidArgument` for empty or non-positive sizes; errors of `sharpness`.
-    public init(model: MLP, data: Dataset, loss: LossKind? = nil, batches: [Int], draws: Int = 3,
+    public init(model: any Model, data: Dataset, loss: LossKind? = nil, batches: [Int], draws: Int = 3,
                 tol: Double = 1e-6, seed: UInt64 = 0) throws {
         guard !batches.isEmpty, batches.allSatisfy({ $0 >= 1 }) else {
             throw TensorError.invalidArgument("batch_sharpness needs a non-empty list of positive batch sizes")

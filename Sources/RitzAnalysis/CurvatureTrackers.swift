@@ -7,10 +7,12 @@ import RitzTensor
 public enum CurvatureTrackers {
     private static let once: Void = {
         TrackerRegistry.shared.register("sharpness",
-                                        summary: "largest Hessian eigenvalue on the measurement subset (Lanczos, warm-started)") {
+                                        summary: "largest Hessian eigenvalue on the measurement subset (Lanczos, warm-started)",
+                                        bound: .gradientDescent) {
             SharpnessTracker()
         }
-        TrackerRegistry.shared.register("trace", summary: "Hessian trace on the measurement subset (Hutchinson)") {
+        TrackerRegistry.shared.register("trace", summary: "Hessian trace on the measurement subset (Hutchinson)",
+                                        bound: .stochastic) {
             TraceTracker()
         }
     }()
@@ -62,7 +64,7 @@ public final class SharpnessTracker: Tracker {
     ///   - state: The tracker's state; receives the products used and the residual.
     /// - Returns: λ_max.
     /// - Throws: Errors of the Hessian products and of `eigs`.
-    public func measure(model: MLP, data: Dataset, state: TrackerState) throws -> Double {
+    public func measure(model: any Model, data: Dataset, state: TrackerState) throws -> Double {
         let H = try trackedHessian(model: model, data: data, state: state)
         let n = H.n
         var start: [Double]?
@@ -111,7 +113,7 @@ public final class TraceTracker: Tracker {
     ///   - state: The tracker's state; receives the products used and the standard error.
     /// - Returns: The trace estimate.
     /// - Throws: Errors of the Hessian products.
-    public func measure(model: MLP, data: Dataset, state: TrackerState) throws -> Double {
+    public func measure(model: any Model, data: Dataset, state: TrackerState) throws -> Double {
         let H = try trackedHessian(model: model, data: data, state: state)
         let r = try hutchinson(H, probes: TraceTracker.probes, seed: state.rng.next())
         state.lastMatvecs = r.matvecs
@@ -125,7 +127,7 @@ public final class TraceTracker: Tracker {
 /// operator over the forward pass that every tracker of the row shares.
 ///
 /// - Throws: Errors of the forward pass.
-private func trackedHessian(model: MLP, data: Dataset, state: TrackerState) throws -> LinearOperator {
+private func trackedHessian(model: any Model, data: Dataset, state: TrackerState) throws -> LinearOperator {
     let e = try state.evaluation(model: model, data: data)
     let n = model.parameterCount
     return try LinearOperator(n: n, symmetric: true, label: "hessian") { v in

@@ -21,52 +21,71 @@ public enum HessianOperator {
         return try data.subset(Array(rng.permutation(data.count).prefix(batch)).sorted())
     }
 
-    /// The parameter range of layer `index` (negative counts from the end).
+    /// The parameter range of layer `index` of an mlp (negative counts from the end).
     ///
     /// - Parameters:
-    ///   - model: The network.
+    ///   - model: The model; `layer=` applies to mlps only.
     ///   - index: The layer.
     /// - Returns: Its weights' and bias's positions in the flat parameter vector.
-    /// - Throws: `TensorError.invalidArgument` for a layer that does not exist.
-    public static func layerRange(_ model: MLP, _ index: Int) throws -> Range<Int> {
-        let i = index < 0 ? index + model.layers.count : index
-        guard i >= 0, i < model.layers.count else {
-            throw TensorError.invalidArgument("layer \(index) does not exist; this mlp has \(model.layers.count) layers")
+    /// - Throws: `TensorError.invalidArgument` for a model that is not an mlp or a layer that does not exist.
+    public static func layerRange(_ model: any Model, _ index: Int) throws -> Range<Int> {
+        guard let mlp = model as? MLP else {
+            let names = model.blocks.map { "\"\($0.name)\"" }.joined(separator: ", ")
+            throw TensorError.invalidArgument("layer= applies to an mlp; restrict this model by its parameter names with block= (\(names))")
         }
-        return model.layers[i].range
+        let i = index < 0 ? index + mlp.layers.count : index
+        guard i >= 0, i < mlp.layers.count else {
+            throw TensorError.invalidArgument("layer \(index) does not exist; this mlp has \(mlp.layers.count) layers")
+        }
+        return mlp.layers[i].range
+    }
+
+    /// The operator restricted to the named parameter blocks, in the order named.
+    ///
+    /// - Throws: `LearnError.invalidArgument` for an unknown name; `TensorError.invalidArgument`
+    ///   for a name given twice.
+    static func restricted(_ full: LinearOperator, model: any Model, blocks names: [String], what: String) throws -> LinearOperator {
+        let ranges = try names.map { try model.block(named: $0).range }
+        return try full.restricted(to: ranges, label: "\(what), block \(names.joined(separator: "+"))")
     }
 }
 
 /// The Hessian of the mean loss of `model` on `(x, y)` as a matrix-free operator.
 ///
-/// H v is the exact Hessian-vector product by Pearlmutter's R-operator (`MLPEvaluation.hvp`).
-/// With `layer`, the operator is the diagonal block P H Pᵀ of that layer's parameters (weights
-/// then bias): v is placed in the layer's range, zero elsewhere, and the product restricted back.
+/// H v is the exact Hessian-vector product the model's evaluation computes (Pearlmutter's
+/// R-operator for an mlp, a tangent sweep along the recorded gradient for a function model).
+/// With `layer` (mlps) or `blocks` (any model, by parameter name), the operator is the diagonal
+/// block P H Pᵀ of those parameters: v is placed in their ranges, zero elsewhere, and the
+/// product restricted back.
 ///
 /// - Parameters:
-///   - model: The network, at the point of interest.
+///   - model: The model, at the point of interest.
 ///   - data: The data set.
 ///   - loss: The loss kind (nil: cross-entropy for labels, mse for targets).
 ///   - batch: Use a random subset of this many rows (nil or 0: all).
-///   - layer: Restrict to one layer's block (0-based, negative from the end), or nil.
+///   - layer: Restrict to one mlp layer's block (0-based, negative from the end), or nil.
+///   - blocks: Restrict to these named parameter blocks, or nil.
 ///   - seed: Seed of the subset.
-/// - Returns: A symmetric operator of dimension `parameterCount` (or the layer's size).
+/// - Returns: A symmetric operator of dimension `parameterCount` (or the block's size).
 /// - Throws: `LearnError` when the data do not fit the model; `TensorError.invalidArgument`
-///   for a bad batch or layer.
-public func hessianOperator(model: MLP, data: Dataset, loss: LossKind? = nil,
-                            batch: Int? = nil, layer: Int? = nil, seed: UInt64 = 0) throws -> LinearOperator {
+///   for a bad batch, layer or block.
+public func hessianOperator(model: any Model, data: Dataset, loss: LossKind? = nil,
+                            batch: Int? = nil, layer: Int? = nil, blocks: [String]? = nil,
+                            seed: UInt64 = 0) throws -> LinearOperator {
     let data = try HessianOperator.subset(data, batch: batch, seed: seed)
-    let evaluation = try model.linearize(x: data.x, y: data.y, loss: loss ?? data.defaultLoss)
+    let evaluation = model.makeEvaluation()
+    try evaluation.prepare(model: model, x: data.x, y: data.y, loss: loss ?? data.defaultLoss, withGradient: false)
     let n = model.parameterCount
-    let rows = data.count
-    let full = try LinearOperator(n: n, symmetric: true, label: "hessian of mlp \(model.sizes) on \(rows) rows") { v in
+    let what = "hessian of \(model.label) on \(data.count) rows"
+    let full = try LinearOperator(n: n, symmetric: true, label: what) { v in
         var out = [Double](repeating: 0, count: n)
         try evaluation.hvp(v, into: &out)
         return out
     }
+    if let blocks { return try HessianOperator.restricted(full, model: model, blocks: blocks, what: what) }
     guard let layer else { return full }
     let range = try HessianOperator.layerRange(model, layer)
-    return try full.restricted(to: range, label: "hessian of mlp \(model.sizes), layer \(layer), on \(rows) rows")
+    return try full.restricted(to: range, label: "hessian of \(model.label), layer \(layer), on \(data.count) rows")
 }
 
 /// The generalised Gauss–Newton matrix G = Jᵀ H_L J of the mean loss (Schraudolph 2002) as a
@@ -74,21 +93,26 @@ public func hessianOperator(model: MLP, data: Dataset, loss: LossKind? = nil,
 /// loss in the outputs (positive semidefinite for cross-entropy and mean squared error, so G is).
 ///
 /// - Parameters:
-///   - model: The network.
+///   - model: The model.
 ///   - data: The data set.
 ///   - loss: The loss kind (nil: cross-entropy for labels, mse for targets).
 ///   - batch: Use a random subset of this many rows (nil or 0: all).
+///   - blocks: Restrict to these named parameter blocks, or nil.
 ///   - seed: Seed of the subset.
 /// - Returns: A symmetric positive semidefinite operator of dimension `parameterCount`.
 /// - Throws: `LearnError` when the data do not fit the model.
-public func ggnOperator(model: MLP, data: Dataset, loss: LossKind? = nil,
-                        batch: Int? = nil, seed: UInt64 = 0) throws -> LinearOperator {
+public func ggnOperator(model: any Model, data: Dataset, loss: LossKind? = nil,
+                        batch: Int? = nil, blocks: [String]? = nil, seed: UInt64 = 0) throws -> LinearOperator {
     let data = try HessianOperator.subset(data, batch: batch, seed: seed)
-    let evaluation = try model.linearize(x: data.x, y: data.y, loss: loss ?? data.defaultLoss)
+    let evaluation = model.makeEvaluation()
+    try evaluation.prepare(model: model, x: data.x, y: data.y, loss: loss ?? data.defaultLoss, withGradient: false)
     let n = model.parameterCount
-    return try LinearOperator(n: n, symmetric: true, label: "gauss-newton of mlp \(model.sizes) on \(data.count) rows") { v in
+    let what = "gauss-newton of \(model.label) on \(data.count) rows"
+    let full = try LinearOperator(n: n, symmetric: true, label: what) { v in
         var out = [Double](repeating: 0, count: n)
         try evaluation.ggnvp(v, into: &out)
         return out
     }
+    if let blocks { return try HessianOperator.restricted(full, model: model, blocks: blocks, what: what) }
+    return full
 }

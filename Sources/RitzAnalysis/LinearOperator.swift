@@ -173,16 +173,29 @@ public final class LinearOperator: @unchecked Sendable {
     /// - Returns: An operator of dimension `range.count` sharing this operator's counter through its products.
     /// - Throws: `TensorError.invalidArgument` for an empty or out-of-bounds range.
     public func restricted(to range: Range<Int>, label: String? = nil) throws -> LinearOperator {
-        guard !range.isEmpty, range.lowerBound >= 0, range.upperBound <= n else {
-            throw TensorError.invalidArgument("block \(range) is outside 0..<\(n)")
-        }
+        try restricted(to: [range], label: label ?? "\(self.label) block \(range.lowerBound)..<\(range.upperBound)")
+    }
+
+    /// The principal submatrix P A Pᵀ on the coordinates of several ranges, in the order given
+    /// (a block of blocks: v is scattered into them, zero elsewhere, and the product gathered back).
+    ///
+    /// - Parameters:
+    ///   - ranges: Non-empty, disjoint ranges inside `0..<n`.
+    ///   - label: A label for the result.
+    /// - Returns: An operator of dimension the ranges' total length.
+    /// - Throws: `TensorError.invalidArgument` for an empty, overlapping or out-of-range block.
+    public func restricted(to ranges: [Range<Int>], label: String) throws -> LinearOperator {
         let n = self.n
-        return try LinearOperator(n: range.count, symmetric: isSymmetric,
-                                  label: label ?? "\(self.label) block \(range.lowerBound)..<\(range.upperBound)") { x in
+        let indices = ranges.flatMap { Array($0) }
+        guard !ranges.isEmpty, ranges.allSatisfy({ !$0.isEmpty && $0.lowerBound >= 0 && $0.upperBound <= n }),
+              Set(indices).count == indices.count else {
+            throw TensorError.invalidArgument("blocks \(ranges.map { "\($0.lowerBound)..<\($0.upperBound)" }) are empty, overlap or lie outside 0..<\(n)")
+        }
+        return try LinearOperator(n: indices.count, symmetric: isSymmetric, label: label) { x in
             var full = [Double](repeating: 0, count: n)
-            for (i, v) in x.enumerated() { full[range.lowerBound + i] = v }
+            for (i, v) in zip(indices, x) { full[i] = v }
             let y = try self.apply(vector: full)
-            return Array(y[range])
+            return indices.map { y[$0] }
         }
     }
 }

@@ -191,22 +191,40 @@ extension Builtins {
         ] + curvatureModelBuiltins(group: g)
     }
 
+    /// `block=`: one parameter block's name or a list of names; nil when not given.
+    ///
+    /// - Throws: A `Diagnostic` for anything but a string or a non-empty list of strings.
+    static func blockNames(_ a: Args) throws -> [String]? {
+        guard let v = a.raw("block") else { return nil }
+        let items: [Value]
+        if case let .list(l) = v { items = l } else { items = [v] }
+        let names = try items.map { item -> String in
+            guard case let .string(s) = item else {
+                throw Diagnostic("`block` takes a parameter block's name or a list of names (see the model's .blocks), got a \(item.typeName)", span: nil)
+            }
+            return s
+        }
+        guard !names.isEmpty else { throw Diagnostic("`block` needs at least one name", span: nil) }
+        return names
+    }
+
     /// The model-and-data builtins, and `hessian_op(f, x)` for a scalar function of a vector
     /// (reverse-over-reverse Hessian-vector products of the autodiff tape).
     static func curvatureModelBuiltins(group g: String) -> [BuiltinEntry] {
         CurvatureTrackers.register()
         return [
-            BuiltinEntry("hessian_op", [Param("model"), Param("data"), .keyword("batch"), .keyword("layer"), .keyword("kind"),
-                                        .keyword("seed")], group: g,
-                         summary: "the Hessian as a matrix-free operator: hessian_op(model, data, batch=, layer=) or hessian_op(f, x)",
+            BuiltinEntry("hessian_op", [Param("model"), Param("data"), .keyword("batch"), .keyword("layer"), .keyword("block"),
+                                        .keyword("kind"), .keyword("seed")], group: g,
+                         summary: "the Hessian as a matrix-free operator: hessian_op(model, data, batch=, block=) or hessian_op(f, x); block= names parameter blocks (a name or a list, see m.blocks), layer= an mlp layer",
                          examples: ["H = hessian_op(x -> sum(x ^ 4), [1, 2])\nH @ [1, 0]",
-                                    "m = mlp([2, 8, 2], seed=0)\nH = hessian_op(m, moons(50, seed=0), layer=1)\nH.n"]) { a in
+                                    "m = mlp([2, 8, 2], seed=0)\nH = hessian_op(m, moons(50, seed=0), layer=1)\nH.n",
+                                    "m = mlp([2, 8, 2], seed=0)\nhessian_op(m, moons(50, seed=0), block=[\"w1\", \"b1\"]).n"]) { a in
                 if case let .object(o)? = a.raw("model"), let m = o as? ModelObject {
                     let d = try dataset(a)
                     let layer = try a.optionalInt("layer"), batch = try a.optionalInt("batch")
                     let kind = try lossKind(a, for: d), seed = try curvatureSeed(a)
                     return .object(OperatorObject(try hessianOperator(model: m.model, data: d, loss: kind, batch: batch,
-                                                                      layer: layer, seed: seed)))
+                                                                      layer: layer, blocks: try blockNames(a), seed: seed)))
                 }
                 let f = try a.callable("model"), ctx = a.context
                 let x = try Interpreter.toTensor(try a.valueOrThrow("data"), what: "the point of `hessian_op`")
@@ -218,12 +236,14 @@ extension Builtins {
                     return try hv.value.asFloat().storage
                 }))
             },
-            BuiltinEntry("ggn_op", [Param("model"), Param("data"), .keyword("batch"), .keyword("kind"), .keyword("seed")], group: g,
-                         summary: "the generalised Gauss-Newton matrix JᵀH_L J of a model's loss as a positive semidefinite operator",
+            BuiltinEntry("ggn_op", [Param("model"), Param("data"), .keyword("batch"), .keyword("block"), .keyword("kind"),
+                                    .keyword("seed")], group: g,
+                         summary: "the generalised Gauss-Newton matrix JᵀH_L J of a model's loss as a positive semidefinite operator (block= as for hessian_op)",
                          examples: ["G = ggn_op(mlp([2, 8, 2], seed=0), moons(50, seed=0))\neigs(G, k=2).values"]) { a in
                 let m = try model(a), d = try dataset(a)
                 return .object(OperatorObject(try ggnOperator(model: m, data: d, loss: try lossKind(a, for: d),
-                                                              batch: try a.optionalInt("batch"), seed: try curvatureSeed(a))))
+                                                              batch: try a.optionalInt("batch"), blocks: try blockNames(a),
+                                                              seed: try curvatureSeed(a))))
             },
             BuiltinEntry("sharpness", [Param("model"), Param("data"), .keyword("batch"), .keyword("tol", default: .number(1e-8)),
                                        .keyword("kind"), .keyword("seed")], group: g,
@@ -294,7 +314,11 @@ extension Builtins {
         for (name, series) in [("sharpness", s.sharpness), ("trace", s.trace)] {
             guard let series else { continue }
             try f.addLine(series, x: x, name: name, panel: panel)
-            if constant, let b = bound.first { f.addHLine(b, label: "2/lr", panel: panel) } else { try f.addLine(bound, x: x, name: "2/lr", panel: panel) }
+            if constant, let b = bound.first {
+                f.addHLine(b, label: StabilityBound.label, panel: panel)
+            } else {
+                try f.addLine(bound, x: x, name: StabilityBound.label, panel: panel)
+            }
             panel += 1
         }
         return f

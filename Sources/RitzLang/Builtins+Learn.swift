@@ -7,7 +7,7 @@ import RitzTensor
 /// Data sets, models, optimizers and training in the language (SPEC §4, "Data and I/O"
 /// datasets and "Models and training"), over RitzLearn.
 extension Builtins {
-    static var learn: [BuiltinEntry] { learnData + learnModels }
+    static var learn: [BuiltinEntry] { learnData + learnModels + stateSpaceModels }
 
     /// `seed=` when given (a non-negative whole number), else the next draw of the session's
     /// generator, so unseeded calls still follow `seed(n)`.
@@ -23,8 +23,8 @@ extension Builtins {
         try a.object(name, as: DatasetObject.self, described: "dataset (e.g. moons(200) or dataset(x, y))").data
     }
 
-    static func model(_ a: Args) throws -> MLP {
-        try a.object("model", as: ModelObject.self, described: "model (made by mlp)").model
+    static func model(_ a: Args) throws -> any Model {
+        try a.object("model", as: ModelObject.self, described: "model (made by mlp or model)").model
     }
 
     static func lossKind(_ a: Args, for data: Dataset) throws -> LossKind {
@@ -103,6 +103,12 @@ extension Builtins {
                 let act = try Activation(name: try a.string("act"))
                 return .object(ModelObject(try MLP(sizes: sizes, activation: act, seed: try learnSeed(a))))
             },
+            BuiltinEntry("model", [Param("fn"), Param("params")], group: g,
+                         summary: "a model from a function fn(p, x) → outputs and its parameters p (a record of tensors, or a list): m(x) predicts, m.params is the flat vector (fields in order, each row-major), m.blocks names each tensor's offset and shape, m.p the tensors; it trains and is measured as an mlp is",
+                         examples: ["p = (w=randn(3, 2, seed=0), b=zeros(3))\nm = model((p, x) -> x @ p.w.T + p.b, p)\nm.blocks[1].offset",
+                                    "m = model((p, x) -> tanh(x @ p.w), (w=ones(2, 2)))\nm([1, 2; 3, 4])"]) { a in
+                .object(ModelObject(try functionModel(a)))
+            },
             BuiltinEntry("set_params", [Param("model"), Param("params")], group: g,
                          summary: "replaces a model's flat parameter vector; the same as `model.params = params`",
                          examples: ["m = mlp([2, 1], seed=0)\nset_params(m, [1, 2, 0.5])\nm.params"]) { a in
@@ -113,13 +119,13 @@ extension Builtins {
                          summary: "mean loss: \"ce\" (softmax cross-entropy, default for labels) or \"mse\" (default for targets)",
                          examples: ["loss(mlp([2, 8, 2], seed=0), moons(100, seed=0))"]) { a in
                 let d = try dataset(a)
-                return .number(try model(a).loss(x: d.x, y: d.y, loss: try lossKind(a, for: d)))
+                return .number(try model(a).meanLoss(x: d.x, y: d.y, loss: try lossKind(a, for: d)))
             },
             BuiltinEntry("accuracy", [Param("model"), Param("data")], group: g,
-                         summary: "fraction of samples whose largest output is at their label",
+                         summary: "fraction of samples (or labelled positions) whose largest output is at their label",
                          examples: ["accuracy(mlp([2, 8, 2], seed=0), moons(100, seed=0))"]) { a in
                 let d = try dataset(a)
-                return .number(try model(a).accuracy(x: d.x, y: d.y))
+                return .number(try model(a).labelAccuracy(x: d.x, y: d.y))
             },
             BuiltinEntry("sgd", [Param("lr"), .keyword("momentum", default: .number(0)),
                                  .keyword("nesterov", default: .bool(false)), .keyword("weight_decay", default: .number(0))],
@@ -271,28 +277,44 @@ struct LiveFrames {
 
 // MARK: - Objects
 
-/// A model in the language: `model(x)` predicts; `.params`, `.layers`, `.sizes`, `.act`, `.n`.
+/// A model in the language: `model(x)` predicts; `.params`, `.blocks`, `.p`, `.n`, and for an
+/// mlp `.layers`, `.sizes`, `.act`.
 public final class ModelObject: CallableObject {
-    /// The network (shared: training updates it in place).
-    public let model: MLP
+    /// The model (shared: training updates it in place).
+    public let model: any Model
 
-    /// Wraps a network.
+    /// Wraps a model.
     ///
-    /// - Parameter model: The network.
-    public init(_ model: MLP) { self.model = model }
+    /// - Parameter model: The model.
+    public init(_ model: any Model) { self.model = model }
 
     public var typeName: String { "model" }
-    public var fieldNames: [String] { ["params", "layers", "sizes", "act", "n"] }
+    public var fieldNames: [String] {
+        model is MLP ? ["params", "blocks", "p", "n", "layers", "sizes", "act"] : ["params", "blocks", "p", "n"]
+    }
 
     public func field(_ name: String) throws -> Value? {
         switch name {
         case "params": return .tensor(model.parameterTensor)
         case "n": return .number(Double(model.parameterCount))
-        case "sizes": return .tensor(Tensor(model.sizes.map(Double.init)))
-        case "act": return .string(model.activation.rawValue)
+        case "blocks":
+            return .list(model.blocks.map { b in
+                .record(Record([("name", .string(b.name)), ("offset", .number(Double(b.offset))),
+                                ("shape", .tensor(Tensor(b.shape.map(Double.init)))), ("size", .number(Double(b.count)))]))
+            })
+        case "p":
+            return .record(Record(try model.blocks.map { b in
+                (b.name, .tensor(try Tensor(shape: b.shape, storage: Array(model.parameters[b.range]))))
+            }))
+        default: break
+        }
+        guard let mlp = model as? MLP else { return nil }
+        switch name {
+        case "sizes": return .tensor(Tensor(mlp.sizes.map(Double.init)))
+        case "act": return .string(mlp.activation.rawValue)
         case "layers":
-            return .list(try model.layers.map { l in
-                let (w, b) = try model.layerTensors(l.index)
+            return .list(try mlp.layers.map { l in
+                let (w, b) = try mlp.layerTensors(l.index)
                 return .record(Record([("index", .number(Double(l.index))), ("inputs", .number(Double(l.inputs))),
                                        ("outputs", .number(Double(l.outputs))), ("offset", .number(Double(l.weightOffset))),
                                        ("size", .number(Double(l.count))), ("weight", .tensor(w)), ("bias", .tensor(b))]))
@@ -308,12 +330,15 @@ public final class ModelObject: CallableObject {
     }
 
     public func summary() -> String {
-        "mlp \(model.sizes.map(String.init).joined(separator: "-")) \(model.activation.rawValue) (\(model.parameterCount) parameters)"
+        if let mlp = model as? MLP {
+            return "mlp \(mlp.sizes.map(String.init).joined(separator: "-")) \(mlp.activation.rawValue) (\(mlp.parameterCount) parameters)"
+        }
+        return "\(model.label) (\(model.parameterCount) parameters in \(model.blocks.count) blocks: \(model.blocks.map(\.name).joined(separator: ", ")))"
     }
 
     public func call(_ arguments: CallArguments, context: Interpreter) throws -> Value {
         guard arguments.positional.count == 1, arguments.keywords.isEmpty else {
-            throw Diagnostic("a model takes one argument: inputs (samples × features) or a dataset", span: nil)
+            throw Diagnostic("a model takes one argument: inputs (samples first) or a dataset", span: nil)
         }
         let input = arguments.positional[0]
         if case let .object(o) = input, let d = o as? DatasetObject { return .tensor(try model.predict(d.data.x)) }
@@ -485,14 +510,11 @@ public final class RunObject: LangObject {
 /// `plot(run)` draws the same curves as the live plot of the run.
 extension RunObject: PlottableObject {}
 
-/// The curves of a training run, appended row by row: panel 0 loss (and test loss), panel 1
-/// accuracy, then one panel per tracked quantity; "sharpness" and "trace" panels carry the line
-/// 2/lr (gradient descent's and SGD's linear-stability bounds).
+/// The curves of a training run, appended row by row, in the panels ``RunLayout`` gives.
 public struct RunCurves: Sendable {
     /// The live plot (O(1) per row; snapshots cost O(capacity)).
     public private(set) var live: LivePlot
-    let tracked: [String]
-    let hasTest: Bool
+    let layout: RunLayout
 
     /// Curves for the given tracked names.
     ///
@@ -501,14 +523,10 @@ public struct RunCurves: Sendable {
     ///   - hasTest: Whether a test loss is drawn.
     /// - Throws: `PlotError` for an invalid layout.
     public init(tracked: [String], hasTest: Bool) throws {
-        var names = ["loss"], panels = [0]
-        if hasTest { names.append("test_loss"); panels.append(0) }
-        names.append("acc"); panels.append(1)
-        for (i, t) in tracked.enumerated() { names.append(t); panels.append(2 + i) }
-        live = try LivePlot(series: names, panels: panels, panelLabels: ["loss", "acc"] + tracked)
+        layout = RunLayout(tracked: tracked, hasTest: hasTest)
+        let series = layout.panels.enumerated().flatMap { i, p in p.series.map { ($0, i) } }
+        live = try LivePlot(series: series.map(\.0), panels: series.map(\.1), panelLabels: layout.panels.map(\.label))
         live.xlabel = "step"
-        self.tracked = tracked
-        self.hasTest = hasTest
     }
 
     /// Appends one row of the history.
@@ -516,14 +534,15 @@ public struct RunCurves: Sendable {
     /// - Parameter p: The row as the trainer reports it.
     public mutating func append(_ p: TrainProgress) {
         let x = Double(p.step)
-        try? live.append("loss", x: x, y: p.loss)
-        if hasTest { try? live.append("test_loss", x: x, y: p.testLoss) }
-        if !p.accuracy.isNaN { try? live.append("acc", x: x, y: p.accuracy) }
-        for (name, value) in p.tracked {
-            guard let i = tracked.firstIndex(of: name) else { continue }
-            try? live.append(name, x: x, y: value)
-            if name == "sharpness" || name == "trace", p.lr > 0 {
-                live.setHLine(2 / p.lr, label: "2/lr", panel: 2 + i)
+        // `fields` leaves out a NaN accuracy (regression) and a NaN test loss; a run with a test
+        // set draws every row of it.
+        let values = Dictionary(p.fields + [("test_loss", p.testLoss)], uniquingKeysWith: { a, _ in a })
+        for (i, panel) in layout.panels.enumerated() {
+            for name in panel.series {
+                if let y = values[name] { try? live.append(name, x: x, y: y) }
+            }
+            if panel.bound != nil, let b = StabilityBound.value(lr: p.lr) {
+                live.setHLine(b, label: StabilityBound.label, panel: i)
             }
         }
     }

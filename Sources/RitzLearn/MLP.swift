@@ -21,8 +21,9 @@ public final class MLP {
     public let layers: [Layer]
     /// Number of parameters.
     public let parameterCount: Int
-    /// All weights and biases, flat (see ``layers``).
-    public internal(set) var parameters: [Double]
+    /// All weights and biases, flat (see ``layers``); always ``parameterCount`` values (use
+    /// ``Model/setParameters(_:)-([Double])`` to replace them from outside).
+    public var parameters: [Double]
 
     /// Scratch evaluation reused by the convenience kernels so that steady-state training
     /// allocates nothing.
@@ -90,30 +91,6 @@ public final class MLP {
     public var inputSize: Int { sizes[0] }
     /// Output width.
     public var outputSize: Int { sizes[sizes.count - 1] }
-
-    /// Replaces every parameter.
-    ///
-    /// - Parameters:
-    ///   - values: ``parameterCount`` numbers in the layout of ``layers``.
-    /// - Throws: `LearnError.shape` when the count differs.
-    public func setParameters(_ values: [Double]) throws {
-        guard values.count == parameterCount else {
-            throw LearnError.shape("this mlp has \(parameterCount) parameters, got \(values.count) values")
-        }
-        parameters = values
-    }
-
-    /// Replaces every parameter from a tensor of any shape with ``parameterCount`` elements.
-    ///
-    /// - Parameters:
-    ///   - tensor: The new parameters (flattened in row-major order).
-    /// - Throws: `LearnError.shape` when the count differs; `TensorError` for complex values.
-    public func setParameters(_ tensor: Tensor) throws {
-        try setParameters(try tensor.asFloat().storage)
-    }
-
-    /// The flat parameter vector as a 1-d tensor.
-    public var parameterTensor: Tensor { Tensor(parameters) }
 
     /// One layer's weight matrix (outputs × inputs) and bias vector.
     ///

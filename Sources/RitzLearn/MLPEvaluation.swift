@@ -52,6 +52,20 @@ public final class MLPEvaluation {
     /// Matrix-vector products (Hessian or Gauss–Newton) computed since creation.
     public private(set) var products = 0
 
+    /// The trainer's minibatch buffers, reused across steps, and the data set whose targets were
+    /// last checked (see ``prepare(model:data:rows:loss:withGradient:)``).
+    struct Minibatch {
+        var x = RawBuffer.empty
+        var y = RawBuffer.empty
+        var targets: [Double] = []
+        var labels = true
+        var loss: LossKind?
+    }
+    var minibatch = Minibatch()
+    /// True while the workers' partial buffers hold the gradient of the prepared batch (a forward
+    /// pass with the gradient, or a gradient pass, since which no curvature product ran).
+    var gradientReady = false
+
     enum Input {
         case none
         case tensors(x: [Double], y: [Double])
@@ -199,10 +213,12 @@ public final class MLPEvaluation {
         lossKind = hasTargets ? kind : nil
         labels = isLabels
         hasAccuracy = hasTargets && isLabels && sizes[sizes.count - 1] > 1
+        gradientReady = false
         run(parts) { w, xp, yp in
             self.workers[w].forward(self, x: xp, y: hasTargets ? yp : nil)
             if withGradient { self.workers[w].backward(self, x: xp, y: yp) }
         }
+        gradientReady = withGradient && hasTargets
         if hasTargets {
             var total = 0.0, right = 0
             for w in 0..<parts { total += workers[w].lossSum; right += workers[w].correct }
@@ -266,12 +282,14 @@ public final class MLPEvaluation {
         try requireTargets("gradient")
         if out.count != parameterCount { out = [Double](repeating: 0, count: parameterCount) }
         out.withUnsafeMutableBufferPointer { o in
-            if let base = o.baseAddress { gradientRaw(into: base) }
+            guard let base = o.baseAddress else { return }
+            if gradientReady { reduce(into: base) } else { gradientRaw(into: base) }
         }
     }
 
     func gradientRaw(into out: UnsafeMutablePointer<Double>) {
         run(activeParts) { w, xp, yp in self.workers[w].backward(self, x: xp, y: yp) }
+        gradientReady = true
         reduce(into: out)
     }
 
@@ -286,6 +304,7 @@ public final class MLPEvaluation {
     }
 
     func hvpRaw(_ v: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
+        gradientReady = false
         run(activeParts) { w, xp, yp in self.workers[w].curvature(self, x: xp, y: yp, v: v, exact: true) }
         reduce(into: out)
         products += 1
@@ -315,6 +334,7 @@ public final class MLPEvaluation {
     }
 
     func ggnvpRaw(_ v: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
+        gradientReady = false
         run(activeParts) { w, xp, yp in self.workers[w].curvature(self, x: xp, y: yp, v: v, exact: false) }
         reduce(into: out)
         products += 1

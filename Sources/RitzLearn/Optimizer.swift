@@ -151,7 +151,7 @@ public final class Optimizer {
         }
     }
 
-    /// True when ``step(parameters:gradient:layers:hvp:)`` needs Hessian-vector products.
+    /// True when ``step(parameters:gradient:blocks:hvp:)`` needs Hessian-vector products.
     public var needsHessian: Bool {
         if case .adahessian = kind { return true }
         return false
@@ -175,13 +175,14 @@ public final class Optimizer {
     /// - Parameters:
     ///   - parameters: Updated in place.
     ///   - gradient: ∂L/∂p at `parameters`, same length.
-    ///   - layers: Row structure for adahessian's block averaging (each layer's weights are
-    ///     averaged within rows of `inputs` values); nil treats the vector as one row.
+    ///   - blocks: Row structure for adahessian's block averaging (each parameter tensor is
+    ///     averaged within rows along its last axis: an mlp layer's weights within rows of
+    ///     `inputs` values, its bias as one row); nil treats the vector as one row.
     ///   - hvp: For adahessian: writes H·z into its second argument for the direction in its
     ///     first, at the same point as `gradient`.
     /// - Throws: `LearnError.shape` for mismatched lengths; `LearnError.invalidArgument` when
     ///   adahessian gets no `hvp`; whatever `hvp` throws.
-    public func step(parameters: inout [Double], gradient: [Double], layers: [MLP.Layer]? = nil,
+    public func step(parameters: inout [Double], gradient: [Double], blocks: [ParameterBlock]? = nil,
                      hvp: ((_ z: [Double], _ out: inout [Double]) throws -> Void)? = nil) throws {
         let n = parameters.count
         guard gradient.count == n else {
@@ -231,7 +232,7 @@ public final class Optimizer {
                 throw LearnError.invalidArgument("adahessian needs Hessian-vector products of the loss")
             }
             try hutchinsonDiagonal(n: n, probes: probes, hvp: hvp)
-            if block > 1 { averageBlocks(block: block, layers: layers, n: n) }
+            if block > 1 { averageBlocks(block: block, blocks: blocks, n: n) }
             let bc1 = 1 - pow(b1, Double(t)), bc2 = 1 - pow(b2, Double(t))
             let sbc2 = bc2.squareRoot()
             for i in 0..<n {
@@ -263,14 +264,14 @@ public final class Optimizer {
         for i in 0..<n { diag[i] *= s }
     }
 
-    /// Replaces each block of `block` consecutive weights within a row (and each layer's
-    /// biases, blocked alike) by its mean.
-    func averageBlocks(block: Int, layers: [MLP.Layer]?, n: Int) {
+    /// Replaces each run of `block` consecutive entries within a row (the last axis of each
+    /// parameter tensor) by its mean.
+    func averageBlocks(block: Int, blocks: [ParameterBlock]?, n: Int) {
         var rows: [(start: Int, length: Int)] = []
-        if let layers {
-            for l in layers {
-                for r in 0..<l.outputs { rows.append((l.weightOffset + r * l.inputs, l.inputs)) }
-                rows.append((l.biasOffset, l.outputs))
+        if let blocks {
+            for b in blocks {
+                let length = max(b.shape.last ?? 1, 1)
+                for r in 0..<(b.count / length) { rows.append((b.offset + r * length, length)) }
             }
         } else {
             rows = [(0, n)]

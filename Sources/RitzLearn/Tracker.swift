@@ -12,13 +12,13 @@ public protocol Tracker: AnyObject {
     /// Measures the quantity at the model's current parameters.
     ///
     /// - Parameters:
-    ///   - model: The network being trained (its parameters must not be changed).
+    ///   - model: The model being trained (its parameters must not be changed).
     ///   - data: The fixed measurement subset of the training data (at most `hessianBatch`
     ///     samples, the same for the whole run).
     ///   - state: This tracker's state for the run.
     /// - Returns: The value recorded for this step.
     /// - Throws: Any error; training stops with it.
-    func measure(model: MLP, data: Dataset, state: TrackerState) throws -> Double
+    func measure(model: any Model, data: Dataset, state: TrackerState) throws -> Double
 }
 
 /// A tracker's per-run state.
@@ -59,25 +59,25 @@ public final class TrackerState {
     /// gradients and the loss on the measurement subset).
     ///
     /// - Parameters:
-    ///   - model: The network.
+    ///   - model: The model.
     ///   - data: The measurement subset.
     /// - Returns: A prepared evaluation; valid until the next optimizer step.
     /// - Throws: `LearnError` when the data does not fit the model.
-    public func evaluation(model: MLP, data: Dataset) throws -> MLPEvaluation {
+    public func evaluation(model: any Model, data: Dataset) throws -> any ModelEvaluation {
         try shared.prepared(model: model, data: data, loss: loss, step: step)
     }
 }
 
 /// The one forward pass on the measurement subset per step, shared by the trackers.
 final class SharedPass {
-    var evaluation: MLPEvaluation?
+    var evaluation: (any ModelEvaluation)?
     var preparedStep = -1
 
-    func prepared(model: MLP, data: Dataset, loss: LossKind, step: Int) throws -> MLPEvaluation {
-        let e = evaluation ?? MLPEvaluation(model: model)
+    func prepared(model: any Model, data: Dataset, loss: LossKind, step: Int) throws -> any ModelEvaluation {
+        let e = evaluation ?? model.makeEvaluation()
         evaluation = e
         if preparedStep != step {
-            try e.prepare(model: model, x: data.x, y: data.y, loss: loss)
+            try e.prepare(model: model, x: data.x, y: data.y, loss: loss, withGradient: false)
             preparedStep = step
         }
         return e
@@ -99,6 +99,8 @@ public final class TrackerRegistry: @unchecked Sendable {
         public let name: String
         /// One line for help texts.
         public let summary: String
+        /// The stability bound its panel carries, if any (see ``RunLayout``).
+        public let bound: StabilityBound?
         /// Makes a fresh tracker for a run.
         public let make: @Sendable () -> any Tracker
     }
@@ -115,10 +117,12 @@ public final class TrackerRegistry: @unchecked Sendable {
     /// - Parameters:
     ///   - name: The name used in `track=`.
     ///   - summary: One line for help texts.
+    ///   - bound: The stability bound drawn with the quantity, if any.
     ///   - make: Factory called once per run.
-    public func register(_ name: String, summary: String, make: @escaping @Sendable () -> any Tracker) {
+    public func register(_ name: String, summary: String, bound: StabilityBound? = nil,
+                         make: @escaping @Sendable () -> any Tracker) {
         lock.lock()
-        entries[name] = Entry(name: name, summary: summary, make: make)
+        entries[name] = Entry(name: name, summary: summary, bound: bound, make: make)
         lock.unlock()
     }
 
@@ -145,7 +149,7 @@ public final class TrackerRegistry: @unchecked Sendable {
 final class GradNormTracker: Tracker {
     var g: [Double] = []
 
-    func measure(model: MLP, data: Dataset, state: TrackerState) throws -> Double {
+    func measure(model: any Model, data: Dataset, state: TrackerState) throws -> Double {
         let e = try state.evaluation(model: model, data: data)
         try e.gradient(into: &g)
         return g.reduce(0) { $0 + $1 * $1 }.squareRoot()

@@ -48,7 +48,7 @@ public struct TrainProgress: Sendable {
     }
 }
 
-/// Trains an ``MLP`` with an ``Optimizer`` and records a ``Run``.
+/// Trains any ``Model`` with an ``Optimizer`` and records a ``Run``.
 public enum Trainer {
     /// Trains `model` in place.
     ///
@@ -63,7 +63,7 @@ public enum Trainer {
     /// for bit.
     ///
     /// - Parameters:
-    ///   - model: The network; its parameters are updated.
+    ///   - model: The model; its parameters are updated.
     ///   - data: Training data.
     ///   - optimizer: The optimizer (its state carries over between calls).
     ///   - steps: Number of updates.
@@ -83,7 +83,7 @@ public enum Trainer {
     /// - Returns: The run.
     /// - Throws: `LearnError` for bad arguments, data that does not fit the model, or an
     ///   unknown tracker name; errors thrown by trackers.
-    public static func train(model: MLP, data: Dataset, optimizer: Optimizer, steps: Int = 100, batch: Int = 0,
+    public static func train(model: any Model, data: Dataset, optimizer: Optimizer, steps: Int = 100, batch: Int = 0,
                              every: Int = 1, track: [String] = [], test: Dataset? = nil, seed: UInt64 = 0,
                              hessianBatch: Int = 2048, loss: LossKind? = nil,
                              extraTrackers: [String: any Tracker] = [:],
@@ -93,16 +93,10 @@ public enum Trainer {
         guard batch >= 0 else { throw LearnError.invalidArgument("batch must be ≥ 0 (0 = full batch), got \(batch)") }
         guard every >= 1 else { throw LearnError.invalidArgument("every must be ≥ 1, got \(every)") }
         guard hessianBatch >= 1 else { throw LearnError.invalidArgument("hessian_batch must be ≥ 1, got \(hessianBatch)") }
-        guard data.features == model.inputSize else {
-            throw LearnError.shape("the model takes \(model.inputSize) inputs but the data has \(data.features) features")
-        }
-        if let test, test.features != model.inputSize {
-            throw LearnError.shape("the model takes \(model.inputSize) inputs but the test data has \(test.features) features")
-        }
+        try model.checkInputs(sampleShape: Array(data.x.shape.dropFirst()), what: "the data")
+        if let test { try model.checkInputs(sampleShape: Array(test.x.shape.dropFirst()), what: "the test data") }
         let kind = loss ?? data.defaultLoss
         let n = data.count
-        let isLabels = try MLPEvaluation.checkTargets(data.y, rows: n, outputs: model.outputSize, loss: kind)
-        if let test { _ = try MLPEvaluation.checkTargets(test.y, rows: test.count, outputs: model.outputSize, loss: kind) }
 
         // Trackers.
         var trackerNames: [String] = []
@@ -136,28 +130,28 @@ public enum Trainer {
         let productsBefore = optimizer.hessianProducts
 
         let full = batch == 0 || batch >= n
-        let evaluation = model.scratchEvaluation()
-        let recordEval = full ? evaluation : MLPEvaluation(model: model)
-        let testEval = test == nil ? nil : MLPEvaluation(model: model)
+        let evaluation = model.makeEvaluation()
+        let recordEval = full ? evaluation : model.makeEvaluation()
+        let testEval = test == nil ? nil : model.makeEvaluation()
+        // The targets are checked against the model's outputs once, by a full pass before the
+        // first step, so a bad label stops the run before anything changes.
+        if !full { try recordEval.prepare(model: model, x: data.x, y: data.y, loss: kind, withGradient: false) }
+        if let test, let testEval { try testEval.prepare(model: model, x: test.x, y: test.y, loss: kind, withGradient: false) }
         var rng = RandomGenerator(seed: seed)
         var order: [Int] = []
         var position = n
-        let d = data.features
-        let yWidth = isLabels ? 1 : model.outputSize
-        let xb = RawBuffer(count: full ? 1 : batch * d)
-        let yb = RawBuffer(count: full ? 1 : batch * yWidth)
         var grad = [Double](repeating: 0, count: model.parameterCount)
         var step = 0
 
         func record(at s: Int, preparedFull: Bool) throws {
-            if !preparedFull { try recordEval.prepare(model: model, x: data.x, y: data.y, loss: kind) }
+            if !preparedFull { try recordEval.prepare(model: model, x: data.x, y: data.y, loss: kind, withGradient: false) }
             let trainLoss = recordEval.loss
-            let acc = recordEval.hasAccuracy ? Double(recordEval.correct) / Double(n) : .nan
+            let acc = recordEval.accuracy ?? .nan
             var tl = Double.nan, ta = Double.nan
             if let test, let testEval {
-                try testEval.prepare(model: model, x: test.x, y: test.y, loss: kind)
+                try testEval.prepare(model: model, x: test.x, y: test.y, loss: kind, withGradient: false)
                 tl = testEval.loss
-                ta = testEval.hasAccuracy ? Double(testEval.correct) / Double(test.count) : .nan
+                ta = testEval.accuracy ?? .nan
             }
             // Every tracker measures before anything is recorded, so a measurement that is
             // interrupted leaves the history with rows of equal length.
@@ -202,22 +196,9 @@ public enum Trainer {
                     position = 0
                 }
                 let rows = min(batch, n - position)
-                data.x.storage.withUnsafeBufferPointer { xs in
-                    data.y.storage.withUnsafeBufferPointer { ys in
-                        guard let xsrc = xs.baseAddress, let ysrc = ys.baseAddress else { return }
-                        for r in 0..<rows {
-                            let i = order[position + r]
-                            (xb.p + r * d).update(from: xsrc + i * d, count: d)
-                            (yb.p + r * yWidth).update(from: ysrc + i * yWidth, count: yWidth)
-                        }
-                    }
-                }
+                try evaluation.prepare(model: model, data: data, rows: order[position..<(position + rows)], loss: kind,
+                                       withGradient: true)
                 position += rows
-                try model.parameters.withUnsafeBufferPointer { pp in
-                    guard let base = pp.baseAddress else { return }
-                    try evaluation.prepare(params: base, x: xb, y: yb, rows: rows, labels: isLabels, loss: kind,
-                                           withGradient: true)
-                }
             }
             let batchLoss = evaluation.loss
             guard batchLoss.isFinite else {
@@ -237,10 +218,8 @@ public enum Trainer {
                     break
                 }
             }
-            grad.withUnsafeMutableBufferPointer { g in
-                if let base = g.baseAddress { evaluation.reduce(into: base) }
-            }
-            try optimizer.step(parameters: &model.parameters, gradient: grad, layers: model.layers, hvp: hvp)
+            try evaluation.gradient(into: &grad)
+            try optimizer.step(parameters: &model.parameters, gradient: grad, blocks: model.blocks, hvp: hvp)
             step += 1
             run.stepsTaken = step
         }

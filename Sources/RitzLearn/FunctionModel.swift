@@ -1,0 +1,201 @@
+import RitzAutodiff
+import RitzTensor
+
+/// A model given as a function of its named parameter tensors and the inputs, differentiated on
+/// the tape: the gradient by a reverse sweep, H v by a tangent sweep along the recorded
+/// gradient (forward over reverse), the Gauss–Newton product from J v, the loss Hessian in the
+/// outputs and Jᵀ u — all from the derivative rules of the primitives the function is built of.
+///
+/// The flat parameter vector holds the blocks in order, each row-major (``ParameterBlock``).
+public final class FunctionModel: Model {
+    /// The outputs for the parameters (one `Var` per block, in the blocks' shapes) and the inputs.
+    public typealias Forward = (_ parameters: [Var], _ x: Tensor) throws -> Var
+
+    public let blocks: [ParameterBlock]
+    public var parameters: [Double]
+    public var parameterCount: Int { parameters.count }
+    public let label: String
+    let forward: Forward
+
+    /// A model.
+    ///
+    /// - Parameters:
+    ///   - blocks: The parameter tensors' names and shapes (offsets are assigned in order).
+    ///   - parameters: Their initial values, flat.
+    ///   - label: A short description.
+    ///   - forward: The function.
+    /// - Throws: `LearnError.invalidArgument` when the values do not fill the blocks or a name repeats.
+    public init(blocks named: [(name: String, shape: [Int])], parameters: [Double], label: String,
+                forward: @escaping Forward) throws {
+        var blocks: [ParameterBlock] = []
+        var offset = 0
+        for (name, shape) in named {
+            guard !blocks.contains(where: { $0.name == name }) else {
+                throw LearnError.invalidArgument("the parameter name \"\(name)\" appears twice")
+            }
+            let block = ParameterBlock(name: name, offset: offset, shape: shape)
+            blocks.append(block)
+            offset += block.count
+        }
+        guard offset == parameters.count else {
+            throw LearnError.invalidArgument("the blocks hold \(offset) parameters, got \(parameters.count) values")
+        }
+        self.blocks = blocks
+        self.parameters = parameters
+        self.label = label
+        self.forward = forward
+    }
+
+    /// The flat parameters cut into one `Var` per block (slices of `flat`, so derivatives flow back).
+    func split(_ flat: Var) throws -> [Var] {
+        try blocks.map { b in
+            try flat.index([.slice(start: b.offset, stop: b.offset + b.count, step: nil)]).reshaped(b.shape)
+        }
+    }
+
+    public func predict(_ x: Tensor) throws -> Tensor {
+        try forward(try split(Var(Tensor(parameters))), x).value
+    }
+
+    public func makeEvaluation() -> any ModelEvaluation { FunctionModelEvaluation() }
+
+    public func checkInputs(sampleShape: [Int], what: String) throws {}
+}
+
+/// ``FunctionModel`` on one batch: the forward pass, the loss and (when curvature is asked for)
+/// the gradient's graph are recorded once in a ``Linearization``.
+final class FunctionModelEvaluation: ModelEvaluation {
+    private var point: Linearization?
+    private var model: FunctionModel?
+    private var x = Tensor(0.0)
+    private var y: Tensor?
+    private var lossKind = LossKind.crossEntropy
+    private var lossHessian: Linearization?
+    private var secondOrder = false
+    private(set) var count = 0
+    private(set) var loss = Double.nan
+    private(set) var accuracy: Double?
+    private(set) var products = 0
+
+    func prepare(model: any Model, x: Tensor, y: Tensor?, loss: LossKind, withGradient: Bool) throws {
+        guard let m = model as? FunctionModel else {
+            throw LearnError.invalidArgument("this evaluation was made for another kind of model")
+        }
+        guard x.ndim >= 1, x.shape[0] > 0 else { throw LearnError.shape("the batch is empty") }
+        self.model = m
+        self.x = x
+        self.y = y
+        lossKind = loss
+        count = x.shape[0]
+        point = nil
+        lossHessian = nil
+        // Without targets only the outputs are wanted; with them, record the loss (and, lazily,
+        // its second-order graph when a curvature product asks).
+        guard y != nil else {
+            let z = try m.predict(x)
+            point = nil
+            outputsOnly = z
+            self.loss = .nan
+            accuracy = nil
+            return
+        }
+        outputsOnly = nil
+        try record(secondOrder: false)
+    }
+
+    private var outputsOnly: Tensor?
+
+    /// Records the forward pass and the loss at the model's parameters.
+    private func record(secondOrder: Bool) throws {
+        guard let m = model, let y else { throw LearnError.invalidArgument("prepared without targets") }
+        let kind = lossKind
+        let x = self.x
+        let p = try Linearization(at: Tensor(m.parameters), secondOrder: secondOrder,
+                                  outputs: { flat in try m.forward(try m.split(flat), x) },
+                                  loss: { z in try FunctionModelEvaluation.loss(kind, z, y) })
+        point = p
+        self.secondOrder = secondOrder
+        loss = p.value
+        accuracy = FunctionModelEvaluation.accuracy(p.outputs, y)
+    }
+
+    /// Mean cross-entropy over every labelled position, or the mean squared error against the
+    /// targets (integer labels of a model with k > 1 outputs are one-hot coded, as for ``MLP``).
+    static func loss(_ kind: LossKind, _ z: Var, _ y: Tensor) throws -> Var {
+        switch kind {
+        case .crossEntropy:
+            return try z.crossEntropy(y)
+        case .mse:
+            if let k = z.shape.last, k > 1, y.shape == Array(z.shape.dropLast()) {
+                return try z.mse(Var(try Var.onehot(y, classes: k)))
+            }
+            let t = y.shape == z.shape ? y : try y.reshaped(z.shape)
+            return try z.mse(Var(t))
+        }
+    }
+
+    /// The fraction of positions whose largest output is at the label; nil unless `y` holds
+    /// labels for outputs with a class axis of length > 1.
+    static func accuracy(_ z: Tensor, _ y: Tensor) -> Double? {
+        guard let k = z.shape.last, k > 1, y.shape == Array(z.shape.dropLast()) || (y.ndim == 2 && y.shape[1] == 1 && z.ndim == 2 && y.shape[0] == z.shape[0]),
+              let zs = try? z.asFloat().storage, let ys = try? y.asFloat().storage else { return nil }
+        let positions = zs.count / k
+        guard positions > 0, ys.count == positions else { return nil }
+        var correct = 0
+        for i in 0..<positions {
+            var best = 0
+            for j in 1..<k where zs[i * k + j] > zs[i * k + best] { best = j }
+            if Double(best) == ys[i] { correct += 1 }
+        }
+        return Double(correct) / Double(positions)
+    }
+
+    func prepare(model: any Model, data: Dataset, rows: ArraySlice<Int>, loss: LossKind, withGradient: Bool) throws {
+        let part = try data.subset(Array(rows))
+        try prepare(model: model, x: part.x, y: part.y, loss: loss, withGradient: withGradient)
+    }
+
+    func outputs() throws -> Tensor {
+        if let outputsOnly { return outputsOnly }
+        guard let point else { throw LearnError.invalidArgument("nothing is prepared") }
+        return point.outputs
+    }
+
+    private func prepared(_ name: String, secondOrder wanted: Bool) throws -> Linearization {
+        if wanted, !secondOrder { try record(secondOrder: true) }
+        guard let point else {
+            throw LearnError.invalidArgument("\(name) needs targets: prepare the batch with labels or targets")
+        }
+        return point
+    }
+
+    func gradient(into out: inout [Double]) throws {
+        out = try prepared("the gradient", secondOrder: false).gradient.storage
+    }
+
+    func hvp(_ v: [Double], into out: inout [Double]) throws {
+        let p = try prepared("hvp", secondOrder: true)
+        out = try p.hvp(try vector(v)).storage
+        products += 1
+    }
+
+    func ggnvp(_ v: [Double], into out: inout [Double]) throws {
+        let p = try prepared("ggn", secondOrder: false)
+        guard let y else { throw LearnError.invalidArgument("ggn needs targets") }
+        if lossHessian == nil {
+            let kind = lossKind
+            lossHessian = try Linearization(at: p.outputs, secondOrder: true, outputs: { $0 },
+                                            loss: { z in try FunctionModelEvaluation.loss(kind, z, y) })
+        }
+        guard let hl = lossHessian else { return }
+        out = try p.vjp(try hl.hvp(try p.jvp(try vector(v)))).storage
+        products += 1
+    }
+
+    private func vector(_ v: [Double]) throws -> Tensor {
+        guard let m = model, v.count == m.parameterCount else {
+            throw LearnError.shape("a direction must have \(model?.parameterCount ?? 0) values, got \(v.count)")
+        }
+        return Tensor(v)
+    }
+}
