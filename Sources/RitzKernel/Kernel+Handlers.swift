@@ -140,23 +140,34 @@ extension Kernel {
             let value = run.outputs.last(where: { if case .result = $0 { return true } else { return false } })
             history.add(line: count, input: cell.code, output: value?.plainText)
         }
+        // Requests that came while the cell ran were sent before its reply: with
+        // `stop_on_error`, the cells among them are aborted (taken before the reply goes out, so
+        // nothing sent after the client saw the error is caught).
+        var queued: [[Data]] = []
+        if run.failed && cell.stopOnError {
+            while let frames = shell.receive(wait: false) { queued.append(frames) }
+        }
         reply(to: cell.request, on: shell, type: "execute_reply", content: content)
         publishStatus("idle", parent: cell.request)
-        if run.failed && cell.stopOnError { abortQueuedExecutions() }
+        abortQueuedExecutions(queued)
     }
 
     /// After a failed cell with `stop_on_error`, the cells already queued behind it (JupyterLab's
     /// Run All) are answered `aborted` without running, as IPython's kernel does; other requests
     /// waiting there are answered as usual.
-    func abortQueuedExecutions() {
-        while let frames = shell.receive(wait: false) {
-            guard let request = try? WireMessage.decode(frames, signer: signer) else {
-                log("dropped a message on shell: not a valid, signed message")
+    ///
+    /// - Parameter queued: The shell messages that arrived while the failed cell ran.
+    func abortQueuedExecutions(_ queued: [[Data]]) {
+        for frames in queued {
+            let request: WireMessage
+            do {
+                request = try WireMessage.decode(frames, signer: signer)
+            } catch {
+                log("dropped a message on shell: \(error)")
                 continue
             }
             guard request.type == "execute_request" else {
                 handle(request, onControl: false)
-                if running != nil { return }
                 continue
             }
             publishStatus("busy", parent: request)
