@@ -44,7 +44,7 @@ def main():
             passed += 1
         else:
             failed += 1
-    print(f"kernel sessions: {passed} passed, {failed} failed")
+    print(f"sessions: {passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
 
 
