@@ -159,13 +159,7 @@ extension Kernel {
     /// - Parameter queued: The shell messages that arrived while the failed cell ran.
     func abortQueuedExecutions(_ queued: [[Data]]) {
         for frames in queued {
-            let request: WireMessage
-            do {
-                request = try WireMessage.decode(frames, signer: signer)
-            } catch {
-                log("dropped a message on shell: \(error)")
-                continue
-            }
+            guard let request = decode(frames, on: shell) else { continue }
             guard request.type == "execute_request" else {
                 handle(request, onControl: false)
                 continue

@@ -106,16 +106,25 @@ public final class Kernel: @unchecked Sendable {
     /// Writes one line to the kernel's log.
     func log(_ message: String) { logLine(message) }
 
-    /// Decodes and dispatches one multipart message; a malformed or badly signed one is dropped
-    /// and logged, never acted on.
-    private func receive(_ frames: [Data], on channel: Channel) {
-        let message: WireMessage
+    /// Decodes one multipart message; a malformed or badly signed one is dropped and logged.
+    ///
+    /// - Parameters:
+    ///   - frames: The frames received.
+    ///   - channel: Where they came, for the log.
+    /// - Returns: The message, or nil when it was dropped.
+    func decode(_ frames: [Data], on channel: Channel) -> WireMessage? {
         do {
-            message = try WireMessage.decode(frames, signer: signer)
+            return try WireMessage.decode(frames, signer: signer)
         } catch {
             log("dropped a message on \(channel.name): \(error)")
-            return
+            return nil
         }
+    }
+
+    /// Decodes and dispatches one multipart message; a malformed or badly signed one is never
+    /// acted on.
+    private func receive(_ frames: [Data], on channel: Channel) {
+        guard let message = decode(frames, on: channel) else { return }
         if channel === stdin { return }  // the kernel never asks for input: nothing to answer
         handle(message, onControl: channel === control)
     }
