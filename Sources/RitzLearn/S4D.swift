@@ -81,17 +81,11 @@ public enum S4D {
         normals(h * features, std: 1 / Double(features).squareRoot())
         p += [Double](repeating: 0, count: h)
         let (lo, hi) = (Foundation.log(dtRange.0), Foundation.log(dtRange.1))
+        let imaginary = initialization.imaginaryParts(count: n, stateSize: n)
         for _ in 0..<depth {
             for _ in 0..<h { p.append(lo + (hi - lo) * rng.uniform()) }
             for _ in 0..<h { for _ in 0..<n { p.append(Foundation.log(0.5)) } }
-            for _ in 0..<h {
-                for k in 0..<n {
-                    switch initialization {
-                    case .lin: p.append(Double.pi * Double(k))
-                    case .inv: p.append(Double(n) / Double.pi * (Double(n) / Double(2 * k + 1) - 1))
-                    }
-                }
-            }
+            for _ in 0..<h { p += imaginary }
             normals(2 * h * n, std: 0.5.squareRoot())
             normals(h, std: 1)
         }
