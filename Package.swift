@@ -4,7 +4,7 @@ import PackageDescription
 /// ritz: a terminal notebook for looking inside learning systems.
 ///
 /// Dependencies point downward only:
-/// ritz → RitzTUI → RitzNotebook → RitzLang → RitzAnalysis → RitzLearn → RitzAutodiff → RitzTensor,
+/// ritz → RitzTUI / RitzKernel → RitzNotebook → RitzLang → RitzAnalysis → RitzLearn → RitzAutodiff → RitzTensor,
 /// with RitzPlot beside them (it depends on nothing but the standard library) and the C system
 /// libraries at the bottom.
 let package = Package(
@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         // Markdown cells: one parse for the terminal, the Markdown export and the HTML export.
         .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
+        // The Jupyter kernel: HMAC-SHA256 signatures of wire messages.
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // C system libraries, each a module map plus a shim header.
@@ -30,6 +32,7 @@ let package = Package(
         .systemLibrary(name: "CNcurses", providers: [.apt(["libncurses-dev"])]),
         .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"])]),
         .systemLibrary(name: "CSystem"),
+        .systemLibrary(name: "CZMQ", providers: [.apt(["libzmq3-dev"])]),
 
         // exp/tanh/sigmoid kernels with runtime dispatch between AVX2+FMA and baseline x86-64.
         .target(name: "CKernels"),
@@ -42,8 +45,10 @@ let package = Package(
         .target(name: "RitzLang",
                 dependencies: ["RitzTensor", "RitzAutodiff", "RitzLearn", "RitzAnalysis", "RitzPlot"]),
         .target(name: "RitzNotebook", dependencies: ["RitzLang", "RitzPlot", .product(name: "Ink", package: "Ink")], resources: [.copy("Resources/tour.ipynb")]),
+        .target(name: "RitzKernel", dependencies: ["RitzNotebook", "RitzLang", "RitzPlot", "CZMQ",
+                                                  .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "RitzTUI", dependencies: ["RitzNotebook", "RitzLang", "RitzPlot", "CNcurses", "CReadline"]),
-        .executableTarget(name: "ritz", dependencies: ["RitzTUI", "RitzNotebook", "RitzLang", "RitzTensor", "RitzPlot",
+        .executableTarget(name: "ritz", dependencies: ["RitzTUI", "RitzKernel", "RitzNotebook", "RitzLang", "RitzTensor", "RitzPlot",
                                                        .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "ritz-bench",
                           dependencies: ["RitzTensor", "RitzAutodiff", "RitzLearn", "RitzAnalysis",
@@ -56,6 +61,7 @@ let package = Package(
         .testTarget(name: "RitzPlotTests", dependencies: ["RitzPlot"], exclude: ["Golden"]),
         .testTarget(name: "RitzLangTests", dependencies: ["RitzLang", "RitzTensor"], exclude: ["Scripts"]),
         .testTarget(name: "RitzNotebookTests", dependencies: ["RitzNotebook", "RitzLang"]),
+        .testTarget(name: "RitzKernelTests", dependencies: ["RitzKernel", "RitzNotebook"]),
         .testTarget(name: "RitzTUITests", dependencies: ["RitzTUI", "RitzNotebook"]),
     ]
 )

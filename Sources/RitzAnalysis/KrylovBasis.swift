@@ -78,10 +78,10 @@ struct KrylovBasis {
 
 /// Small BLAS-1/2 helpers on arrays.
 enum Blas {
-    /// y = A x for a row-major rows×cols matrix.
+    /// y = A x (or Aᵀ x when `transposed`) for a row-major rows×cols matrix.
     static func gemv(rows: Int, cols: Int, _ a: UnsafePointer<Double>, _ x: UnsafePointer<Double>,
-                     _ y: UnsafeMutablePointer<Double>) {
-        cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(cols), 1, a, Int32(cols), x, 1, 0, y, 1)
+                     _ y: UnsafeMutablePointer<Double>, transposed: Bool = false) {
+        cblas_dgemv(CblasRowMajor, transposed ? CblasTrans : CblasNoTrans, Int32(rows), Int32(cols), 1, a, Int32(cols), x, 1, 0, y, 1)
     }
 
     static func dot(_ a: [Double], _ b: [Double]) -> Double {

@@ -4,32 +4,55 @@ import RitzLearn
 import RitzPlot
 import RitzTensor
 
-/// A matrix-free operator in the language: `H @ v`, `dense(H)`, `.n`, `.matvecs`.
+/// A matrix-free operator in the language: `H @ v`, `dense(H)`, `.n`, `.matvecs`, `.T`, the
+/// algebra of `Builtins+Operators.swift`; an inverse made by `inv(H)` also reports its solves.
 final class OperatorObject: ArithmeticObject {
     let op: LinearOperator
-    init(_ op: LinearOperator) { self.op = op }
+    /// The solver behind an operator made by `inv(H, ...)`, whose products are solves.
+    let inverse: InverseOperator?
+    init(_ op: LinearOperator) { self.op = op; inverse = nil }
+    init(inverse: InverseOperator) { op = inverse.op; self.inverse = inverse }
 
     var typeName: String { "operator" }
-    var fieldNames: [String] { ["n", "matvecs", "symmetric", "label"] }
+    var fieldNames: [String] {
+        ["n", "rows", "matvecs", "symmetric", "label", "T"] + (inverse == nil ? [] : ["iters", "residual", "converged", "solves", "method", "damping", "tol"])
+    }
 
     func field(_ name: String) throws -> Value? {
         switch name {
         case "n": return .number(Double(op.n))
+        case "rows": return .number(Double(op.rows))
         case "matvecs": return .number(Double(op.matvecs))
         case "symmetric": return .bool(op.isSymmetric)
         case "label": return .string(op.label)
+        case "T": return .object(OperatorObject(try op.transposed()))
+        default: break
+        }
+        guard let inverse else { return nil }
+        let last = inverse.log.lastReport
+        switch name {
+        case "iters": return last.map { .number(Double($0.iterations)) } ?? Value.none
+        case "residual": return last.map { .number($0.residual) } ?? Value.none
+        case "converged": return last.map { .bool($0.converged) } ?? Value.none
+        case "solves": return .number(Double(inverse.log.solves))
+        case "method": return .string(inverse.method.rawValue)
+        case "damping": return .number(inverse.damping)
+        case "tol": return .number(inverse.tol)
         default: return nil
         }
     }
 
     func summary() -> String {
-        "operator n=\(op.n) (\(op.label)\(op.isSymmetric ? ", symmetric" : "")), \(op.matvecs) matvecs"
+        let shape = op.isSquare ? "n=\(op.n)" : "\(op.rows)×\(op.n)"
+        var text = "operator \(shape) (\(op.label)\(op.isSymmetric ? ", symmetric" : "")), \(op.matvecs) matvecs"
+        if let last = inverse?.log.lastReport {
+            text += "; last solve \(last.iterations) iterations, residual \(formatNumber(last.residual))"
+        }
+        return text
     }
 
     func binary(_ o: BinaryOperator, _ other: Value, selfOnLeft: Bool, context: Interpreter) throws -> Value? {
-        guard o == .matmul, selfOnLeft else { return nil }
-        let v = try Interpreter.toTensor(other, what: "the right operand of `@`")
-        return .tensor(try Builtins.interruptible(context) { try op.apply(v) })
+        try Builtins.operatorBinary(self, o, other, selfOnLeft: selfOnLeft, context: context)
     }
 }
 
@@ -55,8 +78,17 @@ extension Builtins {
     }
 
     /// The operator argument `name`: an operator object, or a square matrix wrapped on the fly.
-    static func operatorArg(_ a: Args, _ name: String = "H") throws -> LinearOperator {
-        if case let .object(o)? = a.raw(name), let op = o as? OperatorObject { return op.op }
+    ///
+    /// - Parameters:
+    ///   - square: Refuse a rectangular operator (every method but `dense` and `frobenius` needs H v in v's space).
+    static func operatorArg(_ a: Args, _ name: String = "H", square: Bool = true) throws -> LinearOperator {
+        if case let .object(o)? = a.raw(name), let op = o as? OperatorObject {
+            if square, !op.op.isSquare {
+                throw Diagnostic("`\(a.entry.name)` needs a square operator, got one of shape \(op.op.rows)×\(op.op.n)", span: nil,
+                                 help: ["compose it with its transpose, e.g. J.T @ J"])
+            }
+            return op.op
+        }
         if let v = a.raw(name), case .tensor = v {
             return try LinearOperator(matrix: try Interpreter.toTensor(v))
         }
@@ -102,9 +134,9 @@ extension Builtins {
             },
             BuiltinEntry("dense", [Param("H")], group: g,
                          summary: "the dense matrix of an operator, column j = H e_j (n matvecs)",
-                         examples: ["dense(op([1, 2; 2, 1]))"]) { a in
-                let H = try operatorArg(a)
-                return .tensor(try interruptible(a.context) { try H.dense() })
+                         examples: ["dense(op([1, 2; 2, 1]))", "J = jacobian_op(mlp([2, 3, 2], seed=0), moons(4, seed=0))\nsize(dense(J))"]) { a in
+                let H = try operatorArg(a, square: false)
+                return .tensor(try solving(a.raw("H"), a.context) { try interruptible(a.context) { try H.dense() } })
             },
             BuiltinEntry("eigs", [Param("H"), Param("k", default: .number(6)), .keyword("which", default: .string("LA")),
                                   .keyword("tol", default: .number(1e-8)), .keyword("maxiter"), .keyword("ncv"),

@@ -71,13 +71,35 @@ extension Builtins {
                 .object(DatasetObject(try .teacher(n: try a.int("n"), dim: try a.int("dim"), hidden: try a.int("hidden"),
                                                    noise: try a.double("noise"), seed: try learnSeed(a))))
             },
-            BuiltinEntry("digits", [], group: g,
-                         summary: "the 8x8 handwritten digits shipped with ritz: 1797 samples, pixels scaled to [0, 1], 10 classes",
-                         examples: ["d = digits()\nd.x.shape"]) { _ in
-                .object(DatasetObject(try Dataset.digits()))
+            BuiltinEntry("digits", [.keyword("layout", default: .string("flat"))], group: g,
+                         summary: "the 8x8 handwritten digits shipped with ritz: 1797 samples, pixels scaled to [0, 1], 10 classes (int64 labels); layout=\"flat\" x [1797, 64], \"images\" [1797, 1, 8, 8] (N, C, H, W), \"sequence\" [1797, 64, 1] (each image row by row, 64 steps of one pixel)",
+                         examples: ["d = digits()\nd.x.shape", "digits(layout=\"images\").x.shape",
+                                    "digits(layout=\"sequence\").x[0, 8:16, 0] == digits().x[0, 8:16] |> all"]) { a in
+                .object(DatasetObject(try Dataset.digits(layout: try DigitsLayout(name: try a.string("layout")))))
+            },
+            BuiltinEntry("modular", [Param("p"), Param("op", default: .string("+")), .keyword("frac", default: .number(0.5)),
+                                     .keyword("seed", default: .number(0))], group: g,
+                         summary: "the grokking task (Power et al. 2022): every a ∘ b = c mod p as tokens x = [a, ∘, b, =] (ids a, b in 0..p-1, ∘ = p, = is p+1; vocabulary p+2), label c (classes p); op \"+\", \"-\", \"*\" or \"/\" (b ≠ 0, p prime); → (train=, test=), frac of the equations for training",
+                         examples: ["m = modular(7, \"+\", frac=0.5, seed=0)\n[m.train.n, m.test.n]",
+                                    "modular(5, \"/\").train.x[0:3, :]"]) { a in
+                let (train, test) = try Dataset.modular(p: try a.int("p"), op: try ModularOp(name: try a.string("op")),
+                                                        frac: try a.double("frac"), seed: try learnSeed(a))
+                return trainTest(train, test)
+            },
+            BuiltinEntry("sequence_task", [Param("kind", default: .string("copy")), Param("n", default: .number(1000)),
+                                           Param("length", default: .number(8)), Param("vocab", default: .number(16)),
+                                           .keyword("frac", default: .number(0.8)), .keyword("seed", default: .number(0))],
+                         group: g,
+                         summary: "n distinct random sequences s of tokens 1..vocab-1 to copy or reverse (kind \"copy\" or \"reverse\"); x = [s, 0, t₀..t_{L−2}] (0 separates, t the target, length 2L), y = t [N, L]; the outputs at positions L.. predict y; → (train=, test=)",
+                         examples: ["s = sequence_task(\"reverse\", 100, 4, 6, seed=0)\n(x=s.train.x[0, :], y=s.train.y[0, :])",
+                                    "s = sequence_task(\"copy\", 50, 3, 5)\ncross_entropy(zeros(40, 3, 5), s.train.y)"]) { a in
+                let (train, test) = try Dataset.sequenceTask(kind: try SequenceTaskKind(name: try a.string("kind")), n: try a.int("n"),
+                                                             length: try a.int("length"), vocab: try a.int("vocab"),
+                                                             frac: try a.double("frac"), seed: try learnSeed(a))
+                return trainTest(train, test)
             },
             BuiltinEntry("dataset", [Param("x"), Param("y"), .keyword("classes")], group: g,
-                         summary: "a dataset from inputs (samples × features) and labels or targets",
+                         summary: "a dataset from inputs (samples along the first axis: samples × features, images, sequences) and labels or targets; with classes=, labels may be one per position [N, …]",
                          examples: ["dataset([0, 0; 1, 1], [0, 1]).classes"]) { a in
                 .object(DatasetObject(try Dataset(x: try a.tensor("x"), y: try a.tensor("y"),
                                                   classes: try a.optionalInt("classes"), name: "data")))
@@ -86,9 +108,14 @@ extension Builtins {
                          summary: "a random split into (train=, test=), frac of the samples for training",
                          examples: ["s = split(moons(100, seed=0), frac=0.8, seed=0)\ns.test.n"]) { a in
                 let (train, test) = try dataset(a).split(frac: try a.double("frac"), seed: try learnSeed(a))
-                return .record(Record([("train", .object(DatasetObject(train))), ("test", .object(DatasetObject(test)))]))
+                return trainTest(train, test)
             },
         ]
+    }
+
+    /// The record `(train=, test=)` of a split.
+    static func trainTest(_ train: Dataset, _ test: Dataset) -> Value {
+        .record(Record([("train", .object(DatasetObject(train))), ("test", .object(DatasetObject(test)))]))
     }
 
     // MARK: - Models, optimizers, training
@@ -346,7 +373,8 @@ public final class ModelObject: CallableObject {
     }
 }
 
-/// A dataset in the language: `.x`, `.y`, `.classes`, `.n`, `.features`.
+/// A dataset in the language: `.x` (samples along the first axis), `.y` (int64 labels or float
+/// targets), `.classes`, `.n`, `.features` (values per sample), `.name`.
 public final class DatasetObject: LangObject {
     /// The data.
     public let data: Dataset
@@ -371,9 +399,19 @@ public final class DatasetObject: LangObject {
         }
     }
 
+    /// `dataset NAME: N samples × F features, K classes`; for n-d inputs the sample shape
+    /// (`N samples of 1×8×8`), and for token ids `N sequences of L tokens`.
     public func summary() -> String {
         let kind = data.classes > 0 ? "\(data.classes) classes" : "regression"
-        return "dataset \(data.name): \(data.count) samples × \(data.features) features, \(kind)"
+        let samples: String
+        if data.x.dtype == .int64, data.x.ndim == 2 {
+            samples = "\(data.count) sequences of \(data.features) tokens"
+        } else if data.x.ndim == 2 {
+            samples = "\(data.count) samples × \(data.features) features"
+        } else {
+            samples = "\(data.count) samples of \(data.sampleShape.map(String.init).joined(separator: "×"))"
+        }
+        return "dataset \(data.name): \(samples), \(kind)"
     }
 }
 

@@ -23,9 +23,11 @@ extension Builtins {
     static var linalg: [BuiltinEntry] {
         let g = "Linear algebra"
         return [
-            BuiltinEntry("inv", [Param("A")], group: g,
-                         summary: "inverse of a square matrix by LU (dgetrf/dgetri); ‖AX − I‖ ≤ c·n·ε‖A‖‖X‖, forward error ≲ κ(A)·ε; warns with LAPACK's condition estimate when rcond < ε; an exactly zero pivot is an error",
-                         examples: ["inv([2, 0; 0, 4])"]) { a in
+            BuiltinEntry("inv", [Param("A"), .keyword("method"), .keyword("damping"), .keyword("tol"), .keyword("maxiter")], group: g,
+                         summary: "inverse of a square matrix by LU (dgetrf/dgetri); ‖AX − I‖ ≤ c·n·ε‖A‖‖X‖, forward error ≲ κ(A)·ε; warns with LAPACK's condition estimate when rcond < ε; an exactly zero pivot is an error. inv(H, method=\"cg\"|\"minres\"|\"neumann\", damping=0, tol=1e-10, maxiter=10n) of a symmetric operator is an operator whose @ v solves (H + damping·I) x = v; .iters, .residual (true ‖(H+δI)x − v‖/‖v‖) and .converged report the last solve, a warning each missed tol; cg stops with the Rayleigh quotient at negative curvature, minres takes indefinite H, neumann sums α Σ (I − α(H+δI))ᵏ v with α = 1/λ_max (Lanczos) after checking λ_min > 0",
+                         examples: ["inv([2, 0; 0, 4])", "S = inv(op([4, 1; 1, 3]), method=\"cg\")\nx = S @ [1, 2]\n(x=x, iters=S.iters, residual=S.residual < 1e-10)",
+                                    "S = inv(op([1, 0; 0, -2]), method=\"minres\", damping=0.5)\nS @ [1.5, -1.5]"]) { a in
+                if let r = try operatorInverse(a) { return r }
                 let (x, rcond) = try a.tensor("A").invEstimatingCondition()
                 warnIfIllConditioned(a, rcond: rcond)
                 return .tensor(x)

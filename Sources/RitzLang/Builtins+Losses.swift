@@ -37,8 +37,9 @@ extension Builtins {
                               activation: try Activation(name: try a.string("act")).unaryOp)
             },
             layerEntry("cross_entropy", [Param("logits"), Param("y")],
-                       summary: "mean over the batch of −log softmax(logits)[y], softmax along the last axis; y: one integer label per row (floats holding whole numbers accepted)",
-                       examples: ["cross_entropy([2, 0, 0; 0, 1, 0], [0, 1])", "grad(z -> cross_entropy(z, [0, 1]))(zeros(2, 3))"]) { a in
+                       summary: "mean over every position of −log softmax(logits)[y], softmax along the last axis; y: one integer label per position, of logits' shape without the last axis ([N] for [N, V], [N, L] for [N, L, V]; floats holding whole numbers accepted)",
+                       examples: ["cross_entropy([2, 0, 0; 0, 1, 0], [0, 1])", "grad(z -> cross_entropy(z, [0, 1]))(zeros(2, 3))",
+                                  "cross_entropy(zeros(2, 3, 4), [0, 1, 2; 3, 0, 1])"]) { a in
                 try a.tracedVar("logits").crossEntropy(try a.tensor("y"))
             },
             layerEntry("mse", [Param("pred"), Param("target")],

@@ -89,6 +89,22 @@ extension Builtins {
                 a.context.print(a.rest.map { Display.plain($0) }.joined(separator: " "))
                 return .none
             }.differentiation(.constant),
+            BuiltinEntry("display", [Param("x")], group: g,
+                         summary: "shows a value at once as its own output, as the value of a cell is shown (Jupyter's display_data; a plot is drawn); returns nothing",
+                         examples: ["display([1, 2, 3])", "display(plot([1, 4, 9]))"]) { a in
+                let v = a.raw("x") ?? .none
+                if case let .object(o) = v, let p = o as? PlotObject {
+                    a.context.emit(.plot(id: a.context.newPlotID(), figure: p.figure))
+                }
+                a.context.emit(.display(Display.string(v)))
+                return .none
+            }.differentiation(.constant),
+            BuiltinEntry("clear_output", [.keyword("wait", default: .bool(false))], group: g,
+                         summary: "clears the running cell's outputs so far (IPython's clear_output); wait=true clears when the next output comes, so a loop redraws without flicker; text a terminal run printed stays",
+                         examples: ["clear_output()", "for i in 0:3 { clear_output(wait=true); display(i) }"]) { a in
+                a.context.emit(.clearOutput(wait: try a.bool("wait")))
+                return .none
+            }.differentiation(.constant),
             BuiltinEntry("format", [Param("fmt"), .variadic("args")], group: g,
                          summary: "printf-style text: %d integral numbers, %f %e %g %s as in C, %% a percent sign; width at most \(Format.maxWidth), precision at most \(Format.maxPrecision)",
                          examples: ["format(\"%d steps, loss %.3f\", 10, 0.5)"]) { a in

@@ -45,8 +45,14 @@ public enum EvalEvent: Sendable {
     case text(String)
     /// The display string of the cell's value.
     case value(String)
+    /// A value shown at once by `display(x)`, as its own output (Jupyter's `display_data`): its
+    /// display string. For a plot it follows the `.plot` event as a plot value's `.value` does.
+    case display(String)
     /// A plot to draw: a new one, or a newer snapshot of a live plot with the same id.
     case plot(id: Int, figure: Figure)
+    /// `clear_output()`: the cell's outputs so far are cleared, at once, or with `wait` when the
+    /// next output arrives (IPython's `clear_output`, so a loop can redraw without flicker).
+    case clearOutput(wait: Bool)
     /// Progress of a long builtin.
     case progress(Progress)
     /// An error or an interruption.
@@ -76,8 +82,8 @@ public final class CollectingSink: EventSink, @unchecked Sendable {
         events.map { e -> String in
             switch e {
             case let .text(s): return s
-            case let .value(s): return s + "\n"
-            case .progress, .plot: return ""
+            case let .value(s), let .display(s): return s + "\n"
+            case .progress, .plot, .clearOutput: return ""
             case let .error(d): return d.render() + "\n"
             }
         }.joined()

@@ -121,6 +121,10 @@ extension Interpreter {
         case let ("not", .number(x)): return .bool(x == 0)
         case let ("not", .tensor(t)): return Interpreter.wrap(try t.unary(.not))
         case ("not", .none): return .bool(true)
+        case let ("-", .object(o)):
+            // -x of an object with arithmetic (an operator) is (-1) * x.
+            if let a = o as? ArithmeticObject, let r = try a.binary(.mul, .number(-1), selfOnLeft: false, context: self) { return r }
+            throw Diagnostic("`-` does not apply to a \(v.typeName)", span: nil)
         default:
             throw Diagnostic("`\(op)` does not apply to a \(v.typeName)", span: nil)
         }

@@ -10,10 +10,21 @@ extension Dataset {
     /// Alpaydin & Kaynak 1998, CC BY 4.0, as shipped by scikit-learn). Pixel counts 0…16 are
     /// divided by 16, so `x` lies in [0, 1]; `y` holds the digit 0…9.
     ///
+    /// The pixels of each image are stored row by row (pixel (r, c) at r·8 + c, as scikit-learn's
+    /// `images.reshape(n, -1)`), so the layouts below are reshapes of the same storage: the same
+    /// samples, labels and order.
+    ///
+    /// - Parameters:
+    ///   - layout: `.flat` `[1797, 64]`, `.images` `[1797, 1, 8, 8]` (N, C, H, W, for `conv2d`) or
+    ///     `.sequence` `[1797, 64, 1]` (each image read row by row as 64 steps of one feature,
+    ///     the "sequential digits" of state-space models).
     /// - Returns: The data set (parsed once per process, then copied from a cache).
     /// - Throws: `LearnError.missingResource` when the resource cannot be found or parsed.
-    public static func digits() throws -> Dataset {
-        try DigitsCache.shared.load()
+    public static func digits(layout: DigitsLayout = .flat) throws -> Dataset {
+        let flat = try DigitsCache.shared.load()
+        guard layout != .flat else { return flat }
+        let x = try flat.x.reshaped([flat.count] + layout.sampleShape)
+        return Dataset(unchecked: x, y: flat.y, classes: flat.classes, name: flat.name)
     }
 
     /// Parses the digits CSV: rows of 64 pixel values and a label.
@@ -36,6 +47,38 @@ extension Dataset {
         }
         guard row > 0 else { throw LearnError.missingResource("\(source) is empty") }
         return try Dataset(x: try Tensor(shape: [row, 64], storage: xs), y: Tensor(ys), classes: 10, name: "digits")
+    }
+}
+
+/// How ``Dataset/digits(layout:)`` arranges the 64 pixels of each image.
+public enum DigitsLayout: String, Sendable, CaseIterable {
+    /// One row of 64 pixels per image: `[N, 64]`.
+    case flat
+    /// One channel of 8×8 pixels per image: `[N, 1, 8, 8]` (N, C, H, W).
+    case images
+    /// 64 steps of one feature per image, row by row: `[N, 64, 1]`.
+    case sequence
+
+    /// The shape of one sample.
+    public var sampleShape: [Int] {
+        switch self {
+        case .flat: return [64]
+        case .images: return [1, 8, 8]
+        case .sequence: return [64, 1]
+        }
+    }
+
+    /// Parses a layout's name.
+    ///
+    /// - Parameters:
+    ///   - name: "flat", "images" or "sequence".
+    /// - Throws: `LearnError.invalidArgument` for another name.
+    public init(name: String) throws {
+        guard let layout = DigitsLayout(rawValue: name) else {
+            let known = DigitsLayout.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+            throw LearnError.invalidArgument("unknown digits layout \"\(name)\"; expected one of \(known)")
+        }
+        self = layout
     }
 }
 

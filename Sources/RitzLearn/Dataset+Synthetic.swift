@@ -183,6 +183,7 @@ extension Dataset {
         var xs = [Double](), ys = [Double]()
         xs.reserveCapacity(rows.count * d)
         for i in perm { xs += rows[i]; ys.append(labels[i]) }
-        return Dataset(unchecked: try Tensor(shape: [rows.count, d], storage: xs), y: Tensor(ys), classes: classes, name: name)
+        return Dataset(unchecked: try Tensor(shape: [rows.count, d], storage: xs),
+                       y: try Tensor(shape: [ys.count], storage: ys, dtype: .int64), classes: classes, name: name)
     }
 }

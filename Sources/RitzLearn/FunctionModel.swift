@@ -107,6 +107,7 @@ final class FunctionModelEvaluation: ModelEvaluation {
         count = x.shape[0]
         parameters = m.parameters
         point = nil
+        outputsPoint = nil
         lossHessian = nil
         // Without targets only the outputs are wanted. With them and the gradient, the loss is
         // recorded; without the gradient it is only computed, and recorded (to first or second
@@ -222,6 +223,34 @@ final class FunctionModelEvaluation: ModelEvaluation {
         out = try p.vjp(try hl.hvp(try p.jvp(try vector(v)))).storage
         products += 1
     }
+
+    func outputJVP(_ v: [Double]) throws -> [Double] {
+        try outputPoint().jvp(try vector(v)).storage
+    }
+
+    func outputVJP(_ u: [Double]) throws -> [Double] {
+        let p = try outputPoint()
+        let shape = p.outputs.shape
+        guard u.count == p.outputs.count else {
+            throw LearnError.shape("a cotangent of the outputs must have \(p.outputs.count) values, got \(u.count)")
+        }
+        return try p.vjp(try Tensor(shape: shape, storage: u)).storage
+    }
+
+    /// The recorded point for output products: the loss's, or (prepared without targets) the
+    /// outputs recorded once with their sum as a stand-in loss, which J v and Jᵀ u never read.
+    private func outputPoint() throws -> Linearization {
+        if let point { return point }
+        if let outputsPoint { return outputsPoint }
+        guard let m = model else { throw LearnError.invalidArgument("nothing is prepared") }
+        let x = self.x
+        let p = try Linearization(at: Tensor(m.parameters), secondOrder: false,
+                                  outputs: { flat in try m.forward(try m.split(flat), x) }, loss: { z in try z.sum() })
+        outputsPoint = p
+        return p
+    }
+
+    private var outputsPoint: Linearization?
 
     private func vector(_ v: [Double]) throws -> Tensor {
         guard let m = model, v.count == m.parameterCount else {

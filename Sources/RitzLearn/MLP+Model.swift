@@ -3,12 +3,7 @@ import RitzTensor
 /// An ``MLP`` is a ``Model``: its blocks are each layer's weight matrix `wₗ` (outputs × inputs)
 /// and bias `bₗ`, l from 0, in the order of the flat vector.
 extension MLP: Model {
-    public var blocks: [ParameterBlock] {
-        layers.flatMap { l in
-            [ParameterBlock(name: "w\(l.index)", offset: l.weightOffset, shape: [l.outputs, l.inputs]),
-             ParameterBlock(name: "b\(l.index)", offset: l.biasOffset, shape: [l.outputs])]
-        }
-    }
+    public var blocks: [ParameterBlock] { MLP.blocks(of: layers) }
 
     public var label: String { "mlp \(sizes)" }
 
@@ -64,4 +59,15 @@ extension MLPEvaluation: ModelEvaluation {
     }
 
     public var accuracy: Double? { hasAccuracy ? Double(correct) / Double(max(count, 1)) : nil }
+
+    /// J v through the network's twin on the tape (one recorded forward pass per product).
+    public func outputJVP(_ v: [Double]) throws -> [Double] {
+        try checkVector(v, "jvp")
+        return try functionTwinEvaluation().outputJVP(v)
+    }
+
+    /// Jᵀ u through the network's twin on the tape (one recorded forward pass per product).
+    public func outputVJP(_ u: [Double]) throws -> [Double] {
+        try functionTwinEvaluation().outputVJP(u)
+    }
 }

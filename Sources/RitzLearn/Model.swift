@@ -144,4 +144,13 @@ public protocol ModelEvaluation: AnyObject {
     func hvp(_ v: [Double], into out: inout [Double]) throws
     /// The generalised Gauss–Newton product Jᵀ H_L J v (Schraudolph 2002).
     func ggnvp(_ v: [Double], into out: inout [Double]) throws
+    /// J v: the derivative of the outputs on the prepared batch in the parameter direction `v`,
+    /// flat in the outputs' row-major layout (example-major).
+    ///
+    /// - Throws: `LearnError.shape` when `v` does not hold one value per parameter.
+    func outputJVP(_ v: [Double]) throws -> [Double]
+    /// Jᵀ u: a cotangent `u` of the outputs (flat, in their row-major layout) pulled back to the parameters.
+    ///
+    /// - Throws: `LearnError.shape` when `u` does not hold one value per output.
+    func outputVJP(_ u: [Double]) throws -> [Double]
 }

@@ -93,8 +93,8 @@ public enum Trainer {
         guard batch >= 0 else { throw LearnError.invalidArgument("batch must be ≥ 0 (0 = full batch), got \(batch)") }
         guard every >= 1 else { throw LearnError.invalidArgument("every must be ≥ 1, got \(every)") }
         guard hessianBatch >= 1 else { throw LearnError.invalidArgument("hessian_batch must be ≥ 1, got \(hessianBatch)") }
-        try model.checkInputs(sampleShape: Array(data.x.shape.dropFirst()), what: "the data")
-        if let test { try model.checkInputs(sampleShape: Array(test.x.shape.dropFirst()), what: "the test data") }
+        try model.checkInputs(sampleShape: data.sampleShape, what: "the data")
+        if let test { try model.checkInputs(sampleShape: test.sampleShape, what: "the test data") }
         let kind = loss ?? data.defaultLoss
         let n = data.count
 

@@ -100,10 +100,7 @@ extension Notebook {
         meta["kernelspec"] = .object([
             "name": .string("ritz"), "display_name": .string("ritz"), "language": .string("ritz"),
         ])
-        meta["language_info"] = .object([
-            "name": .string("ritz"), "file_extension": .string(".ritz"),
-            "mimetype": .string("text/x-ritz"), "codemirror_mode": .string("julia"),
-        ])
+        meta["language_info"] = .object(Notebook.languageInfo)
         let root: JSONValue = .object([
             "nbformat": .number(4), "nbformat_minor": .number(5),
             "metadata": .object(meta),
@@ -129,18 +126,34 @@ extension Notebook {
         return .object(o)
     }
 
-    static func json(for output: CellOutput) -> JSONValue {
-        func bundle(_ data: [String: String]) -> JSONValue {
-            var out: [String: JSONValue] = [:]
-            for (mime, text) in data {
-                if mime.hasSuffix("json"), let parsed = try? JSONValue.parse(text) {
-                    out[mime] = parsed
-                } else {
-                    out[mime] = JSONValue.lines(text)
-                }
+    /// The `language_info` of ritz sessions (also what the Jupyter kernel reports): name, file
+    /// extension, MIME type and the CodeMirror mode front ends highlight with.
+    public static let languageInfo: [String: JSONValue] = [
+        "name": .string("ritz"), "file_extension": .string(".ritz"),
+        "mimetype": .string("text/x-ritz"), "codemirror_mode": .string("julia"),
+    ]
+
+    /// A MIME bundle as JSON: `…json` types as their parsed JSON, the others as text.
+    ///
+    /// - Parameters:
+    ///   - data: Text by MIME type.
+    ///   - asLines: Text as nbformat's list of lines (in a file) rather than one string (in a
+    ///     Jupyter message).
+    /// - Returns: The `data` object of an output.
+    public static func mimeBundle(_ data: [String: String], asLines: Bool = true) -> JSONValue {
+        var out: [String: JSONValue] = [:]
+        for (mime, text) in data {
+            if mime.hasSuffix("json"), let parsed = try? JSONValue.parse(text) {
+                out[mime] = parsed
+            } else {
+                out[mime] = asLines ? JSONValue.lines(text) : .string(text)
             }
-            return .object(out)
         }
+        return .object(out)
+    }
+
+    static func json(for output: CellOutput) -> JSONValue {
+        func bundle(_ data: [String: String]) -> JSONValue { mimeBundle(data) }
         switch output {
         case .stream(let name, let text):
             return .object(["output_type": .string("stream"), "name": .string(name), "text": JSONValue.lines(text)])

@@ -132,21 +132,40 @@ public enum OutputCheck {
                 mismatch(nil, "cell", "the re-run cell is \(b.kind.rawValue), not code")
                 continue
             }
-            for k in 0..<min(a.outputs.count, b.outputs.count) {
-                if let (detail, context) = compare(a.outputs[k], b.outputs[k], options: options) {
-                    mismatch(k + 1, kindName(a.outputs[k]), detail, context)
+            let savedOutputs = mergingStreams(a.outputs), rerunOutputs = mergingStreams(b.outputs)
+            for k in 0..<min(savedOutputs.count, rerunOutputs.count) {
+                if let (detail, context) = compare(savedOutputs[k], rerunOutputs[k], options: options) {
+                    mismatch(k + 1, kindName(savedOutputs[k]), detail, context)
                     break
                 }
             }
-            if !report.mismatches.contains(where: { $0.cell == index + 1 }), a.outputs.count != b.outputs.count {
-                let extra = a.outputs.count > b.outputs.count ? a.outputs[b.outputs.count] : b.outputs[a.outputs.count]
-                let side = a.outputs.count > b.outputs.count ? "missing from the re-run" : "new in the re-run"
-                mismatch(nil, "outputs", "saved \(a.outputs.count) outputs, re-run \(b.outputs.count); "
-                            + "output \(min(a.outputs.count, b.outputs.count) + 1) (\(kindName(extra))) is \(side)",
-                         firstLines(of: extra.plainText, sign: a.outputs.count > b.outputs.count ? "-" : "+"))
+            if !report.mismatches.contains(where: { $0.cell == index + 1 }), savedOutputs.count != rerunOutputs.count {
+                let extra = savedOutputs.count > rerunOutputs.count ? savedOutputs[rerunOutputs.count] : rerunOutputs[savedOutputs.count]
+                let side = savedOutputs.count > rerunOutputs.count ? "missing from the re-run" : "new in the re-run"
+                mismatch(nil, "outputs", "saved \(savedOutputs.count) outputs, re-run \(rerunOutputs.count); "
+                            + "output \(min(savedOutputs.count, rerunOutputs.count) + 1) (\(kindName(extra))) is \(side)",
+                         firstLines(of: extra.plainText, sign: savedOutputs.count > rerunOutputs.count ? "-" : "+"))
             }
         }
         return report
+    }
+
+    /// Outputs with each run of adjacent `stream` outputs of one name joined into one, as Jupyter
+    /// front ends show them: a kernel sends a cell's printed text in pieces while it runs, ritz's
+    /// own runs save it whole.
+    ///
+    /// - Parameter outputs: A cell's outputs.
+    /// - Returns: The same outputs, adjacent streams of the same name merged.
+    static func mergingStreams(_ outputs: [CellOutput]) -> [CellOutput] {
+        var merged: [CellOutput] = []
+        for output in outputs {
+            if case .stream(let name, let text) = output, case .stream(name, let previous)? = merged.last {
+                merged[merged.count - 1] = .stream(name: name, text: previous + text)
+            } else {
+                merged.append(output)
+            }
+        }
+        return merged
     }
 
     /// Whether a cell's metadata tags opt it out of the comparison.

@@ -57,14 +57,17 @@ public final class SessionEvaluator: LiveEvaluator, CellEvaluator, @unchecked Se
 /// A `.plot` shows at once as a figure (a live plot's newer snapshot replaces the older one in
 /// place). A `.value` right after a `.plot` is that plot's text rendering (see `EvalEvent`): it is
 /// not shown a second time, and the pair is saved as one `execute_result` with `text/plain` and
-/// `image/svg+xml`. A live plot is saved once, at its last snapshot, as `display_data` where it
+/// `image/svg+xml` (`display_data` when `display(p)` showed it; `display(x)` of any other value is
+/// a `display_data` with its text). A live plot is saved once, at its last snapshot, as `display_data` where it
 /// first appeared. SVGs are made when the outputs are asked for, not on every frame.
 final class OutputSink: EventSink, @unchecked Sendable {
     let live: LiveCell
     private let lock = NSLock()
     private enum Collected {
         case output(CellOutput)
-        case plot(id: Int, figure: Figure, text: String?)
+        /// A plot; `text` is the text form of a plotted value (nil for a live plot), shown by
+        /// `display(p)` rather than as the cell's value when `isDisplay`.
+        case plot(id: Int, figure: Figure, text: String?, isDisplay: Bool)
     }
     private var collected: [Collected] = []
     /// Index in `collected` of the plot emitted by the previous event, if it was a plot.
@@ -86,9 +89,20 @@ final class OutputSink: EventSink, @unchecked Sendable {
     private func collect(_ event: EvalEvent) {
         lock.lock()
         defer { lock.unlock() }
-        let previousPlot = justPlotted
+        var previousPlot = justPlotted
         justPlotted = nil
+        if clearBeforeNext {
+            switch event {
+            case .progress, .clearOutput: break
+            default:
+                clearBeforeNext = false
+                clear()
+                previousPlot = nil
+            }
+        }
         switch event {
+        case .clearOutput(let wait):
+            if wait { clearBeforeNext = true } else { clear() }
         case .text(let text):
             live.appendText(text)
             if case .output(.stream(let name, let previous))? = collected.last {
@@ -96,20 +110,24 @@ final class OutputSink: EventSink, @unchecked Sendable {
             } else {
                 collected.append(.output(.stream(name: "stdout", text: text)))
             }
-        case .value(let text):
-            if let at = previousPlot, case .plot(let id, let figure, _) = collected[at] {
-                collected[at] = .plot(id: id, figure: figure, text: text)  // the plot's own text form
+        case .value(let text), .display(let text):
+            let isDisplay: Bool
+            if case .display = event { isDisplay = true } else { isDisplay = false }
+            if let at = previousPlot, case .plot(let id, let figure, _, _) = collected[at] {
+                // The plot's own text form.
+                collected[at] = .plot(id: id, figure: figure, text: text, isDisplay: isDisplay)
             } else {
                 live.put(.value(text))
-                collected.append(.output(.result(executionCount: nil, data: [textMIME: text])))
+                collected.append(.output(isDisplay ? .display(data: [textMIME: text])
+                                                   : .result(executionCount: nil, data: [textMIME: text])))
             }
         case .plot(let id, let figure):
             live.put(.plot(id: id, renderer: FigureRenderer(figure: figure), rows: PlotOutput.size(of: figure).height))
-            if let at = collected.lastIndex(where: { if case .plot(id, _, _) = $0 { return true } else { return false } }) {
-                collected[at] = .plot(id: id, figure: figure, text: nil)
+            if let at = collected.lastIndex(where: { if case .plot(id, _, _, _) = $0 { return true } else { return false } }) {
+                collected[at] = .plot(id: id, figure: figure, text: nil, isDisplay: false)
                 justPlotted = at
             } else {
-                collected.append(.plot(id: id, figure: figure, text: nil))
+                collected.append(.plot(id: id, figure: figure, text: nil, isDisplay: false))
                 justPlotted = collected.count - 1
             }
         case .progress(let progress):
@@ -124,6 +142,14 @@ final class OutputSink: EventSink, @unchecked Sendable {
         }
     }
 
+    /// `clear_output(wait=true)` was called: the next output clears the ones before it.
+    private var clearBeforeNext = false
+
+    private func clear() {
+        collected.removeAll()
+        live.clear()
+    }
+
     /// The saved outputs, values stamped with the cell's execution count; plots as text plus SVG.
     func outputs(executionCount: Int) -> [CellOutput] {
         lock.lock()
@@ -132,9 +158,11 @@ final class OutputSink: EventSink, @unchecked Sendable {
             switch item {
             case .output(.result(nil, let data)): return .result(executionCount: executionCount, data: data)
             case .output(let output): return output
-            case .plot(_, let figure, let text?):
+            case .plot(_, let figure, let text?, true):
+                return .display(data: PlotOutput.bundle(figure, text: text))
+            case .plot(_, let figure, let text?, false):
                 return .result(executionCount: executionCount, data: PlotOutput.bundle(figure, text: text))
-            case .plot(_, let figure, nil):
+            case .plot(_, let figure, nil, _):
                 return .display(data: PlotOutput.bundle(figure))
             }
         }

@@ -87,7 +87,7 @@ final class BatchOutput: EventSink, @unchecked Sendable {
         case let .plot(id, figure):
             if let h = held { live(h) }
             held = (id, figure)
-        case let .value(s):
+        case let .value(s), let .display(s):
             if let h = held {
                 held = nil
                 finishLive()
@@ -103,6 +103,8 @@ final class BatchOutput: EventSink, @unchecked Sendable {
         case let .text(s):
             endCell()
             write(TerminalText.inert(s))
+        case .clearOutput:
+            break  // printed lines cannot be taken back; the saved outputs are cleared (OutputSink)
         case let .error(diagnostic):
             endCell()
             if diagnostic.severity == "interrupted" {

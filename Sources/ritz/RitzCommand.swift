@@ -16,7 +16,7 @@ struct RitzCommand: ParsableCommand {
             BLAS library and kernel, the CPU features, threads and the terminal.
             """,
         subcommands: [NotebookCommand.self, ReplCommand.self, RunCommand.self, CheckCommand.self,
-                      ExportCommand.self, RecoverCommand.self, DoctorCommand.self],
+                      ExportCommand.self, RecoverCommand.self, KernelCommand.self, DoctorCommand.self],
         defaultSubcommand: NotebookCommand.self)
 
     /// Runs the command line and exits with its status.

@@ -28,6 +28,8 @@ import RitzPlot
         switch e {
         case .text: return "text"
         case .value: return "value"
+        case .display: return "display"
+        case .clearOutput: return "clear"
         case .plot: return "plot"
         case .progress: return "progress"
         case .error: return "error"

@@ -51,6 +51,7 @@ import Testing
 
     static let constant: Set<String> = """
     sign floor ceil round isnan isfinite argmax argmin any all zeros ones shape size ndims print format string onehot len typeof
+    display clear_output
     """.split(whereSeparator: { $0 == " " || $0 == "\n" }).reduce(into: Set<String>()) { $0.insert(String($1)) }
 
     static let transforms: Set<String> = ["grad", "value_and_grad", "jacobian", "hessian", "hvp", "jvp"]

@@ -36,7 +36,7 @@ import Testing
             for e in sink.events[before...] {
                 switch e {
                 case let .text(s): transcript += s
-                case let .value(s): transcript += s + "\n"
+                case let .value(s), let .display(s): transcript += s + "\n"
                 default: break
                 }
             }

@@ -4,38 +4,15 @@ import Testing
 @testable import RitzLearn
 import RitzTensor
 
-/// The mlp of `problem` written as a function of its blocks, as a user writes it with
-/// `model(fn, params)`: the one engine (the tape) against the mlp's hand-derived kernels.
-func functionTwin(of mlp: MLP) throws -> FunctionModel {
-    let activation = mlp.activation
-    let layers = mlp.layers.count
-    func act(_ z: Var) throws -> Var {
-        switch activation {
-        case .tanh: return try z.tanh()
-        case .relu: return try z.relu()
-        case .gelu: return try z.gelu()
-        case .sigmoid: return try z.sigmoid()
-        case .identity: return z
-        }
-    }
-    return try FunctionModel(blocks: mlp.blocks.map { ($0.name, $0.shape) }, parameters: mlp.parameters,
-                             label: "twin") { p, x in
-        var a = Var(x)
-        for l in 0..<layers {
-            let z = try a.matmul(try p[2 * l].T) + p[2 * l + 1]
-            a = l == layers - 1 ? z : try act(z)
-        }
-        return a
-    }
-}
-
+/// The mlp of `problem` as a function of its blocks (`MLP.functionModel()`, what a user writes
+/// with `model(fn, params)`): the one engine (the tape) against the mlp's hand-derived kernels.
 @Suite struct FunctionModelTests {
     /// Loss, gradient, H v and G v of the twin agree with the mlp's kernels: both are exact, so
     /// they differ by rounding only — a few ulps of each summed term, far below 1e-12 relative.
     @Test(arguments: problems)
     func twinAgreesWithTheKernels(problem: Problem) throws {
         let (mlp, x, y) = try problem.make()
-        let twin = try functionTwin(of: mlp)
+        let twin = try mlp.functionModel()
         let a = mlp.makeEvaluation(), b = twin.makeEvaluation()
         try a.prepare(model: mlp, x: x, y: y, loss: problem.loss, withGradient: true)
         try b.prepare(model: twin, x: x, y: y, loss: problem.loss, withGradient: true)
@@ -65,7 +42,7 @@ func functionTwin(of mlp: MLP) throws -> FunctionModel {
     @Test(arguments: problems)
     func hvpMatchesDifferencesOfTheGradient(problem: Problem) throws {
         let (mlp, x, y) = try problem.make()
-        let twin = try functionTwin(of: mlp)
+        let twin = try mlp.functionModel()
         let e = twin.makeEvaluation()
         try e.prepare(model: twin, x: x, y: y, loss: problem.loss, withGradient: false)
         var rng = RandomGenerator(seed: 4)
@@ -92,7 +69,7 @@ func functionTwin(of mlp: MLP) throws -> FunctionModel {
     @Test func twinTrainsAsTheMLP() throws {
         let data = try Dataset.moons(n: 120, noise: 0.1, seed: 3)
         let mlp = try MLP(sizes: [2, 8, 2], activation: .tanh, seed: 1)
-        let twin = try functionTwin(of: mlp)
+        let twin = try mlp.functionModel()
         let ra = try Trainer.train(model: mlp, data: data, optimizer: try .adam(lr: 0.02), steps: 25, batch: 32, every: 5,
                                    track: ["grad_norm"], seed: 2)
         let rb = try Trainer.train(model: twin, data: data, optimizer: try .adam(lr: 0.02), steps: 25, batch: 32, every: 5,

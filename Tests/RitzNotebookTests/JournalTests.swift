@@ -132,8 +132,9 @@ struct JournalTests {
         let argv = command.map { strdup($0) } + [nil]
         defer { for a in argv { free(a) } }
         #expect(posix_spawn(&pid, "/usr/bin/flock", nil, nil, argv, environ) == 0)
+        // Up to 20 s for each state change: a loaded machine may start or kill a process slowly.
         var locked = false
-        for _ in 0..<200 where !locked {
+        for _ in 0..<2000 where !locked {
             locked = Journal.ownerIsAlive(journal: path) == true
             if !locked { usleep(10_000) }
         }
@@ -142,7 +143,7 @@ struct JournalTests {
         kill(pid, SIGKILL)
         // Until it is reaped the process is a zombie; its PID still answers kill(pid, 0).
         var zombie = false
-        for _ in 0..<200 where !zombie {
+        for _ in 0..<2000 where !zombie {
             let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
             zombie = stat.split(separator: ")").last?.split(separator: " ").first == "Z"
             if !zombie { usleep(10_000) }

@@ -114,9 +114,9 @@ struct OutputCheckTokenTests {
         let value = CellOutput.result(executionCount: 1, data: [textMIME: "⠁", svgMIME: "<svg/>"])
         #expect(report([live], [value]).mismatches.first?.detail
             == "a plot (display_data) output became a plot (execute_result) output")
-        let n = report([stream("1\n"), stream("2\n")], [stream("1\n")])
+        let n = report([stream("1\n"), .result(executionCount: 1, data: [textMIME: "2"])], [stream("1\n")])
         #expect(n.mismatches.first?.output == nil)
-        #expect(n.mismatches.first?.detail == "saved 2 outputs, re-run 1; output 2 (stream stdout) is missing from the re-run")
+        #expect(n.mismatches.first?.detail == "saved 2 outputs, re-run 1; output 2 (value) is missing from the re-run")
     }
 
     @Test("a tagged cell runs but is not compared, and the report counts it",
@@ -276,5 +276,18 @@ struct OutputCheckRunTests {
         let r = try OutputCheck.run(nb, evaluator: SessionEvaluator())
         #expect(r.lines.first == "cell 1 `print(1.5)`, output 1 (stream stdout): line 1, token 1 differs: saved 1.6, "
             + "re-run 1.5 (|Δ| = 0.1 > atol 1e-12 + rtol 1e-06·1.6 = 1.6e-06)")
+    }
+}
+
+@Suite("check: printed text in pieces")
+struct OutputCheckStreamTests {
+    @Test("adjacent stream outputs compare as one, as a kernel sends them in pieces")
+    func piecesMatchWhole() {
+        let value = CellOutput.result(executionCount: 1, data: [textMIME: "3"])
+        #expect(report([stream("a 1\nb 2\n"), value], [stream("a 1\n"), stream("b 2\n"), value]).passed)
+        // Text on both sides of another output stays two outputs.
+        #expect(!report([stream("a 1\nb 2\n"), value], [stream("a 1\n"), value, stream("b 2\n")]).passed)
+        // A stderr piece is not joined to stdout.
+        #expect(!report([stream("a 1\nb 2\n")], [stream("a 1\n"), .stream(name: "stderr", text: "b 2\n")]).passed)
     }
 }

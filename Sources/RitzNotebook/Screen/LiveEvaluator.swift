@@ -33,6 +33,13 @@ public final class LiveCell: @unchecked Sendable {
         _version += 1
     }
 
+    /// Removes every item so far (`clear_output()`).
+    public func clear() {
+        lock.lock(); defer { lock.unlock() }
+        _items.removeAll()
+        _version += 1
+    }
+
     /// Sets the progress text for the status line (`step 120/500 · loss 0.42`).
     public func setProgress(_ text: String?) {
         lock.lock(); defer { lock.unlock() }
