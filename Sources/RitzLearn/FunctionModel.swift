@@ -244,8 +244,8 @@ final class FunctionModelEvaluation: ModelEvaluation {
         if let outputsPoint { return outputsPoint }
         guard let m = model else { throw LearnError.invalidArgument("nothing is prepared") }
         let x = self.x
-        let p = try Linearization(at: Tensor(m.parameters), secondOrder: false,
-                                  outputs: { flat in try m.forward(try m.split(flat), x) }, loss: { z in try z.sum() })
+        let p = try Linearization(at: Tensor(parameters), secondOrder: false,
+                                  outputs: { flat in try m.outputs(try m.split(flat), x) }, loss: { z in try z.sum() })
         outputsPoint = p
         return p
     }

@@ -17,7 +17,7 @@ enum EngineBench {
         let kernels = try MLP(sizes: [64, 64, 10], activation: .tanh, seed: 0)
         let tape = kernels.copy()
         tape.engine = .tape
-        let function = try userFunction(kernels)
+        let function = try kernels.functionModel()
         let models: [(name: String, model: any Model)] = [("kernels", kernels), ("tape", tape), ("function", function)]
         var rng = RandomGenerator(seed: 1)
         let v = (0..<kernels.parameterCount).map { _ in rng.normal() }
@@ -67,15 +67,6 @@ enum EngineBench {
             Bench.report("\(label): user function", f * scale, unit)
             Bench.report("  tape / kernels", t / k, "×", bar: ("<= 1.05", t / k <= 1.05))
             Bench.report("  user function / tape", f / t, "×", bar: ("<= 1.25", f / t <= 1.25))
-        }
-    }
-
-    /// The same network as a user writes it with `model(fn, params)`: x wᵀ + b and tanh as
-    /// separate primitives.
-    static func userFunction(_ mlp: MLP) throws -> FunctionModel {
-        try FunctionModel(blocks: mlp.blocks.map { ($0.name, $0.shape) }, parameters: mlp.parameters, label: "user mlp") { p, x in
-            let h = try (Var(x).matmul(try p[0].T) + p[1]).tanh()
-            return try h.matmul(try p[2].T) + p[3]
         }
     }
 }
