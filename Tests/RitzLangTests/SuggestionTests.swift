@@ -34,7 +34,7 @@ import Testing
         Case(typed: "foo", expected: nil, forbidden: nil),
         Case(typed: "q", expected: nil, forbidden: nil),
         Case(typed: "data", expected: nil, forbidden: nil),
-        Case(typed: "model2", expected: nil, forbidden: nil),
+        Case(typed: "model2", expected: "`model`", forbidden: nil),
         Case(typed: "undefined_thing", expected: nil, forbidden: nil),
         // NumPy, JAX and Python spellings.
         Case(typed: "len", expected: "`size(x)`", forbidden: "log"),

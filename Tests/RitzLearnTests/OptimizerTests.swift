@@ -89,10 +89,14 @@ struct OptimizerFixture: Sendable {
     /// Block averaging replaces each block of a row by its mean (the paper's eq. 10).
     @Test func blockAveragingWithinRows() throws {
         let opt = try Optimizer.adahessian(block: 2)
-        let layer = MLP.Layer(index: 0, inputs: 3, outputs: 2, weightOffset: 0, biasOffset: 6)
+        let blocks = [ParameterBlock(name: "w0", offset: 0, shape: [2, 3]), ParameterBlock(name: "b0", offset: 6, shape: [2])]
         opt.diag = [1, 3, 5, 2, 4, 6, 7, 9]
-        opt.averageBlocks(block: 2, layers: [layer], n: 8)
+        opt.averageBlocks(block: 2, blocks: blocks, n: 8)
         #expect(opt.diag == [2, 2, 5, 3, 3, 6, 8, 8])
+        // A 3-d block averages along its last axis.
+        opt.diag = [1, 3, 5, 7]
+        opt.averageBlocks(block: 2, blocks: [ParameterBlock(name: "k", offset: 0, shape: [2, 1, 2])], n: 4)
+        #expect(opt.diag == [2, 2, 6, 6])
     }
 
     @Test func badHyperparametersThrow() {

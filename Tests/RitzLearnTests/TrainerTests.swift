@@ -6,7 +6,7 @@ import RitzTensor
 /// Records the step it sees and checks that its warm-start slot survives between measurements.
 final class StepTracker: Tracker {
     var seen: [Int] = []
-    func measure(model: MLP, data: Dataset, state: TrackerState) throws -> Double {
+    func measure(model: any Model, data: Dataset, state: TrackerState) throws -> Double {
         let previous = state.warmStart?.first ?? -1
         #expect(previous == Double(seen.last ?? -1))
         seen.append(state.step)
@@ -24,7 +24,7 @@ final class InterruptedTracker: Tracker {
     struct Interrupted: Error {}
     var stopRequested = false
     var calls = 0
-    func measure(model: MLP, data: Dataset, state: TrackerState) throws -> Double {
+    func measure(model: any Model, data: Dataset, state: TrackerState) throws -> Double {
         calls += 1
         if calls == 3 { stopRequested = true; throw Interrupted() }
         return Double(calls)
@@ -194,5 +194,5 @@ final class InterruptedTracker: Tracker {
 }
 
 final class ConstantTracker: Tracker {
-    func measure(model: MLP, data: Dataset, state: TrackerState) throws -> Double { 7 }
+    func measure(model: any Model, data: Dataset, state: TrackerState) throws -> Double { 7 }
 }

@@ -1,0 +1,131 @@
+import Foundation
+import RitzAutodiff
+import Testing
+@testable import RitzLearn
+import RitzTensor
+
+/// The mlp of `problem` written as a function of its blocks, as a user writes it with
+/// `model(fn, params)`: the one engine (the tape) against the mlp's hand-derived kernels.
+func functionTwin(of mlp: MLP) throws -> FunctionModel {
+    let activation = mlp.activation
+    let layers = mlp.layers.count
+    func act(_ z: Var) throws -> Var {
+        switch activation {
+        case .tanh: return try z.tanh()
+        case .relu: return try z.relu()
+        case .gelu: return try z.gelu()
+        case .sigmoid: return try z.sigmoid()
+        case .identity: return z
+        }
+    }
+    return try FunctionModel(blocks: mlp.blocks.map { ($0.name, $0.shape) }, parameters: mlp.parameters,
+                             label: "twin") { p, x in
+        var a = Var(x)
+        for l in 0..<layers {
+            let z = try a.matmul(try p[2 * l].T) + p[2 * l + 1]
+            a = l == layers - 1 ? z : try act(z)
+        }
+        return a
+    }
+}
+
+@Suite struct FunctionModelTests {
+    /// Loss, gradient, H v and G v of the twin agree with the mlp's kernels: both are exact, so
+    /// they differ by rounding only — a few ulps of each summed term, far below 1e-12 relative.
+    @Test(arguments: problems)
+    func twinAgreesWithTheKernels(problem: Problem) throws {
+        let (mlp, x, y) = try problem.make()
+        let twin = try functionTwin(of: mlp)
+        let a = mlp.makeEvaluation(), b = twin.makeEvaluation()
+        try a.prepare(model: mlp, x: x, y: y, loss: problem.loss, withGradient: true)
+        try b.prepare(model: twin, x: x, y: y, loss: problem.loss, withGradient: true)
+        #expect(abs(a.loss - b.loss) <= 1e-12 * max(1, abs(a.loss)))
+        #expect(a.accuracy == b.accuracy)
+        var ga: [Double] = [], gb: [Double] = []
+        try a.gradient(into: &ga)
+        try b.gradient(into: &gb)
+        #expect(maxAbsDiff(ga, gb) <= 1e-12 * max(1, norm(ga)))
+        var rng = RandomGenerator(seed: 9)
+        let v = (0..<mlp.parameterCount).map { _ in rng.normal() }
+        var ha: [Double] = [], hb: [Double] = []
+        try a.hvp(v, into: &ha)
+        try b.hvp(v, into: &hb)
+        #expect(maxAbsDiff(ha, hb) <= 1e-12 * max(1, norm(ha)), "H v differs by \(maxAbsDiff(ha, hb))")
+        try a.ggnvp(v, into: &ha)
+        try b.ggnvp(v, into: &hb)
+        #expect(maxAbsDiff(ha, hb) <= 1e-12 * max(1, norm(ha)), "G v differs by \(maxAbsDiff(ha, hb))")
+        #expect(b.products == 2)
+        // The gradient is still right after curvature products (the recorded point is reused).
+        try b.gradient(into: &gb)
+        #expect(maxAbsDiff(ga, gb) <= 1e-12 * max(1, norm(ga)))
+    }
+
+    /// H v against central differences of the tape's own gradient: truncation h²/6·|∂⁴L| and
+    /// rounding ε‖g‖/h with h = 1e-5 stay below 1e-6·(1 + ‖Hv‖).
+    @Test(arguments: problems)
+    func hvpMatchesDifferencesOfTheGradient(problem: Problem) throws {
+        let (mlp, x, y) = try problem.make()
+        let twin = try functionTwin(of: mlp)
+        let e = twin.makeEvaluation()
+        try e.prepare(model: twin, x: x, y: y, loss: problem.loss, withGradient: false)
+        var rng = RandomGenerator(seed: 4)
+        let v = (0..<twin.parameterCount).map { _ in rng.normal() }
+        var hv: [Double] = []
+        try e.hvp(v, into: &hv)
+        let p0 = twin.parameters, h = 1e-5
+        func gradient(at p: [Double]) throws -> [Double] {
+            try twin.setParameters(p)
+            let g = twin.makeEvaluation()
+            try g.prepare(model: twin, x: x, y: y, loss: problem.loss, withGradient: true)
+            var out: [Double] = []
+            try g.gradient(into: &out)
+            return out
+        }
+        let gp = try gradient(at: zip(p0, v).map { $0 + h * $1 })
+        let gm = try gradient(at: zip(p0, v).map { $0 - h * $1 })
+        let fd = zip(gp, gm).map { ($0 - $1) / (2 * h) }
+        #expect(maxAbsDiff(hv, fd) <= 1e-6 * (1 + norm(hv)), "max |Hv − fd| = \(maxAbsDiff(hv, fd))")
+    }
+
+    /// Training the twin reproduces the mlp's run: the same batches, the same updates, losses
+    /// equal to 1e-12 relative after 25 minibatch Adam steps with a tracker.
+    @Test func twinTrainsAsTheMLP() throws {
+        let data = try Dataset.moons(n: 120, noise: 0.1, seed: 3)
+        let mlp = try MLP(sizes: [2, 8, 2], activation: .tanh, seed: 1)
+        let twin = try functionTwin(of: mlp)
+        let ra = try Trainer.train(model: mlp, data: data, optimizer: try .adam(lr: 0.02), steps: 25, batch: 32, every: 5,
+                                   track: ["grad_norm"], seed: 2)
+        let rb = try Trainer.train(model: twin, data: data, optimizer: try .adam(lr: 0.02), steps: 25, batch: 32, every: 5,
+                                   track: ["grad_norm"], seed: 2)
+        #expect(ra.steps == rb.steps)
+        #expect(maxAbsDiff(ra.loss, rb.loss) <= 1e-12)
+        #expect(maxAbsDiff(ra.batchLoss, rb.batchLoss) <= 1e-12)
+        #expect(maxAbsDiff(ra.tracked["grad_norm"] ?? [], rb.tracked["grad_norm"] ?? [1]) <= 1e-12)
+        #expect(maxAbsDiff(mlp.parameters, twin.parameters) <= 1e-12)
+        #expect(ra.accuracy == rb.accuracy)
+    }
+
+    /// Blocks are laid out in order, each row-major, and named as given; a repeated name or a
+    /// count that does not fill them is refused.
+    @Test func blocksAndErrors() throws {
+        let m = try FunctionModel(blocks: [("w", [2, 3]), ("b", [2])], parameters: Array(1...8).map(Double.init), label: "m") { p, x in
+            try Var(x).matmul(try p[0].T) + p[1]
+        }
+        #expect(m.blocks.map(\.offset) == [0, 6])
+        #expect(try m.block(named: "b").range == 6..<8)
+        #expect(throws: LearnError.self) { try m.block(named: "c") }
+        #expect(try m.predict(try Tensor(shape: [1, 3], storage: [1, 0, 0])).storage == [1 + 7, 4 + 8])
+        #expect(throws: LearnError.self) {
+            try FunctionModel(blocks: [("w", [2])], parameters: [1], label: "m") { _, x in Var(x) }
+        }
+        #expect(throws: LearnError.self) {
+            try FunctionModel(blocks: [("w", [1]), ("w", [1])], parameters: [1, 2], label: "m") { _, x in Var(x) }
+        }
+        // Curvature needs targets.
+        let e = m.makeEvaluation()
+        try e.prepare(model: m, x: try Tensor.zeros([2, 3]), y: nil, loss: .mse, withGradient: false)
+        var out: [Double] = []
+        #expect(throws: LearnError.self) { try e.hvp([Double](repeating: 0, count: 8), into: &out) }
+        #expect(try e.outputs().shape == [2, 2])
+    }
+}
