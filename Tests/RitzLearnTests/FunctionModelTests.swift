@@ -9,21 +9,12 @@ import RitzTensor
 func functionTwin(of mlp: MLP) throws -> FunctionModel {
     let activation = mlp.activation
     let layers = mlp.layers.count
-    func act(_ z: Var) throws -> Var {
-        switch activation {
-        case .tanh: return try z.tanh()
-        case .relu: return try z.relu()
-        case .gelu: return try z.gelu()
-        case .sigmoid: return try z.sigmoid()
-        case .identity: return z
-        }
-    }
     return try FunctionModel(blocks: mlp.blocks.map { ($0.name, $0.shape) }, parameters: mlp.parameters,
                              label: "twin") { p, x in
         var a = Var(x)
         for l in 0..<layers {
             let z = try a.matmul(try p[2 * l].T) + p[2 * l + 1]
-            a = l == layers - 1 ? z : try act(z)
+            a = l == layers - 1 ? z : try activation.apply(z)
         }
         return a
     }

@@ -170,8 +170,9 @@ struct ModelLibraryTests {
         var expected = [Double]()
         for b in cnn.blocks {
             if b.name.hasSuffix(".b") { expected += [Double](repeating: 0, count: b.count); continue }
-            let fanIn = b.shape.dropFirst().reduce(1, *)
-            expected += (0..<b.count).map { _ in rng.normal() / Double(fanIn).squareRoot() }
+            // std = g/√fan_in with g = 1 for tanh, times each draw (as MLP's contract).
+            let std = 1 / Double(b.shape.dropFirst().reduce(1, *)).squareRoot()
+            expected += (0..<b.count).map { _ in std * rng.normal() }
         }
         #expect(cnn.parameters == expected)
 

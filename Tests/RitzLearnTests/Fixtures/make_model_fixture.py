@@ -3,7 +3,8 @@
 Each network is written here directly in JAX (float64, CPU) from its documented definition in
 Sources/RitzLearn/FunctionModel+CNN.swift and FunctionModel+Transformer.swift, independently of
 the Swift code: jax.lax.conv_general_dilated with "SAME" padding, jax.lax.reduce_window for max
-pooling, jax.nn.dot_product_attention(is_causal=True) for the heads, exact gelu. The parameters
+pooling, causal softmax attention written with einsum (jax.nn.dot_product_attention computes
+its softmax in float32), exact gelu. The parameters
 are drawn here with seeded NumPy (not by the models' own initialisation), written flat in the
 models' block order (each block row-major), and the script records for each case the outputs,
 the mean softmax cross-entropy, its gradient, and the Hessian-vector product (jvp of grad) with a
@@ -85,10 +86,13 @@ def transformer_forward(params, tokens, depth, heads, act, output):
     for l in range(depth):
         p = lambda name: params["block%d.%s" % (l, name)]
         a = layer_norm(h, p("ln1.g"), p("ln1.b"))
-        # jax.nn.dot_product_attention takes [batch, length, heads, head width].
-        split = lambda w: (a @ w.T).reshape(n, length, heads, width // heads)
-        y = jax.nn.dot_product_attention(split(p("attn.q")), split(p("attn.k")), split(p("attn.v")),
-                                         is_causal=True, implementation="xla")
+        # Heads as [batch, head, length, head width]; scores masked above the diagonal.
+        split = lambda w: (a @ w.T).reshape(n, length, heads, width // heads).transpose(0, 2, 1, 3)
+        q, k, v = split(p("attn.q")), split(p("attn.k")), split(p("attn.v"))
+        scores = jnp.einsum("bhqd,bhkd->bhqk", q, k) / jnp.sqrt(width // heads)
+        causal = jnp.tril(jnp.ones((length, length), dtype=bool))
+        weights = jax.nn.softmax(jnp.where(causal, scores, -jnp.inf), axis=-1)
+        y = jnp.einsum("bhqk,bhkd->bhqd", weights, v).transpose(0, 2, 1, 3)
         h = h + y.reshape(n, length, width) @ p("attn.o").T
         a = layer_norm(h, p("ln2.g"), p("ln2.b"))
         h = h + ACTIVATIONS[act](a @ p("mlp.w1").T + p("mlp.b1")) @ p("mlp.w2").T + p("mlp.b2")
