@@ -1,104 +1,27 @@
 """Reference values for the model library's CNN and transformer (model_library.json).
 
-Each network is written here directly in JAX (float64, CPU) from its documented definition in
-Sources/RitzLearn/FunctionModel+CNN.swift and FunctionModel+Transformer.swift, independently of
-the Swift code: jax.lax.conv_general_dilated with "SAME" padding, jax.lax.reduce_window for max
-pooling, causal softmax attention written with einsum (jax.nn.dot_product_attention computes
-its softmax in float32), exact gelu. The parameters
-are drawn here with seeded NumPy (not by the models' own initialisation), written flat in the
-models' block order (each block row-major), and the script records for each case the outputs,
-the mean softmax cross-entropy, its gradient, and the Hessian-vector product (jvp of grad) with a
-fixed direction. The Swift tests load the parameters into the models' flat vectors.
+The networks are the JAX versions in bench/jax_models.py (float64, CPU), written from their
+documented definitions independently of the Swift code and shared with the benchmark's peer.
+The parameters are drawn here with seeded NumPy (not by the models' own initialisation),
+written flat in the models' block order (each block row-major), and the script records for
+each case the outputs, the mean softmax cross-entropy, its gradient, and the Hessian-vector
+product (jvp of grad) with a fixed direction. The Swift tests load the parameters into the
+models' flat vectors.
 
 Run (bench/.venv has jax):  bench/.venv/bin/python make_model_fixture.py > model_library.json
 """
 import json
+import pathlib
+import sys
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 jax.config.update("jax_enable_x64", True)
-
-ACTIVATIONS = {
-    "relu": jax.nn.relu,
-    "tanh": jnp.tanh,
-    "gelu": lambda x: jax.nn.gelu(x, approximate=False),
-}
-
-
-def cross_entropy(logits, labels):
-    """Mean over every labelled position of -log softmax(logits)[label]."""
-    logp = jax.nn.log_softmax(logits, axis=-1)
-    picked = jnp.take_along_axis(logp, labels[..., None], axis=-1)
-    return -jnp.mean(picked)
-
-
-# ---------------------------------------------------------------- CNN
-
-def cnn_blocks(input_shape, channels, classes, kernel, pool):
-    blocks = []
-    c, h, w = input_shape
-    for l, out in enumerate(channels):
-        blocks += [("conv%d.w" % l, (out, c, kernel, kernel)), ("conv%d.b" % l, (out,))]
-        c, h, w = out, (h - pool) // pool + 1, (w - pool) // pool + 1
-    blocks += [("dense.w", (classes, c * h * w)), ("dense.b", (classes,))]
-    return blocks
-
-
-def cnn_forward(params, x, layers, pool, act):
-    h = x
-    for l in range(layers):
-        w, b = params["conv%d.w" % l], params["conv%d.b" % l]
-        h = jax.lax.conv_general_dilated(h, w, (1, 1), "SAME", dimension_numbers=("NCHW", "OIHW", "NCHW"))
-        h = ACTIVATIONS[act](h + b[None, :, None, None])
-        if pool > 1:
-            h = jax.lax.reduce_window(h, -jnp.inf, jax.lax.max, (1, 1, pool, pool), (1, 1, pool, pool), "VALID")
-    return h.reshape(h.shape[0], -1) @ params["dense.w"].T + params["dense.b"]
-
-
-# ---------------------------------------------------------------- transformer
-
-def transformer_blocks(vocab, seq, width, depth, classes, mlp):
-    blocks = [("embed", (vocab, width)), ("pos", (seq, width))]
-    for l in range(depth):
-        b = "block%d." % l
-        blocks += [(b + "ln1.g", (width,)), (b + "ln1.b", (width,)),
-                   (b + "attn.q", (width, width)), (b + "attn.k", (width, width)),
-                   (b + "attn.v", (width, width)), (b + "attn.o", (width, width)),
-                   (b + "ln2.g", (width,)), (b + "ln2.b", (width,)),
-                   (b + "mlp.w1", (mlp * width, width)), (b + "mlp.b1", (mlp * width,)),
-                   (b + "mlp.w2", (width, mlp * width)), (b + "mlp.b2", (width,))]
-    blocks += [("ln.g", (width,)), ("ln.b", (width,)), ("head", (classes, width))]
-    return blocks
-
-
-def layer_norm(x, g, b, eps=1e-5):
-    mean = jnp.mean(x, axis=-1, keepdims=True)
-    var = jnp.mean((x - mean) ** 2, axis=-1, keepdims=True)
-    return (x - mean) / jnp.sqrt(var + eps) * g + b
-
-
-def transformer_forward(params, tokens, depth, heads, act, output):
-    n, length = tokens.shape
-    h = params["embed"][tokens] + params["pos"][:length]
-    width = h.shape[-1]
-    for l in range(depth):
-        p = lambda name: params["block%d.%s" % (l, name)]
-        a = layer_norm(h, p("ln1.g"), p("ln1.b"))
-        # Heads as [batch, head, length, head width]; scores masked above the diagonal.
-        split = lambda w: (a @ w.T).reshape(n, length, heads, width // heads).transpose(0, 2, 1, 3)
-        q, k, v = split(p("attn.q")), split(p("attn.k")), split(p("attn.v"))
-        scores = jnp.einsum("bhqd,bhkd->bhqk", q, k) / jnp.sqrt(width // heads)
-        causal = jnp.tril(jnp.ones((length, length), dtype=bool))
-        weights = jax.nn.softmax(jnp.where(causal, scores, -jnp.inf), axis=-1)
-        y = jnp.einsum("bhqk,bhkd->bhqd", weights, v).transpose(0, 2, 1, 3)
-        h = h + y.reshape(n, length, width) @ p("attn.o").T
-        a = layer_norm(h, p("ln2.g"), p("ln2.b"))
-        h = h + ACTIVATIONS[act](a @ p("mlp.w1").T + p("mlp.b1")) @ p("mlp.w2").T + p("mlp.b2")
-    if output == "last":
-        h = h[:, -1, :]
-    return layer_norm(h, params["ln.g"], params["ln.b"]) @ params["head"].T
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[3] / "bench"))
+from jax_models import (cnn_blocks, cnn_forward, cross_entropy, transformer_blocks,  # noqa: E402
+                        transformer_forward, unflatten)
 
 
 # ---------------------------------------------------------------- cases
@@ -122,16 +45,8 @@ def record(name, config, blocks, forward, x, y, rng):
     flat = np.concatenate([params[n].ravel() for n, _ in blocks])
     direction = rng.standard_normal(flat.shape)
 
-    def unflatten(theta):
-        out, offset = {}, 0
-        for n, shape in blocks:
-            size = int(np.prod(shape))
-            out[n] = theta[offset:offset + size].reshape(shape)
-            offset += size
-        return out
-
     xj, yj = jnp.asarray(x), jnp.asarray(y)
-    loss = lambda theta: cross_entropy(forward(unflatten(theta), xj), yj)
+    loss = lambda theta: cross_entropy(forward(unflatten(theta, blocks), xj), yj)
     theta = jnp.asarray(flat)
     grad = jax.grad(loss)
     hvp = jax.jvp(grad, (theta,), (jnp.asarray(direction),))[1]
@@ -145,7 +60,7 @@ def record(name, config, blocks, forward, x, y, rng):
         "y": np.asarray(y, dtype=float).ravel().tolist(),
         "params": flat.tolist(),
         "direction": direction.tolist(),
-        "outputs": np.asarray(forward(unflatten(theta), xj)).ravel().tolist(),
+        "outputs": np.asarray(forward(unflatten(theta, blocks), xj)).ravel().tolist(),
         "loss": float(loss(theta)),
         "gradient": np.asarray(grad(theta)).tolist(),
         "hvp": np.asarray(hvp).tolist(),
