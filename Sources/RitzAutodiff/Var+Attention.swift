@@ -21,6 +21,11 @@ extension Var {
     /// - Throws: `ShapeError.mismatch` for shapes that do not fit; `TensorError.invalidArgument`
     ///   for operands with fewer than two axes.
     public static func attention(_ q: Var, _ k: Var, _ v: Var, causal: Bool = false) throws -> Var {
+        try attention(q, k, v, causal: causal, chunkEntries: ScoreBlock.chunkEntries)
+    }
+
+    /// `attention` forming at most `chunkEntries` scores together (tests use small chunks).
+    static func attention(_ q: Var, _ k: Var, _ v: Var, causal: Bool, chunkEntries: Int) throws -> Var {
         guard q.ndim >= 2, k.ndim == q.ndim, v.ndim == q.ndim else {
             throw TensorError.invalidArgument("attention needs q, k and v with the same number (≥ 2) of axes, got \(formatShape(q.shape)), \(formatShape(k.shape)), \(formatShape(v.shape))")
         }
@@ -44,7 +49,7 @@ extension Var {
         _ = try Tensor.elementCount([tq, tk])  // one score block must fit in the allocation limit
         let mask = causal ? try Tensor(shape: [tq, tk], storage: (0..<(tq * tk)).map { $0 % tk <= $0 / tk ? 1 : 0 }) : nil
         let block = ScoreBlock(scale: 1 / Double(d).squareRoot(), mask: mask, heads: heads,
-                               perChunk: Swift.max(1, ScoreBlock.chunkEntries / Swift.max(tq * tk, 1)))
+                               perChunk: Swift.max(1, chunkEntries / Swift.max(tq * tk, 1)))
         let (qc, kc, vc) = (Var(q3.value), Var(k3.value), Var(v3.value))
         let y = try block.joined(try block.chunks.map { r in
             try block.probabilities(try block.part(qc, r), try block.part(kc, r)).matmul(try block.part(vc, r))

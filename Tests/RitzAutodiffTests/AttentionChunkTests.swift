@@ -1,15 +1,16 @@
 import Testing
-import RitzAutodiff
+@testable import RitzAutodiff
 import RitzTensor
 
-/// Attention over more score entries than one chunk holds (2²⁰): three causal heads of 600 × 600
-/// scores are formed two heads, then one, at a time. Each head alone fits one chunk, so the
+/// Attention over more score entries than one chunk holds: five causal heads of 8 × 8 scores
+/// with chunks of 128 entries are formed two, two, then one head at a time. Each head alone fits
+/// one chunk, so the
 /// chunked result must equal the heads computed one by one — the value, the gradient and the
 /// HVP (forward over reverse), which run the chunked VJP and JVP rules.
 @Suite struct AttentionChunkTests {
     @Test func chunkedHeadsEqualHeadsOneByOne() throws {
         var rng = RandomGenerator(seed: 4)
-        let (heads, t, d) = (3, 600, 2)
+        let (heads, t, d) = (5, 8, 3)
         let q = try Tensor.randn([heads, t, d], using: &rng), k = try Tensor.randn([heads, t, d], using: &rng)
         let v = try Tensor.randn([heads, t, d], using: &rng), w = try Tensor.randn([heads, t, d], using: &rng)
         let dir = try Tensor.randn([heads, t, d], using: &rng)
@@ -20,10 +21,10 @@ import RitzTensor
             if oneByOne {
                 out = try Var.concat((0..<heads).map { h in
                     let r = [IndexItem.slice(start: h, stop: h + 1, step: nil)]
-                    return try Var.attention(try q.index(r), Var(try k.index(r)), try values.index(r), causal: true)
+                    return try Var.attention(try q.index(r), Var(try k.index(r)), try values.index(r), causal: true, chunkEntries: 128)
                 })
             } else {
-                out = try Var.attention(q, Var(k), values, causal: true)
+                out = try Var.attention(q, Var(k), values, causal: true, chunkEntries: 128)
             }
             return try (out * Var(w)).sum()
         }
