@@ -7,10 +7,12 @@ import RitzTensor
 public enum CurvatureTrackers {
     private static let once: Void = {
         TrackerRegistry.shared.register("sharpness",
-                                        summary: "largest Hessian eigenvalue on the measurement subset (Lanczos, warm-started)") {
+                                        summary: "largest Hessian eigenvalue on the measurement subset (Lanczos, warm-started)",
+                                        bound: .gradientDescent) {
             SharpnessTracker()
         }
-        TrackerRegistry.shared.register("trace", summary: "Hessian trace on the measurement subset (Hutchinson)") {
+        TrackerRegistry.shared.register("trace", summary: "Hessian trace on the measurement subset (Hutchinson)",
+                                        bound: .stochastic) {
             TraceTracker()
         }
     }()

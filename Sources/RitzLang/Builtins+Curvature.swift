@@ -314,7 +314,11 @@ extension Builtins {
         for (name, series) in [("sharpness", s.sharpness), ("trace", s.trace)] {
             guard let series else { continue }
             try f.addLine(series, x: x, name: name, panel: panel)
-            if constant, let b = bound.first { f.addHLine(b, label: "2/lr", panel: panel) } else { try f.addLine(bound, x: x, name: "2/lr", panel: panel) }
+            if constant, let b = bound.first {
+                f.addHLine(b, label: StabilityBound.label, panel: panel)
+            } else {
+                try f.addLine(bound, x: x, name: StabilityBound.label, panel: panel)
+            }
             panel += 1
         }
         return f

@@ -7,7 +7,7 @@ import RitzTensor
 /// Data sets, models, optimizers and training in the language (SPEC §4, "Data and I/O"
 /// datasets and "Models and training"), over RitzLearn.
 extension Builtins {
-    static var learn: [BuiltinEntry] { learnData + learnModels + modelLibrary }
+    static var learn: [BuiltinEntry] { learnData + learnModels + modelLibrary + stateSpaceModels }
 
     /// `seed=` when given (a non-negative whole number), else the next draw of the session's
     /// generator, so unseeded calls still follow `seed(n)`.
@@ -510,14 +510,11 @@ public final class RunObject: LangObject {
 /// `plot(run)` draws the same curves as the live plot of the run.
 extension RunObject: PlottableObject {}
 
-/// The curves of a training run, appended row by row: panel 0 loss (and test loss), panel 1
-/// accuracy, then one panel per tracked quantity; "sharpness" and "trace" panels carry the line
-/// 2/lr (gradient descent's and SGD's linear-stability bounds).
+/// The curves of a training run, appended row by row, in the panels ``RunLayout`` gives.
 public struct RunCurves: Sendable {
     /// The live plot (O(1) per row; snapshots cost O(capacity)).
     public private(set) var live: LivePlot
-    let tracked: [String]
-    let hasTest: Bool
+    let layout: RunLayout
 
     /// Curves for the given tracked names.
     ///
@@ -526,14 +523,10 @@ public struct RunCurves: Sendable {
     ///   - hasTest: Whether a test loss is drawn.
     /// - Throws: `PlotError` for an invalid layout.
     public init(tracked: [String], hasTest: Bool) throws {
-        var names = ["loss"], panels = [0]
-        if hasTest { names.append("test_loss"); panels.append(0) }
-        names.append("acc"); panels.append(1)
-        for (i, t) in tracked.enumerated() { names.append(t); panels.append(2 + i) }
-        live = try LivePlot(series: names, panels: panels, panelLabels: ["loss", "acc"] + tracked)
+        layout = RunLayout(tracked: tracked, hasTest: hasTest)
+        let series = layout.panels.enumerated().flatMap { i, p in p.series.map { ($0, i) } }
+        live = try LivePlot(series: series.map(\.0), panels: series.map(\.1), panelLabels: layout.panels.map(\.label))
         live.xlabel = "step"
-        self.tracked = tracked
-        self.hasTest = hasTest
     }
 
     /// Appends one row of the history.
@@ -541,14 +534,15 @@ public struct RunCurves: Sendable {
     /// - Parameter p: The row as the trainer reports it.
     public mutating func append(_ p: TrainProgress) {
         let x = Double(p.step)
-        try? live.append("loss", x: x, y: p.loss)
-        if hasTest { try? live.append("test_loss", x: x, y: p.testLoss) }
-        if !p.accuracy.isNaN { try? live.append("acc", x: x, y: p.accuracy) }
-        for (name, value) in p.tracked {
-            guard let i = tracked.firstIndex(of: name) else { continue }
-            try? live.append(name, x: x, y: value)
-            if name == "sharpness" || name == "trace", p.lr > 0 {
-                live.setHLine(2 / p.lr, label: "2/lr", panel: 2 + i)
+        // `fields` leaves out a NaN accuracy (regression) and a NaN test loss; a run with a test
+        // set draws every row of it.
+        let values = Dictionary(p.fields + [("test_loss", p.testLoss)], uniquingKeysWith: { a, _ in a })
+        for (i, panel) in layout.panels.enumerated() {
+            for name in panel.series {
+                if let y = values[name] { try? live.append(name, x: x, y: y) }
+            }
+            if panel.bound != nil, let b = StabilityBound.value(lr: p.lr) {
+                live.setHLine(b, label: StabilityBound.label, panel: i)
             }
         }
     }

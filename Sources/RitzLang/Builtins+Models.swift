@@ -96,4 +96,28 @@ extension Builtins {
             },
         ].map { $0.differentiation(.notDifferentiable) }
     }
+
+    /// State-space model constructors (the model library's sequence models).
+    static var stateSpaceModels: [BuiltinEntry] {
+        [
+            BuiltinEntry("s4d", [.keyword("features", default: .number(1)), .keyword("channels", default: .number(32)),
+                                 .keyword("state", default: .number(32)), .keyword("depth", default: .number(1)),
+                                 .keyword("classes", default: .number(10)), .keyword("init", default: .string("lin")),
+                                 .keyword("dt_min", default: .number(1e-3)), .keyword("dt_max", default: .number(1e-1)),
+                                 .keyword("seed")],
+                         group: "Models and training",
+                         summary: "an S4D sequence classifier (Gu et al. 2022) on inputs [N, L, features]: encoder → depth × (diagonal SSM with state complex modes per channel, zero-order hold, K[l] = 2 Re Σ C̃ Āˡ; gelu; residual) → mean over L → decoder; init \"lin\" (A = −½ + iπk) or \"inv\"; blocks layerK.log_dt, .log_a, .a_im, .c_re, .c_im, .d",
+                         examples: ["m = s4d(features=1, channels=4, state=2, classes=3, seed=0)\nm(ones(2, 5, 1)).shape",
+                                    "s4d(channels=2, state=2, seed=0).blocks[2].name"]) { a in
+                guard let initialization = S4D.Initialization(rawValue: try a.string("init")) else {
+                    throw Diagnostic("unknown S4D initialisation \"\(try a.string("init"))\"; expected \"lin\" or \"inv\"", span: nil)
+                }
+                return .object(ModelObject(try S4D.model(features: try a.int("features"), channels: try a.int("channels"),
+                                                         state: try a.int("state"), depth: try a.int("depth"),
+                                                         classes: try a.int("classes"), initialization: initialization,
+                                                         dtRange: (try a.double("dt_min"), try a.double("dt_max")),
+                                                         seed: try learnSeed(a))))
+            },
+        ]
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import RitzPlot
+import RitzLearn
 import RitzTensor
 
 /// A plot value: a `Figure` with the fields and arithmetic of the language (`p + q` overlays).
@@ -216,10 +217,14 @@ enum PlotArgs {
         try add("loss", label: "loss", extra: [("test_loss", "test loss")])
         try add("acc", label: "accuracy")
         let lr = (try? field(v, "lr")).flatMap { $0 }.flatMap { try? Interpreter.toDouble($0, what: "run.lr") }
-        for key in ["sharpness", "trace"] {
+        // The quantities whose panels carry 2/lr, as the run layout draws them.
+        let bounded = RunLayout(tracked: TrackerRegistry.shared.names, hasTest: false).panels.filter { $0.bound != nil }
+        for panel in bounded {
             let before = panels.count
-            try add(key, label: key)
-            if panels.count > before, let lr, lr > 0 { panels[panels.count - 1].addHLine(2 / lr, label: "2/lr") }
+            try add(panel.label, label: panel.label)
+            if panels.count > before, let lr, let b = StabilityBound.value(lr: lr) {
+                panels[panels.count - 1].addHLine(b, label: StabilityBound.label)
+            }
         }
         guard !panels.isEmpty else { return nil }
         var f = Figure.stacked(panels)

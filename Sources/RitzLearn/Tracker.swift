@@ -99,6 +99,8 @@ public final class TrackerRegistry: @unchecked Sendable {
         public let name: String
         /// One line for help texts.
         public let summary: String
+        /// The stability bound its panel carries, if any (see ``RunLayout``).
+        public let bound: StabilityBound?
         /// Makes a fresh tracker for a run.
         public let make: @Sendable () -> any Tracker
     }
@@ -115,10 +117,12 @@ public final class TrackerRegistry: @unchecked Sendable {
     /// - Parameters:
     ///   - name: The name used in `track=`.
     ///   - summary: One line for help texts.
+    ///   - bound: The stability bound drawn with the quantity, if any.
     ///   - make: Factory called once per run.
-    public func register(_ name: String, summary: String, make: @escaping @Sendable () -> any Tracker) {
+    public func register(_ name: String, summary: String, bound: StabilityBound? = nil,
+                         make: @escaping @Sendable () -> any Tracker) {
         lock.lock()
-        entries[name] = Entry(name: name, summary: summary, make: make)
+        entries[name] = Entry(name: name, summary: summary, bound: bound, make: make)
         lock.unlock()
     }
 

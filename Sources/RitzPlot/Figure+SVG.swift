@@ -170,7 +170,10 @@ struct SVGRenderer {
             guard y.isFinite, y >= y0 - 0.5, y <= y0 + h + 0.5 else { continue }
             out += "<line class=\"hline\" x1=\"\(Self.n(x0))\" y1=\"\(Self.n(y))\" x2=\"\(Self.n(x0 + w))\" y2=\"\(Self.n(y))\" stroke=\"\(line.color.hex)\" stroke-width=\"1.2\" stroke-dasharray=\"6 4\"/>\n"
             if !line.label.isEmpty {
-                text(line.label, x: x0 + w - 6, y: y - 5, anchor: "end", size: 12, fill: line.color.hex)
+                // The label sits 5 px above the line (its 12 px glyphs reach about 12 px above
+                // the baseline); a line too near the panel's top takes it below, inside the clip.
+                let above = y - 5 - 12 >= y0
+                text(line.label, x: x0 + w - 6, y: above ? y - 5 : y + 15, anchor: "end", size: 12, fill: line.color.hex)
             }
         }
         out += "</g>\n"
