@@ -86,23 +86,58 @@ extension KoopmanResultObject {
     }
 }
 
-/// The result of `pseudospectrum`: σ_min(C − zQ) on a grid of z, and the fit's eigenvalues, drawn
-/// as level lines of σ_min (the boundaries of ε-pseudospectra) with the eigenvalues on top.
+/// The result of `pseudospectrum`: σ_min(zI − A) of a matrix, or σ_min(C − zQ) of an EDMD fit, on
+/// a grid of z, with the eigenvalues, drawn as level lines of σ_min (the boundaries of
+/// ε-pseudospectra) with the eigenvalues on top.
 final class PseudospectrumObject: PlottableObject {
     /// The grid points z (complex, any shape).
     let grid: Tensor
-    /// σ_min(C − zQ) at each grid point, same shape as the grid.
+    /// σ_min at each grid point, same shape as the grid.
     let sigma: Tensor
     /// The ε of `inside`.
     let eps: Double
-    /// The fit whose eigenvalues are drawn.
-    let fit: EDMD
+    /// The eigenvalues drawn on top.
+    let eigenvalues: [Complex]
+    /// Each eigenpair's residual (resdmd), marking the eigenvalues by residual ≤ ε.
+    let residuals: [Double]?
+    /// The matrix whose σ_min is drawn, as the title names it: `zI − A` or `C − zQ`.
+    let operatorName: String
+    /// Draw the unit circle (discrete-time spectra).
+    let unitCircle: Bool
 
-    init(grid: Tensor, sigma: Tensor, eps: Double, fit: EDMD) {
+    init(grid: Tensor, sigma: Tensor, eps: Double, eigenvalues: [Complex], residuals: [Double]?, operatorName: String, unitCircle: Bool) {
         self.grid = grid
         self.sigma = sigma
         self.eps = eps
-        self.fit = fit
+        self.eigenvalues = eigenvalues
+        self.residuals = residuals
+        self.operatorName = operatorName
+        self.unitCircle = unitCircle
+    }
+
+    /// A rows×cols complex grid: Re z from re.lo to re.hi along each row, Im z from im.hi down to
+    /// im.lo down each column (the layout `figure` draws).
+    static func regularGrid(re: (lo: Double, hi: Double), im: (lo: Double, hi: Double), points n: Int) throws -> Tensor {
+        var s = [Double]()
+        s.reserveCapacity(2 * n * n)
+        for i in 0..<n { for j in 0..<n {
+            s += [re.lo + (re.hi - re.lo) * Double(j) / Double(n - 1), im.hi - (im.hi - im.lo) * Double(i) / Double(n - 1)]
+        } }
+        return try Tensor(shape: [n, n], storage: s, dtype: .complex128)
+    }
+
+    /// The grid of `grid=` or the default, the points z, and ε of `eps=` (default 0.1).
+    static func arguments(_ a: Args, defaultBox: () -> (re: (lo: Double, hi: Double), im: (lo: Double, hi: Double))) throws -> (grid: Tensor, z: [Complex], eps: Double) {
+        let grid: Tensor
+        if let gt = try a.optionalTensor("grid") { grid = gt } else {
+            let box = defaultBox()
+            grid = try regularGrid(re: box.re, im: box.im, points: 61)
+        }
+        guard grid.storage.allSatisfy(\.isFinite) else { throw Diagnostic("the grid of `pseudospectrum` must be finite", span: nil) }
+        let z = (0..<grid.count).map { i -> Complex in let c = grid.complexElement(i); return Complex(c.re, c.im) }
+        let eps = try a.optionalDouble("eps") ?? 0.1
+        guard eps.isFinite, eps > 0 else { throw Diagnostic("`eps=` must be positive, got \(eps)", span: nil) }
+        return (grid.asComplex(), z, eps)
     }
 
     var typeName: String { "pseudospectrum" }
@@ -115,7 +150,7 @@ final class PseudospectrumObject: PlottableObject {
         case "eps": return .number(eps)
         case "inside":
             return .tensor(try Tensor(shape: sigma.shape, storage: sigma.storage.map { $0 <= eps ? 1 : 0 }, dtype: .bool))
-        case "eigenvalues": return .tensor(KoopmanSpectrumValues.complex(fit.eigenvalues))
+        case "eigenvalues": return .tensor(KoopmanSpectrumValues.complex(eigenvalues))
         case "plot": return .object(PlotObject(try figure()))
         default: return nil
         }
@@ -129,8 +164,9 @@ final class PseudospectrumObject: PlottableObject {
 
     /// Level lines of σ_min at ε·10^j (j = −3…1, those inside the range of σ on the grid; ε always)
     /// on the complex plane, drawn on log₁₀ σ so the lines of the decades are evenly resolved, with
-    /// the unit circle and the eigenvalues on top (marked by residual ≤ ε when there are residuals:
-    /// an eigenvalue with residual ≤ ε lies in the ε-pseudospectrum, inside its line).
+    /// the eigenvalues on top, marked by residual ≤ ε when there are residuals (an eigenvalue with
+    /// residual ≤ ε lies in the ε-pseudospectrum, inside its line), and the unit circle for a
+    /// Koopman fit.
     ///
     /// The grid must be regular: Re z constant down each column and evenly spaced along a row,
     /// Im z constant along each row and evenly spaced down a column (either direction), as the
@@ -138,7 +174,7 @@ final class PseudospectrumObject: PlottableObject {
     /// - Returns: The figure.
     /// - Throws: A `Diagnostic` for a grid that is not a regular 2-d grid.
     func figure() throws -> Figure {
-        let help = ["pseudospectrum(r) uses a 61×61 grid over [−1.5, 1.5]²; a grid of your own: outer(ones(m), linspace(a, b, n)) + 1im * outer(linspace(c, d, m), ones(n))"]
+        let help = ["pseudospectrum(r) uses a 61×61 grid over [−1.5, 1.5]², pseudospectrum(A) one around A's eigenvalues; a grid of your own: outer(ones(m), linspace(a, b, n)) + 1im * outer(linspace(c, d, m), ones(n))"]
         guard grid.ndim == 2, grid.shape[0] >= 2, grid.shape[1] >= 2 else {
             throw Diagnostic("a pseudospectrum is drawn on a 2-d grid of z, this one has shape \(formatShape(grid.shape))", span: nil, help: help)
         }
@@ -172,11 +208,11 @@ final class PseudospectrumObject: PlottableObject {
                                    x: (Swift.min(re[0], re[cols - 1]), Swift.max(re[0], re[cols - 1])),
                                    y: (Swift.min(im[0], im[rows - 1]), Swift.max(im[0], im[rows - 1])),
                                    levels: levels.map { log10($0) }, labels: levels.map { String(format: "σ = %g", $0) })
-        let er = fit.eigenvalues.map(\.re), ei = fit.eigenvalues.map(\.im)
-        let eig = try fit.residuals.map { try Figure.spectrum(re: er, im: ei, residuals: $0, tolerance: eps) }
-            ?? Figure.spectrum(re: er, im: ei)
+        let er = eigenvalues.map(\.re), ei = eigenvalues.map(\.im)
+        let eig = try residuals.map { try Figure.spectrum(re: er, im: ei, residuals: $0, tolerance: eps) }
+            ?? Figure.spectrum(re: er, im: ei, unitCircle: unitCircle)
         f = f.overlay(eig)
-        f.title = String(format: "σ_min(C − zQ) levels, ε = %g", eps)
+        f.title = String(format: "σ_min(%@) levels, ε = %g", operatorName, eps)
         f.xlabel = "Re"
         f.panels[0].ylabel = "Im"
         return f
@@ -268,23 +304,23 @@ extension Builtins {
                          examples: ["fourier(2)"]) { a in
                 .object(KoopmanDictionaryObject(.fourier(k: try a.int("k"))))
             },
-            BuiltinEntry("pseudospectrum", [Param("result"), .keyword("grid"), .keyword("eps")], group: g,
-                         summary: "σ_min(C − zQ) at each point z of grid (a complex tensor; default 61×61 over [−1.5, 1.5]², Re along rows, Im down columns) for an edmd/resdmd result → .grid, .sigma, .eps, .inside (σ_min ≤ eps, default 0.1), .eigenvalues; plot(p) draws level lines of σ_min at ε·10^j with the eigenvalues on top",
-                         examples: ["r = resdmd(simulate(\"henon\", [0.1, 0.1], 300), dict=poly(2)); p = pseudospectrum(r, grid=[0.5, 1 + 0im], eps=0.05); p.sigma"]) { a in
-                let r = try a.object("result", as: KoopmanResultObject.self, described: "edmd or resdmd result")
-                guard case let .edmd(e) = r.fit else { throw Diagnostic("pseudospectrum needs an edmd or resdmd result", span: nil) }
-                let grid: Tensor
-                if let gt = try a.optionalTensor("grid") { grid = gt } else {
-                    let n = 61
-                    var s = [Double]()
-                    for i in 0..<n { for j in 0..<n { s += [-1.5 + 3 * Double(j) / Double(n - 1), 1.5 - 3 * Double(i) / Double(n - 1)] } }
-                    grid = try Tensor(shape: [n, n], storage: s, dtype: .complex128)
+            BuiltinEntry("pseudospectrum", [Param("A"), .keyword("grid"), .keyword("eps")], group: g,
+                         summary: "for a square matrix A (or the 1-d diagonal of one, as s4d_init gives): σ_min(zI − A) at each point z of grid (default 61×61 over a square around A's eigenvalues: centred on their bounding box, half-width ¾ of its larger side, at least 0.075·max(1, max|λ|)); for an edmd/resdmd result: σ_min(C − zQ) (default grid 61×61 over [−1.5, 1.5]²). grid is a complex tensor, Re along rows, Im down columns → .grid, .sigma, .eps, .inside (σ_min ≤ eps, default 0.1), .eigenvalues; plot(p) draws level lines of σ_min at ε·10^j with the eigenvalues on top (and the unit circle for a Koopman fit). A dense A is reduced to Hessenberg form once; each point then costs an O(n²) LU and a few inverse-Lanczos steps (accurate to about n·u·‖A‖, as a dense SVD)",
+                         examples: ["p = pseudospectrum([0, 1; 0, 0], grid=[1, 1im], eps=0.1); p.sigma",
+                                    "r = resdmd(simulate(\"henon\", [0.1, 0.1], 300), dict=poly(2)); p = pseudospectrum(r, grid=[0.5, 1 + 0im], eps=0.05); p.sigma"]) { a in
+                if case .tensor(let m)? = a.raw("A") {
+                    let eigenvalues = try StateSpace.pseudospectrum(a: m, grid: []).eigenvalues
+                    let (grid, z, eps) = try PseudospectrumObject.arguments(a) { StateSpace.pseudospectrumBox(around: eigenvalues) }
+                    let sig = try StateSpace.pseudospectrum(a: m, grid: z).sigma
+                    return .object(PseudospectrumObject(grid: grid, sigma: try Tensor(shape: grid.shape, storage: sig), eps: eps,
+                                                        eigenvalues: eigenvalues, residuals: nil, operatorName: "zI − A", unitCircle: false))
                 }
-                let z = (0..<grid.count).map { i -> Complex in let c = grid.complexElement(i); return Complex(c.re, c.im) }
+                let r = try a.object("A", as: KoopmanResultObject.self, described: "square matrix or an edmd or resdmd result")
+                guard case let .edmd(e) = r.fit else { throw Diagnostic("pseudospectrum needs a square matrix or an edmd or resdmd result", span: nil) }
+                let (grid, z, eps) = try PseudospectrumObject.arguments(a) { ((-1.5, 1.5), (-1.5, 1.5)) }
                 let sig = try e.pseudospectrum(z)
-                let eps = try a.optionalDouble("eps") ?? 0.1
-                guard eps.isFinite, eps > 0 else { throw Diagnostic("`eps=` must be positive, got \(eps)", span: nil) }
-                return .object(PseudospectrumObject(grid: grid.asComplex(), sigma: try Tensor(shape: grid.shape, storage: sig), eps: eps, fit: e))
+                return .object(PseudospectrumObject(grid: grid, sigma: try Tensor(shape: grid.shape, storage: sig), eps: eps,
+                                                    eigenvalues: e.eigenvalues, residuals: e.residuals, operatorName: "C − zQ", unitCircle: true))
             },
             BuiltinEntry("predict", [Param("result"), Param("x0"), Param("steps")], group: g,
                          summary: "forecast from x0: DMD x_t = Re Φ diag(λ^t) b, EDMD x_t = Re Σ λ_j^t φ_j(x0) ξ_j; d×(steps+1) like simulate",

@@ -106,7 +106,7 @@ extension Builtins {
                                  .keyword("dt_min", default: .number(1e-3)), .keyword("dt_max", default: .number(1e-1)),
                                  .keyword("seed")],
                          group: "Models and training",
-                         summary: "an S4D sequence classifier (Gu et al. 2022) on inputs [N, L, features]: encoder → depth × (diagonal SSM with state complex modes per channel, zero-order hold, K[l] = 2 Re Σ C̃ Āˡ; gelu; residual) → mean over L → decoder; init \"lin\" (A = −½ + iπk) or \"inv\"; blocks layerK.log_dt, .log_a, .a_im, .c_re, .c_im, .d",
+                         summary: "an S4D sequence classifier (Gu et al. 2022) on inputs [N, L, features]: encoder → depth × (diagonal SSM with state complex modes per channel, zero-order hold, K[l] = 2 Re Σ C̃ Āˡ; gelu; residual) → mean over L → decoder; init \"lin\" or \"inv\" as s4d_init (A = −½ + iπk, or −½ + i(N/π)(N/(2k+1) − 1) with N = 2·state); blocks layerK.log_dt, .log_a, .a_im, .c_re, .c_im, .d",
                          examples: ["m = s4d(features=1, channels=4, state=2, classes=3, seed=0)\nm(ones(2, 5, 1)).shape",
                                     "s4d(channels=2, state=2, seed=0).blocks[2].name"]) { a in
                 guard let initialization = S4D.Initialization(rawValue: try a.string("init")) else {

@@ -22,7 +22,7 @@ import RitzTensor
 /// `decoder.w` `[classes, H]`, `decoder.b`.
 ///
 /// Initialisation (a contract, drawn in block order from one seeded generator): log Δ uniform in
-/// [log dt_min, log dt_max]; S4D-Lin A = −½ + iπk, or S4D-Inv A = −½ + i (n/π)(n/(2k+1) − 1),
+/// [log dt_min, log dt_max]; S4D-Lin A = −½ + iπk, or S4D-Inv A = −½ + i (N/π)(N/(2k+1) − 1) with N = 2n (the real state size: each mode stands for a conjugate pair),
 /// k = 0…n−1; C with real and imaginary parts N(0, ½); D ~ N(0, 1); encoder and decoder weights
 /// N(0, 1/fan_in), biases 0.
 public enum S4D {
@@ -30,7 +30,7 @@ public enum S4D {
     public enum Initialization: String, Sendable, CaseIterable {
         /// S4D-Lin: Im A = πk.
         case lin
-        /// S4D-Inv: Im A = (n/π)(n/(2k+1) − 1).
+        /// S4D-Inv: Im A = (N/π)(N/(2k+1) − 1), N = 2n.
         case inv
     }
 
@@ -81,17 +81,11 @@ public enum S4D {
         normals(h * features, std: 1 / Double(features).squareRoot())
         p += [Double](repeating: 0, count: h)
         let (lo, hi) = (Foundation.log(dtRange.0), Foundation.log(dtRange.1))
+        let imaginary = initialization.imaginaryParts(count: n, stateSize: 2 * n)
         for _ in 0..<depth {
             for _ in 0..<h { p.append(lo + (hi - lo) * rng.uniform()) }
             for _ in 0..<h { for _ in 0..<n { p.append(Foundation.log(0.5)) } }
-            for _ in 0..<h {
-                for k in 0..<n {
-                    switch initialization {
-                    case .lin: p.append(Double.pi * Double(k))
-                    case .inv: p.append(Double(n) / Double.pi * (Double(n) / Double(2 * k + 1) - 1))
-                    }
-                }
-            }
+            for _ in 0..<h { p += imaginary }
             normals(2 * h * n, std: 0.5.squareRoot())
             normals(h, std: 1)
         }

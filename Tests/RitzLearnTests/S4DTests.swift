@@ -46,14 +46,14 @@ struct S4DFixture {
         #expect(maxAbsDiff(hv, f.hvp) <= 1e-10 * norm(f.hvp), "H v differs by \(maxAbsDiff(hv, f.hvp))")
     }
 
-    /// The initialisation contract: S4D-Lin Im A = πk, S4D-Inv Im A = (n/π)(n/(2k+1) − 1),
+    /// The initialisation contract: S4D-Lin Im A = πk, S4D-Inv Im A = (N/π)(N/(2k+1) − 1) with N = 2n,
     /// Re A = −½, log Δ inside [log dt_min, log dt_max]; seeded.
     @Test func initialisation() throws {
         let lin = try S4D.model(features: 1, channels: 2, state: 3, classes: 2, initialization: .lin, seed: 4)
         let inv = try S4D.model(features: 1, channels: 2, state: 3, classes: 2, initialization: .inv, seed: 4)
         let im = try lin.block(named: "layer0.a_im"), logA = try lin.block(named: "layer0.log_a")
         #expect(Array(lin.parameters[im.range]) == [0, .pi, 2 * .pi, 0, .pi, 2 * .pi])
-        let expectedInv = (0..<3).map { k in 3 / Double.pi * (3 / Double(2 * k + 1) - 1) }
+        let expectedInv = (0..<3).map { k in 6 / Double.pi * (6 / Double(2 * k + 1) - 1) }
         #expect(Array(inv.parameters[im.range]) == expectedInv + expectedInv)
         #expect(lin.parameters[logA.range].allSatisfy { abs(exp($0) - 0.5) < 1e-15 })
         let dt = try lin.block(named: "layer0.log_dt")

@@ -19,12 +19,7 @@ extension EDMD {
             a.re[i * n + j] = kTilde.storage[i * n + j]
             a.re[(n + i) * n + j] = eTilde.storage[i * n + j]
         } }
-        return try grid.map { z in
-            try Interruption.check()
-            var m = a
-            for i in 0..<n { m.re[i * n + i] -= z.re; m.im[i * n + i] = -z.im }
-            return try ComplexLinear.smallestSingularValue(m)
-        }
+        return try ComplexLinear.smallestSingularValues(a, shiftedBy: grid)
     }
 
     /// The eigenfunction values φ_j(x) = Σ_i ψ_i(x) g_ij at the columns of X.
