@@ -14,8 +14,9 @@ each package it cannot import, then `ready`.
 
 The data are ritz's: the digits CSV shipped in Sources/RitzLearn/Resources (pixels / 16, as
 `Dataset.digits()` reads them), MLP weights that ritz-bench saves as .npy in ritz's flat layout
-(each layer's out x in weights, then its biases), the Henon orbit computed with ritz's
-arithmetic, the 100 x 100 grid graph.
+(each layer's out x in weights, then its biases), the model library's parameters, tokens and
+labels saved the same way (the networks themselves in bench/jax_models.py), the Henon orbit
+computed with ritz's arithmetic, the 100 x 100 grid graph.
 
 Usage: python bench/peers.py --threads N   (N: the BLAS threads to allow, ritz's thread count)
 """
@@ -247,6 +248,64 @@ def eigs_top(path, k, tol):
         result["matvecs"], ",".join("%.4f" % x for x in sorted(result["values"], reverse=True)))
 
 
+# ---------------------------------------------------------------- model library
+
+CNN = dict(input=(1, 8, 8), channels=(16, 32), classes=10, kernel=3, pool=2, act="relu")
+TRANSFORMER = dict(vocab=128, seq=16, width=64, heads=4, depth=2, mlp=4, act="gelu", output="all")
+
+
+def model_loss(kind, tokens_path=None, labels_path=None):
+    """The loss of ritz's flat parameters for the library's `cnn` on all digit images, or its
+    `transformer` on the tokens and per-position labels ritz-bench saved (bench/jax_models.py)."""
+    import jax_models as jm
+    if kind == "cnn":
+        x, y = digits()
+        images, labels = x.reshape(-1, *CNN["input"]), jnp.argmax(y, axis=1)
+        blocks = jm.cnn_blocks(CNN["input"], CNN["channels"], CNN["classes"], CNN["kernel"], CNN["pool"])
+        forward = lambda p: jm.cnn_forward(p, images, len(CNN["channels"]), CNN["pool"], CNN["act"])
+    else:
+        t = TRANSFORMER
+        tokens, labels = jnp.asarray(np.load(tokens_path).astype(int)), jnp.asarray(np.load(labels_path).astype(int))
+        blocks = jm.transformer_blocks(t["vocab"], t["seq"], t["width"], t["depth"], t["vocab"], t["mlp"])
+        forward = lambda p: jm.transformer_forward(p, tokens, t["depth"], t["heads"], t["act"], t["output"])
+    count = sum(int(np.prod(s)) for _, s in blocks)
+    return (lambda theta: jm.cross_entropy(forward(jm.unflatten(theta, blocks)), labels)), count
+
+
+def model_params(path, count):
+    w = np.load(path)
+    if w.shape != (count,):
+        raise RuntimeError("%s: expected %d parameters, found shape %s" % (path, count, w.shape))
+    return jnp.asarray(w)
+
+
+def model_grad(kind, params_path, *data):
+    """The gradient of a library model's loss, jax.jit(jax.grad)."""
+    need("numpy", "jax")
+    loss, count = model_loss(kind, *data)
+    w = model_params(params_path, count)
+    g = jax.jit(jax.grad(loss))
+    return block(lambda: g(w)), None
+
+
+def model_hvp(kind, params_path, direction_path, *data):
+    """A Hessian-vector product of a library model's loss, forward over reverse (jvp of grad),
+    jitted, forward pass included. The note gives XLA's planned temporary memory of the call
+    (memory_analysis of the compiled program), when it reports one."""
+    need("numpy", "jax")
+    loss, count = model_loss(kind, *data)
+    w, v = model_params(params_path, count), model_params(direction_path, count)
+    grad = jax.grad(loss)
+    hvp = jax.jit(lambda w, v: jax.jvp(grad, (w,), (v,))[1])
+    note = None
+    try:
+        temp = hvp.lower(w, v).compile().memory_analysis().temp_size_in_bytes
+        note = lambda: "xla_temp_bytes=%d" % temp
+    except Exception:  # memory_analysis is optional on some backends
+        pass
+    return block(lambda: hvp(w, v)), note
+
+
 # ---------------------------------------------------------------- Koopman and graphs
 
 _henon = {}
@@ -348,7 +407,8 @@ def scalar_loop(iterations):
 WORKLOADS = {
     "dgemm": dgemm, "eigh": eigh,
     "mlp_grad": mlp_grad, "mlp_hvp": mlp_hvp, "gd_steps": gd_steps, "gd_loop": gd_loop,
-    "eigs_top": eigs_top, "edmd_henon": edmd_henon, "laplacian_pe_grid": laplacian_pe_grid,
+    "eigs_top": eigs_top, "model_grad": model_grad, "model_hvp": model_hvp,
+    "edmd_henon": edmd_henon, "laplacian_pe_grid": laplacian_pe_grid,
     "tensor_loop": tensor_loop, "scalar_loop": scalar_loop,
 }
 CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}

@@ -166,7 +166,17 @@ public final class Tape: @unchecked Sendable {
         var tan = [Var?](repeating: nil, count: hi - lo + 1)
         var isSeed = [Bool](repeating: false, count: hi - lo + 1)
         for (id, t) in seeds where id <= hi { tan[id - lo] = t; isSeed[id - lo] = true }
+        // A tangent is dropped after the last node that reads it (the results' are kept), so the
+        // sweep holds only the tangents still ahead of it, not one per node of the tape.
+        var lastUse = [Int](repeating: -1, count: hi - lo + 1)
+        for i in lo...hi {
+            for p in nodes[i].inputs where p >= lo { lastUse[p - lo] = i }
+        }
+        for o in outs where o.tape === self && o.id >= lo { lastUse[o.id - lo] = Int.max }
         for i in lo...hi where !isSeed[i - lo] {
+            defer {
+                for p in nodes[i].inputs where p >= lo && lastUse[p - lo] == i { tan[p - lo] = nil }
+            }
             let node = nodes[i]
             var tangents = [Var?]()
             tangents.reserveCapacity(node.inputs.count)

@@ -8,9 +8,11 @@ extension Var {
     /// q is `[…, Tq, d]`, k `[…, Tk, d]`, v `[…, Tk, dv]`; the result is `[…, Tq, dv]`. With
     /// `causal`, query i attends only to keys j ≤ i (top-left aligned, as
     /// `jax.nn.dot_product_attention(is_causal=True)`): masked scores are −∞ before the softmax.
-    /// Each batch-head's Tq×Tk score block is formed on its own, one at a time, in the forward
-    /// pass and again in the rules (`ScoreBlock`), which recompute it rather than keep it: the
-    /// tape holds q, k, v and the output only.
+    /// Each batch-head's Tq×Tk score block is formed once per pass, for a chunk of batch-heads at
+    /// a time with at most `ScoreBlock.chunkEntries` scores together (one chunk when they fit, so
+    /// a batch of small heads costs a few batched products, not a loop over heads), in the
+    /// forward pass and again in the rules (`ScoreBlock`), which recompute it rather than keep
+    /// it: the tape holds q, k, v and the output only.
     /// - Parameters:
     ///   - k: The keys.
     ///   - v: The values.
@@ -19,6 +21,11 @@ extension Var {
     /// - Throws: `ShapeError.mismatch` for shapes that do not fit; `TensorError.invalidArgument`
     ///   for operands with fewer than two axes.
     public static func attention(_ q: Var, _ k: Var, _ v: Var, causal: Bool = false) throws -> Var {
+        try attention(q, k, v, causal: causal, chunkEntries: ScoreBlock.chunkEntries)
+    }
+
+    /// `attention` forming at most `chunkEntries` scores together (tests use small chunks).
+    static func attention(_ q: Var, _ k: Var, _ v: Var, causal: Bool, chunkEntries: Int) throws -> Var {
         guard q.ndim >= 2, k.ndim == q.ndim, v.ndim == q.ndim else {
             throw TensorError.invalidArgument("attention needs q, k and v with the same number (≥ 2) of axes, got \(formatShape(q.shape)), \(formatShape(k.shape)), \(formatShape(v.shape))")
         }
@@ -41,14 +48,12 @@ extension Var {
         let q3 = try q.reshaped([heads, tq, d]), k3 = try k.reshaped([heads, tk, d]), v3 = try v.reshaped([heads, tk, dv])
         _ = try Tensor.elementCount([tq, tk])  // one score block must fit in the allocation limit
         let mask = causal ? try Tensor(shape: [tq, tk], storage: (0..<(tq * tk)).map { $0 % tk <= $0 / tk ? 1 : 0 }) : nil
-        let block = ScoreBlock(scale: 1 / Double(d).squareRoot(), mask: mask)
-        var outputs = [Tensor]()
-        outputs.reserveCapacity(heads)
-        for h in 0..<heads {
-            let (qh, kh, vh) = (try Var(q3.value).index([.at(h)]), try Var(k3.value).index([.at(h)]), try Var(v3.value).index([.at(h)]))
-            outputs.append(try block.probabilities(qh, kh).matmul(vh).value)
-        }
-        let y = try Tensor.stack(outputs, axis: 0)
+        let block = ScoreBlock(scale: 1 / Double(d).squareRoot(), mask: mask, heads: heads,
+                               perChunk: Swift.max(1, chunkEntries / Swift.max(tq * tk, 1)))
+        let (qc, kc, vc) = (Var(q3.value), Var(k3.value), Var(v3.value))
+        let y = try block.joined(try block.chunks.map { r in
+            try block.probabilities(try block.part(qc, r), try block.part(kc, r)).matmul(try block.part(vc, r))
+        }).value
         let outShape = y.shape
         let r = try Var.apply("attention", [q3, k3, v3], value: y, rule: Rule(
             vjp: { g, c in try block.vjp(c.inputs, g.shape == outShape ? g : g.broadcast(to: outShape), needs: c.needs) },
@@ -57,20 +62,39 @@ extension Var {
     }
 }
 
-/// One batch-head's attention, recomputed from q, k, v by the rules so that the tape keeps only
-/// the operands and the output, never the score blocks.
+/// Attention of stacked batch-heads `[B, T, d]`, a chunk of heads at a time, recomputed from q,
+/// k, v by the rules so that the tape keeps only the operands and the output, never the scores.
 ///
-/// With S = c q kᵀ (c = 1/√d, masked entries −∞), P = softmax(S) by rows, O = P v:
+/// With S = c q kᵀ (c = 1/√d, masked entries −∞), P = softmax(S) by rows, O = P v, per head:
 /// VJP  P̄ = Ō vᵀ, S̄ = P ∘ (P̄ − rowsum(P̄ ∘ P)), q̄ = c S̄ k, k̄ = c S̄ᵀ q, v̄ = Pᵀ Ō;
 /// JVP  Ṡ = c (q̇ kᵀ + q k̇ᵀ), Ṗ = P ∘ (Ṡ − rowsum(P ∘ Ṡ)), Ȯ = Ṗ v + P v̇.
-/// Both are written with `Var` operations, so they differentiate again (the HVP).
+/// Both are written with `Var` operations (batched products over a chunk's heads), so they
+/// differentiate again (the HVP).
 private struct ScoreBlock {
+    /// Most score entries formed together: 2²⁰ (8 MB), more than the heads of a typical batch
+    /// of short sequences, far less than a long sequence's blocks across heads.
+    static let chunkEntries = 1 << 20
+
     let scale: Double
     let mask: Tensor?
+    /// Number of stacked batch-heads.
+    let heads: Int
+    /// Batch-heads per chunk.
+    let perChunk: Int
+
+    /// The chunks' ranges of batch-heads, in order.
+    var chunks: [Range<Int>] {
+        stride(from: 0, to: heads, by: perChunk).map { $0..<Swift.min($0 + perChunk, heads) }
+    }
+
+    /// The heads `r` of stacked `x` (x itself when `r` covers them all).
+    func part(_ x: Var, _ r: Range<Int>) throws -> Var {
+        r.count == x.shape[0] ? x : try x.index([.slice(start: r.lowerBound, stop: r.upperBound, step: nil)])
+    }
 
     /// softmax(c q kᵀ) by rows, masked entries −∞ before the softmax.
     func probabilities(_ q: Var, _ k: Var) throws -> Var {
-        var scores = try q.matmul(k.transposed()) * scale
+        var scores = try q.matmul(k.swapLastAxes()) * scale
         if let mask { scores = try Var.where(mask, scores, Var(-Double.infinity)) }
         return try scores.softmax(axis: -1)
     }
@@ -80,20 +104,25 @@ private struct ScoreBlock {
         try p * (x - (p * x).sum(axis: -1, keepDims: true))
     }
 
+    /// Joins the chunks' results along the heads.
+    func joined(_ parts: [Var]) throws -> Var {
+        parts.count == 1 ? parts[0] : try Var.concat(parts)
+    }
+
     /// Operand cotangents (q̄, k̄, v̄) of stacked heads from the output cotangent.
     func vjp(_ inputs: [Var], _ g: Var, needs: [Bool]) throws -> [Var?] {
         let (q, k, v) = (inputs[0], inputs[1], inputs[2])
         var dq = [Var](), dk = [Var](), dv = [Var]()
-        for h in 0..<q.shape[0] {
-            let (qh, kh, vh, gh) = (try q.index([.at(h)]), try k.index([.at(h)]), try v.index([.at(h)]), try g.index([.at(h)]))
+        for r in chunks {
+            let (qh, kh, vh, gh) = (try part(q, r), try part(k, r), try part(v, r), try part(g, r))
             let p = try probabilities(qh, kh)
-            if needs[2] { dv.append(try p.transposed().matmul(gh)) }
+            if needs[2] { dv.append(try p.swapLastAxes().matmul(gh)) }
             guard needs[0] || needs[1] else { continue }
-            let ds = try softmaxProduct(p, gh.matmul(vh.transposed())) * scale
+            let ds = try softmaxProduct(p, gh.matmul(vh.swapLastAxes())) * scale
             if needs[0] { dq.append(try ds.matmul(kh)) }
-            if needs[1] { dk.append(try ds.transposed().matmul(qh)) }
+            if needs[1] { dk.append(try ds.swapLastAxes().matmul(qh)) }
         }
-        return [needs[0] ? try Var.stack(dq) : nil, needs[1] ? try Var.stack(dk) : nil, needs[2] ? try Var.stack(dv) : nil]
+        return [needs[0] ? try joined(dq) : nil, needs[1] ? try joined(dk) : nil, needs[2] ? try joined(dv) : nil]
     }
 
     /// The output tangent of stacked heads from operand tangents (nil for zero).
@@ -102,23 +131,23 @@ private struct ScoreBlock {
         let t = try zip(tangents, inputs).map { t, x in try t.map { $0.shape == x.shape ? $0 : try $0.broadcast(to: x.shape) } }
         let (q, k, v) = (inputs[0], inputs[1], inputs[2])
         var out = [Var]()
-        for h in 0..<q.shape[0] {
-            let (qh, kh, vh) = (try q.index([.at(h)]), try k.index([.at(h)]), try v.index([.at(h)]))
+        for r in chunks {
+            let (qh, kh, vh) = (try part(q, r), try part(k, r), try part(v, r))
             let p = try probabilities(qh, kh)
             var o: Var?
             var sDot: Var?
-            if let tq = t[0] { sDot = try tq.index([.at(h)]).matmul(kh.transposed()) }
+            if let tq = t[0] { sDot = try part(tq, r).matmul(kh.swapLastAxes()) }
             if let tk = t[1] {
-                let term = try qh.matmul(tk.index([.at(h)]).transposed())
+                let term = try qh.matmul(part(tk, r).swapLastAxes())
                 sDot = try sDot.map { try $0 + term } ?? term
             }
             if let sDot { o = try softmaxProduct(p, sDot * scale).matmul(vh) }
             if let tv = t[2] {
-                let term = try p.matmul(tv.index([.at(h)]))
+                let term = try p.matmul(part(tv, r))
                 o = try o.map { try $0 + term } ?? term
             }
             if let o { out.append(o) }
         }
-        return try Var.stack(out)
+        return try joined(out)
     }
 }

@@ -7,7 +7,7 @@ import RitzTensor
 /// Data sets, models, optimizers and training in the language (SPEC §4, "Data and I/O"
 /// datasets and "Models and training"), over RitzLearn.
 extension Builtins {
-    static var learn: [BuiltinEntry] { learnData + learnModels + stateSpaceModels }
+    static var learn: [BuiltinEntry] { learnData + learnModels + modelLibrary + stateSpaceModels }
 
     /// `seed=` when given (a non-negative whole number), else the next draw of the session's
     /// generator, so unseeded calls still follow `seed(n)`.

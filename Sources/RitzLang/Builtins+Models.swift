@@ -56,6 +56,47 @@ extension Builtins {
 }
 
 extension Builtins {
+    /// The model library (SPEC §5, "Models from functions"): constructors of common networks as
+    /// function models, each with its parameter names and initialisation documented in RitzLearn.
+    static var modelLibrary: [BuiltinEntry] {
+        let g = "Models and training"
+        let sizes = { (values: [Int]) in Value.list(values.map { .number(Double($0)) }) }
+        return [
+            BuiltinEntry("cnn", [.keyword("input", default: sizes([1, 8, 8])), .keyword("channels", default: sizes([16, 32])),
+                                 .keyword("classes", default: .number(10)), .keyword("kernel", default: .number(3)),
+                                 .keyword("pool", default: .number(2)), .keyword("act", default: .string("relu")),
+                                 .keyword("seed")],
+                         group: g,
+                         summary: "a convolutional classifier on images [N, C, H, W] (or rows of C·H·W features): per channel count a kernel×kernel \"same\" conv with bias → act → pool×pool max-pool, then dense to classes; blocks conv0.w, conv0.b, …, dense.w, dense.b; weights N(0, g²/fan_in) (g = √2 relu/gelu, else 1), biases 0",
+                         examples: ["m = cnn(input=[1, 8, 8], channels=[4, 8], classes=10, seed=0)\n[m.blocks[0].name, m.blocks[4].name]",
+                                    "m = cnn(input=[1, 4, 4], channels=[2], classes=3, seed=0)\nshape(m(ones(5, 16)))"]) { a in
+                let ints = { (name: String) in try a.list(name).map { try Interpreter.toInt($0, what: "an element of `\(name)` of `cnn`") } }
+                return .object(ModelObject(try FunctionModel.cnn(input: try ints("input"), channels: try ints("channels"),
+                                                                 classes: try a.int("classes"), kernel: try a.int("kernel"),
+                                                                 pool: try a.int("pool"), activation: try Activation(name: try a.string("act")),
+                                                                 seed: try learnSeed(a))))
+            },
+            BuiltinEntry("transformer", [Param("vocab"), Param("seq"), .keyword("width", default: .number(64)),
+                                         .keyword("heads", default: .number(4)), .keyword("depth", default: .number(2)),
+                                         .keyword("classes"), .keyword("mlp", default: .number(4)),
+                                         .keyword("act", default: .string("gelu")), .keyword("output", default: .string("last")),
+                                         .keyword("seed")],
+                         group: g,
+                         summary: "a causal transformer on token ids [N, L] (L ≤ seq): embeddings, depth pre-norm blocks of multi-head attention and an mlp (mlp·width, act), final norm, head to classes (default vocab); output=\"last\" gives [N, classes], \"all\" [N, L, classes]; blocks embed, pos, block0.ln1.g, block0.attn.q, …, ln.g, ln.b, head",
+                         examples: ["m = transformer(11, 4, width=8, heads=2, depth=1, seed=0)\nshape(m([1, 2, 3, 4; 5, 6, 7, 8]))",
+                                    "m = transformer(5, 3, width=4, heads=2, depth=1, output=\"all\", seed=0)\n[m.blocks[2].name, m.blocks[4].name]"]) { a in
+                let outputName = try a.string("output")
+                guard let output = FunctionModel.SequenceOutput(rawValue: outputName) else {
+                    throw Diagnostic("argument `output` of `transformer` must be \"last\" or \"all\", got \"\(outputName)\"", span: nil)
+                }
+                return .object(ModelObject(try FunctionModel.transformer(
+                    vocab: try a.int("vocab"), seq: try a.int("seq"), width: try a.int("width"), heads: try a.int("heads"),
+                    depth: try a.int("depth"), classes: try a.optionalInt("classes"), mlp: try a.int("mlp"),
+                    activation: try Activation(name: try a.string("act")), output: output, seed: try learnSeed(a))))
+            },
+        ].map { $0.differentiation(.notDifferentiable) }
+    }
+
     /// State-space model constructors (the model library's sequence models).
     static var stateSpaceModels: [BuiltinEntry] {
         [

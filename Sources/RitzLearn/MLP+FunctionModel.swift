@@ -45,19 +45,6 @@ extension MLP {
     }
 }
 
-extension Activation {
-    /// f on the tape.
-    func apply(_ z: Var) throws -> Var {
-        switch self {
-        case .tanh: return try z.tanh()
-        case .relu: return try z.relu()
-        case .gelu: return try z.gelu()
-        case .sigmoid: return try z.sigmoid()
-        case .identity: return z
-        }
-    }
-}
-
 extension MLPEvaluation {
     /// The prepared batch's inputs and parameters as a function model evaluation (for J v and Jᵀ u).
     func functionTwinEvaluation() throws -> any ModelEvaluation {

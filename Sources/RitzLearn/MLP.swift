@@ -89,7 +89,7 @@ public final class MLP {
         self.parameterCount = offset
         var rng = RandomGenerator(seed: seed)
         var p = [Double](repeating: 0, count: offset)
-        let gain = (activation == .relu || activation == .gelu) ? 2.0.squareRoot() : 1.0
+        let gain = activation.initGain
         for layer in layers {
             let std = gain / Double(layer.inputs).squareRoot()
             for i in 0..<(layer.outputs * layer.inputs) { p[layer.weightOffset + i] = std * rng.normal() }

@@ -131,7 +131,7 @@ enum AutodiffBench {
                          detail: String(format: "CPU ratio %.2f", lang.hvp.cpu / b.hvp.cpu), bar: ("<= 3", rh <= 3))
         }
         try tapeOnly(data: data, model: model, v: v)
-        try CNNBench.run()
+        try ModelLibraryBench.run()
     }
 
     /// The same loss written in Swift over `Var` (no interpreter): what the tape itself costs.

@@ -31,6 +31,10 @@ usage: ritz-bench [--peers] [SECTION...]
 // library chose a narrower one), then the allocator settings.
 BLASKernel.selectBest()
 MemoryTuning.apply()
+// A child started by the model library's bench to measure one HVP's peak memory on its own.
+if CommandLine.arguments.dropFirst().first == ModelLibraryBench.peakChildArgument {
+    do { try ModelLibraryBench.hvpPeakChild(); exit(0) } catch { print("error: \(error)"); exit(1) }
+}
 var wanted = Set<String>()
 var withPeers = false
 for argument in CommandLine.arguments.dropFirst() {
