@@ -217,11 +217,10 @@ enum PlotArgs {
         try add("loss", label: "loss", extra: [("test_loss", "test loss")])
         try add("acc", label: "accuracy")
         let lr = (try? field(v, "lr")).flatMap { $0 }.flatMap { try? Interpreter.toDouble($0, what: "run.lr") }
-        // The quantities whose panels carry 2/lr, as the run layout draws them.
-        let bounded = RunLayout(tracked: TrackerRegistry.shared.names, hasTest: false).panels.filter { $0.bound != nil }
-        for panel in bounded {
+        // The tracked quantities registered with a stability bound carry 2/lr.
+        for name in TrackerRegistry.shared.names where TrackerRegistry.shared.entry(name)?.bound != nil {
             let before = panels.count
-            try add(panel.label, label: panel.label)
+            try add(name, label: name)
             if panels.count > before, let lr, let b = StabilityBound.value(lr: lr) {
                 panels[panels.count - 1].addHLine(b, label: StabilityBound.label)
             }

@@ -60,14 +60,14 @@ extension MLPEvaluation: ModelEvaluation {
 
     public var accuracy: Double? { hasAccuracy ? Double(correct) / Double(max(count, 1)) : nil }
 
-    /// J v through the network's twin on the tape (one recorded forward pass per product).
+    /// J v on the tape (the forward pass recorded once per prepared batch).
     public func outputJVP(_ v: [Double]) throws -> [Double] {
         try checkVector(v, "jvp")
-        return try functionTwinEvaluation().outputJVP(v)
+        return try tapeEvaluation().outputJVP(v)
     }
 
-    /// Jᵀ u through the network's twin on the tape (one recorded forward pass per product).
+    /// Jᵀ u on the tape (the forward pass recorded once per prepared batch).
     public func outputVJP(_ u: [Double]) throws -> [Double] {
-        try functionTwinEvaluation().outputVJP(u)
+        try tapeEvaluation().outputVJP(u)
     }
 }

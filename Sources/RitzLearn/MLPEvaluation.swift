@@ -65,6 +65,9 @@ public final class MLPEvaluation {
     /// True while the workers' partial buffers hold the gradient of the prepared batch (a forward
     /// pass with the gradient, or a gradient pass, since which no curvature product ran).
     var gradientReady = false
+    /// The prepared batch on the tape, for J v and Jᵀ u (see ``tapeEvaluation()``); made on first
+    /// use after each forward pass.
+    var tapeTwin: (any ModelEvaluation)?
 
     enum Input {
         case none
@@ -214,6 +217,7 @@ public final class MLPEvaluation {
         labels = isLabels
         hasAccuracy = hasTargets && isLabels && sizes[sizes.count - 1] > 1
         gradientReady = false
+        tapeTwin = nil
         run(parts) { w, xp, yp in
             self.workers[w].forward(self, x: xp, y: hasTargets ? yp : nil)
             if withGradient { self.workers[w].backward(self, x: xp, y: yp) }

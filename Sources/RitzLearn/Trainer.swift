@@ -133,10 +133,8 @@ public enum Trainer {
         let evaluation = model.makeEvaluation()
         let recordEval = full ? evaluation : model.makeEvaluation()
         let testEval = test == nil ? nil : model.makeEvaluation()
-        // The targets are checked against the model's outputs once, by a full pass before the
-        // first step, so a bad label stops the run before anything changes.
-        if !full { try recordEval.prepare(model: model, x: data.x, y: data.y, loss: kind, withGradient: false) }
-        if let test, let testEval { try testEval.prepare(model: model, x: test.x, y: test.y, loss: kind, withGradient: false) }
+        // A bad label stops the run before anything changes: step 0 is always recorded, with full
+        // passes over the training and test data, before the first update.
         var rng = RandomGenerator(seed: seed)
         var order: [Int] = []
         var position = n

@@ -24,19 +24,7 @@ import RitzTensor
         #expect(abs(a.loss - b.loss) <= 1e-12 * max(1, abs(a.loss)))
         #expect(a.accuracy == b.accuracy)
         #expect(maxAbsDiff(try a.outputs().storage, try b.outputs().storage) <= 1e-12)
-        var ga: [Double] = [], gb: [Double] = []
-        try a.gradient(into: &ga)
-        try b.gradient(into: &gb)
-        #expect(maxAbsDiff(ga, gb) <= 1e-12 * max(1, norm(ga)))
-        var rng = RandomGenerator(seed: 9)
-        let v = (0..<mlp.parameterCount).map { _ in rng.normal() }
-        var ha: [Double] = [], hb: [Double] = []
-        try a.hvp(v, into: &ha)
-        try b.hvp(v, into: &hb)
-        #expect(maxAbsDiff(ha, hb) <= 1e-12 * max(1, norm(ha)), "H v differs by \(maxAbsDiff(ha, hb))")
-        try a.ggnvp(v, into: &ha)
-        try b.ggnvp(v, into: &hb)
-        #expect(maxAbsDiff(ha, hb) <= 1e-12 * max(1, norm(ha)), "G v differs by \(maxAbsDiff(ha, hb))")
+        _ = try expectSameDerivatives(a, b, parameters: mlp.parameterCount)
     }
 
     /// A training run on the tape reproduces the kernels' run step for step: full-batch gradient
