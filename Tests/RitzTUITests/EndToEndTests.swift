@@ -150,6 +150,9 @@ struct EndToEndTests {
         t.type("while true { i = i + 1 }")
         t.keys("Enter")
         #expect(t.waitFor("running cell 4"))
+        // Let the loop run a while first: on a loaded machine the key can otherwise arrive
+        // before its first iteration, and `i` would still be 0.
+        usleep(500_000)
         t.keys("C-c")
         #expect(t.waitFor("interrupted"))
         #expect(t.waitIdle())
