@@ -9,6 +9,8 @@ public enum SolveMethod: String, Sendable, CaseIterable {
     case minres
     /// The Neumann series x = α Σ_k (I − α(H + δI))ᵏ v: positive definite H + δI.
     case neumann
+    /// K-FAC's exact inverse of a `kfac_op` through its factors' eigendecompositions (no iterations).
+    case kfac
 }
 
 /// Errors of the linear solvers.
@@ -58,11 +60,13 @@ public enum KrylovSolvers {
     ///   - tol: Relative residual wanted, > 0.
     ///   - maxiter: Iteration limit, ≥ 1.
     ///   - neumannStep: α for the Neumann series (from ``neumannStep(_:damping:)``), required for `.neumann`.
+    ///   - direct: x = (H + δI)⁻¹ v computed in closed form, required for `.kfac`.
     /// - Returns: The solution and its report.
     /// - Throws: `SolveError.negativeCurvature` (cg), `LinalgError.nonFinite` for NaN or infinite entries of v,
     ///   `CurvatureError.interrupted`, errors of the operator.
     public static func solve(_ H: LinearOperator, _ v: [Double], damping: Double, method: SolveMethod, tol: Double,
-                             maxiter: Int, neumannStep: Double? = nil) throws -> (x: [Double], report: SolveReport) {
+                             maxiter: Int, neumannStep: Double? = nil,
+                             direct: (([Double]) throws -> [Double])? = nil) throws -> (x: [Double], report: SolveReport) {
         try H.requireSquare("a solve")
         guard v.count == H.n else { throw ShapeError.mismatch(op: "@", lhs: [H.n, H.n], rhs: [v.count]) }
         guard tol > 0, tol.isFinite else { throw TensorError.invalidArgument("tol must be a positive number, got \(tol)") }
@@ -86,6 +90,9 @@ public enum KrylovSolvers {
         case .neumann:
             guard let alpha = neumannStep else { throw TensorError.invalidArgument("the Neumann series needs its step α") }
             (x, iterations) = try neumann(A, v, alpha: alpha, bnorm: bnorm, tol: tol, maxiter: maxiter)
+        case .kfac:
+            guard let direct else { throw TensorError.invalidArgument("method kfac inverts a kfac_op through its factors") }
+            (x, iterations) = (try direct(v), 0)
         }
         let ax = try A(x)
         var r = 0.0
@@ -266,15 +273,20 @@ public final class InverseOperator: Sendable {
     ///   - damping: δ, finite.
     ///   - tol: Relative residual of each solve, > 0.
     ///   - maxiter: Iterations per solve (nil: 10n, at least 100; for Neumann at least 2·log(tol)/log(1 − λ_min/λ_max) + 10).
+    ///   - direct: For `.kfac`, the closed-form (H + δI)⁻¹ v; its products still report the true residual.
     /// - Throws: `TensorError.invalidArgument` for bad settings or a non-symmetric H;
     ///   `SolveError.neumannDiverges`; errors of the operator.
-    public init(_ H: LinearOperator, method: SolveMethod, damping: Double = 0, tol: Double = 1e-10, maxiter: Int? = nil) throws {
+    public init(_ H: LinearOperator, method: SolveMethod, damping: Double = 0, tol: Double = 1e-10, maxiter: Int? = nil,
+                direct: (([Double]) throws -> [Double])? = nil) throws {
         try H.requireSquare("inv")
         guard H.isSymmetric else {
             throw TensorError.invalidArgument("inv of an operator needs a symmetric one (cg, minres and the Neumann check rely on it); \(H.label) is not known to be symmetric")
         }
         guard damping.isFinite else { throw TensorError.invalidArgument("damping must be finite, got \(damping)") }
         guard tol > 0, tol.isFinite else { throw TensorError.invalidArgument("tol must be a positive number, got \(tol)") }
+        guard method != .kfac || direct != nil else {
+            throw TensorError.invalidArgument("method kfac inverts a kfac_op through its factors; \(H.label) has none (use cg, minres or neumann)")
+        }
         let step = method == .neumann ? try KrylovSolvers.neumannStep(H, damping: damping) : nil
         let alpha = step?.alpha
         var limit = maxiter ?? max(100, H.n < Int.max / 10 ? 10 * H.n : Int.max)
@@ -295,7 +307,7 @@ public final class InverseOperator: Sendable {
         let log = self.log
         op = try LinearOperator(n: H.n, symmetric: true, label: "\(name) by \(method.rawValue)") { v in
             let (x, report) = try KrylovSolvers.solve(H, v, damping: damping, method: method, tol: tol, maxiter: limit,
-                                                      neumannStep: alpha)
+                                                      neumannStep: alpha, direct: direct)
             log.record(report)
             return x
         }

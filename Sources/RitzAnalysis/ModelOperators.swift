@@ -140,7 +140,7 @@ public func fisherOperator(model: any Model, data: Dataset, kind: FisherKind, lo
         guard samples >= 1 else { throw TensorError.invalidArgument("samples must be at least 1, got \(samples)") }
         _ = try Tensor.elementCount([data.count, samples, model.parameterCount])  // the gradients must fit
         g = try ModelOperators.gradients(model: model, x: data.x,
-                                         targets: try sampledTargets(model: model, data: data, loss: loss, samples: samples, seed: seed),
+                                         targets: try sampledTargets(model: model, x: data.x, loss: loss, samples: samples, seed: seed),
                                          loss: loss)
     }
     let n = model.parameterCount, scale = 1 / Double(g.rows)
@@ -148,56 +148,6 @@ public func fisherOperator(model: any Model, data: Dataset, kind: FisherKind, lo
     let full = try LinearOperator(n: n, symmetric: true, label: what) { v in g.transposeTimes(g.times(v), scale: scale) }
     if let blocks { return try HessianOperator.restricted(full, model: model, blocks: blocks, what: what) }
     return full
-}
-
-/// `samples` targets per example drawn from the model's predictive distribution (see ``fisherOperator``).
-func sampledTargets(model: any Model, data: Dataset, loss: LossKind, samples: Int, seed: UInt64) throws -> [(row: Int, y: Tensor)] {
-    let z = try model.predict(data.x).asFloat()
-    let n = data.count
-    guard z.ndim >= 2, z.shape[0] == n, z.count > 0 else {
-        throw TensorError.invalidArgument("the Monte-Carlo Fisher needs outputs with one row per example, got shape \(formatShape(z.shape))")
-    }
-    let perExample = z.count / n
-    var rng = RandomGenerator(seed: seed)
-    var targets: [(row: Int, y: Tensor)] = []
-    targets.reserveCapacity(n * samples)
-    switch loss {
-    case .crossEntropy:
-        guard let classes = z.shape.last, classes >= 2 else {
-            throw TensorError.invalidArgument("cross-entropy needs outputs with a class axis of at least 2")
-        }
-        let positions = perExample / classes
-        let shape = [1] + Array(z.shape.dropFirst().dropLast())
-        for i in 0..<n {
-            for _ in 0..<samples {
-                var labels = [Double](repeating: 0, count: positions)
-                for p in 0..<positions {
-                    let base = i * perExample + p * classes
-                    let row = z.storage[base..<(base + classes)]
-                    let top = row.max() ?? 0
-                    let weights = row.map { Foundation.exp($0 - top) }
-                    var u = rng.uniform() * weights.reduce(0, +)
-                    var label = classes - 1
-                    for (c, w) in weights.enumerated() {
-                        if u < w { label = c; break }
-                        u -= w
-                    }
-                    labels[p] = Double(label)
-                }
-                targets.append((row: i, y: try Tensor(shape: shape, storage: labels)))
-            }
-        }
-    case .mse:
-        let sigma = (Double(perExample) / 2).squareRoot()
-        let shape = [1] + Array(z.shape.dropFirst())
-        for i in 0..<n {
-            for _ in 0..<samples {
-                let mean = z.storage[(i * perExample)..<((i + 1) * perExample)]
-                targets.append((row: i, y: try Tensor(shape: shape, storage: mean.map { $0 + sigma * rng.normal() })))
-            }
-        }
-    }
-    return targets
 }
 
 /// Influence scores (Koh & Liang, ICML 2017, eq. 2): the effect of upweighting training example i

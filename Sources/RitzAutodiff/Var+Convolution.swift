@@ -13,20 +13,25 @@ extension Var {
     ///
     /// - Parameters:
     ///   - w: Filters `[O, C, KH, KW]`.
+    ///   - bias: One value per filter added to its map (`[O]`), or nil; given here, a
+    ///     ``KroneckerCapture`` pairs it with the filters.
     ///   - stride: The step between windows along both axes.
     ///   - padding: Zeros on every side, or `.same`.
     ///   - dilation: The spacing of kernel taps along both axes.
     /// - Returns: `[N, O, OH, OW]`.
     /// - Throws: `ShapeError` for ranks or channels that do not match, `TensorError.invalidArgument`
     ///   for a stride, padding or dilation out of range.
-    public func conv2d(_ w: Var, stride: Int = 1, padding: ConvPadding = .explicit(0), dilation: Int = 1) throws -> Var {
+    public func conv2d(_ w: Var, bias: Var? = nil, stride: Int = 1, padding: ConvPadding = .explicit(0),
+                       dilation: Int = 1) throws -> Var {
         guard w.ndim == 4 else {
             throw ShapeError.wrongRank(op: "conv2d", expected: "filters [O, C, KH, KW]", got: w.shape)
         }
         let geometry = try WindowGeometry(op: "conv2d", input: shape, kernel: (w.shape[2], w.shape[3]),
                                           stride: (stride, stride), padding: (padding, padding),
                                           dilation: (dilation, dilation))
-        return try Var.convolve(self, w, geometry, op: "conv2d")
+        let y = try Var.convolve(self, w, geometry, op: "conv2d", bias: bias)
+        guard let bias else { return y }
+        return try y + bias.reshaped([bias.count, 1, 1])
     }
 
     /// 1-d cross-correlation of sequences with filters: y[n, o, i] = Σ_{c, k} w[o, c, k] ·
@@ -52,7 +57,7 @@ extension Var {
     }
 
     /// W·im2col(x) rearranged from `[O, N·OH·OW]` to `[N, O, OH, OW]`.
-    private static func convolve(_ x: Var, _ w: Var, _ geometry: WindowGeometry, op: String) throws -> Var {
+    private static func convolve(_ x: Var, _ w: Var, _ geometry: WindowGeometry, op: String, bias: Var? = nil) throws -> Var {
         let g = geometry
         guard w.shape[1] == g.channels else {
             throw ShapeError.invalid("\(op): the input has \(g.channels) channels but the filters \(formatShape(w.shape)) expect \(w.shape[1])")
@@ -60,7 +65,8 @@ extension Var {
         let filters = w.shape[0]
         let cols = try x.im2col(g)
         let wMatrix = try w.reshaped([filters, g.channels * g.kernelHeight * g.kernelWidth])
-        let y = try gemm(wMatrix, transA: false, cols, transB: false)
+        let product = try gemm(wMatrix, transA: false, cols, transB: false)
+        let y = try KroneckerCapture.convolution(cols, w, bias: bias, product: product) ?? product
         return try y.reshaped([filters, g.batch, g.outHeight, g.outWidth]).transposed([1, 0, 2, 3])
     }
 

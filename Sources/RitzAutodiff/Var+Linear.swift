@@ -38,6 +38,15 @@ extension Var {
         if x.ndim == 1 {
             return try linear(x.reshaped([1, x.count]), w, b, activation: activation).reshaped([w.shape.first ?? 0])
         }
+        if let captured = try KroneckerCapture.dense(x, w, b, activation: activation,
+                                                     plain: { try fused(x, w, b, activation: nil) }) {
+            return captured
+        }
+        return try fused(x, w, b, activation: activation)
+    }
+
+    /// The fused node of `linear` for a batch `[n, in]`.
+    private static func fused(_ x: Var, _ w: Var, _ b: Var, activation: UnaryOp?) throws -> Var {
         let layer = try LinearLayer(x: x.value, w: w.value, b: b.value, activation: activation)
         let (y, z) = layer.forward()
         return try apply("linear", [x, w, b], value: y, rule: Rule(

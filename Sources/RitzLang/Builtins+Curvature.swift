@@ -10,12 +10,16 @@ final class OperatorObject: ArithmeticObject {
     let op: LinearOperator
     /// The solver behind an operator made by `inv(H, ...)`, whose products are solves.
     let inverse: InverseOperator?
-    init(_ op: LinearOperator) { self.op = op; inverse = nil }
-    init(inverse: InverseOperator) { op = inverse.op; self.inverse = inverse }
+    /// The K-FAC curvature behind an operator made by `kfac_op`, for `.factors` and `inv`.
+    let kronecker: KroneckerOperator?
+    init(_ op: LinearOperator) { self.op = op; inverse = nil; kronecker = nil }
+    init(inverse: InverseOperator) { op = inverse.op; self.inverse = inverse; kronecker = nil }
+    init(kronecker: KroneckerOperator) { op = kronecker.op; inverse = nil; self.kronecker = kronecker }
 
     var typeName: String { "operator" }
     var fieldNames: [String] {
         ["n", "rows", "matvecs", "symmetric", "label", "T"] + (inverse == nil ? [] : ["iters", "residual", "converged", "solves", "method", "damping", "tol"])
+            + (kronecker == nil ? [] : ["factors", "damping"])
     }
 
     func field(_ name: String) throws -> Value? {
@@ -27,6 +31,13 @@ final class OperatorObject: ArithmeticObject {
         case "label": return .string(op.label)
         case "T": return .object(OperatorObject(try op.transposed()))
         default: break
+        }
+        if let kronecker {
+            switch name {
+            case "factors": return try Builtins.kroneckerFactors(kronecker)
+            case "damping": return .number(kronecker.damping)
+            default: return nil
+            }
         }
         guard let inverse else { return nil }
         let last = inverse.log.lastReport

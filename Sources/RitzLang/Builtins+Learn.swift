@@ -459,6 +459,9 @@ public final class OptimizerObject: LangObject {
             s += ", beta1=\(formatNumber(b1)), beta2=\(formatNumber(b2)), eps=\(formatNumber(eps))"
             s += ", weight_decay=\(formatNumber(wd)), hessian_power=\(formatNumber(k)), probes=\(probes)"
             if block > 1 { s += ", block=\(block)" }
+        case let .kfac(damping, every, momentum), let .mkor(damping, every, momentum):
+            s += ", damping=\(formatNumber(damping)), update_every=\(every)"
+            if momentum != 0 { s += ", momentum=\(formatNumber(momentum))" }
         }
         return s + ")"
     }

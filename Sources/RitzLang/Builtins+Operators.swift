@@ -80,11 +80,19 @@ extension Builtins {
         guard h.op.isSymmetric else {
             throw Diagnostic("`inv` of an operator needs a symmetric one; \(h.op.label) is not known to be symmetric", span: nil)
         }
-        let name = try a.optionalString("method") ?? "cg"
+        let name = try a.optionalString("method") ?? (h.kronecker == nil ? "cg" : "kfac")
         guard let method = SolveMethod(rawValue: name) else {
-            throw Diagnostic("unknown method \"\(name)\" of `inv`", span: nil, help: ["use \"cg\", \"minres\" or \"neumann\""])
+            throw Diagnostic("unknown method \"\(name)\" of `inv`", span: nil, help: ["use \"cg\", \"minres\", \"neumann\" or (for a kfac_op) \"kfac\""])
         }
         let damping = try a.optionalDouble("damping") ?? 0, tol = try a.optionalDouble("tol") ?? 1e-10
+        if method == .kfac {
+            guard let kronecker = h.kronecker else {
+                throw Diagnostic("method \"kfac\" of `inv` inverts a kfac_op through its factors; \(h.op.label) has none", span: nil,
+                                 help: ["make one with kfac_op(model, data), or use method=\"cg\""])
+            }
+            if a.has("maxiter") { throw Diagnostic("`maxiter` does not apply to method \"kfac\": the inverse is exact", span: nil) }
+            return .object(OperatorObject(inverse: try kronecker.inverse(extra: damping, tol: tol)))
+        }
         let maxiter = try a.optionalInt("maxiter")
         if let maxiter, maxiter < 1 { throw Diagnostic("`maxiter` of `inv` must be at least 1, got \(maxiter)", span: nil) }
         let inverse = try interruptible(a.context) {

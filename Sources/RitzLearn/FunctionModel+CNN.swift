@@ -70,7 +70,7 @@ extension FunctionModel {
             var y = try images(x, input)
             for l in 0..<layers {
                 let (wl, bl) = (p[2 * l], p[2 * l + 1])
-                y = try y.conv2d(wl, padding: .same) + bl.reshaped([bl.count, 1, 1])
+                y = try y.conv2d(wl, bias: bl, padding: .same)
                 y = try activation.apply(y)
                 if pool > 1 { y = try y.maxPool2d(pool) }
             }

@@ -67,8 +67,11 @@ extension FunctionModel {
     static func dense(_ x: Var, _ w: Var, _ b: Var?) throws -> Var {
         let width = x.shape.last ?? 0
         let rows = try x.reshaped([x.count / max(width, 1), width])
-        var y = try rows.matmul(w.T)
-        if let b { y = try y + b }
+        func product() throws -> Var {
+            let y = try rows.matmul(w.T)
+            return try b.map { try y + $0 } ?? y
+        }
+        let y = try KroneckerCapture.dense(rows, w, b, activation: nil, plain: product) ?? product()
         return try y.reshaped(Array(x.shape.dropLast()) + [w.shape[0]])
     }
 

@@ -16,6 +16,8 @@ import RitzTensor
 ///   m ← β₁m + (1 − β₁)g; v ← β₂v + (1 − β₂)D²;
 ///   p ← p − η·( (m/(1 − β₁ᵗ)) / ((√v/√(1 − β₂ᵗ))^k + ε) + λp ) with k = `hessianPower`.
 ///   The paper's defaults: η = 0.15, β = (0.9, 0.999), ε = 1e-4, k = 1, λ = 0.
+/// * `kfac` and `mkor`: preconditioned by Kronecker factors of the model's layers
+///   (`Optimizer+KFAC.swift`).
 public final class Optimizer {
     /// The rule and its hyperparameters (besides the learning rate).
     public enum Kind: Sendable, Equatable {
@@ -24,6 +26,8 @@ public final class Optimizer {
         case adamw(beta1: Double, beta2: Double, eps: Double, weightDecay: Double)
         case adahessian(beta1: Double, beta2: Double, eps: Double, weightDecay: Double, hessianPower: Double,
                         probes: Int, block: Int)
+        case kfac(damping: Double, updateEvery: Int, momentum: Double)
+        case mkor(damping: Double, updateEvery: Int, momentum: Double)
     }
 
     /// The rule.
@@ -41,6 +45,8 @@ public final class Optimizer {
     var hz: [Double] = []
     var diag: [Double] = []
     var rng = RandomGenerator(seed: 0x5EED)
+    /// The Kronecker factors and momentum of kfac and mkor.
+    var kronecker: KroneckerOptimizerState?
 
     /// Creates an optimizer after checking its hyperparameters.
     ///
@@ -73,6 +79,8 @@ public final class Optimizer {
             guard k >= 0, k <= 1 else { throw LearnError.invalidArgument("hessian_power must be in [0, 1], got \(k)") }
             guard probes >= 1 else { throw LearnError.invalidArgument("probes must be at least 1, got \(probes)") }
             guard block >= 1 else { throw LearnError.invalidArgument("block must be at least 1, got \(block)") }
+        case let .kfac(damping, every, momentum), let .mkor(damping, every, momentum):
+            try Optimizer.checkKronecker(damping: damping, updateEvery: every, momentum: momentum)
         }
         self.kind = kind
         self.lr = lr
@@ -148,6 +156,8 @@ public final class Optimizer {
         case .adam: return "adam"
         case .adamw: return "adamw"
         case .adahessian: return "adahessian"
+        case .kfac: return "kfac"
+        case .mkor: return "mkor"
         }
     }
 
@@ -162,6 +172,7 @@ public final class Optimizer {
         t = 0
         m = []
         v = []
+        kronecker = nil
     }
 
     /// Reseeds the generator of the Hutchinson probes.
@@ -242,6 +253,8 @@ public final class Optimizer {
                 let denom = (k == 1 ? root : pow(root, k)) + eps
                 parameters[i] -= eta * ((m[i] / bc1) / denom + wd * parameters[i])
             }
+        case .kfac, .mkor:
+            try kroneckerStep(parameters: &parameters, gradient: gradient)
         }
     }
 

@@ -140,6 +140,12 @@ public enum Trainer {
         var position = n
         var grad = [Double](repeating: 0, count: model.parameterCount)
         var step = 0
+        // The minibatch of the step, and its rows as tensors for optimizers that measure curvature on it.
+        var batchRows: ArraySlice<Int> = []
+        func currentBatch() throws -> (x: Tensor, y: Tensor) {
+            let part = try data.subset(Array(batchRows))
+            return (part.x, part.y)
+        }
 
         func record(at s: Int, preparedFull: Bool) throws {
             if !preparedFull { try recordEval.prepare(model: model, x: data.x, y: data.y, loss: kind, withGradient: false) }
@@ -194,8 +200,8 @@ public enum Trainer {
                     position = 0
                 }
                 let rows = min(batch, n - position)
-                try evaluation.prepare(model: model, data: data, rows: order[position..<(position + rows)], loss: kind,
-                                       withGradient: true)
+                batchRows = order[position..<(position + rows)]
+                try evaluation.prepare(model: model, data: data, rows: batchRows, loss: kind, withGradient: true)
                 position += rows
             }
             let batchLoss = evaluation.loss
@@ -217,6 +223,9 @@ public enum Trainer {
                 }
             }
             try evaluation.gradient(into: &grad)
+            if optimizer.usesKroneckerFactors {
+                try optimizer.refreshCurvature(model: model, loss: kind) { full ? (data.x, data.y) : try currentBatch() }
+            }
             try optimizer.step(parameters: &model.parameters, gradient: grad, blocks: model.blocks, hvp: hvp)
             step += 1
             run.stepsTaken = step

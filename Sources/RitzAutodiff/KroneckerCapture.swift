@@ -1,0 +1,131 @@
+import RitzTensor
+
+/// One application of a dense or convolution layer whose weights are a parameter block, seen
+/// while a forward pass was recorded by ``KroneckerCapture/record(blocks:forward:)``.
+///
+/// Its rows are the uses of the weights: a dense layer's input rows (`[n, in]`, or every
+/// position of `[n, …, in]`), a convolution's im2col patches, one per example and output
+/// position, example-major. K-FAC's a is a row with a 1 appended for the bias.
+public struct CapturedLayer: Sendable {
+    /// A dense layer (`linear`, the library's `dense`) or a 2-d convolution (`conv2d`).
+    public enum Kind: String, Sendable { case dense, convolution }
+    /// The kind.
+    public let kind: Kind
+    /// Index of the weight block among the blocks the forward pass got.
+    public let weight: Int
+    /// Index of the bias block, nil when the layer adds none (or adds one that is not a block).
+    public let bias: Int?
+    /// The layer's inputs, `[rows, in]` (for a convolution the patches, in = C·KH·KW).
+    public let inputs: Tensor
+    /// Output features per row: a dense layer's outputs, a convolution's filters.
+    public let outputs: Int
+    /// The probe added to the pre-activations (a leaf of the tape).
+    let probe: Int
+    /// The probe is laid out `[outputs, rows]` (a convolution's product W·cols) rather than `[rows, outputs]`.
+    let probeTransposed: Bool
+
+    /// Number of rows.
+    public var rows: Int { inputs.shape.first ?? 0 }
+}
+
+/// Records a forward pass with a zero probe e added to the pre-activations z of every dense and
+/// convolution layer whose weights are parameter blocks, z + e, so that one reverse sweep from
+/// any cotangent of the outputs gives ∂/∂z at every row of every layer (the per-row output
+/// gradients K-FAC needs; the probe changes no value). The layers are found where they are
+/// applied: `Var.linear`, the library's `dense` and `Var.conv2d` ask ``current`` whether their
+/// weights are a block. Weights used twice (shared) give two ``CapturedLayer``s.
+///
+/// A weight that is not itself a block (a transpose `w.T`, a product of blocks) is not
+/// recognised: write `linear(x, w, b)` for a dense layer to be seen. A capture is used by one
+/// thread at a time, as its tape is.
+public final class KroneckerCapture: @unchecked Sendable {
+    /// The capture of the forward pass being recorded on this task or thread.
+    @TaskLocal static var current: KroneckerCapture?
+
+    let tape: Tape
+    private var blockOf: [Int: Int] = [:]
+    /// The layers, in the order they were applied.
+    public private(set) var layers: [CapturedLayer] = []
+    /// The recorded outputs.
+    public private(set) var outputs = Var(0.0)
+
+    private init(tape: Tape) { self.tape = tape }
+
+    /// Records `forward` on fresh variables holding `blocks`, with the probes in place.
+    ///
+    /// - Parameters:
+    ///   - blocks: The parameter tensors, in order.
+    ///   - forward: The outputs as a function of the traced blocks.
+    /// - Returns: The capture, holding the outputs and the layers.
+    /// - Throws: What `forward` throws.
+    public static func record(blocks: [Tensor], forward: ([Var]) throws -> Var) throws -> KroneckerCapture {
+        let tape = Tape()
+        let capture = KroneckerCapture(tape: tape)
+        try Tape.$current.withValue(tape) {
+            let vars = blocks.map { tape.variable(Var($0)) }
+            for (i, v) in vars.enumerated() { capture.blockOf[v.id] = i }
+            capture.outputs = try $current.withValue(capture) { try forward(vars) }
+        }
+        return capture
+    }
+
+    /// The gradient at every captured layer's pre-activations for the cotangent `seed` of the
+    /// outputs: one `[rows, outputs]` matrix per layer (zeros where the outputs do not depend on it).
+    ///
+    /// - Parameters:
+    ///   - seed: A cotangent of the outputs (their shape).
+    /// - Returns: One matrix per entry of ``layers``.
+    /// - Throws: `AutodiffError.tangentShape` for a seed of another shape; errors of the rules.
+    public func preActivationGradients(_ seed: Tensor) throws -> [Tensor] {
+        guard seed.shape == outputs.shape else {
+            throw AutodiffError.tangentShape(op: "kronecker factors", expected: outputs.shape, got: seed.shape)
+        }
+        let cts = try Tape.$current.withValue(tape) {
+            try tape.backward(from: outputs, seed: Var(seed), to: layers.map(\.probe), createGraph: false)
+        }
+        return try zip(layers, cts).map { layer, ct in
+            guard let c = ct?.value else { return try Tensor.zeros([layer.rows, layer.outputs]) }
+            return layer.probeTransposed ? try c.transposed() : c
+        }
+    }
+
+    /// The block index of `v` when it is one of the recorded blocks themselves.
+    private func block(_ v: Var) -> Int? { v.tape === tape ? blockOf[v.id] : nil }
+
+    /// z + e for a zero leaf e of z's shape, remembered as a layer.
+    private func probed(_ z: Var, kind: CapturedLayer.Kind, weight: Int, bias: Var?, inputs: Tensor,
+                        outputs: Int, transposed: Bool) throws -> Var {
+        let e = tape.variable(Var(try Tensor.zeros(z.shape)))
+        layers.append(CapturedLayer(kind: kind, weight: weight, bias: bias.flatMap(block), inputs: inputs,
+                                    outputs: outputs, probe: e.id, probeTransposed: transposed))
+        return try z + e
+    }
+
+    /// `linear(x, w, b, activation)` with the probe before the activation, when w is a block and
+    /// a capture is recording; nil otherwise (the caller then computes `plain` as usual).
+    ///
+    /// - Parameters:
+    ///   - x: The inputs, features along the last axis.
+    ///   - w: The weights `[out, in]`.
+    ///   - b: The bias, if any.
+    ///   - activation: Applied after the probe.
+    ///   - plain: x wᵀ + b without the activation.
+    /// - Returns: The layer's outputs, or nil.
+    /// - Throws: What `plain` throws.
+    public static func dense(_ x: Var, _ w: Var, _ b: Var?, activation: UnaryOp?,
+                             plain: () throws -> Var) throws -> Var? {
+        guard let capture = current, let weight = capture.block(w), x.ndim >= 1 else { return nil }
+        let width = x.shape.last ?? 0
+        let rows = try x.value.asFloat().reshaped([x.count / max(width, 1), width])
+        let z = try capture.probed(try plain(), kind: .dense, weight: weight, bias: b, inputs: rows,
+                                   outputs: w.shape.first ?? 0, transposed: false)
+        return try activation.map { try z.unary($0) } ?? z
+    }
+
+    /// The product W·cols of a convolution with the probe added, when w is a block.
+    static func convolution(_ cols: Var, _ w: Var, bias: Var?, product: Var) throws -> Var? {
+        guard let capture = current, let weight = capture.block(w) else { return nil }
+        return try capture.probed(product, kind: .convolution, weight: weight, bias: bias,
+                                  inputs: try cols.value.transposed(), outputs: w.shape.first ?? 0, transposed: true)
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import RitzTensor
+
+/// K-FAC or EKFAC curvature of a model: a block-diagonal matrix with one Kronecker block
+/// Q (diag s) Qᵀ per dense or convolution layer (``KroneckerEigenLayer``, A ⊗ G for K-FAC) and
+/// the identity on every parameter block no such layer covers (layer-norm gains, embeddings,
+/// s4d parameters, weights used only through `w.T`): there the matrix claims no curvature
+/// information and its inverse leaves the gradient as it is (up to 1/(1 + δ)).
+///
+/// Products and solves are exact through the eigendecompositions:
+/// (K + δI) v and (K + δI)⁻¹ v = Q (diag 1/(s + δ)) Qᵀ v blockwise — plain damping of the whole
+/// matrix, not split between the factors (Martens & Grosse's π-damping approximates this).
+public final class KroneckerCurvature: @unchecked Sendable {
+    /// The decomposed layers.
+    public let layers: [KroneckerEigenLayer]
+    /// The parameter blocks with an identity block.
+    public let uncovered: [ParameterBlock]
+    /// Number of parameters.
+    public let parameterCount: Int
+    /// EKFAC's scales (else K-FAC's).
+    public let ekfac: Bool
+
+    /// The curvature from decomposed layers over the model's blocks.
+    ///
+    /// - Parameters:
+    ///   - layers: The layers.
+    ///   - blocks: All the model's blocks.
+    ///   - ekfac: Whether the scales are EKFAC's.
+    public init(layers: [KroneckerEigenLayer], blocks: [ParameterBlock], ekfac: Bool) {
+        self.layers = layers
+        let covered = Set(layers.flatMap { $0.factors.blockNames })
+        uncovered = blocks.filter { !covered.contains($0.name) }
+        parameterCount = blocks.map(\.count).reduce(0, +)
+        self.ekfac = ekfac
+    }
+
+    /// The K-FAC (or EKFAC) curvature of `model` on the batch (x, y).
+    ///
+    /// - Parameters:
+    ///   - model: A model on the tape.
+    ///   - x: Inputs.
+    ///   - y: Labels or targets.
+    ///   - loss: The loss.
+    ///   - labels: Where G's gradients come from.
+    ///   - ekfac: Rescale in the Kronecker eigenbasis (George et al. 2018).
+    /// - Returns: The curvature.
+    /// - Throws: As ``KroneckerStatistics/compute(model:x:y:loss:labels:)`` and `eigh`.
+    public static func compute(model: any Model, x: Tensor, y: Tensor, loss: LossKind, labels: KroneckerLabels,
+                               ekfac: Bool) throws -> KroneckerCurvature {
+        let stats = try KroneckerStatistics.compute(model: model, x: x, y: y, loss: loss, labels: labels)
+        return KroneckerCurvature(layers: try stats.decomposed(ekfac: ekfac), blocks: model.blocks, ekfac: ekfac)
+    }
+
+    /// (K + δI) v.
+    ///
+    /// - Throws: `LearnError.shape` when `v` does not have one value per parameter.
+    public func apply(_ v: [Double], damping: Double = 0) throws -> [Double] {
+        try map(v) { layer, j, x in (layer.scales[j] + damping) * x } identity: { (1 + damping) * $0 }
+    }
+
+    /// (K + δI)⁻¹ v, exact in the eigenbases.
+    ///
+    /// - Throws: `LearnError.shape` for a `v` of the wrong length; `LearnError.invalidArgument`
+    ///   when K + δI is singular or indefinite (some s + δ ≤ 0: raise the damping).
+    public func solve(_ v: [Double], damping: Double) throws -> [Double] {
+        let smallest = min(1 + damping, layers.flatMap(\.scales).map { $0 + damping }.min() ?? .infinity)
+        guard smallest > 0, damping.isFinite else {
+            throw LearnError.invalidArgument("K + δI with δ = \(damping) has an eigenvalue \(smallest) ≤ 0 and cannot be inverted; raise the damping")
+        }
+        return try map(v) { layer, j, x in x / (layer.scales[j] + damping) } identity: { $0 / (1 + damping) }
+    }
+
+    /// The smallest and largest eigenvalue of K (the scales, and 1 for the identity blocks).
+    public var eigenvalueRange: (min: Double, max: Double) {
+        var all = layers.flatMap(\.scales)
+        if !uncovered.isEmpty { all.append(1) }
+        return (all.min() ?? 0, all.max() ?? 0)
+    }
+
+    private func map(_ v: [Double], _ f: (KroneckerEigenLayer, Int, Double) -> Double,
+                     identity: (Double) -> Double) throws -> [Double] {
+        guard v.count == parameterCount else {
+            throw LearnError.shape("a vector of \(v.count) values for \(parameterCount) parameters")
+        }
+        var out = [Double](repeating: 0, count: v.count)
+        try v.withUnsafeBufferPointer { pv in
+            for layer in layers { try layer.apply(pv, into: &out) { j, x in f(layer, j, x) } }
+        }
+        for b in uncovered { for i in b.range { out[i] = identity(v[i]) } }
+        return out
+    }
+}
