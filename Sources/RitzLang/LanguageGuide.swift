@@ -201,6 +201,21 @@ enum LanguageGuide {
     hvp(f, [1, 2], [1, 0])       # → [6. 0.]
     ```
 
+    ## Curvature of models
+
+    Curvature matrices of a model on data are operators: `hessian_op`, `ggn_op`, `fisher_op`,
+    `jacobian_op` and `kfac_op` (K-FAC or `kind="ekfac"`, one Kronecker block A ⊗ G per `linear`
+    or `conv2d` layer, `.factors` per layer). `inv(K, damping=)` solves with them, certifying each
+    solve (`.iters`, `.residual`); a kfac_op inverts exactly through its factors. The optimizers
+    `kfac` and `mkor` precondition training with the same factors.
+
+    ```ritz
+    net = model((p, x) -> linear(x, p.w, p.b), (w=[1, 0;], b=[0]))
+    K = kfac_op(net, dataset([1, 0; 0, 1], [1; 2]), fisher="exact")
+    K.factors[0].G               # → [[2.]]
+    (inv(K, damping=1) @ [1, 1, 1]).shape   # → [3]
+    ```
+
     ## Conventions worth knowing
 
     * `eigh(A)` returns eigenvalues ascending, as NumPy and LAPACK do; `eigs(H, k)` (Lanczos on
