@@ -14,7 +14,7 @@ public struct CapturedLayer: Sendable {
     /// Index of the weight block among the blocks the forward pass got.
     public let weight: Int
     /// Index of the bias block, nil when the layer adds none (or adds one that is not a block).
-    public let bias: Int?
+    public internal(set) var bias: Int?
     /// The layer's inputs, `[rows, in]` (for a convolution the patches, in = C·KH·KW).
     public let inputs: Tensor
     /// Output features per row: a dense layer's outputs, a convolution's filters.
@@ -35,15 +35,21 @@ public struct CapturedLayer: Sendable {
 /// applied: `Var.linear`, the library's `dense` and `Var.conv2d` ask ``current`` whether their
 /// weights are a block. Weights used twice (shared) give two ``CapturedLayer``s.
 ///
-/// A weight that is not itself a block (a transpose `w.T`, a product of blocks) is not
-/// recognised: write `linear(x, w, b)` for a dense layer to be seen. A capture is used by one
-/// thread at a time, as its tape is.
+/// The product `x @ w.T` of a 2-d x with the transpose of a block is a dense layer too, and a
+/// block of its width added right after (`x @ w.T + b`) its bias. A weight that is otherwise
+/// computed (a product of blocks, a slice) is not recognised. A capture is used by one thread at
+/// a time, as its tape is.
 public final class KroneckerCapture: @unchecked Sendable {
     /// The capture of the forward pass being recorded on this task or thread.
     @TaskLocal static var current: KroneckerCapture?
 
     let tape: Tape
     private var blockOf: [Int: Int] = [:]
+    /// Nodes holding `w.T` of a 2-d block w, and the probed outputs of `x @ w.T` (→ layer index).
+    private var transposeOf: [Int: Int] = [:]
+    private var layerOf: [Int: Int] = [:]
+    /// True while a hook computes its plain layer (whose own products are not layers again).
+    private var suspended = false
     /// The layers, in the order they were applied.
     public private(set) var layers: [CapturedLayer] = []
     /// The recorded outputs.
@@ -90,7 +96,42 @@ public final class KroneckerCapture: @unchecked Sendable {
     }
 
     /// The block index of `v` when it is one of the recorded blocks themselves.
-    private func block(_ v: Var) -> Int? { v.tape === tape ? blockOf[v.id] : nil }
+    private func block(_ v: Var) -> Int? { v.tape === tape && !suspended ? blockOf[v.id] : nil }
+
+    /// The capture recording now, unless a hook is computing its plain layer.
+    private static var active: KroneckerCapture? {
+        guard let c = current, !c.suspended else { return nil }
+        return c
+    }
+
+    /// `plain()` with the hooks off.
+    private func unhooked<T>(_ plain: () throws -> T) rethrows -> T {
+        suspended = true
+        defer { suspended = false }
+        return try plain()
+    }
+
+    /// Notes that `output` is the transpose of a 2-d block `input` (`Var.transposed`).
+    static func noteTranspose(of input: Var, _ output: Var) {
+        guard let c = active, input.ndim == 2, let w = c.block(input), output.tape === c.tape else { return }
+        c.transposeOf[output.id] = w
+    }
+
+    /// `x @ w.T` with the probe added, when `wt` is the transpose of a block and x is 2-d.
+    static func product(_ x: Var, _ wt: Var, plain: () throws -> Var) throws -> Var? {
+        guard let c = active, x.ndim == 2, wt.ndim == 2, wt.tape === c.tape, let w = c.transposeOf[wt.id] else { return nil }
+        let z = try c.probed(try c.unhooked(plain), kind: .dense, weight: w, bias: nil, inputs: try x.value.asFloat(),
+                             outputs: wt.shape[1], transposed: false)
+        c.layerOf[z.id] = c.layers.count - 1
+        return z
+    }
+
+    /// Records `b` as the bias of the layer whose output is `z` when `z + b` adds a block of its width.
+    static func noteSum(_ z: Var, _ b: Var) {
+        guard let c = active, z.tape === c.tape, let l = c.layerOf[z.id], b.ndim == 1, let bias = c.block(b),
+              b.count == c.layers[l].outputs, c.layers[l].bias == nil else { return }
+        c.layers[l].bias = bias
+    }
 
     /// z + e for a zero leaf e of z's shape, remembered as a layer.
     private func probed(_ z: Var, kind: CapturedLayer.Kind, weight: Int, bias: Var?, inputs: Tensor,
@@ -114,17 +155,17 @@ public final class KroneckerCapture: @unchecked Sendable {
     /// - Throws: What `plain` throws.
     public static func dense(_ x: Var, _ w: Var, _ b: Var?, activation: UnaryOp?,
                              plain: () throws -> Var) throws -> Var? {
-        guard let capture = current, let weight = capture.block(w), x.ndim >= 1 else { return nil }
+        guard let capture = active, let weight = capture.block(w), x.ndim >= 1 else { return nil }
         let width = x.shape.last ?? 0
         let rows = try x.value.asFloat().reshaped([x.count / max(width, 1), width])
-        let z = try capture.probed(try plain(), kind: .dense, weight: weight, bias: b, inputs: rows,
+        let z = try capture.probed(try capture.unhooked(plain), kind: .dense, weight: weight, bias: b, inputs: rows,
                                    outputs: w.shape.first ?? 0, transposed: false)
         return try activation.map { try z.unary($0) } ?? z
     }
 
     /// The product W·cols of a convolution with the probe added, when w is a block.
     static func convolution(_ cols: Var, _ w: Var, bias: Var?, product: Var) throws -> Var? {
-        guard let capture = current, let weight = capture.block(w) else { return nil }
+        guard let capture = active, let weight = capture.block(w) else { return nil }
         return try capture.probed(product, kind: .convolution, weight: weight, bias: bias,
                                   inputs: try cols.value.transposed(), outputs: w.shape.first ?? 0, transposed: true)
     }

@@ -8,7 +8,8 @@ extension Var {
 
     /// `a + b`: vjp (ḡ, ḡ), jvp ȧ + ḃ.
     public static func + (a: Var, b: Var) throws -> Var {
-        try apply("+", [a, b], value: a.value.binary(.add, b.value), rule: Rule(
+        if a.isTraced { KroneckerCapture.noteSum(a, b) }
+        return try apply("+", [a, b], value: a.value.binary(.add, b.value), rule: Rule(
             vjp: { g, c in [c.needs[0] ? g : nil, c.needs[1] ? g : nil] },
             jvp: { t, _ in
                 switch (t[0], t[1]) {

@@ -20,7 +20,7 @@ extension Var {
         guard a.shape[a.ndim - 1] == b.shape[b.ndim - 2] else {
             throw ShapeError.mismatch(op: "@", lhs: shape, rhs: other.shape)
         }
-        let y = try matmulCore(a, b)
+        let y = try KroneckerCapture.product(a, b) { try matmulCore(a, b) } ?? matmulCore(a, b)
         var outShape = y.shape
         if other.ndim == 1 { outShape.removeLast() }
         if ndim == 1 { outShape.remove(at: outShape.count - (other.ndim == 1 ? 1 : 2)) }

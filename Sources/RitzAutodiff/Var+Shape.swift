@@ -31,8 +31,10 @@ extension Var {
         let p = try (perm ?? Array((0..<ndim).reversed())).map { try value.normalizedAxis($0) }
         var inverse = [Int](repeating: 0, count: p.count)
         for (i, axis) in p.enumerated() { inverse[axis] = i }
-        return try Var.apply("transpose", [self], value: y,
-                             rule: .linear(apply: { try $0.transposed(p) }, transpose: { try $0.transposed(inverse) }))
+        let t = try Var.apply("transpose", [self], value: y,
+                              rule: .linear(apply: { try $0.transposed(p) }, transpose: { try $0.transposed(inverse) }))
+        if t.isTraced { KroneckerCapture.noteTranspose(of: self, t) }
+        return t
     }
 
     /// Reversed axes (NumPy's `.T`).

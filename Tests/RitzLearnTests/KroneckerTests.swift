@@ -92,6 +92,22 @@ func relativeError(_ a: [Double], _ b: [Double]) -> Double {
         #expect(k.uncovered.isEmpty)
     }
 
+    /// `x @ w.T + b` (the mlp's function-model twin) is seen as the same dense layers as the
+    /// fused `linear` nodes, with the same factors to rounding.
+    @Test func productsWithTransposedBlocksAreDenseLayers() throws {
+        let c = KroneckerCase.all[0]
+        guard let fused = try c.model() as? MLP else { Issue.record("not an mlp"); return }
+        let x = try Tensor(shape: c.xshape, storage: c.x)
+        let a = try KroneckerStatistics.compute(model: fused, x: x, y: Tensor(c.y), loss: .crossEntropy, labels: .exact)
+        let b = try KroneckerStatistics.compute(model: try fused.functionModel(), x: x, y: Tensor(c.y), loss: .crossEntropy,
+                                                labels: .exact)
+        #expect(b.layers.map(\.blockNames) == [["w0", "b0"], ["w1", "b1"]])
+        for (la, lb) in zip(a.layers, b.layers) {
+            #expect(relativeError(lb.a.storage, la.a.storage) < 1e-13)
+            #expect(relativeError(lb.g.storage, la.g.storage) < 1e-13)
+        }
+    }
+
     /// A block the layers do not cover (a scale applied elementwise) gets the identity.
     @Test func uncoveredBlocksAreIdentity() throws {
         let m = try FunctionModel(blocks: [("w", [2, 3]), ("b", [2]), ("s", [2])],
