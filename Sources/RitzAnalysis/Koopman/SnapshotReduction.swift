@@ -25,7 +25,8 @@ struct SnapshotPairs {
 
     /// The pairs of `x` and `y` (both d×M), or with `y` nil the consecutive columns of `x`.
     ///
-    /// - Throws: as `KoopmanSpectrum.pairs`.
+    /// - Throws: `TensorError.invalidArgument` without state variables or with too few snapshots,
+    ///   `ShapeError` for mismatched X and Y, `LinalgError.nonFinite`, `TensorError.unsupportedDType`.
     static func of(_ x: Tensor, _ y: Tensor?, _ op: String) throws -> SnapshotPairs {
         let X = try SubspaceMath.matrix(x, op)
         guard X.shape[0] >= 1 else {
