@@ -29,6 +29,9 @@ extension Var {
         let geometry = try WindowGeometry(op: "conv2d", input: shape, kernel: (w.shape[2], w.shape[3]),
                                           stride: (stride, stride), padding: (padding, padding),
                                           dilation: (dilation, dilation))
+        if let bias, bias.shape != [w.shape[0]] {
+            throw ShapeError.invalid("conv2d: the bias must have one value per filter, shape [\(w.shape[0])], got \(formatShape(bias.shape))")
+        }
         let y = try Var.convolve(self, w, geometry, op: "conv2d", bias: bias)
         guard let bias else { return y }
         return try y + bias.reshaped([bias.count, 1, 1])

@@ -9,11 +9,12 @@ extension Builtins {
         let g = "Layers"
         return [
             BuiltinEntry("conv2d", [Param("x"), Param("w"), .keyword("stride", default: .number(1)),
-                                    .keyword("pad", default: .number(0))], group: g,
-                         summary: "2-d cross-correlation (PyTorch/JAX layout) of images x [N, C, H, W] with filters w [O, C, KH, KW] → [N, O, OH, OW]; pad zeros on every side, or \"same\" for ⌈H/stride⌉ outputs",
+                                    .keyword("pad", default: .number(0)), .keyword("b")], group: g,
+                         summary: "2-d cross-correlation (PyTorch/JAX layout) of images x [N, C, H, W] with filters w [O, C, KH, KW] → [N, O, OH, OW]; pad zeros on every side, or \"same\" for ⌈H/stride⌉ outputs; b= a bias [O] added to each filter's map (then kfac_op pairs it with w)",
                          examples: ["x = reshape(digits().x[0:2], -1, 1, 8, 8)   # digits as [N, 1, 8, 8] images\nconv2d(x, ones(4, 1, 3, 3) / 9, pad=\"same\").shape",
                                     "conv2d(reshape(0:16, 1, 1, 4, 4), ones(1, 1, 2, 2), stride=2)"]) { a in
-                try value(a.vars("x").conv2d(a.vars("w"), stride: a.int("stride"), padding: a.convPadding()))
+                try value(a.vars("x").conv2d(a.vars("w"), bias: a.has("b") ? a.vars("b") : nil, stride: a.int("stride"),
+                                             padding: a.convPadding()))
             },
             BuiltinEntry("conv1d", [Param("x"), Param("w"), .keyword("stride", default: .number(1)),
                                     .keyword("pad", default: .number(0)), .keyword("dilation", default: .number(1))], group: g,
