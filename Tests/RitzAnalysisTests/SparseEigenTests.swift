@@ -128,4 +128,18 @@ import RitzTensor
         // Not positive definite: L − 0.1 I.
         #expect(throws: LinalgError.self) { try f.factorize(shift: -0.1) }
     }
+
+    @Test func progressIsReportedAndInterruptsStopIt() throws {
+        let g = try Graph.grid(40, 40)
+        var stages = [String]()
+        let pe = try ProgressReporting.withReporter({ stages.append($0.stage) }) {
+            try LaplacianPE.compute(g, k: 4, denseLimit: 100)
+        }
+        #expect(pe.method == LaplacianPE.Method.shiftInvert.rawValue)
+        #expect(stages.contains { $0.hasPrefix("laplacian_pe: factorising") })
+        #expect(stages.contains("shift-invert Lanczos"))
+        #expect(throws: CurvatureError.interrupted) {
+            try Interruption.withCheck({ true }) { try LaplacianPE.compute(g, k: 4, denseLimit: 100) }
+        }
+    }
 }
