@@ -85,6 +85,13 @@ import RitzTensor
         }
     }
 
+    @Test func hugeDimensionsAreRefusedNotAllocated() {
+        #expect(throws: TensorError.self) {
+            _ = try MatrixMarket.parse("%%MatrixMarket matrix coordinate real general\n1000000000000000 1 0\n", path: "t.mtx")
+        }
+        #expect(throws: TensorError.self) { _ = try CSRMatrix(rows: 1, cols: Int.max, triplets: []) }
+    }
+
     @Test func graphFromSparseAdjacency() throws {
         let g = try Graph.grid(4, 5)
         let back = try Graph(adjacency: g.adjacencyCSR)
