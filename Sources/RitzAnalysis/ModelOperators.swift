@@ -99,7 +99,7 @@ public enum ModelOperators {
 /// - Returns: The rectangular operator, with its transpose known.
 /// - Throws: `LearnError` when the data do not fit the model.
 public func jacobianOperator(model: any Model, data: Dataset) throws -> LinearOperator {
-    let evaluation = model.makeEvaluation()
+    let evaluation = model.makeEvaluation(for: data)
     try evaluation.prepare(model: model, x: data.x, y: nil, loss: data.defaultLoss, withGradient: false)
     let outputs = try evaluation.outputs().count
     return try LinearOperator(rows: outputs, cols: model.parameterCount,
