@@ -55,7 +55,7 @@ enum DataParallel {
             return true
         case nil:
             printError("rank \(world.rank): \(diagnostic)")
-            printError("ritz: rank \(world.rank) failed while other ranks were still inside the cell; ending every rank")
+            printError("ritz: rank \(world.rank) failed while other ranks were still inside the cell; ending every rank\n")
             world.abort(code: 1)
         }
     }
