@@ -13,7 +13,7 @@ struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run a script (.ritz) or session (.ipynb) top to bottom, printing each cell's output.",
-        discussion: "Exits 1 on the first error (with the diagnostic) and 130 when interrupted by Ctrl-C; the cells that finished are saved when --save is given.")
+        discussion: "Exits 1 on the first error (with the diagnostic) and 130 when interrupted by Ctrl-C; the cells that finished are saved when --save is given. Under `mpirun -n N` the script runs data-parallel: datasets are sharded, sums over examples are MPI allreduces, rank 0 alone prints and saves, and an error on any rank ends them all.")
 
     @Argument(help: "The script (.ritz) or session (.ipynb).")
     var file: String
