@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Data-parallel runs on Open MPI, two ranks oversubscribed on any machine:
 #  1. examples/data_parallel.ritz (training with tracked sharpness and trace, minibatches, eigs of
-#     the Hessian and the Gauss-Newton matrix, an SLQ density, Hutchinson, a Jacobian product, a
+#     the Hessian and the Gauss-Newton matrix, an SLQ density, Hutchinson, a Jacobian product, Fisher spectra, a
 #     Laplacian PE) prints the same numbers under `mpirun -n 2` as in one process, within 1e-12
 #     relative (compare.py; only the order of additions differs);
 #  2. an error on rank 1 alone ends both ranks within 10 s, nonzero, the diagnostic printed once;
