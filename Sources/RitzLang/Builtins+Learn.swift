@@ -193,6 +193,24 @@ extension Builtins {
                                                         hessianPower: try a.double("hessian_power"),
                                                         probes: try a.int("probes"), block: try a.int("block"))))
             },
+            BuiltinEntry("mfac", [Param("lr"), .keyword("m", default: .number(32)), .keyword("damping", default: .number(1e-4)),
+                                  .keyword("block"), .keyword("momentum", default: .number(0)),
+                                  .keyword("weight_decay", default: .number(0))],
+                         group: g,
+                         summary: "M-FAC (Frantar et al. 2021): p ← p − lr·F⁻¹g, F = damping·I + (1/m) Σ gᵢgᵢᵀ the empirical Fisher of the last m gradients, applied matrix-free by Woodbury (m×m solve, O(mP) a step); block= a size (chunks of that many parameters) or \"params\" (one window per parameter tensor), else dense; momentum v ← μv + (1 − μ)F⁻¹g and weight_decay added to g, as the reference implementation",
+                         examples: ["mfac(0.001, m=16, damping=0.1)", "mfac(0.001, block=\"params\")"]) { a in
+                .object(OptimizerObject(try .mfac(lr: try a.double("lr"), window: try a.int("m"), damping: try a.double("damping"),
+                                                  momentum: try a.double("momentum"), weightDecay: try a.double("weight_decay"),
+                                                  blocking: try mfacBlocking(a))))
+            },
+            BuiltinEntry("shampoo", [Param("lr"), .keyword("eps", default: .number(1e-4)), .keyword("update_every", default: .number(1)),
+                                     .keyword("momentum", default: .number(0))],
+                         group: g,
+                         summary: "Shampoo (Gupta, Koren & Singer 2018): per parameter tensor G (a conv kernel as [out, in·k·k]) L ← L + GGᵀ, R ← R + GᵀG from eps·I, step lr·L^(-1/4) G R^(-1/4) (roots by eigh every update_every steps); vectors by diagonal AdaGrad g/√(eps + Σg²); momentum b ← μb + update; no grafting",
+                         examples: ["shampoo(0.05, update_every=10)", "shampoo(0.1, eps=1e-6, momentum=0.9).name"]) { a in
+                .object(OptimizerObject(try .shampoo(lr: try a.double("lr"), eps: try a.double("eps"),
+                                                     updateEvery: try a.int("update_every"), momentum: try a.double("momentum"))))
+            },
             BuiltinEntry("train", [Param("model"), Param("data"), Param("opt"), .keyword("steps", default: .number(100)),
                                    .keyword("batch", default: .number(0)), .keyword("every"),
                                    .keyword("track", default: .list([])), .keyword("test"), .keyword("seed"),
@@ -208,6 +226,20 @@ extension Builtins {
     static func adamParams(lr: Double, decay: Double) -> [Param] {
         [Param("lr", default: .number(lr)), .keyword("beta1", default: .number(0.9)), .keyword("beta2", default: .number(0.999)),
          .keyword("eps", default: .number(1e-8)), .keyword("weight_decay", default: .number(decay))]
+    }
+
+    /// `block=` of `mfac`: absent (dense), a whole number ≥ 1 (chunks of that size) or "params".
+    static func mfacBlocking(_ a: Args) throws -> MFACBlocking {
+        switch a.raw("block") {
+        case nil, .some(.none): return .dense
+        case .some(.string("params")): return .parameters
+        case let .some(.string(other)):
+            throw Diagnostic("`block=` of `mfac` takes a size or \"params\", got \"\(other)\"", span: nil)
+        case let .some(v):
+            let size = try Interpreter.toInt(v, what: "`block=` of `mfac`")
+            guard size >= 1 else { throw Diagnostic("`block=` of `mfac` must be at least 1, got \(size)", span: nil) }
+            return .size(size)
+        }
     }
 
     static func trainBuiltin(_ a: Args) throws -> Value {
@@ -465,13 +497,26 @@ public final class OptimizerObject: LangObject {
             s += ", beta1=\(formatNumber(b1)), beta2=\(formatNumber(b2)), eps=\(formatNumber(eps))"
             s += ", weight_decay=\(formatNumber(wd)), hessian_power=\(formatNumber(k)), probes=\(probes)"
             if block > 1 { s += ", block=\(block)" }
+        case let .mfac(settings):
+            s += ", m=\(settings.window), damping=\(formatNumber(settings.damping))"
+            switch settings.blocking {
+            case .dense: break
+            case let .size(b): s += ", block=\(b)"
+            case .parameters: s += ", block=\"params\""
+            }
+            if settings.momentum != 0 { s += ", momentum=\(formatNumber(settings.momentum))" }
+            if settings.weightDecay != 0 { s += ", weight_decay=\(formatNumber(settings.weightDecay))" }
+        case let .shampoo(settings):
+            s += ", eps=\(formatNumber(settings.eps)), update_every=\(settings.updateEvery)"
+            if settings.momentum != 0 { s += ", momentum=\(formatNumber(settings.momentum))" }
         }
         return s + ")"
     }
 }
 
 /// A training run in the language: `.step .loss .acc .test_loss .test_acc .lr .weights`,
-/// `.batch_loss`, `.stopped`, `.message`, and every tracked quantity by name.
+/// `.batch_loss`, `.seconds` (wall-clock seconds of training steps before each row), `.stopped`,
+/// `.message`, and every tracked quantity by name.
 public final class RunObject: LangObject {
     /// The run.
     public let run: Run
@@ -507,7 +552,7 @@ public final class RunObject: LangObject {
     public var typeName: String { "run" }
 
     public var fieldNames: [String] {
-        ["step", "loss", "acc", "test_loss", "test_acc", "lr", "weights", "batch_loss", "stopped", "message", "steps"]
+        ["step", "loss", "acc", "test_loss", "test_acc", "lr", "seconds", "weights", "batch_loss", "stopped", "message", "steps"]
             + run.tracked.keys.sorted().map(RunObject.fieldName)
     }
 
@@ -524,6 +569,7 @@ public final class RunObject: LangObject {
         case "test_loss": return vec(run.testLoss)
         case "test_acc": return vec(run.testAccuracy)
         case "lr": return vec(run.lr)
+        case "seconds": return vec(run.seconds)
         case "batch_loss": return vec(run.batchLoss)
         case "steps": return .number(Double(run.stepsTaken))
         case "message": return .string(run.message ?? "")
