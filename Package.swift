@@ -43,7 +43,7 @@ let package = Package(
         // Open MPI behind RitzTensor's `Communicator`, loaded at run time only under mpirun.
         .target(name: "RitzMPI", dependencies: ["RitzTensor"]),
         .target(name: "RitzLearn", dependencies: ["RitzTensor", "RitzAutodiff", "CKernels"], resources: [.copy("Resources/digits.csv"), .copy("Resources/DIGITS.md")]),
-        .target(name: "RitzAnalysis", dependencies: ["RitzTensor", "RitzAutodiff", "RitzLearn", "CSuiteSparse", "CBLAS"]),
+        .target(name: "RitzAnalysis", dependencies: ["RitzTensor", "RitzAutodiff", "RitzLearn", "CSuiteSparse", "CBLAS", "CLAPACK"]),
         .target(name: "RitzPlot"),
         .target(name: "RitzLang",
                 dependencies: ["RitzTensor", "RitzAutodiff", "RitzLearn", "RitzAnalysis", "RitzPlot"]),
