@@ -18,6 +18,10 @@ import RitzTensor
 ///   The paper's defaults: η = 0.15, β = (0.9, 0.999), ε = 1e-4, k = 1, λ = 0.
 /// * `kfac` and `mkor`: preconditioned by Kronecker factors of the model's layers
 ///   (`Optimizer+KFAC.swift`).
+/// * `mfac` (Frantar et al. 2021): p ← p − η·F⁻¹g with F the damped empirical Fisher of the last
+///   m gradients, dense or per block (Optimizer+MFAC.swift).
+/// * `shampoo` (Gupta et al. 2018): p ← p − η·L^{-1/4} G R^{-1/4} per parameter tensor
+///   (Optimizer+Shampoo.swift).
 public final class Optimizer {
     /// The rule and its hyperparameters (besides the learning rate).
     public enum Kind: Sendable, Equatable {
@@ -28,6 +32,8 @@ public final class Optimizer {
                         probes: Int, block: Int)
         case kfac(damping: Double, updateEvery: Int, momentum: Double)
         case mkor(damping: Double, updateEvery: Int, momentum: Double)
+        case mfac(MFACSettings)
+        case shampoo(ShampooSettings)
     }
 
     /// The rule.
@@ -47,6 +53,8 @@ public final class Optimizer {
     var rng = RandomGenerator(seed: 0x5EED)
     /// The Kronecker factors and momentum of kfac and mkor.
     var kronecker: KroneckerOptimizerState?
+    var mfacState: MFACState?
+    var shampooState: ShampooState?
 
     /// Creates an optimizer after checking its hyperparameters.
     ///
@@ -81,6 +89,10 @@ public final class Optimizer {
             guard block >= 1 else { throw LearnError.invalidArgument("block must be at least 1, got \(block)") }
         case let .kfac(damping, every, momentum), let .mkor(damping, every, momentum):
             try Optimizer.checkKronecker(damping: damping, updateEvery: every, momentum: momentum)
+        case let .mfac(settings):
+            try settings.validate()
+        case let .shampoo(settings):
+            try settings.validate()
         }
         self.kind = kind
         self.lr = lr
@@ -158,6 +170,8 @@ public final class Optimizer {
         case .adahessian: return "adahessian"
         case .kfac: return "kfac"
         case .mkor: return "mkor"
+        case .mfac: return "mfac"
+        case .shampoo: return "shampoo"
         }
     }
 
@@ -173,6 +187,8 @@ public final class Optimizer {
         m = []
         v = []
         kronecker = nil
+        mfacState = nil
+        shampooState = nil
     }
 
     /// Reseeds the generator of the Hutchinson probes.
@@ -188,7 +204,8 @@ public final class Optimizer {
     ///   - gradient: ∂L/∂p at `parameters`, same length.
     ///   - blocks: Row structure for adahessian's block averaging (each parameter tensor is
     ///     averaged within rows along its last axis: an mlp layer's weights within rows of
-    ///     `inputs` values, its bias as one row); nil treats the vector as one row.
+    ///     `inputs` values, its bias as one row); nil treats the vector as one row. mfac's
+    ///     per-tensor windows and shampoo's matrices follow the same blocks.
     ///   - hvp: For adahessian: writes H·z into its second argument for the direction in its
     ///     first, at the same point as `gradient`.
     /// - Throws: `LearnError.shape` for mismatched lengths; `LearnError.invalidArgument` when
@@ -255,6 +272,10 @@ public final class Optimizer {
             }
         case .kfac, .mkor:
             try kroneckerStep(parameters: &parameters, gradient: gradient)
+        case let .mfac(settings):
+            try mfacStep(settings, parameters: &parameters, gradient: gradient, blocks: blocks)
+        case let .shampoo(settings):
+            try shampooStep(settings, parameters: &parameters, gradient: gradient, blocks: blocks)
         }
     }
 
