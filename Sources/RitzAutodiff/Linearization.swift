@@ -2,91 +2,168 @@ import RitzTensor
 
 /// A loss of parameters recorded once at a point, for many derivative products there.
 ///
-/// The forward pass z = f(p) and the loss L = ℓ(z) are recorded on a tape at p, and the gradient
-/// ∇L is recorded too when second-order products are wanted. Then:
-/// * the gradient is read off (no further pass);
+/// The parameters are given as blocks (one tensor each, as a model's named parameter tensors);
+/// derivatives are flat, the blocks' elements one after another in order. The forward pass
+/// z = f(p) and the loss L = ℓ(z) are recorded on a tape at p once; every derivative extends
+/// that one recording, so asking for the gradient or H v after the loss never records the forward
+/// pass again:
+/// * the gradient is one reverse sweep, run on first use;
 /// * the Hessian-vector product H v is a tangent sweep along the recorded gradient (forward over
-///   reverse, Pearlmutter 1994) — one pass over the recorded forward and backward graph, with no
-///   new nodes, so any number of products leave the tape as it was;
+///   reverse, Pearlmutter 1994); the gradient's graph is recorded once, on the first H v, and
+///   every product after it is one pass with no new nodes;
 /// * J v is a tangent sweep to z, and Jᵀ u a reverse sweep from z (Jacobian of the outputs in
 ///   the parameters), from which the Gauss–Newton product Jᵀ H_ℓ J v is composed.
+///
+/// Each block is a variable of its own (no slice of a flat vector is recorded), so the reverse
+/// sweep hands back one cotangent per block rather than adding a padded copy of the whole vector
+/// per block.
 public final class Linearization {
     private let tape: Tape
-    private let point: Var
+    private let points: [Var]
     private let outputVar: Var
     private let lossVar: Var
-    private let gradientVar: Var?
+    /// ∇L per block, once computed: recorded (differentiable again) when `secondOrder`.
+    private var gradientVars: [Var?]?
+    private var gradientIsRecorded = false
+    /// The flat gradient, once computed.
+    private var flatGradient: Tensor?
     /// The loss at the point.
     public let value: Double
     /// The outputs z = f(p).
     public var outputs: Tensor { outputVar.value }
-    /// ∇L(p), of the parameters' shape.
-    public var gradient: Tensor { gradientVar?.value ?? zeros }
-    private let zeros: Tensor
+    /// Number of parameters (all blocks).
+    public let parameterCount: Int
 
-    /// Records f and ℓ at p.
+    /// Records f and ℓ at the parameter blocks `blocks`.
     ///
     /// - Parameters:
-    ///   - p: The parameters (a constant; any shape).
-    ///   - secondOrder: Record the gradient's own graph, for ``hvp(_:)``.
+    ///   - blocks: The parameter tensors (constants; any shapes).
+    ///   - outputs: z = f(p), computed from one traced variable per block.
+    ///   - loss: L = ℓ(z), a one-element result.
+    /// - Throws: What `outputs` and `loss` throw; `AutodiffError.nonScalarOutput` for a loss
+    ///   with more than one element.
+    public init(at blocks: [Tensor], outputs: ([Var]) throws -> Var, loss: (Var) throws -> Var) throws {
+        let tape = Tape()
+        self.tape = tape
+        parameterCount = blocks.reduce(0) { $0 + $1.count }
+        (points, outputVar, lossVar) = try Tape.$current.withValue(tape) {
+            let xs = blocks.map { tape.variable(Var($0)) }
+            let z = try outputs(xs)
+            let l = try loss(z)
+            guard l.count == 1 else { throw AutodiffError.nonScalarOutput(op: "loss", shape: l.shape) }
+            return (xs, z, l)
+        }
+        value = lossVar.value.scalarValue ?? .nan
+    }
+
+    /// Records f and ℓ at p, one block of any shape.
+    ///
+    /// - Parameters:
+    ///   - p: The parameters (a constant).
     ///   - outputs: z = f(p), computed from the traced parameters.
     ///   - loss: L = ℓ(z), a one-element result.
     /// - Throws: What `outputs` and `loss` throw; `AutodiffError.nonScalarOutput` for a loss
     ///   with more than one element.
-    public init(at p: Tensor, secondOrder: Bool, outputs: (Var) throws -> Var, loss: (Var) throws -> Var) throws {
-        let tape = Tape()
-        self.tape = tape
-        zeros = try Tensor.zeros(p.shape)
-        (point, outputVar, lossVar, gradientVar) = try Tape.$current.withValue(tape) {
-            let x = tape.variable(Var(p))
-            let z = try outputs(x)
-            let l = try loss(z)
-            guard l.count == 1 else { throw AutodiffError.nonScalarOutput(op: "loss", shape: l.shape) }
-            let g = try tape.backward(from: l, seed: Var(try Tensor.ones(l.shape)), to: [x.id], createGraph: secondOrder)[0]
-            return (x, z, l, try g?.reshaped(p.shape))
-        }
-        value = lossVar.value.scalarValue ?? .nan
-        self.secondOrder = secondOrder
+    public convenience init(at p: Tensor, outputs: (Var) throws -> Var, loss: (Var) throws -> Var) throws {
+        try self.init(at: [p], outputs: { try outputs($0[0]) }, loss: loss)
     }
 
-    private let secondOrder: Bool
+    /// ∇L per block (nil where L does not depend on a block), swept once; a recorded sweep
+    /// replaces an unrecorded one when second-order products need it.
+    private func gradientBlocks(recorded: Bool) throws -> [Var?] {
+        if let gradientVars, gradientIsRecorded || !recorded { return gradientVars }
+        let g = try Tape.$current.withValue(tape) {
+            try tape.backward(from: lossVar, seed: Var(try Tensor.ones(lossVar.shape)), to: points.map(\.id),
+                              createGraph: recorded)
+        }
+        gradientVars = g
+        gradientIsRecorded = recorded
+        return g
+    }
 
-    /// H v, the Hessian of the loss in the parameters times `v`.
+    /// ∇L(p), flat (the blocks in order).
     ///
-    /// - Throws: `AutodiffError.tangentShape` when `v` does not have the parameters' shape;
-    ///   `AutodiffError.internalRule` when recorded without `secondOrder`.
-    public func hvp(_ v: Tensor) throws -> Tensor {
-        try checkTangent(v, "hvp")
-        guard secondOrder else { throw AutodiffError.internalRule(op: "hvp (recorded without second order)") }
-        guard let g = gradientVar else { return zeros }
-        return try Tape.$current.withValue(tape) {
-            try tape.forward(seeds: [(point.id, Var(v))], to: [g], createGraph: false)[0]?.value.reshaped(zeros.shape) ?? zeros
-        }
+    /// - Throws: What a derivative rule throws.
+    public func gradient() throws -> Tensor {
+        if let flatGradient { return flatGradient }
+        let g = try flatten(try gradientBlocks(recorded: false))
+        flatGradient = g
+        return g
     }
 
-    /// J v: the derivative of the outputs in the direction `v` of the parameters.
+    /// H v, the Hessian of the loss in the parameters times `v` (flat).
+    ///
+    /// - Throws: `AutodiffError.tangentShape` when `v` does not have one value per parameter.
+    public func hvp(_ v: Tensor) throws -> Tensor {
+        let seeds = try tangents(v, "hvp")
+        let g = try gradientBlocks(recorded: true)
+        let traced = g.compactMap { $0 }
+        let h = try Tape.$current.withValue(tape) {
+            try tape.forward(seeds: seeds, to: traced, createGraph: false)
+        }
+        var k = 0
+        return try flatten(g.map { gi in
+            guard gi != nil else { return nil }
+            defer { k += 1 }
+            return h[k]
+        })
+    }
+
+    /// J v: the derivative of the outputs in the direction `v` (flat) of the parameters.
+    ///
+    /// - Throws: `AutodiffError.tangentShape` when `v` does not have one value per parameter.
     public func jvp(_ v: Tensor) throws -> Tensor {
-        try checkTangent(v, "jvp")
+        let seeds = try tangents(v, "jvp")
         return try Tape.$current.withValue(tape) {
-            try tape.forward(seeds: [(point.id, Var(v))], to: [outputVar], createGraph: false)[0]?.value
+            try tape.forward(seeds: seeds, to: [outputVar], createGraph: false)[0]?.value
                 ?? Tensor.zeros(outputVar.shape)
         }
     }
 
-    /// Jᵀ u: a cotangent `u` of the outputs pulled back to the parameters.
+    /// Jᵀ u: a cotangent `u` of the outputs pulled back to the parameters (flat).
     ///
     /// - Throws: `AutodiffError.tangentShape` when `u` does not have the outputs' shape.
     public func vjp(_ u: Tensor) throws -> Tensor {
         guard u.shape == outputVar.shape else {
             throw AutodiffError.tangentShape(op: "vjp", expected: outputVar.shape, got: u.shape)
         }
-        return try Tape.$current.withValue(tape) {
-            try tape.backward(from: outputVar, seed: Var(u), to: [point.id], createGraph: false)[0]?.value
-                .reshaped(zeros.shape) ?? zeros
-        }
+        return try flatten(try Tape.$current.withValue(tape) {
+            try tape.backward(from: outputVar, seed: Var(u), to: points.map(\.id), createGraph: false)
+        })
     }
 
-    private func checkTangent(_ v: Tensor, _ op: String) throws {
-        guard v.shape == zeros.shape else { throw AutodiffError.tangentShape(op: op, expected: zeros.shape, got: v.shape) }
+    /// The blocks' derivatives one after another (zeros for nil), as a 1-d tensor.
+    private func flatten(_ parts: [Var?]) throws -> Tensor {
+        if parts.count == 1, let only = parts[0], only.value.dtype == .float64 {
+            return try only.value.reshaped([parameterCount])
+        }
+        var out = [Double]()
+        out.reserveCapacity(parameterCount)
+        for (part, point) in zip(parts, points) {
+            if let part {
+                out.append(contentsOf: try part.value.asFloat().storage)
+            } else {
+                out.append(contentsOf: repeatElement(0, count: point.count))
+            }
+        }
+        return Tensor(out)
+    }
+
+    /// The flat direction `v` (or, for one block, one of its shape) cut into one tangent per
+    /// block, as seeds of a forward sweep.
+    private func tangents(_ v: Tensor, _ op: String) throws -> [(Int, Var)] {
+        let fits = v.shape == [parameterCount] || (points.count == 1 && v.shape == points[0].shape)
+        guard fits else {
+            throw AutodiffError.tangentShape(op: op, expected: [parameterCount], got: v.shape)
+        }
+        if points.count == 1, let only = points.first {
+            return [(only.id, Var(try v.reshaped(only.shape)))]
+        }
+        let flat = try v.asFloat().storage
+        var offset = 0
+        return try points.map { p in
+            defer { offset += p.count }
+            return (p.id, Var(try Tensor(shape: p.shape, storage: Array(flat[offset..<(offset + p.count)]))))
+        }
     }
 }

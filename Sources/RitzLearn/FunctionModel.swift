@@ -16,11 +16,26 @@ public protocol TapeModel: Model {
 }
 
 extension TapeModel {
+    /// The flat parameters `flat` cut into one tensor per block, in the blocks' shapes.
+    ///
+    /// - Throws: `LearnError.shape` when `flat` does not hold one value per parameter.
+    func blockTensors(_ flat: [Double]) throws -> [Tensor] {
+        guard flat.count == parameterCount else {
+            throw LearnError.shape("this model has \(parameterCount) parameters, got \(flat.count) values")
+        }
+        return try blocks.map { b in try Tensor(shape: b.shape, storage: Array(flat[b.range])) }
+    }
+
     /// The flat parameters cut into one `Var` per block (slices of `flat`, so derivatives flow back).
     func split(_ flat: Var) throws -> [Var] {
         try blocks.map { b in
             try flat.index([.slice(start: b.offset, stop: b.offset + b.count, step: nil)]).reshaped(b.shape)
         }
+    }
+
+    /// The outputs at the flat parameters `flat`, nothing recorded.
+    func outputs(at flat: [Double], _ x: Tensor) throws -> Var {
+        try outputs(try blockTensors(flat).map { Var($0) }, x)
     }
 }
 
@@ -72,7 +87,7 @@ public final class FunctionModel: TapeModel {
     public func outputs(_ parameters: [Var], _ x: Tensor) throws -> Var { try forward(parameters, x) }
 
     public func predict(_ x: Tensor) throws -> Tensor {
-        try forward(try split(Var(Tensor(parameters))), x).value
+        try outputs(at: parameters, x).value
     }
 
     public func makeEvaluation() -> any ModelEvaluation { FunctionModelEvaluation() }
@@ -80,8 +95,10 @@ public final class FunctionModel: TapeModel {
     public func checkInputs(sampleShape: [Int], what: String) throws {}
 }
 
-/// A ``TapeModel`` on one batch: the forward pass, the loss and (when curvature is asked for)
-/// the gradient's graph are recorded once in a ``Linearization``.
+/// A ``TapeModel`` on one batch: the forward pass and the loss are recorded once in a
+/// ``Linearization`` by `prepare`, and the gradient and every curvature product extend that one
+/// recording (the gradient's graph is recorded on the first H v), so a product at a new point
+/// never runs the forward pass twice.
 final class FunctionModelEvaluation: ModelEvaluation {
     private var point: Linearization?
     private var model: (any TapeModel)?
@@ -89,7 +106,6 @@ final class FunctionModelEvaluation: ModelEvaluation {
     private var y: Tensor?
     private var lossKind = LossKind.crossEntropy
     private var lossHessian: Linearization?
-    private var secondOrder = false
     private(set) var count = 0
     private(set) var loss = Double.nan
     private(set) var accuracy: Double?
@@ -109,44 +125,28 @@ final class FunctionModelEvaluation: ModelEvaluation {
         point = nil
         outputsPoint = nil
         lossHessian = nil
-        // Without targets only the outputs are wanted. With them and the gradient, the loss is
-        // recorded; without the gradient it is only computed, and recorded (to first or second
-        // order) when a derivative is asked for.
+        // Without targets only the outputs are wanted (recorded later if an output product is
+        // asked for). With them, the loss is recorded, and the gradient swept when asked for.
         guard let y else {
             outputsOnly = try m.predict(x)
             self.loss = .nan
             accuracy = nil
             return
         }
-        if withGradient {
-            outputsOnly = nil
-            try record(secondOrder: false)
-        } else {
-            let z = try m.outputs(try m.split(Var(Tensor(parameters))), x)
-            outputsOnly = z.value
-            self.loss = try FunctionModelEvaluation.loss(loss, z, y).value.scalarValue ?? .nan
-            accuracy = FunctionModelEvaluation.accuracy(z.value, y)
-        }
+        outputsOnly = nil
+        let kind = lossKind
+        let p = try Linearization(at: try m.blockTensors(parameters),
+                                  outputs: { blocks in try m.outputs(blocks, x) },
+                                  loss: { z in try FunctionModelEvaluation.loss(kind, z, y) })
+        point = p
+        self.loss = p.value
+        accuracy = FunctionModelEvaluation.accuracy(p.outputs, y)
     }
 
-    /// The outputs when nothing is recorded (no targets, or no derivative asked for yet).
+    /// The outputs when nothing is recorded (no targets).
     private var outputsOnly: Tensor?
     /// The parameters the batch was prepared at (the model may move on).
     private var parameters: [Double] = []
-
-    /// Records the forward pass and the loss at the model's parameters.
-    private func record(secondOrder: Bool) throws {
-        guard let m = model, let y else { throw LearnError.invalidArgument("prepared without targets") }
-        let kind = lossKind
-        let x = self.x
-        let p = try Linearization(at: Tensor(parameters), secondOrder: secondOrder,
-                                  outputs: { flat in try m.outputs(try m.split(flat), x) },
-                                  loss: { z in try FunctionModelEvaluation.loss(kind, z, y) })
-        point = p
-        self.secondOrder = secondOrder
-        loss = p.value
-        accuracy = FunctionModelEvaluation.accuracy(p.outputs, y)
-    }
 
     /// Mean cross-entropy over every labelled position, or the mean squared error against the
     /// targets (integer labels of a model with k > 1 outputs are one-hot coded, as for ``MLP``).
@@ -190,37 +190,33 @@ final class FunctionModelEvaluation: ModelEvaluation {
         return point.outputs
     }
 
-    private func prepared(_ name: String, secondOrder wanted: Bool) throws -> Linearization {
-        guard model != nil, y != nil else {
-            throw LearnError.invalidArgument("\(name) needs targets: prepare the batch with labels or targets")
-        }
-        if point == nil || (wanted && !secondOrder) { try record(secondOrder: wanted) }
-        guard let point else {
+    private func prepared(_ name: String) throws -> Linearization {
+        guard model != nil, y != nil, let point else {
             throw LearnError.invalidArgument("\(name) needs targets: prepare the batch with labels or targets")
         }
         return point
     }
 
     func gradient(into out: inout [Double]) throws {
-        out = try prepared("the gradient", secondOrder: false).gradient.storage
+        out = try prepared("the gradient").gradient().storage
     }
 
     func hvp(_ v: [Double], into out: inout [Double]) throws {
-        let p = try prepared("hvp", secondOrder: true)
+        let p = try prepared("hvp")
         out = try p.hvp(try vector(v)).storage
         products += 1
     }
 
     func ggnvp(_ v: [Double], into out: inout [Double]) throws {
-        let p = try prepared("ggn", secondOrder: false)
+        let p = try prepared("ggn")
         guard let y else { throw LearnError.invalidArgument("ggn needs targets") }
         if lossHessian == nil {
             let kind = lossKind
-            lossHessian = try Linearization(at: p.outputs, secondOrder: true, outputs: { $0 },
+            lossHessian = try Linearization(at: p.outputs, outputs: { $0 },
                                             loss: { z in try FunctionModelEvaluation.loss(kind, z, y) })
         }
         guard let hl = lossHessian else { return }
-        out = try p.vjp(try hl.hvp(try p.jvp(try vector(v)))).storage
+        out = try p.vjp(try hl.hvp(try p.jvp(try vector(v))).reshaped(p.outputs.shape)).storage
         products += 1
     }
 
@@ -244,8 +240,8 @@ final class FunctionModelEvaluation: ModelEvaluation {
         if let outputsPoint { return outputsPoint }
         guard let m = model else { throw LearnError.invalidArgument("nothing is prepared") }
         let x = self.x
-        let p = try Linearization(at: Tensor(parameters), secondOrder: false,
-                                  outputs: { flat in try m.outputs(try m.split(flat), x) }, loss: { z in try z.sum() })
+        let p = try Linearization(at: try m.blockTensors(parameters), outputs: { blocks in try m.outputs(blocks, x) },
+                                  loss: { z in try z.sum() })
         outputsPoint = p
         return p
     }
