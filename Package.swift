@@ -33,6 +33,7 @@ let package = Package(
         .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"])]),
         .systemLibrary(name: "CSystem"),
         .systemLibrary(name: "CZMQ", providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(name: "CSuiteSparse", providers: [.apt(["libsuitesparse-dev"])]),
 
         // exp/tanh/sigmoid kernels with runtime dispatch between AVX2+FMA and baseline x86-64.
         .target(name: "CKernels"),
@@ -40,7 +41,7 @@ let package = Package(
                                                   .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "RitzAutodiff", dependencies: ["RitzTensor"]),
         .target(name: "RitzLearn", dependencies: ["RitzTensor", "RitzAutodiff", "CKernels"], resources: [.copy("Resources/digits.csv"), .copy("Resources/DIGITS.md")]),
-        .target(name: "RitzAnalysis", dependencies: ["RitzTensor", "RitzAutodiff", "RitzLearn"]),
+        .target(name: "RitzAnalysis", dependencies: ["RitzTensor", "RitzAutodiff", "RitzLearn", "CSuiteSparse", "CBLAS"]),
         .target(name: "RitzPlot"),
         .target(name: "RitzLang",
                 dependencies: ["RitzTensor", "RitzAutodiff", "RitzLearn", "RitzAnalysis", "RitzPlot"]),

@@ -51,28 +51,10 @@ import RitzTensor
     @Test func denseAdjacencyAsFromNumpyArray() throws {
         let ref = try Self.fixture("adjacency")
         let a = try KoopmanFixtures.matrix(ref["A"])
-        let g = try Graph(adjacency: a)
+        let g = try Graph(adjacency: CSRMatrix(dense: a))
         try Self.expectLaplacian(g, ref, "adjacency")
         // The adjacency comes back exactly, self-loop on the diagonal included.
         #expect(try g.adjacency().storage == a.storage)
-        // Rounding-level asymmetry (a few ulps) is accepted and averaged.
-        var nudged = a.storage
-        nudged[1] = nudged[1].nextUp
-        #expect(try Graph(adjacency: Tensor(shape: a.shape, storage: nudged)).edgeCount == g.edgeCount)
-    }
-
-    @Test(arguments: [
-        ("asymmetric", [0, 1, 0, 0], [2, 2], "not symmetric: A[0, 1] = 1.0 but A[1, 0] = 0.0"),
-        ("negative", [0, -1, -1, 0], [2, 2], "finite and ≥ 0"),
-        ("not square", [0, 1, 1, 0, 0, 0], [2, 3], "must be square"),
-    ] as [(String, [Double], [Int], String)])
-    func badAdjacencyIsAnError(name: String, values: [Double], shape: [Int], message: String) throws {
-        do {
-            _ = try Graph(adjacency: Tensor(shape: shape, storage: values))
-            Issue.record("\(name): no error")
-        } catch let e as TensorError {
-            #expect("\(e)".contains(message), "\(name): \(e)")
-        }
     }
 
     @Test(arguments: [

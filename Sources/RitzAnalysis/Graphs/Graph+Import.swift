@@ -1,7 +1,7 @@
 import RitzTensor
 
-/// Graphs from the arrays data sets come in: an edge table (as `numpy.loadtxt`, a CSV file or
-/// an `.npy` array gives it) and a dense adjacency matrix (as `networkx.from_numpy_array`).
+/// Graphs from the edge tables data sets come in (as `numpy.loadtxt`, a CSV file or an `.npy`
+/// array gives them); adjacency matrices are `Graph(adjacency:)`.
 extension Graph {
     /// A graph from an edge table.
     ///
@@ -63,45 +63,5 @@ extension Graph {
         }
         let w = columns == 3 ? (0..<m).map { at($0, 2) } : weights
         return try Graph(n: n ?? (largest + 1), edges: pairs, weights: w)
-    }
-
-    /// A graph from a dense symmetric adjacency matrix: an edge i – j of weight A_ij for every
-    /// nonzero A_ij with i ≤ j (a nonzero diagonal entry is a self-loop), so `adjacency()` gives
-    /// A back, as `networkx.from_numpy_array` does for an undirected graph.
-    ///
-    /// A must be symmetric up to rounding: |A_ij − A_ji| ≤ 1e-12 · max|A| (a product such as
-    /// X Xᵀ computed in another order differs by a few ulps of its entries, far below this); the
-    /// weight is then the mean (A_ij + A_ji)/2. Boolean matrices give weight 1.
-    ///
-    /// - Parameter a: The n×n adjacency matrix (real, finite, entries ≥ 0).
-    /// - Throws: `TensorError.invalidArgument` for a matrix that is not square, complex, has a
-    ///   negative or non-finite entry, or is not symmetric (naming the first pair that differs); memory-limit
-    ///   errors; `CurvatureError.interrupted`.
-    public init(adjacency a: Tensor) throws {
-        guard !a.isComplex else { throw TensorError.invalidArgument("graph: an adjacency matrix must be real, got a complex tensor") }
-        guard a.ndim == 2, a.shape[0] == a.shape[1] else {
-            throw TensorError.invalidArgument("graph: an adjacency matrix must be square, got shape \(formatShape(a.shape))")
-        }
-        let n = a.shape[0], values = a.storage
-        var largest = 0.0
-        for (k, v) in values.enumerated() {
-            guard v.isFinite, v >= 0 else {
-                throw TensorError.invalidArgument("graph: adjacency entries are edge weights, finite and ≥ 0; A[\(k / Swift.max(n, 1)), \(k % Swift.max(n, 1))] is \(v)")
-            }
-            largest = Swift.max(largest, v)
-        }
-        let tolerance = 1e-12 * largest
-        var edges = [Edge]()
-        for i in 0..<n {
-            if i % 64 == 0 { try Interruption.check() }
-            for j in i..<n {
-                let upper = values[i * n + j], lower = values[j * n + i]
-                guard Swift.abs(upper - lower) <= tolerance else {
-                    throw TensorError.invalidArgument("graph: the adjacency matrix is not symmetric: A[\(i), \(j)] = \(upper) but A[\(j), \(i)] = \(lower); a graph here is undirected (use (A + A.T) / 2, or maximum(A, A.T) to keep every edge)")
-                }
-                if upper != 0 || lower != 0 { edges.append(Edge(i: i, j: j, weight: (upper + lower) / 2)) }
-            }
-        }
-        try self.init(n: n, sortedEdges: edges)
     }
 }
