@@ -68,6 +68,16 @@ extension Builtins {
         }
     }
 
+    /// Runs a long computation (a factorisation, a large eigensolve, a pass over millions of
+    /// snapshots) interruptibly, its `ProgressReporting` reports emitted as `.progress` events.
+    static func withProgress<T>(_ ctx: Interpreter, _ body: () throws -> T) throws -> T {
+        try interruptible(ctx) {
+            try ProgressReporting.withReporter({ p in
+                ctx.emit(.progress(Progress(step: p.step, total: p.total, fields: p.fields)))
+            }, body)
+        }
+    }
+
     /// The `seed=` argument, or a draw from the session generator when absent.
     static func curvatureSeed(_ a: Args) throws -> UInt64 {
         if let s = try a.optionalInt("seed") {

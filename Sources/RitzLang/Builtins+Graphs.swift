@@ -112,15 +112,6 @@ extension Builtins {
         return try a.bool("sparse") ? .object(SparseObject(g.laplacianCSR(norm))) : .tensor(try g.laplacian(norm))
     }
 
-    /// Runs a long graph computation interruptibly, its progress reports emitted as events.
-    static func withProgress<T>(_ ctx: Interpreter, _ body: () throws -> T) throws -> T {
-        try interruptible(ctx) {
-            try ProgressReporting.withReporter({ p in
-                ctx.emit(.progress(Progress(step: p.step, total: p.total, fields: p.fields)))
-            }, body)
-        }
-    }
-
     /// Graph builders, Laplacians and positional encodings.
     public static var graphs: [BuiltinEntry] {
         let g = "Graphs and positional encodings"

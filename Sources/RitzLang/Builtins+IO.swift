@@ -63,7 +63,8 @@ extension Builtins {
                     let members = try zip(r.names, r.values).map { name, v in
                         (name, try Interpreter.toTensor(v, what: "field `\(name)` of the record saved to .npz"))
                     }
-                    try Tensor.saveNPZ(members, path: path, compressed: try a.bool("compressed"))
+                    let compressed = try a.bool("compressed")
+                    try World.onLead { try Tensor.saveNPZ(members, path: path, compressed: compressed) }
                     return .none
                 }
                 if format == "mtx" {
@@ -72,10 +73,12 @@ extension Builtins {
                     return .none
                 }
                 let t = try a.tensor("x")
-                switch format {
-                case "npy": try t.saveNPY(path: path)
-                case "txt": try t.saveText(path: path)
-                default: try t.saveCSV(path: path)
+                try World.onLead {
+                    switch format {
+                    case "npy": try t.saveNPY(path: path)
+                    case "txt": try t.saveText(path: path)
+                    default: try t.saveCSV(path: path)
+                    }
                 }
                 return .none
             },
