@@ -116,9 +116,12 @@ extension Builtins {
     public static var graphs: [BuiltinEntry] {
         let g = "Graphs and positional encodings"
         return [
-            BuiltinEntry("graph", [Param("edges", default: .none), .keyword("n"), .keyword("weights"), .keyword("adjacency")], group: g,
-                         summary: "undirected graph from an m×2 tensor or a list of node pairs; n= defaults to the largest index + 1; a repeated edge keeps its last weight (as NetworkX); or graph(adjacency=A) from a symmetric non-negative dense or sparse matrix, an edge i – j of weight A[i, j] for each nonzero with i ≤ j",
-                         examples: ["G = graph([0, 1; 1, 2; 2, 0]); G.n", "graph(adjacency=sparse([0, 1], [1, 0], [2, 2])).weights"]) { a in
+            BuiltinEntry("graph", [Param("edges", default: .none), .keyword("n"), .keyword("weights"), .keyword("base", default: .number(0)),
+                                   .keyword("adjacency")], group: g,
+                         summary: "undirected graph from edges: an m×2 table of node pairs, an m×3 table whose third column is the weights, a 2×m edge_index (PyG, OGB), or a list of pairs, e.g. graph(load(\"edges.txt\"), base=1) for a file numbering nodes from 1; n= defaults to the largest index + 1; a repeated edge keeps its last weight (as NetworkX); or graph(adjacency=A) from a symmetric non-negative dense or sparse matrix, an edge i – j of weight A[i, j] for each nonzero with i ≤ j",
+                         examples: ["G = graph([0, 1; 1, 2; 2, 0]); G.n",
+                                    "graph([1, 2, 0.5; 2, 3, 2], base=1).weights",
+                                    "graph(adjacency=sparse([0, 1], [1, 0], [2, 2])).weights"]) { a in
                 if a.has("adjacency") {
                     guard !a.has("edges"), !a.has("n"), !a.has("weights") else {
                         throw Diagnostic("graph(adjacency=A) takes no edges, n= or weights=: they come from A", span: nil)
@@ -126,19 +129,21 @@ extension Builtins {
                     let m = try sparseArg(a, "adjacency") ?? CSRMatrix(dense: try a.tensor("adjacency").asFloat())
                     return .object(GraphObject(try interruptible(a.context) { try Graph(adjacency: m) }))
                 }
-                guard a.has("edges") else { throw Diagnostic("`graph` needs edges or adjacency=", span: nil, help: ["graph([0, 1; 1, 2])", "graph(adjacency=A)"]) }
-                let raw = try a.list("edges")
-                let pairs = try raw.map { v -> (Int, Int) in
-                    let t = try Interpreter.toTensor(v, what: "an edge of `graph`")
-                    guard t.count == 2 else { throw Diagnostic("each edge of `graph` must be a pair of node indices", span: nil) }
-                    let i = t.storage[0], j = t.storage[1]
-                    guard i == i.rounded(), j == j.rounded(), abs(i) < 1e12, abs(j) < 1e12 else {
-                        throw Diagnostic("edge (\(i), \(j)) of `graph` must hold integer node indices", span: nil)
-                    }
-                    return (Int(i), Int(j))
+                guard let edges = a.raw("edges") else {
+                    throw Diagnostic("`graph` needs edges or adjacency=", span: nil, help: ["graph([0, 1; 1, 2])", "graph(adjacency=A)"])
                 }
+                let n = try a.optionalInt("n"), base = try a.int("base")
                 let w = try a.optionalTensor("weights")?.storage
-                return .object(GraphObject(try Graph(n: a.optionalInt("n"), edges: pairs, weights: w)))
+                if case let .tensor(table) = edges {
+                    return .object(GraphObject(try interruptible(a.context) { try Graph.fromEdgeTable(table, n: n, base: base, weights: w) }))
+                }
+                let pairs = try a.list("edges").map { v -> [Double] in
+                    let t = try Interpreter.toTensor(v, what: "an edge of `graph`")
+                    guard t.count == 2, !t.isComplex else { throw Diagnostic("each edge of `graph` must be a pair of node indices", span: nil) }
+                    return t.storage
+                }
+                let table = try Tensor(shape: [pairs.count, 2], storage: pairs.flatMap { $0 })
+                return .object(GraphObject(try Graph.fromEdgeTable(table, n: n, base: base, weights: w)))
             },
             BuiltinEntry("path_graph", [Param("n")], group: g, summary: "the path 0 – 1 – … – n−1", examples: ["path_graph(5).n"]) { a in
                 .object(GraphObject(try interruptible(a.context) { try Graph.path(a.int("n")) }))

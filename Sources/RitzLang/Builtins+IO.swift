@@ -8,17 +8,18 @@ extension Builtins {
         let g = "Data and I/O"
         func kind(_ path: String) throws -> String {
             let ext = (path as NSString).pathExtension.lowercased()
-            guard ["npy", "npz", "csv", "mtx"].contains(ext) else {
-                throw Diagnostic("cannot tell the format of `\(path)`", span: nil, help: ["use a .npy, .npz, .csv or .mtx file name"])
+            guard ["npy", "npz", "csv", "mtx", "txt"].contains(ext) else {
+                throw Diagnostic("cannot tell the format of `\(path)`", span: nil, help: ["use a .npy, .npz, .csv, .txt or .mtx file name"])
             }
             return ext
         }
         return [
             BuiltinEntry("load", [Param("path"), .keyword("delimiter"), .keyword("header")], group: g,
-                         summary: "reads a tensor from a .npy or .csv file, a sparse matrix from a Matrix Market .mtx file (coordinate real/integer/pattern, general/symmetric; an array-format file gives a dense matrix; errors name the line), or a record of the arrays of a .npz file (numpy.savez / savez_compressed); for .csv (RFC 4180 quoting), delimiter= is one character (default: the most frequent of , ; tab on the first line) and header= true or false (default: a first row with no number is a header); any other field that is not a number is an error",
+                         summary: "reads a tensor from a .npy, .csv or .txt file, a sparse matrix from a Matrix Market .mtx file (coordinate real/integer/pattern, general/symmetric; an array-format file gives a dense matrix; errors name the line), or a record of the arrays of a .npz file (numpy.savez / savez_compressed, every .npy dtype); for .csv (RFC 4180 quoting), delimiter= is one character (default: the most frequent of , ; tab on the first line) and header= true or false (default: a first row with no number is a header); a .txt table (numpy.loadtxt) has values separated by spaces, tabs or commas; in both, lines starting with # or % are comments (a .txt comment may also end a line), and any other field that is not a number is an error. An edge list loads as an m×2 or m×3 table for graph()",
                          examples: ["save(\"/tmp/ritz-example.npy\", [1, 2]); load(\"/tmp/ritz-example.npy\")",
                                     "save(\"/tmp/ritz-example.csv\", [1, 2; 3, 4]); load(\"/tmp/ritz-example.csv\", delimiter=\",\", header=false)",
-                                    "save(\"/tmp/ritz-example.npz\", (a=[1, 2], i=argsort([2, 1]))); load(\"/tmp/ritz-example.npz\")"]) { a in
+                                    "save(\"/tmp/ritz-example.npz\", (a=[1, 2], i=argsort([2, 1]))); load(\"/tmp/ritz-example.npz\")",
+                                    "save(\"/tmp/ritz-example.txt\", [0, 1; 1, 2]); graph(load(\"/tmp/ritz-example.txt\")).n"]) { a in
                 let path = try a.path("path")
                 let delimiter = try a.optionalString("delimiter")
                 let header = a.has("header") ? try a.bool("header") : nil
@@ -37,6 +38,7 @@ extension Builtins {
                     if format == "npz" {
                         return .record(Record(try Tensor.loadNPZ(path: path).map { ($0.name, Interpreter.wrap($0.tensor)) }))
                     }
+                    if format == "txt" { return .tensor(try Tensor.loadText(path: path)) }
                     return .tensor(try Tensor.loadNPY(path: path))
                 }
                 var sep: Character?
@@ -49,7 +51,7 @@ extension Builtins {
                 return .tensor(try Tensor.loadCSV(path: path, delimiter: sep, header: header))
             },
             BuiltinEntry("save", [Param("path"), Param("x"), .keyword("compressed", default: .bool(false))], group: g,
-                         summary: "writes a tensor to a .npy or .csv file (by its extension), a sparse (or dense) matrix to a Matrix Market .mtx file (coordinate real general, %.17g), or a record of tensors to a .npz file (deflated with compressed=true)",
+                         summary: "writes a tensor to a .npy, .csv or .txt file (by its extension; .txt values separated by spaces, as numpy.savetxt), a sparse (or dense) matrix to a Matrix Market .mtx file (coordinate real general, %.17g), or a record of tensors to a .npz file (deflated with compressed=true)",
                          examples: ["save(\"/tmp/ritz-example.csv\", [1, 2; 3, 4])",
                                     "save(\"/tmp/ritz-example.npz\", (w=eye(2), b=[0, 1]), compressed=true)"]) { a in
                 let path = try a.path("path")
@@ -71,7 +73,13 @@ extension Builtins {
                     return .none
                 }
                 let t = try a.tensor("x")
-                try World.onLead { if format == "npy" { try t.saveNPY(path: path) } else { try t.saveCSV(path: path) } }
+                try World.onLead {
+                    switch format {
+                    case "npy": try t.saveNPY(path: path)
+                    case "txt": try t.saveText(path: path)
+                    default: try t.saveCSV(path: path)
+                    }
+                }
                 return .none
             },
         ]

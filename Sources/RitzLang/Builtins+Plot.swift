@@ -241,7 +241,7 @@ extension Builtins {
         let o = PlotArgs.options
         return [
             BuiltinEntry("plot", [Param("a"), Param("b", default: .none)] + o, group: g,
-                         summary: "line plot of y, of y against x (a matrix's columns, or a list of equal-length series, as several series), of a training run's curves, of a spectral density, or of a result that draws itself (dmd/edmd/resdmd spectra, pseudospectrum, pe_stability)",
+                         summary: "line plot of y, of y against x (a matrix's columns, or a list of equal-length series, as several series), of a training run's curves, of a spectral density, or of a result that draws itself (dmd/edmd/resdmd spectra, pseudospectrum, pe_stability); millions of points draw fast, each pixel column showing the lowest and highest point in it, so spikes stay",
                          examples: ["plot(sin(linspace(0, 6, 100)), title=\"sine\")",
                                     "x = linspace(0, 1, 50); plot(x, [x ^ 2, x ^ 3].T, legend=[\"x^2\", \"x^3\"])"]) { a in
                 guard let first = a.raw("a") else { throw Diagnostic("missing argument `a` of `plot`", span: nil) }
@@ -282,7 +282,7 @@ extension Builtins {
                 return .object(PlotObject(f))
             },
             BuiltinEntry("scatter", [Param("x"), Param("y"), .keyword("marks")] + o, group: g,
-                         summary: "scatter plot of points (x[i], y[i]); marks= gives each point a class drawn with its own marker",
+                         summary: "scatter plot of points (x[i], y[i]); marks= gives each point a class drawn with its own marker; of more than 4000 points the SVG keeps one mark per occupied pixel cell (and class), so its size is bounded by the plot's area",
                          examples: ["t = linspace(0, 6, 80); scatter(cos(t) * t, sin(t) * t)"]) { a in
                 let x = try PlotArgs.vector(a.raw("x") ?? .none, what: "argument `x` of `scatter`")
                 let y = try PlotArgs.vector(a.raw("y") ?? .none, what: "argument `y` of `scatter`")

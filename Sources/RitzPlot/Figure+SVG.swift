@@ -205,68 +205,71 @@ struct SVGRenderer {
         for (s, x, y, anchor) in labels { text(s, x: x, y: y, anchor: anchor, size: 12, fill: "#333333") }
     }
 
+    /// Lines of more points than this that are not sorted by x are drawn as their rasterised
+    /// pixels rather than point by point, so the SVG stays bounded by the panel's area.
+    static let lineVertexLimit = 20_000
+    /// Scatters of up to this many points are drawn point by point; larger ones one mark per
+    /// occupied (class and) 1-pixel cell, and when more cells than this are occupied, one dot per
+    /// occupied 2×2-pixel cell (markers: one per class and 6×6-pixel cell).
+    static let pointCellLimit = 4_000
+
     mutating func series(_ s: Series, map: SVGMap, color: PlotColor?) {
         let hex = (color ?? .blue).hex
         switch s.mode {
         case .line:
-            var d = ""
-            var penDown = false
             let n = s.count
             let columns = Int(map.w.rounded(.up))
+            let d: String
             if s.xSorted, n > 2 * columns, !s.dashed {
-                // Per-pixel-column reduction: first, min, max, last of each column.
-                var c = -1, first = 0.0, last = 0.0, mn = 0.0, mx = 0.0, any = false
-                func flush() {
-                    guard any else { return }
-                    let x = map.x0 + Double(c) + 0.5
-                    d += (penDown ? "L" : "M") + "\(Self.n(x)) \(Self.n(first))"
-                    d += "L\(Self.n(x)) \(Self.n(mn))L\(Self.n(x)) \(Self.n(mx))L\(Self.n(x)) \(Self.n(last))"
-                    penDown = true
-                }
-                for i in 0..<n {
-                    let px = map.x(s.xValue(i)), lowY = map.y(s.y[i])
-                    let highY = s.yHigh.map { map.y($0[i]) } ?? lowY
-                    guard px.isFinite, lowY.isFinite, highY.isFinite else {
-                        flush(); any = false; penDown = false; continue
-                    }
-                    let rel = (px - map.x0).rounded(.down)
-                    let col = abs(rel) < 1e9 ? Int(rel) : (rel > 0 ? 1_000_000_000 : -1_000_000_000)
-                    if col != c || !any {
-                        flush()
-                        c = col; first = lowY; mn = min(lowY, highY); mx = max(lowY, highY); any = true
-                    } else {
-                        mn = min(mn, lowY, highY); mx = max(mx, lowY, highY)
-                    }
-                    last = lowY
-                }
-                flush()
+                d = bucketedPath(s, map: map, columns: columns)
+            } else if n > Self.lineVertexLimit, !s.dashed {
+                rasterLine(s, map: map, hex: hex)
+                return
             } else {
+                var path = ""
+                var penDown = false
                 for i in 0..<n {
                     let px = map.x(s.xValue(i)), py = map.y(s.y[i])
                     guard px.isFinite, py.isFinite else { penDown = false; continue }
-                    d += (penDown ? "L" : "M") + "\(Self.n(px)) \(Self.n(py))"
+                    path += (penDown ? "L" : "M") + "\(Self.n(px)) \(Self.n(py))"
                     if let high = s.yHigh?[i] {
                         let ph = map.y(high)
-                        if ph.isFinite { d += "L\(Self.n(px)) \(Self.n(ph))M\(Self.n(px)) \(Self.n(py))" }
+                        if ph.isFinite { path += "L\(Self.n(px)) \(Self.n(ph))M\(Self.n(px)) \(Self.n(py))" }
                     }
                     penDown = true
                 }
+                d = path
             }
             if d.isEmpty { return }
             let dash = s.dashed ? " stroke-dasharray=\"5 4\"" : ""
             let widthAttr = s.dashed ? "1.2" : "1.8"
             out += "<path class=\"series\" d=\"\(d)\" fill=\"none\" stroke=\"\(hex)\" stroke-width=\"\(widthAttr)\" stroke-linejoin=\"round\" stroke-linecap=\"round\"\(dash)/>\n"
         case .points:
-            out += "<g class=\"points\" fill=\"\(hex)\" fill-opacity=\"0.75\">\n"
-            for i in 0..<s.count {
-                let px = map.x(s.xValue(i)), py = map.y(s.y[i])
-                guard px.isFinite, py.isFinite else { continue }
-                out += "<circle cx=\"\(Self.n(px))\" cy=\"\(Self.n(py))\" r=\"2\"/>\n"
+            // Up to `pointCellLimit` points, each as it always was; beyond, one per occupied cell.
+            let cells = s.count > Self.pointCellLimit ? PointCells(s, map: map, coarse: 2, classes: nil) : nil
+            if cells.map({ $0.fine.count <= Self.pointCellLimit }) ?? true {
+                out += "<g class=\"points\" fill=\"\(hex)\" fill-opacity=\"0.75\">\n"
+                for i in cells?.fine ?? Array(0..<s.count) {
+                    let px = map.x(s.xValue(i)), py = map.y(s.y[i])
+                    guard px.isFinite, py.isFinite else { continue }
+                    out += "<circle cx=\"\(Self.n(px))\" cy=\"\(Self.n(py))\" r=\"2\"/>\n"
+                }
+                out += "</g>\n"
+            } else if let cells {
+                // Dots of diameter 4 two pixels apart merge, so a row of occupied cells is one
+                // round-capped stroke (a single cell: a zero-length one, which draws a dot).
+                let d = Self.runsPath(cells.coarse, columns: cells.columns, rows: cells.rows,
+                                      cell: 2, x0: cells.x0 + 1, y0: cells.y0 + 1)
+                out += "<path class=\"points\" d=\"\(d)\" fill=\"none\" stroke=\"\(hex)\" stroke-opacity=\"0.75\" stroke-width=\"4\" stroke-linecap=\"round\"/>\n"
             }
-            out += "</g>\n"
         case .markers:
+            var chosen = Array(0..<min(s.count, Self.pointCellLimit))
+            if s.count > Self.pointCellLimit {
+                let cells = PointCells(s, map: map, coarse: 6, classes: s.marks)
+                chosen = cells.fine.count <= Self.pointCellLimit ? cells.fine : cells.coarseFirst
+            }
             out += "<g class=\"markers\">\n"
-            for i in 0..<s.count {
+            for i in chosen {
                 let px = map.x(s.xValue(i)), py = map.y(s.y[i])
                 guard px.isFinite, py.isFinite else { continue }
                 let k = s.marks?[i] ?? 0
@@ -274,6 +277,99 @@ struct SVGRenderer {
             }
             out += "</g>\n"
         }
+    }
+
+    /// A sorted line reduced per pixel column (column c covers x0 + c ≤ x < x0 + c + 1): the
+    /// column's first, lowest, highest and last point at its centre, joined to its neighbours, so
+    /// the path has at most four vertices a column whatever the number of points, and every spike
+    /// reaches its height. Non-finite values (and non-positive ones on a log axis) lift the pen.
+    mutating func bucketedPath(_ s: Series, map: SVGMap, columns: Int) -> String {
+        let n = s.count
+        let fraction = AxisFraction(map.xAxis)
+        let starts = SeriesRaster.columnStarts(s, columns: columns) { c in fraction.inverse(Double(c) / map.w) }
+        let logy = map.yAxis.log
+        var d = ""
+        d.reserveCapacity(columns * 60)
+        var penDown = false
+        func vertex(_ x: Double, _ y: Double) {
+            d += (penDown ? "L" : "M") + Self.n(x) + " " + Self.n(y)
+            penDown = true
+        }
+        // The last point left of the panel, so the line enters from its edge.
+        if starts[0] > 0 {
+            let i = starts[0] - 1, px = map.x(s.xValue(i)), py = map.y(s.y[i])
+            if px.isFinite, py.isFinite { vertex(px, py) }
+        }
+        for c in 0..<columns {
+            let start = starts[c], end = starts[c + 1]
+            if start >= end { continue }
+            let b = Bucket.scan(s, start, end, logy: logy)
+            if b.brokenBeforeFirst { penDown = false }
+            guard b.firstIndex >= 0 else { continue }
+            let x = map.x0 + Double(c) + 0.5
+            vertex(x, map.y(s.y[b.firstIndex]))
+            vertex(x, map.y(b.min))
+            vertex(x, map.y(b.max))
+            vertex(x, map.y(s.y[b.lastIndex]))
+            if b.brokenAfterLast { penDown = false }
+        }
+        // The first point right of the panel: leave towards it.
+        if penDown, starts[columns] < n {
+            let i = starts[columns], px = map.x(s.xValue(i)), py = map.y(s.y[i])
+            if px.isFinite, py.isFinite { vertex(px, py) }
+        }
+        return d
+    }
+
+    /// A line of many unsorted points (a trajectory) drawn onto a 1-pixel grid over the panel,
+    /// then written as horizontal runs of lit pixels: the SVG grows with the area the line
+    /// covers, never with its number of points.
+    mutating func rasterLine(_ s: Series, map: SVGMap, hex: String) {
+        let columns = Int(map.w.rounded(.up)), rows = Int(map.h.rounded(.up))
+        var canvas = PixelCanvas(kind: .braille, columns: (columns + 1) / 2, rows: (rows + 3) / 4)
+        // Pixel i of the canvas is the SVG pixel [x0 + i, x0 + i + 1), centred at i + 0.5.
+        var previous: (Double, Double)?
+        for i in 0..<s.count {
+            let px = map.x(s.xValue(i)) - map.x0 - 0.5, py = map.y(s.y[i]) - map.y0 - 0.5
+            guard px.isFinite, py.isFinite else { previous = nil; continue }
+            if let p = previous { canvas.line(p.0, p.1, px, py, color: nil) } else { canvas.line(px, py, px, py, color: nil) }
+            if let high = s.yHigh?[i] {
+                let ph = map.y(high) - map.y0 - 0.5
+                if ph.isFinite { canvas.line(px, py, px, ph, color: nil) }
+            }
+            previous = (px, py)
+        }
+        var lit = [Bool](repeating: false, count: columns * rows)
+        for r in 0..<rows { for c in 0..<columns where canvas.isLit(c, r) { lit[r * columns + c] = true } }
+        let d = Self.runsPath(lit, columns: columns, rows: rows, cell: 1, x0: map.x0, y0: map.y0 + 0.5)
+        if d.isEmpty { return }
+        out += "<path class=\"series\" d=\"\(d)\" fill=\"none\" stroke=\"\(hex)\" stroke-width=\"1.8\" stroke-linecap=\"butt\"/>\n"
+    }
+
+    /// Horizontal runs of set cells as one path: `M` to the first run, then relative moves, each
+    /// run an `h` from its first cell to its last (cells `cell` pixels wide, cell (c, r) at
+    /// (x0 + c·cell, y0 + r·cell)); a run of one cell is `h0`. A 1-pixel grid's runs span the
+    /// cells' whole width (`h` of the run's length, starting at its left edge).
+    static func runsPath(_ set: [Bool], columns: Int, rows: Int, cell: Int, x0: Double, y0: Double) -> String {
+        var d = ""
+        var at: (Int, Int)?   // pen position in grid units (after the last run)
+        for r in 0..<rows {
+            var c = 0
+            while c < columns {
+                guard set[r * columns + c] else { c += 1; continue }
+                var e = c
+                while e + 1 < columns, set[r * columns + e + 1] { e += 1 }
+                let length = cell == 1 ? e - c + 1 : (e - c) * cell
+                if let (pc, pr) = at {
+                    d += "m\((c - pc) * cell) \((r - pr) * cell)h\(length)"
+                } else {
+                    d += "M\(Self.n(x0 + Double(c * cell))) \(Self.n(y0 + Double(r * cell)))h\(length)"
+                }
+                at = (c + (cell == 1 ? e - c + 1 : e - c), r)
+                c = e + 1
+            }
+        }
+        return d
     }
 
     /// One marker glyph: class 0 disc, 1 cross, 2 diamond, 3 triangle, 4 square, 5 plus.
@@ -380,16 +476,68 @@ struct SVGMap {
     let xAxis: AxisLayout, yAxis: AxisLayout
     let x0: Double, y0: Double, w: Double, h: Double
     let inverted: Bool
+    private let fx: AxisFraction, fy: AxisFraction
 
     init(x: AxisLayout, y: AxisLayout, x0: Double, y0: Double, w: Double, h: Double, inverted: Bool) {
         xAxis = x; yAxis = y
         self.x0 = x0; self.y0 = y0; self.w = w; self.h = h
         self.inverted = inverted
+        fx = AxisFraction(x)
+        fy = AxisFraction(y)
     }
 
-    @inline(__always) func x(_ v: Double) -> Double { x0 + xAxis.fraction(v) * w }
+    @inline(__always) func x(_ v: Double) -> Double { x0 + fx(v) * w }
     @inline(__always) func y(_ v: Double) -> Double {
-        let f = yAxis.fraction(v)
+        let f = fy(v)
         return y0 + (inverted ? f : 1 - f) * h
+    }
+}
+
+/// The occupied cells of a scatter over a panel (with a margin of 4 pixels for marks reaching in
+/// from outside), per mark class: the first point of each occupied 1-pixel cell while there are
+/// at most `SVGRenderer.pointCellLimit` of them, and the first point of each occupied
+/// `coarse`-pixel cell, with which coarse cells any class occupies.
+struct PointCells {
+    /// Indices of the first point of each occupied (class, 1-pixel cell), in data order; once
+    /// there are more than `pointCellLimit`, no more are recorded.
+    var fine: [Int] = []
+    /// Indices of the first point of each occupied (class, coarse cell), in data order.
+    var coarseFirst: [Int] = []
+    /// Coarse cells occupied by any class, row-major `columns × rows`.
+    var coarse: [Bool]
+    let columns: Int, rows: Int
+    /// SVG position of the grids' top-left corner.
+    let x0: Double, y0: Double
+
+    init(_ s: Series, map: SVGMap, coarse size: Int, classes: [Int]?) {
+        let margin = 4.0
+        x0 = map.x0 - margin
+        y0 = map.y0 - margin
+        let fineColumns = Int((map.w + 2 * margin).rounded(.up)), fineRows = Int((map.h + 2 * margin).rounded(.up))
+        columns = (fineColumns + size - 1) / size
+        rows = (fineRows + size - 1) / size
+        coarse = [Bool](repeating: false, count: columns * rows)
+        // Per class (0…63, as `Series` clamps marks), allocated when the class first occurs.
+        var fineSeen = [[Bool]](repeating: [], count: 64), coarseSeen = [[Bool]](repeating: [], count: 64)
+        let limit = SVGRenderer.pointCellLimit
+        for i in 0..<s.count {
+            let u = map.x(s.xValue(i)) - x0, v = map.y(s.y[i]) - y0
+            // Also false for NaN: points off the panel and its margin are clipped anyway.
+            guard u >= 0, v >= 0, u < Double(fineColumns), v < Double(fineRows) else { continue }
+            let fc = Int(u), fr = Int(v)
+            let m = classes?[i] ?? 0
+            if fine.count <= limit {
+                if fineSeen[m].isEmpty { fineSeen[m] = [Bool](repeating: false, count: fineColumns * fineRows) }
+                let f = fr * fineColumns + fc
+                if !fineSeen[m][f] { fineSeen[m][f] = true; fine.append(i) }
+            }
+            if coarseSeen[m].isEmpty { coarseSeen[m] = [Bool](repeating: false, count: columns * rows) }
+            let k = (fr / size) * columns + fc / size
+            if !coarseSeen[m][k] {
+                coarseSeen[m][k] = true
+                coarse[k] = true
+                coarseFirst.append(i)
+            }
+        }
     }
 }

@@ -423,13 +423,24 @@ struct PixelMap {
     let x: AxisLayout, y: AxisLayout
     let width: Int, height: Int
     let yInverted: Bool
+    private let fx: AxisFraction, fy: AxisFraction
+
+    init(x: AxisLayout, y: AxisLayout, width: Int, height: Int, yInverted: Bool) {
+        self.x = x
+        self.y = y
+        self.width = width
+        self.height = height
+        self.yInverted = yInverted
+        fx = AxisFraction(x)
+        fy = AxisFraction(y)
+    }
 
     @inline(__always)
-    func px(_ v: Double) -> Double { x.fraction(v) * Double(width - 1) }
+    func px(_ v: Double) -> Double { fx(v) * Double(width - 1) }
 
     @inline(__always)
     func py(_ v: Double) -> Double {
-        let f = y.fraction(v)
+        let f = fy(v)
         return (yInverted ? f : 1 - f) * Double(height - 1)
     }
 }

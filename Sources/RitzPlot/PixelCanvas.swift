@@ -91,6 +91,13 @@ struct PixelCanvas {
         }
     }
 
+    /// Whether a pixel is lit (false outside the canvas).
+    @inline(__always)
+    func isLit(_ px: Int, _ py: Int) -> Bool {
+        guard px >= 0, py >= 0, px < pixelWidth, py < pixelHeight else { return false }
+        return bits[cellRow[py] * columns + (px >> 1)] & (UInt8(1) << (rowShift[py] + UInt8(px & 1))) != 0
+    }
+
     /// Lit-pixel mask of a cell.
     @inline(__always)
     func mask(_ row: Int, _ column: Int) -> UInt8 { bits[row * columns + column] }

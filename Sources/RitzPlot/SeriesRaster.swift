@@ -12,12 +12,14 @@ enum SeriesRaster {
         guard n > 0, map.width > 0, map.height > 0 else { return }
         if s.mode == .line, s.xSorted, !s.dashed, n > 2 * map.width {
             bucketed(s, map: map, canvas: &canvas, color: color)
+        } else if s.mode == .points {
+            points(s, map: map, canvas: &canvas, color: color)
         } else {
             direct(s, map: map, canvas: &canvas, color: color)
         }
     }
 
-    /// Point by point: segments between consecutive finite points (lines) or single pixels.
+    /// Point by point: segments between consecutive finite points of a line.
     static func direct(_ s: Series, map: PixelMap, canvas: inout PixelCanvas, color: PlotColor?) {
         var previous: (Double, Double)?
         for i in 0..<s.count {
@@ -25,20 +27,36 @@ enum SeriesRaster {
             let lowY = s.y[i]
             let py = map.py(lowY)
             guard px.isFinite, py.isFinite else { previous = nil; continue }
-            if s.mode == .points {
-                canvas.set(Int(px.rounded()), Int(py.rounded()), color: color)
+            if let p = previous {
+                canvas.line(p.0, p.1, px, py, color: color, dashed: s.dashed)
             } else {
-                if let p = previous {
-                    canvas.line(p.0, p.1, px, py, color: color, dashed: s.dashed)
-                } else {
-                    canvas.line(px, py, px, py, color: color)
-                }
-                if let high = s.yHigh?[i] {
-                    let ph = map.py(high)
-                    if ph.isFinite { canvas.line(px, py, px, ph, color: color) }
-                }
+                canvas.line(px, py, px, py, color: color)
+            }
+            if let high = s.yHigh?[i] {
+                let ph = map.py(high)
+                if ph.isFinite { canvas.line(px, py, px, ph, color: color) }
             }
             previous = (px, py)
+        }
+    }
+
+    /// One pixel a point, the pixel nearest to it (as `direct` draws points, without its
+    /// per-point branches: 10⁷ points are a plain pass over the arrays).
+    static func points(_ s: Series, map: PixelMap, canvas: inout PixelCanvas, color: PlotColor?) {
+        let right = Double(map.width) - 0.5, bottom = Double(map.height) - 0.5
+        s.y.withUnsafeBufferPointer { ys in
+            @inline(__always) func put(_ px: Double, _ py: Double) {
+                // False for NaN too. Inside, px + 0.5 > 0, so truncation rounds to nearest.
+                guard px > -0.5, px < right, py > -0.5, py < bottom else { return }
+                canvas.set(Int(px + 0.5), Int(py + 0.5), color: color)
+            }
+            if let x = s.x {
+                x.withUnsafeBufferPointer { xs in
+                    for i in 0..<ys.count { put(map.px(xs[i]), map.py(ys[i])) }
+                }
+            } else {
+                for i in 0..<ys.count { put(map.px(Double(i)), map.py(ys[i])) }
+            }
         }
     }
 
@@ -46,36 +64,12 @@ enum SeriesRaster {
     static func bucketed(_ s: Series, map: PixelMap, canvas: inout PixelCanvas, color: PlotColor?) {
         let n = s.count
         let width = map.width
-        // boundary[c] = first index whose pixel column (rounded) is ≥ c, for c in 0...width.
-        var boundary = [Int](repeating: n, count: width + 1)
-        if s.x == nil, !map.x.log {
-            // Implicit x = index: px(i) = (i − lo)/(hi − lo)·(W − 1), so the boundary is closed-form.
-            let scale = (map.x.hi - map.x.lo) / Double(width - 1)
-            for c in 0...width {
-                let v = (map.x.lo + (Double(c) - 0.5) * scale).rounded(.up)
-                boundary[c] = v <= 0 ? 0 : (v >= Double(n) ? n : Int(v))
-            }
-        } else {
-            // The data x at which each column starts (inverse of the axis map), then a binary
-            // search on raw x values per column (NaN compares as −∞).
-            let xs = s.x ?? []
-            let span = map.x.log ? log10(map.x.hi) - log10(map.x.lo) : map.x.hi - map.x.lo
-            for c in 0...width {
-                let f = (Double(c) - 0.5) / Double(width - 1)
-                let threshold = map.x.log ? pow(10, log10(map.x.lo) + f * span) : map.x.lo + f * span
-                var lo = c == 0 ? 0 : boundary[c - 1], hi = n
-                if n < 16 * width {
-                    // Few points a column: walking forward beats bisection.
-                    while lo < n, !((s.x == nil ? Double(lo) : xs[lo]) >= threshold) { lo += 1 }
-                } else {
-                    while lo < hi {
-                        let mid = (lo + hi) / 2
-                        let v = s.x == nil ? Double(mid) : xs[mid]
-                        if v >= threshold { hi = mid } else { lo = mid + 1 }
-                    }
-                }
-                boundary[c] = lo
-            }
+        // Column c holds the points whose pixel x rounds to c: x ≥ the data x at pixel c − 0.5.
+        let scale = (map.x.hi - map.x.lo) / Double(width - 1)
+        let fraction = AxisFraction(map.x)
+        let boundary = columnStarts(s, columns: width) { c in
+            s.x == nil && !map.x.log ? map.x.lo + (Double(c) - 0.5) * scale
+                : fraction.inverse((Double(c) - 0.5) / Double(width - 1))
         }
         let logy = map.y.log
         var last: (Double, Double)?          // last drawn point (pixels)
@@ -90,16 +84,10 @@ enum SeriesRaster {
                 i -= 1
             }
         }
-        let highs = s.yHigh
         for c in 0..<width {
             let start = boundary[c], end = boundary[c + 1]
             if start >= end { continue }
-            let b = s.y.withUnsafeBufferPointer { ys in
-                if let highs {
-                    return highs.withUnsafeBufferPointer { hs in Bucket.scan(ys, hs, start, end, logy: logy) }
-                }
-                return Bucket.scan(ys, ys, start, end, logy: logy)
-            }
+            let b = Bucket.scan(s, start, end, logy: logy)
             let brokenBeforeFirst = broken || b.brokenBeforeFirst
             if b.firstIndex >= 0 { broken = b.brokenAfterLast } else { broken = broken || b.brokenAfterLast; continue }
             let firstY = map.py(s.y[b.firstIndex])
@@ -134,12 +122,64 @@ enum SeriesRaster {
     }
 }
 
+extension SeriesRaster {
+    /// Where each column's points begin in a series sorted by x: `starts[c]` is the first index
+    /// whose x is at least `threshold(c)` (NaN x counts as −∞), for c in 0...columns, so column c
+    /// holds the indices `starts[c]..<starts[c + 1]`. O(columns · log n) by bisection, O(n) by a
+    /// forward walk when there are few points a column; closed form for implicit x (x_i = i).
+    ///
+    /// - Parameters:
+    ///   - s: A series with `xSorted`.
+    ///   - columns: Number of columns.
+    ///   - threshold: The data x at which column c begins, nondecreasing in c.
+    /// - Returns: `columns + 1` nondecreasing indices in 0...n.
+    static func columnStarts(_ s: Series, columns: Int, threshold: (Int) -> Double) -> [Int] {
+        let n = s.count
+        var starts = [Int](repeating: n, count: columns + 1)
+        var previous = 0
+        for c in 0...columns {
+            let t = threshold(c)
+            var lo = previous
+            if t.isNaN {
+                lo = n
+            } else if let xs = s.x {
+                if n < 16 * columns {
+                    // Few points a column: walking forward beats bisection.
+                    while lo < n, !(xs[lo] >= t) { lo += 1 }
+                } else {
+                    var hi = n
+                    while lo < hi {
+                        let mid = (lo + hi) / 2
+                        if xs[mid] >= t { hi = mid } else { lo = mid + 1 }
+                    }
+                }
+            } else {
+                let v = t.rounded(.up)
+                lo = max(previous, v <= 0 ? 0 : (v >= Double(n) ? n : Int(v)))
+            }
+            starts[c] = lo
+            previous = lo
+        }
+        return starts
+    }
+}
+
 /// The reduction of one pixel column's points.
 struct Bucket {
     var min = Double.infinity, max = -Double.infinity
     var firstIndex = -1, lastIndex = -1
     /// A non-finite value came before the first finite one / after the last finite one.
     var brokenBeforeFirst = false, brokenAfterLast = false
+
+    /// Scans the points `start..<end` of a series (its `yHigh` for the maxima when it has one).
+    static func scan(_ s: Series, _ start: Int, _ end: Int, logy: Bool) -> Bucket {
+        s.y.withUnsafeBufferPointer { ys in
+            if let highs = s.yHigh {
+                return highs.withUnsafeBufferPointer { hs in scan(ys, hs, start, end, logy: logy) }
+            }
+            return scan(ys, ys, start, end, logy: logy)
+        }
+    }
 
     /// Scans `low[start..<end]` (and `high` for the maxima; pass `low` again when there is none).
     @inline(__always)

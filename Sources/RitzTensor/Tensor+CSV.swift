@@ -10,7 +10,8 @@ extension Tensor {
     ///
     /// Records follow RFC 4180: fields are separated by the delimiter, records end at LF, CRLF
     /// or CR, and a field in double quotes may hold the delimiter, line breaks and doubled
-    /// quotes (`""` for `"`). Blank lines are skipped, a UTF-8 byte-order mark is ignored, and
+    /// quotes (`""` for `"`). Blank lines and comment lines (starting with `#` or `%`, as edge
+    /// lists and `numpy.savetxt` headers write them) are skipped, a UTF-8 byte-order mark is ignored, and
     /// spaces around a number are allowed (as `numpy.loadtxt`).
     ///
     /// Without `delimiter`, it is whichever of `,` `;` and tab occurs most often outside quotes
@@ -47,17 +48,37 @@ extension Tensor {
     ///   for complex tensors, `PathError` for a path with control characters,
     ///   `FileFormatError.io` when the file cannot be written.
     public func saveCSV(path: String) throws {
-        guard !isComplex else { throw TensorError.unsupportedDType(op: "saveCSV", dtype: .complex128) }
-        guard ndim <= 2 else { throw ShapeError.wrongRank(op: "saveCSV", expected: "at most two dimensions", got: shape) }
+        try SafeFile.write(delimitedText(separator: ",", op: "saveCSV"), to: path)
+    }
+
+    /// The rows of a 0-d, 1-d (one value a line) or 2-d tensor as lines of `%.17g` values.
+    ///
+    /// - Parameters:
+    ///   - separator: Put between the values of a row.
+    ///   - op: The operation named in errors.
+    /// - Returns: The text, each line ending in a newline.
+    /// - Throws: `ShapeError.wrongRank` above two dimensions, `TensorError.unsupportedDType`
+    ///   for complex tensors.
+    func delimitedText(separator: String, op: String) throws -> String {
+        guard !isComplex else { throw TensorError.unsupportedDType(op: op, dtype: .complex128) }
+        guard ndim <= 2 else { throw ShapeError.wrongRank(op: op, expected: "at most two dimensions", got: shape) }
         let cols = ndim == 2 ? shape[1] : 1
         var out = ""
         if cols > 0 {
             for start in stride(from: 0, to: storage.count, by: cols) {
-                out += storage[start..<(start + cols)].map { String(format: "%.17g", $0) }.joined(separator: ",")
+                out += storage[start..<(start + cols)].map { String(format: "%.17g", $0) }.joined(separator: separator)
                 out += "\n"
             }
         }
-        try SafeFile.write(out, to: path)
+        return out
+    }
+
+    /// A table of `rows` rows of `columns` values as `numpy.loadtxt` shapes it: a single row or
+    /// a single column is 1-d, anything else 2-d, and no rows is shape (0,).
+    static func table(_ values: [Double], rows: Int, columns: Int?) throws -> Tensor {
+        guard let cols = columns else { return Tensor(unchecked: [0], []) }
+        if rows == 1 || cols == 1 { return try Tensor(shape: [values.count], storage: values) }
+        return try Tensor(shape: [rows, cols], storage: values)
     }
 
     /// Parses delimited text by the rules of `loadCSV`; `path` names the file in errors.
@@ -93,18 +114,21 @@ extension Tensor {
             }
             rows += 1
         }
-        guard let cols = columns else { return Tensor(unchecked: [0], []) }
-        if rows == 1 || cols == 1 { return try Tensor(shape: [values.count], storage: values) }
-        return try Tensor(shape: [rows, cols], storage: values)
+        return try table(values, rows: rows, columns: columns)
     }
 
-    /// The most frequent of `csvDelimiters` outside quotes on the first non-blank line (ties
-    /// in their order); a comma when none occurs (each line is then one field).
+    /// The most frequent of `csvDelimiters` outside quotes on the first line that is neither
+    /// blank nor a comment (ties in their order); a comma when none occurs (each line is then one field).
     static func detectDelimiter(_ bytes: [UInt8]) -> UInt8 {
         let candidates = csvDelimiters.compactMap(\.asciiValue)
         var counts = [Int](repeating: 0, count: candidates.count)
-        var inQuotes = false, sawContent = false
+        var inQuotes = false, sawContent = false, inComment = false
         for b in bytes {
+            if inComment {
+                if b == UInt8(ascii: "\n") || b == UInt8(ascii: "\r") { inComment = false }
+                continue
+            }
+            if !sawContent, b == UInt8(ascii: "#") || b == UInt8(ascii: "%") { inComment = true; continue }
             if b == UInt8(ascii: "\"") { inQuotes.toggle() }
             if !inQuotes && (b == UInt8(ascii: "\n") || b == UInt8(ascii: "\r")) {
                 if sawContent { break } else { continue }
@@ -153,7 +177,8 @@ func parseCSVNumber(_ field: ArraySlice<UInt8>) -> Double? {
     return Double(String(decoding: f, as: UTF8.self))
 }
 
-/// Reads RFC 4180 records from bytes, one at a time.
+/// Reads RFC 4180 records from bytes, one at a time, skipping blank lines and comment lines
+/// (whose first character other than a space is `#` or `%`).
 struct CSVRecordReader {
     /// One record: its fields (quotes removed) and where it starts, for messages.
     struct Record {
@@ -196,10 +221,14 @@ struct CSVRecordReader {
     /// - Throws: `FileFormatError.malformed` for a quote that is not closed or is followed by
     ///   something other than a delimiter or line end.
     mutating func next() throws -> Record? {
-        // Skip blank lines (nothing but spaces and tabs).
+        // Skip blank lines (nothing but spaces and tabs) and comment lines (`#` or `%` first).
         while pos < bytes.count {
             var p = pos
             while p < bytes.count, bytes[p] == UInt8(ascii: " ") || (bytes[p] == UInt8(ascii: "\t") && delimiter != UInt8(ascii: "\t")) { p += 1 }
+            if p == bytes.count { pos = p; return nil }
+            if bytes[p] == UInt8(ascii: "#") || bytes[p] == UInt8(ascii: "%") {
+                while p < bytes.count, bytes[p] != Self.lf, bytes[p] != Self.cr { p += 1 }
+            }
             if p == bytes.count { pos = p; return nil }
             guard bytes[p] == Self.lf || bytes[p] == Self.cr else { break }
             pos = p

@@ -1,3 +1,4 @@
+import Foundation
 import RitzPlot
 
 /// Draws a RitzPlot figure into the notebook screen at whatever size the layout gives it.
@@ -12,12 +13,24 @@ public struct FigureRenderer: PlotRenderer {
     /// - Parameters:
     ///   - figure: The plot.
     ///   - canvas: The character canvas.
+    /// The last drawing and its size: the screen is redrawn at every key, and a figure of 10⁷
+    /// points costs tens of milliseconds to draw, so it is drawn again only when its size changes.
+    private let last = LastDrawing()
+
     public init(figure: Figure, canvas: CanvasKind = .braille) {
         self.figure = figure
         self.canvas = canvas
     }
 
     public func render(width: Int, height: Int) -> ScreenBuffer {
+        if let buffer = last.buffer(width: width, height: height) { return buffer }
+        let buffer = draw(width: width, height: height)
+        last.keep(buffer, width: width, height: height)
+        return buffer
+    }
+
+    /// Draws the figure into a screen buffer.
+    private func draw(width: Int, height: Int) -> ScreenBuffer {
         let grid = figure.render(width: width, height: height, canvas: canvas)
         var buffer = ScreenBuffer(width: width, height: height)
         for r in 0..<min(height, grid.height) {
@@ -41,5 +54,24 @@ public struct FigureRenderer: PlotRenderer {
         case .cyan: return 7
         case .gray: return 8
         }
+    }
+}
+
+/// One drawing of a figure kept with its size (a figure is immutable, so only the size decides).
+private final class LastDrawing: @unchecked Sendable {
+    private let lock = NSLock()
+    private var kept: (width: Int, height: Int, buffer: ScreenBuffer)?
+
+    /// The kept drawing when it has this size.
+    func buffer(width: Int, height: Int) -> ScreenBuffer? {
+        lock.lock(); defer { lock.unlock() }
+        guard let kept, kept.width == width, kept.height == height else { return nil }
+        return kept.buffer
+    }
+
+    /// Keeps a drawing.
+    func keep(_ buffer: ScreenBuffer, width: Int, height: Int) {
+        lock.lock(); defer { lock.unlock() }
+        kept = (width, height, buffer)
     }
 }
