@@ -229,18 +229,6 @@ enum KoopmanSpectrumValues {
         for w in warnings { a.context.emit(.text("warning: \(w)\n")) }
     }
 
-    /// A progress callback for a fit that emits `.progress(step: pairs done, total: pairs)` each
-    /// time another percent of the snapshot pairs is done (at most 101 events a fit).
-    static func progress(_ a: Args) -> (Int, Int) -> Void {
-        var shown = -1
-        return { done, total in
-            let percent = total > 0 ? Int((Double(done) / Double(total) * 100).rounded(.down)) : 100
-            guard percent > shown else { return }
-            shown = percent
-            a.context.emit(.progress(Progress(step: done, total: total)))
-        }
-    }
-
     static func dictionary(_ a: Args) throws -> KoopmanDictionary {
         guard let v = a.raw("dict") else { return .poly(degree: 2) }
         if case let .object(o) = v, let d = o as? KoopmanDictionaryObject { return d.dictionary }
@@ -284,8 +272,8 @@ extension Builtins {
                          summary: "extended DMD on a dictionary (default poly(2)); eigenvalues by decreasing modulus, modes of the full state, eigenfunction coefficients g (φ = Ψ g). " + memory,
                          examples: ["e = edmd(simulate(\"henon\", [0.1, 0.1], 300), dict=poly(2)); size(e.eigenvalues)",
                                     "edmd(simulate(\"henon\", [0.1, 0.1], 300), dict=poly(2)).method"]) { a in
-                let e = try EDMD.fit(x: a.tensor("X"), y: a.optionalTensor("Y"), dictionary: KoopmanSpectrumValues.dictionary(a), dt: a.double("dt"),
-                                     progress: KoopmanSpectrumValues.progress(a))
+                let (x, y, dict, dt) = (try a.tensor("X"), try a.optionalTensor("Y"), try KoopmanSpectrumValues.dictionary(a), try a.double("dt"))
+                let e = try Builtins.withProgress(a.context) { try EDMD.fit(x: x, y: y, dictionary: dict, dt: dt) }
                 KoopmanSpectrumValues.warn(a, e.warnings)
                 return .object(KoopmanResultObject(.edmd(e)))
             },
@@ -298,8 +286,8 @@ extension Builtins {
                     guard let ty = try a.optionalTensor("test_y") else { throw Diagnostic("test_x= needs test_y=", span: nil) }
                     where_ = .separate(x: tx, y: ty)
                 } else if holdout > 0 { where_ = .holdout(fraction: holdout) } else { where_ = .training }
-                let e = try EDMD.fit(x: a.tensor("X"), y: a.optionalTensor("Y"), dictionary: KoopmanSpectrumValues.dictionary(a),
-                                     residuals: where_, dt: a.double("dt"), progress: KoopmanSpectrumValues.progress(a))
+                let (x, y, dict, dt) = (try a.tensor("X"), try a.optionalTensor("Y"), try KoopmanSpectrumValues.dictionary(a), try a.double("dt"))
+                let e = try Builtins.withProgress(a.context) { try EDMD.fit(x: x, y: y, dictionary: dict, residuals: where_, dt: dt) }
                 KoopmanSpectrumValues.warn(a, e.warnings)
                 return .object(KoopmanResultObject(.edmd(e)))
             },

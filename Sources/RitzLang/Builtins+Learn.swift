@@ -98,11 +98,16 @@ extension Builtins {
                                                              frac: try a.double("frac"), seed: try learnSeed(a))
                 return trainTest(train, test)
             },
-            BuiltinEntry("dataset", [Param("x"), Param("y"), .keyword("classes")], group: g,
-                         summary: "a dataset from inputs (samples along the first axis: samples × features, images, sequences) and labels or targets; with classes=, labels may be one per position [N, …]",
+            BuiltinEntry("dataset", [Param("x"), Param("y"), .keyword("classes"), .keyword("shard", default: .bool(true))], group: g,
+                         summary: "a dataset from inputs (samples along the first axis: samples × features, images, sequences) and labels or targets; with classes=, labels may be one per position [N, …]; shard=false: not split among the ranks of an mpirun",
                          examples: ["dataset([0, 0; 1, 1], [0, 1]).classes"]) { a in
                 .object(DatasetObject(try Dataset(x: try a.tensor("x"), y: try a.tensor("y"),
-                                                  classes: try a.optionalInt("classes"), name: "data")))
+                                                  classes: try a.optionalInt("classes"), name: "data").sharding(try a.bool("shard"))))
+            },
+            BuiltinEntry("shard", [Param("data"), Param("on", default: .bool(true))], group: g,
+                         summary: "the dataset, split among the ranks of an mpirun (on=true, every dataset's default) or evaluated whole on each (false); its selections and splits keep the setting",
+                         examples: ["shard(moons(10, seed=0), false).sharded"]) { a in
+                .object(DatasetObject(try dataset(a).sharding(try a.bool("on"))))
             },
             BuiltinEntry("split", [Param("data"), .keyword("frac", default: .number(0.8)), .keyword("seed")], group: g,
                          summary: "a random split into (train=, test=), frac of the samples for training",
@@ -146,13 +151,13 @@ extension Builtins {
                          summary: "mean loss: \"ce\" (softmax cross-entropy, default for labels) or \"mse\" (default for targets)",
                          examples: ["loss(mlp([2, 8, 2], seed=0), moons(100, seed=0))"]) { a in
                 let d = try dataset(a)
-                return .number(try model(a).meanLoss(x: d.x, y: d.y, loss: try lossKind(a, for: d)))
+                return .number(try model(a).meanLoss(on: d, loss: try lossKind(a, for: d)))
             },
             BuiltinEntry("accuracy", [Param("model"), Param("data")], group: g,
                          summary: "fraction of samples (or labelled positions) whose largest output is at their label",
                          examples: ["accuracy(mlp([2, 8, 2], seed=0), moons(100, seed=0))"]) { a in
                 let d = try dataset(a)
-                return .number(try model(a).labelAccuracy(x: d.x, y: d.y))
+                return .number(try model(a).labelAccuracy(on: d))
             },
             BuiltinEntry("sgd", [Param("lr"), .keyword("momentum", default: .number(0)),
                                  .keyword("nesterov", default: .bool(false)), .keyword("weight_decay", default: .number(0))],
@@ -385,7 +390,7 @@ public final class DatasetObject: LangObject {
     public init(_ data: Dataset) { self.data = data }
 
     public var typeName: String { "dataset" }
-    public var fieldNames: [String] { ["x", "y", "classes", "n", "features", "name"] }
+    public var fieldNames: [String] { ["x", "y", "classes", "n", "features", "name", "sharded"] }
 
     public func field(_ name: String) throws -> Value? {
         switch name {
@@ -395,6 +400,7 @@ public final class DatasetObject: LangObject {
         case "n": return .number(Double(data.count))
         case "features": return .number(Double(data.features))
         case "name": return .string(data.name)
+        case "sharded": return .bool(data.sharded)
         default: return nil
         }
     }

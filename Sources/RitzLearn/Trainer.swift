@@ -130,9 +130,9 @@ public enum Trainer {
         let productsBefore = optimizer.hessianProducts
 
         let full = batch == 0 || batch >= n
-        let evaluation = model.makeEvaluation()
-        let recordEval = full ? evaluation : model.makeEvaluation()
-        let testEval = test == nil ? nil : model.makeEvaluation()
+        let evaluation = model.makeEvaluation(for: data)
+        let recordEval = full ? evaluation : model.makeEvaluation(for: data)
+        let testEval = test.map { model.makeEvaluation(for: $0) }
         // A bad label stops the run before anything changes: step 0 is always recorded, with full
         // passes over the training and test data, before the first update.
         var rng = RandomGenerator(seed: seed)

@@ -154,7 +154,9 @@ import RitzTensor
     @Test func interruptsBetweenChunksAndReportsProgress() throws {
         let data = try Self.henon(5000)
         var seen = [(Int, Int)]()
-        _ = try EDMD.fit(x: data, y: nil, dictionary: .poly(degree: 2), residuals: nil, dt: 1, method: .gram, chunk: 100) { seen.append(($0, $1)) }
+        _ = try ProgressReporting.withReporter({ seen.append(($0.step, $0.total)) }) {
+            try EDMD.fit(x: data, y: nil, dictionary: .poly(degree: 2), residuals: nil, dt: 1, method: .gram, chunk: 100)
+        }
         #expect(seen.count > 1)
         #expect(seen.last.map { $0 == (5000, 5000) } == true)
         #expect(zip(seen, seen.dropFirst()).allSatisfy { $0.0 < $1.0 })

@@ -108,14 +108,13 @@ public struct EDMD: Sendable {
     ///   deficient (σ_min/σ_max < 1e-13; use fewer functions or more varied data), `ShapeError`,
     ///   `LinalgError`.
     public static func fit(x: Tensor, y: Tensor? = nil, dictionary: KoopmanDictionary,
-                           residuals: ResidualData? = nil, dt: Double = 1, method: Method? = nil,
-                           progress: ((Int, Int) -> Void)? = nil) throws -> EDMD {
-        try fit(x: x, y: y, dictionary: dictionary, residuals: residuals, dt: dt, method: method, chunk: nil, progress: progress)
+                           residuals: ResidualData? = nil, dt: Double = 1, method: Method? = nil) throws -> EDMD {
+        try fit(x: x, y: y, dictionary: dictionary, residuals: residuals, dt: dt, method: method, chunk: nil)
     }
 
     /// `fit` with the chunk size of the reduction fixed (nil: `SnapshotReduction.chunkRows`), for tests.
     static func fit(x: Tensor, y: Tensor?, dictionary: KoopmanDictionary, residuals: ResidualData?, dt: Double,
-                    method: Method?, chunk: Int?, progress: ((Int, Int) -> Void)? = nil) throws -> EDMD {
+                    method: Method?, chunk: Int?) throws -> EDMD {
         guard dt.isFinite, dt > 0 else { throw TensorError.invalidArgument("edmd: dt must be positive and finite, got \(dt)") }
         var pairs = try SnapshotPairs.of(x, y, "edmd")
         var test: SnapshotPairs?
@@ -147,7 +146,7 @@ public struct EDMD: Sendable {
         var chosen = method ?? (m * (2 * n + d) <= Method.qrEntries ? .qr : .gram)
         var blocks: RBlocks
         if chosen == .gram {
-            let g = try SnapshotReduction.reduce(pairs, evaluator: evaluator, extra: true, kind: .gram, chunk: chunk, progress: progress)
+            let g = try SnapshotReduction.reduce(pairs, evaluator: evaluator, extra: true, kind: .gram, chunk: chunk)
             let fromGram = try blocksFromGram(g, n: n, width: 2 * n + d, count: m)
             if let b = fromGram, method == .gram || Method.gramIsAccurate(b.r11) {
                 blocks = b
@@ -155,10 +154,10 @@ public struct EDMD: Sendable {
                 throw rankDeficient(0)
             } else {
                 chosen = .qr
-                blocks = try qrBlocks(pairs, evaluator: evaluator, extra: true, chunk: chunk, progress: progress)
+                blocks = try qrBlocks(pairs, evaluator: evaluator, extra: true, chunk: chunk)
             }
         } else {
-            blocks = try qrBlocks(pairs, evaluator: evaluator, extra: true, chunk: chunk, progress: progress)
+            blocks = try qrBlocks(pairs, evaluator: evaluator, extra: true, chunk: chunk)
         }
         // Conditioning of Ψ_X: the singular values of R₁₁ are those of Ψ_X.
         let sv = try blocks.r11.singularValues().storage
@@ -203,7 +202,7 @@ public struct EDMD: Sendable {
                 let gramBlocks = chosen == .gram
                     ? try blocksFromGram(SnapshotReduction.reduce(test, evaluator: evaluator, extra: false, kind: .gram, chunk: chunk),
                                          n: n, width: 2 * n, count: mt) : nil
-                let tb = try gramBlocks ?? qrBlocks(test, evaluator: evaluator, extra: false, chunk: chunk, progress: nil)
+                let tb = try gramBlocks ?? qrBlocks(test, evaluator: evaluator, extra: false, chunk: chunk)
                 res = (0..<n).map { j in
                     heldOutResidual(tb, lambda: lambdas[j], g: g.column(j))
                 }
@@ -227,9 +226,9 @@ public struct EDMD: Sendable {
 
     /// The blocks of R̃ = R(√W S) by streamed Householder QR of S = [Ψ_X Ψ_Y (Xᵀ)].
     static func qrBlocks(_ pairs: SnapshotPairs, evaluator: KoopmanDictionary.Evaluator, extra: Bool,
-                         chunk: Int?, progress: ((Int, Int) -> Void)?) throws -> RBlocks {
+                         chunk: Int?) throws -> RBlocks {
         let n = evaluator.count, w = 2 * n + (extra ? pairs.dimension : 0)
-        var r = try SnapshotReduction.reduce(pairs, evaluator: evaluator, extra: extra, kind: .triangular, chunk: chunk, progress: progress)
+        var r = try SnapshotReduction.reduce(pairs, evaluator: evaluator, extra: extra, kind: .triangular, chunk: chunk)
         let scale = 1 / Double(pairs.count).squareRoot()
         for i in r.indices { r[i] *= scale }
         return try RBlocks(r11: block(r, w, 0..<n, 0..<n), r12: block(r, w, 0..<n, n..<(2 * n)),

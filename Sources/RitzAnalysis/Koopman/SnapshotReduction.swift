@@ -82,12 +82,11 @@ enum SnapshotReduction {
     ///   - extra: Whether to append the states Xᵀ (d columns) to S.
     ///   - kind: Gram matrix or R factor.
     ///   - chunk: Rows per chunk; nil for `chunkRows(width:)`.
-    ///   - progress: Called on the calling thread with (pairs done, pairs in all) after each round of chunks.
     /// - Returns: w×w row-major: SᵀS (both triangles), or R (upper triangular, zeros below).
     /// - Throws: `CurvatureError.interrupted` from the interrupt check between rounds;
     ///   `TensorError.tooLarge` when the buffers pass the session's allocation limit.
     static func reduce(_ pairs: SnapshotPairs, evaluator: KoopmanDictionary.Evaluator, extra: Bool, kind: Kind,
-                       chunk: Int? = nil, progress: ((Int, Int) -> Void)? = nil) throws -> [Double] {
+                       chunk: Int? = nil) throws -> [Double] {
         let n = evaluator.count, d = pairs.dimension
         let w = 2 * n + (extra ? d : 0), m = pairs.count
         let c = Swift.max(1, chunk ?? chunkRows(width: w))
@@ -96,6 +95,7 @@ enum SnapshotReduction {
         let stripes = try (0..<(bounds.count - 1)).map { try Stripe(start: bounds[$0], end: bounds[$0 + 1], buffer: bufferCount, width: w) }
         // Rounds of a few chunks per stripe (a few ms of work) between interrupt checks.
         let chunksPerRound = 4
+        var percentShown = -1
         while stripes.contains(where: { $0.next < $0.end }) {
             Parallel.jobs(stripes.count) { s in
                 let stripe = stripes[s]
@@ -119,7 +119,13 @@ enum SnapshotReduction {
                 }
             }
             try Interruption.check()
-            progress?(stripes.map { $0.next - $0.start }.reduce(0, +), m)
+            // Progress in whole percents of the pairs (at most 101 reports a reduction).
+            let done = stripes.map { $0.next - $0.start }.reduce(0, +)
+            let percent = m > 0 ? done * 100 / m : 100
+            if percent > percentShown {
+                percentShown = percent
+                ProgressReporting.report("snapshot pairs", step: done, total: m)
+            }
         }
         switch kind {
         case .gram:
