@@ -165,9 +165,9 @@ extension Var {
     ///
     /// Derivatives: exp → y; log → 1/x; log1p → 1/(1+x); sqrt → 1/(2y); abs → sign x (0 at 0,
     /// as JAX); sin → cos x; cos → −sin x; tan → 1 + y²; tanh → 1 − y²; sigmoid → y(1 − y);
-    /// relu → [x > 0]; gelu (exact) → Φ(x) + x·φ(x); softplus → sigmoid x. `sign floor ceil round`
-    /// are piecewise constant (zero derivative) and the predicates `isnan isfinite not` give
-    /// constant bool results.
+    /// relu → [x > 0]; gelu (exact) → Φ(x) + x·φ(x), one fused node (`Var+Gelu.swift`);
+    /// softplus → sigmoid x. `sign floor ceil round` are piecewise constant (zero derivative) and
+    /// the predicates `isnan isfinite not` give constant bool results.
     ///
     /// - Parameters:
     ///   - op: The function.
@@ -179,6 +179,7 @@ extension Var {
         case .neg: return try -x
         case .sign, .floor, .ceil, .round, .isnan, .isfinite, .not:
             return Var(try value.unary(op))
+        case .gelu: return try Var.fusedGelu(x)
         default: break
         }
         let y = try value.unary(op)
@@ -197,9 +198,6 @@ extension Var {
                         jvp: { t, c in try t[0].map { try Var.tanhBackward($0, c.output) } })
         case .sigmoid: rule = .elementwise { _, y in try y * (1 - y) }
         case .relu: rule = .elementwise { x, _ in Var(try x.value.binary(.gt, Tensor(0)).asFloat()) }
-        case .gelu:
-            // gelu(x) = x·Φ(x); gelu′(x) = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π).
-            rule = .elementwise { x, _ in try x.normalCDF() + x * x.normalPDF() }
         case .softplus: rule = .elementwise { x, _ in try x.sigmoid() }
         default: throw AutodiffError.notDifferentiable(op: op.rawValue)
         }

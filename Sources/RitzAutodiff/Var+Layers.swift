@@ -2,9 +2,9 @@ import RitzTensor
 
 /// Layer primitives: losses, one-hot labels, gathers, normalisation and dropout.
 ///
-/// Each is written from primitives that carry their own rules (`logsumexp`, the index gather
-/// and its scatter-add transpose, elementwise arithmetic), so its VJP and JVP are those
-/// primitives' rules and differentiate again: the HVP (forward over reverse) needs nothing more.
+/// Each is written from primitives that carry their own rules (the fused cross-entropy and
+/// layernorm nodes, the index gather and its scatter-add transpose, elementwise arithmetic), so
+/// its VJP and JVP are those rules and differentiate again: the HVP needs nothing more.
 extension Var {
     /// Class labels as integers: every element a whole number in `0 ..< classes`.
     ///
@@ -127,6 +127,7 @@ extension Var {
     /// Layer normalisation without affine part: (x − mean)/√(var + eps) along `axis`, var
     /// dividing by n (Ba et al., 2016; `jax.nn.standardize`).
     ///
+    /// One fused node with hand-derived rules (`Var+LayerNorm.swift`).
     /// - Parameters:
     ///   - axis: The normalised axis.
     ///   - eps: Added to the variance; must be ≥ 0.
@@ -135,10 +136,7 @@ extension Var {
     public func layernorm(axis: Int = -1, eps: Double = 1e-5) throws -> Var {
         guard eps >= 0, eps.isFinite else { throw TensorError.invalidArgument("layernorm needs eps ≥ 0, got \(eps)") }
         guard ndim >= 1 else { throw TensorError.invalidArgument("layernorm needs a tensor with at least one axis, got a 0-d value") }
-        let ax = try value.normalizedAxis(axis)
-        let d = try self - mean(axis: ax, keepDims: true)
-        let v = try (d * d).mean(axis: ax, keepDims: true)
-        return try d / (v + eps).sqrt()
+        return try Var.fusedLayerNorm(self, axis: value.normalizedAxis(axis), eps: eps)
     }
 
     /// Inverted dropout: each element kept with probability 1 − p and scaled by 1/(1 − p), else
