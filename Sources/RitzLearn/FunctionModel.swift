@@ -195,8 +195,8 @@ final class FunctionModelEvaluation: ModelEvaluation {
     private func sum(_ vectors: [Tensor], weighted: Bool) throws -> [Double] {
         guard vectors.count > 1 else { return try vectors.first?.asFloat().storage ?? [] }
         var total = [Double](repeating: 0, count: vectors[0].count)
-        for (part, v) in zip(parts, vectors) {
-            let w = weighted ? Double(part.rows.count) / Double(count) : 1
+        for (k, v) in vectors.enumerated() {
+            let w = weighted && k < parts.count ? Double(parts[k].rows.count) / Double(count) : 1
             let values = try v.asFloat().storage
             guard values.count == total.count else { throw LearnError.shape("the parts' derivatives differ in length") }
             for i in total.indices { total[i] += w * values[i] }
