@@ -33,14 +33,17 @@ let package = Package(
         .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"])]),
         .systemLibrary(name: "CSystem"),
         .systemLibrary(name: "CZMQ", providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(name: "CSuiteSparse", providers: [.apt(["libsuitesparse-dev"])]),
 
         // exp/tanh/sigmoid kernels with runtime dispatch between AVX2+FMA and baseline x86-64.
         .target(name: "CKernels"),
         .target(name: "RitzTensor", dependencies: ["CBLAS", "CLAPACK", "CFFTW", "CSystem", "CKernels",
                                                   .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "RitzAutodiff", dependencies: ["RitzTensor"]),
+        // Open MPI behind RitzTensor's `Communicator`, loaded at run time only under mpirun.
+        .target(name: "RitzMPI", dependencies: ["RitzTensor"]),
         .target(name: "RitzLearn", dependencies: ["RitzTensor", "RitzAutodiff", "CKernels"], resources: [.copy("Resources/digits.csv"), .copy("Resources/DIGITS.md")]),
-        .target(name: "RitzAnalysis", dependencies: ["RitzTensor", "RitzAutodiff", "RitzLearn"]),
+        .target(name: "RitzAnalysis", dependencies: ["RitzTensor", "RitzAutodiff", "RitzLearn", "CSuiteSparse", "CBLAS", "CLAPACK"]),
         .target(name: "RitzPlot"),
         .target(name: "RitzLang",
                 dependencies: ["RitzTensor", "RitzAutodiff", "RitzLearn", "RitzAnalysis", "RitzPlot"]),
@@ -48,11 +51,11 @@ let package = Package(
         .target(name: "RitzKernel", dependencies: ["RitzNotebook", "RitzLang", "RitzPlot", "CZMQ",
                                                   .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "RitzTUI", dependencies: ["RitzNotebook", "RitzLang", "RitzPlot", "CNcurses", "CReadline"]),
-        .executableTarget(name: "ritz", dependencies: ["RitzTUI", "RitzKernel", "RitzNotebook", "RitzLang", "RitzTensor", "RitzPlot",
+        .executableTarget(name: "ritz", dependencies: ["RitzTUI", "RitzKernel", "RitzNotebook", "RitzLang", "RitzTensor", "RitzPlot", "RitzMPI",
                                                        .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "ritz-bench",
                           dependencies: ["RitzTensor", "RitzAutodiff", "RitzLearn", "RitzAnalysis",
-                                         "RitzPlot", "RitzLang", "RitzNotebook", "CBLAS", "CLAPACK", "CKernels"]),
+                                         "RitzPlot", "RitzLang", "RitzNotebook", "RitzMPI", "CBLAS", "CLAPACK", "CKernels"]),
 
         .testTarget(name: "RitzTensorTests", dependencies: ["RitzTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RitzAutodiffTests", dependencies: ["RitzAutodiff", "RitzTensor"], resources: [.copy("Fixtures")]),

@@ -73,7 +73,7 @@ public func hessianOperator(model: any Model, data: Dataset, loss: LossKind? = n
                             batch: Int? = nil, layer: Int? = nil, blocks: [String]? = nil,
                             seed: UInt64 = 0) throws -> LinearOperator {
     let data = try HessianOperator.subset(data, batch: batch, seed: seed)
-    let evaluation = model.makeEvaluation()
+    let evaluation = model.makeEvaluation(for: data)
     try evaluation.prepare(model: model, x: data.x, y: data.y, loss: loss ?? data.defaultLoss, withGradient: false)
     let n = model.parameterCount
     let what = "hessian of \(model.label) on \(data.count) rows"
@@ -104,7 +104,7 @@ public func hessianOperator(model: any Model, data: Dataset, loss: LossKind? = n
 public func ggnOperator(model: any Model, data: Dataset, loss: LossKind? = nil,
                         batch: Int? = nil, blocks: [String]? = nil, seed: UInt64 = 0) throws -> LinearOperator {
     let data = try HessianOperator.subset(data, batch: batch, seed: seed)
-    let evaluation = model.makeEvaluation()
+    let evaluation = model.makeEvaluation(for: data)
     try evaluation.prepare(model: model, x: data.x, y: data.y, loss: loss ?? data.defaultLoss, withGradient: false)
     let n = model.parameterCount
     let what = "gauss-newton of \(model.label) on \(data.count) rows"

@@ -78,10 +78,13 @@ public enum ModelOperators {
 
     /// The gradient of each example's loss with the data's own targets.
     ///
+    /// - Parameters:
+    ///   - rows: The examples, all of them when nil.
     /// - Throws: Errors of the model.
-    public static func perExampleGradients(model: any Model, data: Dataset, loss: LossKind? = nil) throws -> PerExampleGradients {
+    public static func perExampleGradients(model: any Model, data: Dataset, loss: LossKind? = nil,
+                                           rows: Range<Int>? = nil) throws -> PerExampleGradients {
         let targetShape = [1] + Array(data.y.shape.dropFirst())
-        let targets = try (0..<data.count).map { i in
+        let targets = try (rows ?? 0..<data.count).map { i in
             (row: i, y: try data.y.index([.at(i)]).reshaped(targetShape))
         }
         return try gradients(model: model, x: data.x, targets: targets, loss: loss ?? data.defaultLoss)
@@ -99,7 +102,7 @@ public enum ModelOperators {
 /// - Returns: The rectangular operator, with its transpose known.
 /// - Throws: `LearnError` when the data do not fit the model.
 public func jacobianOperator(model: any Model, data: Dataset) throws -> LinearOperator {
-    let evaluation = model.makeEvaluation()
+    let evaluation = model.makeEvaluation(for: data)
     try evaluation.prepare(model: model, x: data.x, y: nil, loss: data.defaultLoss, withGradient: false)
     let outputs = try evaluation.outputs().count
     return try LinearOperator(rows: outputs, cols: model.parameterCount,
@@ -132,20 +135,31 @@ public func jacobianOperator(model: any Model, data: Dataset) throws -> LinearOp
 public func fisherOperator(model: any Model, data: Dataset, kind: FisherKind, loss: LossKind? = nil, samples: Int = 1,
                            blocks: [String]? = nil, seed: UInt64 = 0) throws -> LinearOperator {
     let loss = loss ?? data.defaultLoss
-    let g: PerExampleGradients
+    // In a data-parallel run each rank keeps the gradients of its share of the examples (the mc
+    // labels are drawn for every example on every rank, so the draws are the single-process ones)
+    // and F v is the allreduce of the shares' Σ g_r (g_r · v), divided by the global N.
+    let world = World.communicator
+    let mine = data.sharded ? shareRange(count: data.count, rank: world.rank, size: world.size) : 0..<data.count
+    let g: PerExampleGradients, total: Int
     switch kind {
     case .empirical:
-        g = try ModelOperators.perExampleGradients(model: model, data: data, loss: loss)
+        g = try ModelOperators.perExampleGradients(model: model, data: data, loss: loss, rows: mine)
+        total = data.count
     case .mc:
         guard samples >= 1 else { throw TensorError.invalidArgument("samples must be at least 1, got \(samples)") }
         _ = try Tensor.elementCount([data.count, samples, model.parameterCount])  // the gradients must fit
-        g = try ModelOperators.gradients(model: model, x: data.x,
-                                         targets: try sampledTargets(model: model, data: data, loss: loss, samples: samples, seed: seed),
-                                         loss: loss)
+        let drawn = try sampledTargets(model: model, data: data, loss: loss, samples: samples, seed: seed)
+        g = try ModelOperators.gradients(model: model, x: data.x, targets: drawn.filter { mine.contains($0.row) }, loss: loss)
+        total = drawn.count
     }
-    let n = model.parameterCount, scale = 1 / Double(g.rows)
+    let n = model.parameterCount, scale = 1 / Double(max(total, 1))
+    let reduce = data.sharded && world.size > 1
     let what = "\(kind == .mc ? "mc" : "empirical") fisher of \(model.label) on \(data.count) rows"
-    let full = try LinearOperator(n: n, symmetric: true, label: what) { v in g.transposeTimes(g.times(v), scale: scale) }
+    let full = try LinearOperator(n: n, symmetric: true, label: what) { v in
+        var out = g.transposeTimes(g.times(v), scale: scale)
+        if reduce { world.allreduceSum(&out) }
+        return out
+    }
     if let blocks { return try HessianOperator.restricted(full, model: model, blocks: blocks, what: what) }
     return full
 }

@@ -230,6 +230,6 @@ public final class BuiltinRegistry {
 public enum Builtins {
     /// Every group, in help order.
     static var all: [[BuiltinEntry]] {
-        [create, elementwise, reduce, statistics, linalg, fourier, io, session, iteration, autodiff, losses, convolution, learn, curvature, operators, koopman, stateSpace, graphs, grassmann, plots]
+        [create, elementwise, reduce, statistics, linalg, fourier, io, session, iteration, autodiff, losses, convolution, learn, curvature, operators, koopman, stateSpace, graphs, sparse, grassmann, plots]
     }
 }

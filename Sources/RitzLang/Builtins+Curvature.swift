@@ -68,6 +68,16 @@ extension Builtins {
         }
     }
 
+    /// Runs a long computation (a factorisation, a large eigensolve, a pass over millions of
+    /// snapshots) interruptibly, its `ProgressReporting` reports emitted as `.progress` events.
+    static func withProgress<T>(_ ctx: Interpreter, _ body: () throws -> T) throws -> T {
+        try interruptible(ctx) {
+            try ProgressReporting.withReporter({ p in
+                ctx.emit(.progress(Progress(step: p.step, total: p.total, fields: p.fields)))
+            }, body)
+        }
+    }
+
     /// The `seed=` argument, or a draw from the session generator when absent.
     static func curvatureSeed(_ a: Args) throws -> UInt64 {
         if let s = try a.optionalInt("seed") {
@@ -92,8 +102,37 @@ extension Builtins {
         if let v = a.raw(name), case .tensor = v {
             return try LinearOperator(matrix: try Interpreter.toTensor(v))
         }
+        if let s = sparseArg(a, name) {
+            guard !square || s.rows == s.cols else {
+                throw Diagnostic("`\(a.entry.name)` needs a square matrix, got a sparse \(s.rows)×\(s.cols) one", span: nil)
+            }
+            return try LinearOperator(rows: s.rows, cols: s.cols, symmetric: s.isSymmetric(tol: 1e-12), label: "sparse \(s.rows)×\(s.cols)",
+                                      transpose: { [t = s.transposed()] x in t.multiply(x) }) { x in s.multiply(x) }
+        }
         throw Diagnostic("argument `\(name)` of `\(a.entry.name)` must be an operator or a square matrix, got a \(a.raw(name)?.typeName ?? "nothing")",
                          span: nil, help: ["make one with op(A), op(fn, n), hessian_op(model, data) or ggn_op(model, data)"])
+    }
+
+    /// `eigs(A, k, sigma=)`: shift-invert on a dense or sparse matrix.
+    static func eigsNearSigma(_ a: Args) throws -> Value {
+        let matrix: ExplicitMatrix
+        if let s = sparseArg(a, "H") {
+            matrix = .sparse(s)
+        } else if case .tensor? = a.raw("H") {
+            matrix = .dense(try a.tensor("H"))
+        } else {
+            throw Diagnostic("eigs with sigma= needs a dense or sparse matrix, got a \(a.raw("H")?.typeName ?? "nothing")", span: nil,
+                             help: ["shift-invert factors the matrix; an operator has no entries to factor"])
+        }
+        let k = try positiveInt(a, "k"), tol = try a.double("tol"), sigma = try a.double("sigma")
+        let maxiter = try a.optionalInt("maxiter"), ncv = try a.optionalInt("ncv"), seed = try curvatureSeed(a)
+        let r = try interruptible(a.context) {
+            try eigsShiftInvert(matrix, k: k, sigma: sigma, tol: tol, maxiter: maxiter, ncv: ncv, seed: seed)
+        }
+        return .record(Record([("values", numbers(r.values)), ("vectors", .tensor(r.vectors)),
+                               ("residuals", numbers(r.residuals)), ("iters", .number(Double(r.iterations))),
+                               ("matvecs", .number(Double(r.solves))), ("converged", .bool(r.converged)),
+                               ("method", .string(r.method))]))
     }
 
     /// A positive whole-number argument.
@@ -133,17 +172,19 @@ extension Builtins {
                 }
             },
             BuiltinEntry("dense", [Param("H")], group: g,
-                         summary: "the dense matrix of an operator, column j = H e_j (n matvecs)",
+                         summary: "the dense matrix of an operator, column j = H e_j (n matvecs), or of a sparse matrix",
                          examples: ["dense(op([1, 2; 2, 1]))", "J = jacobian_op(mlp([2, 3, 2], seed=0), moons(4, seed=0))\nsize(dense(J))"]) { a in
+                if let s = sparseArg(a, "H") { return .tensor(try s.dense()) }
                 let H = try operatorArg(a, square: false)
                 return .tensor(try solving(a.raw("H"), a.context) { try interruptible(a.context) { try H.dense() } })
             },
             BuiltinEntry("eigs", [Param("H"), Param("k", default: .number(6)), .keyword("which", default: .string("LA")),
                                   .keyword("tol", default: .number(1e-8)), .keyword("maxiter"), .keyword("ncv"),
-                                  .keyword("start"), .keyword("seed")], group: g,
-                         summary: "k extreme eigenpairs of a symmetric operator by thick-restart Lanczos, with true residuals; values from the requested end: largest first for which=\"LA\" (the default), smallest first for \"SA\" (eigh is ascending)",
+                                  .keyword("start"), .keyword("seed"), .keyword("sigma")], group: g,
+                         summary: "k extreme eigenpairs of a symmetric operator by thick-restart Lanczos, with true residuals; values from the requested end: largest first for which=\"LA\" (the default), smallest first for \"SA\" (eigh is ascending). sigma= (for a dense or sparse symmetric matrix) gives the k eigenvalues nearest sigma, nearest first, by shift-invert: Lanczos on (A − σI)⁻¹ from one factorisation (dense: LU, LAPACK; sparse: Cholesky, CHOLMOD, when A − σI is positive definite, else LU, UMFPACK), each λ the Rayleigh quotient of its vector with residual ‖Av − λv‖ computed with A; .method names the factorisation, .matvecs counts solves",
                          examples: ["r = eigs(op(diag([1, 5, 3, 2])), k=2)\n(values=r.values, residuals=r.residuals)",
                                     "eigs(op(diag([1, 5, 3, -2])), k=1, which=\"SA\").values"]) { a in
+                if a.has("sigma") { return try eigsNearSigma(a) }
                 let H = try operatorArg(a)
                 let whichName = try a.string("which")
                 guard let which = EigsWhich(rawValue: whichName.uppercased()) else {

@@ -8,7 +8,7 @@ final class GraphObject: LangObject {
     let graph: Graph
     init(_ g: Graph) { graph = g }
     var typeName: String { "graph" }
-    var fieldNames: [String] { ["n", "edges", "adjacency", "degrees", "weights"] }
+    var fieldNames: [String] { ["n", "edges", "adjacency", "degrees", "weights", "laplacian"] }
     func field(_ name: String) throws -> Value? {
         switch name {
         case "n": return .number(Double(graph.n))
@@ -16,6 +16,14 @@ final class GraphObject: LangObject {
         case "adjacency": return .tensor(try graph.adjacency())
         case "degrees": return .tensor(Tensor(graph.degrees))
         case "weights": return .tensor(Tensor(graph.edges.map(\.weight)))
+        case "laplacian":
+            // G.laplacian(norm=, sparse=): the `laplacian` builtin with G bound.
+            let g = graph
+            return .function(Function(BuiltinEntry("laplacian", [.keyword("norm", default: .string("none")), .keyword("sparse", default: .bool(false))],
+                                                   group: "Graphs and positional encodings", summary: "this graph's Laplacian (see laplacian)",
+                                                   examples: []) { a in
+                try Builtins.laplacianValue(g, a)
+            }))
         default: return nil
         }
     }
@@ -98,13 +106,27 @@ extension Builtins {
         try a.object("G", as: GraphObject.self, described: "graph").graph
     }
 
+    /// The Laplacian of `g` for the `norm=` and `sparse=` arguments of `a`, dense or sparse.
+    static func laplacianValue(_ g: Graph, _ a: Args) throws -> Value {
+        let norm = try LaplacianNorm(name: a.string("norm"))
+        return try a.bool("sparse") ? .object(SparseObject(g.laplacianCSR(norm))) : .tensor(try g.laplacian(norm))
+    }
+
     /// Graph builders, Laplacians and positional encodings.
     public static var graphs: [BuiltinEntry] {
         let g = "Graphs and positional encodings"
         return [
-            BuiltinEntry("graph", [Param("edges"), .keyword("n"), .keyword("weights")], group: g,
-                         summary: "undirected graph from an m×2 tensor or a list of node pairs; n= defaults to the largest index + 1; a repeated edge keeps its last weight (as NetworkX)",
-                         examples: ["G = graph([0, 1; 1, 2; 2, 0]); G.n"]) { a in
+            BuiltinEntry("graph", [Param("edges", default: .none), .keyword("n"), .keyword("weights"), .keyword("adjacency")], group: g,
+                         summary: "undirected graph from an m×2 tensor or a list of node pairs; n= defaults to the largest index + 1; a repeated edge keeps its last weight (as NetworkX); or graph(adjacency=A) from a symmetric non-negative dense or sparse matrix, an edge i – j of weight A[i, j] for each nonzero with i ≤ j",
+                         examples: ["G = graph([0, 1; 1, 2; 2, 0]); G.n", "graph(adjacency=sparse([0, 1], [1, 0], [2, 2])).weights"]) { a in
+                if a.has("adjacency") {
+                    guard !a.has("edges"), !a.has("n"), !a.has("weights") else {
+                        throw Diagnostic("graph(adjacency=A) takes no edges, n= or weights=: they come from A", span: nil)
+                    }
+                    let m = try sparseArg(a, "adjacency") ?? CSRMatrix(dense: try a.tensor("adjacency").asFloat())
+                    return .object(GraphObject(try interruptible(a.context) { try Graph(adjacency: m) }))
+                }
+                guard a.has("edges") else { throw Diagnostic("`graph` needs edges or adjacency=", span: nil, help: ["graph([0, 1; 1, 2])", "graph(adjacency=A)"]) }
                 let raw = try a.list("edges")
                 let pairs = try raw.map { v -> (Int, Int) in
                     let t = try Interpreter.toTensor(v, what: "an edge of `graph`")
@@ -143,20 +165,22 @@ extension Builtins {
                          examples: ["knn_graph([0, 0; 1, 0; 0, 1; 5, 5], 1).n"]) { a in
                 .object(GraphObject(try interruptible(a.context) { try Graph.knn(a.tensor("X"), k: a.int("k")) }))
             },
-            BuiltinEntry("laplacian", [Param("G"), .keyword("norm", default: .string("none"))], group: g,
-                         summary: "graph Laplacian as NetworkX: \"none\" L = D − A, \"sym\" I − D^-1/2 A D^-1/2, \"rw\" I − D^-1 A; an isolated node's row and column are zero",
-                         examples: ["laplacian(path_graph(3), norm=\"sym\")"]) { a in
-                .tensor(try graphArg(a).laplacian(LaplacianNorm(name: a.string("norm"))))
+            BuiltinEntry("laplacian", [Param("G"), .keyword("norm", default: .string("none")), .keyword("sparse", default: .bool(false))], group: g,
+                         summary: "graph Laplacian as NetworkX: \"none\" L = D − A, \"sym\" I − D^-1/2 A D^-1/2, \"rw\" I − D^-1 A; an isolated node's row and column are zero; sparse=true gives a sparse matrix (also G.laplacian(norm=, sparse=))",
+                         examples: ["laplacian(path_graph(3), norm=\"sym\")", "grid_graph(3, 3).laplacian(sparse=true).nnz"]) { a in
+                try laplacianValue(graphArg(a), a)
             },
             BuiltinEntry("laplacian_pe", [Param("G"), Param("k"), .keyword("norm", default: .string("sym")),
                                           .keyword("sign", default: .string("canonical")), .keyword("seed", default: .number(0))], group: g,
-                         summary: "n×k eigenvectors of the k smallest Laplacian eigenvalues after the trivial one (zero columns when k ≥ n); per component, null vectors first; sign \"canonical\": the first entry within 1e-8 of the largest magnitude is positive (\"random\": seeded coin flips); equal eigenvalues (within 1e-6·‖L‖) are reported as groups; dense eigh up to 800 nodes per component, else Chebyshev-filtered block iteration with residual ≤ 1e-8 → (pe=, eigenvalues=, groups=, next=, residuals=, method=)",
+                         summary: "n×k eigenvectors of the k smallest Laplacian eigenvalues after the trivial one (zero columns when k ≥ n); per component, null vectors first; sign \"canonical\": the first entry within 1e-8 of the largest magnitude is positive (\"random\": seeded coin flips); equal eigenvalues (within 1e-6·‖L‖) are reported as groups; solver per component (.method): dense eigh up to 800 nodes; above, CHOLMOD's symbolic analysis sizes the Cholesky factor of L + sI (s = 1e-8·‖L‖∞) and, when it and the Lanczos basis fit the memory the session has left, shift-invert block Lanczos about −s; else Chebyshev-filtered block iteration; sparse solvers stop at residuals ‖Lv − λv‖ ≤ 1e-8 computed with L; progress is shown and Ctrl-C stops it → (pe=, eigenvalues=, groups=, next=, residuals=, method=, solves=)",
                          examples: ["p = laplacian_pe(cycle_graph(8), 3); p.groups"]) { a in
                 let sign = try a.string("sign")
                 guard sign == "canonical" || sign == "random" else { throw Diagnostic("sign= must be \"canonical\" or \"random\"", span: nil) }
                 let s = try a.int("seed")
-                let r = try LaplacianPE.compute(graphArg(a), k: a.int("k"), norm: LaplacianNorm(name: a.string("norm")),
-                                                randomSign: sign == "random", seed: UInt64(max(s, 0)))
+                let graph = try graphArg(a), k = try a.int("k"), norm = try LaplacianNorm(name: a.string("norm"))
+                let r = try withProgress(a.context) {
+                    try LaplacianPE.compute(graph, k: k, norm: norm, randomSign: sign == "random", seed: UInt64(max(s, 0)))
+                }
                 for w in r.warnings { a.context.emit(.text("warning: \(w)\n")) }
                 let groups = Value.list(r.groups.map { gr in
                     .record(Record([("start", .number(Double(gr.start))), ("count", .number(Double(gr.count))),
@@ -165,7 +189,7 @@ extension Builtins {
                 return .record(Record([("pe", .tensor(r.pe)), ("eigenvalues", .tensor(Tensor(r.eigenvalues))), ("groups", groups),
                                        ("next", r.nextEigenvalue.map { .number($0) } ?? .none),
                                        ("residuals", .tensor(Tensor(r.residuals))), ("components", .number(Double(r.components))),
-                                       ("method", .string(r.method))]))
+                                       ("method", .string(r.method)), ("solves", .number(Double(r.solves)))]))
             },
             BuiltinEntry("rwpe", [Param("G"), Param("k")], group: g,
                          summary: "random-walk encoding: column t−1 is diag((D^-1 A)^t), t = 1…k (return probabilities; 0 for isolated nodes)",

@@ -25,7 +25,7 @@ final class KoopmanResultObject: PlottableObject {
     var fieldNames: [String] {
         switch fit {
         case .dmd: return ["eigenvalues", "modes", "amplitudes", "growth", "frequency", "rank", "rank_reason", "dt", "plot"]
-        case .edmd(let e): return ["eigenvalues", "modes", "eigenfunctions", "growth", "frequency", "dt", "plot"] + (e.residuals == nil ? [] : ["residuals"])
+        case .edmd(let e): return ["eigenvalues", "modes", "eigenfunctions", "growth", "frequency", "dt", "method", "plot"] + (e.residuals == nil ? [] : ["residuals"])
         }
     }
     func field(_ name: String) throws -> Value? {
@@ -45,6 +45,7 @@ final class KoopmanResultObject: PlottableObject {
         case (.edmd(let e), "growth"): return .tensor(Tensor(e.growth))
         case (.edmd(let e), "frequency"): return .tensor(Tensor(e.frequency))
         case (.edmd(let e), "dt"): return .number(e.dt)
+        case (.edmd(let e), "method"): return .string(e.method.rawValue)
         case (_, "plot"): return .object(PlotObject(try figure()))
         default: return nil
         }
@@ -240,6 +241,7 @@ extension Builtins {
     public static var koopman: [BuiltinEntry] {
         let g = "Koopman"
         let fitParams = [Param("X"), .keyword("Y"), .keyword("dict"), .keyword("dt", default: .number(1))]
+        let memory = "Memory: the snapshots are read a chunk at a time (about 1 MiB of dictionary values: 2²⁰/(8w) rows, w = 2N + d) and folded into w×w matrices, so beyond X itself a fit needs O(chunk·w + w²) memory for any number of snapshots (10⁷ run in a few MB). .method says how: \"qr\" (streamed Householder QR, accurate to N·ε·κ(Ψ_X)) when M·w ≤ 2²² or when the Gram form would be inaccurate, else \"gram\" (Ψ_XᵀΨ_X, Ψ_XᵀΨ_Y, Ψ_YᵀΨ_Y by one BLAS dsyrk per chunk, then Cholesky; about 3× faster, accurate to N·ε·κ_s(Ψ_X)², used when that is ≤ 1e-7). Progress is shown while it runs and Ctrl-C stops it between chunks"
         return [
             BuiltinEntry("simulate", [Param("system"), Param("x0"), Param("steps"), .keyword("dt"),
                                       .keyword("r"), .keyword("a"), .keyword("b"), .keyword("delta"), .keyword("alpha"),
@@ -267,14 +269,16 @@ extension Builtins {
                 return .object(KoopmanResultObject(.dmd(d)))
             },
             BuiltinEntry("edmd", fitParams, group: g,
-                         summary: "extended DMD on a dictionary (default poly(2)); eigenvalues by decreasing modulus, modes of the full state, eigenfunction coefficients g (φ = Ψ g)",
-                         examples: ["e = edmd(simulate(\"henon\", [0.1, 0.1], 300), dict=poly(2)); size(e.eigenvalues)"]) { a in
-                let e = try EDMD.fit(x: a.tensor("X"), y: a.optionalTensor("Y"), dictionary: KoopmanSpectrumValues.dictionary(a), dt: a.double("dt"))
+                         summary: "extended DMD on a dictionary (default poly(2)); eigenvalues by decreasing modulus, modes of the full state, eigenfunction coefficients g (φ = Ψ g). " + memory,
+                         examples: ["e = edmd(simulate(\"henon\", [0.1, 0.1], 300), dict=poly(2)); size(e.eigenvalues)",
+                                    "edmd(simulate(\"henon\", [0.1, 0.1], 300), dict=poly(2)).method"]) { a in
+                let (x, y, dict, dt) = (try a.tensor("X"), try a.optionalTensor("Y"), try KoopmanSpectrumValues.dictionary(a), try a.double("dt"))
+                let e = try Builtins.withProgress(a.context) { try EDMD.fit(x: x, y: y, dictionary: dict, dt: dt) }
                 KoopmanSpectrumValues.warn(a, e.warnings)
                 return .object(KoopmanResultObject(.edmd(e)))
             },
             BuiltinEntry("resdmd", fitParams + [.keyword("holdout", default: .number(0)), .keyword("test_x"), .keyword("test_y")], group: g,
-                         summary: "EDMD plus each eigenpair's residual (Colbrook–Townsend): res² = ‖(C − λQ)v‖²/‖v‖² from the QR √WΨ_X = QR, C = √WΨ_Y R⁻¹; large residuals flag spurious eigenvalues. holdout=f computes residuals on the last fraction f of the pairs (left out of the fit); test_x=/test_y= on separate pairs; warns when snapshots ≤ dictionary size",
+                         summary: "EDMD plus each eigenpair's residual (Colbrook–Townsend): res(λ, g)² = (gᴴLg − λgᴴAᴴg − λ̄gᴴAg + |λ|²gᴴGg)/gᴴGg with G = Ψ_XᵀΨ_X, A = Ψ_XᵀΨ_Y, L = Ψ_YᵀΨ_Y, computed as ‖(K̃ − λI)v‖² + ‖Ev‖² over ‖v‖² (v = R₁₁g, the λ terms without cancellation; a Gram fit's rounding below zero is clamped to 0, so residuals under ~1e-7 are not resolved there); large residuals flag spurious eigenvalues. holdout=f computes residuals on the last fraction f of the pairs (left out of the fit); test_x=/test_y= on separate pairs; warns when snapshots ≤ dictionary size. " + memory,
                          examples: ["r = resdmd(simulate(\"henon\", [0.1, 0.1], 500), dict=poly(3)); max(r.residuals) >= 0"]) { a in
                 let holdout = try a.double("holdout")
                 let where_: EDMD.ResidualData
@@ -282,8 +286,8 @@ extension Builtins {
                     guard let ty = try a.optionalTensor("test_y") else { throw Diagnostic("test_x= needs test_y=", span: nil) }
                     where_ = .separate(x: tx, y: ty)
                 } else if holdout > 0 { where_ = .holdout(fraction: holdout) } else { where_ = .training }
-                let e = try EDMD.fit(x: a.tensor("X"), y: a.optionalTensor("Y"), dictionary: KoopmanSpectrumValues.dictionary(a),
-                                     residuals: where_, dt: a.double("dt"))
+                let (x, y, dict, dt) = (try a.tensor("X"), try a.optionalTensor("Y"), try KoopmanSpectrumValues.dictionary(a), try a.double("dt"))
+                let e = try Builtins.withProgress(a.context) { try EDMD.fit(x: x, y: y, dictionary: dict, residuals: where_, dt: dt) }
                 KoopmanSpectrumValues.warn(a, e.warnings)
                 return .object(KoopmanResultObject(.edmd(e)))
             },

@@ -98,11 +98,16 @@ extension Builtins {
                                                              frac: try a.double("frac"), seed: try learnSeed(a))
                 return trainTest(train, test)
             },
-            BuiltinEntry("dataset", [Param("x"), Param("y"), .keyword("classes")], group: g,
-                         summary: "a dataset from inputs (samples along the first axis: samples × features, images, sequences) and labels or targets; with classes=, labels may be one per position [N, …]",
+            BuiltinEntry("dataset", [Param("x"), Param("y"), .keyword("classes"), .keyword("shard", default: .bool(true))], group: g,
+                         summary: "a dataset from inputs (samples along the first axis: samples × features, images, sequences) and labels or targets; with classes=, labels may be one per position [N, …]; shard=false: not split among the ranks of an mpirun",
                          examples: ["dataset([0, 0; 1, 1], [0, 1]).classes"]) { a in
                 .object(DatasetObject(try Dataset(x: try a.tensor("x"), y: try a.tensor("y"),
-                                                  classes: try a.optionalInt("classes"), name: "data")))
+                                                  classes: try a.optionalInt("classes"), name: "data").sharding(try a.bool("shard"))))
+            },
+            BuiltinEntry("shard", [Param("data"), Param("on", default: .bool(true))], group: g,
+                         summary: "the dataset, split among the ranks of an mpirun (on=true, every dataset's default) or evaluated whole on each (false); its selections and splits keep the setting",
+                         examples: ["shard(moons(10, seed=0), false).sharded"]) { a in
+                .object(DatasetObject(try dataset(a).sharding(try a.bool("on"))))
             },
             BuiltinEntry("split", [Param("data"), .keyword("frac", default: .number(0.8)), .keyword("seed")], group: g,
                          summary: "a random split into (train=, test=), frac of the samples for training",
@@ -146,13 +151,13 @@ extension Builtins {
                          summary: "mean loss: \"ce\" (softmax cross-entropy, default for labels) or \"mse\" (default for targets)",
                          examples: ["loss(mlp([2, 8, 2], seed=0), moons(100, seed=0))"]) { a in
                 let d = try dataset(a)
-                return .number(try model(a).meanLoss(x: d.x, y: d.y, loss: try lossKind(a, for: d)))
+                return .number(try model(a).meanLoss(on: d, loss: try lossKind(a, for: d)))
             },
             BuiltinEntry("accuracy", [Param("model"), Param("data")], group: g,
                          summary: "fraction of samples (or labelled positions) whose largest output is at their label",
                          examples: ["accuracy(mlp([2, 8, 2], seed=0), moons(100, seed=0))"]) { a in
                 let d = try dataset(a)
-                return .number(try model(a).labelAccuracy(x: d.x, y: d.y))
+                return .number(try model(a).labelAccuracy(on: d))
             },
             BuiltinEntry("sgd", [Param("lr"), .keyword("momentum", default: .number(0)),
                                  .keyword("nesterov", default: .bool(false)), .keyword("weight_decay", default: .number(0))],
@@ -188,6 +193,24 @@ extension Builtins {
                                                         hessianPower: try a.double("hessian_power"),
                                                         probes: try a.int("probes"), block: try a.int("block"))))
             },
+            BuiltinEntry("mfac", [Param("lr"), .keyword("m", default: .number(32)), .keyword("damping", default: .number(1e-4)),
+                                  .keyword("block"), .keyword("momentum", default: .number(0)),
+                                  .keyword("weight_decay", default: .number(0))],
+                         group: g,
+                         summary: "M-FAC (Frantar et al. 2021): p ← p − lr·F⁻¹g, F = damping·I + (1/m) Σ gᵢgᵢᵀ the empirical Fisher of the last m gradients, applied matrix-free by Woodbury (m×m solve, O(mP) a step); block= a size (chunks of that many parameters) or \"params\" (one window per parameter tensor), else dense; momentum v ← μv + (1 − μ)F⁻¹g and weight_decay added to g, as the reference implementation",
+                         examples: ["mfac(0.001, m=16, damping=0.1)", "mfac(0.001, block=\"params\")"]) { a in
+                .object(OptimizerObject(try .mfac(lr: try a.double("lr"), window: try a.int("m"), damping: try a.double("damping"),
+                                                  momentum: try a.double("momentum"), weightDecay: try a.double("weight_decay"),
+                                                  blocking: try mfacBlocking(a))))
+            },
+            BuiltinEntry("shampoo", [Param("lr"), .keyword("eps", default: .number(1e-4)), .keyword("update_every", default: .number(1)),
+                                     .keyword("momentum", default: .number(0))],
+                         group: g,
+                         summary: "Shampoo (Gupta, Koren & Singer 2018): per parameter tensor G (a conv kernel as [out, in·k·k]) L ← L + GGᵀ, R ← R + GᵀG from eps·I, step lr·L^(-1/4) G R^(-1/4) (roots by eigh every update_every steps); vectors by diagonal AdaGrad g/√(eps + Σg²); momentum b ← μb + update; no grafting",
+                         examples: ["shampoo(0.05, update_every=10)", "shampoo(0.1, eps=1e-6, momentum=0.9).name"]) { a in
+                .object(OptimizerObject(try .shampoo(lr: try a.double("lr"), eps: try a.double("eps"),
+                                                     updateEvery: try a.int("update_every"), momentum: try a.double("momentum"))))
+            },
             BuiltinEntry("train", [Param("model"), Param("data"), Param("opt"), .keyword("steps", default: .number(100)),
                                    .keyword("batch", default: .number(0)), .keyword("every"),
                                    .keyword("track", default: .list([])), .keyword("test"), .keyword("seed"),
@@ -203,6 +226,20 @@ extension Builtins {
     static func adamParams(lr: Double, decay: Double) -> [Param] {
         [Param("lr", default: .number(lr)), .keyword("beta1", default: .number(0.9)), .keyword("beta2", default: .number(0.999)),
          .keyword("eps", default: .number(1e-8)), .keyword("weight_decay", default: .number(decay))]
+    }
+
+    /// `block=` of `mfac`: absent (dense), a whole number ≥ 1 (chunks of that size) or "params".
+    static func mfacBlocking(_ a: Args) throws -> MFACBlocking {
+        switch a.raw("block") {
+        case nil, .some(.none): return .dense
+        case .some(.string("params")): return .parameters
+        case let .some(.string(other)):
+            throw Diagnostic("`block=` of `mfac` takes a size or \"params\", got \"\(other)\"", span: nil)
+        case let .some(v):
+            let size = try Interpreter.toInt(v, what: "`block=` of `mfac`")
+            guard size >= 1 else { throw Diagnostic("`block=` of `mfac` must be at least 1, got \(size)", span: nil) }
+            return .size(size)
+        }
     }
 
     static func trainBuiltin(_ a: Args) throws -> Value {
@@ -385,7 +422,7 @@ public final class DatasetObject: LangObject {
     public init(_ data: Dataset) { self.data = data }
 
     public var typeName: String { "dataset" }
-    public var fieldNames: [String] { ["x", "y", "classes", "n", "features", "name"] }
+    public var fieldNames: [String] { ["x", "y", "classes", "n", "features", "name", "sharded"] }
 
     public func field(_ name: String) throws -> Value? {
         switch name {
@@ -395,6 +432,7 @@ public final class DatasetObject: LangObject {
         case "n": return .number(Double(data.count))
         case "features": return .number(Double(data.features))
         case "name": return .string(data.name)
+        case "sharded": return .bool(data.sharded)
         default: return nil
         }
     }
@@ -459,13 +497,26 @@ public final class OptimizerObject: LangObject {
             s += ", beta1=\(formatNumber(b1)), beta2=\(formatNumber(b2)), eps=\(formatNumber(eps))"
             s += ", weight_decay=\(formatNumber(wd)), hessian_power=\(formatNumber(k)), probes=\(probes)"
             if block > 1 { s += ", block=\(block)" }
+        case let .mfac(settings):
+            s += ", m=\(settings.window), damping=\(formatNumber(settings.damping))"
+            switch settings.blocking {
+            case .dense: break
+            case let .size(b): s += ", block=\(b)"
+            case .parameters: s += ", block=\"params\""
+            }
+            if settings.momentum != 0 { s += ", momentum=\(formatNumber(settings.momentum))" }
+            if settings.weightDecay != 0 { s += ", weight_decay=\(formatNumber(settings.weightDecay))" }
+        case let .shampoo(settings):
+            s += ", eps=\(formatNumber(settings.eps)), update_every=\(settings.updateEvery)"
+            if settings.momentum != 0 { s += ", momentum=\(formatNumber(settings.momentum))" }
         }
         return s + ")"
     }
 }
 
 /// A training run in the language: `.step .loss .acc .test_loss .test_acc .lr .weights`,
-/// `.batch_loss`, `.stopped`, `.message`, and every tracked quantity by name.
+/// `.batch_loss`, `.seconds` (wall-clock seconds of training steps before each row), `.stopped`,
+/// `.message`, and every tracked quantity by name.
 public final class RunObject: LangObject {
     /// The run.
     public let run: Run
@@ -501,7 +552,7 @@ public final class RunObject: LangObject {
     public var typeName: String { "run" }
 
     public var fieldNames: [String] {
-        ["step", "loss", "acc", "test_loss", "test_acc", "lr", "weights", "batch_loss", "stopped", "message", "steps"]
+        ["step", "loss", "acc", "test_loss", "test_acc", "lr", "seconds", "weights", "batch_loss", "stopped", "message", "steps"]
             + run.tracked.keys.sorted().map(RunObject.fieldName)
     }
 
@@ -518,6 +569,7 @@ public final class RunObject: LangObject {
         case "test_loss": return vec(run.testLoss)
         case "test_acc": return vec(run.testAccuracy)
         case "lr": return vec(run.lr)
+        case "seconds": return vec(run.seconds)
         case "batch_loss": return vec(run.batchLoss)
         case "steps": return .number(Double(run.stepsTaken))
         case "message": return .string(run.message ?? "")

@@ -409,7 +409,7 @@ extension Builtins {
                 guard w >= 8, w <= 1000, h >= 4, h <= 1000 else {
                     throw Diagnostic("`savefig` size must be 8–1000 columns and 4–1000 rows, got \(w)×\(h)", span: nil)
                 }
-                try SafeFile.write(p.figure.fileContents(for: path, width: w, height: h, canvas: canvas), to: path)
+                try World.onLead { try SafeFile.write(p.figure.fileContents(for: path, width: w, height: h, canvas: canvas), to: path) }
                 return .none
             },
         ]

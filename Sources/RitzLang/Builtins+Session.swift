@@ -60,6 +60,11 @@ extension Builtins {
                 a.context.print(String(format: "%.6f s", dt))
                 return .number(dt)
             },
+            BuiltinEntry("world", [], group: g,
+                         summary: "(rank=, size=): this process in a data-parallel run under mpirun (rank 0 of 1 without it); only rank 0 prints, plots, saves and journals",
+                         examples: ["world().size >= 1"]) { _ in
+                .record(Record([("rank", .number(Double(World.rank))), ("size", .number(Double(World.size)))]))
+            },
             BuiltinEntry("clock", [], group: g, summary: "monotonic seconds (for measuring intervals)",
                          examples: ["t = clock(); clock() - t >= 0"]) { _ in .number(monotonicSeconds()) },
             BuiltinEntry("clear", [.variadic("names")], group: g,

@@ -15,6 +15,10 @@ public struct Dataset: Sendable {
     public let classes: Int
     /// A short name for display ("moons", "digits", ...).
     public let name: String
+    /// Whether a data-parallel run splits passes over this data among its ranks (the default);
+    /// false evaluates it whole on every rank. Every rank holds the whole data set either way,
+    /// so selecting, splitting and indexing it are the same as in one process.
+    public var sharded = true
 
     /// Wraps inputs and targets.
     ///
@@ -85,7 +89,16 @@ public struct Dataset: Sendable {
     public func subset(_ indices: [Int]) throws -> Dataset {
         for i in indices where i < 0 || i >= count { throw ShapeError.indexOutOfRange(index: i, axis: 0, size: count) }
         let rows = [IndexItem.array(Tensor(integers: indices))]
-        return Dataset(unchecked: try x.index(rows), y: try y.index(rows), classes: classes, name: name)
+        var part = Dataset(unchecked: try x.index(rows), y: try y.index(rows), classes: classes, name: name)
+        part.sharded = sharded
+        return part
+    }
+
+    /// The same data with ``sharded`` set to `on`.
+    public func sharding(_ on: Bool) -> Dataset {
+        var copy = self
+        copy.sharded = on
+        return copy
     }
 
     /// The loss that fits the targets: cross-entropy for labels, mse for regression.

@@ -55,8 +55,10 @@ public final class MLPEvaluation {
     /// The trainer's minibatch buffers, reused across steps, and the data set whose targets were
     /// last checked (see ``prepare(model:data:rows:loss:withGradient:)``).
     struct Minibatch {
-        var x = RawBuffer.empty
-        var y = RawBuffer.empty
+        // Buffers of its own from the start: a one-row batch of labels fits in one element, and a
+        // shared placeholder would let two evaluations overwrite each other's labels.
+        var x = RawBuffer(count: 1)
+        var y = RawBuffer(count: 1)
         var targets: [Double] = []
         var labels = true
         var loss: LossKind?

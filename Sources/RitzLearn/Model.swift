@@ -75,12 +75,31 @@ extension Model {
         return e.loss
     }
 
+    /// Mean loss on a data set (split among the ranks of a data-parallel run when it is sharded).
+    ///
+    /// - Throws: `LearnError` when the data do not fit.
+    public func meanLoss(on data: Dataset, loss: LossKind) throws -> Double {
+        let e = makeEvaluation(for: data)
+        try e.prepare(model: self, x: data.x, y: data.y, loss: loss, withGradient: false)
+        return e.loss
+    }
+
     /// Fraction of labelled positions whose largest output is at their label.
     ///
     /// - Throws: `LearnError.invalidArgument` when the targets are not labels of a model with
     ///   one output per class.
     public func labelAccuracy(x: Tensor, y: Tensor) throws -> Double {
-        let e = makeEvaluation()
+        try labelAccuracy(makeEvaluation(), x: x, y: y)
+    }
+
+    /// ``labelAccuracy(x:y:)`` on a data set (split among the ranks of a data-parallel run when it is sharded).
+    ///
+    /// - Throws: as ``labelAccuracy(x:y:)``.
+    public func labelAccuracy(on data: Dataset) throws -> Double {
+        try labelAccuracy(makeEvaluation(for: data), x: data.x, y: data.y)
+    }
+
+    private func labelAccuracy(_ e: any ModelEvaluation, x: Tensor, y: Tensor) throws -> Double {
         try e.prepare(model: self, x: x, y: y, loss: .crossEntropy, withGradient: false)
         guard let acc = e.accuracy else {
             throw LearnError.invalidArgument("accuracy needs integer labels and a model with one output per class")

@@ -16,6 +16,10 @@ import RitzTensor
 ///   m ← β₁m + (1 − β₁)g; v ← β₂v + (1 − β₂)D²;
 ///   p ← p − η·( (m/(1 − β₁ᵗ)) / ((√v/√(1 − β₂ᵗ))^k + ε) + λp ) with k = `hessianPower`.
 ///   The paper's defaults: η = 0.15, β = (0.9, 0.999), ε = 1e-4, k = 1, λ = 0.
+/// * `mfac` (Frantar et al. 2021): p ← p − η·F⁻¹g with F the damped empirical Fisher of the last
+///   m gradients, dense or per block (Optimizer+MFAC.swift).
+/// * `shampoo` (Gupta et al. 2018): p ← p − η·L^{-1/4} G R^{-1/4} per parameter tensor
+///   (Optimizer+Shampoo.swift).
 public final class Optimizer {
     /// The rule and its hyperparameters (besides the learning rate).
     public enum Kind: Sendable, Equatable {
@@ -24,6 +28,8 @@ public final class Optimizer {
         case adamw(beta1: Double, beta2: Double, eps: Double, weightDecay: Double)
         case adahessian(beta1: Double, beta2: Double, eps: Double, weightDecay: Double, hessianPower: Double,
                         probes: Int, block: Int)
+        case mfac(MFACSettings)
+        case shampoo(ShampooSettings)
     }
 
     /// The rule.
@@ -41,6 +47,8 @@ public final class Optimizer {
     var hz: [Double] = []
     var diag: [Double] = []
     var rng = RandomGenerator(seed: 0x5EED)
+    var mfacState: MFACState?
+    var shampooState: ShampooState?
 
     /// Creates an optimizer after checking its hyperparameters.
     ///
@@ -73,6 +81,10 @@ public final class Optimizer {
             guard k >= 0, k <= 1 else { throw LearnError.invalidArgument("hessian_power must be in [0, 1], got \(k)") }
             guard probes >= 1 else { throw LearnError.invalidArgument("probes must be at least 1, got \(probes)") }
             guard block >= 1 else { throw LearnError.invalidArgument("block must be at least 1, got \(block)") }
+        case let .mfac(settings):
+            try settings.validate()
+        case let .shampoo(settings):
+            try settings.validate()
         }
         self.kind = kind
         self.lr = lr
@@ -148,6 +160,8 @@ public final class Optimizer {
         case .adam: return "adam"
         case .adamw: return "adamw"
         case .adahessian: return "adahessian"
+        case .mfac: return "mfac"
+        case .shampoo: return "shampoo"
         }
     }
 
@@ -162,6 +176,8 @@ public final class Optimizer {
         t = 0
         m = []
         v = []
+        mfacState = nil
+        shampooState = nil
     }
 
     /// Reseeds the generator of the Hutchinson probes.
@@ -177,7 +193,8 @@ public final class Optimizer {
     ///   - gradient: ∂L/∂p at `parameters`, same length.
     ///   - blocks: Row structure for adahessian's block averaging (each parameter tensor is
     ///     averaged within rows along its last axis: an mlp layer's weights within rows of
-    ///     `inputs` values, its bias as one row); nil treats the vector as one row.
+    ///     `inputs` values, its bias as one row); nil treats the vector as one row. mfac's
+    ///     per-tensor windows and shampoo's matrices follow the same blocks.
     ///   - hvp: For adahessian: writes H·z into its second argument for the direction in its
     ///     first, at the same point as `gradient`.
     /// - Throws: `LearnError.shape` for mismatched lengths; `LearnError.invalidArgument` when
@@ -242,6 +259,10 @@ public final class Optimizer {
                 let denom = (k == 1 ? root : pow(root, k)) + eps
                 parameters[i] -= eta * ((m[i] / bc1) / denom + wd * parameters[i])
             }
+        case let .mfac(settings):
+            try mfacStep(settings, parameters: &parameters, gradient: gradient, blocks: blocks)
+        case let .shampoo(settings):
+            try shampooStep(settings, parameters: &parameters, gradient: gradient, blocks: blocks)
         }
     }
 

@@ -29,6 +29,10 @@ public final class Run {
     public internal(set) var testAccuracy: [Double] = []
     /// Learning rate per row.
     public internal(set) var lr: [Double] = []
+    /// Wall-clock seconds spent in training steps (forward pass, gradient and update) before
+    /// each row, leaving out the recording of rows and the trackers' measurements: the time
+    /// axis on which optimizers are compared. It depends on the machine and its load.
+    public internal(set) var seconds: [Double] = []
     /// Tracked numbers per row, by name (including trackers' extras as `name.key`).
     public internal(set) var tracked: [String: [Double]] = [:]
     /// Names of the tracked numbers in the order requested.

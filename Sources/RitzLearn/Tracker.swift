@@ -74,7 +74,7 @@ final class SharedPass {
     var preparedStep = -1
 
     func prepared(model: any Model, data: Dataset, loss: LossKind, step: Int) throws -> any ModelEvaluation {
-        let e = evaluation ?? model.makeEvaluation()
+        let e = evaluation ?? model.makeEvaluation(for: data)
         evaluation = e
         if preparedStep != step {
             try e.prepare(model: model, x: data.x, y: data.y, loss: loss, withGradient: false)

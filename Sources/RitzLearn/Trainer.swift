@@ -130,9 +130,9 @@ public enum Trainer {
         let productsBefore = optimizer.hessianProducts
 
         let full = batch == 0 || batch >= n
-        let evaluation = model.makeEvaluation()
-        let recordEval = full ? evaluation : model.makeEvaluation()
-        let testEval = test == nil ? nil : model.makeEvaluation()
+        let evaluation = model.makeEvaluation(for: data)
+        let recordEval = full ? evaluation : model.makeEvaluation(for: data)
+        let testEval = test.map { model.makeEvaluation(for: $0) }
         // A bad label stops the run before anything changes: step 0 is always recorded, with full
         // passes over the training and test data, before the first update.
         var rng = RandomGenerator(seed: seed)
@@ -140,6 +140,8 @@ public enum Trainer {
         var position = n
         var grad = [Double](repeating: 0, count: model.parameterCount)
         var step = 0
+        // Seconds of training steps so far (`Run.seconds`), recording and tracking left out.
+        var stepSeconds = 0.0
 
         func record(at s: Int, preparedFull: Bool) throws {
             if !preparedFull { try recordEval.prepare(model: model, x: data.x, y: data.y, loss: kind, withGradient: false) }
@@ -170,6 +172,7 @@ public enum Trainer {
             run.testLoss.append(tl)
             run.testAccuracy.append(ta)
             run.lr.append(optimizer.lr)
+            run.seconds.append(stepSeconds)
             if snapshotWeights { run.weights.append(model.parameters) }
             progress?(TrainProgress(step: s, total: steps, loss: trainLoss, accuracy: acc, testLoss: tl,
                                     lr: optimizer.lr, tracked: values))
@@ -183,6 +186,7 @@ public enum Trainer {
                 run.message = "training interrupted at step \(step) of \(steps); the run keeps the history so far"
                 break
             }
+            var stepStart = DispatchTime.now().uptimeNanoseconds
             // The step's batch and its forward pass.
             // The gradient is computed in the same pass as the loss (it is discarded if the loss
             // is not finite).
@@ -207,6 +211,9 @@ public enum Trainer {
             }
             run.batchLoss.append(batchLoss)
             if step % every == 0 {
+                // The row is recorded mid-step: the step's clock stops while it is.
+                let partial = DispatchTime.now().uptimeNanoseconds &- stepStart
+                defer { stepStart = DispatchTime.now().uptimeNanoseconds &- partial }
                 do {
                     try record(at: step, preparedFull: full)
                 } catch where shouldStop?() == true {
@@ -217,7 +224,13 @@ public enum Trainer {
                 }
             }
             try evaluation.gradient(into: &grad)
-            try optimizer.step(parameters: &model.parameters, gradient: grad, blocks: model.blocks, hvp: hvp)
+            // The update works on a copy: adahessian's products may read the model's parameters
+            // (a function model records its second-order pass on demand), which an in-place
+            // `&model.parameters` would hold exclusively.
+            var updated = model.parameters
+            try optimizer.step(parameters: &updated, gradient: grad, blocks: model.blocks, hvp: hvp)
+            model.parameters = updated
+            stepSeconds += Double(DispatchTime.now().uptimeNanoseconds &- stepStart) * 1e-9
             step += 1
             run.stepsTaken = step
         }

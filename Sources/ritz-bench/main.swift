@@ -1,5 +1,6 @@
 import CBLAS
 import Foundation
+import RitzMPI
 import RitzTensor
 
 /// ritz-bench: prints each figure beside the hardware limit or the reference workload of its
@@ -17,6 +18,7 @@ let sections: [(name: String, run: () throws -> Void)] = [
     ("curvature", CurvatureBench.run),
     ("notebook", NotebookBench.run),
     ("live", LiveBench.run),
+    ("mpi", MPIBench.run),
 ]
 
 let usage = """
@@ -31,6 +33,16 @@ usage: ritz-bench [--peers] [SECTION...]
 // library chose a narrower one), then the allocator settings.
 BLASKernel.selectBest()
 MemoryTuning.apply()
+// A rank of the data-parallel run `ritz-bench mpi` starts under mpirun: it measures and rank 0 reports.
+do {
+    if try OpenMPI.startIfLaunched() != nil {
+        MPIBench.worker()
+        exit(0)
+    }
+} catch {
+    FileHandle.standardError.write(Data("ritz-bench: \(error)\n".utf8))
+    exit(1)
+}
 // A child started by the model library's bench to measure one HVP's peak memory on its own.
 if CommandLine.arguments.dropFirst().first == ModelLibraryBench.peakChildArgument {
     do { try ModelLibraryBench.hvpPeakChild(); exit(0) } catch { print("error: \(error)"); exit(1) }

@@ -13,7 +13,7 @@ struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run a script (.ritz) or session (.ipynb) top to bottom, printing each cell's output.",
-        discussion: "Exits 1 on the first error (with the diagnostic) and 130 when interrupted by Ctrl-C; the cells that finished are saved when --save is given.")
+        discussion: "Exits 1 on the first error (with the diagnostic) and 130 when interrupted by Ctrl-C; the cells that finished are saved when --save is given. Under `mpirun -n N` the script runs data-parallel: datasets are sharded, sums over examples are MPI allreduces, rank 0 alone prints and saves, and an error on any rank ends them all.")
 
     @Argument(help: "The script (.ritz) or session (.ipynb).")
     var file: String
@@ -64,10 +64,15 @@ struct BatchRun {
         let evaluator = SessionEvaluator()
         let stop = StopRequest(session: evaluator.session)
         let terminal = BatchTerminal.detect(environment: ProcessInfo.processInfo.environment)
+        // In a data-parallel run a cell's diagnostic waits for the ranks to agree who prints it.
+        let parallel = World.size > 1
+        var heldDiagnostic = ""
         let sink = BatchOutput(terminal: terminal, showPlots: showPlots,
                                write: { FileHandle.standardOutput.write(Data($0.utf8)) },
-                               writeError: { FileHandle.standardError.write(Data($0.utf8)) })
-        let journal = try? Journal(stateDirectory: Journal.stateDirectory(), notebook: notebook, sourcePath: path)
+                               writeError: { parallel ? heldDiagnostic += $0 : FileHandle.standardError.write(Data($0.utf8)) })
+        // Rank 0 alone journals and saves.
+        let journal = World.isLead ? try? Journal(stateDirectory: Journal.stateDirectory(), notebook: notebook, sourcePath: path) : nil
+        let savePath = World.isLead ? savePath : nil
         // The save target as it was when the run began: the save is refused if anything else
         // writes it meanwhile (another notebook, another run).
         let targetAtStart = savePath.flatMap { FileStamp.current(path: $0) }
@@ -104,6 +109,18 @@ struct BatchRun {
                 printError("ritz: \(error)")
                 return 1
             }
+            if parallel {
+                let stopping = DataParallel.afterCell(failed: cell.failed, diagnostic: heldDiagnostic) {
+                    FileHandle.standardError.write(Data($0.utf8))
+                }
+                heldDiagnostic = ""
+                if stopping {
+                    // Every rank stops together; a rank whose cell did not fail still reports failure.
+                    status = cell.interrupted ? 130 : 1
+                    break
+                }
+                continue
+            }
             if cell.failed {
                 status = max(status, 1)
                 if keepGoing { continue }
@@ -112,7 +129,7 @@ struct BatchRun {
             }
         }
         if stop.requested, status == 0 { status = 130 }
-        if status == 130, !keepGoing {
+        if status == 130, !keepGoing, World.isLead {
             printError("interrupted: the cells that finished are kept" + (savePath == nil ? "" : " and saved"))
         }
         if let savePath {

@@ -1,5 +1,6 @@
 import CKernels
 import Foundation
+import RitzMPI
 import RitzPlot
 import RitzTensor
 import RitzTUI
@@ -23,8 +24,17 @@ enum VersionReport {
         #endif
     }
 
-    /// `ritz 0.3.0`.
-    static func short() -> String { "ritz \(version)" }
+    /// `ritz 0.3.0`, and under mpirun the MPI library and the world size.
+    static func short() -> String {
+        World.size > 1 || World.communicator is OpenMPI ? "ritz \(version)\n\(mpi)" : "ritz \(version)"
+    }
+
+    /// The data-parallel line: the MPI library and world size of this run, or that there is none.
+    static var mpi: String {
+        let world = World.communicator
+        guard world is OpenMPI else { return "MPI: none (a single process; `mpirun -n N ritz run FILE` runs data-parallel)" }
+        return "MPI: \(world.library), world size \(world.size)"
+    }
 
     /// The full report, one `name  value` line each.
     static func verbose(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
@@ -53,6 +63,7 @@ enum VersionReport {
             ("CPU vectors", cpu.names.isEmpty ? "none beyond the baseline" : cpu.names),
             ("ritz kernels", "exp/tanh/sigmoid and short products: \(ownKernels)"),
             ("threads", "\(Parallel.threads) (ritz's pieces; OpenBLAS runs on one thread)"),
+            ("MPI", String(mpi.dropFirst("MPI: ".count))),
             ("terminal", term.isEmpty ? "TERM not set" : "TERM=\(term), \(colors.map { "\($0) colours" } ?? "no colour in terminfo")"),
             ("ritz run", "\(batch.isTTY ? "a terminal" : "not a terminal"), \(batch.canvas == .braille ? "braille" : "ASCII") plots, colour \(batch.color ? "on" : "off")\(environment["NO_COLOR"].map { $0.isEmpty ? "" : " (NO_COLOR)" } ?? "")"),
             ("notebook", TerminalCapabilities.notebookBraille ? "braille plots (UTF-8)" : "ASCII plots (no UTF-8 locale)"),

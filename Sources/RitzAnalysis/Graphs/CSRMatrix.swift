@@ -24,9 +24,14 @@ public struct CSRMatrix: Sendable, Equatable {
     ///   - rows: Row count.
     ///   - cols: Column count.
     ///   - triplets: Entries; indices must lie inside the matrix.
-    /// - Throws: `ShapeError.indexOutOfRange` for an index outside the matrix.
+    /// - Throws: `ShapeError.indexOutOfRange` for an index outside the matrix; memory-limit
+    ///   errors when the row pointers (or those of the transpose) would not fit.
     public init(rows: Int, cols: Int, triplets: [(Int, Int, Double)]) throws {
         guard rows >= 0, cols >= 0 else { throw ShapeError.negativeDimension(Swift.min(rows, cols)) }
+        // The row pointers of A and of Aᵀ, one Int per row and per column.
+        let (dims, overflow) = rows.addingReportingOverflow(cols)
+        guard !overflow else { throw TensorError.tooLarge(bytes: Int.max, limit: AllocationLimit.bytes) }
+        try AllocationLimit.check(elements: dims &+ 2)
         var count = [Int](repeating: 0, count: rows + 1)
         for (i, j, _) in triplets {
             guard i >= 0, i < rows else { throw ShapeError.indexOutOfRange(index: i, axis: 0, size: rows) }

@@ -21,8 +21,17 @@ import RitzTensor
 /// * k ≥ (available eigenvectors): the missing columns are zero.
 /// * `rw`: eigenvalues of I − D⁻¹A equal those of `sym`; eigenvectors are D^-1/2 u for the sym
 ///   eigenvectors u, normalised to unit length.
-/// * Solver: dense `eigh` (LAPACK dsyevd) for components of at most `denseLimit` nodes, else
-///   `GraphEigensolver` with residuals ‖Lv − λv‖ ≤ 1e-8, so each eigenvalue is within 1e-8 of the true one.
+/// * Solver, per component of s nodes (`Method`, reported in `method`):
+///   1. s ≤ `denseLimit` (800): dense `eigh` (LAPACK dsyevd).
+///   2. Otherwise CHOLMOD's symbolic analysis of L gives the size of the Cholesky factor before
+///      any numeric work; when the factor and the Lanczos basis fit in the memory the session has
+///      left (or `factorBudget`), L + sI is factored with s = 1e-8·‖L‖∞ (retried ×100 if not
+///      definite to working precision) and `ShiftInvertLanczos` finds the eigenvalues nearest
+///      the target −s, i.e. the smallest: shift-invert Lanczos.
+///   3. When the factor would not fit: `GraphEigensolver`, the Chebyshev-filtered subspace
+///      iteration, which needs only products with L.
+///   Sparse solvers stop at residuals ‖Lv − λv‖ ≤ 1e-8 computed with L itself, so each eigenvalue
+///   is within 1e-8 of the true one.
 public struct LaplacianPE: Sendable {
     /// A run of (numerically) equal eigenvalues among the PE columns.
     public struct Group: Sendable, Equatable {
@@ -49,15 +58,30 @@ public struct LaplacianPE: Sendable {
     public let residuals: [Double]
     /// Number of connected components.
     public let components: Int
-    /// "dense eigh" or "Chebyshev-filtered subspace iteration".
+    /// The solvers used, largest component's first: "dense eigh", "shift-invert Lanczos
+    /// (CHOLMOD)" or "Chebyshev-filtered subspace iteration", joined by " + " when components differ.
     public let method: String
-    /// Sparse matrix–vector products spent by the iterative solver (0 for dense eigh).
+    /// Sparse matrix–vector products spent by the filtered iteration (0 for the other solvers).
     public let matvecs: Int
+    /// Right-hand sides solved with the Cholesky factor by shift-invert Lanczos.
+    public let solves: Int
+    /// Bytes of the largest Cholesky factor made (0 when none).
+    public let factorBytes: Int
     /// Notes: a split group, zero padding, an unconverged solve.
     public let warnings: [String]
 
     /// Components up to this size are solved densely.
     public static let denseLimit = 800
+
+    /// How a component's eigenpairs are computed.
+    public enum Method: String, Sendable {
+        case dense = "dense eigh"
+        case shiftInvert = "shift-invert Lanczos (CHOLMOD)"
+        case filtered = "Chebyshev-filtered subspace iteration"
+    }
+
+    /// Relative shift s/‖L‖∞ of the factored L + sI (the target −s lies just below the spectrum).
+    static let relativeShift = 1e-8
 
     /// Computes the encoding.
     ///
@@ -67,10 +91,14 @@ public struct LaplacianPE: Sendable {
     ///   - norm: The Laplacian (default `.sym`).
     ///   - randomSign: false for the canonical sign, true for seeded random signs.
     ///   - seed: Seed of the random signs.
+    ///   - denseLimit: Components up to this size are solved densely.
+    ///   - factorBudget: Bytes a Cholesky factor and its Lanczos basis may take; nil for what the
+    ///     session's memory limit leaves. 0 forces the filtered iteration for large components.
     /// - Returns: The encoding and its diagnostics.
     /// - Throws: `TensorError.invalidArgument` for k < 1; `LinalgError` from the solvers.
     public static func compute(_ graph: Graph, k: Int, norm: LaplacianNorm = .sym,
-                               randomSign: Bool = false, seed: UInt64 = 0) throws -> LaplacianPE {
+                               randomSign: Bool = false, seed: UInt64 = 0, denseLimit: Int = LaplacianPE.denseLimit,
+                               factorBudget: Int? = nil) throws -> LaplacianPE {
         guard k >= 1, k <= 100_000 else { throw TensorError.invalidArgument("laplacian_pe: k must be in 1...100000, got \(k)") }
         let n = graph.n
         let total = try Tensor.elementCount([n, k])
@@ -78,8 +106,8 @@ public struct LaplacianPE: Sendable {
         let symL = graph.laplacianCSR(norm == .rw ? .sym : norm)
         let deg = graph.degrees
         var warnings = [String]()
-        var usedSparse = false
-        var matvecs = 0
+        var methods = [(size: Int, method: Method)]()
+        var matvecs = 0, solves = 0, factorBytes = 0
 
         struct Pair { var value: Double; var comp: Int; var order: Int; var nodes: [Int]; var vec: [Double]; var residual: Double }
         var zeros = [Pair](), others = [Pair]()
@@ -99,29 +127,14 @@ public struct LaplacianPE: Sendable {
             guard s > 1 else { continue }
             let sub = symL.submatrix(nodes)
             let m = Swift.min(want, s - 1)
-            var vals = [Double](), vecs = [[Double]](), res = [Double]()
-            if s <= denseLimit {
-                let dense = try sub.dense()
-                let (ev, evec) = try dense.eigh()
-                // Drop the eigenvector closest to the null vector (the first, λ ≈ 0) and keep the next m.
-                for j in 1...m {
-                    vals.append(ev.storage[j])
-                    vecs.append((0..<s).map { evec.storage[$0 * s + j] })
-                }
-                for (j, v) in vecs.enumerated() {
-                    let lv = sub.multiply(v)
-                    res.append(zip(lv, v).map { ($0 - vals[j] * $1) * ($0 - vals[j] * $1) }.reduce(0, +).squareRoot())
-                }
-            } else {
-                usedSparse = true
-                let r = try GraphEigensolver.smallest(sub, k: m, deflate: [null])
-                matvecs += r.matvecs
-                if !r.converged {
-                    warnings.append(String(format: "laplacian_pe: the sparse solver stopped after %d iterations with residual %.2e", r.iterations, r.residuals.max() ?? 0))
-                }
-                vals = r.values; res = r.residuals
-                for j in 0..<m { vecs.append((0..<s).map { r.vectors[$0 * m + j] }) }
-            }
+            try Interruption.check()
+            ProgressReporting.report("laplacian_pe: component \(ci + 1) of \(comps.count)", step: ci, total: comps.count,
+                                     fields: [("nodes", Double(s))])
+            let solved = try solveComponent(sub, m: m, null: null, denseLimit: denseLimit, factorBudget: factorBudget)
+            methods.append((s, solved.method))
+            matvecs += solved.matvecs; solves += solved.solves; factorBytes = Swift.max(factorBytes, solved.factorBytes)
+            warnings += solved.warnings
+            let vals = solved.values, vecs = solved.vectors, res = solved.residuals
             for j in 0..<vals.count {
                 var v = vecs[j]
                 if norm == .rw {
@@ -171,7 +184,7 @@ public struct LaplacianPE: Sendable {
         }
         return LaplacianPE(pe: try Tensor(shape: [n, k], storage: pe), eigenvalues: values, nextEigenvalue: next,
                            groups: groups, residuals: used.map { $0.residual }, components: comps.count,
-                           method: usedSparse ? "Chebyshev-filtered subspace iteration" : "dense eigh",
-                           matvecs: matvecs, warnings: warnings)
+                           method: methodSummary(methods), matvecs: matvecs, solves: solves, factorBytes: factorBytes,
+                           warnings: warnings)
     }
 }

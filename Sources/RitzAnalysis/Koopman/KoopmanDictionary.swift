@@ -77,57 +77,110 @@ public enum KoopmanDictionary: Sendable {
     public func evaluate(_ x: Tensor) throws -> Tensor {
         let X = try SubspaceMath.matrix(x, "dictionary")
         let d = X.shape[0], m = X.shape[1]
-        let n = try size(dimension: d)
-        let total = try Tensor.elementCount([m, n])
-        var out = [Double](repeating: 0, count: total)
-        let xs = X.storage
-        switch self {
-        case .poly(let degree):
-            // Each monomial is a lower-degree one times one variable: ψ(α) = ψ(α − e_v)·x_v with v
-            // the last variable of α, so every value costs one multiplication.
-            let exps = KoopmanDictionary.exponents(dimension: d, degree: degree)
-            var index = [[Int]: Int]()
-            for (i, a) in exps.enumerated() { index[a] = i }
-            var parent = [Int](repeating: 0, count: n), variable = [Int](repeating: 0, count: n)
-            for (i, a) in exps.enumerated() where i > 0 {
-                var v = d - 1
-                while a[v] == 0 { v -= 1 }
-                var b = a; b[v] -= 1
-                parent[i] = index[b] ?? 0; variable[i] = v
-            }
-            var point = [Double](repeating: 0, count: d)
+        let evaluator = try Evaluator(self, dimension: d)
+        let n = evaluator.count
+        var out = [Double](repeating: 0, count: try Tensor.elementCount([m, n]))
+        X.storage.withUnsafeBufferPointer { xs in
             out.withUnsafeMutableBufferPointer { o in
-                for s in 0..<m {
-                    for v in 0..<d { point[v] = xs[v * m + s] }
-                    let row = s * n
-                    o[row] = 1
-                    for i in 1..<n { o[row + i] = o[row + parent[i]] * point[variable[i]] }
-                }
+                guard let xp = xs.baseAddress, let op = o.baseAddress else { return }
+                evaluator.rows(of: xp, columns: 0..<m, stride: m, into: op, rowStride: n)
             }
-        case .rbf(let centers, let eps):
-            let c = try centers.asFloat().storage
-            let e2 = eps * eps
-            for s in 0..<m {
-                for k in 0..<n {
-                    var acc = 0.0
-                    for v in 0..<d { let t = xs[v * m + s] - c[k * d + v]; acc += t * t }
-                    out[s * n + k] = Foundation.exp(-e2 * acc)
+        }
+        return try Tensor(shape: [m, n], storage: out)
+    }
+
+    /// The dictionary prepared for one state dimension, writing Ψ rows straight into a caller's
+    /// buffer (so chunked reductions evaluate a few thousand snapshots at a time).
+    struct Evaluator {
+        let dictionary: KoopmanDictionary
+        /// The state dimension d.
+        let dimension: Int
+        /// N, the number of functions.
+        let count: Int
+        /// poly: monomial i is monomial parent[i] times x_variable[i].
+        private var parent = [Int](), variable = [Int]()
+        /// rbf: the K×d centers, row-major.
+        private var centers = [Double]()
+
+        /// Prepares `dictionary` for states of dimension `d`.
+        ///
+        /// - Throws: as `size`.
+        init(_ dictionary: KoopmanDictionary, dimension d: Int) throws {
+            self.dictionary = dictionary
+            dimension = d
+            count = try dictionary.size(dimension: d)
+            switch dictionary {
+            case .poly(let degree):
+                // Each monomial is a lower-degree one times one variable: ψ(α) = ψ(α − e_v)·x_v with v
+                // the last variable of α, so every value costs one multiplication.
+                let exps = KoopmanDictionary.exponents(dimension: d, degree: degree)
+                var index = [[Int]: Int]()
+                for (i, a) in exps.enumerated() { index[a] = i }
+                parent = [Int](repeating: 0, count: count)
+                variable = [Int](repeating: 0, count: count)
+                for (i, a) in exps.enumerated() where i > 0 {
+                    var v = d - 1
+                    while a[v] == 0 { v -= 1 }
+                    var b = a; b[v] -= 1
+                    parent[i] = index[b] ?? 0; variable[i] = v
                 }
+            case .rbf(let c, _):
+                centers = try c.asFloat().storage
+            case .fourier:
+                break
             }
-        case .fourier(let k):
-            for s in 0..<m {
-                out[s * n] = 1
-                var col = 1
-                for v in 0..<d {
-                    let xv = xs[v * m + s]
-                    for j in 1...Swift.max(k, 1) where k > 0 {
-                        out[s * n + col] = Foundation.cos(Double(j) * xv)
-                        out[s * n + col + 1] = Foundation.sin(Double(j) * xv)
-                        col += 2
+        }
+
+        /// Writes ψ_1(x_s)…ψ_N(x_s) for the columns s in `columns` of a d×`stride` row-major matrix
+        /// `xs` as consecutive rows of `out`, `rowStride` apart (columns beyond N are left alone).
+        ///
+        /// - Parameters:
+        ///   - xs: The states, d rows of `stride` values.
+        ///   - columns: Which states.
+        ///   - stride: The length of a row of `xs` (the number of states it holds).
+        ///   - out: Row 0 of the output.
+        ///   - rowStride: Distance between output rows, ≥ N.
+        func rows(of xs: UnsafePointer<Double>, columns: Range<Int>, stride: Int,
+                  into out: UnsafeMutablePointer<Double>, rowStride: Int) {
+            let d = dimension, n = count
+            switch dictionary {
+            case .poly:
+                parent.withUnsafeBufferPointer { parent in
+                    variable.withUnsafeBufferPointer { variable in
+                        withUnsafeTemporaryAllocation(of: Double.self, capacity: Swift.max(d, 1)) { point in
+                            for (r, s) in columns.enumerated() {
+                                for v in 0..<d { point[v] = xs[v * stride + s] }
+                                let o = out + r * rowStride
+                                o[0] = 1
+                                for i in 1..<Swift.max(n, 1) { o[i] = o[parent[i]] * point[variable[i]] }
+                            }
+                        }
+                    }
+                }
+            case .rbf(_, let eps):
+                let e2 = eps * eps
+                for (r, s) in columns.enumerated() {
+                    for k in 0..<n {
+                        var acc = 0.0
+                        for v in 0..<d { let t = xs[v * stride + s] - centers[k * d + v]; acc += t * t }
+                        out[r * rowStride + k] = Foundation.exp(-e2 * acc)
+                    }
+                }
+            case .fourier(let k):
+                for (r, s) in columns.enumerated() {
+                    let o = out + r * rowStride
+                    o[0] = 1
+                    var col = 1
+                    for v in 0..<d {
+                        let xv = xs[v * stride + s]
+                        for j in 1...Swift.max(k, 1) where k > 0 {
+                            o[col] = Foundation.cos(Double(j) * xv)
+                            o[col + 1] = Foundation.sin(Double(j) * xv)
+                            col += 2
+                        }
                     }
                 }
             }
         }
-        return try Tensor(shape: [m, n], storage: out)
     }
 }

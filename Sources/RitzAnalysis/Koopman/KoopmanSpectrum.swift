@@ -29,21 +29,11 @@ enum KoopmanSpectrum {
     }
 
     /// Splits snapshot data into (X, Y): Y given, or X's columns 0..<m−1 and 1..<m.
+    ///
+    /// - Throws: as `SnapshotPairs.of`.
     static func pairs(_ x: Tensor, _ y: Tensor?, _ op: String) throws -> (Tensor, Tensor) {
-        let X = try SubspaceMath.matrix(x, op)
-        guard X.shape[0] >= 1 else {
-            throw TensorError.invalidArgument("\(op): the snapshots have no state variables (X is \(formatShape(X.shape))); give one row per variable")
-        }
-        if let y {
-            let Y = try SubspaceMath.matrix(y, op)
-            guard X.shape == Y.shape else { throw ShapeError.mismatch(op: op, lhs: X.shape, rhs: Y.shape) }
-            guard X.shape[1] >= 1 else { throw TensorError.invalidArgument("\(op): no snapshots") }
-            return (X, Y)
-        }
-        guard X.shape[1] >= 2 else {
-            throw TensorError.invalidArgument("\(op): need at least 2 snapshots (columns) when Y is not given, got \(X.shape[1])")
-        }
-        let m = X.shape[1]
-        return (try SubspaceMath.columns(X, 0, m - 1), try SubspaceMath.columns(X, 1, m))
+        let p = try SnapshotPairs.of(x, y, op)
+        return (try SubspaceMath.columns(p.x, p.xStart, p.xStart + p.count),
+                try SubspaceMath.columns(p.y, p.yStart, p.yStart + p.count))
     }
 }

@@ -1,0 +1,77 @@
+import Foundation
+import RitzLearn
+import RitzTensor
+
+/// Curvature optimizers' steps against an SGD step (issue 17): one training step is a minibatch's
+/// forward pass, its gradient and the update, timed exactly as the trainer runs them, on the
+/// digits MLP 64-64-10 (full batch and minibatches of 128) and the digits CNN
+/// conv8-pool-conv16-pool-dense10 (minibatches of 128).
+/// Rounds of steps alternate between the optimizers so a shared machine's load hits both alike;
+/// the figure is the ratio of the medians.
+enum OptimizerStepBench {
+    static func run() throws {
+        Bench.section("optimizer steps against an SGD step (digits; full batch of 1797 and minibatches of 128)")
+        let data = try Dataset.digits()
+        let models: [(String, Int, () throws -> any Model)] = [
+            ("MLP 64-64-10, full batch", data.count, { try MLP(sizes: [64, 64, 10], activation: .tanh, seed: 0) }),
+            ("MLP 64-64-10, batch 128", 128, { try MLP(sizes: [64, 64, 10], activation: .tanh, seed: 0) }),
+            ("CNN conv8-conv16, batch 128", 128,
+             { try FunctionModel.cnn(input: [1, 8, 8], channels: [8, 16], classes: 10, seed: 0) }),
+        ]
+        for (name, batch, make) in models {
+            let sgd = Stepper(model: try make(), data: data, optimizer: try .sgd(lr: 0.01), batch: batch)
+            let mfac = Stepper(model: try make(), data: data, optimizer: try .mfac(lr: 1e-4, window: 32, damping: 1e-4), batch: batch)
+            let shampoo = Stepper(model: try make(), data: data, optimizer: try .shampoo(lr: 0.01, updateEvery: 10), batch: batch)
+            // 40 warm-up steps fill M-FAC's window; then rounds of 20 steps each, alternating.
+            var times: [[Double]] = [[], [], []]
+            for s in [sgd, mfac, shampoo] { for _ in 0..<40 { try s.step() } }
+            for _ in 0..<9 {
+                for (i, s) in [sgd, mfac, shampoo].enumerated() {
+                    let t0 = Bench.now()
+                    for _ in 0..<20 { try s.step() }
+                    times[i].append((Bench.now() - t0) / 20)
+                }
+            }
+            let (tSGD, tMFAC, tShampoo) = (Bench.medianOf(times[0]), Bench.medianOf(times[1]), Bench.medianOf(times[2]))
+            Bench.report("M-FAC step, m = 32, \(name)", tMFAC / tSGD, "× SGD",
+                         detail: String(format: "%.3f ms vs SGD %.3f ms, %d parameters", tMFAC * 1e3, tSGD * 1e3, sgd.parameters),
+                         bar: ("<= 2x", tMFAC / tSGD <= 2))
+            Bench.report("Shampoo step, roots every 10, \(name)", tShampoo / tSGD, "× SGD",
+                         detail: String(format: "%.3f ms", tShampoo * 1e3))
+        }
+    }
+
+    /// A model, its optimizer and minibatches drawn as the trainer draws them.
+    final class Stepper {
+        let model: any Model
+        let optimizer: Optimizer
+        let evaluation: any ModelEvaluation
+        let data: Dataset
+        var grad: [Double]
+        var rng = RandomGenerator(seed: 1)
+        var order: [Int] = []
+        var position = Int.max
+        let batch: Int
+        var parameters: Int { model.parameterCount }
+
+        init(model: any Model, data: Dataset, optimizer: Optimizer, batch: Int) {
+            self.batch = min(batch, data.count)
+            self.model = model
+            self.optimizer = optimizer
+            self.data = data
+            evaluation = model.makeEvaluation()
+            grad = [Double](repeating: 0, count: model.parameterCount)
+        }
+
+        /// One training step: the minibatch's forward pass, its gradient and the update.
+        func step() throws {
+            if position > data.count - batch { order = rng.permutation(data.count); position = 0 }
+            try evaluation.prepare(model: model, data: data, rows: order[position..<(position + batch)], loss: .crossEntropy,
+                                   withGradient: true)
+            position += batch
+            try evaluation.gradient(into: &grad)
+            try optimizer.step(parameters: &model.parameters, gradient: grad, blocks: model.blocks)
+        }
+    }
+
+}

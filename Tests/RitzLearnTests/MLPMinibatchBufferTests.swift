@@ -1,0 +1,26 @@
+import Testing
+@testable import RitzLearn
+import RitzTensor
+
+/// Two mlp evaluations prepared on one-row minibatches keep their own labels: the Hessian-vector
+/// product of the first, taken after the second was prepared, equals a fresh evaluation's bit for
+/// bit (the same computation on the same row). One row of labels fits the one-element placeholder
+/// buffer an evaluation starts with, which once was shared by every evaluation.
+@Test func interleavedOneRowEvaluationsKeepTheirOwnLabels() throws {
+    let data = try Dataset.moons(n: 101, noise: 0.2, seed: 4)
+    let model = try MLP(sizes: [2, 7, 2], activation: .tanh, seed: 5)
+    var rng = RandomGenerator(seed: 9)
+    let v = (0..<model.parameterCount).map { _ in rng.normal() }
+    // Rows 68 and 69 of these moons have different labels.
+    #expect(data.y.storage[68] != data.y.storage[69])
+    let first = model.makeEvaluation(), second = model.makeEvaluation()
+    try first.prepare(model: model, data: data, rows: [68][...], loss: .crossEntropy, withGradient: true)
+    try second.prepare(model: model, data: data, rows: [69][...], loss: .crossEntropy, withGradient: true)
+    var interleaved: [Double] = [], fresh: [Double] = []
+    try first.hvp(v, into: &interleaved)
+    let alone = model.makeEvaluation()
+    try alone.prepare(model: model, data: data, rows: [68][...], loss: .crossEntropy, withGradient: true)
+    try alone.hvp(v, into: &fresh)
+    #expect(interleaved == fresh)
+    #expect(first.loss == alone.loss)
+}
