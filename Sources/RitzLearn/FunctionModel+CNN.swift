@@ -66,7 +66,7 @@ extension FunctionModel {
         blocks.append(("dense.b", [classes], .constant(0)))
         let layers = channels.count
         let label = "cnn \(input) → \(channels) → \(classes)"
-        return try FunctionModel(seeded: blocks, seed: seed, label: label) { p, x in
+        return try FunctionModel(seeded: blocks, seed: seed, label: label, rowsAreIndependent: true) { p, x in
             var y = try images(x, input)
             for l in 0..<layers {
                 let (wl, bl) = (p[2 * l], p[2 * l + 1])

@@ -25,11 +25,13 @@ extension FunctionModel {
     ///   - blocks: Name, shape and initialisation of each block, in the order of the flat vector.
     ///   - seed: Seed of the generator.
     ///   - label: A short description.
+    ///   - rowsAreIndependent: Whether `forward` treats the rows of a batch separately.
     ///   - forward: The function of the blocks and the inputs.
     /// - Throws: `LearnError.invalidArgument` for a repeated name or a model over the
     ///   allocation limit.
     public convenience init(seeded blocks: [(name: String, shape: [Int], initialization: Initialization)],
-                            seed: UInt64, label: String, forward: @escaping Forward) throws {
+                            seed: UInt64, label: String, rowsAreIndependent: Bool = false,
+                            forward: @escaping Forward) throws {
         var total = 0
         for b in blocks {
             let (count, o1) = b.shape.reduce((1, false)) { acc, d in
@@ -57,7 +59,8 @@ extension FunctionModel {
                 values.append(contentsOf: repeatElement(c, count: count))
             }
         }
-        try self.init(blocks: blocks.map { ($0.name, $0.shape) }, parameters: values, label: label, forward: forward)
+        try self.init(blocks: blocks.map { ($0.name, $0.shape) }, parameters: values, label: label,
+                      rowsAreIndependent: rowsAreIndependent, forward: forward)
     }
 
     /// x·Wᵀ + b over the last axis of `x` (W `[out, in]`, the PyTorch layout, b `[out]` or

@@ -94,7 +94,7 @@ extension FunctionModel {
         let label = "transformer vocab \(vocab), seq \(seq), width \(width), \(heads) heads, depth \(depth)"
         let shape = TransformerShape(vocab: vocab, seq: seq, width: width, heads: heads, depth: depth,
                                      activation: activation, output: output)
-        return try FunctionModel(seeded: blocks, seed: seed, label: label) { p, x in
+        return try FunctionModel(seeded: blocks, seed: seed, label: label, rowsAreIndependent: true) { p, x in
             try shape.forward(p, x)
         }
     }

@@ -13,6 +13,11 @@ public protocol TapeModel: Model {
     /// - Returns: The outputs.
     /// - Throws: An error when the inputs do not fit the model.
     func outputs(_ parameters: [Var], _ x: Tensor) throws -> Var
+
+    /// Whether each row of a batch (axis 0) gives its outputs and its share of the loss alone,
+    /// no row reading another (no batch statistics, no dropout): an evaluation may then record a
+    /// large batch in parts, one parallel job each.
+    var rowsAreIndependent: Bool { get }
 }
 
 extension TapeModel {
@@ -53,6 +58,7 @@ public final class FunctionModel: TapeModel {
     public var parameters: [Double]
     public var parameterCount: Int { parameters.count }
     public let label: String
+    public let rowsAreIndependent: Bool
     let forward: Forward
 
     /// A model.
@@ -61,10 +67,12 @@ public final class FunctionModel: TapeModel {
     ///   - blocks: The parameter tensors' names and shapes (offsets are assigned in order).
     ///   - parameters: Their initial values, flat.
     ///   - label: A short description.
+    ///   - rowsAreIndependent: Whether `forward` treats the rows of a batch separately
+    ///     (``TapeModel/rowsAreIndependent``); false unless the function is known to.
     ///   - forward: The function.
     /// - Throws: `LearnError.invalidArgument` when the values do not fill the blocks or a name repeats.
     public init(blocks named: [(name: String, shape: [Int])], parameters: [Double], label: String,
-                forward: @escaping Forward) throws {
+                rowsAreIndependent: Bool = false, forward: @escaping Forward) throws {
         var blocks: [ParameterBlock] = []
         var offset = 0
         for (name, shape) in named {
@@ -81,6 +89,7 @@ public final class FunctionModel: TapeModel {
         self.blocks = blocks
         self.parameters = parameters
         self.label = label
+        self.rowsAreIndependent = rowsAreIndependent
         self.forward = forward
     }
 
@@ -99,13 +108,27 @@ public final class FunctionModel: TapeModel {
 /// ``Linearization`` by `prepare`, and the gradient and every curvature product extend that one
 /// recording (the gradient's graph is recorded on the first H v), so a product at a new point
 /// never runs the forward pass twice.
+///
+/// A batch of at least ``splitRows`` rows of a model whose rows are independent
+/// (``TapeModel/rowsAreIndependent``) is recorded as two fixed halves, each on its own tape in
+/// one parallel job (forward, reverse and tangent sweeps alike, with no forking inside a half):
+/// with the loss a mean over rows, L = Σₕ (nₕ/n) Lₕ, so the gradient, H v and the Gauss–Newton
+/// product are the row-count-weighted sums of the halves', added in half order; J v is the
+/// halves' row blocks one after another and Jᵀ u the sum of each half's pull-back of its rows.
+/// The cut depends only on the batch size, so results do not depend on the thread count.
 final class FunctionModelEvaluation: ModelEvaluation {
-    private var point: Linearization?
+    /// Rows from which a batch is recorded in two halves: below it a half's products are too
+    /// short for a second core to pay for handing them over.
+    static let splitRows = 256
+
+    /// The recorded parts of the batch, in row order, with their rows.
+    private var parts: [(rows: Range<Int>, point: Linearization)] = []
     private var model: (any TapeModel)?
     private var x = Tensor(0.0)
     private var y: Tensor?
     private var lossKind = LossKind.crossEntropy
-    private var lossHessian: Linearization?
+    /// Each part's loss Hessian in its outputs, recorded on the first Gauss–Newton product.
+    private var lossHessians: [Linearization] = []
     private(set) var count = 0
     private(set) var loss = Double.nan
     private(set) var accuracy: Double?
@@ -122,9 +145,9 @@ final class FunctionModelEvaluation: ModelEvaluation {
         lossKind = loss
         count = x.shape[0]
         parameters = m.parameters
-        point = nil
-        outputsPoint = nil
-        lossHessian = nil
+        parts = []
+        outputsPoints = []
+        lossHessians = []
         // Without targets only the outputs are wanted (recorded later if an output product is
         // asked for). With them, the loss is recorded, and the gradient swept when asked for.
         guard let y else {
@@ -135,12 +158,55 @@ final class FunctionModelEvaluation: ModelEvaluation {
         }
         outputsOnly = nil
         let kind = lossKind
-        let p = try Linearization(at: try m.blockTensors(parameters),
-                                  outputs: { blocks in try m.outputs(blocks, x) },
-                                  loss: { z in try FunctionModelEvaluation.loss(kind, z, y) })
-        point = p
-        self.loss = p.value
-        accuracy = FunctionModelEvaluation.accuracy(p.outputs, y)
+        let blocks = try m.blockTensors(parameters)
+        let cut = rowRanges(m)
+        parts = try zip(cut, try Parallel.results(cut.count) { i in
+            let (xs, ys) = (try rows(x, cut[i]), try rows(y, cut[i]))
+            return try Linearization(at: blocks, outputs: { b in try m.outputs(b, xs) },
+                                     loss: { z in try FunctionModelEvaluation.loss(kind, z, ys) })
+        }).map { ($0, $1) }
+        self.loss = weightedSum(parts.map { $0.point.value })
+        accuracy = FunctionModelEvaluation.accuracy(try outputs(), y)
+    }
+
+    /// The batch's rows in the parts it is recorded in: two halves for a large batch of a model
+    /// with independent rows (and targets, if any, one row per input row), else one part.
+    private func rowRanges(_ m: any TapeModel) -> [Range<Int>] {
+        guard m.rowsAreIndependent, count >= FunctionModelEvaluation.splitRows,
+              y.map({ $0.ndim >= 1 && $0.shape[0] == count }) ?? true else { return [0..<count] }
+        let first = (count + 1) / 2
+        return [0..<first, first..<count]
+    }
+
+    /// Rows `r` (axis 0) of `t`; `t` itself when `r` covers it.
+    private func rows(_ t: Tensor, _ r: Range<Int>) throws -> Tensor {
+        guard r != 0..<count else { return t }
+        return try t.index([.slice(start: r.lowerBound, stop: r.upperBound, step: nil)])
+    }
+
+    /// Σₕ (nₕ/n) aₕ over the parts, in part order.
+    private func weightedSum(_ values: [Double]) -> Double {
+        var total = 0.0
+        for (part, v) in zip(parts, values) { total += Double(part.rows.count) / Double(count) * v }
+        return total
+    }
+
+    /// Σₕ wₕ aₕ of the parts' flat vectors in part order (wₕ = nₕ/n when `weighted`, else 1).
+    private func sum(_ vectors: [Tensor], weighted: Bool) throws -> [Double] {
+        guard vectors.count > 1 else { return try vectors.first?.asFloat().storage ?? [] }
+        var total = [Double](repeating: 0, count: vectors[0].count)
+        for (k, v) in vectors.enumerated() {
+            let w = weighted && k < parts.count ? Double(parts[k].rows.count) / Double(count) : 1
+            let values = try v.asFloat().storage
+            guard values.count == total.count else { throw LearnError.shape("the parts' derivatives differ in length") }
+            for i in total.indices { total[i] += w * values[i] }
+        }
+        return total
+    }
+
+    /// `body` on every recorded part, one parallel job each, results in part order.
+    private func eachPart<R>(_ points: [Linearization], _ body: (Int, Linearization) throws -> R) throws -> [R] {
+        try Parallel.results(points.count) { i in try body(i, points[i]) }
     }
 
     /// The outputs when nothing is recorded (no targets).
@@ -186,67 +252,83 @@ final class FunctionModelEvaluation: ModelEvaluation {
 
     func outputs() throws -> Tensor {
         if let outputsOnly { return outputsOnly }
-        guard let point else { throw LearnError.invalidArgument("nothing is prepared") }
-        return point.outputs
+        guard !parts.isEmpty else { throw LearnError.invalidArgument("nothing is prepared") }
+        let z = parts.map(\.point.outputs)
+        return z.count == 1 ? z[0] : try Tensor.concat(z, axis: 0)
     }
 
-    private func prepared(_ name: String) throws -> Linearization {
-        guard model != nil, y != nil, let point else {
+    private func prepared(_ name: String) throws -> [Linearization] {
+        guard model != nil, y != nil, !parts.isEmpty else {
             throw LearnError.invalidArgument("\(name) needs targets: prepare the batch with labels or targets")
         }
-        return point
+        return parts.map(\.point)
     }
 
     func gradient(into out: inout [Double]) throws {
-        out = try prepared("the gradient").gradient().storage
+        out = try sum(try eachPart(try prepared("the gradient")) { _, p in try p.gradient() }, weighted: true)
     }
 
     func hvp(_ v: [Double], into out: inout [Double]) throws {
-        let p = try prepared("hvp")
-        out = try p.hvp(try vector(v)).storage
+        let points = try prepared("hvp")
+        let direction = try vector(v)
+        out = try sum(try eachPart(points) { _, p in try p.hvp(direction) }, weighted: true)
         products += 1
     }
 
     func ggnvp(_ v: [Double], into out: inout [Double]) throws {
-        let p = try prepared("ggn")
+        let points = try prepared("ggn")
         guard let y else { throw LearnError.invalidArgument("ggn needs targets") }
-        if lossHessian == nil {
-            let kind = lossKind
-            lossHessian = try Linearization(at: p.outputs, outputs: { $0 },
-                                            loss: { z in try FunctionModelEvaluation.loss(kind, z, y) })
+        let direction = try vector(v)
+        let kind = lossKind
+        let ranges = parts.map(\.rows)
+        let made = lossHessians.isEmpty ? nil : lossHessians
+        // Each part's loss Hessian in its outputs is recorded once, on the part's first product.
+        let results = try eachPart(points) { i, p -> (Tensor, Linearization) in
+            let hl = try made?[i] ?? Linearization(at: p.outputs, outputs: { $0 }, loss: { z in
+                try FunctionModelEvaluation.loss(kind, z, try self.rows(y, ranges[i]))
+            })
+            return (try p.vjp(try hl.hvp(try p.jvp(direction)).reshaped(p.outputs.shape)), hl)
         }
-        guard let hl = lossHessian else { return }
-        out = try p.vjp(try hl.hvp(try p.jvp(try vector(v))).reshaped(p.outputs.shape)).storage
+        lossHessians = results.map(\.1)
+        out = try sum(results.map(\.0), weighted: true)
         products += 1
     }
 
     func outputJVP(_ v: [Double]) throws -> [Double] {
-        try outputPoint().jvp(try vector(v)).storage
+        let direction = try vector(v)
+        return try eachPart(try outputPoints()) { _, p in try p.jvp(direction).asFloat().storage }.flatMap { $0 }
     }
 
     func outputVJP(_ u: [Double]) throws -> [Double] {
-        let p = try outputPoint()
-        let shape = p.outputs.shape
-        guard u.count == p.outputs.count else {
-            throw LearnError.shape("a cotangent of the outputs must have \(p.outputs.count) values, got \(u.count)")
+        let points = try outputPoints()
+        let total = points.reduce(0) { $0 + $1.outputs.count }
+        guard u.count == total else {
+            throw LearnError.shape("a cotangent of the outputs must have \(total) values, got \(u.count)")
         }
-        return try p.vjp(try Tensor(shape: shape, storage: u)).storage
+        var starts = [0]
+        for p in points { starts.append((starts.last ?? 0) + p.outputs.count) }
+        return try sum(try eachPart(points) { i, p in
+            try p.vjp(try Tensor(shape: p.outputs.shape, storage: Array(u[starts[i]..<starts[i + 1]])))
+        }, weighted: false)
     }
 
-    /// The recorded point for output products: the loss's, or (prepared without targets) the
+    /// The recorded parts for output products: the loss's, or (prepared without targets) the
     /// outputs recorded once with their sum as a stand-in loss, which J v and Jᵀ u never read.
-    private func outputPoint() throws -> Linearization {
-        if let point { return point }
-        if let outputsPoint { return outputsPoint }
+    private func outputPoints() throws -> [Linearization] {
+        if !parts.isEmpty { return parts.map(\.point) }
+        if !outputsPoints.isEmpty { return outputsPoints }
         guard let m = model else { throw LearnError.invalidArgument("nothing is prepared") }
+        let blocks = try m.blockTensors(parameters)
         let x = self.x
-        let p = try Linearization(at: try m.blockTensors(parameters), outputs: { blocks in try m.outputs(blocks, x) },
-                                  loss: { z in try z.sum() })
-        outputsPoint = p
-        return p
+        let cut = rowRanges(m)
+        outputsPoints = try Parallel.results(cut.count) { i in
+            let xs = try rows(x, cut[i])
+            return try Linearization(at: blocks, outputs: { b in try m.outputs(b, xs) }, loss: { z in try z.sum() })
+        }
+        return outputsPoints
     }
 
-    private var outputsPoint: Linearization?
+    private var outputsPoints: [Linearization] = []
 
     private func vector(_ v: [Double]) throws -> Tensor {
         guard let m = model, v.count == m.parameterCount else {

@@ -5,6 +5,9 @@ import RitzTensor
 /// without activation, over the blocks `w0, b0, w1, b1, …` of ``Model/blocks`` (the same layout,
 /// initialisation and blocks as the kernels).
 extension MLP: TapeModel {
+    /// Each row's outputs and loss come from that row alone.
+    public var rowsAreIndependent: Bool { true }
+
     /// The network's outputs recorded layer by layer.
     ///
     /// - Parameters:

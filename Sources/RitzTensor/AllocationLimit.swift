@@ -93,6 +93,19 @@ public enum AllocationLimit {
         try $scoped.withValue(MemoryAccount(limit: bytes)) { try body() }
     }
 
+    /// Runs `body` with `account` in effect, for work handed to another thread (a worker thread
+    /// does not inherit the task's account, so its tensors would count against the process's).
+    ///
+    /// - Parameters:
+    ///   - account: The account to use, usually ``account`` read on the thread that hands the
+    ///     work over.
+    ///   - body: The work to run.
+    /// - Returns: What `body` returns.
+    /// - Throws: What `body` throws.
+    public static func withAccount<R>(_ account: MemoryAccount, _ body: () throws -> R) rethrows -> R {
+        try $scoped.withValue(account) { try body() }
+    }
+
     /// Throws when `elements` more doubles would take live storage past the limit.
     ///
     /// - Throws: `TensorError.tooLarge` when the allocation alone exceeds the limit,

@@ -49,6 +49,30 @@ public enum Parallel {
         }
     }
 
+    /// Runs `count` independent jobs that each return a value or throw, concurrently when more
+    /// than one thread is allowed, each under the caller's memory account (worker threads do not
+    /// inherit task-local values). Parallel work the jobs start runs on their own thread.
+    ///
+    /// - Parameters:
+    ///   - count: The number of jobs.
+    ///   - body: One job, given its index.
+    /// - Returns: The jobs' results in index order.
+    /// - Throws: The error of the first job (by index) that threw.
+    public static func results<R>(_ count: Int, _ body: (Int) throws -> R) throws -> [R] {
+        let account = AllocationLimit.account
+        var outcomes = [Result<R, any Error>?](repeating: nil, count: count)
+        outcomes.withUnsafeMutableBufferPointer { buffer in
+            let slots = UncheckedSendable(buffer)
+            jobs(count) { i in
+                slots.value[i] = AllocationLimit.withAccount(account) { Result { try body(i) } }
+            }
+        }
+        return try outcomes.map { outcome in
+            guard let outcome else { throw ParallelError.jobDidNotRun }
+            return try outcome.get()
+        }
+    }
+
     /// Runs body(0..<parts) with piece 0 on the calling thread and the others on helpers; runs
     /// them all here when the pool is busy (a nested or concurrent call).
     private static func run(_ parts: Int, _ body: (Int) -> Void) {
@@ -63,6 +87,14 @@ public enum Parallel {
             pool.waitForHelpers()
         }
     }
+}
+
+/// A failure of the parallel machinery itself (never of a job's own work).
+public enum ParallelError: Error, CustomStringConvertible {
+    /// A job's slot was empty after the jobs finished.
+    case jobDidNotRun
+
+    public var description: String { "internal error: a parallel job did not run" }
 }
 
 /// Persistent helper threads for `Parallel`: each waits for a posted job by spinning (yielding

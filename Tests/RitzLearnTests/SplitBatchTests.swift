@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+@testable import RitzLearn
+import RitzTensor
+
+/// A large batch of a model with independent rows is recorded in two halves (one parallel job
+/// each) and the halves' results combined; the same function declared without independent rows
+/// is recorded whole. Both are exact, so every quantity agrees to rounding — a few ulps of each
+/// summed term, far below 1e-12 relative.
+@Suite struct SplitBatchTests {
+    /// `model`'s function again, declared with or without independent rows.
+    static func twin(_ model: FunctionModel, rowsAreIndependent: Bool) throws -> FunctionModel {
+        try FunctionModel(blocks: model.blocks.map { ($0.name, $0.shape) }, parameters: model.parameters,
+                          label: model.label, rowsAreIndependent: rowsAreIndependent, forward: model.forward)
+    }
+
+    /// Outputs, loss, accuracy, gradient, H v, G v, J v and Jᵀ u of the halves against the whole.
+    static func expectHalvesAgree(_ model: FunctionModel, x: Tensor, y: Tensor, loss: LossKind) throws {
+        #expect(x.shape[0] >= FunctionModelEvaluation.splitRows)
+        let split = try twin(model, rowsAreIndependent: true), whole = try twin(model, rowsAreIndependent: false)
+        let a = split.makeEvaluation(), b = whole.makeEvaluation()
+        try a.prepare(model: split, x: x, y: y, loss: loss, withGradient: true)
+        try b.prepare(model: whole, x: x, y: y, loss: loss, withGradient: true)
+        #expect(abs(a.loss - b.loss) <= 1e-12 * max(1, abs(b.loss)))
+        #expect(a.accuracy == b.accuracy)
+        let (za, zb) = (try a.outputs(), try b.outputs())
+        #expect(za.shape == zb.shape && maxAbsDiff(za.storage, zb.storage) <= 1e-12)
+        _ = try expectSameDerivatives(a, b, parameters: model.parameterCount)
+
+        // Output products, with targets and without (the outputs recorded on their own).
+        var rng = RandomGenerator(seed: 5)
+        let v = (0..<model.parameterCount).map { _ in rng.normal() }
+        let u = (0..<zb.count).map { _ in rng.normal() }
+        let c = split.makeEvaluation()
+        try c.prepare(model: split, x: x, y: nil, loss: loss, withGradient: false)
+        for e in [a, c] {
+            let (ja, jb) = (try e.outputJVP(v), try b.outputJVP(v))
+            #expect(ja.count == jb.count && maxAbsDiff(ja, jb) <= 1e-12 * max(1, norm(jb)))
+            let (ta, tb) = (try e.outputVJP(u), try b.outputVJP(u))
+            #expect(ta.count == tb.count && maxAbsDiff(ta, tb) <= 1e-12 * max(1, norm(tb)))
+        }
+        #expect(throws: LearnError.self) { try a.outputVJP(Array(u.dropLast())) }
+    }
+
+    @Test func mlpWithRealTargets() throws {
+        let mlp = try MLP(sizes: [6, 12, 3], activation: .tanh, seed: 3)
+        var rng = RandomGenerator(seed: 4)
+        let rows = 301  // odd: the halves differ by one row, so their weights differ
+        let x = try Tensor.randn([rows, 6], using: &rng), y = try Tensor.randn([rows, 3], using: &rng)
+        try SplitBatchTests.expectHalvesAgree(try mlp.functionModel(), x: x, y: y, loss: .mse)
+    }
+
+    @Test func cnnWithLabels() throws {
+        let cnn = try FunctionModel.cnn(input: [1, 6, 6], channels: [2], classes: 3, kernel: 3, pool: 2, activation: .tanh, seed: 2)
+        var rng = RandomGenerator(seed: 6)
+        let rows = 260
+        let x = try Tensor.randn([rows, 1, 6, 6], using: &rng)
+        let y = Tensor((0..<rows).map { _ in Double(rng.int(below: 3)) })
+        try SplitBatchTests.expectHalvesAgree(cnn, x: x, y: y, loss: .crossEntropy)
+    }
+
+    /// The half recorded on a worker thread counts against the caller's memory account: the
+    /// account holds about as much after preparing in halves as after preparing whole (without
+    /// the account carried over, one half's tape would be missing from it).
+    @Test func halvesCountAgainstTheCallersAccount() throws {
+        let mlp = try MLP(sizes: [8, 64, 4], activation: .tanh, seed: 1)
+        let model = try mlp.functionModel()
+        var rng = RandomGenerator(seed: 8)
+        let rows = 2000
+        let x = try Tensor.randn([rows, 8], using: &rng)
+        let y = Tensor((0..<rows).map { _ in Double(rng.int(below: 4)) })
+        func liveAfterPreparing(_ independent: Bool) throws -> Int {
+            let m = try SplitBatchTests.twin(model, rowsAreIndependent: independent)
+            return try AllocationLimit.withLimit(bytes: 1 << 30) {
+                let e = m.makeEvaluation()
+                try e.prepare(model: m, x: x, y: y, loss: .crossEntropy, withGradient: false)
+                return withExtendedLifetime(e) { AllocationLimit.liveBytes }
+            }
+        }
+        let (split, whole) = (try liveAfterPreparing(true), try liveAfterPreparing(false))
+        #expect(Double(split) >= 0.9 * Double(whole), "in halves \(split) bytes, whole \(whole) bytes")
+    }
+}
