@@ -98,7 +98,5 @@ enum CurvatureBench {
                      detail: String(format: "κ = %.3g implies ≤ %.0f (√κ/2 · ln(2/ε)); true residual %.1e; %.0f ms",
                                     kappa, bound, report.residual, seconds * 1e3),
                      bar: ("<= the bound", Double(report.iterations) <= bound))
-
-        try KroneckerBench.run(data: data)
     }
 }

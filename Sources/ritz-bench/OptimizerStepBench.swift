@@ -3,7 +3,8 @@ import RitzLearn
 import RitzTensor
 
 /// Curvature optimizers' steps against an SGD step (issue 17): one training step is a minibatch's
-/// forward pass, its gradient and the update, timed exactly as the trainer runs them, on the
+/// forward pass, its gradient and the update (for K-FAC and MKOR also the Kronecker factors,
+/// measured every 10 steps on the step's batch), timed exactly as the trainer runs them, on the
 /// digits MLP 64-64-10 (full batch and minibatches of 128) and the digits CNN
 /// conv8-pool-conv16-pool-dense10 (minibatches of 128).
 /// Rounds of steps alternate between the optimizers so a shared machine's load hits both alike;
@@ -22,22 +23,31 @@ enum OptimizerStepBench {
             let sgd = Stepper(model: try make(), data: data, optimizer: try .sgd(lr: 0.01), batch: batch)
             let mfac = Stepper(model: try make(), data: data, optimizer: try .mfac(lr: 1e-4, window: 32, damping: 1e-4), batch: batch)
             let shampoo = Stepper(model: try make(), data: data, optimizer: try .shampoo(lr: 0.01, updateEvery: 10), batch: batch)
-            // 40 warm-up steps fill M-FAC's window; then rounds of 20 steps each, alternating.
-            var times: [[Double]] = [[], [], []]
-            for s in [sgd, mfac, shampoo] { for _ in 0..<40 { try s.step() } }
+            let kfac = Stepper(model: try make(), data: data, optimizer: try .kfac(lr: 0.01, damping: 1e-2, updateEvery: 10), batch: batch)
+            let mkor = Stepper(model: try make(), data: data, optimizer: try .mkor(lr: 0.01, damping: 1e-2, updateEvery: 10), batch: batch)
+            let steppers = [sgd, mfac, shampoo, kfac, mkor]
+            // 40 warm-up steps fill M-FAC's window; then rounds of 20 steps each (two factor
+            // updates for K-FAC and MKOR), alternating.
+            var times = [[Double]](repeating: [], count: steppers.count)
+            for s in steppers { for _ in 0..<40 { try s.step() } }
             for _ in 0..<9 {
-                for (i, s) in [sgd, mfac, shampoo].enumerated() {
+                for (i, s) in steppers.enumerated() {
                     let t0 = Bench.now()
                     for _ in 0..<20 { try s.step() }
                     times[i].append((Bench.now() - t0) / 20)
                 }
             }
             let (tSGD, tMFAC, tShampoo) = (Bench.medianOf(times[0]), Bench.medianOf(times[1]), Bench.medianOf(times[2]))
+            let (tKFAC, tMKOR) = (Bench.medianOf(times[3]), Bench.medianOf(times[4]))
             Bench.report("M-FAC step, m = 32, \(name)", tMFAC / tSGD, "× SGD",
                          detail: String(format: "%.3f ms vs SGD %.3f ms, %d parameters", tMFAC * 1e3, tSGD * 1e3, sgd.parameters),
                          bar: ("<= 2x", tMFAC / tSGD <= 2))
             Bench.report("Shampoo step, roots every 10, \(name)", tShampoo / tSGD, "× SGD",
                          detail: String(format: "%.3f ms", tShampoo * 1e3))
+            Bench.report("K-FAC step, factors every 10, \(name)", tKFAC / tSGD, "× SGD",
+                         detail: String(format: "%.3f ms", tKFAC * 1e3), bar: ("<= 3x", tKFAC / tSGD <= 3))
+            Bench.report("MKOR step, factors every 10, \(name)", tMKOR / tSGD, "× SGD",
+                         detail: String(format: "%.3f ms", tMKOR * 1e3))
         }
     }
 
@@ -66,10 +76,16 @@ enum OptimizerStepBench {
         /// One training step: the minibatch's forward pass, its gradient and the update.
         func step() throws {
             if position > data.count - batch { order = rng.permutation(data.count); position = 0 }
-            try evaluation.prepare(model: model, data: data, rows: order[position..<(position + batch)], loss: .crossEntropy,
-                                   withGradient: true)
+            let rows = order[position..<(position + batch)]
+            try evaluation.prepare(model: model, data: data, rows: rows, loss: .crossEntropy, withGradient: true)
             position += batch
             try evaluation.gradient(into: &grad)
+            if optimizer.usesKroneckerFactors {
+                try optimizer.refreshCurvature(model: model, loss: .crossEntropy) {
+                    let part = try data.subset(Array(rows))
+                    return (part.x, part.y)
+                }
+            }
             try optimizer.step(parameters: &model.parameters, gradient: grad, blocks: model.blocks)
         }
     }
