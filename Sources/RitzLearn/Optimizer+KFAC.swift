@@ -130,9 +130,13 @@ extension Optimizer {
             return
         }
         let eta = lr
-        for i in 0..<parameters.count {
-            m[i] = mu * m[i] + direction[i]
-            parameters[i] -= eta * m[i]
+        // Through a buffer: element accesses of the stored `m` would each pay a dynamic
+        // exclusivity check.
+        m.withUnsafeMutableBufferPointer { mb in
+            for i in 0..<min(parameters.count, mb.count, direction.count) {
+                mb[i] = mu * mb[i] + direction[i]
+                parameters[i] -= eta * mb[i]
+            }
         }
     }
 
