@@ -60,24 +60,30 @@ struct KrylovBasis {
     /// The combinations `Σ_j Y[j, c] v_j` for each column `c` of the row-major `rowsY`×`cols`
     /// matrix `y` (only the first `rowsY` basis vectors are used): a `cols`×n row-major result.
     func combine(_ y: [Double], rowsY: Int, cols: Int) -> [Double] {
+        Blas.combine(rows, length: n, y, count: rowsY, cols: cols)
+    }
+}
+
+/// Small BLAS-1/2 helpers on arrays.
+enum Blas {
+    /// The combinations Σ_j Y[j, c] v_j of the first `count` length-n vectors v_j stored one after
+    /// another in `vectors`, for each column c of the row-major count×cols `y`: the cols vectors
+    /// one after another (out = Yᵀ V, one dgemm).
+    static func combine(_ vectors: [Double], length n: Int, _ y: [Double], count: Int, cols: Int) -> [Double] {
         var out = [Double](repeating: 0, count: cols * n)
-        guard rowsY > 0, cols > 0 else { return out }
-        rows.withUnsafeBufferPointer { pv in
+        guard count > 0, cols > 0, n > 0, vectors.count >= count * n, y.count >= count * cols else { return out }
+        vectors.withUnsafeBufferPointer { pv in
             y.withUnsafeBufferPointer { py in
                 out.withUnsafeMutableBufferPointer { po in
                     guard let v = pv.baseAddress, let a = py.baseAddress, let o = po.baseAddress else { return }
-                    // out (cols×n) = Yᵀ (cols×rowsY) · V (rowsY×n)
-                    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(cols), Int32(n), Int32(rowsY),
+                    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(cols), Int32(n), Int32(count),
                                 1, a, Int32(cols), v, Int32(n), 0, o, Int32(n))
                 }
             }
         }
         return out
     }
-}
 
-/// Small BLAS-1/2 helpers on arrays.
-enum Blas {
     /// y = A x (or Aᵀ x when `transposed`) for a row-major rows×cols matrix.
     static func gemv(rows: Int, cols: Int, _ a: UnsafePointer<Double>, _ x: UnsafePointer<Double>,
                      _ y: UnsafeMutablePointer<Double>, transposed: Bool = false) {

@@ -77,31 +77,31 @@ public final class OpenMPI: Communicator, @unchecked Sendable {
 
     public func allreduceSum(_ values: inout [Double]) {
         guard size > 1 else { return }
-        let n = values.count
-        values.withUnsafeMutableBufferPointer { buffer in
-            guard let base = buffer.baseAddress else { return }
-            var start = 0
-            while start < n {
-                let count = min(Self.chunk, n - start)
-                // MPI_IN_PLACE: each rank's buffer holds its summands and receives the sums.
-                let code = calls.allreduce(UnsafeRawPointer(bitPattern: 1), base + start, Int32(count),
-                                           calls.double, calls.sum, calls.world)
-                if code != 0 { fail("MPI_Allreduce", code) }
-                start += count
-            }
+        // MPI_IN_PLACE: each rank's buffer holds its summands and receives the sums.
+        inChunks(&values, "MPI_Allreduce") { part, count in
+            calls.allreduce(UnsafeRawPointer(bitPattern: 1), part, count, calls.double, calls.sum, calls.world)
         }
     }
 
     public func broadcast(_ values: inout [Double], root: Int) {
         guard size > 1 else { return }
+        inChunks(&values, "MPI_Bcast") { part, count in
+            calls.bcast(part, count, calls.double, Int32(root), calls.world)
+        }
+    }
+
+    /// Runs the collective `call` on consecutive pieces of at most `chunk` values (MPI counts are
+    /// 32-bit), failing every rank on an error code.
+    private func inChunks(_ values: inout [Double], _ name: String,
+                          _ call: (UnsafeMutablePointer<Double>, Int32) -> Int32) {
         let n = values.count
         values.withUnsafeMutableBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
             var start = 0
             while start < n {
                 let count = min(Self.chunk, n - start)
-                let code = calls.bcast(base + start, Int32(count), calls.double, Int32(root), calls.world)
-                if code != 0 { fail("MPI_Bcast", code) }
+                let code = call(base + start, Int32(count))
+                if code != 0 { fail(name, code) }
                 start += count
             }
         }

@@ -184,18 +184,7 @@ private struct BlockBasis {
     /// The combinations Σ_j Y[j, c] v_j of the first `rows` vectors, for each column c of the
     /// row-major rows×cols `y`: column-major n × cols.
     func combine(_ y: [Double], rows: Int, cols: Int) -> [Double] {
-        var out = [Double](repeating: 0, count: cols * n)
-        data.withUnsafeBufferPointer { pv in
-            y.withUnsafeBufferPointer { py in
-                out.withUnsafeMutableBufferPointer { po in
-                    guard let v = pv.baseAddress, let a = py.baseAddress, let o = po.baseAddress else { return }
-                    // out (cols×n, rows of n) = Yᵀ (cols×rows) · V (rows×n)
-                    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(cols), Int32(n), Int32(rows),
-                                1, a, Int32(cols), v, Int32(n), 0, o, Int32(n))
-                }
-            }
-        }
-        return out
+        Blas.combine(data, length: n, y, count: rows, cols: cols)
     }
 
     /// Removes the deflated directions from columns `r`.
