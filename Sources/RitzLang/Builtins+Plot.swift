@@ -51,7 +51,8 @@ public final class PlotObject: LangObject, ArithmeticObject {
 
     public func binary(_ op: BinaryOperator, _ other: Value, selfOnLeft: Bool, context: Interpreter) throws -> Value? {
         guard op == .add, case let .object(o) = other, let q = o as? PlotObject else { return nil }
-        return .object(PlotObject(selfOnLeft ? figure.overlay(q.figure) : q.figure.overlay(figure)))
+        let (p, r) = (try PlotArgs.singleAxes(figure, for: "+"), try PlotArgs.singleAxes(q.figure, for: "+"))
+        return .object(PlotObject(selfOnLeft ? p.overlay(r) : r.overlay(p)))
     }
 }
 
@@ -188,6 +189,21 @@ enum PlotArgs {
     /// The plot argument of `hline`, `overlay`, `savefig`.
     static func plot(_ a: Args, _ name: String) throws -> PlotObject {
         try a.object(name, as: PlotObject.self, described: "plot (from plot, scatter, hist, heatmap or spectrum)")
+    }
+
+    /// A plot argument drawn in one set of axes (`hline`, `overlay`, `+`): a grid of figures is
+    /// refused, since its figures keep their own axes.
+    ///
+    /// - Parameters:
+    ///   - figure: The plot's figure.
+    ///   - builtin: What refuses it, for the message.
+    /// - Returns: The figure.
+    /// - Throws: A `Diagnostic` for a grid.
+    static func singleAxes(_ figure: Figure, for builtin: String) throws -> Figure {
+        guard !figure.isGrid else {
+            throw Diagnostic("`\(builtin)` draws in one set of axes, not on a grid of figures; apply it to the figures before `grid`", span: nil)
+        }
+        return figure
     }
 
     /// A training run (an object or record with `step` and `loss`): stacked panels of loss,
@@ -383,6 +399,7 @@ extension Builtins {
                          summary: "the plot with a dashed horizontal line at y (in every panel, or panel= only)",
                          examples: ["hline(plot([1, 3, 2]), 2.5, label=\"2/lr\")"]) { a in
                 let p = try PlotArgs.plot(a, "p")
+                _ = try PlotArgs.singleAxes(p.figure, for: "hline")
                 let y = try a.double("y")
                 guard y.isFinite else { throw Diagnostic("`hline` needs a finite height, got \(y)", span: nil) }
                 let panel = try a.optionalInt("panel")
@@ -394,7 +411,33 @@ extension Builtins {
             BuiltinEntry("overlay", [Param("p"), Param("q")], group: g,
                          summary: "p with q drawn on top in the same axes (also written p + q)",
                          examples: ["x = linspace(0, 3, 40); overlay(plot(x, sin(x)), scatter(x, cos(x)))"]) { a in
-                .object(PlotObject(try PlotArgs.plot(a, "p").figure.overlay(try PlotArgs.plot(a, "q").figure)))
+                let p = try PlotArgs.singleAxes(try PlotArgs.plot(a, "p").figure, for: "overlay")
+                return .object(PlotObject(p.overlay(try PlotArgs.singleAxes(try PlotArgs.plot(a, "q").figure, for: "overlay"))))
+            },
+            BuiltinEntry("grid", [Param("plots"), .keyword("cols", default: .number(2)), .keyword("width"), .keyword("height")], group: g,
+                         summary: "whole plots side by side, cols= to a row, each with its own axes, labels and legend (stacked when the terminal is too narrow)",
+                         examples: ["x = linspace(0, 3, 40); grid([plot(x, sin(x), title=\"sin\"), plot(x, cos(x), title=\"cos\")])",
+                                    "grid([plot([1, 2, 4]), hist([1, 2, 2, 3]), plot([3, 1])], cols=3, width=120).width"]) { a in
+                var figures: [Figure] = []
+                for (i, v) in try a.list("plots").enumerated() {
+                    guard case let .object(o) = v, let p = o as? PlotObject else {
+                        throw Diagnostic("`grid` needs a list of plots; item \(i) is \(v.typeName)", span: nil)
+                    }
+                    figures.append(p.figure)
+                }
+                guard !figures.isEmpty else { throw Diagnostic("`grid` needs at least one plot", span: nil) }
+                let cols = try a.int("cols")
+                guard cols >= 1 else { throw Diagnostic("`cols=` must be at least 1, got \(cols)", span: nil) }
+                var f = Figure.grid(figures, columns: cols)
+                if let w = try a.optionalInt("width") {
+                    guard w >= 8, w <= 1000 else { throw Diagnostic("`width=` must be 8–1000 columns, got \(w)", span: nil) }
+                    f.width = w
+                }
+                if let h = try a.optionalInt("height") {
+                    guard h >= 4, h <= 1000 else { throw Diagnostic("`height=` must be 4–1000 rows, got \(h)", span: nil) }
+                    f.height = h
+                }
+                return .object(PlotObject(f))
             },
             BuiltinEntry("savefig", [Param("p"), Param("path"), .keyword("width"), .keyword("height"),
                                      .keyword("canvas", default: .string("braille"))], group: g,

@@ -65,11 +65,15 @@ public enum PlotOutput {
     /// `levels`). An array longer than `savedValuesPerArray` keeps the entries at indices
     /// round(i·(n−1)/(m−1)), i = 0…m−1 (first and last included; the same indices for arrays of
     /// the same length, so x and y stay paired). Non-finite numbers are the strings `"nan"`,
-    /// `"inf"`, `"-inf"` (JSON has no such numbers).
+    /// `"inf"`, `"-inf"` (JSON has no such numbers). A grid of figures (`Figure.grid`) is
+    /// `{"columns": c, "figures": [...]}`, each figure's data as above.
     ///
     /// - Parameter figure: The plot.
     /// - Returns: A JSON object.
     public static func data(_ figure: Figure) -> JSONValue {
+        if figure.isGrid {
+            return .object(["columns": .number(Double(figure.gridColumns)), "figures": .array(figure.gridFigures.map(data))])
+        }
         func number(_ d: Double) -> JSONValue {
             if d.isNaN { return .string("nan") }
             if d.isInfinite { return .string(d > 0 ? "inf" : "-inf") }

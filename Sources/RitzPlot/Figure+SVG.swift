@@ -11,6 +11,7 @@ extension Figure {
     ///   - height: Height in pixels (at least 120).
     /// - Returns: The SVG text.
     public func svg(width: Int = 720, height: Int = 450) -> String {
+        if isGrid { return gridSVG(width: max(160, width), height: max(120, height)) }
         var r = SVGRenderer(figure: self, width: max(160, width), height: max(120, height))
         return r.draw()
     }
@@ -21,6 +22,8 @@ struct SVGRenderer {
     let figure: Figure
     let width: Int, height: Int
     var out = ""
+    /// Put before every id this drawing defines and refers to (a grid's `f0-`, `f1-`, …).
+    var idPrefix = ""
     static let font = "DejaVu Sans, Helvetica, Arial, sans-serif"
     static let fontSize = 13.0
     static let charWidth = 7.4
@@ -71,7 +74,18 @@ struct SVGRenderer {
         out += ">\(Self.escape(s))</text>\n"
     }
 
+    /// The XML declaration and the opening `<svg>` tag of a `width × height` document.
+    static func header(width: Int, height: Int) -> String {
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            + "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" font-family=\"\(Self.font)\">\n"
+    }
+
     mutating func draw() -> String {
+        Self.header(width: width, height: height) + drawBody() + "</svg>\n"
+    }
+
+    /// The drawing's elements without the document around them (background first).
+    mutating func drawBody() -> String {
         let W = Double(width), H = Double(height)
         let entries = figure.legendEntries()
         let ramps = entries.compactMap { e -> (Double, Double)? in if case let .ramp(lo, hi) = e.sample { return (lo, hi) }; return nil }
@@ -97,9 +111,7 @@ struct SVGRenderer {
             axes = figure.axes(xTarget: max(2, Int(pw / 90)), yTargets: yTargets, unicode: true, aspect: pw / ph)
         }
 
-        out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        out += "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" font-family=\"\(Self.font)\">\n"
-        out += "<rect class=\"background\" x=\"0\" y=\"0\" width=\"\(width)\" height=\"\(height)\" fill=\"#ffffff\"/>\n"
+        out = "<rect class=\"background\" x=\"0\" y=\"0\" width=\"\(width)\" height=\"\(height)\" fill=\"#ffffff\"/>\n"
         if !figure.title.isEmpty {
             text(figure.title, x: left + pw / 2, y: 26, size: 16, weight: "bold")
         }
@@ -120,13 +132,12 @@ struct SVGRenderer {
         if !boxEntries.isEmpty {
             legendBox(boxEntries, right: left + pw - 8, top: top + 8)
         }
-        out += "</svg>\n"
         return out
     }
 
     mutating func drawPanel(_ panel: Panel, index: Int, x0: Double, y0: Double, w: Double, h: Double,
                             xAxis: AxisLayout, yAxis: AxisLayout, showXLabels: Bool) {
-        let clip = "clip\(index)"
+        let clip = "\(idPrefix)clip\(index)"
         out += "<defs><clipPath id=\"\(clip)\"><rect x=\"\(Self.n(x0))\" y=\"\(Self.n(y0))\" width=\"\(Self.n(w))\" height=\"\(Self.n(h))\"/></clipPath></defs>\n"
         // Grid lines and ticks.
         out += "<g class=\"grid\" stroke=\"#e6e6e6\" stroke-width=\"1\">\n"
@@ -425,13 +436,13 @@ struct SVGRenderer {
     }
 
     mutating func colorBar(lo: Double, hi: Double, x: Double, y: Double, h: Double) {
-        out += "<defs><linearGradient id=\"ramp\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">"
+        out += "<defs><linearGradient id=\"\(idPrefix)ramp\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">"
         for k in 0...8 {
             let t = Double(k) / 8
             out += "<stop offset=\"\(Self.n(t))\" stop-color=\"\(Self.viridis(t))\"/>"
         }
         out += "</linearGradient></defs>\n"
-        out += "<rect class=\"colorbar\" x=\"\(Self.n(x))\" y=\"\(Self.n(y))\" width=\"14\" height=\"\(Self.n(h))\" fill=\"url(#ramp)\" stroke=\"#333333\" stroke-width=\"1\"/>\n"
+        out += "<rect class=\"colorbar\" x=\"\(Self.n(x))\" y=\"\(Self.n(y))\" width=\"14\" height=\"\(Self.n(h))\" fill=\"url(#\(idPrefix)ramp)\" stroke=\"#333333\" stroke-width=\"1\"/>\n"
         let axis = NiceTicks.linear(lo, hi, target: max(2, Int(h / 50)), expand: false)
         for t in axis.ticks {
             let f = hi > lo ? (t.value - lo) / (hi - lo) : 0.5

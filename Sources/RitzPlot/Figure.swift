@@ -23,6 +23,11 @@ public struct Figure: Sendable {
     public var height: Int?
     /// Show the legend: true, false, or nil to show it when there is more than one named entry.
     public var legend: Bool?
+    /// Whole figures laid out in rows of `gridColumns` (see `Figure.grid`); empty for a
+    /// figure drawn from its own panels.
+    public internal(set) var gridFigures: [Figure] = []
+    /// Figures in each row of a grid.
+    public internal(set) var gridColumns: Int = 1
 
     /// Creates a figure from panels.
     ///
