@@ -55,7 +55,7 @@ public final class KroneckerCurvature: @unchecked Sendable {
     ///
     /// - Throws: `LearnError.shape` when `v` does not have one value per parameter.
     public func apply(_ v: [Double], damping: Double = 0) throws -> [Double] {
-        try map(v) { layer, j, x in (layer.scales[j] + damping) * x } identity: { (1 + damping) * $0 }
+        try map(v, multipliers: layers.map { $0.scales.map { $0 + damping } }, identity: 1 + damping)
     }
 
     /// (K + δI)⁻¹ v, exact in the eigenbases.
@@ -63,11 +63,12 @@ public final class KroneckerCurvature: @unchecked Sendable {
     /// - Throws: `LearnError.shape` for a `v` of the wrong length; `LearnError.invalidArgument`
     ///   when K + δI is singular or indefinite (some s + δ ≤ 0: raise the damping).
     public func solve(_ v: [Double], damping: Double) throws -> [Double] {
-        let smallest = min(1 + damping, layers.flatMap(\.scales).map { $0 + damping }.min() ?? .infinity)
+        var smallest = 1 + damping
+        for layer in layers { for s in layer.scales { smallest = min(smallest, s + damping) } }
         guard smallest > 0, damping.isFinite else {
             throw LearnError.invalidArgument("K + δI with δ = \(damping) has an eigenvalue \(smallest) ≤ 0 and cannot be inverted; raise the damping")
         }
-        return try map(v) { layer, j, x in x / (layer.scales[j] + damping) } identity: { $0 / (1 + damping) }
+        return try map(v, multipliers: layers.map { $0.scales.map { 1 / ($0 + damping) } }, identity: 1 / (1 + damping))
     }
 
     /// The smallest and largest eigenvalue of K (the scales, and 1 for the identity blocks).
@@ -77,16 +78,17 @@ public final class KroneckerCurvature: @unchecked Sendable {
         return (all.min() ?? 0, all.max() ?? 0)
     }
 
-    private func map(_ v: [Double], _ f: (KroneckerEigenLayer, Int, Double) -> Double,
-                     identity: (Double) -> Double) throws -> [Double] {
+    /// Each layer's part of `v` scaled by its multipliers in the Kronecker eigenbasis, the
+    /// parameters outside the layers by `identity`.
+    private func map(_ v: [Double], multipliers: [[Double]], identity: Double) throws -> [Double] {
         guard v.count == parameterCount else {
             throw LearnError.shape("a vector of \(v.count) values for \(parameterCount) parameters")
         }
         var out = [Double](repeating: 0, count: v.count)
         try v.withUnsafeBufferPointer { pv in
-            for layer in layers { try layer.apply(pv, into: &out) { j, x in f(layer, j, x) } }
+            for (layer, d) in zip(layers, multipliers) { try layer.apply(pv, into: &out, multipliers: d) }
         }
-        for b in uncovered { for i in b.range { out[i] = identity(v[i]) } }
+        for b in uncovered { for i in b.range { out[i] = identity * v[i] } }
         return out
     }
 }

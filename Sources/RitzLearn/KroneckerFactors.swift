@@ -343,13 +343,15 @@ public struct KroneckerEigenLayer: Sendable {
         scales = valuesG.flatMap { gi in valuesA.map { gi * $0 } }
     }
 
-    /// Q_G (f(Q_Gᵀ V Q_A)) Q_Aᵀ for the layer's `[o, p]` part of `v`, written into `out`.
-    func apply(_ v: UnsafeBufferPointer<Double>, into out: inout [Double], scale f: (Int, Double) -> Double) throws {
+    /// Q_G (D ⊙ (Q_Gᵀ V Q_A)) Q_Aᵀ for the layer's `[o, p]` part of `v`, written into `out`;
+    /// D is `multipliers`, o × p row-major like ``scales``.
+    func apply(_ v: UnsafeBufferPointer<Double>, into out: inout [Double], multipliers d: [Double]) throws {
         let (o, p) = (factors.outputs, factors.inputs)
         let vm = try Tensor(shape: [o, p], storage: factors.gather(v))
         let inner = try Tensor.gemm(try Tensor.gemm(qg, transA: true, vm, transB: false), transA: false, qa, transB: false)
         var s = inner.storage
-        for j in 0..<s.count { s[j] = f(j, s[j]) }
+        guard d.count == s.count else { throw LearnError.shape("\(d.count) multipliers for a \(o)×\(p) layer") }
+        for j in 0..<s.count { s[j] *= d[j] }
         let back = try Tensor.gemm(try Tensor.gemm(qg, transA: false, try Tensor(shape: [o, p], storage: s), transB: false),
                                    transA: false, qa, transB: true)
         factors.scatter(back.storage, into: &out)
