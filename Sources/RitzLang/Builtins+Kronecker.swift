@@ -3,7 +3,7 @@ import RitzLearn
 import RitzTensor
 
 /// Kronecker-factored curvature: `kfac_op` (K-FAC and EKFAC) with `.factors` and its closed-form
-/// inverse `inv(K)`, and the optimizers `kfac` and `mkor` built on the same factors.
+/// inverse `inv(K)` (the optimizers `kfac` and `mkor` on the same factors are in Builtins+Optimizers.swift).
 extension Builtins {
     /// `.factors` of a kfac_op: one record per dense or convolution layer.
     static func kroneckerFactors(_ k: KroneckerOperator) throws -> Value {
@@ -28,13 +28,6 @@ extension Builtins {
         }
     }
 
-    /// A finite damping > 0 for the optimizers.
-    private static func optimizerDamping(_ a: Args) throws -> Double {
-        let d = try a.double("damping")
-        guard d.isFinite, d > 0 else { throw Diagnostic("`damping` of `\(a.entry.name)` must be a finite number > 0, got \(formatNumber(d))", span: nil) }
-        return d
-    }
-
     static var kronecker: [BuiltinEntry] {
         let g = "Curvature and stability"
         return [
@@ -57,22 +50,6 @@ extension Builtins {
                     try KroneckerOperator(model: m, data: d, ekfac: kind == "ekfac", labels: labels, loss: loss,
                                           damping: damping, blocks: blocks)
                 }))
-            },
-            BuiltinEntry("kfac", [Param("lr"), .keyword("damping", default: .number(1e-3)),
-                                  .keyword("update_every", default: .number(10)), .keyword("momentum", default: .number(0))],
-                         group: "Models and training",
-                         summary: "K-FAC (Martens & Grosse 2015): every update_every steps the layers' factors A, G are measured on the batch with labels drawn from the model and averaged (weight min(1 − 1/k, 0.95) on the past); each step p ← p − lr·b, b ← momentum·b + (A ⊗ G + damping·I)⁻¹ g exactly by eigendecomposition (identity on blocks outside dense and conv2d layers)",
-                         examples: ["m = mlp([2, 8, 2], seed=0)\nr = train(m, moons(100, seed=0), kfac(0.1, damping=0.01), steps=20, every=10)\nr.loss[-1] < r.loss[0]"]) { a in
-                .object(OptimizerObject(try .kfac(lr: try a.double("lr"), damping: try optimizerDamping(a),
-                                                  updateEvery: try positiveInt(a, "update_every"), momentum: try a.double("momentum"))))
-            },
-            BuiltinEntry("mkor", [Param("lr"), .keyword("damping", default: .number(1e-2)),
-                                  .keyword("update_every", default: .number(10)), .keyword("momentum", default: .number(0))],
-                         group: "Models and training",
-                         summary: "MKOR (Mozaffari et al. 2023): inverse factors updated by rank one (Sherman–Morrison on X ← 0.95·X + 0.05·uuᵀ) from the batch means of each layer's inputs and output gradients every update_every steps, blended towards I while an entry exceeds 1/damping; each step L⁻¹ ∇W R⁻¹ rescaled to ‖∇W‖, with momentum",
-                         examples: ["m = mlp([2, 8, 2], seed=0)\nr = train(m, moons(100, seed=0), mkor(0.5, momentum=0.5), steps=20, every=10)\nr.loss[-1] < r.loss[0]"]) { a in
-                .object(OptimizerObject(try .mkor(lr: try a.double("lr"), damping: try optimizerDamping(a),
-                                                  updateEvery: try positiveInt(a, "update_every"), momentum: try a.double("momentum"))))
             },
         ]
     }
