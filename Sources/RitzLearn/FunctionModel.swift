@@ -131,8 +131,31 @@ final class FunctionModelEvaluation: ModelEvaluation {
     private var lossHessians: [Linearization] = []
     private(set) var count = 0
     private(set) var loss = Double.nan
-    private(set) var accuracy: Double?
     private(set) var products = 0
+    /// The batch's rows cut as they were last recorded, reused while the same inputs and targets
+    /// come back (a full-batch trainer prepares them every step).
+    private var batchParts: (x: Tensor, y: Tensor, parts: [(rows: Range<Int>, x: Tensor, y: Tensor)])?
+    /// The accuracy once asked for (nil inside: the outputs have no class axis to score).
+    private var scoredAccuracy: Double??
+
+    /// The fraction of rows whose largest output is at the label, computed on first use: a
+    /// trainer reads it only on the steps it records.
+    var accuracy: Double? {
+        if let scoredAccuracy { return scoredAccuracy }
+        var score: Double?
+        if let cut = batchParts?.parts, cut.count == parts.count {
+            var (correct, positions) = (0, 0)
+            for (part, piece) in zip(parts, cut) {
+                guard let counts = FunctionModelEvaluation.correctCount(part.point.outputs, piece.y)
+                else { positions = 0; break }
+                correct += counts.correct
+                positions += counts.positions
+            }
+            score = positions > 0 ? Double(correct) / Double(positions) : nil
+        }
+        scoredAccuracy = .some(score)
+        return score
+    }
 
     func prepare(model: any Model, x: Tensor, y: Tensor?, loss: LossKind, withGradient: Bool) throws {
         guard let m = model as? any TapeModel else {
@@ -148,25 +171,37 @@ final class FunctionModelEvaluation: ModelEvaluation {
         parts = []
         outputsPoints = []
         lossHessians = []
+        scoredAccuracy = nil
         // Without targets only the outputs are wanted (recorded later if an output product is
         // asked for). With them, the loss is recorded, and the gradient swept when asked for.
         guard let y else {
             outputsOnly = try m.predict(x)
             self.loss = .nan
-            accuracy = nil
             return
         }
         outputsOnly = nil
         let kind = lossKind
         let blocks = try m.blockTensors(parameters)
-        let cut = rowRanges(m)
-        parts = try zip(cut, try Parallel.results(cut.count) { i in
-            let (xs, ys) = (try rows(x, cut[i]), try rows(y, cut[i]))
+        let pieces = try cutRows(x, y, rowRanges(m))
+        parts = try zip(pieces.map(\.rows), try Parallel.results(pieces.count) { i in
+            let (xs, ys) = (pieces[i].x, pieces[i].y)
             return try Linearization(at: blocks, outputs: { b in try m.outputs(b, xs) },
                                      loss: { z in try FunctionModelEvaluation.loss(kind, z, ys) })
         }).map { ($0, $1) }
         self.loss = weightedSum(parts.map { $0.point.value })
-        accuracy = FunctionModelEvaluation.accuracy(try outputs(), y)
+    }
+
+    /// The inputs and targets cut into the row ranges `cut`: the cut kept from the last batch
+    /// when `x` and `y` are the very tensors it was made from (same storage, so same values),
+    /// else a new cut.
+    private func cutRows(_ x: Tensor, _ y: Tensor, _ cut: [Range<Int>]) throws -> [(rows: Range<Int>, x: Tensor, y: Tensor)] {
+        if let kept = batchParts, kept.x.sharesStorage(with: x), kept.y.sharesStorage(with: y),
+           kept.parts.map(\.rows) == cut {
+            return kept.parts
+        }
+        let parts = try cut.map { r in (rows: r, x: try rows(x, r), y: try rows(y, r)) }
+        batchParts = (x, y, parts)
+        return parts
     }
 
     /// The batch's rows in the parts it is recorded in: two halves for a large batch of a model
@@ -229,10 +264,11 @@ final class FunctionModelEvaluation: ModelEvaluation {
         }
     }
 
-    /// The fraction of positions whose largest output is at the label; nil unless `y` holds
-    /// labels for outputs with a class axis of length > 1.
-    static func accuracy(_ z: Tensor, _ y: Tensor) -> Double? {
-        guard let k = z.shape.last, k > 1, y.shape == Array(z.shape.dropLast()) || (y.ndim == 2 && y.shape[1] == 1 && z.ndim == 2 && y.shape[0] == z.shape[0]),
+    /// How many positions have their largest output at the label, of how many; nil unless `y`
+    /// holds labels for outputs with a class axis of length > 1.
+    static func correctCount(_ z: Tensor, _ y: Tensor?) -> (correct: Int, positions: Int)? {
+        guard let y, let k = z.shape.last, k > 1,
+              y.shape == Array(z.shape.dropLast()) || (y.ndim == 2 && y.shape[1] == 1 && z.ndim == 2 && y.shape[0] == z.shape[0]),
               let zs = try? z.asFloat().storage, let ys = try? y.asFloat().storage else { return nil }
         let positions = zs.count / k
         guard positions > 0, ys.count == positions else { return nil }
@@ -242,7 +278,7 @@ final class FunctionModelEvaluation: ModelEvaluation {
             for j in 1..<k where zs[i * k + j] > zs[i * k + best] { best = j }
             if Double(best) == ys[i] { correct += 1 }
         }
-        return Double(correct) / Double(positions)
+        return (correct, positions)
     }
 
     func prepare(model: any Model, data: Dataset, rows: ArraySlice<Int>, loss: LossKind, withGradient: Bool) throws {

@@ -180,6 +180,21 @@ public struct Tensor: Sendable {
         isComplex ? (storage[2 * i], storage[2 * i + 1]) : (storage[i], 0)
     }
 
+    /// Whether `other` is this very tensor: the same shape and dtype over the same storage
+    /// array. While the caller holds one of the two, copy-on-write keeps the shared elements from
+    /// changing, so a true answer means equal values without comparing them.
+    ///
+    /// - Parameters:
+    ///   - other: The tensor to compare with.
+    /// - Returns: True when both hold one storage array under one shape and dtype.
+    public func sharesStorage(with other: Tensor) -> Bool {
+        guard shape == other.shape, dtype == other.dtype, storage.count == other.storage.count else { return false }
+        if storage.isEmpty { return true }
+        return storage.withUnsafeBufferPointer { a in
+            other.storage.withUnsafeBufferPointer { b in a.baseAddress == b.baseAddress }
+        }
+    }
+
     /// The same data as float64 (bool becomes 0/1; complex is refused).
     public func asFloat() throws -> Tensor {
         switch dtype {

@@ -80,4 +80,32 @@ import RitzTensor
         let (split, whole) = (try liveAfterPreparing(true), try liveAfterPreparing(false))
         #expect(Double(split) >= 0.9 * Double(whole), "in halves \(split) bytes, whole \(whole) bytes")
     }
+    /// An evaluation prepared again on the same tensors reuses its cut of the rows, and on other
+    /// tensors of the same shape cuts them anew: each prepare gives exactly what a fresh
+    /// evaluation gives (same code on the same values, so bit for bit), accuracy included.
+    @Test func preparingAgainFollowsTheData() throws {
+        let model = try SplitBatchTests.twin(try MLP(sizes: [5, 7, 3], activation: .tanh, seed: 2).functionModel(),
+                                             rowsAreIndependent: true)
+        var rng = RandomGenerator(seed: 9)
+        let rows = 300
+        let batches = try (0..<2).map { _ in
+            (x: try Tensor.randn([rows, 5], using: &rng), y: Tensor((0..<rows).map { _ in Double(rng.int(below: 3)) }))
+        }
+        let reused = model.makeEvaluation()
+        var g = [Double](), fresh = [Double]()
+        for (x, y) in [batches[0], batches[0], batches[1], batches[0]] {
+            try reused.prepare(model: model, x: x, y: y, loss: .crossEntropy, withGradient: true)
+            let once = model.makeEvaluation()
+            try once.prepare(model: model, x: x, y: y, loss: .crossEntropy, withGradient: true)
+            #expect(reused.loss == once.loss)
+            #expect(reused.accuracy == once.accuracy && reused.accuracy != nil)
+            try reused.gradient(into: &g)
+            try once.gradient(into: &fresh)
+            #expect(g == fresh)
+        }
+        #expect(batches[0].x.sharesStorage(with: batches[0].x))
+        #expect(!batches[0].x.sharesStorage(with: batches[1].x))
+        let copy = try Tensor(shape: batches[0].x.shape, storage: batches[0].x.storage.map { $0 })
+        #expect(!batches[0].x.sharesStorage(with: copy), "equal values in another array are not the same tensor")
+    }
 }
