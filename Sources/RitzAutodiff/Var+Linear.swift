@@ -183,53 +183,83 @@ struct LinearLayer {
         }
     }
 
-    /// The VJP outside any recording: δ, x̄ and the two halves' w̄, b̄ in one pass per half.
+    /// The VJP outside any recording, one pass over ḡ per half: δ = ḡ ⊙ f′ block by block of
+    /// rows, each block's column sums added to b̄ while it is in cache, then x̄ = δ w and w̄ = δᵀ x
+    /// as products with beta = 0 into uninitialised arrays. The halves' w̄ and b̄ are added in
+    /// half order.
     private func fusedVJP(_ g: Tensor, y: Tensor, z: Tensor?, needs: [Bool]) throws -> [Var?] {
         let p = parts
-        var delta = [Double](repeating: 0, count: n * m)
-        var xbar = needs[0] ? [Double](repeating: 0, count: n * k) : []
-        // Each half's w̄ and b̄, added in order afterwards.
-        var wbar = needs[1] ? [Double](repeating: 0, count: p * m * k) : []
-        var bbar = needs[2] ? [Double](repeating: 0, count: p * m) : []
-        withOperands { px, pw, _ in
-            delta.withUnsafeMutableBufferPointer { pd in
-                xbar.withUnsafeMutableBufferPointer { pxb in
-                    wbar.withUnsafeMutableBufferPointer { pwb in
-                        bbar.withUnsafeMutableBufferPointer { pbb in
-                            LinearLayer.read(g, y, z) { pg, py, pz in
-                                guard let d = pd.baseAddress, let py else { return }
-                                Parallel.jobs(p) { part in
-                                    let r = rows(part)
-                                    let (lo, count) = (r.lowerBound, r.count)
-                                    guard count > 0 else { return }
-                                    derivativeProduct(pg + lo * m, y: py + lo * m, z: pz.map { $0 + lo * m },
-                                                      into: d + lo * m, count: count * m)
-                                    if needs[0], let xb = pxb.baseAddress, k > 0 {
-                                        gemmBlock(transA: false, transB: false, m: count, n: k, k: m, d + lo * m, lda: m,
-                                                  pw, ldb: k, beta: 0, xb + lo * k, ldc: k)
-                                    }
-                                    if needs[1], let wb = pwb.baseAddress, k > 0 {
-                                        gemmBlock(transA: true, transB: false, m: m, n: k, k: count, d + lo * m, lda: m,
-                                                  px + lo * k, ldb: k, beta: 0, wb + part * m * k, ldc: k)
-                                    }
-                                    if needs[2], let bb = pbb.baseAddress {
-                                        let sums = bb + part * m
-                                        for i in r { for j in 0..<m { sums[j] += d[i * m + j] } }
-                                    }
-                                }
-                            }
+        let delta = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(n * m, 1))
+        defer { delta.deallocate() }
+        // Each half's w̄ and b̄, added in order afterwards (one half writes the result directly).
+        let halves = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(p * (m * k + m), 1))
+        defer { halves.deallocate() }
+        let (wHalves, bHalves) = (halves, halves + p * m * k)
+        var xbar: [Double] = []
+        let fill: (UnsafeMutablePointer<Double>?) -> Void = { xb in
+            withOperands { px, pw, _ in
+                LinearLayer.read(g, y, z) { pg, py, pz in
+                    guard let py else { return }
+                    Parallel.jobs(p) { part in
+                        let r = rows(part)
+                        let (lo, count) = (r.lowerBound, r.count)
+                        let d = delta + lo * m
+                        deltaAndBiasSums(pg + lo * m, y: py + lo * m, z: pz.map { $0 + lo * m }, into: d, rows: count,
+                                         sums: needs[2] ? bHalves + part * m : nil)
+                        guard count > 0, k > 0 else {
+                            if needs[1] { (wHalves + part * m * k).initialize(repeating: 0, count: m * k) }
+                            if let xb { (xb + lo * k).initialize(repeating: 0, count: count * k) }
+                            return
+                        }
+                        if let xb {
+                            gemmBlock(transA: false, transB: false, m: count, n: k, k: m, d, lda: m,
+                                      pw, ldb: k, beta: 0, xb + lo * k, ldc: k)
+                        }
+                        if needs[1] {
+                            gemmBlock(transA: true, transB: false, m: m, n: k, k: count, d, lda: m,
+                                      px + lo * k, ldb: k, beta: 0, wHalves + part * m * k, ldc: k)
                         }
                     }
                 }
             }
         }
-        func total(_ parts: [Double], _ size: Int) -> [Double] {
-            guard p == 2 else { return parts }
-            return (0..<size).map { parts[$0] + parts[size + $0] }
+        if needs[0], n * k > 0 { xbar = LinearLayer.filled(n * k) { fill($0) } } else { fill(nil) }
+        /// Σ over the halves of `size` values at `base`, in half order.
+        func total(_ base: UnsafeMutablePointer<Double>, _ size: Int) -> [Double] {
+            guard size > 0 else { return [] }
+            return [Double](unsafeUninitializedCapacity: size) { out, initialized in
+                for i in 0..<size {
+                    var s = base[i]
+                    for h in 1..<Swift.max(p, 1) { s += base[h * size + i] }
+                    out[i] = s
+                }
+                initialized = size
+            }
         }
         return [needs[0] ? Var(LinearLayer.matrix(x.shape, xbar)) : nil,
-                needs[1] ? Var(LinearLayer.matrix(w.shape, total(wbar, m * k))) : nil,
-                needs[2] ? Var(LinearLayer.matrix(b.shape, total(bbar, m))) : nil]
+                needs[1] ? Var(LinearLayer.matrix(w.shape, total(wHalves, m * k))) : nil,
+                needs[2] ? Var(LinearLayer.matrix(b.shape, total(bHalves, m))) : nil]
+    }
+
+    /// δ = ḡ ⊙ f′ for `rows` rows, in blocks of rows small enough to stay in the first-level
+    /// cache while their column sums are added into `sums` (when given; it is overwritten).
+    private func deltaAndBiasSums(_ g: UnsafePointer<Double>, y: UnsafePointer<Double>, z: UnsafePointer<Double>?,
+                                  into d: UnsafeMutablePointer<Double>, rows: Int, sums: UnsafeMutablePointer<Double>?) {
+        sums?.initialize(repeating: 0, count: m)
+        let block = Swift.max(1, 2048 / Swift.max(m, 1))
+        var i = 0
+        while i < rows {
+            let count = Swift.min(block, rows - i)
+            let offset = i * m
+            derivativeProduct(g + offset, y: y + offset, z: z.map { $0 + offset }, into: d + offset, count: count * m)
+            if let sums {
+                for r in 0..<count {
+                    let row = d + offset + r * m
+                    for j in 0..<m { sums[j] += row[j] }
+                }
+            }
+            i += count
+        }
     }
 
     /// The JVP outside any recording: (ẋ wᵀ + x ẇᵀ + ḃ) ⊙ f′ in one pass per half.
