@@ -52,7 +52,11 @@ extension Var {
         let p = try Tensor(shape: zv.shape, storage: probs)
         let scale = 1 / Double(positions)
         return try apply("cross_entropy", [z], value: Tensor(total * scale), rule: Rule(
-            vjp: { g, c in [try g * crossEntropyGradient(c.inputs[0], probs: p, labels: labels, scale: scale)] },
+            vjp: { g, c in
+                let gradient = try crossEntropyGradient(c.inputs[0], probs: p, labels: labels, scale: scale)
+                // The seed of a gradient, a constant 1, would only copy G.
+                return [!g.isTraced && g.scalarValue == 1 ? gradient : try g * gradient]
+            },
             jvp: { t, c in
                 guard let t0 = t[0] else { return nil }
                 return try (t0 * crossEntropyGradient(c.inputs[0], probs: p, labels: labels, scale: scale)).sum()
@@ -62,10 +66,14 @@ extension Var {
     /// G = (softmax(z) − onehot(y))·scale, the gradient of the mean cross-entropy, from the kept
     /// probabilities; its rule is the softmax Jacobian S times `scale` both ways.
     private static func crossEntropyGradient(_ z: Var, probs: Tensor, labels: [Int], scale: Double) throws -> Var {
-        var g = probs.storage
         let k = probs.shape.last ?? 1
-        for (i, y) in labels.enumerated() { g[i * k + y] -= 1 }
-        for i in g.indices { g[i] *= scale }
+        let g = probs.storage.withUnsafeBufferPointer { p in
+            [Double](unsafeUninitializedCapacity: p.count) { out, initialized in
+                for i in 0..<p.count { out[i] = p[i] * scale }
+                for (i, y) in labels.enumerated() { out[i * k + y] = (p[i * k + y] - 1) * scale }
+                initialized = p.count
+            }
+        }
         let linear: (Var, RuleContext) throws -> Var = { u, c in
             try softmaxJacobianProduct(u, logits: c.inputs[0], probs: probs, scale: scale)
         }
