@@ -168,12 +168,19 @@ public final class Tape: @unchecked Sendable {
         for (id, t) in seeds where id <= hi { tan[id - lo] = t; isSeed[id - lo] = true }
         // A tangent is dropped after the last node that reads it (the results' are kept), so the
         // sweep holds only the tangents still ahead of it, not one per node of the tape.
+        // Only nodes some result reads (directly or through others) get a tangent: a loss
+        // recorded before its gradient is swept past when H v wants the gradient's tangent alone.
+        var wanted = [Bool](repeating: false, count: hi - lo + 1)
+        for o in outs where o.tape === self && o.id >= lo { wanted[o.id - lo] = true }
+        for i in stride(from: hi, through: lo, by: -1) where wanted[i - lo] {
+            for p in nodes[i].inputs where p >= lo { wanted[p - lo] = true }
+        }
         var lastUse = [Int](repeating: -1, count: hi - lo + 1)
-        for i in lo...hi {
+        for i in lo...hi where wanted[i - lo] {
             for p in nodes[i].inputs where p >= lo { lastUse[p - lo] = i }
         }
         for o in outs where o.tape === self && o.id >= lo { lastUse[o.id - lo] = Int.max }
-        for i in lo...hi where !isSeed[i - lo] {
+        for i in lo...hi where !isSeed[i - lo] && wanted[i - lo] {
             defer {
                 for p in nodes[i].inputs where p >= lo && lastUse[p - lo] == i { tan[p - lo] = nil }
             }
