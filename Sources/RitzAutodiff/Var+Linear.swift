@@ -252,13 +252,28 @@ struct LinearLayer {
             let count = Swift.min(block, rows - i)
             let offset = i * m
             derivativeProduct(g + offset, y: y + offset, z: z.map { $0 + offset }, into: d + offset, count: count * m)
-            if let sums {
-                for r in 0..<count {
-                    let row = d + offset + r * m
-                    for j in 0..<m { sums[j] += row[j] }
-                }
-            }
+            if let sums { LinearLayer.addColumnSums(d + offset, rows: count, width: m, into: sums) }
             i += count
+        }
+    }
+
+    /// sums[j] += Σ_r a[r·width + j], each column's rows added in order. Eight columns at a time
+    /// are held in registers over the rows (a plain loop reloads and stores sums[j] for every row,
+    /// since it may alias a).
+    static func addColumnSums(_ a: UnsafePointer<Double>, rows: Int, width: Int, into sums: UnsafeMutablePointer<Double>) {
+        var j = 0
+        while j + 8 <= width {
+            var acc = SIMD8<Double>()
+            for l in 0..<8 { acc[l] = sums[j + l] }
+            for r in 0..<rows { acc += UnsafeRawPointer(a + r * width + j).loadUnaligned(as: SIMD8<Double>.self) }
+            for l in 0..<8 { sums[j + l] = acc[l] }
+            j += 8
+        }
+        while j < width {
+            var s = sums[j]
+            for r in 0..<rows { s += a[r * width + j] }
+            sums[j] = s
+            j += 1
         }
     }
 
