@@ -173,7 +173,8 @@ final class FunctionModelEvaluation: ModelEvaluation {
         lossHessians = []
         scoredAccuracy = nil
         // Without targets only the outputs are wanted (recorded later if an output product is
-        // asked for). With them, the loss is recorded, and the gradient swept when asked for.
+        // asked for). With them, the loss is recorded, and the gradient swept with it when
+        // announced (`withGradient`), else when asked for.
         guard let y else {
             outputsOnly = try m.predict(x)
             self.loss = .nan
@@ -185,8 +186,12 @@ final class FunctionModelEvaluation: ModelEvaluation {
         let pieces = try cutRows(x, y, rowRanges(m))
         parts = try zip(pieces.map(\.rows), try Parallel.results(pieces.count) { i in
             let (xs, ys) = (pieces[i].x, pieces[i].y)
-            return try Linearization(at: blocks, outputs: { b in try m.outputs(b, xs) },
-                                     loss: { z in try FunctionModelEvaluation.loss(kind, z, ys) })
+            let point = try Linearization(at: blocks, outputs: { b in try m.outputs(b, xs) },
+                                          loss: { z in try FunctionModelEvaluation.loss(kind, z, ys) })
+            // The gradient the caller announced is swept in the same job as the forward pass:
+            // one hand-over to the other core per training step instead of two.
+            if withGradient { _ = try point.gradient() }
+            return point
         }).map { ($0, $1) }
         self.loss = weightedSum(parts.map { $0.point.value })
     }
