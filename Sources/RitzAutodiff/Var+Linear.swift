@@ -141,7 +141,9 @@ struct LinearLayer {
             let (x, w) = (c.inputs[0], c.inputs[1])
             return [c.needs[0] ? try Var.gemm(delta, transA: false, w, transB: false) : nil,
                     c.needs[1] ? try Var.gemm(delta, transA: true, x, transB: false) : nil,
-                    c.needs[2] ? try delta.sum(axis: 0) : nil]
+                    // Whole rows added in order (`sum_to_shape`), the bias sums and their tangents
+                    // alike, not a strided pairwise sum per column.
+                    c.needs[2] ? try delta.sumToShape([m]) : nil]
         }
         return try fusedVJP(gv, y: c.output.value, z: z, needs: c.needs)
     }
