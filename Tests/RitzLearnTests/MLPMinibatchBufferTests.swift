@@ -1,3 +1,4 @@
+import MLPReference
 import Testing
 @testable import RitzLearn
 import RitzTensor
@@ -5,10 +6,13 @@ import RitzTensor
 /// Two mlp evaluations prepared on one-row minibatches keep their own labels: the Hessian-vector
 /// product of the first, taken after the second was prepared, equals a fresh evaluation's bit for
 /// bit (the same computation on the same row). One row of labels fits the one-element placeholder
-/// buffer an evaluation starts with, which once was shared by every evaluation.
-@Test func interleavedOneRowEvaluationsKeepTheirOwnLabels() throws {
+/// buffer a reference evaluation starts with, which once was shared by every evaluation; the
+/// library's mlp (the tape) must keep them apart too.
+@Test(arguments: ["tape", "reference kernels"])
+func interleavedOneRowEvaluationsKeepTheirOwnLabels(engine: String) throws {
     let data = try Dataset.moons(n: 101, noise: 0.2, seed: 4)
-    let model = try MLP(sizes: [2, 7, 2], activation: .tanh, seed: 5)
+    let mlp = try MLP(sizes: [2, 7, 2], activation: .tanh, seed: 5)
+    let model: any Model = engine == "tape" ? mlp : ReferenceMLP(mlp)
     var rng = RandomGenerator(seed: 9)
     let v = (0..<model.parameterCount).map { _ in rng.normal() }
     // Rows 68 and 69 of these moons have different labels.
