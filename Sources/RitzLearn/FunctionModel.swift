@@ -246,10 +246,15 @@ final class FunctionModelEvaluation: ModelEvaluation {
         return Double(correct) / Double(positions)
     }
 
+    /// Gathers the rows into buffers kept across calls (``MinibatchBuffers``), after letting go of
+    /// the last batch so they are refilled in place, and prepares them.
     func prepare(model: any Model, data: Dataset, rows: ArraySlice<Int>, loss: LossKind, withGradient: Bool) throws {
-        let part = try data.subset(Array(rows))
-        try prepare(model: model, x: part.x, y: part.y, loss: loss, withGradient: withGradient)
+        (parts, outputsPoints, lossHessians, outputsOnly, x, y) = ([], [], [], nil, Tensor(0.0), nil)
+        let (xs, ys) = try minibatch.gather(data, rows: rows)
+        try prepare(model: model, x: xs, y: ys, loss: loss, withGradient: withGradient)
     }
+
+    private var minibatch = MinibatchBuffers()
 
     func outputs() throws -> Tensor {
         if let outputsOnly { return outputsOnly }
