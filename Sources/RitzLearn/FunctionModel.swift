@@ -135,6 +135,8 @@ final class FunctionModelEvaluation: ModelEvaluation {
     /// The batch's rows cut as they were last recorded, reused while the same inputs and targets
     /// come back (a full-batch trainer prepares them every step).
     private var batchParts: (x: Tensor, y: Tensor, parts: [(rows: Range<Int>, x: Tensor, y: Tensor)])?
+    /// Whether every part's gradient was swept by `prepare` (`withGradient`).
+    private var gradientSwept = false
     /// The accuracy once asked for (nil inside: the outputs have no class axis to score).
     private var scoredAccuracy: Double??
 
@@ -173,6 +175,7 @@ final class FunctionModelEvaluation: ModelEvaluation {
         outputsPoints = []
         lossHessians = []
         scoredAccuracy = nil
+        gradientSwept = false
         // Without targets only the outputs are wanted (recorded later if an output product is
         // asked for). With them, the loss is recorded, and the gradient swept with it when
         // announced (`withGradient`), else when asked for.
@@ -194,6 +197,7 @@ final class FunctionModelEvaluation: ModelEvaluation {
             if withGradient { _ = try point.gradient() }
             return point
         }).map { ($0, $1) }
+        gradientSwept = withGradient
         self.loss = weightedSum(parts.map { $0.point.value })
     }
 
@@ -313,7 +317,11 @@ final class FunctionModelEvaluation: ModelEvaluation {
     }
 
     func gradient(into out: inout [Double]) throws {
-        out = try sum(try eachPart(try prepared("the gradient")) { _, p in try p.gradient() }, weighted: true)
+        let points = try prepared("the gradient")
+        // Swept with the forward pass, the parts' gradients are only gathered: no job for the
+        // other core, whose wake-up would cost more than the gathering.
+        let gradients = gradientSwept ? try points.map { try $0.gradient() } : try eachPart(points) { _, p in try p.gradient() }
+        out = try sum(gradients, weighted: true)
     }
 
     func hvp(_ v: [Double], into out: inout [Double]) throws {
