@@ -9,7 +9,8 @@ import RitzTensor
 /// the digits CNN conv8-pool-conv16-pool-dense10 (minibatches of 128).
 /// Rounds of steps alternate between the optimizers so a shared machine's load hits both alike;
 /// the figure is the ratio of the medians of wall time, beside it the ratio of the medians of
-/// process CPU time (every thread's work, steadier than wall time on a loaded machine).
+/// process CPU time (every thread, the helpers' spin-waits included: about the wall time on an
+/// idle machine, the work done when other processes take the second core).
 enum OptimizerStepBench {
     static func run() throws {
         Bench.section("optimizer steps against an SGD step (digits; full batch of 1797 and minibatches of 128)")
