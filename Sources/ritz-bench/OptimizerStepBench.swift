@@ -5,8 +5,8 @@ import RitzTensor
 /// Curvature optimizers' steps against an SGD step (issue 17): one training step is a minibatch's
 /// forward pass, its gradient and the update (for K-FAC and MKOR also the Kronecker factors,
 /// measured every 10 steps on the step's batch), timed exactly as the trainer runs them, on the
-/// digits MLP 64-64-10 (full batch and minibatches of 128, on its kernels and on the tape) and
-/// the digits CNN conv8-pool-conv16-pool-dense10 (minibatches of 128).
+/// digits MLP 64-64-10 (full batch and minibatches of 128) and the digits CNN
+/// conv8-pool-conv16-pool-dense10 (minibatches of 128), all on the tape.
 /// Rounds of steps alternate between the optimizers so a shared machine's load hits both alike;
 /// the figure is the ratio of the medians of wall time, beside it the ratio of the medians of
 /// process CPU time (every thread, the helpers' spin-waits included: about the wall time on an
@@ -18,11 +18,6 @@ enum OptimizerStepBench {
         let models: [(String, Int, () throws -> any Model)] = [
             ("MLP 64-64-10, full batch", data.count, { try MLP(sizes: [64, 64, 10], activation: .tanh, seed: 0) }),
             ("MLP 64-64-10, batch 128", 128, { try MLP(sizes: [64, 64, 10], activation: .tanh, seed: 0) }),
-            ("MLP 64-64-10 on the tape, batch 128", 128, {
-                let m = try MLP(sizes: [64, 64, 10], activation: .tanh, seed: 0)
-                m.engine = .tape
-                return m
-            }),
             ("CNN conv8-conv16, batch 128", 128,
              { try FunctionModel.cnn(input: [1, 8, 8], channels: [8, 16], classes: 10, seed: 0) }),
         ]
