@@ -55,7 +55,7 @@ public final class KroneckerCurvature: @unchecked Sendable {
     ///
     /// - Throws: `LearnError.shape` when `v` does not have one value per parameter.
     public func apply(_ v: [Double], damping: Double = 0) throws -> [Double] {
-        try map(v, multipliers: layers.map { $0.scales.map { $0 + damping } }, identity: 1 + damping)
+        try damped(damping).apply(v)
     }
 
     /// (K + δI)⁻¹ v, exact in the eigenbases.
@@ -63,12 +63,34 @@ public final class KroneckerCurvature: @unchecked Sendable {
     /// - Throws: `LearnError.shape` for a `v` of the wrong length; `LearnError.invalidArgument`
     ///   when K + δI is singular or indefinite (some s + δ ≤ 0: raise the damping).
     public func solve(_ v: [Double], damping: Double) throws -> [Double] {
+        try inverse(damping: damping).apply(v)
+    }
+
+    /// K + δI as multipliers s + δ in the eigenbases (1 + δ on the identity blocks), to apply to many vectors.
+    ///
+    /// - Parameters:
+    ///   - damping: δ.
+    /// - Returns: The scaling.
+    public func damped(_ damping: Double) -> KroneckerScaling {
+        KroneckerScaling(curvature: self, multipliers: layers.map { $0.scales.map { $0 + damping } }, identity: 1 + damping)
+    }
+
+    /// (K + δI)⁻¹ as multipliers 1/(s + δ) in the eigenbases (1/(1 + δ) on the identity blocks),
+    /// checked once and applied to many vectors (a K-FAC optimizer's steps between two refreshes).
+    ///
+    /// - Parameters:
+    ///   - damping: δ.
+    /// - Returns: The inverse scaling.
+    /// - Throws: `LearnError.invalidArgument` when K + δI is singular or indefinite (some s + δ ≤ 0:
+    ///   raise the damping).
+    public func inverse(damping: Double) throws -> KroneckerScaling {
         var smallest = 1 + damping
         for layer in layers { for s in layer.scales { smallest = min(smallest, s + damping) } }
         guard smallest > 0, damping.isFinite else {
             throw LearnError.invalidArgument("K + δI with δ = \(damping) has an eigenvalue \(smallest) ≤ 0 and cannot be inverted; raise the damping")
         }
-        return try map(v, multipliers: layers.map { $0.scales.map { 1 / ($0 + damping) } }, identity: 1 / (1 + damping))
+        return KroneckerScaling(curvature: self, multipliers: layers.map { $0.scales.map { 1 / ($0 + damping) } },
+                                identity: 1 / (1 + damping))
     }
 
     /// The smallest and largest eigenvalue of K (the scales, and 1 for the identity blocks).
@@ -77,18 +99,43 @@ public final class KroneckerCurvature: @unchecked Sendable {
         if !uncovered.isEmpty { all.append(1) }
         return (all.min() ?? 0, all.max() ?? 0)
     }
+}
 
-    /// Each layer's part of `v` scaled by its multipliers in the Kronecker eigenbasis, the
-    /// parameters outside the layers by `identity`.
-    private func map(_ v: [Double], multipliers: [[Double]], identity: Double) throws -> [Double] {
-        guard v.count == parameterCount else {
-            throw LearnError.shape("a vector of \(v.count) values for \(parameterCount) parameters")
+/// A function of a ``KroneckerCurvature`` K made once for many vectors: each layer's part of a
+/// vector scaled in its Kronecker eigenbasis, V ↦ Q_G (D ⊙ (Q_Gᵀ V Q_A)) Q_Aᵀ, and the
+/// parameters outside the layers by one number (D = s + δ and 1 + δ for K + δI; their
+/// reciprocals for the inverse).
+public struct KroneckerScaling: Sendable {
+    /// The curvature.
+    public let curvature: KroneckerCurvature
+    /// Each layer's D, o·p row-major.
+    let multipliers: [[Double]]
+    /// The factor on the parameters no layer covers.
+    let identity: Double
+
+    /// The scaling applied to `v`.
+    ///
+    /// - Parameters:
+    ///   - v: One value per parameter.
+    /// - Returns: The scaled vector.
+    /// - Throws: `LearnError.shape` when `v` does not have one value per parameter.
+    public func apply(_ v: [Double]) throws -> [Double] {
+        let k = curvature
+        guard v.count == k.parameterCount else {
+            throw LearnError.shape("a vector of \(v.count) values for \(k.parameterCount) parameters")
         }
         var out = [Double](repeating: 0, count: v.count)
-        try v.withUnsafeBufferPointer { pv in
-            for (layer, d) in zip(layers, multipliers) { try layer.apply(pv, into: &out, multipliers: d) }
+        let scratch = k.layers.map(\.workspaceCount).max() ?? 0
+        let workspace = UnsafeMutablePointer<Double>.allocate(capacity: max(scratch, 1))
+        defer { workspace.deallocate() }
+        v.withUnsafeBufferPointer { pv in
+            out.withUnsafeMutableBufferPointer { po in
+                for (layer, d) in zip(k.layers, multipliers) {
+                    d.withUnsafeBufferPointer { layer.apply(pv, into: po, multipliers: $0, workspace: workspace) }
+                }
+                for b in k.uncovered { for i in b.range { po[i] = identity * pv[i] } }
+            }
         }
-        for b in uncovered { for i in b.range { out[i] = identity * v[i] } }
         return out
     }
 }

@@ -62,17 +62,32 @@ public struct KroneckerLayerFactors: Sendable {
 
     /// The `[o, p]` matrix V of the layer's parameters in the flat vector `v`.
     func gather(_ v: UnsafeBufferPointer<Double>) -> [Double] {
-        let (o, p) = (outputs, inputs), k = weight.count / max(o, 1)
-        var out = [Double](repeating: 0, count: o * p)
-        for r in 0..<o {
-            for c in 0..<k { out[r * p + c] = v[weight.offset + r * k + c] }
-            if let bias { out[r * p + k] = v[bias.offset + r] }
+        [Double](unsafeUninitializedCapacity: outputs * inputs) { buffer, count in
+            if let base = buffer.baseAddress { gather(v, into: base) }
+            count = outputs * inputs
         }
-        return out
+    }
+
+    /// Writes the `[o, p]` matrix V of the layer's parameters in `v` to `m` (o·p values, row-major).
+    func gather(_ v: UnsafeBufferPointer<Double>, into m: UnsafeMutablePointer<Double>) {
+        let (o, p) = (outputs, inputs), k = weight.count / max(o, 1)
+        for r in 0..<o {
+            for c in 0..<k { m[r * p + c] = v[weight.offset + r * k + c] }
+            if let bias { m[r * p + k] = v[bias.offset + r] }
+        }
     }
 
     /// Writes the `[o, p]` matrix `m` back to the layer's places in the flat vector `out`.
     func scatter(_ m: [Double], into out: inout [Double]) {
+        m.withUnsafeBufferPointer { pm in
+            out.withUnsafeMutableBufferPointer { po in
+                if let base = pm.baseAddress { scatter(base, into: po) }
+            }
+        }
+    }
+
+    /// Writes the `[o, p]` matrix at `m` (row-major) back to the layer's places in `out`.
+    func scatter(_ m: UnsafePointer<Double>, into out: UnsafeMutableBufferPointer<Double>) {
         let (o, p) = (outputs, inputs), k = weight.count / max(o, 1)
         for r in 0..<o {
             for c in 0..<k { out[weight.offset + r * k + c] = m[r * p + c] }
@@ -126,7 +141,7 @@ public struct KroneckerStatistics {
         let tensors = try blocks.map { b in try Tensor(shape: b.shape, storage: Array(flat[b.range])) }
         let capture = try KroneckerCapture.record(blocks: tensors) { vars in try tapeModel.outputs(vars, x) }
         let z = try capture.outputs.value.asFloat()
-        let seeds = try outputSeeds(model: model, x: x, z: z, y: y, loss: loss, labels: labels, examples: n)
+        let seeds = try outputSeeds(z: z, y: y, loss: loss, labels: labels, examples: n)
         let perSeed = try seeds.map { try capture.preActivationGradients($0.seed) }
 
         // Group the uses of each weight block.
@@ -224,7 +239,7 @@ public struct KroneckerStatistics {
     ///   n·L in z, weight 1: cross-entropy with P labelled positions, S = √(n/P)·(diag √p − p √pᵀ)
     ///   at each position (p = softmax z; S Sᵀ = (n/P)(diag p − p pᵀ)); mse over E outputs,
     ///   S = √(2n/E)·I. One column seeds every position at once, exact when each example has one.
-    static func outputSeeds(model: any Model, x: Tensor, z: Tensor, y: Tensor, loss: LossKind,
+    static func outputSeeds(z: Tensor, y: Tensor, loss: LossKind,
                             labels: KroneckerLabels, examples n: Int) throws -> [(seed: Tensor, weight: Double)] {
         func scaledGradient(_ target: Tensor) throws -> Tensor {
             let g = try grad { zz in try FunctionModelEvaluation.loss(loss, zz, target) }(Var(z))
@@ -235,7 +250,7 @@ public struct KroneckerStatistics {
             return [(try scaledGradient(y), 1)]
         case let .mc(samples, seed):
             guard samples >= 1 else { throw LearnError.invalidArgument("samples must be at least 1, got \(samples)") }
-            let drawn = try sampledTargets(model: model, x: x, loss: loss, samples: samples, seed: seed)
+            let drawn = try sampledTargets(outputs: z, examples: n, loss: loss, samples: samples, seed: seed)
             return try (0..<samples).map { s in
                 var storage: [Double] = []
                 var shape: [Int] = []
@@ -285,11 +300,9 @@ public struct KroneckerStatistics {
     /// - Returns: One decomposed layer per layer.
     /// - Throws: `LinalgError` when an eigendecomposition fails (non-finite factors).
     public func decomposed(ekfac: Bool) throws -> [KroneckerEigenLayer] {
-        try layers.enumerated().map { l, layer in
-            var e = try KroneckerEigenLayer(layer)
-            if ekfac { e.scales = try secondMoments(l, e) }
-            return e
-        }
+        var decomposed = try KroneckerEigenLayer.decompose(layers)
+        if ekfac { for l in decomposed.indices { decomposed[l].scales = try secondMoments(l, decomposed[l]) } }
+        return decomposed
     }
 
     private func secondMoments(_ l: Int, _ e: KroneckerEigenLayer) throws -> [Double] {
@@ -336,24 +349,59 @@ public struct KroneckerEigenLayer: Sendable {
     ///
     /// - Throws: `LinalgError` from `eigh`.
     init(_ f: KroneckerLayerFactors) throws {
+        self.init(f, a: try f.a.eigh(), g: try f.g.eigh())
+    }
+
+    /// The layer from the eigendecompositions of its factors, with K-FAC's scales.
+    private init(_ f: KroneckerLayerFactors, a ea: (values: Tensor, vectors: Tensor), g eg: (values: Tensor, vectors: Tensor)) {
         factors = f
-        let (ea, eg) = (try f.a.eigh(), try f.g.eigh())
         let (valuesA, valuesG) = (ea.values.storage, eg.values.storage)
         (qa, la, qg, lg) = (ea.vectors, valuesA, eg.vectors, valuesG)
         scales = valuesG.flatMap { gi in valuesA.map { gi * $0 } }
     }
 
-    /// Q_G (D ⊙ (Q_Gᵀ V Q_A)) Q_Aᵀ for the layer's `[o, p]` part of `v`, written into `out`;
-    /// D is `multipliers`, o × p row-major like ``scales``.
-    func apply(_ v: UnsafeBufferPointer<Double>, into out: inout [Double], multipliers d: [Double]) throws {
+    /// Every layer decomposed, the 2·L eigendecompositions as parallel jobs (each one LAPACK call
+    /// on one thread, so the bytes do not depend on the thread count).
+    ///
+    /// - Parameters:
+    ///   - factors: The layers' factors.
+    /// - Returns: The decomposed layers, in order, with K-FAC's scales.
+    /// - Throws: `LinalgError` from `eigh`.
+    static func decompose(_ factors: [KroneckerLayerFactors]) throws -> [KroneckerEigenLayer] {
+        let eigen = try Parallel.results(2 * factors.count) { j in
+            try (j % 2 == 0 ? factors[j / 2].a : factors[j / 2].g).eigh()
+        }
+        return factors.indices.map { l in KroneckerEigenLayer(factors[l], a: eigen[2 * l], g: eigen[2 * l + 1]) }
+    }
+
+    /// Values of scratch space ``apply(_:into:multipliers:workspace:)`` needs: 2·o·p.
+    var workspaceCount: Int { 2 * factors.outputs * factors.inputs }
+
+    /// Q_G (D ⊙ (Q_Gᵀ V Q_A)) Q_Aᵀ for the layer's `[o, p]` part V of `v`, written into the
+    /// layer's places in `out`: four products, on the caller's scratch space.
+    ///
+    /// - Parameters:
+    ///   - v: The flat vector.
+    ///   - out: The flat result; only the layer's places are written.
+    ///   - d: D, o·p multipliers, row-major like ``scales``.
+    ///   - workspace: At least ``workspaceCount`` values, overwritten.
+    func apply(_ v: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>,
+               multipliers d: UnsafeBufferPointer<Double>, workspace: UnsafeMutablePointer<Double>) {
         let (o, p) = (factors.outputs, factors.inputs)
-        let vm = try Tensor(shape: [o, p], storage: factors.gather(v))
-        let inner = try Tensor.gemm(try Tensor.gemm(qg, transA: true, vm, transB: false), transA: false, qa, transB: false)
-        var s = inner.storage
-        guard d.count == s.count else { throw LearnError.shape("\(d.count) multipliers for a \(o)×\(p) layer") }
-        for j in 0..<s.count { s[j] *= d[j] }
-        let back = try Tensor.gemm(try Tensor.gemm(qg, transA: false, try Tensor(shape: [o, p], storage: s), transB: false),
-                                   transA: false, qa, transB: true)
-        factors.scatter(back.storage, into: &out)
+        guard o > 0, p > 0, d.count == o * p else { return }
+        let (x, y) = (workspace, workspace + o * p)
+        factors.gather(v, into: x)
+        qg.storage.withUnsafeBufferPointer { pg in
+            qa.storage.withUnsafeBufferPointer { pa in
+                guard let g = pg.baseAddress, let a = pa.baseAddress else { return }
+                // y = Q_Gᵀ V, x = y Q_A, x ⊙= D, y = Q_G x, x = y Q_Aᵀ.
+                gemmBlock(transA: true, transB: false, m: o, n: p, k: o, g, lda: o, x, ldb: p, beta: 0, y, ldc: p)
+                gemmBlock(transA: false, transB: false, m: o, n: p, k: p, y, lda: p, a, ldb: p, beta: 0, x, ldc: p)
+                for j in 0..<(o * p) { x[j] *= d[j] }
+                gemmBlock(transA: false, transB: false, m: o, n: p, k: o, g, lda: o, x, ldb: p, beta: 0, y, ldc: p)
+                gemmBlock(transA: false, transB: true, m: o, n: p, k: p, y, lda: p, a, ldb: p, beta: 0, x, ldc: p)
+            }
+        }
+        factors.scatter(x, into: out)
     }
 }

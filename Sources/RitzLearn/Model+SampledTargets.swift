@@ -19,8 +19,22 @@ import RitzTensor
 /// - Throws: `TensorError.invalidArgument` for outputs without one row per example or a class axis
 ///   below 2 for cross-entropy; errors of the model.
 public func sampledTargets(model: any Model, x: Tensor, loss: LossKind, samples: Int, seed: UInt64) throws -> [(row: Int, y: Tensor)] {
-    let z = try model.predict(x).asFloat()
-    let n = x.shape.first ?? 0
+    try sampledTargets(outputs: try model.predict(x).asFloat(), examples: x.shape.first ?? 0, loss: loss, samples: samples, seed: seed)
+}
+
+/// ``sampledTargets(model:x:loss:samples:seed:)`` from outputs the model already computed
+/// (the same draws for the same outputs and seed).
+///
+/// - Parameters:
+///   - z: The model's outputs on the n examples, examples along the first axis.
+///   - n: Examples.
+///   - loss: The loss.
+///   - samples: Draws per example.
+///   - seed: Seed of the draws.
+/// - Returns: (example row, target) pairs.
+/// - Throws: `TensorError.invalidArgument` for outputs without one row per example or a class axis
+///   below 2 for cross-entropy.
+public func sampledTargets(outputs z: Tensor, examples n: Int, loss: LossKind, samples: Int, seed: UInt64) throws -> [(row: Int, y: Tensor)] {
     guard z.ndim >= 2, z.shape[0] == n, z.count > 0 else {
         throw TensorError.invalidArgument("the Monte-Carlo Fisher needs outputs with one row per example, got shape \(formatShape(z.shape))")
     }

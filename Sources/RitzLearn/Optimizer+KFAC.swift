@@ -75,7 +75,7 @@ extension Optimizer {
         let state = kronecker ?? KroneckerOptimizerState()
         kronecker = state
         switch kind {
-        case let .kfac(_, every, _):
+        case let .kfac(damping, every, _):
             guard state.measurements == 0 || t % every == 0 else { return }
             let (x, y) = try batch()
             let stats = try KroneckerStatistics.compute(model: model, x: x, y: y, loss: loss,
@@ -85,13 +85,13 @@ extension Optimizer {
             var layers = stats.layers
             if let old = state.average, old.count == layers.count {
                 for i in layers.indices {
-                    layers[i].a = try old[i].a * Tensor(eps) + layers[i].a * Tensor(1 - eps)
-                    layers[i].g = try old[i].g * Tensor(eps) + layers[i].g * Tensor(1 - eps)
+                    layers[i].a = try runningAverage(old[i].a, layers[i].a, eps)
+                    layers[i].g = try runningAverage(old[i].g, layers[i].g, eps)
                 }
             }
             state.average = layers
-            state.curvature = KroneckerCurvature(layers: try layers.map { try KroneckerEigenLayer($0) }, blocks: model.blocks,
-                                                 ekfac: false)
+            let curvature = KroneckerCurvature(layers: try KroneckerEigenLayer.decompose(layers), blocks: model.blocks, ekfac: false)
+            state.inverse = try curvature.inverse(damping: damping)
         case let .mkor(damping, every, _):
             guard state.measurements == 0 || t % every == 0 else { return }
             let (x, y) = try batch()
@@ -119,9 +119,9 @@ extension Optimizer {
         let direction: [Double]
         let mu: Double
         switch kind {
-        case let .kfac(damping, _, momentum):
-            guard let curvature = state.curvature else { throw LearnError.invalidArgument("kfac has no factors yet") }
-            direction = try curvature.solve(gradient, damping: damping)
+        case let .kfac(_, _, momentum):
+            guard let inverse = state.inverse else { throw LearnError.invalidArgument("kfac has no factors yet") }
+            direction = try inverse.apply(gradient)
             mu = momentum
         case let .mkor(_, _, momentum):
             direction = try mkorDirection(state, gradient)
@@ -155,6 +155,13 @@ extension Optimizer {
             }
         }
         return out
+    }
+
+    /// ε·old + (1 − ε)·new, elementwise in one pass (the factors' running average).
+    private func runningAverage(_ old: Tensor, _ new: Tensor, _ eps: Double) throws -> Tensor {
+        guard old.shape == new.shape else { throw LearnError.shape("a factor changed shape from \(old.shape) to \(new.shape)") }
+        let (a, b) = (old.storage, new.storage)
+        return try Tensor(shape: new.shape, storage: (0..<b.count).map { eps * a[$0] + (1 - eps) * b[$0] })
     }
 
     private func identity(_ n: Int) -> Tensor {
@@ -199,9 +206,9 @@ extension Optimizer {
 final class KroneckerOptimizerState {
     /// Factor measurements so far.
     var measurements = 0
-    /// kfac: the running A and G, and their decomposition.
+    /// kfac: the running A and G, and (K + δI)⁻¹ from their decomposition.
     var average: [KroneckerLayerFactors]?
-    var curvature: KroneckerCurvature?
+    var inverse: KroneckerScaling?
     /// mkor: the layers (for their layout) and their inverse factors L⁻¹ (o × o) and R⁻¹ (p × p).
     var layers: [KroneckerLayerFactors] = []
     var inverses: [(left: Tensor, right: Tensor)] = []

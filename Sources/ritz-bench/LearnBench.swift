@@ -92,7 +92,6 @@ enum LearnBench {
         let t1 = Bench.now()
         _ = try Trainer.train(model: m2, data: data, optimizer: try Optimizer.adahessian(), steps: 100, every: 100)
         Bench.report("adahessian full batch, 100 steps", 100 / (Bench.now() - t1), "steps/s")
-        try OptimizerStepBench.run()
     }
 
     /// CPU seconds per call of `body`, the best of five rounds of `inner` calls.

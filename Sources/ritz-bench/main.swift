@@ -14,6 +14,7 @@ let sections: [(name: String, run: () throws -> Void)] = [
     ("plot", PlotBench.run),
     ("koopman", KoopmanBench.run),
     ("learn", LearnBench.run),
+    ("optimizers", OptimizerStepBench.run),
     ("engine", EngineBench.run),
     ("curvature", CurvatureBench.run),
     ("notebook", NotebookBench.run),
