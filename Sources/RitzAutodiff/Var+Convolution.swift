@@ -59,7 +59,55 @@ extension Var {
         return try y.reshaped([shape[0], w.shape[0], geometry.outWidth])
     }
 
-    /// W·im2col(x) rearranged from `[O, N·OH·OW]` to `[N, O, OH, OW]`.
+    /// A convolutional block on channel-major images: y = maxpool_p(f(conv2d(x, w) + b)), x
+    /// `[C, N, H, W]` → y `[O, N, OH', OW']`, with p×p max pooling of stride p (p = 1: none).
+    ///
+    /// In this layout the product W·im2col(x) is already the result (`[O, N·OH·OW]`), so a chain
+    /// of blocks needs no transposes. When f is nondecreasing (relu, tanh, sigmoid, the identity)
+    /// the block is computed as f(maxpool_p(conv2d(x, w)) + b): a per-map constant and f commute
+    /// with the window maximum, max f(z + b) = f(max z + b), the first maximal tap of z being a
+    /// first maximal tap of f(z + b); where f is flat (relu below 0) the derivative is 0 either
+    /// way. The bias and f then touch the pooled maps only, a p²-th of the convolution's output.
+    ///
+    /// - Parameters:
+    ///   - x: Channel-major images `[C, N, H, W]`.
+    ///   - w: Filters `[O, C, KH, KW]`.
+    ///   - b: One bias per filter, `[O]`; a ``KroneckerCapture`` pairs it with the filters.
+    ///   - padding: Zeros on every side, or `.same`.
+    ///   - activation: f, nil for the identity.
+    ///   - pool: The pooling window p (≥ 1).
+    /// - Returns: `[O, N, OH', OW']`, OH' = ⌊(OH − p)/p⌋ + 1.
+    /// - Throws: `ShapeError` for ranks, channels or a bias that do not match, or maps smaller
+    ///   than the pooling window; `TensorError.invalidArgument` for a padding or pool out of range.
+    public static func convolutionBlock(_ x: Var, _ w: Var, _ b: Var, padding: ConvPadding = .explicit(0),
+                                        activation: UnaryOp?, pool: Int) throws -> Var {
+        guard w.ndim == 4 else {
+            throw ShapeError.wrongRank(op: "conv2d", expected: "filters [O, C, KH, KW]", got: w.shape)
+        }
+        guard b.shape == [w.shape[0]] else {
+            throw ShapeError.invalid("conv2d: the bias must have one value per filter, shape [\(w.shape[0])], got \(formatShape(b.shape))")
+        }
+        guard pool >= 1, pool <= WindowGeometry.largestParameter else {
+            throw TensorError.invalidArgument("maxpool2d: the window size must be between 1 and \(WindowGeometry.largestParameter), got \(pool)")
+        }
+        let geometry = try WindowGeometry(op: "conv2d", input: x.shape, kernel: (w.shape[2], w.shape[3]),
+                                          stride: (1, 1), padding: (padding, padding), dilation: (1, 1),
+                                          layout: .channelMajor)
+        let z = try convolve(x, w, geometry, op: "conv2d", bias: b)
+        let perMap = try b.reshaped([b.count, 1, 1, 1])
+        func activate(_ v: Var) throws -> Var { try activation.map { try v.unary($0) } ?? v }
+        guard pool > 1 else { return try activate(z + perMap) }
+        if activation.map(Var.nondecreasing.contains) ?? true {
+            return try activate(z.maxPool2d(pool) + perMap)
+        }
+        return try activate(z + perMap).maxPool2d(pool)
+    }
+
+    /// The elementwise functions that never decrease, so commute with a window maximum.
+    static let nondecreasing: Set<UnaryOp> = [.relu, .tanh, .sigmoid]
+
+    /// W·im2col(x): `[N, O, OH, OW]` for batch-major x (the product rearranged), `[O, N, OH, OW]`
+    /// for channel-major x (the product itself).
     private static func convolve(_ x: Var, _ w: Var, _ geometry: WindowGeometry, op: String, bias: Var? = nil) throws -> Var {
         let g = geometry
         guard w.shape[1] == g.channels else {
@@ -70,13 +118,16 @@ extension Var {
         let wMatrix = try w.reshaped([filters, g.channels * g.kernelHeight * g.kernelWidth])
         let product = try gemm(wMatrix, transA: false, cols, transB: false)
         let y = try KroneckerCapture.convolution(cols, w, bias: bias, product: product) ?? product
-        return try y.reshaped([filters, g.batch, g.outHeight, g.outWidth]).transposed([1, 0, 2, 3])
+        let maps = try y.reshaped([filters, g.batch, g.outHeight, g.outWidth])
+        return g.layout == .channelMajor ? maps : try maps.transposed([1, 0, 2, 3])
     }
 
     /// Max pooling over k×k windows of images `[N, C, H, W]` (no padding; windows that do not fit
-    /// are dropped, as JAX's `reduce_window` with `"VALID"`). The result gathers each window's
-    /// maximum, so ȳ flows to that element only; on ties the first in row-major window order wins,
-    /// as XLA's `select_and_scatter` with `ge` (JAX's gradient of `reduce_window` max).
+    /// are dropped, as JAX's `reduce_window` with `"VALID"`). The maxima and their positions come
+    /// from one pass; the positions are kept for the rules, so ȳ flows to the maximum only (a
+    /// scatter) and ẏ gathers the tangent there. On ties the first in row-major window order
+    /// wins, as XLA's `select_and_scatter` with `ge` (JAX's gradient of `reduce_window` max).
+    /// Every H×W map is pooled alone, so channel-major images `[C, N, H, W]` pool the same way.
     ///
     /// - Parameters:
     ///   - k: The window size.
@@ -86,8 +137,11 @@ extension Var {
     ///   `TensorError.invalidArgument` for k or stride out of range.
     public func maxPool2d(_ k: Int, stride: Int? = nil) throws -> Var {
         let g = try poolGeometry("maxpool2d", k, stride)
-        let positions = try value.windowArgmax(g)
-        return try gather(positions, shape: [g.batch, g.channels, g.outHeight, g.outWidth])
+        let (maxima, positions) = try value.windowMaxima(g)
+        let (inShape, outShape) = (shape, maxima.shape)
+        return try Var.apply("maxpool2d", [self], value: maxima,
+                             rule: .linear(apply: { try $0.gather(positions, shape: outShape) },
+                                           transpose: { try $0.scatterAdd(positions, shape: inShape) }))
     }
 
     /// Average pooling over k×k windows of images `[N, C, H, W]` (no padding): the mean of each
