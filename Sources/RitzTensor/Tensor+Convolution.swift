@@ -46,7 +46,7 @@ public enum ImageLayout: Equatable, Sendable {
 public struct WindowGeometry: Equatable, Sendable {
     public let batch: Int, channels: Int, height: Int, width: Int
     /// How the input images lie in memory.
-    public let layout: ImageLayout
+    public private(set) var layout: ImageLayout
     public let kernelHeight: Int, kernelWidth: Int
     public let strideH: Int, strideW: Int
     public let padTop: Int, padLeft: Int
@@ -108,6 +108,13 @@ public struct WindowGeometry: Equatable, Sendable {
         _ = try Tensor.elementCount([channels, kernelHeight, kernelWidth, batch, outHeight, outWidth])
     }
 
+    /// The same window over the same images laid out as `layout`.
+    public func laidOut(_ layout: ImageLayout) -> WindowGeometry {
+        var g = self
+        g.layout = layout
+        return g
+    }
+
     /// The input shape: `[N, C, H, W]`, or `[C, N, H, W]` channel-major.
     public var inputShape: [Int] { layout == .batchMajor ? [batch, channels, height, width] : [channels, batch, height, width] }
     /// The distances between the maps of consecutive images and of consecutive channels.
@@ -144,71 +151,169 @@ public struct WindowGeometry: Equatable, Sendable {
 }
 
 extension WindowGeometry {
-    /// Writes row (c, kh, kw) of the column matrix: for every image n and output position
-    /// (oh, ow) in order, x[n, c, oh·sH − padTop + kh·dH, ow·sW − padLeft + kw·dW], 0 in the padding.
+    /// The column matrix's rows `rows` restricted to the columns of images `images` (im2col of
+    /// those images alone): row (c, kh, kw), column (n, oh, ow) gets
+    /// x[n, c, oh·sH − padTop + kh·dH, ow·sW − padLeft + kw·dW], 0 in the padding.
     ///
     /// - Parameters:
-    ///   - row: The row, below C·KH·KW.
-    ///   - src: The input images, of `inputShape`.
-    ///   - line: The row's N·OH·OW entries, written (they need not be initialised).
-    func writeColumnRow(_ row: Int, from src: UnsafePointer<Double>, into line: UnsafeMutablePointer<Double>) {
-        let c = row / (kernelHeight * kernelWidth)
-        let kh = row / kernelWidth % kernelHeight, kw = row % kernelWidth
-        let inside = insideColumns(kw)
-        let (lo, hi) = (inside.lowerBound, inside.upperBound)
+    ///   - rows: Rows of the column matrix, within 0..<C·KH·KW.
+    ///   - images: Images, within 0..<N.
+    ///   - src: The whole input, of `inputShape`.
+    ///   - dst: Row r is written at dst + (r − rows.lowerBound)·rowStride, its `images.count`·OH·OW
+    ///     entries in order (they need not be initialised).
+    ///   - rowStride: The distance between rows of `dst`.
+    public func writeColumns(rows: Range<Int>, images: Range<Int>, from src: UnsafePointer<Double>,
+                             into dst: UnsafeMutablePointer<Double>, rowStride: Int) {
         let strides = planeStrides
-        let shift = kw * dilationW - padLeft
-        var dst = line
-        for n in 0..<batch {
-            let plane = src + n * strides.image + c * strides.channel
-            for oh in 0..<outHeight {
-                let ih = source(oh, kh, stride: strideH, pad: padTop, dilation: dilationH)
-                if ih < 0 || ih >= height {
-                    for ow in 0..<outWidth { dst[ow] = 0 }
-                } else {
-                    // Columns lo..<hi read inside the image: iw = ow·sW + shift ∈ [0, W).
-                    let from = plane + ih * width
-                    for ow in 0..<lo { dst[ow] = 0 }
-                    if strideW == 1 {
-                        for ow in lo..<hi { dst[ow] = from[ow + shift] }
-                    } else {
-                        for ow in lo..<hi { dst[ow] = from[ow * strideW + shift] }
-                    }
-                    for ow in hi..<outWidth { dst[ow] = 0 }
+        for row in rows {
+            let line = dst + (row - rows.lowerBound) * rowStride
+            if keepsSize {
+                // Each row is the maps shifted by one offset, the taps in the padding then zeroed.
+                forEachRun(images) { first, count in
+                    let at = first * strides.image + tapChannel(row) * strides.channel
+                    let to = line + (first - images.lowerBound) * outPositions
+                    let (shift, valid) = shiftedRange(row, count: count)
+                    // The ends outside `valid` are a few taps: plain loops, no calls.
+                    for i in 0..<valid.lowerBound { to[i] = 0 }
+                    (to + valid.lowerBound).initialize(from: src + at + valid.lowerBound + shift, count: valid.count)
+                    for i in valid.upperBound..<(count * outPositions) { to[i] = 0 }
+                    zeroPadding(row, maps: to, count: count)
                 }
-                dst += outWidth
+                continue
+            }
+            let c = tapChannel(row)
+            let kh = row / kernelWidth % kernelHeight, kw = row % kernelWidth
+            let inside = insideColumns(kw)
+            let (lo, hi) = (inside.lowerBound, inside.upperBound)
+            let shift = kw * dilationW - padLeft
+            var out = line
+            for n in images {
+                let plane = src + n * strides.image + c * strides.channel
+                for oh in 0..<outHeight {
+                    let ih = source(oh, kh, stride: strideH, pad: padTop, dilation: dilationH)
+                    if ih < 0 || ih >= height {
+                        for ow in 0..<outWidth { out[ow] = 0 }
+                    } else {
+                        // Columns lo..<hi read inside the image: iw = ow·sW + shift ∈ [0, W).
+                        let from = plane + ih * width
+                        for ow in 0..<lo { out[ow] = 0 }
+                        if strideW == 1 {
+                            for ow in lo..<hi { out[ow] = from[ow + shift] }
+                        } else {
+                            for ow in lo..<hi { out[ow] = from[ow * strideW + shift] }
+                        }
+                        for ow in hi..<outWidth { out[ow] = 0 }
+                    }
+                    out += outWidth
+                }
             }
         }
     }
 
-    /// Adds row (c, kh, kw) of a column matrix back into the input positions it was read from
-    /// (the transpose of ``writeColumnRow(_:from:into:)``), image by image in order.
+    /// col2im of images `images` alone (the transpose of ``writeColumns(rows:images:from:into:rowStride:)``
+    /// over every row): the maps (n, c) of those images and channels `channels` are set to the sum
+    /// of the column entries read from each position, added row by row and image by image in
+    /// order (entries read from the padding are dropped).
     ///
     /// - Parameters:
-    ///   - row: The row, below C·KH·KW.
-    ///   - line: The row's N·OH·OW entries.
-    ///   - dst: Images of `inputShape`, added into.
-    func addColumnRow(_ row: Int, from line: UnsafePointer<Double>, into dst: UnsafeMutablePointer<Double>) {
-        let c = row / (kernelHeight * kernelWidth)
-        let kh = row / kernelWidth % kernelHeight, kw = row % kernelWidth
-        let inside = insideColumns(kw)
-        let (lo, hi) = (inside.lowerBound, inside.upperBound)
+    ///   - channels: Channels, within 0..<C; only their rows are read.
+    ///   - images: Images, within 0..<N.
+    ///   - cols: Row r of the column matrix (those images' columns) at cols + r·rowStride. When
+    ///     `scratch` is true its entries read from the padding may be set to 0.
+    ///   - rowStride: The distance between rows of `cols`.
+    ///   - scratch: Whether `cols` may be changed (then a whole row is added in one pass).
+    ///   - dst: The whole output, of `inputShape`; only the maps of `channels` × `images` are written.
+    public func writeImages(channels: Range<Int>, images: Range<Int>, from cols: UnsafeMutablePointer<Double>, rowStride: Int,
+                            scratch: Bool, into dst: UnsafeMutablePointer<Double>) {
         let strides = planeStrides
-        let shift = kw * dilationW - padLeft
-        var src = line
-        for n in 0..<batch {
-            let plane = dst + n * strides.image + c * strides.channel
-            for oh in 0..<outHeight {
-                let ih = source(oh, kh, stride: strideH, pad: padTop, dilation: dilationH)
-                if ih >= 0 && ih < height {
-                    let to = plane + ih * width
-                    if strideW == 1 {
-                        for ow in lo..<hi { to[ow + shift] += src[ow] }
-                    } else {
-                        for ow in lo..<hi { to[ow * strideW + shift] += src[ow] }
+        let taps = kernelHeight * kernelWidth
+        for c in channels {
+            forEachRun(images) { first, count in
+                (dst + first * strides.image + c * strides.channel).initialize(repeating: 0, count: count * height * width)
+            }
+            for row in (c * taps)..<((c + 1) * taps) {
+                if scratch && keepsSize {
+                    // With the padding's entries zeroed, the row adds onto the shifted maps in one pass.
+                    forEachRun(images) { first, count in
+                        let from = cols + row * rowStride + (first - images.lowerBound) * outPositions
+                        let to = dst + first * strides.image + c * strides.channel
+                        zeroPadding(row, maps: from, count: count)
+                        let (shift, valid) = shiftedRange(row, count: count)
+                        for i in valid { to[i + shift] += from[i] }
+                    }
+                    continue
+                }
+                let kh = row / kernelWidth % kernelHeight, kw = row % kernelWidth
+                let inside = insideColumns(kw)
+                let (lo, hi) = (inside.lowerBound, inside.upperBound)
+                let shift = kw * dilationW - padLeft
+                var line = UnsafePointer(cols + row * rowStride)
+                for n in images {
+                    let plane = dst + n * strides.image + c * strides.channel
+                    for oh in 0..<outHeight {
+                        let ih = source(oh, kh, stride: strideH, pad: padTop, dilation: dilationH)
+                        if ih >= 0 && ih < height {
+                            let to = plane + ih * width
+                            if strideW == 1 {
+                                for ow in lo..<hi { to[ow + shift] += line[ow] }
+                            } else {
+                                for ow in lo..<hi { to[ow * strideW + shift] += line[ow] }
+                            }
+                        }
+                        line += outWidth
                     }
                 }
-                src += outWidth
+            }
+        }
+    }
+
+    /// Whether the output maps have the input's size with stride 1 (a "same" convolution): then
+    /// row (c, kh, kw) of the column matrix is channel c's maps shifted by one flat offset.
+    var keepsSize: Bool { strideH == 1 && strideW == 1 && outHeight == height && outWidth == width }
+
+    /// The channel of the column matrix's row (c, kh, kw).
+    @inline(__always) func tapChannel(_ row: Int) -> Int { row / (kernelHeight * kernelWidth) }
+
+    /// `body(first, count)` over runs of consecutive images whose maps of one channel follow each
+    /// other in memory: the whole range channel-major, one image at a time batch-major.
+    @inline(__always) func forEachRun(_ images: Range<Int>, _ body: (Int, Int) -> Void) {
+        if layout == .channelMajor {
+            if !images.isEmpty { body(images.lowerBound, images.count) }
+        } else {
+            for n in images { body(n, 1) }
+        }
+    }
+
+    /// For a size-keeping window (`keepsSize`): the flat offset of row (c, kh, kw)'s taps,
+    /// (kh·dH − padTop)·W + kw·dW − padLeft, and the positions i of `count` consecutive maps whose
+    /// tap i + offset lies within those maps (the others are in the padding).
+    @inline(__always) func shiftedRange(_ row: Int, count: Int) -> (shift: Int, valid: Range<Int>) {
+        let kh = row / kernelWidth % kernelHeight, kw = row % kernelWidth
+        let shift = (kh * dilationH - padTop) * width + kw * dilationW - padLeft
+        let total = count * height * width
+        let lo = Swift.min(Swift.max(0, -shift), total), hi = Swift.max(Swift.min(total, total - shift), lo)
+        return (shift, lo..<hi)
+    }
+
+    /// Sets to 0 the entries of row (c, kh, kw) whose taps fall in the padding, in `count`
+    /// consecutive output maps of a size-keeping window.
+    @inline(__always) func zeroPadding(_ row: Int, maps: UnsafeMutablePointer<Double>, count: Int) {
+        let kh = row / kernelWidth % kernelHeight, kw = row % kernelWidth
+        let dh = kh * dilationH - padTop, dw = kw * dilationW - padLeft
+        // Output rows oh with oh + dh outside [0, H), columns ow with ow + dw outside [0, W).
+        let top = Swift.min(Swift.max(-dh, 0), height), bottom = Swift.max(Swift.min(height - dh, height), top)
+        let left = Swift.min(Swift.max(-dw, 0), width), right = Swift.max(Swift.min(width - dw, width), left)
+        let plane = height * width
+        for k in 0..<count {
+            let map = maps + k * plane
+            // A few lines and columns per map: plain loops, no calls.
+            for i in 0..<(top * width) { map[i] = 0 }
+            for i in (bottom * width)..<plane { map[i] = 0 }
+            guard left > 0 || right < width else { continue }
+            for oh in top..<bottom {
+                let line = map + oh * width
+                for ow in 0..<left { line[ow] = 0 }
+                for ow in right..<width { line[ow] = 0 }
             }
         }
     }
@@ -248,7 +353,8 @@ extension Tensor {
                 }
                 // Row by row, so the column matrix is written in order; rows are disjoint.
                 g.forEachPiece(rows: outShape[0]) { rows in
-                    for row in rows { g.writeColumnRow(row, from: src, into: box.value + row * columns) }
+                    g.writeColumns(rows: rows, images: 0..<g.batch, from: src, into: box.value + rows.lowerBound * columns,
+                                   rowStride: columns)
                 }
             }
         }
@@ -267,9 +373,7 @@ extension Tensor {
         guard shape == g.columnShape else { throw ShapeError.mismatch(op: "col2im", lhs: shape, rhs: g.columnShape) }
         let cols = try asFloat()
         let total = try Tensor.elementCount(g.inputShape)
-        let columns = shape[1], plane = g.height * g.width
-        let taps = g.kernelHeight * g.kernelWidth
-        let strides = g.planeStrides
+        let columns = shape[1]
         let out = try makeStorage(total) { dst in
             let box = UncheckedSendable(dst)
             cols.storage.withUnsafeBufferPointer { src in
@@ -277,19 +381,11 @@ extension Tensor {
                     dst.initialize(repeating: 0, count: total)
                     return
                 }
-                // Channel by channel (the rows of one channel write only its maps, zeroed just
-                // before, while they are in cache), reading the column matrix in order; each sum
-                // runs in the same order for any split.
+                // Channel by channel (the rows of one channel write only its maps); each sum runs
+                // in the same order for any split.
                 g.forEachPiece(rows: g.channels) { channels in
-                    let dst = box.value
-                    for c in channels {
-                        for n in 0..<g.batch {
-                            (dst + n * strides.image + c * strides.channel).initialize(repeating: 0, count: plane)
-                        }
-                        for row in (c * taps)..<((c + 1) * taps) {
-                            g.addColumnRow(row, from: src + row * columns, into: dst)
-                        }
-                    }
+                    g.writeImages(channels: channels, images: 0..<g.batch, from: UnsafeMutablePointer(mutating: src),
+                                  rowStride: columns, scratch: false, into: box.value)
                 }
             }
         }
@@ -332,9 +428,12 @@ extension Tensor {
                     // Maps are independent: two threads take halves of them once the pass is large.
                     Parallel.forEachPiece(planes, minimum: Swift.max(Parallel.minimumElements / Swift.max(plane, 1), 2)) { piece in
                         let (positions, maxima) = box.value
+                        let first = piece.lowerBound * perPlane
+                        g.maxima(ofMaps: src + piece.lowerBound * plane, count: piece.count,
+                                 positions: positions + first, values: maxima + first)
+                        // Positions within each map, made positions within the tensor.
                         for p in piece {
-                            let base = p * plane
-                            g.maxima(of: src + base, offset: base, positions: positions + p * perPlane, values: maxima + p * perPlane)
+                            for j in (p * perPlane)..<((p + 1) * perPlane) { positions[j] += p * plane }
                         }
                     }
                 }
@@ -348,58 +447,78 @@ extension Tensor {
 
 extension WindowGeometry {
     /// The pooled shape: the input's two leading axes (in its layout) and OH, OW.
-    var outputShapeOfPooling: [Int] {
+    public var outputShapeOfPooling: [Int] {
         let lead = inputShape
         return [lead[0], lead[1], outHeight, outWidth]
     }
 
-    /// The window maxima of one H×W map and their positions (plus `offset`), in output order.
+    /// The window maxima of `count` consecutive H×W maps and their positions within each map
+    /// (0..<H·W), OH·OW per map in output order. The taps of a window are scanned row by row and
+    /// the first maximum wins a tie; a NaN beats a number (so it propagates), never another NaN;
+    /// padding is never chosen.
     ///
     /// - Parameters:
-    ///   - map: The map.
-    ///   - offset: Added to every position (the map's start in the whole tensor).
-    ///   - positions: OH·OW positions, written.
-    ///   - values: OH·OW maxima, written.
-    func maxima(of map: UnsafePointer<Double>, offset: Int, positions: UnsafeMutablePointer<Int>,
-                values: UnsafeMutablePointer<Double>) {
-        var k = 0
-        if windowsInside {
-            // Every tap is inside: start from the first and scan the rest.
-            for oh in 0..<outHeight {
-                for ow in 0..<outWidth {
-                    let first = oh * strideH * width + ow * strideW
-                    var best = first, bestValue = map[first]
-                    for kh in 0..<kernelHeight {
-                        let line = first + kh * dilationH * width
-                        for kw in 0..<kernelWidth {
-                            let at = line + kw * dilationW, v = map[at]
-                            if v > bestValue || (v.isNaN && !bestValue.isNaN) { (best, bestValue) = (at, v) }
+    ///   - maps: The maps.
+    ///   - count: How many.
+    ///   - positions: count·OH·OW positions, written.
+    ///   - values: count·OH·OW maxima, written.
+    public func maxima(ofMaps maps: UnsafePointer<Double>, count: Int, positions: UnsafeMutablePointer<Int>,
+                       values: UnsafeMutablePointer<Double>) {
+        let plane = height &* width, perMap = outPositions
+        /// Whether v displaces the best so far: larger, or a NaN over a number (without branches,
+        /// which random data would mispredict).
+        @inline(__always) func displaces(_ v: Double, _ best: Double) -> Bool {
+            ((v > best ? 1 : 0) | ((v != v ? 1 : 0) & (best == best ? 1 : 0))) != 0
+        }
+        if windowsInside && kernelHeight == 2 && kernelWidth == 2 && dilationH == 1 && dilationW == 1 {
+            for m in 0..<count {
+                let map = maps + m &* plane
+                var k = m &* perMap
+                for oh in 0..<outHeight {
+                    let line = oh &* strideH &* width
+                    for ow in 0..<outWidth {
+                        let first = line &+ ow &* strideW
+                        var best = first, top = map[first]
+                        @inline(__always) func consider(_ at: Int) {
+                            let v = map[at], wins = displaces(v, top)
+                            best = wins ? at : best
+                            top = wins ? v : top
                         }
+                        consider(first &+ 1)
+                        consider(first &+ width)
+                        consider(first &+ width &+ 1)
+                        positions[k] = best
+                        values[k] = top
+                        k &+= 1
                     }
-                    positions[k] = offset + best
-                    values[k] = bestValue
-                    k += 1
                 }
             }
             return
         }
-        for oh in 0..<outHeight {
-            for ow in 0..<outWidth {
-                var best = -1, bestValue = -Double.infinity
-                for kh in 0..<kernelHeight {
-                    let ih = source(oh, kh, stride: strideH, pad: padTop, dilation: dilationH)
-                    guard ih >= 0, ih < height else { continue }
-                    for kw in 0..<kernelWidth {
-                        let iw = source(ow, kw, stride: strideW, pad: padLeft, dilation: dilationW)
-                        guard iw >= 0, iw < width else { continue }
-                        let at = ih * width + iw, v = map[at]
-                        if best < 0 || v > bestValue || (v.isNaN && !bestValue.isNaN) { (best, bestValue) = (at, v) }
+        let inside = windowsInside
+        for m in 0..<count {
+            let map = maps + m &* plane
+            var k = m &* perMap
+            for oh in 0..<outHeight {
+                for ow in 0..<outWidth {
+                    var best = -1, top = -Double.infinity
+                    for kh in 0..<kernelHeight {
+                        let ih = source(oh, kh, stride: strideH, pad: padTop, dilation: dilationH)
+                        guard inside || (ih >= 0 && ih < height) else { continue }
+                        for kw in 0..<kernelWidth {
+                            let iw = source(ow, kw, stride: strideW, pad: padLeft, dilation: dilationW)
+                            guard inside || (iw >= 0 && iw < width) else { continue }
+                            let at = ih &* width &+ iw, v = map[at]
+                            let wins = best < 0 || displaces(v, top)
+                            best = wins ? at : best
+                            top = wins ? v : top
+                        }
                     }
+                    // A window always holds at least one input tap (checked by the geometry).
+                    positions[k] = Swift.max(best, 0)
+                    values[k] = best < 0 ? 0 : top
+                    k &+= 1
                 }
-                // A window always holds at least one input tap (checked by the geometry).
-                positions[k] = offset + Swift.max(best, 0)
-                values[k] = best < 0 ? 0 : bestValue
-                k += 1
             }
         }
     }
