@@ -244,7 +244,7 @@ struct ConvolutionLayer: @unchecked Sendable {
                                       cotangent, ldb: ld, beta: t == 0 ? 0 : 1, columns, ldc: width)
                         }
                         geometry.writeImages(channels: 0..<geometry.channels, images: chunkImages, from: columns,
-                                             rowStride: width, scratch: true, into: out)
+                                             rowStride: width, into: out)
                     }
                 }
             }

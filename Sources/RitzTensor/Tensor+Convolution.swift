@@ -168,16 +168,23 @@ extension WindowGeometry {
         for row in rows {
             let line = dst + (row - rows.lowerBound) * rowStride
             if keepsSize {
-                // Each row is the maps shifted by one offset, the taps in the padding then zeroed.
-                forEachRun(images) { first, count in
-                    let at = first * strides.image + tapChannel(row) * strides.channel
-                    let to = line + (first - images.lowerBound) * outPositions
-                    let (shift, valid) = shiftedRange(row, count: count)
-                    // The ends outside `valid` are a few taps: plain loops, no calls.
-                    for i in 0..<valid.lowerBound { to[i] = 0 }
-                    (to + valid.lowerBound).initialize(from: src + at + valid.lowerBound + shift, count: valid.count)
-                    for i in valid.upperBound..<(count * outPositions) { to[i] = 0 }
-                    zeroPadding(row, maps: to, count: count)
+                // Each row is the maps shifted by one offset, the taps in the padding masked to 0.
+                withTapMask(row) { mask in
+                    forEachRun(images) { first, count in
+                        let from = src + first * strides.image + tapChannel(row) * strides.channel
+                        let to = line + (first - images.lowerBound) * outPositions
+                        let (shift, valid) = shiftedRange(row, count: count)
+                        for k in 0..<count {
+                            let (base, plane) = (k * outPositions, outPositions)
+                            if base >= valid.lowerBound && base + plane <= valid.upperBound {
+                                // Every read stays within the run: one branch-free pass.
+                                let (a, b) = (from + base + shift, to + base)
+                                for j in 0..<plane { b[j] = Double(bitPattern: a[j].bitPattern & mask[j]) }
+                            } else {
+                                for j in 0..<plane { to[base + j] = mask[j] != 0 ? from[base + j + shift] : 0 }
+                            }
+                        }
+                    }
                 }
                 continue
             }
@@ -218,13 +225,11 @@ extension WindowGeometry {
     /// - Parameters:
     ///   - channels: Channels, within 0..<C; only their rows are read.
     ///   - images: Images, within 0..<N.
-    ///   - cols: Row r of the column matrix (those images' columns) at cols + r·rowStride. When
-    ///     `scratch` is true its entries read from the padding may be set to 0.
+    ///   - cols: Row r of the column matrix (those images' columns) at cols + r·rowStride.
     ///   - rowStride: The distance between rows of `cols`.
-    ///   - scratch: Whether `cols` may be changed (then a whole row is added in one pass).
     ///   - dst: The whole output, of `inputShape`; only the maps of `channels` × `images` are written.
-    public func writeImages(channels: Range<Int>, images: Range<Int>, from cols: UnsafeMutablePointer<Double>, rowStride: Int,
-                            scratch: Bool, into dst: UnsafeMutablePointer<Double>) {
+    public func writeImages(channels: Range<Int>, images: Range<Int>, from cols: UnsafePointer<Double>, rowStride: Int,
+                            into dst: UnsafeMutablePointer<Double>) {
         let strides = planeStrides
         let taps = kernelHeight * kernelWidth
         for c in channels {
@@ -232,14 +237,23 @@ extension WindowGeometry {
                 (dst + first * strides.image + c * strides.channel).initialize(repeating: 0, count: count * height * width)
             }
             for row in (c * taps)..<((c + 1) * taps) {
-                if scratch && keepsSize {
-                    // With the padding's entries zeroed, the row adds onto the shifted maps in one pass.
-                    forEachRun(images) { first, count in
-                        let from = cols + row * rowStride + (first - images.lowerBound) * outPositions
-                        let to = dst + first * strides.image + c * strides.channel
-                        zeroPadding(row, maps: from, count: count)
-                        let (shift, valid) = shiftedRange(row, count: count)
-                        for i in valid { to[i + shift] += from[i] }
+                if keepsSize {
+                    // The row adds onto the shifted maps, its padding entries masked to +0.
+                    withTapMask(row) { mask in
+                        forEachRun(images) { first, count in
+                            let from = cols + row * rowStride + (first - images.lowerBound) * outPositions
+                            let to = dst + first * strides.image + c * strides.channel
+                            let (shift, valid) = shiftedRange(row, count: count)
+                            for k in 0..<count {
+                                let (base, plane) = (k * outPositions, outPositions)
+                                if base >= valid.lowerBound && base + plane <= valid.upperBound {
+                                    let (a, b) = (from + base, to + base + shift)
+                                    for j in 0..<plane { b[j] += Double(bitPattern: a[j].bitPattern & mask[j]) }
+                                } else {
+                                    for j in 0..<plane where mask[j] != 0 { to[base + j + shift] += from[base + j] }
+                                }
+                            }
+                        }
                     }
                     continue
                 }
@@ -247,7 +261,7 @@ extension WindowGeometry {
                 let inside = insideColumns(kw)
                 let (lo, hi) = (inside.lowerBound, inside.upperBound)
                 let shift = kw * dilationW - padLeft
-                var line = UnsafePointer(cols + row * rowStride)
+                var line = cols + row * rowStride
                 for n in images {
                     let plane = dst + n * strides.image + c * strides.channel
                     for oh in 0..<outHeight {
@@ -295,26 +309,21 @@ extension WindowGeometry {
         return (shift, lo..<hi)
     }
 
-    /// Sets to 0 the entries of row (c, kh, kw) whose taps fall in the padding, in `count`
-    /// consecutive output maps of a size-keeping window.
-    @inline(__always) func zeroPadding(_ row: Int, maps: UnsafeMutablePointer<Double>, count: Int) {
+    /// `body` with the mask of row (c, kh, kw) of a size-keeping window over one output map:
+    /// all ones at the positions whose tap lies inside the image, 0 where it is in the padding,
+    /// so an AND with a value's bits passes it or makes it +0 without a branch.
+    @inline(__always) func withTapMask(_ row: Int, _ body: (UnsafePointer<UInt64>) -> Void) {
         let kh = row / kernelWidth % kernelHeight, kw = row % kernelWidth
         let dh = kh * dilationH - padTop, dw = kw * dilationW - padLeft
-        // Output rows oh with oh + dh outside [0, H), columns ow with ow + dw outside [0, W).
-        let top = Swift.min(Swift.max(-dh, 0), height), bottom = Swift.max(Swift.min(height - dh, height), top)
-        let left = Swift.min(Swift.max(-dw, 0), width), right = Swift.max(Swift.min(width - dw, width), left)
-        let plane = height * width
-        for k in 0..<count {
-            let map = maps + k * plane
-            // A few lines and columns per map: plain loops, no calls.
-            for i in 0..<(top * width) { map[i] = 0 }
-            for i in (bottom * width)..<plane { map[i] = 0 }
-            guard left > 0 || right < width else { continue }
-            for oh in top..<bottom {
-                let line = map + oh * width
-                for ow in 0..<left { line[ow] = 0 }
-                for ow in right..<width { line[ow] = 0 }
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: Swift.max(outPositions, 1)) { buffer in
+            guard let mask = buffer.baseAddress else { return }
+            for oh in 0..<outHeight {
+                let rowInside = oh + dh >= 0 && oh + dh < height
+                for ow in 0..<outWidth {
+                    mask[oh * outWidth + ow] = rowInside && ow + dw >= 0 && ow + dw < width ? ~0 : 0
+                }
             }
+            body(mask)
         }
     }
 
@@ -384,8 +393,7 @@ extension Tensor {
                 // Channel by channel (the rows of one channel write only its maps); each sum runs
                 // in the same order for any split.
                 g.forEachPiece(rows: g.channels) { channels in
-                    g.writeImages(channels: channels, images: 0..<g.batch, from: UnsafeMutablePointer(mutating: src),
-                                  rowStride: columns, scratch: false, into: box.value)
+                    g.writeImages(channels: channels, images: 0..<g.batch, from: src, rowStride: columns, into: box.value)
                 }
             }
         }
