@@ -478,25 +478,48 @@ extension WindowGeometry {
         @inline(__always) func displaces(_ v: Double, _ best: Double) -> Bool {
             ((v > best ? 1 : 0) | ((v != v ? 1 : 0) & (best == best ? 1 : 0))) != 0
         }
-        if windowsInside && kernelHeight == 2 && kernelWidth == 2 && dilationH == 1 && dilationW == 1 {
+        if windowsInside && kernelHeight == 2 && kernelWidth == 2 && strideW == 2 && dilationH == 1 && dilationW == 1 {
+            // 2×2 windows side by side along a row: two windows at once as SIMD lanes, their
+            // top and bottom rows' even and odd entries the four taps in scan order.
+            /// Lanes where v displaces the best so far take v and its position.
+            @inline(__always) func consider(_ v: SIMD2<Double>, _ at: SIMD2<Int64>, _ best: inout SIMD2<Double>,
+                                            _ where_: inout SIMD2<Int64>) {
+                let wins = (v .> best) .| ((v .!= v) .& (best .== best))
+                best.replace(with: v, where: wins)
+                where_.replace(with: at, where: wins)
+            }
             for m in 0..<count {
                 let map = maps + m &* plane
                 var k = m &* perMap
                 for oh in 0..<outHeight {
                     let line = oh &* strideH &* width
-                    for ow in 0..<outWidth {
-                        let first = line &+ ow &* strideW
+                    var ow = 0
+                    while ow &+ 2 <= outWidth {
+                        let first = line &+ ow &* 2
+                        let top = UnsafeRawPointer(map + first).loadUnaligned(as: SIMD4<Double>.self)
+                        let bottom = UnsafeRawPointer(map + (first &+ width)).loadUnaligned(as: SIMD4<Double>.self)
+                        let at = SIMD2<Int64>(Int64(first), Int64(first &+ 2))
+                        var best = top.evenHalf, position = at
+                        consider(top.oddHalf, at &+ 1, &best, &position)
+                        consider(bottom.evenHalf, at &+ Int64(width), &best, &position)
+                        consider(bottom.oddHalf, at &+ Int64(width &+ 1), &best, &position)
+                        (values[k], values[k &+ 1]) = (best[0], best[1])
+                        (positions[k], positions[k &+ 1]) = (Int(position[0]), Int(position[1]))
+                        k &+= 2
+                        ow &+= 2
+                    }
+                    if ow < outWidth {
+                        let first = line &+ ow &* 2
                         var best = first, top = map[first]
-                        @inline(__always) func consider(_ at: Int) {
+                        @inline(__always) func take(_ at: Int) {
                             let v = map[at], wins = displaces(v, top)
                             best = wins ? at : best
                             top = wins ? v : top
                         }
-                        consider(first &+ 1)
-                        consider(first &+ width)
-                        consider(first &+ width &+ 1)
-                        positions[k] = best
-                        values[k] = top
+                        take(first &+ 1)
+                        take(first &+ width)
+                        take(first &+ width &+ 1)
+                        (values[k], positions[k]) = (top, best)
                         k &+= 1
                     }
                 }
