@@ -6,7 +6,8 @@ import PackageDescription
 /// Dependencies point downward only:
 /// ritz → RitzTUI / RitzKernel → RitzNotebook → RitzLang → RitzAnalysis → RitzLearn → RitzAutodiff → RitzTensor,
 /// with RitzPlot beside them (it depends on nothing but the standard library) and the C system
-/// libraries at the bottom.
+/// libraries at the bottom. MLPReference, the hand-derived MLP kernels, hangs off RitzLearn for
+/// the tests and ritz-bench only.
 let package = Package(
     name: "ritz",
     products: [
@@ -42,7 +43,10 @@ let package = Package(
         .target(name: "RitzAutodiff", dependencies: ["RitzTensor"]),
         // Open MPI behind RitzTensor's `Communicator`, loaded at run time only under mpirun.
         .target(name: "RitzMPI", dependencies: ["RitzTensor"]),
-        .target(name: "RitzLearn", dependencies: ["RitzTensor", "RitzAutodiff", "CKernels"], resources: [.copy("Resources/digits.csv"), .copy("Resources/DIGITS.md")]),
+        .target(name: "RitzLearn", dependencies: ["RitzTensor", "RitzAutodiff"], resources: [.copy("Resources/digits.csv"), .copy("Resources/DIGITS.md")]),
+        // Hand-derived MLP forward, gradient, R-operator HVP and GGN: the reference the tape is
+        // tested and timed against. Only the tests and ritz-bench use it, never ritz or a library.
+        .target(name: "MLPReference", dependencies: ["RitzTensor", "RitzLearn", "CBLAS"]),
         .target(name: "RitzAnalysis", dependencies: ["RitzTensor", "RitzAutodiff", "RitzLearn", "CSuiteSparse", "CBLAS", "CLAPACK"]),
         .target(name: "RitzPlot"),
         .target(name: "RitzLang",
@@ -54,13 +58,13 @@ let package = Package(
         .executableTarget(name: "ritz", dependencies: ["RitzTUI", "RitzKernel", "RitzNotebook", "RitzLang", "RitzTensor", "RitzPlot", "RitzMPI",
                                                        .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "ritz-bench",
-                          dependencies: ["RitzTensor", "RitzAutodiff", "RitzLearn", "RitzAnalysis",
+                          dependencies: ["RitzTensor", "RitzAutodiff", "RitzLearn", "MLPReference", "RitzAnalysis",
                                          "RitzPlot", "RitzLang", "RitzNotebook", "RitzMPI", "CBLAS", "CLAPACK", "CKernels"]),
 
         .testTarget(name: "RitzTensorTests", dependencies: ["RitzTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RitzAutodiffTests", dependencies: ["RitzAutodiff", "RitzTensor"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "RitzLearnTests", dependencies: ["RitzLearn", "RitzAutodiff", "RitzTensor"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "RitzAnalysisTests", dependencies: ["RitzAnalysis", "RitzLearn", "RitzTensor"], exclude: ["Fixtures"]),
+        .testTarget(name: "RitzLearnTests", dependencies: ["RitzLearn", "MLPReference", "RitzAutodiff", "RitzTensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RitzAnalysisTests", dependencies: ["RitzAnalysis", "RitzLearn", "MLPReference", "RitzTensor"], exclude: ["Fixtures"]),
         .testTarget(name: "RitzPlotTests", dependencies: ["RitzPlot"], exclude: ["Golden"]),
         .testTarget(name: "RitzLangTests", dependencies: ["RitzLang", "RitzTensor"], exclude: ["Scripts"]),
         .testTarget(name: "RitzNotebookTests", dependencies: ["RitzNotebook", "RitzLang"]),

@@ -1,7 +1,7 @@
 import RitzLearn
 import RitzTensor
 
-/// Curvature operators of a model's loss: the Hessian (exact, Pearlmutter products), one layer's
+/// Curvature operators of a model's loss: the Hessian (exact products on the tape), one layer's
 /// Hessian block, and the generalised Gauss–Newton matrix.
 ///
 /// Each operator is frozen at the parameters the model has when it is made (the forward pass
@@ -52,8 +52,8 @@ public enum HessianOperator {
 
 /// The Hessian of the mean loss of `model` on `(x, y)` as a matrix-free operator.
 ///
-/// H v is the exact Hessian-vector product the model's evaluation computes (Pearlmutter's
-/// R-operator for an mlp, a tangent sweep along the recorded gradient for a function model).
+/// H v is the exact Hessian-vector product the model's evaluation computes on the tape (a tangent
+/// sweep along the recorded gradient, forward over reverse), whatever built the model.
 /// With `layer` (mlps) or `blocks` (any model, by parameter name), the operator is the diagonal
 /// block P H Pᵀ of those parameters: v is placed in their ranges, zero elsewhere, and the
 /// product restricted back.

@@ -139,9 +139,10 @@ final class FunctionModelEvaluation: ModelEvaluation {
             throw LearnError.invalidArgument("this evaluation was made for another kind of model")
         }
         guard x.ndim >= 1, x.shape[0] > 0 else { throw LearnError.shape("the batch is empty") }
+        let checked = try y.map { try m.checkedTargets($0, rows: x.shape[0], loss: loss) }
         self.model = m
         self.x = x
-        self.y = y
+        self.y = checked
         lossKind = loss
         count = x.shape[0]
         parameters = m.parameters
@@ -150,7 +151,7 @@ final class FunctionModelEvaluation: ModelEvaluation {
         lossHessians = []
         // Without targets only the outputs are wanted (recorded later if an output product is
         // asked for). With them, the loss is recorded, and the gradient swept when asked for.
-        guard let y else {
+        guard let y = self.y else {
             outputsOnly = try m.predict(x)
             self.loss = .nan
             accuracy = nil
@@ -245,10 +246,15 @@ final class FunctionModelEvaluation: ModelEvaluation {
         return Double(correct) / Double(positions)
     }
 
+    /// Gathers the rows into buffers kept across calls (``MinibatchBuffers``), after letting go of
+    /// the last batch so they are refilled in place, and prepares them.
     func prepare(model: any Model, data: Dataset, rows: ArraySlice<Int>, loss: LossKind, withGradient: Bool) throws {
-        let part = try data.subset(Array(rows))
-        try prepare(model: model, x: part.x, y: part.y, loss: loss, withGradient: withGradient)
+        (parts, outputsPoints, lossHessians, outputsOnly, x, y) = ([], [], [], nil, Tensor(0.0), nil)
+        let (xs, ys) = try minibatch.gather(data, rows: rows)
+        try prepare(model: model, x: xs, y: ys, loss: loss, withGradient: withGradient)
     }
+
+    private var minibatch = MinibatchBuffers()
 
     func outputs() throws -> Tensor {
         if let outputsOnly { return outputsOnly }

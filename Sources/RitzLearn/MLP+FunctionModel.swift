@@ -5,7 +5,7 @@ extension MLP {
     /// The same network written as a user writes it with `model(fn, params)`: a ``FunctionModel``
     /// of unfused primitives, Aₗ = f(Aₗ₋₁Wₗᵀ + bₗ), the last layer without f, with the mlp's
     /// blocks and a copy of its parameters. Its loss, gradient and curvature products agree with
-    /// the kernels' to rounding; tests and the engine bench compare against it.
+    /// the fused layers' to rounding; tests and the engine bench compare against it.
     ///
     /// - Returns: The function model.
     /// - Throws: `LearnError.invalidArgument` only if the blocks and parameters disagree (they cannot).
@@ -27,28 +27,5 @@ extension MLP {
             [ParameterBlock(name: "w\(l.index)", offset: l.weightOffset, shape: [l.outputs, l.inputs]),
              ParameterBlock(name: "b\(l.index)", offset: l.biasOffset, shape: [l.outputs])]
         }
-    }
-}
-
-extension MLPEvaluation {
-    /// The prepared batch and parameters on the tape: the same network as fused `linear` nodes
-    /// (``MLP`` as a ``TapeModel``), for J v and Jᵀ u, which the kernels do not expose. Recorded
-    /// once per prepared batch; every product after the first is one sweep.
-    func tapeEvaluation() throws -> any ModelEvaluation {
-        if let tapeTwin { return tapeTwin }
-        let d = sizes[0]
-        let x: [Double]
-        switch input {
-        case .none: throw LearnError.invalidArgument("nothing is prepared")
-        case let .tensors(xs, _): x = xs
-        case let .buffers(xb, _): x = Array(UnsafeBufferPointer(start: xb.p, count: count * d))
-        }
-        let network = try MLP(sizes: sizes, activation: activation)
-        network.parameters = Array(UnsafeBufferPointer(start: params.p, count: parameterCount))
-        network.engine = .tape
-        let e = network.makeEvaluation()
-        try e.prepare(model: network, x: try Tensor(shape: [count, d], storage: x), y: nil, loss: .mse, withGradient: false)
-        tapeTwin = e
-        return e
     }
 }

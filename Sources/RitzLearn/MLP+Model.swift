@@ -1,73 +1,80 @@
 import RitzTensor
 
-/// An ``MLP`` is a ``Model``: its blocks are each layer's weight matrix `wₗ` (outputs × inputs)
-/// and bias `bₗ`, l from 0, in the order of the flat vector.
+/// An ``MLP`` is a ``Model`` evaluated on the tape (``FunctionModelEvaluation``): its blocks are
+/// each layer's weight matrix `wₗ` (outputs × inputs) and bias `bₗ`, l from 0, in the order of
+/// the flat vector.
 extension MLP: Model {
     public var blocks: [ParameterBlock] { MLP.blocks(of: layers) }
 
     public var label: String { "mlp \(sizes)" }
 
-    public func makeEvaluation() -> any ModelEvaluation {
-        switch engine {
-        case .kernels: return MLPEvaluation(model: self)
-        case .tape: return FunctionModelEvaluation()
-        }
-    }
+    public func makeEvaluation() -> any ModelEvaluation { FunctionModelEvaluation() }
 
     public func checkInputs(sampleShape: [Int], what: String) throws {
         guard sampleShape == [inputSize] else {
             throw LearnError.shape("the model takes \(inputSize) inputs but \(what) has samples of shape \(formatShape(sampleShape))")
         }
     }
-}
 
-extension MLPEvaluation: ModelEvaluation {
-    public func prepare(model: any Model, x: Tensor, y: Tensor?, loss: LossKind, withGradient: Bool) throws {
-        guard let mlp = model as? MLP else { throw LearnError.invalidArgument("this evaluation was made for an mlp") }
-        try prepare(model: mlp, x: x, y: y, loss: loss, withGradient: withGradient)
+    /// Predictions (logits for classification) on a batch.
+    ///
+    /// - Parameters:
+    ///   - x: `rows × inputs`, or one sample as a 1-d tensor of `inputs` values.
+    /// - Returns: `rows × outputs` (or `outputs` values for a 1-d input).
+    /// - Throws: `LearnError.shape` when the width differs.
+    public func predict(_ x: Tensor) throws -> Tensor {
+        let single = x.ndim == 1
+        let batch = try x.asFloat()
+        let out = try outputs(at: parameters, single ? try batch.reshaped([1, x.count]) : batch).value
+        return single ? try out.reshaped([outputSize]) : out
     }
 
-    /// Gathers the rows into buffers kept across calls (steady-state training allocates nothing)
-    /// and prepares them; the targets are checked once per data set.
-    public func prepare(model: any Model, data: Dataset, rows: ArraySlice<Int>, loss: LossKind, withGradient: Bool) throws {
-        guard let mlp = model as? MLP else { throw LearnError.invalidArgument("this evaluation was made for an mlp") }
-        let d = data.features
-        if !(minibatch.loss == loss && MLPEvaluation.sameBuffer(minibatch.targets, data.y.storage)) {
-            minibatch.labels = try MLPEvaluation.checkTargets(data.y, rows: data.count, outputs: mlp.outputSize, loss: loss)
-            minibatch.targets = data.y.storage
-            minibatch.loss = loss
+    /// Same as ``predict(_:)``.
+    public func callAsFunction(_ x: Tensor) throws -> Tensor { try predict(x) }
+
+    /// Integer labels of `rows` examples or `rows × outputs` targets, checked against the outputs
+    /// and the loss: labels (one per row, also as `rows × 1`) must be whole numbers in
+    /// `0..<outputs`, and cross-entropy takes nothing else.
+    ///
+    /// - Returns: The targets, labels as one value per row.
+    /// - Throws: `LearnError.shape` for targets of another shape, `LearnError.badLabel` for a
+    ///   label outside the classes.
+    public func checkedTargets(_ y: Tensor, rows: Int, loss: LossKind) throws -> Tensor {
+        let yf = try y.asFloat()
+        guard try MLP.checkTargets(yf, rows: rows, outputs: outputSize, loss: loss), yf.ndim == 2 else { return y }
+        return try yf.reshaped([rows])
+    }
+
+    /// Checks targets against a batch of `rows` examples, `outputs` outputs and the loss.
+    ///
+    /// - Parameters:
+    ///   - y: Float targets.
+    ///   - rows: Examples in the batch.
+    ///   - outputs: The model's outputs per example.
+    ///   - loss: The loss.
+    /// - Returns: True when they are class labels (one per row, `rows` or `rows × 1`).
+    /// - Throws: `LearnError.shape` for targets that do not fit, `LearnError.badLabel` for a
+    ///   label that is not a whole number in `0..<outputs`.
+    public static func checkTargets(_ y: Tensor, rows: Int, outputs: Int, loss: LossKind) throws -> Bool {
+        let labelShaped = y.ndim == 1 || (y.ndim == 2 && y.shape[1] == 1 && outputs > 1)
+        guard y.ndim >= 1, y.shape[0] == rows else {
+            throw LearnError.shape("\(rows) inputs but targets of shape \(formatShape(y.shape))")
         }
-        let yWidth = minibatch.labels ? 1 : mlp.outputSize
-        if minibatch.x.count < rows.count * d { minibatch.x = RawBuffer(count: rows.count * d) }
-        if minibatch.y.count < rows.count * yWidth { minibatch.y = RawBuffer(count: rows.count * yWidth) }
-        let (xb, yb) = (minibatch.x, minibatch.y)
-        try data.x.storage.withUnsafeBufferPointer { xs in
-            try data.y.storage.withUnsafeBufferPointer { ys in
-                guard let xsrc = xs.baseAddress, let ysrc = ys.baseAddress else { return }
-                for (r, i) in rows.enumerated() {
-                    guard i >= 0, i < data.count else { throw ShapeError.indexOutOfRange(index: i, axis: 0, size: data.count) }
-                    (xb.p + r * d).update(from: xsrc + i * d, count: d)
-                    (yb.p + r * yWidth).update(from: ysrc + i * yWidth, count: yWidth)
+        if loss == .crossEntropy || (labelShaped && outputs > 1) {
+            guard labelShaped else {
+                throw LearnError.shape("cross-entropy takes one integer label per sample, got targets of shape \(formatShape(y.shape))")
+            }
+            for i in 0..<rows {
+                let v = y.storage[i]
+                guard v >= 0, v < Double(outputs), v.rounded() == v else {
+                    throw LearnError.badLabel(index: i, value: v, classes: outputs)
                 }
             }
+            return true
         }
-        try mlp.parameters.withUnsafeBufferPointer { pp in
-            guard let base = pp.baseAddress else { return }
-            try prepare(params: base, x: xb, y: yb, rows: rows.count, labels: minibatch.labels, loss: loss,
-                        withGradient: withGradient)
+        guard y.count == rows * outputs else {
+            throw LearnError.shape("mse targets must have shape (\(rows), \(outputs)), got \(formatShape(y.shape))")
         }
-    }
-
-    public var accuracy: Double? { hasAccuracy ? Double(correct) / Double(max(count, 1)) : nil }
-
-    /// J v on the tape (the forward pass recorded once per prepared batch).
-    public func outputJVP(_ v: [Double]) throws -> [Double] {
-        try checkVector(v, "jvp")
-        return try tapeEvaluation().outputJVP(v)
-    }
-
-    /// Jᵀ u on the tape (the forward pass recorded once per prepared batch).
-    public func outputVJP(_ u: [Double]) throws -> [Double] {
-        try tapeEvaluation().outputVJP(u)
+        return false
     }
 }

@@ -2,8 +2,7 @@ import RitzAutodiff
 import RitzTensor
 
 /// An ``MLP`` on the tape: each layer is one fused `linear` node, act(A wₗᵀ + bₗ), the last
-/// without activation, over the blocks `w0, b0, w1, b1, …` of ``Model/blocks`` (the same layout,
-/// initialisation and blocks as the kernels).
+/// without activation, over the blocks `w0, b0, w1, b1, …` of ``Model/blocks``.
 extension MLP: TapeModel {
     /// Each row's outputs and loss come from that row alone.
     public var rowsAreIndependent: Bool { true }

@@ -10,8 +10,8 @@ import RitzTensor
 /// N(0, g²/inₗ) with the seeded ``RitzTensor/RandomGenerator``, layer by layer, row-major: g = 1
 /// (LeCun normal) for tanh, sigmoid and identity, g = √2 (He normal) for relu and gelu.
 ///
-/// The model keeps scratch buffers for its kernels, so one instance must not be used from two
-/// threads at once; the kernels themselves may split a large batch over two worker threads.
+/// It is evaluated on the tape like every other model, each layer one fused `linear` node
+/// (``TapeModel``, `MLP+Tape.swift`).
 public final class MLP {
     /// Widths from input to output, e.g. `[64, 64, 10]`.
     public let sizes: [Int]
@@ -24,20 +24,6 @@ public final class MLP {
     /// All weights and biases, flat (see ``layers``); always ``parameterCount`` values (use
     /// ``Model/setParameters(_:)-([Double])`` to replace them from outside).
     public var parameters: [Double]
-
-    /// How an mlp is differentiated: by the hand-derived batched kernels (``MLPEvaluation``), or
-    /// on the tape, each layer one fused `linear` node (``TapeModel``). An internal choice kept for
-    /// comparing the two (`ritz-bench`); every user-visible path uses ``engine``'s default.
-    public enum Engine: String, Sendable, CaseIterable {
-        case kernels, tape
-    }
-
-    /// The engine ``makeEvaluation()`` builds on.
-    public var engine = Engine.kernels
-
-    /// Scratch evaluation reused by the convenience kernels so that steady-state training
-    /// allocates nothing.
-    var scratch: MLPEvaluation?
 
     /// One layer's block of the flat parameter vector.
     public struct Layer: Sendable, Equatable {
@@ -119,7 +105,7 @@ public final class MLP {
         return (w, b)
     }
 
-    /// A copy with the same architecture and parameters (and fresh scratch buffers).
+    /// A copy with the same architecture and parameters.
     public func copy() -> MLP {
         MLP(copying: self)
     }
@@ -130,6 +116,5 @@ public final class MLP {
         layers = other.layers
         parameterCount = other.parameterCount
         parameters = other.parameters
-        engine = other.engine
     }
 }

@@ -2,7 +2,7 @@ import RitzTensor
 
 /// A model ritz can train and look inside: outputs as a function of one flat parameter vector
 /// and the inputs. The trainer, the optimizers, the trackers and every curvature operator see
-/// only this, whatever built the model (``MLP`` or ``FunctionModel``).
+/// only this, whatever built the model (``MLP``, ``FunctionModel``, …).
 public protocol Model: AnyObject {
     /// Number of parameters.
     var parameterCount: Int { get }
@@ -25,9 +25,21 @@ public protocol Model: AnyObject {
     ///
     /// - Throws: `LearnError.shape` when they cannot (the model's own forward pass is the final judge).
     func checkInputs(sampleShape: [Int], what: String) throws
+    /// The targets of a batch of `rows` examples as the loss takes them, checked against the
+    /// model's outputs (the evaluation calls it before the forward pass).
+    ///
+    /// - Parameters:
+    ///   - y: Labels or targets, one row per example.
+    ///   - rows: Examples in the batch.
+    ///   - loss: The loss.
+    /// - Returns: The targets, possibly reshaped (the default returns `y`: the loss itself is the judge).
+    /// - Throws: `LearnError` when they cannot be the model's targets.
+    func checkedTargets(_ y: Tensor, rows: Int, loss: LossKind) throws -> Tensor
 }
 
 extension Model {
+    public func checkedTargets(_ y: Tensor, rows: Int, loss: LossKind) throws -> Tensor { y }
+
     /// Replaces every parameter.
     ///
     /// - Parameters:

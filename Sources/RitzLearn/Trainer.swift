@@ -97,6 +97,10 @@ public enum Trainer {
         if let test { try model.checkInputs(sampleShape: test.sampleShape, what: "the test data") }
         let kind = loss ?? data.defaultLoss
         let n = data.count
+        // The targets once for the whole run: a bad label is named by its row in the data set,
+        // not in the minibatch that would first meet it.
+        _ = try model.checkedTargets(data.y, rows: n, loss: kind)
+        if let test { _ = try model.checkedTargets(test.y, rows: test.count, loss: kind) }
 
         // Trackers.
         var trackerNames: [String] = []

@@ -33,6 +33,22 @@ extension Figure {
         (gridFigures.count + columns - 1) / max(1, columns)
     }
 
+    /// Rows a text rendering `width` columns wide takes when `height` rows are asked for.
+    ///
+    /// A grid whose shares at this width would be narrower than ``minimumGridCellWidth`` stacks
+    /// its figures one to a row; each keeps the rows a row of the grid had (`height` ÷ its rows,
+    /// at least 8), so the rendering grows to that times the number of figures. Any other
+    /// figure takes `height`.
+    /// - Parameters:
+    ///   - width: Columns of the rendering.
+    ///   - height: Rows asked for.
+    /// - Returns: The rows the rendering takes.
+    public func textHeight(width: Int, height: Int) -> Int {
+        guard isGrid, gridColumns > 1, width / gridColumns < Self.minimumGridCellWidth else { return height }
+        let perFigure = max(8, height / max(1, gridRows(columns: gridColumns)))
+        return max(height, perFigure * gridFigures.count)
+    }
+
     /// Where each figure of a grid goes in a `width × height` area: the width split evenly
     /// among the columns (the first columns take the remainder) and the height among the rows.
     /// When a column would be narrower than `minimumCellWidth`, the figures are stacked one to

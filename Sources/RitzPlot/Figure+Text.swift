@@ -4,14 +4,15 @@ extension Figure {
     /// The grid holds title, framed panels with ticks and labels, x tick labels, x label and
     /// legend; the notebook draws it with curses. Sizes too small to hold a plot give a grid with
     /// a short note instead. A grid (`Figure.grid`) draws each figure in its share of the
-    /// width, stacked when the shares would be too narrow to read.
+    /// width, stacked when the shares would be too narrow to read; stacked, it grows taller
+    /// (``textHeight(width:height:)``) so that each figure keeps a readable height.
     /// - Parameters:
     ///   - width: Columns of the whole figure.
     ///   - height: Rows of the whole figure.
     ///   - canvas: Braille, block or ASCII pixels (ASCII also keeps the frame and labels ASCII).
-    /// - Returns: A `width × height` grid.
+    /// - Returns: A `width × textHeight(width:height:)` grid.
     public func render(width: Int, height: Int, canvas: CanvasKind) -> StyledGrid {
-        if isGrid { return renderGrid(width: width, height: height, canvas: canvas) }
+        if isGrid { return renderGrid(width: width, height: textHeight(width: width, height: height), canvas: canvas) }
         var renderer = TextRenderer(figure: self, width: width, height: height, kind: canvas)
         renderer.draw()
         return renderer.grid

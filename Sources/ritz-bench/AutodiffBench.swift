@@ -4,11 +4,12 @@ import RitzLang
 import RitzLearn
 import RitzTensor
 
-/// The tape against the built-in kernels on the issue's reference MLP (64-64-10 tanh, softmax
+/// The language against the built-in mlp on the issue's reference MLP (64-64-10 tanh, softmax
 /// cross-entropy, all 1797 digits, 4810 parameters): gradient and Hessian-vector product of the
 /// loss written as a user function in the language and run through a real `Session`, against
-/// `MLP.gradient`/`MLP.hvp` of RitzLearn on the same weights. Bar (issue 4): the language path
-/// within 3× of the built-in path. Also the tape alone (the same loss written in Swift over `Var`).
+/// RitzLearn's `MLP` (the tape, each layer one fused `linear` node) on the same weights. Bar
+/// (issue 4): the language path within 3× of the built-in path. Also the tape alone (the same
+/// loss written in Swift over unfused `Var` primitives).
 enum AutodiffBench {
     final class NullSink: EventSink, @unchecked Sendable {
         func emit(_ event: EvalEvent) {}
@@ -48,27 +49,30 @@ enum AutodiffBench {
     }
 
     static func run() throws {
-        Bench.section("autodiff (MLP 64-64-10 tanh, ce, 1797 digits: language through the tape vs built-in kernels)")
+        Bench.section("autodiff (MLP 64-64-10 tanh, ce, 1797 digits: language through the tape vs the built-in mlp)")
         let data = try Dataset.digits()
         let model = try MLP(sizes: [64, 64, 10], activation: .tanh, seed: 0)
         var rng = RandomGenerator(seed: 1)
         let v = (0..<model.parameterCount).map { _ in rng.normal() }
         var g = [Double](repeating: 0, count: model.parameterCount)
+        var hBuiltin = g, out = g
+        let calls = ModelCalls(model, on: data)
 
         // Built-in path, one kernel thread and the default.
         let defaultThreads = Parallel.threads
         var builtin: [Int: (grad: (wall: Double, cpu: Double), hvp: (wall: Double, cpu: Double))] = [:]
         for threads in Set([1, defaultThreads]).sorted() {
             Parallel.threads = threads
-            let tg = try perCall(inner: 40) { try model.gradient(x: data.x, y: data.y, into: &g) }
-            let th = try perCall(inner: 40) { _ = try model.hvp(x: data.x, y: data.y, v: v) }
+            let tg = try perCall(inner: 40) { try calls.gradient(into: &g) }
+            let th = try perCall(inner: 40) { try calls.hvp(v, into: &hBuiltin) }
             builtin[threads] = (tg, th)
             Bench.report("built-in gradient, \(threads) thread(s)", tg.wall * 1e3, "ms", detail: String(format: "CPU %.3f ms", tg.cpu * 1e3))
             Bench.report("built-in HVP, \(threads) thread(s)", th.wall * 1e3, "ms", detail: String(format: "CPU %.3f ms", th.cpu * 1e3))
         }
         Parallel.threads = defaultThreads
-        _ = try model.gradient(x: data.x, y: data.y, into: &g)
-        let hBuiltin = try model.hvp(x: data.x, y: data.y, v: v)
+        try calls.gradient(into: &g)
+        try calls.hvp(v, into: &hBuiltin)
+        let gBuiltin = g
 
         // Language path: a session running the script.
         let dir = FileManager.default.temporaryDirectory
@@ -102,9 +106,9 @@ enum AutodiffBench {
         }
         try cell("for i in 0:2 { g = df(w0); h = hvp(f, w0, v) }")
         for _ in 0..<9 {
-            try sample("bg", 10) { for _ in 0..<10 { try model.gradient(x: data.x, y: data.y, into: &g) } }
+            try sample("bg", 10) { for _ in 0..<10 { try calls.gradient(into: &g) } }
             try sample("lg", k) { try cell("for i in 0:\(k) { g = df(w0) }") }
-            try sample("bh", 10) { for _ in 0..<10 { _ = try model.hvp(x: data.x, y: data.y, v: v) } }
+            try sample("bh", 10) { for _ in 0..<10 { try calls.hvp(v, into: &out) } }
             try sample("lh", k) { try cell("for i in 0:\(k) { h = hvp(f, w0, v) }") }
         }
         func med(_ key: String) -> (wall: Double, cpu: Double) {
@@ -115,7 +119,7 @@ enum AutodiffBench {
         let lang = (grad: med("lg"), hvp: med("lh"))
         builtin[defaultThreads] = (med("bg"), med("bh"))
         Bench.report("language gradient through the tape", lang.grad.wall * 1e3, "ms",
-                     detail: String(format: "CPU %.3f ms; max deviation from built-in %.1e (relative)", lang.grad.cpu * 1e3, relDiff(gLang, g)))
+                     detail: String(format: "CPU %.3f ms; max deviation from built-in %.1e (relative)", lang.grad.cpu * 1e3, relDiff(gLang, gBuiltin)))
         Bench.report("language HVP through the tape", lang.hvp.wall * 1e3, "ms",
                      detail: String(format: "CPU %.3f ms; max deviation from built-in %.1e (relative)", lang.hvp.cpu * 1e3, relDiff(hLang, hBuiltin)))
         if let b = builtin[defaultThreads] {

@@ -1,16 +1,20 @@
 import CBLAS
 import CKernels
 import Foundation
+import MLPReference
 import RitzLearn
 import RitzTensor
 
-/// Built-in MLP kernels and training (learning issue): MLP 64-64-10 tanh, cross-entropy, all
-/// 1797 digits, 4810 parameters, against JAX timed in the same run (`--peers`).
+/// The library's MLP (on the tape) and its training: MLP 64-64-10 tanh, cross-entropy, all 1797
+/// digits, 4810 parameters, with the hand-derived reference kernels (`MLPReference`) beside the
+/// derivative rows, and against JAX timed in the same run (`--peers`).
 enum LearnBench {
     static func run() throws {
-        Bench.section("learn (MLP 64-64-10 tanh, ce, 1797 digits)")
+        Bench.section("learn (MLP 64-64-10 tanh, ce, 1797 digits; the tape, the reference kernels beside)")
         let data = try Dataset.digits()
         let model = try MLP(sizes: [64, 64, 10], activation: .tanh, seed: 0)
+        let calls = ModelCalls(model, on: data)
+        let reference = ModelCalls(ReferenceMLP(model), on: data)
         var rng = RandomGenerator(seed: 1)
         let v = (0..<model.parameterCount).map { _ in rng.normal() }
         var g = [Double](repeating: 0, count: model.parameterCount)
@@ -26,6 +30,13 @@ enum LearnBench {
             for _ in 0..<inner { try body() }
             return (Bench.cpuNow() - c0) / Double(inner)
         }
+        /// The tape's time and, beside it, the reference kernels' time for the same call.
+        func row(_ name: String, tape: () throws -> Void, reference: () throws -> Void, cpu: Bool = false) throws {
+            let (t, r) = (try perCall(tape), try perCall(reference))
+            var detail = String(format: "reference kernels %.3f ms (tape / reference %.2f)", r * 1e3, t / r)
+            if cpu { detail = String(format: "CPU %.3f ms; ", try cpuPerCall(tape) * 1e3) + detail }
+            Bench.report(name, t * 1e3, "ms", detail: detail)
+        }
 
         try elementwise()
         matrixProducts()
@@ -33,29 +44,27 @@ enum LearnBench {
         let threadSettings = Parallel.threads > 1 ? [1, Parallel.threads] : [1]
         for threads in threadSettings {
             Parallel.threads = threads
-            let tGrad = try perCall { try model.gradient(x: data.x, y: data.y, into: &g) }
-            let point = try model.linearize(x: data.x, y: data.y)
-            let tHvp = try perCall { _ = try model.hvp(x: data.x, y: data.y, v: v) }
-            let tHvpCached = try perCall { try point.hvp(v, into: &out) }
-            let tGgn = try perCall { try point.ggnvp(v, into: &out) }
-            let cGrad = try cpuPerCall { try model.gradient(x: data.x, y: data.y, into: &g) }
-            let cHvp = try cpuPerCall { _ = try model.hvp(x: data.x, y: data.y, v: v) }
-            Bench.report("gradient, \(threads) thread(s)", tGrad * 1e3, "ms", detail: String(format: "CPU %.3f ms", cGrad * 1e3))
-            Bench.report("HVP with forward pass, \(threads) thread(s)", tHvp * 1e3, "ms", detail: String(format: "CPU %.3f ms", cHvp * 1e3))
-            Bench.report("HVP at a prepared point, \(threads) thread(s)", tHvpCached * 1e3, "ms")
-            Bench.report("GGN-vector at a prepared point, \(threads) thread(s)", tGgn * 1e3, "ms")
+            let (point, referencePoint) = (try calls.prepared(), try reference.prepared())
+            try row("gradient, \(threads) thread(s)", tape: { try calls.gradient(into: &g) },
+                    reference: { try reference.gradient(into: &g) }, cpu: true)
+            try row("HVP with forward pass, \(threads) thread(s)", tape: { try calls.hvp(v, into: &out) },
+                    reference: { try reference.hvp(v, into: &out) }, cpu: true)
+            try row("HVP at a prepared point, \(threads) thread(s)", tape: { try point.hvp(v, into: &out) },
+                    reference: { try referencePoint.hvp(v, into: &out) })
+            try row("GGN-vector at a prepared point, \(threads) thread(s)", tape: { try point.ggnvp(v, into: &out) },
+                    reference: { try referencePoint.ggnvp(v, into: &out) })
         }
         Parallel.threads = threadSettings.last ?? 1
 
         // Against JAX (jit, float64) on the same weights and data, alternating round by round.
         let weights = try Peer.save(model.parameterTensor, as: "mlp-init")
         let grad = try PeerComparison.measure("mlp_grad", args: [weights], peerName: "JAX jit", inner: 20, rounds: 9) {
-            try model.gradient(x: data.x, y: data.y, into: &g)
+            try calls.gradient(into: &g)
         }
         Bench.report("gradient, alternating with JAX", grad.ours * 1e3, "ms",
                      detail: grad.detail(scale: 1e3, unit: "ms"), bar: grad.bar(timeRatioAtMost: 0.7))
         let hvp = try PeerComparison.measure("mlp_hvp", args: [weights], peerName: "JAX jit", inner: 20, rounds: 9) {
-            _ = try model.hvp(x: data.x, y: data.y, v: v)
+            try calls.hvp(v, into: &out)
         }
         Bench.report("HVP with forward pass, alternating with JAX", hvp.ours * 1e3, "ms",
                      detail: hvp.detail(scale: 1e3, unit: "ms") + " (forward over reverse)", bar: hvp.bar(timeRatioAtMost: 0.7))
@@ -187,7 +196,7 @@ enum LearnBench {
             ("G1 = G2 W2, 1797x10 @ 10x64", 2.0 * Double(m * 64 * 10), {
                 cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 1797, 64, 10, 1, g2, 10, w2, 64, 0, &z, 64)
             }),
-            ("  same, row kernel of the MLP (k <= 16)", 2.0 * Double(m * 64 * 10), {
+            ("  same, short-inner-dimension row kernel (k <= 16)", 2.0 * Double(m * 64 * 10), {
                 if ck_gemm_small_k(1797, 64, 10, g2, 10, w2, 64, 0, &z, 64) == 0 {
                     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 1797, 64, 10, 1, g2, 10, w2, 64, 0, &z, 64)
                 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import MLPReference
 import RitzLearn
 import RitzTensor
 @testable import RitzAnalysis
@@ -63,7 +64,8 @@ struct CurvatureModelTests {
         // derivatives of the tanh layers up to 1e5 times ‖Hv‖.
         let eps = 1e-5
         let theta = model.parameters
-        let probe = model.copy()
+        // The gradients by the hand-derived kernels: an independent reference for the tape's H v.
+        let probe = ReferenceMLP(model)
         try probe.setParameters(zip(theta, v).map { $0 + eps * $1 })
         let gp = try probe.lossAndGradient(x: data.x, y: data.y, loss: c.loss).gradient
         try probe.setParameters(zip(theta, v).map { $0 - eps * $1 })
@@ -132,7 +134,8 @@ struct CurvatureModelTests {
         let n = model.parameterCount, rows = data.count, k = 3
         // J[r, o, p] = ∂z_{r,o}/∂θ_p by central differences of the logits.
         let theta = model.parameters
-        let probe = model.copy()
+        // The gradients by the hand-derived kernels: an independent reference for the tape's H v.
+        let probe = ReferenceMLP(model)
         var jac = [Double](repeating: 0, count: rows * k * n)
         // Central differences of the logits: truncation ≈ (1e-6)²/6·|z‴| and rounding ≈ ε·|z|/1e-6 ≈
         // 2e-10 per entry, so JᵀH_L J is good to about 1e-9 relative; 1e-6 leaves a wide margin.
@@ -218,7 +221,8 @@ struct CurvatureTrackerTests {
         let trace = try #require(run.tracked["trace"])
         let stderr = try #require(run.tracked["trace.stderr"])
         #expect(sharp.count == run.steps.count && run.weights.count == run.steps.count)
-        let probe = model.copy()
+        // The gradients by the hand-derived kernels: an independent reference for the tape's H v.
+        let probe = ReferenceMLP(model)
         for (row, w) in run.weights.enumerated() {
             try probe.setParameters(w)
             let (dense, _) = try denseSymmetric(try hessianOperator(model: probe, data: data))

@@ -55,7 +55,7 @@ import RitzTensor
 
     /// J and Jᵀ against differences of the predictions; the Gauss–Newton operator against
     /// Jᵀ H_L J assembled from the dense J (H_L: (diag p − ppᵀ)/n per example for cross-entropy,
-    /// 2/(n·k)·I for mse) — an independent route to the kernels' R-operator product.
+    /// 2/(n·k)·I for mse) — an independent route to the tape's Gauss–Newton product.
     @Test(arguments: cases)
     func jacobianMatchesDifferences(c: Case) throws {
         let (m, d) = try c.make()

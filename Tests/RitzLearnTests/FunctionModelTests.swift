@@ -1,12 +1,12 @@
 import Foundation
 import RitzAutodiff
+import MLPReference
 import Testing
 @testable import RitzLearn
 import RitzTensor
 
-/// The mlp of `problem` as a function of its blocks (`MLP.functionModel()`, what a user writes
-/// with `model(fn, params)`): the one engine (the tape) against the mlp's hand-derived kernels.
-/// The gradient, H v and G v (v from seed 9) of two evaluations prepared on one batch agree to
+/// Two evaluations of one network prepared on one batch (the tape against the hand-derived
+/// reference kernels, or two tape forms): the gradient, H v and G v (v from seed 9) agree to
 /// 1e-12 relative: both are exact, so they differ by rounding only — a few ulps of each summed
 /// term.
 ///
@@ -29,14 +29,16 @@ func expectSameDerivatives(_ a: any ModelEvaluation, _ b: any ModelEvaluation, p
 }
 
 @Suite struct FunctionModelTests {
-    /// Loss, gradient, H v and G v of the twin agree with the mlp's kernels: both are exact, so
+    /// Loss, gradient, H v and G v of the mlp as a user function (`MLP.functionModel()`, what a
+    /// user writes with `model(fn, params)`) agree with the reference kernels: both are exact, so
     /// they differ by rounding only — a few ulps of each summed term, far below 1e-12 relative.
     @Test(arguments: problems)
     func twinAgreesWithTheKernels(problem: Problem) throws {
         let (mlp, x, y) = try problem.make()
         let twin = try mlp.functionModel()
-        let a = mlp.makeEvaluation(), b = twin.makeEvaluation()
-        try a.prepare(model: mlp, x: x, y: y, loss: problem.loss, withGradient: true)
+        let reference = ReferenceMLP(mlp)
+        let a = reference.makeEvaluation(), b = twin.makeEvaluation()
+        try a.prepare(model: reference, x: x, y: y, loss: problem.loss, withGradient: true)
         try b.prepare(model: twin, x: x, y: y, loss: problem.loss, withGradient: true)
         #expect(abs(a.loss - b.loss) <= 1e-12 * max(1, abs(a.loss)))
         #expect(a.accuracy == b.accuracy)
@@ -75,12 +77,12 @@ func expectSameDerivatives(_ a: any ModelEvaluation, _ b: any ModelEvaluation, p
         #expect(maxAbsDiff(hv, fd) <= 1e-6 * (1 + norm(hv)), "max |Hv − fd| = \(maxAbsDiff(hv, fd))")
     }
 
-    /// Training the twin reproduces the mlp's run: the same batches, the same updates, losses
-    /// equal to 1e-12 relative after 25 minibatch Adam steps with a tracker.
+    /// Training the twin reproduces the reference kernels' run: the same batches, the same
+    /// updates, losses equal to 1e-12 relative after 25 minibatch Adam steps with a tracker.
     @Test func twinTrainsAsTheMLP() throws {
         let data = try Dataset.moons(n: 120, noise: 0.1, seed: 3)
-        let mlp = try MLP(sizes: [2, 8, 2], activation: .tanh, seed: 1)
-        let twin = try mlp.functionModel()
+        let mlp = try ReferenceMLP(sizes: [2, 8, 2], activation: .tanh, seed: 1)
+        let twin = try mlp.network.functionModel()
         let ra = try Trainer.train(model: mlp, data: data, optimizer: try .adam(lr: 0.02), steps: 25, batch: 32, every: 5,
                                    track: ["grad_norm"], seed: 2)
         let rb = try Trainer.train(model: twin, data: data, optimizer: try .adam(lr: 0.02), steps: 25, batch: 32, every: 5,

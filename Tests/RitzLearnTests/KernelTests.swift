@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import MLPReference
 @testable import RitzLearn
 import RitzTensor
 
@@ -32,6 +33,12 @@ struct Problem: CustomStringConvertible, Sendable {
         }
         return (model, x, y)
     }
+
+    /// ``make(seed:)`` with the network evaluated by the reference kernels.
+    func makeReference(seed: UInt64 = 7) throws -> (ReferenceMLP, Tensor, Tensor) {
+        let (model, x, y) = try make(seed: seed)
+        return (ReferenceMLP(model), x, y)
+    }
 }
 
 let problems: [Problem] = [
@@ -47,12 +54,14 @@ let problems: [Problem] = [
 func norm(_ v: [Double]) -> Double { v.reduce(0) { $0 + $1 * $1 }.squareRoot() }
 func maxAbsDiff(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) } }
 
+/// The hand-derived reference kernels (`MLPReference`) against finite differences and their own
+/// algebra: what makes them a reference for the tape (`MLPTapeTests`, `OneEngineTests`).
 @Suite struct KernelTests {
     /// Gradient against central differences (h = 1e-5): truncation h²/6·|∂³L| ≈ 1e-11·|∂³L| and
     /// rounding ε·|L|/h ≈ 2e-11·|L|, so 1e-7·(1 + ‖g‖) leaves a wide margin.
     @Test(arguments: problems)
     func gradientMatchesCentralDifferences(problem: Problem) throws {
-        let (model, x, y) = try problem.make()
+        let (model, x, y) = try problem.makeReference()
         let (_, g) = try model.lossAndGradient(x: x, y: y, loss: problem.loss)
         let p0 = model.parameters
         let h = 1e-5
@@ -74,7 +83,7 @@ func maxAbsDiff(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { 
     /// and rounding ε·‖g‖/h ≈ 2e-11·‖g‖; 1e-6·(1 + ‖Hv‖) for third derivatives up to 1e4·‖Hv‖.
     @Test(arguments: problems)
     func hvpMatchesDifferencesOfGradients(problem: Problem) throws {
-        let (model, x, y) = try problem.make()
+        let (model, x, y) = try problem.makeReference()
         var rng = RandomGenerator(seed: 3)
         let v = (0..<model.parameterCount).map { _ in rng.normal() }
         let hv = try model.hvp(x: x, y: y, v: v, loss: problem.loss)
@@ -91,7 +100,7 @@ func maxAbsDiff(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { 
     /// The Hessian assembled column by column from He_i is symmetric, and v ↦ Hv is linear.
     @Test(arguments: problems.prefix(4))
     func denseHessianFromColumnsIsSymmetric(problem: Problem) throws {
-        let (model, x, y) = try problem.make()
+        let (model, x, y) = try problem.makeReference()
         let e = try model.linearize(x: x, y: y, loss: problem.loss)
         let n = model.parameterCount
         var columns = [[Double]]()
@@ -125,7 +134,7 @@ func maxAbsDiff(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { 
     /// analytic H_L; and vᵀGv ≥ 0 (positive semidefinite).
     @Test(arguments: problems)
     func ggnMatchesDenseJacobianAndIsPSD(problem: Problem) throws {
-        let (model, x, y) = try problem.make()
+        let (model, x, y) = try problem.makeReference()
         let n = model.parameterCount, rows = x.shape[0], k = model.outputSize
         let p0 = model.parameters
         let h = 1e-6
@@ -183,7 +192,7 @@ func maxAbsDiff(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { 
 
     /// For one linear layer the loss is a function of Jθ only, so H equals the Gauss–Newton matrix.
     @Test func linearModelHessianEqualsGaussNewton() throws {
-        let model = try MLP(sizes: [4, 3], activation: .tanh, seed: 2)
+        let model = try ReferenceMLP(sizes: [4, 3], activation: .tanh, seed: 2)
         var rng = RandomGenerator(seed: 9)
         let x = try Tensor.randn([12, 4], using: &rng)
         let y = Tensor((0..<12).map { _ in Double(rng.int(below: 3)) })
@@ -197,7 +206,7 @@ func maxAbsDiff(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { 
     /// A batch large enough to be split over two threads gives the row-weighted mean of the
     /// gradients of its halves computed unsplit (independent of the split).
     @Test func splitBatchMatchesUnsplitHalves() throws {
-        let model = try MLP(sizes: [5, 8, 4], activation: .tanh, seed: 4)
+        let model = try ReferenceMLP(sizes: [5, 8, 4], activation: .tanh, seed: 4)
         var rng = RandomGenerator(seed: 12)
         let rows = 2 * MLPEvaluation.splitRows + 2
         let x = try Tensor.randn([rows, 5], using: &rng)
@@ -231,7 +240,7 @@ func maxAbsDiff(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { 
 
     /// Bad input throws typed errors instead of trapping.
     @Test func badBatchesThrow() throws {
-        let model = try MLP(sizes: [3, 4, 2], seed: 1)
+        let model = try ReferenceMLP(sizes: [3, 4, 2], seed: 1)
         let x = try Tensor.zeros([5, 3])
         #expect(throws: LearnError.self) { try model.loss(x: try Tensor.zeros([5, 4]), y: Tensor([0, 1, 0, 1, 0])) }
         #expect(throws: LearnError.badLabel(index: 2, value: 2, classes: 2)) {
@@ -241,14 +250,14 @@ func maxAbsDiff(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { 
             try model.loss(x: x, y: Tensor([0.5, 1, 1, 1, 0]))
         }
         #expect(throws: LearnError.self) { try model.hvp(x: x, y: Tensor([0, 1, 0, 1, 0]), v: [1, 2]) }
-        #expect(throws: LearnError.self) { try MLP(sizes: [3]) }
-        #expect(throws: LearnError.self) { try MLP(sizes: [3, 0, 2]) }
+        #expect(throws: LearnError.self) { try ReferenceMLP(sizes: [3]) }
+        #expect(throws: LearnError.self) { try ReferenceMLP(sizes: [3, 0, 2]) }
         #expect(throws: LearnError.self) { try model.setParameters([1, 2, 3]) }
     }
 
     /// Cross-entropy of logits far apart stays finite (logsumexp with the maximum subtracted).
     @Test func crossEntropyIsStableForLargeLogits() throws {
-        let model = try MLP(sizes: [1, 2], seed: 0)
+        let model = try ReferenceMLP(sizes: [1, 2], seed: 0)
         try model.setParameters([1000, -1000, 0, 0])   // z = (1000x, −1000x)
         let loss = try model.loss(x: try Tensor(shape: [2, 1], storage: [1, 1]), y: Tensor([0, 1]))
         // Sample 0: −log softmax = log(1 + e^−2000) ≈ 0; sample 1: 2000. Mean 1000, to a few ulps of
@@ -257,11 +266,11 @@ func maxAbsDiff(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { 
     }
 }
 
-/// `MLP.hvp` reuses the forward pass the scratch evaluation holds only while it is the one a
+/// `ReferenceMLP.hvp` reuses the forward pass the scratch evaluation holds only while it is the one a
 /// fresh call would compute.
 @Suite struct ForwardReuseTests {
     @Test func hvpAfterGradientEqualsFreshAndNeverGoesStale() throws {
-        let model = try MLP(sizes: [6, 9, 4], activation: .tanh, seed: 21)
+        let model = try ReferenceMLP(sizes: [6, 9, 4], activation: .tanh, seed: 21)
         var rng = RandomGenerator(seed: 22)
         let rows = 40
         let x = try Tensor(shape: [rows, 6], storage: (0..<(rows * 6)).map { _ in rng.normal() })
@@ -297,7 +306,7 @@ func maxAbsDiff(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { 
     }
 }
 
-/// The built-in model's activation passes use RitzTensor's `FastMath`, so they give the same
+/// The reference kernels' activation passes use RitzTensor's `FastMath`, so they give the same
 /// bits as `Tensor.unary` and the tape for the same pre-activations.
 @Suite struct SharedActivationTests {
     @Test(arguments: [("tanh, width 8", Activation.tanh, 8), ("tanh, odd width 7", .tanh, 7),
@@ -305,7 +314,7 @@ func maxAbsDiff(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { 
     func hiddenLayerEqualsTensorUnaryBitForBit(name: String, activation: Activation, width: Int) throws {
         // Large weights spread pre-activations over both branches of tanh (|z| below and above
         // 0.625) and into saturation.
-        let model = try MLP(sizes: [5, width, 3], activation: activation, seed: 3)
+        let model = try ReferenceMLP(sizes: [5, width, 3], activation: activation, seed: 3)
         var rng = RandomGenerator(seed: 4)
         var p = model.parameters
         for i in p.indices { p[i] = rng.normal() * 3 }

@@ -1,3 +1,4 @@
+import MLPReference
 import Testing
 @testable import RitzLearn
 import RitzTensor
@@ -5,10 +6,13 @@ import RitzTensor
 /// Two mlp evaluations prepared on one-row minibatches keep their own labels: the Hessian-vector
 /// product of the first, taken after the second was prepared, equals a fresh evaluation's bit for
 /// bit (the same computation on the same row). One row of labels fits the one-element placeholder
-/// buffer an evaluation starts with, which once was shared by every evaluation.
-@Test func interleavedOneRowEvaluationsKeepTheirOwnLabels() throws {
+/// buffer a reference evaluation starts with, which once was shared by every evaluation; the
+/// library's mlp (the tape) must keep them apart too.
+@Test(arguments: ["tape", "reference kernels"])
+func interleavedOneRowEvaluationsKeepTheirOwnLabels(engine: String) throws {
     let data = try Dataset.moons(n: 101, noise: 0.2, seed: 4)
-    let model = try MLP(sizes: [2, 7, 2], activation: .tanh, seed: 5)
+    let mlp = try MLP(sizes: [2, 7, 2], activation: .tanh, seed: 5)
+    let model: any Model = engine == "tape" ? mlp : ReferenceMLP(mlp)
     var rng = RandomGenerator(seed: 9)
     let v = (0..<model.parameterCount).map { _ in rng.normal() }
     // Rows 68 and 69 of these moons have different labels.
@@ -23,4 +27,27 @@ import RitzTensor
     try alone.hvp(v, into: &fresh)
     #expect(interleaved == fresh)
     #expect(first.loss == alone.loss)
+}
+
+/// A minibatch gathered by ``MinibatchBuffers`` holds the rows `Dataset.subset` selects, with the
+/// data's dtypes and shapes (float features, int64 token ids, per-position labels), and once the
+/// last batch's tensors are gone the next batch of the same size reuses the same storage.
+@Test func minibatchBuffersGatherRowsAndAreRefilledInPlace() throws {
+    let digits = try Dataset.digits()
+    let tokens = try Dataset(x: try Tensor(shape: [6, 3], storage: (0..<18).map { Double($0 % 5) }).asInt64(),
+                             y: try Tensor(shape: [6, 3], storage: (0..<18).map { Double($0 % 4) }), classes: 4)
+    var buffers = MinibatchBuffers()
+    for (data, rows) in [(digits, [5, 0, 1796, 5]), (tokens, [2, 5, 0])] {
+        let (x, y) = try buffers.gather(data, rows: rows[...])
+        let expected = try data.subset(rows)
+        #expect(x.shape == expected.x.shape && x.dtype == expected.x.dtype && x.storage == expected.x.storage)
+        #expect(y.shape == expected.y.shape && y.dtype == expected.y.dtype && y.storage == expected.y.storage)
+    }
+    func firstAddress(_ rows: [Int]) throws -> UnsafePointer<Double>? {
+        try buffers.gather(digits, rows: rows[...]).x.storage.withUnsafeBufferPointer { $0.baseAddress }
+    }
+    let first = try firstAddress([3, 4, 5])
+    let second = try firstAddress([7, 8, 9])
+    #expect(first != nil && second == first)
+    #expect(throws: ShapeError.self) { try buffers.gather(digits, rows: [0, 1797][...]) }
 }

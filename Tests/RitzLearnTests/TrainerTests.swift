@@ -70,7 +70,7 @@ final class InterruptedTracker: Tracker {
         #expect((run.accuracy.last ?? 0) > 0.85)
         // The final row is the model's loss after the last step: the same pass on the same weights,
         // so equal to a few roundings of a loss below 1 (1e-15 ≈ 4.5ε).
-        #expect(abs((run.loss.last ?? 0) - (try model.loss(x: data.x, y: data.y))) < 1e-15)
+        #expect(abs((run.loss.last ?? 0) - (try model.meanLoss(x: data.x, y: data.y, loss: .crossEntropy))) < 1e-15)
     }
 
     /// With lr = 0, the size-weighted mean of the batch losses of one epoch is the full loss,
@@ -79,7 +79,7 @@ final class InterruptedTracker: Tracker {
     func minibatchesCoverEachEpochWithoutReplacement(batch: Int) throws {
         let model = try MLP(sizes: [2, 5, 2], seed: 3)
         let data = try Dataset.moons(n: 10, noise: 0.3, seed: 1)
-        let full = try model.loss(x: data.x, y: data.y)
+        let full = try model.meanLoss(x: data.x, y: data.y, loss: .crossEntropy)
         let perEpoch = (10 + batch - 1) / batch
         let run = try Trainer.train(model: model, data: data, optimizer: try .sgd(lr: 0), steps: 2 * perEpoch,
                                     batch: batch, every: 100, seed: 9)
@@ -160,7 +160,11 @@ final class InterruptedTracker: Tracker {
         // grad_norm at row 0 is the norm of the gradient on a fixed 50-sample subset at p0.
         let g0 = run.tracked["grad_norm"]?.first ?? 0
         let fresh = try MLP(sizes: [2, 16, 2], activation: .tanh, seed: 1)
-        let fullNorm = norm(try fresh.lossAndGradient(x: data.x, y: data.y).gradient)
+        let e = fresh.makeEvaluation()
+        try e.prepare(model: fresh, x: data.x, y: data.y, loss: .crossEntropy, withGradient: true)
+        var fullGradient: [Double] = []
+        try e.gradient(into: &fullGradient)
+        let fullNorm = norm(fullGradient)
         #expect(g0 > 0 && abs(g0 - fullNorm) < fullNorm)   // a subset's gradient, same scale
     }
 

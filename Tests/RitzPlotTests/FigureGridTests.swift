@@ -44,19 +44,26 @@ struct FigureGridTests {
         #expect(text.contains("steps") && text.contains("seconds"))
     }
 
-    @Test("too narrow for two readable figures: stacked, one frame per row band")
+    @Test("too narrow for two readable figures: stacked, each keeping the height of the grid's row")
     func stackedWhenNarrow() throws {
         let (p, q) = try Self.pair()
         let g = Figure.grid([p, q], columns: 2)
-        let w = 2 * Figure.minimumGridCellWidth - 2, h = 30
-        let out = g.render(width: w, height: h, canvas: .ascii)
-        let top = p.render(width: w, height: 15, canvas: .ascii), bottom = q.render(width: w, height: 15, canvas: .ascii)
-        for r in 0..<15 {
-            for c in 0..<w {
-                #expect(out[r, c] == top[r, c])
-                #expect(out[15 + r, c] == bottom[r, c])
+        let w = 2 * Figure.minimumGridCellWidth - 2
+        for (h, each) in [(30, 30), (12, 12), (5, 8)] {
+            #expect(g.textHeight(width: w, height: h) == 2 * each)
+            let out = g.render(width: w, height: h, canvas: .ascii)
+            #expect(out.width == w && out.height == 2 * each)
+            let top = p.render(width: w, height: each, canvas: .ascii), bottom = q.render(width: w, height: each, canvas: .ascii)
+            for r in 0..<each {
+                for c in 0..<w {
+                    #expect(out[r, c] == top[r, c], "top figure at height \(h), row \(r), column \(c)")
+                    #expect(out[each + r, c] == bottom[r, c], "bottom figure at height \(h), row \(r), column \(c)")
+                }
             }
         }
+        // Wide enough for both: the height asked for, unchanged; a single figure is never grown.
+        #expect(g.textHeight(width: 2 * Figure.minimumGridCellWidth, height: 12) == 12)
+        #expect(p.textHeight(width: 20, height: 5) == 5)
     }
 
     @Test("grid layout: rows of cols figures, the size from its figures, nested grids flattened")

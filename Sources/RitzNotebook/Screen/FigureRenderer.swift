@@ -22,6 +22,10 @@ public struct FigureRenderer: PlotRenderer {
         self.canvas = canvas
     }
 
+    public func rows(width: Int, preferred: Int) -> Int {
+        figure.textHeight(width: width, height: preferred)
+    }
+
     public func render(width: Int, height: Int) -> ScreenBuffer {
         if let buffer = last.buffer(width: width, height: height) { return buffer }
         let buffer = draw(width: width, height: height)

@@ -266,7 +266,8 @@ extension NotebookModel {
                         if isValue {
                             out.append(outLabel)
                         }
-                        let shown = max(4, min(rows, max(4, listHeight - 2)))
+                        let wanted = renderer.rows(width: max(1, width - indent - 1), preferred: rows)
+                        let shown = max(4, min(wanted, max(4, listHeight - 2)))
                         out.append(PlacedLine(cell: index, line: .plot(renderer, rows: shown, indent: indent, marker: marker), rows: shown))
                     }
                 }

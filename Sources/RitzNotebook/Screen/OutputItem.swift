@@ -4,6 +4,13 @@
 public protocol PlotRenderer: Sendable {
     /// The plot drawn into `width` × `height` cells.
     func render(width: Int, height: Int) -> ScreenBuffer
+    /// Rows the plot takes at `width` columns when it asked for `preferred` (a grid of figures
+    /// stacked on a narrow screen grows).
+    func rows(width: Int, preferred: Int) -> Int
+}
+
+extension PlotRenderer {
+    public func rows(width: Int, preferred: Int) -> Int { preferred }
 }
 
 /// A plot saved as text: drawn as its lines, clipped.

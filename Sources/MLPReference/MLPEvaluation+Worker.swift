@@ -1,6 +1,6 @@
 import CBLAS
-import CKernels
 import Foundation
+import RitzLearn
 import RitzTensor
 
 /// Row-major `C = op(A)·op(B) + beta·C` for the kernels (`gemmBlock`: the short-inner-dimension

@@ -1,17 +1,66 @@
+import RitzLearn
 import RitzTensor
 
-/// Loss, gradient, Hessian- and Gauss–Newton-vector products of the built-in model on a batch.
+/// An ``MLP`` evaluated by its hand-derived kernels (``MLPEvaluation``: forward, backpropagation,
+/// Pearlmutter's R-operator and the Gauss–Newton product, batched on BLAS) instead of the tape:
+/// the independent reference the library's mlp is tested and timed against. It is a ``Model``,
+/// so the trainer, the optimizers, the trackers and the curvature operators run on it exactly as
+/// on the library's mlp (K-FAC excepted: it captures layers from the tape).
 ///
-/// Each call runs the forward pass on `(x, y)` at the current parameters, reusing the model's
-/// scratch buffers (no allocation in steady state apart from the returned arrays); ``hvp`` and
-/// ``ggnvp`` skip it when the scratch already holds the forward pass of the same tensors at
-/// bit-identical parameters (for example right after ``gradient``). For many products at one
-/// point (Lanczos, Hutchinson) use ``linearize(x:y:loss:)``, which keeps the forward pass.
-extension MLP {
+/// Each call of the convenience methods runs the forward pass on `(x, y)` at the current
+/// parameters, reusing a scratch evaluation (no allocation in steady state apart from the returned
+/// arrays); ``hvp(x:y:v:loss:)`` and ``ggnvp(x:y:v:loss:)`` skip it when the scratch already holds
+/// the forward pass of the same tensors at bit-identical parameters (for example right after
+/// ``gradient(x:y:loss:into:)``). For many products at one point use ``linearize(x:y:loss:)``.
+/// One instance must not be used from two threads at once; the kernels themselves may split a
+/// large batch over two worker threads.
+public final class ReferenceMLP: Model {
+    /// The network: its architecture and parameters (a copy of the one given).
+    public let network: MLP
+    /// Scratch evaluation reused by the convenience methods.
+    private var scratch: MLPEvaluation?
+
+    /// The reference for a copy of `network` (its architecture and current parameters).
+    ///
+    /// - Parameters:
+    ///   - network: The library's mlp.
+    public init(_ network: MLP) {
+        self.network = network.copy()
+    }
+
+    /// The reference for a new seeded network, initialised as ``MLP/init(sizes:activation:seed:)``.
+    ///
+    /// - Throws: as ``MLP/init(sizes:activation:seed:)``.
+    public convenience init(sizes: [Int], activation: Activation = .tanh, seed: UInt64 = 0) throws {
+        self.init(try MLP(sizes: sizes, activation: activation, seed: seed))
+    }
+
+    public var parameterCount: Int { network.parameterCount }
+    public var parameters: [Double] {
+        get { network.parameters }
+        set { network.parameters = newValue }
+    }
+    public var blocks: [ParameterBlock] { network.blocks }
+    public var label: String { "reference " + network.label }
+    /// The layers' blocks of the flat parameter vector.
+    public var layers: [MLP.Layer] { network.layers }
+    /// Output width.
+    public var outputSize: Int { network.outputSize }
+
+    public func makeEvaluation() -> any ModelEvaluation { MLPEvaluation(model: network) }
+
+    public func checkInputs(sampleShape: [Int], what: String) throws {
+        try network.checkInputs(sampleShape: sampleShape, what: what)
+    }
+
+    public func checkedTargets(_ y: Tensor, rows: Int, loss: LossKind) throws -> Tensor {
+        try network.checkedTargets(y, rows: rows, loss: loss)
+    }
+
     /// The scratch evaluation, created on first use.
     func scratchEvaluation() -> MLPEvaluation {
         if let s = scratch { return s }
-        let s = MLPEvaluation(model: self)
+        let s = MLPEvaluation(model: network)
         scratch = s
         return s
     }
@@ -26,7 +75,7 @@ extension MLP {
         let single = x.ndim == 1
         let batch = single ? try x.reshaped([1, x.count]) : x
         let e = scratchEvaluation()
-        try e.prepare(model: self, x: batch, y: nil, loss: .crossEntropy)
+        try e.prepare(model: network, x: batch, y: nil, loss: .crossEntropy)
         let out = e.outputs()
         return single ? try out.reshaped([outputSize]) : out
     }
@@ -44,7 +93,7 @@ extension MLP {
     /// - Throws: `LearnError` when the batch does not fit the model or the loss.
     public func loss(x: Tensor, y: Tensor, loss: LossKind = .crossEntropy) throws -> Double {
         let e = scratchEvaluation()
-        try e.prepare(model: self, x: x, y: y, loss: loss)
+        try e.prepare(model: network, x: x, y: y, loss: loss)
         return e.loss
     }
 
@@ -61,7 +110,7 @@ extension MLP {
             throw LearnError.invalidArgument("accuracy needs a model with one output per class; this one has 1 output")
         }
         let e = scratchEvaluation()
-        try e.prepare(model: self, x: x, y: y, loss: .crossEntropy)
+        try e.prepare(model: network, x: x, y: y, loss: .crossEntropy)
         return Double(e.correct) / Double(max(e.count, 1))
     }
 
@@ -77,7 +126,7 @@ extension MLP {
     @discardableResult
     public func gradient(x: Tensor, y: Tensor, loss: LossKind = .crossEntropy, into grad: inout [Double]) throws -> Double {
         let e = scratchEvaluation()
-        try e.prepare(model: self, x: x, y: y, loss: loss, withGradient: true)
+        try e.prepare(model: network, x: x, y: y, loss: loss, withGradient: true)
         if grad.count != parameterCount { grad = [Double](repeating: 0, count: parameterCount) }
         grad.withUnsafeMutableBufferPointer { g in
             if let base = g.baseAddress { e.reduce(into: base) }
@@ -110,8 +159,8 @@ extension MLP {
     /// - Throws: `LearnError` when the batch or `v` does not fit.
     public func hvp(x: Tensor, y: Tensor, v: [Double], loss: LossKind = .crossEntropy) throws -> [Double] {
         let e = scratchEvaluation()
-        if !e.holdsForwardPass(model: self, x: x, y: y, loss: loss) {
-            try e.prepare(model: self, x: x, y: y, loss: loss)
+        if !e.holdsForwardPass(model: network, x: x, y: y, loss: loss) {
+            try e.prepare(model: network, x: x, y: y, loss: loss)
         }
         var out = [Double](repeating: 0, count: parameterCount)
         try e.hvp(v, into: &out)
@@ -129,8 +178,8 @@ extension MLP {
     /// - Throws: `LearnError` when the batch or `v` does not fit.
     public func ggnvp(x: Tensor, y: Tensor, v: [Double], loss: LossKind = .crossEntropy) throws -> [Double] {
         let e = scratchEvaluation()
-        if !e.holdsForwardPass(model: self, x: x, y: y, loss: loss) {
-            try e.prepare(model: self, x: x, y: y, loss: loss)
+        if !e.holdsForwardPass(model: network, x: x, y: y, loss: loss) {
+            try e.prepare(model: network, x: x, y: y, loss: loss)
         }
         var out = [Double](repeating: 0, count: parameterCount)
         try e.ggnvp(v, into: &out)
@@ -149,8 +198,8 @@ extension MLP {
     /// - Returns: A prepared ``MLPEvaluation``.
     /// - Throws: `LearnError` when the batch does not fit.
     public func linearize(x: Tensor, y: Tensor, loss: LossKind = .crossEntropy) throws -> MLPEvaluation {
-        let e = MLPEvaluation(model: self)
-        try e.prepare(model: self, x: x, y: y, loss: loss)
+        let e = MLPEvaluation(model: network)
+        try e.prepare(model: network, x: x, y: y, loss: loss)
         return e
     }
 }

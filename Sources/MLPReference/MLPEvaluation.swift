@@ -1,11 +1,14 @@
 import CBLAS
 import Dispatch
 import Foundation
+import RitzLearn
 import RitzTensor
 
-/// An ``MLP`` evaluated on one batch at fixed parameters: the forward pass is done once by
-/// ``prepare(x:y:loss:)`` and kept, so the gradient, any number of exact Hessian-vector
-/// products and Gauss–Newton-vector products at that point cost only their extra passes.
+/// The hand-derived kernels of an ``MLP`` on one batch at fixed parameters: the independent
+/// reference the tape's mlp is tested and timed against (``ReferenceMLP``). The forward pass is
+/// done once by ``prepare(model:x:y:loss:)`` and kept, so the gradient, any number of exact
+/// Hessian-vector products and Gauss–Newton-vector products at that point cost only their extra
+/// passes.
 ///
 /// Kernels (row-major, one `dgemm` per product, elementwise passes fused):
 /// * forward: Zₗ = Aₗ₋₁Wₗᵀ + bₗ, Aₗ = f(Zₗ), the last layer without f;
@@ -67,8 +70,8 @@ public final class MLPEvaluation {
     /// True while the workers' partial buffers hold the gradient of the prepared batch (a forward
     /// pass with the gradient, or a gradient pass, since which no curvature product ran).
     var gradientReady = false
-    /// The prepared batch on the tape, for J v and Jᵀ u (see ``tapeEvaluation()``); made on first
-    /// use after each forward pass.
+    /// The prepared batch on the tape, for J v and Jᵀ u, which the kernels do not compute (see
+    /// ``tapeEvaluation()``); made on first use after each forward pass.
     var tapeTwin: (any ModelEvaluation)?
 
     enum Input {
@@ -126,7 +129,7 @@ public final class MLPEvaluation {
                MLPEvaluation.sameBuffer(ky, yf.storage) {
                 isLabels = labels
             } else {
-                isLabels = try MLPEvaluation.checkTargets(yf, rows: rows, outputs: sizes[sizes.count - 1], loss: loss)
+                isLabels = try MLP.checkTargets(yf, rows: rows, outputs: sizes[sizes.count - 1], loss: loss)
             }
             yStorage = yf.storage
             targetShape = yf.shape
@@ -172,30 +175,6 @@ public final class MLPEvaluation {
         params.p.update(from: source, count: parameterCount)
         input = .buffers(x: x, y: y)
         try forward(rows: rows, hasTargets: true, labels: isLabels, loss: loss, withGradient: withGradient)
-    }
-
-    /// Checks targets against the batch and the loss; returns true when they are class labels.
-    static func checkTargets(_ y: Tensor, rows: Int, outputs: Int, loss: LossKind) throws -> Bool {
-        let labelShaped = y.ndim == 1 || (y.ndim == 2 && y.shape[1] == 1 && outputs > 1)
-        guard y.ndim >= 1, y.shape[0] == rows else {
-            throw LearnError.shape("\(rows) inputs but targets of shape \(formatShape(y.shape))")
-        }
-        if loss == .crossEntropy || (labelShaped && outputs > 1) {
-            guard labelShaped else {
-                throw LearnError.shape("cross-entropy takes one integer label per sample, got targets of shape \(formatShape(y.shape))")
-            }
-            for i in 0..<rows {
-                let v = y.storage[i]
-                guard v >= 0, v < Double(outputs), v.rounded() == v else {
-                    throw LearnError.badLabel(index: i, value: v, classes: outputs)
-                }
-            }
-            return true
-        }
-        guard y.count == rows * outputs else {
-            throw LearnError.shape("mse targets must have shape (\(rows), \(outputs)), got \(formatShape(y.shape))")
-        }
-        return false
     }
 
     // MARK: - Passes
