@@ -165,29 +165,27 @@ extension WindowGeometry {
     public func writeColumns(rows: Range<Int>, images: Range<Int>, from src: UnsafePointer<Double>,
                              into dst: UnsafeMutablePointer<Double>, rowStride: Int) {
         let strides = planeStrides
-        for row in rows {
-            let line = dst + (row - rows.lowerBound) * rowStride
-            if keepsSize {
-                // Each row is the maps shifted by one offset, the taps in the padding masked to 0.
-                withTapMask(row) { mask in
-                    forEachRun(images) { first, count in
+        if keepsSize {
+            // Each row is the maps shifted by one offset, the taps in the padding masked to 0.
+            withTapMasks(images) { masks, span, run in
+                for row in rows {
+                    let line = dst + (row - rows.lowerBound) * rowStride
+                    let mask = masks + row % (kernelHeight * kernelWidth) * span
+                    forEachRun(images, longest: run) { first, count in
                         let from = src + first * strides.image + tapChannel(row) * strides.channel
                         let to = line + (first - images.lowerBound) * outPositions
                         let (shift, valid) = shiftedRange(row, count: count)
-                        for k in 0..<count {
-                            let (base, plane) = (k * outPositions, outPositions)
-                            if base >= valid.lowerBound && base + plane <= valid.upperBound {
-                                // Every read stays within the run: one branch-free pass.
-                                let (a, b) = (from + base + shift, to + base)
-                                for j in 0..<plane { b[j] = Double(bitPattern: a[j].bitPattern & mask[j]) }
-                            } else {
-                                for j in 0..<plane { to[base + j] = mask[j] != 0 ? from[base + j + shift] : 0 }
-                            }
-                        }
+                        for i in 0..<valid.lowerBound { to[i] = 0 }
+                        let shifted = from + shift
+                        for i in valid { to[i] = Double(bitPattern: shifted[i].bitPattern & mask[i]) }
+                        for i in valid.upperBound..<(count * outPositions) { to[i] = 0 }
                     }
                 }
-                continue
             }
+            return
+        }
+        for row in rows {
+            let line = dst + (row - rows.lowerBound) * rowStride
             let c = tapChannel(row)
             let kh = row / kernelWidth % kernelHeight, kw = row % kernelWidth
             let inside = insideColumns(kw)
@@ -232,31 +230,30 @@ extension WindowGeometry {
                             into dst: UnsafeMutablePointer<Double>) {
         let strides = planeStrides
         let taps = kernelHeight * kernelWidth
+        if keepsSize {
+            // Each row adds onto the shifted maps, its padding entries masked to +0.
+            withTapMasks(images) { masks, span, run in
+                for c in channels {
+                    forEachRun(images, longest: run) { first, count in
+                        let to = dst + first * strides.image + c * strides.channel
+                        to.initialize(repeating: 0, count: count * height * width)
+                        for row in (c * taps)..<((c + 1) * taps) {
+                            let from = cols + row * rowStride + (first - images.lowerBound) * outPositions
+                            let mask = masks + row % taps * span
+                            let (shift, valid) = shiftedRange(row, count: count)
+                            let shifted = to + shift
+                            for i in valid { shifted[i] += Double(bitPattern: from[i].bitPattern & mask[i]) }
+                        }
+                    }
+                }
+            }
+            return
+        }
         for c in channels {
             forEachRun(images) { first, count in
                 (dst + first * strides.image + c * strides.channel).initialize(repeating: 0, count: count * height * width)
             }
             for row in (c * taps)..<((c + 1) * taps) {
-                if keepsSize {
-                    // The row adds onto the shifted maps, its padding entries masked to +0.
-                    withTapMask(row) { mask in
-                        forEachRun(images) { first, count in
-                            let from = cols + row * rowStride + (first - images.lowerBound) * outPositions
-                            let to = dst + first * strides.image + c * strides.channel
-                            let (shift, valid) = shiftedRange(row, count: count)
-                            for k in 0..<count {
-                                let (base, plane) = (k * outPositions, outPositions)
-                                if base >= valid.lowerBound && base + plane <= valid.upperBound {
-                                    let (a, b) = (from + base, to + base + shift)
-                                    for j in 0..<plane { b[j] += Double(bitPattern: a[j].bitPattern & mask[j]) }
-                                } else {
-                                    for j in 0..<plane where mask[j] != 0 { to[base + j + shift] += from[base + j] }
-                                }
-                            }
-                        }
-                    }
-                    continue
-                }
                 let kh = row / kernelWidth % kernelHeight, kw = row % kernelWidth
                 let inside = insideColumns(kw)
                 let (lo, hi) = (inside.lowerBound, inside.upperBound)
@@ -289,12 +286,18 @@ extension WindowGeometry {
     @inline(__always) func tapChannel(_ row: Int) -> Int { row / (kernelHeight * kernelWidth) }
 
     /// `body(first, count)` over runs of consecutive images whose maps of one channel follow each
-    /// other in memory: the whole range channel-major, one image at a time batch-major.
-    @inline(__always) func forEachRun(_ images: Range<Int>, _ body: (Int, Int) -> Void) {
-        if layout == .channelMajor {
-            if !images.isEmpty { body(images.lowerBound, images.count) }
-        } else {
+    /// other in memory, at most `longest` images each: the range in pieces channel-major, one
+    /// image at a time batch-major.
+    @inline(__always) func forEachRun(_ images: Range<Int>, longest: Int = .max, _ body: (Int, Int) -> Void) {
+        guard layout == .channelMajor else {
             for n in images { body(n, 1) }
+            return
+        }
+        var first = images.lowerBound
+        while first < images.upperBound {
+            let count = Swift.min(longest, images.upperBound - first)
+            body(first, count)
+            first += count
         }
     }
 
@@ -309,21 +312,29 @@ extension WindowGeometry {
         return (shift, lo..<hi)
     }
 
-    /// `body` with the mask of row (c, kh, kw) of a size-keeping window over one output map:
+    /// `body(masks, span, run)` with, for every tap (kh, kw) of a size-keeping window, the mask
+    /// of its row over runs of `run` images (`span` = run·OH·OW entries from masks + tap·span):
     /// all ones at the positions whose tap lies inside the image, 0 where it is in the padding,
-    /// so an AND with a value's bits passes it or makes it +0 without a branch.
-    @inline(__always) func withTapMask(_ row: Int, _ body: (UnsafePointer<UInt64>) -> Void) {
-        let kh = row / kernelWidth % kernelHeight, kw = row % kernelWidth
-        let dh = kh * dilationH - padTop, dw = kw * dilationW - padLeft
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: Swift.max(outPositions, 1)) { buffer in
-            guard let mask = buffer.baseAddress else { return }
-            for oh in 0..<outHeight {
-                let rowInside = oh + dh >= 0 && oh + dh < height
-                for ow in 0..<outWidth {
-                    mask[oh * outWidth + ow] = rowInside && ow + dw >= 0 && ow + dw < width ? ~0 : 0
+    /// so an AND with a value's bits passes it or makes it +0 without a branch. Runs are cut so
+    /// the masks stay within 2¹⁶ entries.
+    @inline(__always) func withTapMasks(_ images: Range<Int>, _ body: (UnsafePointer<UInt64>, Int, Int) -> Void) {
+        let taps = kernelHeight * kernelWidth, plane = outPositions
+        let longest = layout == .channelMajor ? Swift.max(1, (1 << 16) / Swift.max(taps * plane, 1)) : 1
+        let run = Swift.max(1, Swift.min(longest, images.count)), span = run * plane
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: Swift.max(taps * span, 1)) { buffer in
+            guard let masks = buffer.baseAddress else { return }
+            for tap in 0..<taps {
+                let dh = tap / kernelWidth * dilationH - padTop, dw = tap % kernelWidth * dilationW - padLeft
+                let mask = masks + tap * span
+                for oh in 0..<outHeight {
+                    let rowInside = oh + dh >= 0 && oh + dh < height
+                    for ow in 0..<outWidth {
+                        mask[oh * outWidth + ow] = rowInside && ow + dw >= 0 && ow + dw < width ? ~0 : 0
+                    }
                 }
+                for k in 1..<run { (mask + k * plane).update(from: mask, count: plane) }
             }
-            body(mask)
+            body(masks, span, run)
         }
     }
 
