@@ -163,10 +163,17 @@ public final class KroneckerCapture: @unchecked Sendable {
         return try activation.map { try z.unary($0) } ?? z
     }
 
-    /// The product W·cols of a convolution with the probe added, when w is a block.
-    static func convolution(_ cols: Var, _ w: Var, bias: Var?, product: Var) throws -> Var? {
+    /// Whether a capture is recording now (a layer computed without its full pre-activations,
+    /// as a convolution pooled before they exist, must then compute them for the probe).
+    static var isRecording: Bool { active != nil }
+
+    /// The product W·cols (`[O, N·OH·OW]`) of a convolution with the probe added, when w is a block.
+    ///
+    /// - Parameters:
+    ///   - columns: The column matrix `[C·KH·KW, N·OH·OW]`, computed only when w is a block.
+    static func convolution(_ columns: () throws -> Tensor, _ w: Var, bias: Var?, product: Var) throws -> Var? {
         guard let capture = active, let weight = capture.block(w) else { return nil }
         return try capture.probed(product, kind: .convolution, weight: weight, bias: bias,
-                                  inputs: try cols.value.transposed(), outputs: w.shape.first ?? 0, transposed: true)
+                                  inputs: try columns().transposed(), outputs: w.shape.first ?? 0, transposed: true)
     }
 }

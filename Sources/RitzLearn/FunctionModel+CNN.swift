@@ -67,14 +67,17 @@ extension FunctionModel {
         let layers = channels.count
         let label = "cnn \(input) → \(channels) → \(classes)"
         return try FunctionModel(seeded: blocks, seed: seed, label: label, rowsAreIndependent: true) { p, x in
-            var y = try images(x, input)
+            // Channel-major [C, N, H, W] from the first block to the last: each convolution's
+            // product is then its output, with no transposes between the layers.
+            let batch = try images(x, input)
+            let n = batch.shape[0]
+            var y = try input[0] == 1 ? batch.reshaped([1, n, input[1], input[2]]) : batch.transposed([1, 0, 2, 3])
             for l in 0..<layers {
-                let (wl, bl) = (p[2 * l], p[2 * l + 1])
-                y = try y.conv2d(wl, bias: bl, padding: .same)
-                y = try activation.apply(y)
-                if pool > 1 { y = try y.maxPool2d(pool) }
+                y = try Var.convolutionBlock(y, p[2 * l], p[2 * l + 1], padding: .same, activation: activation.unaryOp, pool: pool)
             }
-            return try dense(y.reshaped([y.shape[0], features]), p[2 * layers], p[2 * layers + 1])
+            // One row per image, channel-major within it (the batch-major maps flattened).
+            let rows = try y.transposed([1, 0, 2, 3]).reshaped([n, features])
+            return try dense(rows, p[2 * layers], p[2 * layers + 1])
         }
     }
 

@@ -38,12 +38,7 @@ enum ModelLibraryBench {
     }
 
     static func run() throws {
-        let data = try Dataset.digits()
-        let n = data.count
-        let cnn = try FunctionModel.cnn(input: [1, 8, 8], channels: [16, 32], classes: 10, seed: 0)
-        try compare(title: "CNN on digits images (cnn(): conv16-pool-conv32-pool-dense10, 1797 images) through the tape",
-                    name: "CNN", kind: "cnn", model: cnn, x: try data.x.reshaped([n, 1, 8, 8]), y: data.y,
-                    peerData: [], bar: 0.5)
+        try runCNN()
         let t = try transformerWorkload()
         let tokensPath = try Peer.save(t.tokens, as: "transformer-tokens")
         let labelsPath = try Peer.save(t.labels, as: "transformer-labels")
@@ -51,6 +46,16 @@ enum ModelLibraryBench {
                     name: "transformer", kind: "transformer", model: t.model, x: t.tokens, y: t.labels,
                     peerData: [tokensPath, labelsPath], bar: 1.0)
         printPeakMemory()
+    }
+
+    /// The CNN alone (`ritz-bench cnn`).
+    static func runCNN() throws {
+        let data = try Dataset.digits()
+        let n = data.count
+        let cnn = try FunctionModel.cnn(input: [1, 8, 8], channels: [16, 32], classes: 10, seed: 0)
+        try compare(title: "CNN on digits images (cnn(): conv16-pool-conv32-pool-dense10, 1797 images) through the tape",
+                    name: "CNN", kind: "cnn", model: cnn, x: try data.x.reshaped([n, 1, 8, 8]), y: data.y,
+                    peerData: [], bar: 0.5)
     }
 
     /// Times the gradient and the HVP of `model`'s loss on (x, y) against the peer's.

@@ -11,6 +11,7 @@ let sections: [(name: String, run: () throws -> Void)] = [
     ("tensor", TensorBench.run),
     ("lang", LangBench.run),
     ("autodiff", AutodiffBench.run),
+    ("cnn", ModelLibraryBench.runCNN),
     ("plot", PlotBench.run),
     ("koopman", KoopmanBench.run),
     ("learn", LearnBench.run),
