@@ -188,7 +188,7 @@ final class FunctionModelEvaluation: ModelEvaluation {
         let kind = lossKind
         let blocks = try m.blockTensors(parameters)
         let pieces = try cutRows(x, y, rowRanges(m))
-        parts = try zip(pieces.map(\.rows), try Parallel.results(pieces.count) { i in
+        parts = zip(pieces.map(\.rows), try Parallel.results(pieces.count) { i in
             let (xs, ys) = (pieces[i].x, pieces[i].y)
             let point = try Linearization(at: blocks, outputs: { b in try m.outputs(b, xs) },
                                           loss: { z in try FunctionModelEvaluation.loss(kind, z, ys) })
