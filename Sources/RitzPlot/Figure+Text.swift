@@ -4,15 +4,16 @@ extension Figure {
     /// The grid holds title, framed panels with ticks and labels, x tick labels, x label and
     /// legend; the notebook draws it with curses. Sizes too small to hold a plot give a grid with
     /// a short note instead. A grid (`Figure.grid`) draws each figure in its share of the
-    /// width, stacked when the shares would be too narrow to read; stacked, it grows taller
-    /// (``textHeight(width:height:)``) so that each figure keeps a readable height.
+    /// width, stacked when the shares would be too narrow to read (a caller that wants each
+    /// stacked figure as tall as a row of the grid asks ``textHeight(width:height:)`` first, as
+    /// ``renderText(width:height:canvas:color:)`` and the notebook do).
     /// - Parameters:
     ///   - width: Columns of the whole figure.
     ///   - height: Rows of the whole figure.
     ///   - canvas: Braille, block or ASCII pixels (ASCII also keeps the frame and labels ASCII).
-    /// - Returns: A `width × textHeight(width:height:)` grid.
+    /// - Returns: A `width × height` grid.
     public func render(width: Int, height: Int, canvas: CanvasKind) -> StyledGrid {
-        if isGrid { return renderGrid(width: width, height: textHeight(width: width, height: height), canvas: canvas) }
+        if isGrid { return renderGrid(width: width, height: height, canvas: canvas) }
         var renderer = TextRenderer(figure: self, width: width, height: height, kind: canvas)
         renderer.draw()
         return renderer.grid
@@ -22,12 +23,12 @@ extension Figure {
     ///
     /// - Parameters:
     ///   - width: Columns.
-    ///   - height: Rows.
+    ///   - height: Rows asked for; a grid stacked at this width takes ``textHeight(width:height:)``.
     ///   - canvas: Braille, block or ASCII.
     ///   - color: Whether to include ANSI colour sequences.
     /// - Returns: Lines joined by `\n` with trailing blanks removed.
     public func renderText(width: Int, height: Int, canvas: CanvasKind, color: Bool) -> String {
-        render(width: width, height: height, canvas: canvas).text(color: color)
+        render(width: width, height: textHeight(width: width, height: height), canvas: canvas).text(color: color)
     }
 }
 

@@ -51,8 +51,9 @@ struct FigureGridTests {
         let w = 2 * Figure.minimumGridCellWidth - 2
         for (h, each) in [(30, 30), (12, 12), (5, 8)] {
             #expect(g.textHeight(width: w, height: h) == 2 * each)
-            let out = g.render(width: w, height: h, canvas: .ascii)
+            let out = g.render(width: w, height: g.textHeight(width: w, height: h), canvas: .ascii)
             #expect(out.width == w && out.height == 2 * each)
+            #expect(g.renderText(width: w, height: h, canvas: .ascii, color: false) == out.text(color: false))
             let top = p.render(width: w, height: each, canvas: .ascii), bottom = q.render(width: w, height: each, canvas: .ascii)
             for r in 0..<each {
                 for c in 0..<w {
