@@ -148,6 +148,16 @@ public final class ReferenceMLP: Model {
         return (l, g)
     }
 
+    /// The scratch evaluation holding the forward pass on (x, y): kept from the last product
+    /// when it is the same batch at the same parameters, else prepared anew.
+    private func preparedScratch(x: Tensor, y: Tensor, loss: LossKind) throws -> MLPEvaluation {
+        let e = scratchEvaluation()
+        if !e.holdsForwardPass(model: network, x: x, y: y, loss: loss) {
+            try e.prepare(model: network, x: x, y: y, loss: loss)
+        }
+        return e
+    }
+
     /// The exact Hessian-vector product of the mean loss (Pearlmutter's R-operator).
     ///
     /// - Parameters:
@@ -158,10 +168,7 @@ public final class ReferenceMLP: Model {
     /// - Returns: H·v.
     /// - Throws: `LearnError` when the batch or `v` does not fit.
     public func hvp(x: Tensor, y: Tensor, v: [Double], loss: LossKind = .crossEntropy) throws -> [Double] {
-        let e = scratchEvaluation()
-        if !e.holdsForwardPass(model: network, x: x, y: y, loss: loss) {
-            try e.prepare(model: network, x: x, y: y, loss: loss)
-        }
+        let e = try preparedScratch(x: x, y: y, loss: loss)
         var out = [Double](repeating: 0, count: parameterCount)
         try e.hvp(v, into: &out)
         return out
@@ -177,10 +184,7 @@ public final class ReferenceMLP: Model {
     /// - Returns: G·v.
     /// - Throws: `LearnError` when the batch or `v` does not fit.
     public func ggnvp(x: Tensor, y: Tensor, v: [Double], loss: LossKind = .crossEntropy) throws -> [Double] {
-        let e = scratchEvaluation()
-        if !e.holdsForwardPass(model: network, x: x, y: y, loss: loss) {
-            try e.prepare(model: network, x: x, y: y, loss: loss)
-        }
+        let e = try preparedScratch(x: x, y: y, loss: loss)
         var out = [Double](repeating: 0, count: parameterCount)
         try e.ggnvp(v, into: &out)
         return out

@@ -122,9 +122,8 @@ struct ConvolutionLayer: @unchecked Sendable {
                     let (x, w) = (Array(bases[..<terms.count]), Array(bases[terms.count...]))
                     eachPart(scratch: scratch) { images, buffer in
                         let (cols, maps) = (buffer, buffer + inner * chunk)
-                        for start in stride(from: images.lowerBound, to: images.upperBound, by: imagesPerChunk) {
-                            let chunkImages = start..<Swift.min(start + imagesPerChunk, images.upperBound)
-                            let width = chunkImages.count * p
+                        eachChunk(of: images) { chunkImages, width in
+                            let start = chunkImages.lowerBound
                             // Without pooling the product is written straight into y's columns.
                             let (target, ld) = pooling == nil ? (out + start * p, n * p) : (maps, width)
                             for t in 0..<terms.count {
@@ -134,7 +133,7 @@ struct ConvolutionLayer: @unchecked Sendable {
                             }
                             guard let pooling, let picks else {
                                 if let b { addBias(b, to: target, images: chunkImages, ld: ld) }
-                                continue
+                                return
                             }
                             // The chunk's maps of filter o follow each other, as do their pooled outputs.
                             for o in 0..<filters {
@@ -189,9 +188,8 @@ struct ConvolutionLayer: @unchecked Sendable {
                         let sum = accumulators.value[images.lowerBound == 0 ? 0 : 1]
                         let (cols, maps) = (buffer, buffer + inner * chunk)
                         var beta = 0.0
-                        for start in stride(from: images.lowerBound, to: images.upperBound, by: imagesPerChunk) {
-                            let chunkImages = start..<Swift.min(start + imagesPerChunk, images.upperBound)
-                            let width = chunkImages.count * p
+                        eachChunk(of: images) { chunkImages, width in
+                            let start = chunkImages.lowerBound
                             for t in 0..<terms.count {
                                 let (cotangent, ld) = pooling == nil ? (g[t] + start * p, n * p)
                                     : (unpool(g[t], images: chunkImages, into: maps, width: width), width)
@@ -236,9 +234,8 @@ struct ConvolutionLayer: @unchecked Sendable {
                 let (g, w) = (Array(bases[..<terms.count]), Array(bases[terms.count...]))
                 eachPart(scratch: scratch) { part, buffer in
                     let (columns, maps) = (buffer, buffer + inner * chunk)
-                    for start in stride(from: part.lowerBound, to: part.upperBound, by: imagesPerChunk) {
-                        let chunkImages = start..<Swift.min(start + imagesPerChunk, part.upperBound)
-                        let width = chunkImages.count * p
+                    eachChunk(of: part) { chunkImages, width in
+                        let start = chunkImages.lowerBound
                         for t in 0..<terms.count {
                             let (cotangent, ld) = pooling == nil ? (g[t] + start * p, n * p)
                                 : (unpool(g[t], images: chunkImages, into: maps, width: width), width)
@@ -316,6 +313,15 @@ struct ConvolutionLayer: @unchecked Sendable {
         let (all, o2) = size.multipliedReportingOverflow(by: parts.count)
         try AllocationLimit.check(elements: o1 || o2 ? Int.max : all)
         return Swift.max(size, 1)
+    }
+
+    /// Runs `body` on the chunks of `images` in order: each chunk's images (``imagesPerChunk``,
+    /// the last fewer) and its columns, images × OH·OW.
+    private func eachChunk(of images: Range<Int>, _ body: (_ chunk: Range<Int>, _ width: Int) -> Void) {
+        for start in stride(from: images.lowerBound, to: images.upperBound, by: imagesPerChunk) {
+            let chunk = start..<Swift.min(start + imagesPerChunk, images.upperBound)
+            body(chunk, chunk.count * positions)
+        }
     }
 
     /// Runs `body` on each part's images as parallel jobs, each with a buffer of `scratch`

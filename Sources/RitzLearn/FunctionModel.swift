@@ -164,7 +164,7 @@ final class FunctionModelEvaluation: ModelEvaluation {
             throw LearnError.invalidArgument("this evaluation was made for another kind of model")
         }
         guard x.ndim >= 1, x.shape[0] > 0 else { throw LearnError.shape("the batch is empty") }
-        let checked = try y.map { try m.checkedTargets($0, rows: x.shape[0], loss: loss) }
+        let checked = try y.map { try targets($0, rows: x.shape[0], loss: loss, model: m) }
         self.model = m
         self.x = x
         self.y = checked
@@ -200,6 +200,22 @@ final class FunctionModelEvaluation: ModelEvaluation {
         gradientSwept = withGradient
         self.loss = weightedSum(parts.map { $0.point.value })
     }
+
+    /// `y` as checked by the model (``Model/checkedTargets(_:rows:loss:)``): the last check's
+    /// result when `y` is the very tensor it was made from (same storage, so same labels), as a
+    /// full-batch trainer passes every step; else checked now, a pass over every target.
+    private func targets(_ y: Tensor, rows: Int, loss: LossKind, model m: any TapeModel) throws -> Tensor {
+        if let kept = checkedTargets, kept.model == ObjectIdentifier(m), kept.rows == rows, kept.loss == loss,
+           kept.raw.sharesStorage(with: y) {
+            return kept.checked
+        }
+        let checked = try m.checkedTargets(y, rows: rows, loss: loss)
+        checkedTargets = (ObjectIdentifier(m), y, rows, loss, checked)
+        return checked
+    }
+
+    /// The targets last checked, with the model, the tensor, rows and loss they were checked for.
+    private var checkedTargets: (model: ObjectIdentifier, raw: Tensor, rows: Int, loss: LossKind, checked: Tensor)?
 
     /// The inputs and targets cut into the row ranges `cut`: the cut kept from the last batch
     /// when `x` and `y` are the very tensors it was made from (same storage, so same values),
@@ -295,7 +311,7 @@ final class FunctionModelEvaluation: ModelEvaluation {
     /// the last batch so they are refilled in place, and prepares them.
     func prepare(model: any Model, data: Dataset, rows: ArraySlice<Int>, loss: LossKind, withGradient: Bool) throws {
         (parts, outputsPoints, lossHessians, outputsOnly, x, y) = ([], [], [], nil, Tensor(0.0), nil)
-        batchParts = nil
+        (batchParts, checkedTargets) = (nil, nil)
         let (xs, ys) = try minibatch.gather(data, rows: rows)
         try prepare(model: model, x: xs, y: ys, loss: loss, withGradient: withGradient)
     }

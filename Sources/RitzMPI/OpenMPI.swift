@@ -207,7 +207,12 @@ private struct Calls {
             guard let p = dlsym(handle, name) else { throw MPIError.unavailable("\(soname) has no \(name)") }
             return p
         }
-        func call<F>(_ name: String, _ type: F.Type) throws -> F { unsafeBitCast(try symbol(name), to: type) }
+        func call<F>(_ name: String, _ type: F.Type) throws -> F {
+            guard MemoryLayout<F>.size == MemoryLayout<UnsafeMutableRawPointer>.size else {
+                throw MPIError.unavailable("\(name) is not declared as a C function pointer")
+            }
+            return unsafeBitCast(try symbol(name), to: type)
+        }
         let getVersion = try call("MPI_Get_library_version", LibraryVersion.self)
         var text = [CChar](repeating: 0, count: 257)  // MPI_MAX_LIBRARY_VERSION_STRING + 1
         var length: Int32 = 0
