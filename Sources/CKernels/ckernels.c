@@ -1,6 +1,7 @@
-/* exp, tanh and sigmoid with runtime dispatch between an AVX2+FMA and a baseline build.
+/* exp, tanh and sigmoid with runtime dispatch between an AVX-512, an AVX2+FMA and a baseline
+ * build (RITZ_CPU_KERNELS can force one the CPU runs; see ckernels.h).
  *
- * Algorithms (shared by both implementations):
+ * Algorithms (shared by all three implementations):
  *   exp: table-driven (Tang 1989). x = (32m + j)·ln2/32 + r, |r| ≤ ln2/64, Cody–Waite split of
  *        ln2/32 (fdlibm's split of ln 2); e^r − 1 ≈ r + r²(1/2 + r/6 + r²/24 + r³/120 + r⁴/720)
  *        (truncation below r⁷/7! < 3e-18); result S + S·(e^r − 1), S = 2^m·2^(j/32). Inside
@@ -10,13 +11,22 @@
  *   tanh: |x| < 0.625: x + x·y·P(y)/Q(y), y = x², Cephes tanh.c (Moshier; 2.5e-16 peak relative
  *        error there); otherwise (e − 1)/(e + 1), e = e^{2|x|} with 2|x| clamped at 40 (tanh is 1
  *        in double precision beyond |x| = 19.1), sign restored. Odd, exact at 0, within 2 ulp.
+ *        A NaN x takes the rational branch, where each operation has a single NaN operand (or
+ *        two copies of one), so tanh(NaN) is x quieted, whatever operand order the compiler
+ *        picks for a fused operation (the other branch could meet two different NaNs, and
+ *        which of them propagates depends on that order, hence on the optimisation level).
  *   sigmoid: 1/(1 + e^−x); e^−x = ∞ gives 0.
  * The AVX2 build uses fused multiply-adds in the reduction and the polynomials, so its results
- * may differ in the last bit from the baseline build; each stays within 2 ulp of libm. */
+ * may differ in the last bit from the baseline build; each stays within 2 ulp of libm.
+ * The AVX-512 build performs the AVX2 build's operations, fused ones included, in the same order
+ * on eight lanes instead of four (only table lookups and tail handling differ, and those do not
+ * round), so the two agree bit for bit on every input: a machine with AVX-512 gives the same
+ * bytes as one with only AVX2+FMA. The tests check this over every range of every function. */
 
 #include "ckernels.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -123,7 +133,7 @@ static inline double base_tanh1(double x, const int64_t *tb) {
     uint64_t sign = b & 0x8000000000000000ULL;
     double ax = double_of(b & 0x7FFFFFFFFFFFFFFFULL);
     double magnitude;
-    if (ax < 0.625) {
+    if (!(ax >= 0.625)) { /* NaN too: see the tanh note in the header comment */
         double y = ax * ax;
         double p = -9.64399179425052238628e-1;
         p = p * y - 9.92877231001918586564e1;
@@ -133,7 +143,7 @@ static inline double base_tanh1(double x, const int64_t *tb) {
         q = q * y + 4.84406305325125486048e3;
         magnitude = ax + ((ax * y) * p) / q;
     } else {
-        double twice = ax > 20 ? 40 : ax + ax; /* NaN stays NaN */
+        double twice = ax > 20 ? 40 : ax + ax;
         double e = base_exp_core(twice, tb);
         magnitude = (e - 1) / (e + 1);
     }
@@ -245,8 +255,9 @@ AVX2 static inline __m256d v_tanh(__m256d x, const int64_t *tb) {
     const __m256d sign_mask = _mm256_set1_pd(-0.0);
     __m256d sign = _mm256_and_pd(x, sign_mask);
     __m256d ax = _mm256_andnot_pd(sign_mask, x);
-    __m256d small = _mm256_cmp_pd(ax, _mm256_set1_pd(0.625), _CMP_LT_OQ);
-    /* NaN stays NaN here and so in the result. */
+    /* NaN takes the rational branch (|x| < 0.625 or unordered), where every operation has
+     * one NaN operand or two equal ones, so the result is x's NaN whatever the operand order. */
+    __m256d small = _mm256_cmp_pd(ax, _mm256_set1_pd(0.625), _CMP_NGE_UQ);
     __m256d twice = _mm256_blendv_pd(_mm256_add_pd(ax, ax), _mm256_set1_pd(40),
                                      _mm256_cmp_pd(ax, _mm256_set1_pd(20), _CMP_GT_OQ));
     __m256d e = v_exp_core(twice, tb);
@@ -362,6 +373,173 @@ static int cpu_has_avx2_fma(void) {
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 
+/* ---------------------------------------------------------------------------------------------
+ * AVX-512 (F + DQ): eight lanes, the AVX2 build's operations in the same order on wider
+ * registers, so every lane rounds exactly as it does there. Two things change, neither of them a
+ * rounding: the table lookups are register permutes instead of gathers (the 32 entries sit in
+ * four zmm registers; two two-source permutes pick by bits 0–3 of the index and a blend by bit 4
+ * chooses between them), and tails are masked loads and stores of one padded vector. */
+
+#define AVX512 __attribute__((target("avx512f,avx512dq")))
+
+/* A 32-entry table of 64-bit values in four registers: entries 0–7, 8–15, 16–23 and 24–31. */
+typedef struct z_table {
+    __m512i part[4];
+} z_table;
+
+AVX512 static inline z_table z_table_load(const void *entries) {
+    const int64_t *e = (const int64_t *)entries;
+    z_table t;
+    for (int p = 0; p < 4; p++) t.part[p] = _mm512_loadu_si512((const void *)(e + 8 * p));
+    return t;
+}
+
+/* t[index mod 32] in each lane (only bits 0–4 of the index are read). */
+AVX512 static inline __m512i z_lookup(z_table t, __m512i index) {
+    __m512i low = _mm512_permutex2var_epi64(t.part[0], index, t.part[1]);
+    __m512i high = _mm512_permutex2var_epi64(t.part[2], index, t.part[3]);
+    __mmask8 upper = _mm512_test_epi64_mask(index, _mm512_set1_epi64(16));
+    return _mm512_mask_blend_epi64(upper, low, high);
+}
+
+AVX512 static inline __m512d z_poly(__m512d r) {
+    __m512d r2 = _mm512_mul_pd(r, r);
+    __m512d c0 = _mm512_fmadd_pd(r, _mm512_set1_pd(1.0 / 6), _mm512_set1_pd(0.5));
+    __m512d c1 = _mm512_fmadd_pd(r, _mm512_set1_pd(1.0 / 120), _mm512_set1_pd(1.0 / 24));
+    __m512d c2 = _mm512_mul_pd(_mm512_set1_pd(1.0 / 720), r2);
+    __m512d poly = _mm512_fmadd_pd(r2, _mm512_add_pd(c1, c2), c0);
+    return _mm512_fmadd_pd(r2, poly, r);
+}
+
+/* Range reduction: returns q = e^r − 1 and the bits of the shifted 32·x/ln2. */
+AVX512 static inline __m512d z_reduce(__m512d x, __m512i *k) {
+    const __m512d magic = _mm512_set1_pd(ROUND_MAGIC);
+    __m512d shifted = _mm512_fmadd_pd(x, _mm512_set1_pd(LOG2E_TIMES_32), magic);
+    __m512d n = _mm512_sub_pd(shifted, magic);
+    __m512d r = _mm512_fnmadd_pd(n, _mm512_set1_pd(LN2BY32_HI), x);
+    r = _mm512_fnmadd_pd(n, _mm512_set1_pd(LN2BY32_LO), r);
+    *k = _mm512_castpd_si512(shifted);
+    return z_poly(r);
+}
+
+/* e^x inside [CORE_LOW, CORE_HIGH]; `bits` holds table_bits(). */
+AVX512 static inline __m512d z_exp_core(__m512d x, z_table bits) {
+    __m512i k;
+    __m512d q = z_reduce(x, &k);
+    __m512i tail = z_lookup(bits, k);
+    __m512d scale = _mm512_castsi512_pd(_mm512_add_epi64(tail, _mm512_slli_epi64(k, 47)));
+    return _mm512_fmadd_pd(scale, q, scale);
+}
+
+AVX512 __attribute__((noinline)) static __m512d z_exp_wide(__m512d xin, z_table bits) {
+    __mmask8 in_core = _mm512_cmp_pd_mask(xin, _mm512_set1_pd(CORE_LOW), _CMP_GE_OQ)
+                     & _mm512_cmp_pd_mask(xin, _mm512_set1_pd(CORE_HIGH), _CMP_LE_OQ);
+    __m512d core = z_exp_core(_mm512_maskz_mov_pd(in_core, xin), bits);
+    __m512d x = _mm512_mask_mov_pd(xin, _mm512_cmp_pd_mask(xin, _mm512_set1_pd(710), _CMP_GT_OQ),
+                                   _mm512_set1_pd(710));
+    x = _mm512_mask_mov_pd(x, _mm512_cmp_pd_mask(xin, _mm512_set1_pd(-746), _CMP_LT_OQ), _mm512_set1_pd(-746));
+    __mmask8 nan = _mm512_cmp_pd_mask(xin, xin, _CMP_UNORD_Q);
+    x = _mm512_mask_mov_pd(x, nan, _mm512_setzero_pd());
+    __m512i kb;
+    __m512d q = z_reduce(x, &kb);
+    /* k = 32m + j; arithmetic shifts give m = floor(k/32) and m1 = floor(m/2), the integers the
+     * AVX2 build forms with offsets. */
+    __m512i k = _mm512_sub_epi64(kb, _mm512_set1_epi64((long long)bits_of(ROUND_MAGIC)));
+    __m512d tj = _mm512_castsi512_pd(z_lookup(z_table_load(table), k));
+    __m512i m = _mm512_srai_epi64(k, 5);
+    __m512i m1 = _mm512_srai_epi64(m, 1);
+    __m512i m2 = _mm512_sub_epi64(m, m1);
+    __m512i bias = _mm512_set1_epi64(1023);
+    __m512d s1 = _mm512_castsi512_pd(_mm512_slli_epi64(_mm512_add_epi64(m1, bias), 52));
+    __m512d s2 = _mm512_castsi512_pd(_mm512_slli_epi64(_mm512_add_epi64(m2, bias), 52));
+    __m512d result = _mm512_mul_pd(_mm512_mul_pd(_mm512_fmadd_pd(tj, q, tj), s1), s2);
+    result = _mm512_mask_mov_pd(result, nan, xin);
+    return _mm512_mask_mov_pd(result, in_core, core);
+}
+
+AVX512 static inline __m512d z_exp(__m512d x, z_table bits) {
+    __mmask8 ok = _mm512_cmp_pd_mask(x, _mm512_set1_pd(CORE_LOW), _CMP_GE_OQ)
+                & _mm512_cmp_pd_mask(x, _mm512_set1_pd(CORE_HIGH), _CMP_LE_OQ);
+    if (__builtin_expect(ok == 0xFF, 1)) return z_exp_core(x, bits);
+    return z_exp_wide(x, bits);
+}
+
+AVX512 static inline __m512d z_tanh(__m512d x, z_table bits) {
+    const __m512d sign_mask = _mm512_set1_pd(-0.0);
+    __m512d sign = _mm512_and_pd(x, sign_mask);
+    __m512d ax = _mm512_andnot_pd(sign_mask, x);
+    /* NaN takes the rational branch, as in the AVX2 build. */
+    __mmask8 small = _mm512_cmp_pd_mask(ax, _mm512_set1_pd(0.625), _CMP_NGE_UQ);
+    __m512d twice = _mm512_mask_mov_pd(_mm512_add_pd(ax, ax), _mm512_cmp_pd_mask(ax, _mm512_set1_pd(20), _CMP_GT_OQ),
+                                       _mm512_set1_pd(40));
+    __m512d e = z_exp_core(twice, bits);
+    __m512d y = _mm512_mul_pd(ax, ax);
+    __m512d p = _mm512_fmadd_pd(_mm512_set1_pd(-9.64399179425052238628e-1), y,
+                                _mm512_set1_pd(-9.92877231001918586564e1));
+    p = _mm512_fmadd_pd(p, y, _mm512_set1_pd(-1.61468768441708447952e3));
+    __m512d q = _mm512_add_pd(y, _mm512_set1_pd(1.12811678491632931402e2));
+    q = _mm512_fmadd_pd(q, y, _mm512_set1_pd(2.23548839060100448583e3));
+    q = _mm512_fmadd_pd(q, y, _mm512_set1_pd(4.84406305325125486048e3));
+    const __m512d one = _mm512_set1_pd(1);
+    /* One division serves both branches: the rational form's P/Q or (e − 1)/(e + 1). */
+    __m512d num = _mm512_mask_mov_pd(_mm512_sub_pd(e, one), small, _mm512_mul_pd(_mm512_mul_pd(ax, y), p));
+    __m512d den = _mm512_mask_mov_pd(_mm512_add_pd(e, one), small, q);
+    __m512d magnitude = _mm512_add_pd(_mm512_maskz_mov_pd(small, ax), _mm512_div_pd(num, den));
+    return _mm512_or_pd(magnitude, sign);
+}
+
+AVX512 static inline __m512d z_sigmoid(__m512d x, z_table bits) {
+    const __m512d one = _mm512_set1_pd(1);
+    __m512d e = z_exp(_mm512_xor_pd(x, _mm512_set1_pd(-0.0)), bits);
+    return _mm512_div_pd(one, _mm512_add_pd(one, e));
+}
+
+/* The lanes of a tail of n < 8 values. */
+static inline __mmask8 z_tail_mask(ptrdiff_t n) { return (__mmask8)((1u << n) - 1); }
+
+#define CK_ZMAP(NAME, LANE)                                                                      \
+    AVX512 static void NAME(const double *x, double *y, ptrdiff_t n) {                          \
+        z_table bits = z_table_load(table_bits());                                               \
+        ptrdiff_t i = 0;                                                                         \
+        for (; i + 8 <= n; i += 8) _mm512_storeu_pd(y + i, LANE(_mm512_loadu_pd(x + i), bits));  \
+        if (i < n) {                                                                             \
+            __mmask8 m = z_tail_mask(n - i);                                                     \
+            _mm512_mask_storeu_pd(y + i, m, LANE(_mm512_maskz_loadu_pd(m, x + i), bits));        \
+        }                                                                                        \
+    }
+
+CK_ZMAP(avx512_exp_n, z_exp)
+CK_ZMAP(avx512_tanh_n, z_tanh)
+CK_ZMAP(avx512_sigmoid_n, z_sigmoid)
+
+AVX512 static void avx512_tanh_rows(const double *x, const double *bias, ptrdiff_t rows, ptrdiff_t width,
+                                    double *out) {
+    z_table bits = z_table_load(table_bits());
+    ptrdiff_t full = width - width % 8;
+    __mmask8 m = z_tail_mask(width - full);
+    for (ptrdiff_t r = 0; r < rows; r++) {
+        const double *xr = x + r * width;
+        double *o = out + r * width;
+        for (ptrdiff_t j = 0; j < full; j += 8) {
+            __m512d v = _mm512_add_pd(_mm512_loadu_pd(xr + j), _mm512_loadu_pd(bias + j));
+            _mm512_storeu_pd(o + j, z_tanh(v, bits));
+        }
+        if (m) {
+            __m512d v = _mm512_add_pd(_mm512_maskz_loadu_pd(m, xr + full), _mm512_maskz_loadu_pd(m, bias + full));
+            _mm512_mask_storeu_pd(o + full, m, z_tanh(v, bits));
+        }
+    }
+}
+
+static const ck_kernels avx512_kernels = {
+    "avx512", avx512_exp_n, avx512_tanh_n, avx512_sigmoid_n, avx512_tanh_rows,
+};
+
+static int cpu_has_avx512(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+}
+
 #endif /* CK_X86 */
 
 /* ---------------------------------------------------------------------------------------------
@@ -378,11 +556,31 @@ const ck_kernels *ck_avx2_fma(void) {
     return NULL;
 }
 
+const ck_kernels *ck_avx512(void) {
+#if CK_X86
+    if (cpu_has_avx512()) return &avx512_kernels;
+#endif
+    return NULL;
+}
+
+/* The widest set this CPU runs, unless RITZ_CPU_KERNELS names another one it runs. */
+static const ck_kernels *choose_kernels(void) {
+    const ck_kernels *runnable[] = {ck_avx512(), ck_avx2_fma(), &baseline_kernels};
+    const size_t count = sizeof runnable / sizeof runnable[0];
+    const char *wanted = getenv(CK_KERNELS_VARIABLE);
+    if (wanted != NULL && wanted[0] != 0) {
+        for (size_t i = 0; i < count; i++)
+            if (runnable[i] != NULL && strcmp(runnable[i]->name, wanted) == 0) return runnable[i];
+    }
+    for (size_t i = 0; i < count; i++)
+        if (runnable[i] != NULL) return runnable[i];
+    return &baseline_kernels;
+}
+
 const ck_kernels *ck_selected(void) {
     const ck_kernels *k = __atomic_load_n(&selected_kernels, __ATOMIC_ACQUIRE);
     if (__builtin_expect(k == NULL, 0)) {
-        k = ck_avx2_fma();
-        if (k == NULL) k = &baseline_kernels;
+        k = choose_kernels();
         __atomic_store_n(&selected_kernels, k, __ATOMIC_RELEASE);
     }
     return k;
@@ -403,7 +601,9 @@ void ck_tanh_rows(const double *x, const double *bias, ptrdiff_t rows, ptrdiff_t
 int ck_gemm_small_k(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const double *a, ptrdiff_t lda,
                     const double *b, ptrdiff_t ldb, double beta, double *c, ptrdiff_t ldc) {
 #if CK_X86
-    if (ck_selected() == &avx2_kernels) {
+    /* The AVX-512 set shares this kernel: it is the same sums in the same order either way. */
+    const ck_kernels *selected = ck_selected();
+    if (selected == &avx2_kernels || selected == &avx512_kernels) {
         avx2_gemm_small_k(m, n, k, a, lda, b, ldb, beta, c, ldc);
         return 1;
     }

@@ -4,12 +4,16 @@ import CKernels
 /// what the CPU supports.
 ///
 /// libm evaluates one element per call (about 5 ns for `exp` and 12 ns for `tanh` here). These
-/// kernels (C, in the `CKernels` target) are table-driven arithmetic on four lanes, built twice:
-/// for AVX2 with fused multiply-add, used when the CPU has both, and for baseline x86-64
-/// otherwise. Every entry point here (scalars, buffers, the fused row pass; hence
-/// `Tensor.unary`, the tape and the built-in models) goes through the one selected
-/// implementation, and lanes never interact, so on a given machine a value never depends on
-/// which path computed it.
+/// kernels (C, in the `CKernels` target) are table-driven arithmetic built three times: for
+/// AVX-512 (eight lanes), for AVX2 with fused multiply-add (four lanes) and for baseline x86-64;
+/// the widest one the CPU runs is used, unless `RITZ_CPU_KERNELS` names another one it runs
+/// (`avx512`, `avx2+fma` or `baseline`; for tests and comparisons). Every entry point here
+/// (scalars, buffers, the fused row pass; hence `Tensor.unary`, the tape and the built-in
+/// models) goes through the one selected implementation, and lanes never interact, so on a
+/// given machine a value never depends on which path computed it.
+///
+/// The AVX-512 and AVX2+FMA builds agree bit for bit (the same fused operations in the same
+/// order), so a machine with AVX-512 gives the same bytes as one with only AVX2.
 ///
 /// Accuracy (checked against glibc over the whole range by the tests, for both builds): `exp`
 /// within 2 ulp, including subnormal results, overflow to infinity and NaN; `tanh` within 2 ulp,
@@ -29,22 +33,34 @@ public enum FastMath {
         case baseline
         /// AVX2 with fused multiply-add.
         case avx2FMA
+        /// AVX-512 Foundation and DQ.
+        case avx512
 
         /// The kernels of this build, or nil when this CPU cannot run it.
-        var kernels: ck_kernels? {
+        var kernels: ck_kernels? { table?.pointee }
+
+        /// The C table of this build, or nil when this CPU cannot run it.
+        fileprivate var table: UnsafePointer<ck_kernels>? {
             switch self {
-            case .baseline: return ck_baseline().pointee
-            case .avx2FMA: return ck_avx2_fma()?.pointee
+            case .baseline: return ck_baseline()
+            case .avx2FMA: return ck_avx2_fma()
+            case .avx512: return ck_avx512()
             }
+        }
+
+        /// The widest build this CPU runs (what runs when `RITZ_CPU_KERNELS` is not set).
+        static var widest: Implementation {
+            [.avx512, .avx2FMA].first { $0.table != nil } ?? .baseline
         }
     }
 
     /// The build this process uses.
     static var selected: Implementation {
-        ck_selected() == ck_baseline() ? .baseline : .avx2FMA
+        let chosen = ck_selected()
+        return Implementation.allCases.first { $0.table == chosen } ?? .baseline
     }
 
-    /// The name of the selected build ("avx2+fma" or "baseline"), for reports.
+    /// The name of the selected build ("avx512", "avx2+fma" or "baseline"), for reports.
     public static var implementationName: String { String(cString: ck_selected().pointee.name) }
 
     /// e^x on four lanes, within 2 ulp for every x.

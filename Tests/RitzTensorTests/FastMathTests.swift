@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import Testing
 @testable import RitzTensor
@@ -248,14 +249,166 @@ import Testing
         #expect(worst <= 2, "tanh \(implementation): worst \(worst) ulps at \(at)")
     }
 
-    /// The scalar entry points use the build selected for this CPU (AVX2+FMA where available).
+    /// tanh of a NaN is that NaN quieted, sign and payload kept, in every build and at every
+    /// optimisation level (the kernels route NaN through the branch where no operation can meet
+    /// two different NaNs, so the compiler's operand order cannot choose between payloads).
+    @Test(arguments: FastMath.Implementation.allCases)
+    func tanhOfNaNIsTheQuietedArgument(implementation: FastMath.Implementation) throws {
+        guard let kernels = implementation.kernels else { return }
+        let tanh = try #require(kernels.tanh_n)
+        let patterns: [UInt64] = [0x7FF8_0000_0000_0000, 0xFFF8_0000_0000_0000, 0x7FF8_0000_0000_0123,
+                                  0x7FF4_0000_0000_0000, 0x7FF8_0000_0000_001F, 0xFFF0_0000_0000_0001,
+                                  0x7FFF_FFFF_FFFF_FFFF, 0xFFF8_0000_0001_FFFF, 0x7FF0_7654_3210_FEDC]
+        let xs = patterns.map(Double.init(bitPattern:))
+        var ys = [Double](repeating: 0, count: xs.count)
+        tanh(xs, &ys, xs.count)
+        let quietBit: UInt64 = 1 << 51
+        for (x, y) in zip(patterns, ys) {
+            #expect(y.bitPattern == x | quietBit,
+                    "tanh \(implementation) of NaN \(String(x, radix: 16)): \(String(y.bitPattern, radix: 16))")
+        }
+    }
+
+    /// The scalar entry points use the build selected for this CPU: the widest it runs, unless
+    /// `RITZ_CPU_KERNELS` names another one.
     @Test func scalarsUseTheSelectedBuild() throws {
         let kernels = try #require(FastMath.selected.kernels)
         let exp = try #require(kernels.exp_n)
-        if FastMath.Implementation.avx2FMA.kernels != nil { #expect(FastMath.selected == .avx2FMA) }
+        let forced = ProcessInfo.processInfo.environment["RITZ_CPU_KERNELS"]
+        let runnableForced = FastMath.Implementation.allCases.first { build in
+            build.kernels.map { String(cString: $0.name) == forced } ?? false
+        }
+        #expect(FastMath.selected == runnableForced ?? FastMath.Implementation.widest)
         let xs = mixedInputs(count: 1000, seed: 19)
         var ys = [Double](repeating: 0, count: xs.count)
         exp(xs, &ys, xs.count)
         for (x, y) in zip(xs, ys) { #expect(same(FastMath.exp(x), y), "\(x)") }
+    }
+
+    // MARK: AVX-512 against AVX2
+
+    /// Whether this CPU runs both the AVX-512 and the AVX2+FMA builds (else the comparisons are
+    /// skipped: there is nothing to compare).
+    static let bothVectorBuilds = FastMath.Implementation.avx512.kernels != nil
+        && FastMath.Implementation.avx2FMA.kernels != nil
+
+    /// Arguments that reach every branch of the three functions: the mixed ranges above, exp's
+    /// core range and the clamped range around it, random bit patterns (every exponent,
+    /// subnormals, NaNs with payloads), and runs of neighbouring doubles across each branch
+    /// limit (tanh's 0.625, 20 and saturation; exp's −700 and 708, the last normal result,
+    /// overflow, underflow and the clamps; sigmoid's saturation), in both signs.
+    private func branchCoveringInputs() -> [Double] {
+        var xs = mixedInputs(count: 160_000, seed: 21)
+        var rng = RandomGenerator(seed: 22)
+        for _ in 0..<60_000 { xs.append(expCoreRange.lowerBound + rng.uniform() * (expCoreRange.upperBound - expCoreRange.lowerBound)) }
+        for _ in 0..<30_000 { xs.append(-760 + rng.uniform() * 1480) }
+        for _ in 0..<40_000 { xs.append(Double(bitPattern: rng.next())) }
+        let limits: [Double] = [0, Double.leastNonzeroMagnitude, Double.leastNormalMagnitude, 1e-8, 0.625, 1, 19.0625,
+                                20, 36.7, 40, 350, 354, 700, 708, 708.39642, 709.782712893384, 710, 744.44007,
+                                745.1332191019412, 746, 800, Double.greatestFiniteMagnitude, .infinity]
+        for limit in limits {
+            for sign in [1.0, -1.0] {
+                var up = sign * limit, down = sign * limit
+                for _ in 0..<64 {
+                    xs.append(up)
+                    xs.append(down)
+                    up = up.nextUp
+                    down = down.nextDown
+                }
+            }
+        }
+        xs += [.nan, -.nan, .signalingNaN]
+        return xs
+    }
+
+    /// The range of exp's fast path, [−700, 708] (`CORE_LOW`, `CORE_HIGH` in ckernels.c).
+    private let expCoreRange = -700.0...708.0
+
+    /// Values written by a kernel of `build` over a copy of `input` at `offset` into a buffer of
+    /// sentinels, with the buffer returned whole so that writes past the end show.
+    private func mapped(_ build: ck_kernels, _ function: String, _ input: ArraySlice<Double>,
+                        sentinel: Double) throws -> [Double] {
+        let kernel = try #require(function == "exp" ? build.exp_n : function == "tanh" ? build.tanh_n : build.sigmoid_n)
+        var out = [Double](repeating: sentinel, count: input.count + 9)
+        let x = Array(input)
+        x.withUnsafeBufferPointer { xp in
+            out.withUnsafeMutableBufferPointer { op in kernel(xp.baseAddress, op.baseAddress, x.count) }
+        }
+        return out
+    }
+
+    private func bitsDiffer(_ a: [Double], _ b: [Double]) -> Int {
+        zip(a, b).filter { $0.bitPattern != $1.bitPattern }.count + abs(a.count - b.count)
+    }
+
+    /// The AVX-512 build gives the AVX2+FMA build's bits (NaN payloads included) for every
+    /// argument above, in one long buffer and in short ones of every tail length at several
+    /// start offsets, and writes nothing past the end.
+    @Test(.enabled(if: bothVectorBuilds, "this CPU lacks AVX-512 (or AVX2+FMA)"),
+          arguments: ["exp", "tanh", "sigmoid"])
+    func avx512AgreesWithAVX2BitForBit(function: String) throws {
+        let wide = try #require(FastMath.Implementation.avx512.kernels)
+        let narrow = try #require(FastMath.Implementation.avx2FMA.kernels)
+        let xs = branchCoveringInputs()
+        let sentinel = Double(bitPattern: 0x7FF8_DEAD_BEEF_0001)
+        let whole = try mapped(wide, function, xs[...], sentinel: sentinel)
+        let reference = try mapped(narrow, function, xs[...], sentinel: sentinel)
+        var differing = bitsDiffer(whole, reference)
+        if let i = whole.indices.first(where: { whole[$0].bitPattern != reference[$0].bitPattern }) {
+            Issue.record("\(function)(\(xs[i])): avx512 \(whole[i]) ≠ avx2 \(reference[i])")
+        }
+        for start in 0..<4 {
+            for length in 0...40 {
+                let slice = xs[(1000 * start + length)...].prefix(length)
+                let short = try mapped(wide, function, slice, sentinel: sentinel)
+                differing += bitsDiffer(short, try mapped(narrow, function, slice, sentinel: sentinel))
+                differing += short[length...].filter { $0.bitPattern != sentinel.bitPattern }.count
+            }
+        }
+        #expect(differing == 0, "\(function): \(differing) values differ between avx512 and avx2+fma")
+    }
+
+    /// The fused bias + tanh pass of the AVX-512 build gives the AVX2+FMA build's bits for every
+    /// width 1…40 (every tail length 0…7 of the eight-lane build after 0…5 full vectors, and
+    /// 0…3 of the four-lane one) and 1…5 rows, out of place and in place, and writes nothing past
+    /// the block.
+    @Test(.enabled(if: bothVectorBuilds, "this CPU lacks AVX-512 (or AVX2+FMA)"))
+    func avx512TanhRowsAgreesWithAVX2BitForBit() throws {
+        let wide = try #require(FastMath.Implementation.avx512.kernels?.tanh_rows)
+        let narrow = try #require(FastMath.Implementation.avx2FMA.kernels?.tanh_rows)
+        let pool = branchCoveringInputs()
+        let sentinel = Double(bitPattern: 0x7FF8_DEAD_BEEF_0002)
+        var differing = 0, blocks = 0, offset = 0
+        for width in 1...40 {
+            for rows in 1...5 {
+                let count = rows * width
+                let x = Array(pool[offset..<(offset + count)])
+                let bias = Array(pool[(offset + count)..<(offset + count + width)])
+                offset = (offset + count + width) % (pool.count - 400)
+                func pass(_ kernel: @convention(c) (UnsafePointer<Double>?, UnsafePointer<Double>?, Int, Int,
+                                                    UnsafeMutablePointer<Double>?) -> Void,
+                          inPlace: Bool) -> [Double] {
+                    var out = [Double](repeating: sentinel, count: count + 9)
+                    if inPlace { out.replaceSubrange(0..<count, with: x) }
+                    x.withUnsafeBufferPointer { xp in
+                        bias.withUnsafeBufferPointer { bp in
+                            out.withUnsafeMutableBufferPointer { op in
+                                kernel(inPlace ? UnsafePointer(op.baseAddress) : xp.baseAddress, bp.baseAddress,
+                                       rows, width, op.baseAddress)
+                            }
+                        }
+                    }
+                    return out
+                }
+                for inPlace in [false, true] {
+                    let out = pass(wide, inPlace: inPlace)
+                    differing += bitsDiffer(out, pass(narrow, inPlace: inPlace))
+                    differing += out[count...].filter { $0.bitPattern != sentinel.bitPattern }.count
+                    blocks += 1
+                }
+            }
+        }
+        #expect(blocks == 400)
+        #expect(differing == 0, "\(differing) values differ between avx512 and avx2+fma")
     }
 }

@@ -8,11 +8,17 @@
 
 /* Elementwise exp, tanh and sigmoid for ritz, chosen once per process by what the CPU supports.
  *
- * Two implementations of the same algorithms: one compiled for AVX2 and FMA (four lanes, used
- * when the CPU has both) and a baseline one for any x86-64 (or other) CPU. Every entry below
- * goes through the one selected implementation, so on a given machine a value never depends on
- * which entry computed it. Results may differ in the last bit between CPUs with and without
- * FMA; both stay within 2 ulp of the correctly rounded value. */
+ * Three implementations of the same algorithms: one compiled for AVX-512 (F and DQ, eight
+ * lanes), one for AVX2 and FMA (four lanes) and a baseline one for any x86-64 (or other) CPU.
+ * The widest one the CPU runs is used, unless the environment variable RITZ_CPU_KERNELS names
+ * another one it runs ("avx512", "avx2+fma" or "baseline"; any other value is ignored). Every
+ * entry below goes through the one selected implementation, so on a given machine a value never
+ * depends on which entry computed it. The AVX-512 and AVX2+FMA builds agree bit for bit (the
+ * same fused operations in the same order); the baseline build, without fused operations, may
+ * differ from them in the last bit. All stay within 2 ulp of the correctly rounded value. */
+
+/* The environment variable that forces an implementation (for tests and comparisons). */
+#define CK_KERNELS_VARIABLE "RITZ_CPU_KERNELS"
 
 #ifdef __cplusplus
 extern "C" {
@@ -44,6 +50,8 @@ const ck_kernels *ck_selected(void);
 const ck_kernels *ck_baseline(void);
 /* The AVX2+FMA implementation, or NULL when the CPU lacks either. */
 const ck_kernels *ck_avx2_fma(void);
+/* The AVX-512 implementation (AVX-512F and DQ), or NULL when the CPU lacks either. */
+const ck_kernels *ck_avx512(void);
 
 /* Scalars through the selected implementation. */
 double ck_exp(double x);
