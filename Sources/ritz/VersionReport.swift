@@ -36,6 +36,15 @@ enum VersionReport {
         return "MPI: \(world.library), world size \(world.size)"
     }
 
+    /// The name of ritz's own kernel set and how it was chosen: the widest this CPU runs, or the
+    /// one `RITZ_CPU_KERNELS` names (ignored, and said so, when this CPU cannot run it).
+    static func ownKernelsChoice(environment: [String: String]) -> String {
+        let name = ck_selected().map { String(cString: $0.pointee.name) } ?? "baseline"
+        guard let forced = environment[CK_KERNELS_VARIABLE], !forced.isEmpty else { return name }
+        return forced == name ? "\(name) (\(CK_KERNELS_VARIABLE)=\(forced))"
+            : "\(name) (\(CK_KERNELS_VARIABLE)=\(forced) ignored: not a kernel set this CPU runs)"
+    }
+
     /// The full report, one `name  value` line each.
     static func verbose(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         #if DEBUG
@@ -51,7 +60,7 @@ enum VersionReport {
         case .selected(let from):
             kernel = "\(BLASKernel.coreName) (chosen by ritz: OpenBLAS had picked \(from), narrower than this CPU's vectors)"
         }
-        let ownKernels = ck_selected().map { String(cString: $0.pointee.name) } ?? "baseline"
+        let ownKernels = ownKernelsChoice(environment: environment)
         let term = environment["TERM"] ?? ""
         let batch = BatchTerminal.detect(environment: environment)
         let colors = term.isEmpty ? nil : TerminalCapabilities.colors(term: term)

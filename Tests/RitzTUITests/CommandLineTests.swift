@@ -107,6 +107,23 @@ struct CommandLineTests {
         #expect(doctor.out == verbose.out)
     }
 
+    @Test("RITZ_CPU_KERNELS forces one of ritz's kernel sets the CPU runs, and doctor says so")
+    func forcedKernelSet() throws {
+        guard TmuxSession.binary != nil else { return }
+        func kernelsLine(_ value: String) throws -> String {
+            let r = try Self.ritz(["doctor"], environment: ["RITZ_CPU_KERNELS": value])
+            #expect(r.status == 0)
+            let line = r.out.split(separator: "\n").first { $0.hasPrefix("ritz kernels") }
+            return line.map(String.init) ?? ""
+        }
+        let automatic = try kernelsLine("")
+        let widest = try #require(automatic.split(separator: " ").last.map(String.init))
+        #expect(["avx512", "avx2+fma", "baseline"].contains(widest), "\(automatic)")
+        #expect(try kernelsLine("baseline").hasSuffix("products: baseline (RITZ_CPU_KERNELS=baseline)"))
+        #expect(try kernelsLine("avx1024").hasSuffix(
+            "products: \(widest) (RITZ_CPU_KERNELS=avx1024 ignored: not a kernel set this CPU runs)"))
+    }
+
     @Test("a generic kernel on a CPU with wider vectors: ritz restarts once with the CPU's kernel")
     func restartsWithBetterKernel() throws {
         guard TmuxSession.binary != nil else { return }
