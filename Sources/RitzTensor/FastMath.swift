@@ -15,9 +15,9 @@ import CKernels
 /// The AVX-512 and AVX2+FMA builds agree bit for bit (the same fused operations in the same
 /// order), so a machine with AVX-512 gives the same bytes as one with only AVX2.
 ///
-/// Accuracy (checked against glibc over the whole range by the tests, for both builds): `exp`
+/// Accuracy (checked against glibc over the whole range by the tests, for every build): `exp`
 /// within 2 ulp, including subnormal results, overflow to infinity and NaN; `tanh` within 2 ulp,
-/// odd, exact at 0 and saturating to ±1. Results may differ in the last bit between CPUs with
+/// odd, exact at 0, saturating to ±1, and the quieted argument for a NaN. Results may differ in the last bit between CPUs with
 /// and without FMA (fused operations round once where the baseline build rounds twice).
 ///
 /// Algorithms: `exp` after Tang (1989), x = (32m + j)·ln2/32 + r, a degree-6 polynomial for

@@ -107,7 +107,7 @@ enum LearnBench {
     }
 
     /// The hidden layer's fused bias + tanh pass (1797 × 64) and the softmax exp (1797 × 10), in
-    /// CPU ns per element, against libm per element.
+    /// CPU ns per element, against the other kernel builds this CPU runs and libm per element.
     static func elementwise() throws {
         var rng = RandomGenerator(seed: 2)
         let rows = 1797, width = 64
@@ -115,16 +115,28 @@ enum LearnBench {
         let bias = (0..<width).map { _ in rng.normal() * 0.1 }
         var out = [Double](repeating: 0, count: x.count)
         let n = Double(x.count)
-        let fused = x.withUnsafeBufferPointer { xp in
-            bias.withUnsafeBufferPointer { bp in
-                out.withUnsafeMutableBufferPointer { op in
-                    cpuBest(inner: 20) {
-                        if let xb = xp.baseAddress, let bb = bp.baseAddress, let ob = op.baseAddress {
-                            FastMath.tanhRows(xb, bias: bb, rows: rows, width: width, out: ob)
+        /// CPU seconds of one fused pass by `tanhRows`, the best of five rounds of 20.
+        func passTime(_ tanhRows: (UnsafePointer<Double>, UnsafePointer<Double>, Int, Int, UnsafeMutablePointer<Double>) -> Void)
+            -> Double {
+            x.withUnsafeBufferPointer { xp in
+                bias.withUnsafeBufferPointer { bp in
+                    out.withUnsafeMutableBufferPointer { op in
+                        cpuBest(inner: 20) {
+                            if let xb = xp.baseAddress, let bb = bp.baseAddress, let ob = op.baseAddress {
+                                tanhRows(xb, bb, rows, width, ob)
+                            }
                         }
                     }
                 }
             }
+        }
+        let fused = passTime { FastMath.tanhRows($0, bias: $1, rows: $2, width: $3, out: $4) }
+        let selected = ck_selected()
+        let others = [ck_avx512(), ck_avx2_fma(), ck_baseline()].compactMap { $0 }.filter { $0 != selected }
+        let beside = others.compactMap { build -> String? in
+            guard let pass = build.pointee.tanh_rows else { return nil }
+            let t = passTime { pass($0, $1, $2, $3, $4) }
+            return String(format: "%@ %.2f", String(cString: build.pointee.name), t / n * 1e9)
         }
         let libm = x.withUnsafeBufferPointer { xp in
             out.withUnsafeMutableBufferPointer { op in
@@ -133,8 +145,10 @@ enum LearnBench {
                 }
             }
         }
+        let besideText = beside.isEmpty ? "" : " (\(beside.joined(separator: ", ")) ns/elt)"
         Bench.report("bias + tanh pass, 1797 x 64 (CPU)", fused / n * 1e9, "ns/elt",
-                     detail: String(format: "%@ build; libm tanh %.2f ns/elt", FastMath.implementationName, libm / n * 1e9))
+                     detail: String(format: "%@ build%@; libm tanh %.2f ns/elt", FastMath.implementationName, besideText,
+                                    libm / n * 1e9))
         let logits = (0..<(rows * 10)).map { _ in rng.normal() * 3 - 3 }
         var probs = logits
         let tExp = logits.withUnsafeBufferPointer { xp in
