@@ -139,8 +139,8 @@ struct LinearLayer {
         guard !traced, g.shape == [n, m], let gv = try? g.value.asFloat() else {
             let delta = try derivativeProduct(g, c, preActivation: z)
             let (x, w) = (c.inputs[0], c.inputs[1])
-            return [c.needs[0] ? try Var.gemm(delta, transA: false, w, transB: false) : nil,
-                    c.needs[1] ? try Var.gemm(delta, transA: true, x, transB: false) : nil,
+            return [c.needs[0] ? try Var.gemm(delta, transA: false, w, transB: false, valueUnread: c.valueUnread(0)) : nil,
+                    c.needs[1] ? try Var.gemm(delta, transA: true, x, transB: false, valueUnread: c.valueUnread(1)) : nil,
                     // Whole rows added in order (`sum_to_shape`), the bias sums and their tangents
                     // alike, not a strided pairwise sum per column.
                     c.needs[2] ? try delta.sumToShape([m]) : nil]
