@@ -84,10 +84,12 @@ struct LinearLayer {
         self.activation = activation
         (n, k, m) = (x.shape[0], x.shape[1], w.shape[0])
         _ = try Tensor.elementCount([n, m])
+        parts = n >= Var.linearSplitRows && !Parallel.isInsideJobs ? 2 : 1
     }
 
-    /// The row blocks the passes are cut into: two halves from `linearSplitRows` rows, else one.
-    var parts: Int { n >= Var.linearSplitRows ? 2 : 1 }
+    /// The row blocks the passes are cut into: two halves from `linearSplitRows` rows, else one
+    /// (and one inside parallel jobs, which already share the cores: ``Parallel/isInsideJobs``).
+    let parts: Int
 
     func rows(_ part: Int) -> Range<Int> { (n * part / parts)..<(n * (part + 1) / parts) }
 
