@@ -23,8 +23,10 @@ extension Var {
     /// g·gelu′(x) elementwise, one node whose rules are `geluBackward` in g and `geluCurvature`
     /// in x.
     private static func geluBackward(_ g: Var, _ x: Var) throws -> Var {
-        let value = try elementwisePass(g, x, shape: x.shape) { g, x in g * geluSlope(x) }
-            ?? (g * (x.normalCDF() + x * x.normalPDF())).value
+        let value = try elementwiseBlocks(g, x, shape: x.shape) { g, x, out, n in
+            geluDensities(x, into: out, count: n)
+            for i in 0..<n { out[i] = g[i] * (0.5 * erfc(-x[i] * 0.7071067811865476) + x[i] * out[i]) }
+        } ?? (g * (x.normalCDF() + x * x.normalPDF())).value
         return try apply("gelu_backward", [g, x], value: value, rule: Rule(
             vjp: { h, c in
                 let (g, x) = (c.inputs[0], c.inputs[1])
@@ -47,28 +49,31 @@ extension Var {
     /// otherwise.
     private static func geluCurvature(_ a: Var, _ b: Var, _ x: Var) throws -> Var {
         if !a.isTraced, !b.isTraced, !x.isTraced,
-           let ab = try elementwisePass(a, b, shape: x.shape, *),
-           let value = try elementwisePass(Var(ab), x, shape: x.shape, { ab, x in ab * geluBend(x) }) {
+           let ab = try elementwiseBlocks(a, b, shape: x.shape, { a, b, out, n in for i in 0..<n { out[i] = a[i] * b[i] } }),
+           let value = try elementwiseBlocks(Var(ab), x, shape: x.shape, { ab, x, out, n in
+               geluDensities(x, into: out, count: n)
+               for i in 0..<n { out[i] = ab[i] * (out[i] * (2 - x[i] * x[i])) }
+           }) {
             return Var(value)
         }
         return try a * b * (x.normalPDF() * (2 - x * x))
     }
 
-    /// gelu′(x) = Φ(x) + x·φ(x).
-    private static func geluSlope(_ x: Double) -> Double {
-        0.5 * erfc(-x * 0.7071067811865476) + x * geluDensity(x)
+    /// out[i] = φ(x[i]) = e^(−x²/2)/√(2π) for i < n, through `FastMath`'s vector exp (the
+    /// exp that `normalPDF` uses, so traced and untraced passes agree).
+    private static func geluDensities(_ x: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, count n: Int) {
+        for i in 0..<n { out[i] = -0.5 * x[i] * x[i] }
+        FastMath.exp(out, out, count: n)
+        for i in 0..<n { out[i] *= 0.3989422804014327 }
     }
 
-    /// gelu″(x) = φ(x)·(2 − x²).
-    private static func geluBend(_ x: Double) -> Double { geluDensity(x) * (2 - x * x) }
-
-    /// φ(x) = e^(−x²/2)/√(2π).
-    private static func geluDensity(_ x: Double) -> Double { Foundation.exp(-0.5 * x * x) * 0.3989422804014327 }
-
-    /// f(a, b) elementwise in one pass split over the threads, for real operands broadcast to
-    /// `shape`; nil for complex operands.
-    private static func elementwisePass(_ a: Var, _ b: Var, shape: [Int],
-                                        _ f: (Double, Double) -> Double) throws -> Tensor? {
+    /// f over blocks of at most 512 elements of a and b broadcast to `shape` (f(a, b, out, count)
+    /// writes every element of its block), in one pass split over the threads; nil for complex
+    /// operands.
+    private static func elementwiseBlocks(
+        _ a: Var, _ b: Var, shape: [Int],
+        _ f: (UnsafePointer<Double>, UnsafePointer<Double>, UnsafeMutablePointer<Double>, Int) -> Void
+    ) throws -> Tensor? {
         guard !a.value.isComplex, !b.value.isComplex else { return nil }
         let (av, bv) = (try a.value.broadcast(to: shape).asFloat(), try b.value.broadcast(to: shape).asFloat())
         let n = av.count
@@ -76,7 +81,14 @@ extension Var {
             bv.storage.withUnsafeBufferPointer { pb in
                 [Double](unsafeUninitializedCapacity: n) { dst, initialized in
                     if let x = pa.baseAddress, let y = pb.baseAddress, let d = dst.baseAddress {
-                        Parallel.forEachPiece(n) { r in for i in r { d[i] = f(x[i], y[i]) } }
+                        Parallel.forEachPiece(n) { r in
+                            var i = r.lowerBound
+                            while i < r.upperBound {
+                                let count = Swift.min(512, r.upperBound - i)
+                                f(x + i, y + i, d + i, count)
+                                i += count
+                            }
+                        }
                     }
                     initialized = n
                 }
