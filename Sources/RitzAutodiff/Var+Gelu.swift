@@ -6,7 +6,8 @@ import RitzTensor
 /// gelu′(x) = Φ(x) + x·φ(x) and gelu″(x) = φ(x)·(2 − x²), φ(x) = e^(−x²/2)/√(2π),
 /// Φ(x) = ½ erfc(−x/√2). The VJP is g·gelu′(x), one node in (g, x) and one pass; its rules are
 /// itself in g and g·h·gelu″(x) in x, again one pass outside a recording and written with
-/// `Var` primitives (`normalPDF`) inside one, so every order stays exact.
+/// `Var` primitives (`normalPDF`) inside one, so every order stays exact. gelu′ and gelu″ at a
+/// node's operand are computed once (``GeluDerivatives``) and shared by all the rules it records.
 extension Var {
     /// gelu(x) = ½x(1 + erf(x/√2)) (`Tensor.unary(.gelu)`'s numbers): one node.
     ///
@@ -15,30 +16,29 @@ extension Var {
     /// - Returns: gelu of every element.
     /// - Throws: `TensorError` for complex values.
     static func fusedGelu(_ x: Var) throws -> Var {
-        try apply("gelu", [x], value: x.value.unary(.gelu), rule: Rule(
-            vjp: { g, c in [try geluBackward(g, c.inputs[0])] },
-            jvp: { t, c in try t[0].map { try geluBackward($0, c.inputs[0]) } }))
+        let derivatives = GeluDerivatives(x.value)
+        return try apply("gelu", [x], value: x.value.unary(.gelu), rule: Rule(
+            vjp: { g, c in [try geluBackward(g, c.inputs[0], derivatives)] },
+            jvp: { t, c in try t[0].map { try geluBackward($0, c.inputs[0], derivatives) } }))
     }
 
     /// g·gelu′(x) elementwise, one node whose rules are `geluBackward` in g and `geluCurvature`
     /// in x.
-    private static func geluBackward(_ g: Var, _ x: Var) throws -> Var {
-        let value = try elementwiseBlocks(g, x, shape: x.shape) { g, x, out, n in
-            geluDensities(x, into: out, count: n)
-            for i in 0..<n { out[i] = g[i] * (0.5 * erfc(-x[i] * 0.7071067811865476) + x[i] * out[i]) }
-        } ?? (g * (x.normalCDF() + x * x.normalPDF())).value
+    private static func geluBackward(_ g: Var, _ x: Var, _ d: GeluDerivatives) throws -> Var {
+        let value = try d.slope().flatMap { try elementwiseBlocks(g, Var($0), shape: x.shape, product) }
+            ?? (g * (x.normalCDF() + x * x.normalPDF())).value
         return try apply("gelu_backward", [g, x], value: value, rule: Rule(
             vjp: { h, c in
                 let (g, x) = (c.inputs[0], c.inputs[1])
-                return [c.needs[0] ? try geluBackward(h, x) : nil,
-                        c.needs[1] ? try geluCurvature(g, h, x) : nil]
+                return [c.needs[0] ? try geluBackward(h, x, d) : nil,
+                        c.needs[1] ? try geluCurvature(g, h, x, d) : nil]
             },
             jvp: { t, c in
                 let (g, x) = (c.inputs[0], c.inputs[1])
                 var out: Var?
-                if let tg = t[0] { out = try geluBackward(tg, x) }
+                if let tg = t[0] { out = try geluBackward(tg, x, d) }
                 if let tx = t[1] {
-                    let term = try geluCurvature(g, tx, x)
+                    let term = try geluCurvature(g, tx, x, d)
                     out = try out.map { try $0 + term } ?? term
                 }
                 return out
@@ -47,21 +47,23 @@ extension Var {
 
     /// a·b·gelu″(x) = a·b·φ(x)·(2 − x²): one pass when nothing is traced, `Var` primitives
     /// otherwise.
-    private static func geluCurvature(_ a: Var, _ b: Var, _ x: Var) throws -> Var {
-        if !a.isTraced, !b.isTraced, !x.isTraced,
-           let ab = try elementwiseBlocks(a, b, shape: x.shape, { a, b, out, n in for i in 0..<n { out[i] = a[i] * b[i] } }),
-           let value = try elementwiseBlocks(Var(ab), x, shape: x.shape, { ab, x, out, n in
-               geluDensities(x, into: out, count: n)
-               for i in 0..<n { out[i] = ab[i] * (out[i] * (2 - x[i] * x[i])) }
-           }) {
+    private static func geluCurvature(_ a: Var, _ b: Var, _ x: Var, _ d: GeluDerivatives) throws -> Var {
+        if !a.isTraced, !b.isTraced, !x.isTraced, let bend = try d.bend(),
+           let ab = try elementwiseBlocks(a, b, shape: x.shape, product),
+           let value = try elementwiseBlocks(Var(ab), Var(bend), shape: x.shape, product) {
             return Var(value)
         }
         return try a * b * (x.normalPDF() * (2 - x * x))
     }
 
+    /// out = a ⊙ b over one block.
+    private static func product(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, _ n: Int) {
+        for i in 0..<n { out[i] = a[i] * b[i] }
+    }
+
     /// out[i] = φ(x[i]) = e^(−x²/2)/√(2π) for i < n, through `FastMath`'s vector exp (the
     /// exp that `normalPDF` uses, so traced and untraced passes agree).
-    private static func geluDensities(_ x: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, count n: Int) {
+    fileprivate static func geluDensities(_ x: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, count n: Int) {
         for i in 0..<n { out[i] = -0.5 * x[i] * x[i] }
         FastMath.exp(out, out, count: n)
         for i in 0..<n { out[i] *= 0.3989422804014327 }
@@ -70,7 +72,7 @@ extension Var {
     /// f over blocks of at most 512 elements of a and b broadcast to `shape` (f(a, b, out, count)
     /// writes every element of its block), in one pass split over the threads; nil for complex
     /// operands.
-    private static func elementwiseBlocks(
+    fileprivate static func elementwiseBlocks(
         _ a: Var, _ b: Var, shape: [Int],
         _ f: (UnsafePointer<Double>, UnsafePointer<Double>, UnsafeMutablePointer<Double>, Int) -> Void
     ) throws -> Tensor? {
@@ -95,5 +97,42 @@ extension Var {
             }
         }
         return try Tensor(shape: shape, storage: out)
+    }
+}
+
+/// gelu′ and gelu″ at the operand x of one gelu node, each computed on first use (one erfc, one
+/// exp per element) and kept: the backward pass, every tangent sweep of an HVP and every product
+/// at a prepared point read them instead of evaluating erfc and exp again. nil for complex x.
+private final class GeluDerivatives {
+    private let x: Tensor
+    private var slopes: Tensor??
+    private var bends: Tensor??
+
+    init(_ x: Tensor) { self.x = x }
+
+    /// gelu′(x) = Φ(x) + x·φ(x), Φ(x) = ½ erfc(−x/√2).
+    func slope() throws -> Tensor? {
+        if let slopes { return slopes }
+        let made = try map { x, out, n in
+            Var.geluDensities(x, into: out, count: n)
+            for i in 0..<n { out[i] = 0.5 * erfc(-x[i] * 0.7071067811865476) + x[i] * out[i] }
+        }
+        slopes = .some(made)
+        return made
+    }
+
+    /// gelu″(x) = φ(x)·(2 − x²).
+    func bend() throws -> Tensor? {
+        if let bends { return bends }
+        let made = try map { x, out, n in
+            Var.geluDensities(x, into: out, count: n)
+            for i in 0..<n { out[i] *= 2 - x[i] * x[i] }
+        }
+        bends = .some(made)
+        return made
+    }
+
+    private func map(_ f: @escaping (UnsafePointer<Double>, UnsafeMutablePointer<Double>, Int) -> Void) throws -> Tensor? {
+        try Var.elementwiseBlocks(Var(x), Var(x), shape: x.shape) { x, _, out, n in f(x, out, n) }
     }
 }
