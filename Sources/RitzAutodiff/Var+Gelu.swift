@@ -16,10 +16,39 @@ extension Var {
     /// - Returns: gelu of every element.
     /// - Throws: `TensorError` for complex values.
     static func fusedGelu(_ x: Var) throws -> Var {
-        let derivatives = GeluDerivatives(x.value)
-        return try apply("gelu", [x], value: x.value.unary(.gelu), rule: Rule(
+        guard x.isTraced, !x.value.isComplex else { return Var(try x.value.unary(.gelu)) }
+        let (value, cdf) = try geluAndCDF(x.value)
+        let derivatives = GeluDerivatives(x.value, cdf: cdf)
+        return try apply("gelu", [x], value: value, rule: Rule(
             vjp: { g, c in [try geluBackward(g, c.inputs[0], derivatives)] },
             jvp: { t, c in try t[0].map { try geluBackward($0, c.inputs[0], derivatives) } }))
+    }
+
+    /// gelu(x) = ½x(1 + erf(x/√2)) with the numbers of `Tensor.unary(.gelu)`, and Φ(x) from the
+    /// same erf where 1 + erf keeps its relative accuracy (x ≥ −1, Φ ≥ 0.15), from ½ erfc(−x/√2)
+    /// below: one pass, so the derivatives need no erfc of their own for most x.
+    private static func geluAndCDF(_ x: Tensor) throws -> (value: Tensor, cdf: Tensor) {
+        let xs = try x.asFloat()
+        let n = xs.count
+        var cdf = [Double]()
+        let value = xs.storage.withUnsafeBufferPointer { px in
+            [Double](unsafeUninitializedCapacity: n) { dst, initialized in
+                cdf = [Double](unsafeUninitializedCapacity: n) { phi, phiInitialized in
+                    if let x = px.baseAddress, let c = phi.baseAddress, let y = dst.baseAddress {
+                        Parallel.forEachPiece(n) { r in
+                            for i in r {
+                                let e = erf(x[i] * 0.7071067811865476)
+                                y[i] = 0.5 * x[i] * (1 + e)
+                                c[i] = x[i] >= -1 ? 0.5 * (1 + e) : 0.5 * erfc(-x[i] * 0.7071067811865476)
+                            }
+                        }
+                    }
+                    phiInitialized = n
+                }
+                initialized = n
+            }
+        }
+        return (try Tensor(shape: x.shape, storage: value), try Tensor(shape: x.shape, storage: cdf))
     }
 
     /// g·gelu′(x) elementwise, one node whose rules are `geluBackward` in g and `geluCurvature`
@@ -100,22 +129,27 @@ extension Var {
     }
 }
 
-/// gelu′ and gelu″ at the operand x of one gelu node, each computed on first use (one erfc, one
-/// exp per element) and kept: the backward pass, every tangent sweep of an HVP and every product
-/// at a prepared point read them instead of evaluating erfc and exp again. nil for complex x.
+/// gelu′ and gelu″ at the operand x of one gelu node, each computed on first use from Φ(x)
+/// (kept by the forward pass) and one exp per element, and kept: the backward pass, every
+/// tangent sweep of an HVP and every product at a prepared point read them instead of
+/// evaluating the functions again.
 private final class GeluDerivatives {
     private let x: Tensor
+    private let cdf: Tensor
     private var slopes: Tensor??
     private var bends: Tensor??
 
-    init(_ x: Tensor) { self.x = x }
+    init(_ x: Tensor, cdf: Tensor) {
+        self.x = x
+        self.cdf = cdf
+    }
 
-    /// gelu′(x) = Φ(x) + x·φ(x), Φ(x) = ½ erfc(−x/√2).
+    /// gelu′(x) = Φ(x) + x·φ(x).
     func slope() throws -> Tensor? {
         if let slopes { return slopes }
-        let made = try map { x, out, n in
+        let made = try Var.elementwiseBlocks(Var(x), Var(cdf), shape: x.shape) { x, cdf, out, n in
             Var.geluDensities(x, into: out, count: n)
-            for i in 0..<n { out[i] = 0.5 * erfc(-x[i] * 0.7071067811865476) + x[i] * out[i] }
+            for i in 0..<n { out[i] = cdf[i] + x[i] * out[i] }
         }
         slopes = .some(made)
         return made
@@ -124,15 +158,11 @@ private final class GeluDerivatives {
     /// gelu″(x) = φ(x)·(2 − x²).
     func bend() throws -> Tensor? {
         if let bends { return bends }
-        let made = try map { x, out, n in
+        let made = try Var.elementwiseBlocks(Var(x), Var(x), shape: x.shape) { x, _, out, n in
             Var.geluDensities(x, into: out, count: n)
             for i in 0..<n { out[i] *= 2 - x[i] * x[i] }
         }
         bends = .some(made)
         return made
-    }
-
-    private func map(_ f: @escaping (UnsafePointer<Double>, UnsafeMutablePointer<Double>, Int) -> Void) throws -> Tensor? {
-        try Var.elementwiseBlocks(Var(x), Var(x), shape: x.shape) { x, _, out, n in f(x, out, n) }
     }
 }
