@@ -12,16 +12,37 @@ extension Var {
     }
 
     static func gemm(_ a: Var, transA: Bool, _ b: Var, transB: Bool) throws -> Var {
-        let y = try Tensor.gemm(a.value, transA: transA, b.value, transB: transB)
-        return try apply("@", [a, b], value: y, rule: Rule(
+        try node(a, transA: transA, b, transB: transB, value: try Tensor.gemm(a.value, transA: transA, b.value, transB: transB))
+    }
+
+    /// op(A)·op(B) recorded without computing its value when `valueUnread` (a cotangent recorded
+    /// only to be differentiated again, ``RuleContext/valuesUnread``) and an operand is traced:
+    /// the node holds a placeholder and its rule, whose products read only the operands.
+    static func gemm(_ a: Var, transA: Bool, _ b: Var, transB: Bool, valueUnread: Bool) throws -> Var {
+        guard valueUnread, a.isTraced || b.isTraced, a.ndim == 2, b.ndim == 2 else {
+            return try gemm(a, transA: transA, b, transB: transB)
+        }
+        let (rows, inner) = transA ? (a.shape[1], a.shape[0]) : (a.shape[0], a.shape[1])
+        let (innerB, cols) = transB ? (b.shape[1], b.shape[0]) : (b.shape[0], b.shape[1])
+        guard inner == innerB else { throw ShapeError.mismatch(op: "@", lhs: a.shape, rhs: b.shape) }
+        return try node(a, transA: transA, b, transB: transB, value: try placeholder([rows, cols]))
+    }
+
+    /// The recorded product op(A)·op(B) with the value `y`.
+    private static func node(_ a: Var, transA: Bool, _ b: Var, transB: Bool, value y: Tensor) throws -> Var {
+        try apply("@", [a, b], value: y, rule: Rule(
             vjp: { g, c in
                 let (a, b) = (c.inputs[0], c.inputs[1])
-                let ga = !c.needs[0] ? nil : transA
-                    ? try gemm(b, transA: transB, g, transB: true, adding: c.partials?.take(0))
-                    : try gemm(g, transA: false, b, transB: !transB, adding: c.partials?.take(0))
-                let gb = !c.needs[1] ? nil : transB
-                    ? try gemm(g, transA: true, a, transB: transA, adding: c.partials?.take(1))
-                    : try gemm(a, transA: !transA, g, transB: false, adding: c.partials?.take(1))
+                let ga = !c.needs[0] ? nil : c.valueUnread(0)
+                    ? transA ? try gemm(b, transA: transB, g, transB: true, valueUnread: true)
+                             : try gemm(g, transA: false, b, transB: !transB, valueUnread: true)
+                    : transA ? try gemm(b, transA: transB, g, transB: true, adding: c.partials?.take(0))
+                             : try gemm(g, transA: false, b, transB: !transB, adding: c.partials?.take(0))
+                let gb = !c.needs[1] ? nil : c.valueUnread(1)
+                    ? transB ? try gemm(g, transA: true, a, transB: transA, valueUnread: true)
+                             : try gemm(a, transA: !transA, g, transB: false, valueUnread: true)
+                    : transB ? try gemm(g, transA: true, a, transB: transA, adding: c.partials?.take(1))
+                             : try gemm(a, transA: !transA, g, transB: false, adding: c.partials?.take(1))
                 return [ga, gb]
             },
             jvp: { t, c in

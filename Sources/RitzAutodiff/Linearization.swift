@@ -22,9 +22,9 @@ public final class Linearization {
     private let points: [Var]
     private let outputVar: Var
     private let lossVar: Var
-    /// ∇L per block, once computed: recorded (differentiable again) when `secondOrder`.
-    private var gradientVars: [Var?]?
-    private var gradientIsRecorded = false
+    /// ∇L per block recorded for H v (differentiable again), once asked for; its values are
+    /// placeholders where nothing reads them.
+    private var recordedGradient: [Var?]?
     /// The flat gradient, once computed.
     private var flatGradient: Tensor?
     /// The loss at the point.
@@ -68,26 +68,29 @@ public final class Linearization {
         try self.init(at: [p], outputs: { try outputs($0[0]) }, loss: loss)
     }
 
-    /// ∇L per block (nil where L does not depend on a block), swept once; a recorded sweep
-    /// replaces an unrecorded one when second-order products need it.
-    private func gradientBlocks(recorded: Bool) throws -> [Var?] {
-        if let gradientVars, gradientIsRecorded || !recorded { return gradientVars }
-        let g = try Tape.$current.withValue(tape) {
-            try tape.backward(from: lossVar, seed: Var(try Tensor.ones(lossVar.shape)), to: points.map(\.id),
-                              createGraph: recorded)
-        }
-        gradientVars = g
-        gradientIsRecorded = recorded
-        return g
-    }
-
-    /// ∇L(p), flat (the blocks in order).
+    /// ∇L(p), flat (the blocks in order): one reverse sweep, run on first use.
     ///
     /// - Throws: What a derivative rule throws.
     public func gradient() throws -> Tensor {
         if let flatGradient { return flatGradient }
-        let g = try flatten(try gradientBlocks(recorded: false))
+        let g = try flatten(try Tape.$current.withValue(tape) {
+            try tape.backward(from: lossVar, seed: Var(try Tensor.ones(lossVar.shape)), to: points.map(\.id), createGraph: false)
+        })
         flatGradient = g
+        return g
+    }
+
+    /// ∇L per block (nil where L does not depend on a block) recorded once for the tangent sweeps
+    /// of H v. Its values are never read (the gradient is ``gradient()``'s own sweep), so the
+    /// products that only a block's gradient reads (δᵀx of a dense layer) are recorded without
+    /// being computed.
+    private func recordedGradientBlocks() throws -> [Var?] {
+        if let recordedGradient { return recordedGradient }
+        let g = try Tape.$current.withValue(tape) {
+            try tape.backward(from: lossVar, seed: Var(try Tensor.ones(lossVar.shape)), to: points.map(\.id),
+                              createGraph: true, valuesUnread: true)
+        }
+        recordedGradient = g
         return g
     }
 
@@ -96,7 +99,7 @@ public final class Linearization {
     /// - Throws: `AutodiffError.tangentShape` when `v` does not have one value per parameter.
     public func hvp(_ v: Tensor) throws -> Tensor {
         let seeds = try tangents(v, "hvp")
-        let g = try gradientBlocks(recorded: true)
+        let g = try recordedGradientBlocks()
         let traced = g.compactMap { $0 }
         let h = try Tape.$current.withValue(tape) {
             try tape.forward(seeds: seeds, to: traced, createGraph: false)

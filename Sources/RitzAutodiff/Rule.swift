@@ -12,13 +12,21 @@ public struct RuleContext {
     /// Cotangents the sweep has already gathered for operands, offered so a rule can add its
     /// contribution into one in place; nil when the sweep is recorded.
     public let partials: Partials?
+    /// Which operands' cotangents are recorded only to be differentiated again, their values never
+    /// read (a parameter's gradient recorded for H v alone): a rule may record such a cotangent
+    /// with a placeholder value (``Var/placeholder(_:)``) instead of computing it.
+    let valuesUnread: [Bool]
 
-    init(inputs: [Var], output: Var, needs: [Bool], partials: Partials? = nil) {
+    init(inputs: [Var], output: Var, needs: [Bool], partials: Partials? = nil, valuesUnread: [Bool] = []) {
         self.inputs = inputs
         self.output = output
         self.needs = needs
         self.partials = partials
+        self.valuesUnread = valuesUnread
     }
+
+    /// True when operand `j`'s cotangent value is never read (see ``valuesUnread``).
+    func valueUnread(_ j: Int) -> Bool { j < valuesUnread.count && valuesUnread[j] }
 }
 
 /// The cotangents a reverse sweep has gathered so far for some operands of one node.
@@ -62,6 +70,10 @@ public struct Rule {
     public let vjp: (_ cotangent: Var, _ context: RuleContext) throws -> [Var?]
     /// Output tangent from operand tangents; nil means zero.
     public let jvp: (_ tangents: [Var?], _ context: RuleContext) throws -> Var?
+    /// True for a primitive linear in its one operand (``linear(apply:transpose:)``): its
+    /// recorded VJP and that VJP's JVP never read a value, so a placeholder cotangent passes
+    /// through it to a placeholder cotangent of the operand.
+    let isLinear: Bool
 
     /// A rule from its two products.
     ///
@@ -70,8 +82,14 @@ public struct Rule {
     ///   - jvp: Tangents of the operands → tangent of the output.
     public init(vjp: @escaping (_ cotangent: Var, _ context: RuleContext) throws -> [Var?],
                 jvp: @escaping (_ tangents: [Var?], _ context: RuleContext) throws -> Var?) {
+        self.init(vjp: vjp, jvp: jvp, isLinear: false)
+    }
+
+    private init(vjp: @escaping (_ cotangent: Var, _ context: RuleContext) throws -> [Var?],
+                 jvp: @escaping (_ tangents: [Var?], _ context: RuleContext) throws -> Var?, isLinear: Bool) {
         self.vjp = vjp
         self.jvp = jvp
+        self.isLinear = isLinear
     }
 
     /// The rule of an elementwise function y = f(x) with derivative f′ given in terms of x and y:
@@ -121,6 +139,6 @@ public struct Rule {
     public static func linear(apply: @escaping (Var) throws -> Var,
                               transpose: @escaping (Var) throws -> Var) -> Rule {
         Rule(vjp: { g, _ in [try transpose(g)] },
-             jvp: { t, _ in try t[0].map(apply) })
+             jvp: { t, _ in try t[0].map(apply) }, isLinear: true)
     }
 }

@@ -52,12 +52,14 @@ public final class Tape: @unchecked Sendable {
         return record("variable", inputs: [], output: x.value, rule: Rule(vjp: { _, _ in [] }, jvp: { _, _ in nil }))
     }
 
-    private func context(_ node: Node, id: Int, needs: [Bool], createGraph: Bool, partials: Partials? = nil) -> RuleContext {
+    private func context(_ node: Node, id: Int, needs: [Bool], createGraph: Bool, partials: Partials? = nil,
+                         valuesUnread: [Bool] = []) -> RuleContext {
         if createGraph {
             let inputs = zip(node.inputs, node.inputValues).map { i, v in
                 i >= 0 ? Var(value: v, id: i, tape: self) : Var(v)
             }
-            return RuleContext(inputs: inputs, output: Var(value: node.output, id: id, tape: self), needs: needs)
+            return RuleContext(inputs: inputs, output: Var(value: node.output, id: id, tape: self), needs: needs,
+                               valuesUnread: valuesUnread)
         }
         return RuleContext(inputs: node.inputValues.map { Var($0) }, output: Var(node.output), needs: needs, partials: partials)
     }
@@ -80,13 +82,27 @@ public final class Tape: @unchecked Sendable {
     ///   - seed: Its cotangent (same shape as `out`).
     ///   - vars: Node indices of the variables (fresh nodes from `variable`).
     ///   - createGraph: Record the sweep itself, so its results can be differentiated again.
+    ///   - valuesUnread: With `createGraph`, the results are recorded only to be differentiated
+    ///     again and their values are never read (H v from a recorded gradient): rules may give
+    ///     the cotangents that reach the variables alone placeholder values (NaN) instead of
+    ///     computing them — the weight gradients δᵀx of dense layers, which H v never needs.
     /// - Returns: One cotangent per variable; nil where `out` does not depend on it.
-    func backward(from out: Var, seed: Var, to vars: [Int], createGraph: Bool) throws -> [Var?] {
+    func backward(from out: Var, seed: Var, to vars: [Int], createGraph: Bool, valuesUnread: Bool = false) throws -> [Var?] {
         guard out.tape === self, let lo = vars.min(), out.id >= lo else { return vars.map { _ in nil } }
         let hi = out.id
         let dep = dependence(on: vars, lo: lo, hi: hi)
         var isVar = [Bool](repeating: false, count: hi - lo + 1)
         for v in vars where v <= hi { isVar[v - lo] = true }
+        // Nodes whose cotangent reaches nothing but the variables' (a variable, or a linear node
+        // over one such): a placeholder cotangent there is never read.
+        var unread = [Bool](repeating: false, count: hi - lo + 1)
+        if createGraph && valuesUnread {
+            for i in lo...hi where dep[i - lo] {
+                let node = nodes[i]
+                unread[i - lo] = isVar[i - lo]
+                    || (node.rule.isLinear && node.inputs.allSatisfy { $0 >= lo && dep[$0 - lo] && unread[$0 - lo] })
+            }
+        }
         var ct = [Var?](repeating: nil, count: hi - lo + 1)
         ct[hi - lo] = seed
         var i = hi
@@ -99,7 +115,9 @@ public final class Tape: @unchecked Sendable {
             let needs = node.inputs.map { $0 >= lo && dep[$0 - lo] }
             guard needs.contains(true) else { continue }
             let partials = createGraph ? nil : offerPartials(node, needs: needs, lo: lo, ct: &ct)
-            let grads = try node.rule.vjp(g, context(node, id: i, needs: needs, createGraph: createGraph, partials: partials))
+            let unreadInputs = valuesUnread ? node.inputs.map { $0 >= lo && unread[$0 - lo] } : []
+            let grads = try node.rule.vjp(g, context(node, id: i, needs: needs, createGraph: createGraph, partials: partials,
+                                                     valuesUnread: unreadInputs))
             if let partials {
                 for j in 0..<needs.count {
                     if partials.taken[j] {

@@ -65,7 +65,8 @@ extension Var {
 /// Attention of stacked batch-heads `[B, T, d]`, a chunk of heads at a time, recomputed from q,
 /// k, v by the rules so that the tape keeps only the operands and the output, never the scores.
 ///
-/// With S = c q kᵀ (c = 1/√d, masked entries −∞), P = softmax(S) by rows, O = P v, per head:
+/// With S = c q kᵀ (c = 1/√d, masked entries −∞), P = softmax(S) by rows (one node of its own),
+/// O = P v, per head:
 /// VJP  P̄ = Ō vᵀ, S̄ = P ∘ (P̄ − rowsum(P̄ ∘ P)), q̄ = c S̄ k, k̄ = c S̄ᵀ q, v̄ = Pᵀ Ō;
 /// JVP  Ṡ = c (q̇ kᵀ + q k̇ᵀ), Ṗ = P ∘ (Ṡ − rowsum(P ∘ Ṡ)), Ȯ = Ṗ v + P v̇.
 /// Both are written with `Var` operations (batched products over a chunk's heads), so they
@@ -94,9 +95,57 @@ private struct ScoreBlock {
 
     /// softmax(c q kᵀ) by rows, masked entries −∞ before the softmax.
     func probabilities(_ q: Var, _ k: Var) throws -> Var {
-        var scores = try q.matmul(k.swapLastAxes()) * scale
-        if let mask { scores = try Var.where(mask, scores, Var(-Double.infinity)) }
-        return try scores.softmax(axis: -1)
+        let scores = try q.matmul(k.swapLastAxes())
+        let p = try softmaxRows(scores.value)
+        // The softmax's Jacobian is symmetric: Ṗ = c P ∘ (Ṡ − rowsum(P ∘ Ṡ)), S̄ the same of P̄,
+        // with P the node's own (traced) output, so the rules differentiate again.
+        return try Var.apply("attention_softmax", [scores], value: p, rule: Rule(
+            vjp: { g, c in [try softmaxProduct(c.output, g) * scale] },
+            jvp: { t, c in try t[0].map { try softmaxProduct(c.output, $0) * scale } }))
+    }
+
+    /// P = softmax(c S) by rows of the last axis, for scores `[B, Tq, Tk]`: per row the maximum
+    /// of the unmasked c·s, then e^(c·s − max) (masked entries exactly 0) and its sum, in one
+    /// pass per block of rows with the vector exp. A row with a NaN score is NaN.
+    private func softmaxRows(_ s: Tensor) throws -> Tensor {
+        let values = try s.asFloat()
+        guard values.ndim == 3 else { throw ShapeError.wrongRank(op: "attention", expected: "scores [B, Tq, Tk]", got: s.shape) }
+        let (tq, tk) = (values.shape[1], values.shape[2])
+        let rows = values.count / Swift.max(tk, 1)
+        let keep = mask.map { $0.storage.map { $0 != 0 } } ?? [Bool](repeating: true, count: tq * tk)
+        guard keep.count == tq * tk else {
+            throw ShapeError.mismatch(op: "attention (mask)", lhs: mask?.shape ?? [], rhs: [tq, tk])
+        }
+        let scale = self.scale
+        let out = values.storage.withUnsafeBufferPointer { ps in
+            keep.withUnsafeBufferPointer { pk in
+                [Double](unsafeUninitializedCapacity: values.count) { dst, initialized in
+                    initialized = values.count
+                    guard let src = ps.baseAddress, let kept = pk.baseAddress, let p = dst.baseAddress, tk > 0 else { return }
+                    Parallel.forEachPiece(rows, minimum: Swift.max(1, Parallel.minimumElements / tk)) { range in
+                        for r in range {
+                            let (row, pr, kr) = (src + r * tk, p + r * tk, kept + (r % tq) * tk)
+                            var top = -Double.infinity
+                            for j in 0..<tk where kr[j] {
+                                let v = scale * row[j]
+                                if v > top || v.isNaN { top = v }
+                            }
+                            // Masked entries take e^0 in the pass and 0 after it, so the vector
+                            // exp never meets −∞.
+                            for j in 0..<tk { pr[j] = kr[j] ? scale * row[j] - top : 0 }
+                            FastMath.exp(pr, pr, count: tk)
+                            var total = 0.0
+                            for j in 0..<tk {
+                                if !kr[j] { pr[j] = 0 }
+                                total += pr[j]
+                            }
+                            for j in 0..<tk { pr[j] /= total }
+                        }
+                    }
+                }
+            }
+        }
+        return try Tensor(shape: values.shape, storage: out)
     }
 
     /// P ∘ (X − rowsum(P ∘ X)): the softmax's Jacobian applied to X, by rows.

@@ -6,7 +6,8 @@ import RitzTensor
 /// gelu′(x) = Φ(x) + x·φ(x) and gelu″(x) = φ(x)·(2 − x²), φ(x) = e^(−x²/2)/√(2π),
 /// Φ(x) = ½ erfc(−x/√2). The VJP is g·gelu′(x), one node in (g, x) and one pass; its rules are
 /// itself in g and g·h·gelu″(x) in x, again one pass outside a recording and written with
-/// `Var` primitives (`normalPDF`) inside one, so every order stays exact.
+/// `Var` primitives (`normalPDF`) inside one, so every order stays exact. gelu′ and gelu″ at a
+/// node's operand are computed once (``GeluDerivatives``) and shared by all the rules it records.
 extension Var {
     /// gelu(x) = ½x(1 + erf(x/√2)) (`Tensor.unary(.gelu)`'s numbers): one node.
     ///
@@ -15,28 +16,58 @@ extension Var {
     /// - Returns: gelu of every element.
     /// - Throws: `TensorError` for complex values.
     static func fusedGelu(_ x: Var) throws -> Var {
-        try apply("gelu", [x], value: x.value.unary(.gelu), rule: Rule(
-            vjp: { g, c in [try geluBackward(g, c.inputs[0])] },
-            jvp: { t, c in try t[0].map { try geluBackward($0, c.inputs[0]) } }))
+        guard x.isTraced, !x.value.isComplex else { return Var(try x.value.unary(.gelu)) }
+        let (value, cdf) = try geluAndCDF(x.value)
+        let derivatives = GeluDerivatives(x.value, cdf: cdf)
+        return try apply("gelu", [x], value: value, rule: Rule(
+            vjp: { g, c in [try geluBackward(g, c.inputs[0], derivatives)] },
+            jvp: { t, c in try t[0].map { try geluBackward($0, c.inputs[0], derivatives) } }))
+    }
+
+    /// gelu(x) = ½x(1 + erf(x/√2)) with the numbers of `Tensor.unary(.gelu)`, and Φ(x) from the
+    /// same erf where 1 + erf keeps its relative accuracy (x ≥ −1, Φ ≥ 0.15), from ½ erfc(−x/√2)
+    /// below: one pass, so the derivatives need no erfc of their own for most x.
+    private static func geluAndCDF(_ x: Tensor) throws -> (value: Tensor, cdf: Tensor) {
+        let xs = try x.asFloat()
+        let n = xs.count
+        var cdf = [Double]()
+        let value = xs.storage.withUnsafeBufferPointer { px in
+            [Double](unsafeUninitializedCapacity: n) { dst, initialized in
+                cdf = [Double](unsafeUninitializedCapacity: n) { phi, phiInitialized in
+                    if let x = px.baseAddress, let c = phi.baseAddress, let y = dst.baseAddress {
+                        Parallel.forEachPiece(n) { r in
+                            for i in r {
+                                let e = erf(x[i] * 0.7071067811865476)
+                                y[i] = 0.5 * x[i] * (1 + e)
+                                c[i] = x[i] >= -1 ? 0.5 * (1 + e) : 0.5 * erfc(-x[i] * 0.7071067811865476)
+                            }
+                        }
+                    }
+                    phiInitialized = n
+                }
+                initialized = n
+            }
+        }
+        return (try Tensor(shape: x.shape, storage: value), try Tensor(shape: x.shape, storage: cdf))
     }
 
     /// g·gelu′(x) elementwise, one node whose rules are `geluBackward` in g and `geluCurvature`
     /// in x.
-    private static func geluBackward(_ g: Var, _ x: Var) throws -> Var {
-        let value = try elementwisePass(g, x, shape: x.shape) { g, x in g * geluSlope(x) }
+    private static func geluBackward(_ g: Var, _ x: Var, _ d: GeluDerivatives) throws -> Var {
+        let value = try d.slope().flatMap { try elementwiseBlocks(g, Var($0), shape: x.shape, product) }
             ?? (g * (x.normalCDF() + x * x.normalPDF())).value
         return try apply("gelu_backward", [g, x], value: value, rule: Rule(
             vjp: { h, c in
                 let (g, x) = (c.inputs[0], c.inputs[1])
-                return [c.needs[0] ? try geluBackward(h, x) : nil,
-                        c.needs[1] ? try geluCurvature(g, h, x) : nil]
+                return [c.needs[0] ? try geluBackward(h, x, d) : nil,
+                        c.needs[1] ? try geluCurvature(g, h, x, d) : nil]
             },
             jvp: { t, c in
                 let (g, x) = (c.inputs[0], c.inputs[1])
                 var out: Var?
-                if let tg = t[0] { out = try geluBackward(tg, x) }
+                if let tg = t[0] { out = try geluBackward(tg, x, d) }
                 if let tx = t[1] {
-                    let term = try geluCurvature(g, tx, x)
+                    let term = try geluCurvature(g, tx, x, d)
                     out = try out.map { try $0 + term } ?? term
                 }
                 return out
@@ -45,30 +76,35 @@ extension Var {
 
     /// a·b·gelu″(x) = a·b·φ(x)·(2 − x²): one pass when nothing is traced, `Var` primitives
     /// otherwise.
-    private static func geluCurvature(_ a: Var, _ b: Var, _ x: Var) throws -> Var {
-        if !a.isTraced, !b.isTraced, !x.isTraced,
-           let ab = try elementwisePass(a, b, shape: x.shape, *),
-           let value = try elementwisePass(Var(ab), x, shape: x.shape, { ab, x in ab * geluBend(x) }) {
+    private static func geluCurvature(_ a: Var, _ b: Var, _ x: Var, _ d: GeluDerivatives) throws -> Var {
+        if !a.isTraced, !b.isTraced, !x.isTraced, let bend = try d.bend(),
+           let ab = try elementwiseBlocks(a, b, shape: x.shape, product),
+           let value = try elementwiseBlocks(Var(ab), Var(bend), shape: x.shape, product) {
             return Var(value)
         }
         return try a * b * (x.normalPDF() * (2 - x * x))
     }
 
-    /// gelu′(x) = Φ(x) + x·φ(x).
-    private static func geluSlope(_ x: Double) -> Double {
-        0.5 * erfc(-x * 0.7071067811865476) + x * geluDensity(x)
+    /// out = a ⊙ b over one block.
+    private static func product(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, _ n: Int) {
+        for i in 0..<n { out[i] = a[i] * b[i] }
     }
 
-    /// gelu″(x) = φ(x)·(2 − x²).
-    private static func geluBend(_ x: Double) -> Double { geluDensity(x) * (2 - x * x) }
+    /// out[i] = φ(x[i]) = e^(−x²/2)/√(2π) for i < n, through `FastMath`'s vector exp (the
+    /// exp that `normalPDF` uses, so traced and untraced passes agree).
+    fileprivate static func geluDensities(_ x: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, count n: Int) {
+        for i in 0..<n { out[i] = -0.5 * x[i] * x[i] }
+        FastMath.exp(out, out, count: n)
+        for i in 0..<n { out[i] *= 0.3989422804014327 }
+    }
 
-    /// φ(x) = e^(−x²/2)/√(2π).
-    private static func geluDensity(_ x: Double) -> Double { Foundation.exp(-0.5 * x * x) * 0.3989422804014327 }
-
-    /// f(a, b) elementwise in one pass split over the threads, for real operands broadcast to
-    /// `shape`; nil for complex operands.
-    private static func elementwisePass(_ a: Var, _ b: Var, shape: [Int],
-                                        _ f: (Double, Double) -> Double) throws -> Tensor? {
+    /// f over blocks of at most 512 elements of a and b broadcast to `shape` (f(a, b, out, count)
+    /// writes every element of its block), in one pass split over the threads; nil for complex
+    /// operands.
+    fileprivate static func elementwiseBlocks(
+        _ a: Var, _ b: Var, shape: [Int],
+        _ f: (UnsafePointer<Double>, UnsafePointer<Double>, UnsafeMutablePointer<Double>, Int) -> Void
+    ) throws -> Tensor? {
         guard !a.value.isComplex, !b.value.isComplex else { return nil }
         let (av, bv) = (try a.value.broadcast(to: shape).asFloat(), try b.value.broadcast(to: shape).asFloat())
         let n = av.count
@@ -76,12 +112,57 @@ extension Var {
             bv.storage.withUnsafeBufferPointer { pb in
                 [Double](unsafeUninitializedCapacity: n) { dst, initialized in
                     if let x = pa.baseAddress, let y = pb.baseAddress, let d = dst.baseAddress {
-                        Parallel.forEachPiece(n) { r in for i in r { d[i] = f(x[i], y[i]) } }
+                        Parallel.forEachPiece(n) { r in
+                            var i = r.lowerBound
+                            while i < r.upperBound {
+                                let count = Swift.min(512, r.upperBound - i)
+                                f(x + i, y + i, d + i, count)
+                                i += count
+                            }
+                        }
                     }
                     initialized = n
                 }
             }
         }
         return try Tensor(shape: shape, storage: out)
+    }
+}
+
+/// gelu′ and gelu″ at the operand x of one gelu node, each computed on first use from Φ(x)
+/// (kept by the forward pass) and one exp per element, and kept: the backward pass, every
+/// tangent sweep of an HVP and every product at a prepared point read them instead of
+/// evaluating the functions again.
+private final class GeluDerivatives {
+    private let x: Tensor
+    private let cdf: Tensor
+    private var slopes: Tensor??
+    private var bends: Tensor??
+
+    init(_ x: Tensor, cdf: Tensor) {
+        self.x = x
+        self.cdf = cdf
+    }
+
+    /// gelu′(x) = Φ(x) + x·φ(x).
+    func slope() throws -> Tensor? {
+        if let slopes { return slopes }
+        let made = try Var.elementwiseBlocks(Var(x), Var(cdf), shape: x.shape) { x, cdf, out, n in
+            Var.geluDensities(x, into: out, count: n)
+            for i in 0..<n { out[i] = cdf[i] + x[i] * out[i] }
+        }
+        slopes = .some(made)
+        return made
+    }
+
+    /// gelu″(x) = φ(x)·(2 − x²).
+    func bend() throws -> Tensor? {
+        if let bends { return bends }
+        let made = try Var.elementwiseBlocks(Var(x), Var(x), shape: x.shape) { x, _, out, n in
+            Var.geluDensities(x, into: out, count: n)
+            for i in 0..<n { out[i] *= 2 - x[i] * x[i] }
+        }
+        bends = .some(made)
+        return made
     }
 }

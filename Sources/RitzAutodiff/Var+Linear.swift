@@ -84,10 +84,12 @@ struct LinearLayer {
         self.activation = activation
         (n, k, m) = (x.shape[0], x.shape[1], w.shape[0])
         _ = try Tensor.elementCount([n, m])
+        parts = n >= Var.linearSplitRows && !Parallel.isInsideJobs ? 2 : 1
     }
 
-    /// The row blocks the passes are cut into: two halves from `linearSplitRows` rows, else one.
-    var parts: Int { n >= Var.linearSplitRows ? 2 : 1 }
+    /// The row blocks the passes are cut into: two halves from `linearSplitRows` rows, else one
+    /// (and one inside parallel jobs, which already share the cores: ``Parallel/isInsideJobs``).
+    let parts: Int
 
     func rows(_ part: Int) -> Range<Int> { (n * part / parts)..<(n * (part + 1) / parts) }
 
@@ -139,8 +141,8 @@ struct LinearLayer {
         guard !traced, g.shape == [n, m], let gv = try? g.value.asFloat() else {
             let delta = try derivativeProduct(g, c, preActivation: z)
             let (x, w) = (c.inputs[0], c.inputs[1])
-            return [c.needs[0] ? try Var.gemm(delta, transA: false, w, transB: false) : nil,
-                    c.needs[1] ? try Var.gemm(delta, transA: true, x, transB: false) : nil,
+            return [c.needs[0] ? try Var.gemm(delta, transA: false, w, transB: false, valueUnread: c.valueUnread(0)) : nil,
+                    c.needs[1] ? try Var.gemm(delta, transA: true, x, transB: false, valueUnread: c.valueUnread(1)) : nil,
                     // Whole rows added in order (`sum_to_shape`), the bias sums and their tangents
                     // alike, not a strided pairwise sum per column.
                     c.needs[2] ? try delta.sumToShape([m]) : nil]

@@ -82,6 +82,12 @@ public struct Var: @unchecked Sendable {
         return tape.record(name, inputs: inputs, output: value, rule: rule)
     }
 
+    /// The value recorded for a result nothing reads (``RuleContext/valuesUnread``): NaN of the
+    /// result's shape, so a mistaken read shows rather than passing for a number.
+    static func placeholder(_ shape: [Int]) throws -> Tensor {
+        try Tensor(shape: shape, storage: [Double](repeating: .nan, count: Tensor.elementCount(shape)))
+    }
+
     /// Refuses traced inputs for an operation that has no derivative rule.
     ///
     /// - Parameters:

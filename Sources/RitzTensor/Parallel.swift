@@ -44,10 +44,21 @@ public enum Parallel {
         while next < count {
             let wave = Swift.min(Swift.max(threads, 1), count - next)
             let base = next
-            run(wave) { body(base + $0) }
+            run(wave) { i in
+                if count > 1 { ck_job_enter() }
+                body(base + i)
+                if count > 1 { ck_job_leave() }
+            }
             next += wave
         }
     }
+
+    /// True on a thread running one of several `jobs` (on any thread count, one included): work
+    /// that would cut itself into parallel pieces of its own (`linear`'s halves, a large matrix
+    /// product's blocks) runs whole there, since the jobs already occupy the cores and a nested
+    /// cut would only run its pieces one after the other. The cut so depends on the program's
+    /// structure, never on the thread count, and the bytes stay the same on any machine.
+    public static var isInsideJobs: Bool { ck_job_depth() > 0 }
 
     /// Runs `count` independent jobs that each return a value or throw, concurrently when more
     /// than one thread is allowed, each under the caller's memory account (worker threads do not

@@ -229,7 +229,8 @@ let parallelGemmWork = 1 << 19
 ///
 /// Products are cut into two blocks of rows of C (of columns when C is wider than tall; of the
 /// inner dimension, with the two partial products added, when k dwarfs both) once they reach
-/// `parallelGemmWork` multiply-adds. Each block is one `dgemm` (on one thread), run as
+/// `parallelGemmWork` multiply-adds, unless parallel jobs already share the cores
+/// (`Parallel.isInsideJobs`). Each block is one `dgemm` (on one thread), run as
 /// `Parallel.jobs`. OpenBLAS's rounding depends on how a product is partitioned, so the cut
 /// depends only on the shapes, never on the number of threads: the bytes are the same on one
 /// core or many.
@@ -243,7 +244,7 @@ func rowMajorGemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
     let (mn, o1) = m.multipliedReportingOverflow(by: n)
     let (product, o2) = mn.multipliedReportingOverflow(by: k)
     let work = o1 || o2 ? Int.max : product
-    guard work >= parallelGemmWork else {
+    guard work >= parallelGemmWork, !Parallel.isInsideJobs else {
         block(a, b, c, m: m, n: n, k: k)
         return
     }

@@ -36,6 +36,7 @@ extension Tensor {
         let srcStrides = p.map { oldStrides[$0] }
         let n = count, w = isComplex ? 2 : 1
         if p[ndim - 1] == ndim - 1 { return try transposedRuns(newShape, srcStrides, width: w) }
+        if w == 1, Array(p.dropLast(2)) == Array(0..<(ndim - 2)), p[ndim - 2] == ndim - 1 { return try transposedLastTwo() }
         var out = [Double](repeating: 0, count: n * w)
         var index = [Int](repeating: 0, count: ndim)
         var src = 0
@@ -48,6 +49,26 @@ extension Tensor {
                 src -= srcStrides[d] * newShape[d]; index[d] = 0; d -= 1
             }
         }
+        return Tensor(unchecked: newShape, out, dtype: dtype)
+    }
+
+    /// The last two axes swapped, the leading ones kept (a stack of matrices each transposed,
+    /// as attention's kᵀ per head): one pointer pass per matrix.
+    private func transposedLastTwo() throws -> Tensor {
+        let (rows, cols) = (shape[ndim - 2], shape[ndim - 1])
+        let size = rows * cols
+        let stack = size == 0 ? 0 : count / size
+        let out = try storage.withUnsafeBufferPointer { buffer in
+            try makeStorage(count) { dst in
+                guard let src = buffer.baseAddress else { return }
+                for b in 0..<stack {
+                    let (from, to) = (src + b * size, dst + b * size)
+                    for i in 0..<rows { for j in 0..<cols { to[j * rows + i] = from[i * cols + j] } }
+                }
+            }
+        }
+        var newShape = shape
+        newShape.swapAt(ndim - 2, ndim - 1)
         return Tensor(unchecked: newShape, out, dtype: dtype)
     }
 

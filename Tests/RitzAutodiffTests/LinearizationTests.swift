@@ -60,6 +60,24 @@ struct LinearizationTests {
         #expect(toleranceRatio(hv, fdHV, rtol: 1e-7, atol: 1e-7) <= 1)
     }
 
+    /// The gradient recorded for H v skips the products only a block's gradient reads: the
+    /// dense weights' δᵀx (`linear`) and hᵀ ḡ of a product with a transposed block hold
+    /// placeholders, while the bias block's sums are computed; H v from it is checked above.
+    @Test func recordedGradientSkipsUnreadProducts() throws {
+        let (blocks, _, _) = try LinearizationTests.point()
+        let tape = Tape()
+        let grads = try Tape.$current.withValue(tape) { () throws -> [Var?] in
+            let xs = blocks.map { tape.variable(Var($0)) }
+            let l = try LinearizationTests.loss(xs)
+            return try tape.backward(from: l, seed: Var(1), to: xs.map(\.id), createGraph: true, valuesUnread: true)
+        }
+        let values = grads.map { $0?.value.storage ?? [] }
+        let (weights, bias, head) = (values[0], values[1], values[2])
+        #expect(weights.count == 12 && weights.allSatisfy { $0.isNaN })
+        #expect(bias.count == 3 && bias.allSatisfy { $0.isFinite })
+        #expect(head.count == 6 && head.allSatisfy { $0.isNaN })
+    }
+
     @Test func outputProductsAreTransposes() throws {
         let (blocks, _, v) = try LinearizationTests.point()
         var rng = RandomGenerator(seed: 4)

@@ -135,4 +135,19 @@ struct WindowKernelTests {
             #expect(got == want)
         } } }
     }
+
+    @Test("a swap of the last two axes of a stack of matrices matches the index formula")
+    func transposeLastTwo() throws {
+        var rng = RandomGenerator(seed: 4)
+        let x = try Tensor.randn([2, 3, 4, 5], using: &rng)
+        let y = try x.transposed([0, 1, 3, 2])
+        #expect(y.shape == [2, 3, 5, 4])
+        var same = true
+        for a in 0..<2 { for b in 0..<3 { for c in 0..<5 { for d in 0..<4 {
+            same = same && y.storage[((a * 3 + b) * 5 + c) * 4 + d] == x.storage[((a * 3 + b) * 4 + d) * 5 + c]
+        } } } }
+        #expect(same)
+        #expect(try y.transposed([0, 1, 3, 2]) == x)
+        #expect(try Tensor.zeros([3, 0, 2]).transposed([0, 2, 1]).shape == [3, 2, 0])
+    }
 }

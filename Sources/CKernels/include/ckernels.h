@@ -5,6 +5,7 @@
 
 /* The peak of dense float64 products: CPUID features and FMA-chain kernels. */
 #include "fma_peak.h"
+#include "job_depth.h"
 
 /* Elementwise exp, tanh and sigmoid for ritz, chosen once per process by what the CPU supports.
  *
