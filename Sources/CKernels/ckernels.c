@@ -44,6 +44,14 @@
 #define ROUND_MAGIC 6755399441055744.0
 #define CORE_LOW (-700.0)
 #define CORE_HIGH 708.0
+/* tanh x = x + x·y·P(y)/Q(y), y = x², for |x| < 0.625 (Cephes tanh.c): P(y) = P2·y² + P1·y + P0,
+ * Q(y) = y³ + Q2·y² + Q1·y + Q0. */
+#define TANH_P2 (-9.64399179425052238628e-1)
+#define TANH_P1 (-9.92877231001918586564e1)
+#define TANH_P0 (-1.61468768441708447952e3)
+#define TANH_Q2 1.12811678491632931402e2
+#define TANH_Q1 2.23548839060100448583e3
+#define TANH_Q0 4.84406305325125486048e3
 
 /* 2^(j/32), j = 0..<32, correctly rounded (Python: float(Decimal(2) ** (Decimal(j) / 32)) at
  * 60 digits). */
@@ -135,12 +143,12 @@ static inline double base_tanh1(double x, const int64_t *tb) {
     double magnitude;
     if (!(ax >= 0.625)) { /* NaN too: see the tanh note in the header comment */
         double y = ax * ax;
-        double p = -9.64399179425052238628e-1;
-        p = p * y - 9.92877231001918586564e1;
-        p = p * y - 1.61468768441708447952e3;
-        double q = y + 1.12811678491632931402e2;
-        q = q * y + 2.23548839060100448583e3;
-        q = q * y + 4.84406305325125486048e3;
+        double p = TANH_P2;
+        p = p * y + TANH_P1;
+        p = p * y + TANH_P0;
+        double q = y + TANH_Q2;
+        q = q * y + TANH_Q1;
+        q = q * y + TANH_Q0;
         magnitude = ax + ((ax * y) * p) / q;
     } else {
         double twice = ax > 20 ? 40 : ax + ax;
@@ -262,12 +270,11 @@ AVX2 static inline __m256d v_tanh(__m256d x, const int64_t *tb) {
                                      _mm256_cmp_pd(ax, _mm256_set1_pd(20), _CMP_GT_OQ));
     __m256d e = v_exp_core(twice, tb);
     __m256d y = _mm256_mul_pd(ax, ax);
-    __m256d p = _mm256_fmadd_pd(_mm256_set1_pd(-9.64399179425052238628e-1), y,
-                                _mm256_set1_pd(-9.92877231001918586564e1));
-    p = _mm256_fmadd_pd(p, y, _mm256_set1_pd(-1.61468768441708447952e3));
-    __m256d q = _mm256_add_pd(y, _mm256_set1_pd(1.12811678491632931402e2));
-    q = _mm256_fmadd_pd(q, y, _mm256_set1_pd(2.23548839060100448583e3));
-    q = _mm256_fmadd_pd(q, y, _mm256_set1_pd(4.84406305325125486048e3));
+    __m256d p = _mm256_fmadd_pd(_mm256_set1_pd(TANH_P2), y, _mm256_set1_pd(TANH_P1));
+    p = _mm256_fmadd_pd(p, y, _mm256_set1_pd(TANH_P0));
+    __m256d q = _mm256_add_pd(y, _mm256_set1_pd(TANH_Q2));
+    q = _mm256_fmadd_pd(q, y, _mm256_set1_pd(TANH_Q1));
+    q = _mm256_fmadd_pd(q, y, _mm256_set1_pd(TANH_Q0));
     const __m256d one = _mm256_set1_pd(1);
     __m256d num = _mm256_blendv_pd(_mm256_sub_pd(e, one), _mm256_mul_pd(_mm256_mul_pd(ax, y), p), small);
     __m256d den = _mm256_blendv_pd(_mm256_add_pd(e, one), q, small);
@@ -474,12 +481,11 @@ AVX512 static inline __m512d z_tanh(__m512d x, z_table bits) {
                                        _mm512_set1_pd(40));
     __m512d e = z_exp_core(twice, bits);
     __m512d y = _mm512_mul_pd(ax, ax);
-    __m512d p = _mm512_fmadd_pd(_mm512_set1_pd(-9.64399179425052238628e-1), y,
-                                _mm512_set1_pd(-9.92877231001918586564e1));
-    p = _mm512_fmadd_pd(p, y, _mm512_set1_pd(-1.61468768441708447952e3));
-    __m512d q = _mm512_add_pd(y, _mm512_set1_pd(1.12811678491632931402e2));
-    q = _mm512_fmadd_pd(q, y, _mm512_set1_pd(2.23548839060100448583e3));
-    q = _mm512_fmadd_pd(q, y, _mm512_set1_pd(4.84406305325125486048e3));
+    __m512d p = _mm512_fmadd_pd(_mm512_set1_pd(TANH_P2), y, _mm512_set1_pd(TANH_P1));
+    p = _mm512_fmadd_pd(p, y, _mm512_set1_pd(TANH_P0));
+    __m512d q = _mm512_add_pd(y, _mm512_set1_pd(TANH_Q2));
+    q = _mm512_fmadd_pd(q, y, _mm512_set1_pd(TANH_Q1));
+    q = _mm512_fmadd_pd(q, y, _mm512_set1_pd(TANH_Q0));
     const __m512d one = _mm512_set1_pd(1);
     /* One division serves both branches: the rational form's P/Q or (e − 1)/(e + 1). */
     __m512d num = _mm512_mask_mov_pd(_mm512_sub_pd(e, one), small, _mm512_mul_pd(_mm512_mul_pd(ax, y), p));
