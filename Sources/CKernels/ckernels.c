@@ -195,25 +195,30 @@ static const ck_kernels baseline_kernels = {
 
 #define AVX2 __attribute__((target("avx2,fma")))
 
-AVX2 static inline __m256d v_poly(__m256d r) {
-    __m256d r2 = _mm256_mul_pd(r, r);
-    __m256d c0 = _mm256_fmadd_pd(r, _mm256_set1_pd(1.0 / 6), _mm256_set1_pd(0.5));
-    __m256d c1 = _mm256_fmadd_pd(r, _mm256_set1_pd(1.0 / 120), _mm256_set1_pd(1.0 / 24));
-    __m256d c2 = _mm256_mul_pd(_mm256_set1_pd(1.0 / 720), r2);
-    __m256d poly = _mm256_fmadd_pd(r2, _mm256_add_pd(c1, c2), c0);
-    return _mm256_fmadd_pd(r2, poly, r);
-}
+/* e^r − 1 on the reduced argument (POLY) and the range reduction (REDUCE: returns q = e^r − 1
+ * and the bits of the shifted 32·x/ln2), written once for both vector widths so that the AVX2 and
+ * AVX-512 builds perform the same operations in the same order. MM is the intrinsics' prefix
+ * (_mm256, _mm512), VD and VI the double and integer vector types, CAST the bit cast between them. */
+#define CK_DEFINE_REDUCTION(ATTR, MM, VD, VI, CAST, POLY, REDUCE)                                 \
+    ATTR static inline VD POLY(VD r) {                                                           \
+        VD r2 = MM##_mul_pd(r, r);                                                               \
+        VD c0 = MM##_fmadd_pd(r, MM##_set1_pd(1.0 / 6), MM##_set1_pd(0.5));                      \
+        VD c1 = MM##_fmadd_pd(r, MM##_set1_pd(1.0 / 120), MM##_set1_pd(1.0 / 24));               \
+        VD c2 = MM##_mul_pd(MM##_set1_pd(1.0 / 720), r2);                                        \
+        VD poly = MM##_fmadd_pd(r2, MM##_add_pd(c1, c2), c0);                                    \
+        return MM##_fmadd_pd(r2, poly, r);                                                       \
+    }                                                                                            \
+    ATTR static inline VD REDUCE(VD x, VI *k) {                                                  \
+        const VD magic = MM##_set1_pd(ROUND_MAGIC);                                              \
+        VD shifted = MM##_fmadd_pd(x, MM##_set1_pd(LOG2E_TIMES_32), magic);                      \
+        VD n = MM##_sub_pd(shifted, magic);                                                      \
+        VD r = MM##_fnmadd_pd(n, MM##_set1_pd(LN2BY32_HI), x);                                   \
+        r = MM##_fnmadd_pd(n, MM##_set1_pd(LN2BY32_LO), r);                                      \
+        *k = CAST(shifted);                                                                      \
+        return POLY(r);                                                                          \
+    }
 
-/* Range reduction: returns q = e^r − 1 and the bits of the shifted 32·x/ln2. */
-AVX2 static inline __m256d v_reduce(__m256d x, __m256i *k) {
-    const __m256d magic = _mm256_set1_pd(ROUND_MAGIC);
-    __m256d shifted = _mm256_fmadd_pd(x, _mm256_set1_pd(LOG2E_TIMES_32), magic);
-    __m256d n = _mm256_sub_pd(shifted, magic);
-    __m256d r = _mm256_fnmadd_pd(n, _mm256_set1_pd(LN2BY32_HI), x);
-    r = _mm256_fnmadd_pd(n, _mm256_set1_pd(LN2BY32_LO), r);
-    *k = _mm256_castpd_si256(shifted);
-    return v_poly(r);
-}
+CK_DEFINE_REDUCTION(AVX2, _mm256, __m256d, __m256i, _mm256_castpd_si256, v_poly, v_reduce)
 
 AVX2 static inline __m256d v_exp_core(__m256d x, const int64_t *tb) {
     __m256i k;
@@ -409,25 +414,7 @@ AVX512 static inline __m512i z_lookup(z_table t, __m512i index) {
     return _mm512_mask_blend_epi64(upper, low, high);
 }
 
-AVX512 static inline __m512d z_poly(__m512d r) {
-    __m512d r2 = _mm512_mul_pd(r, r);
-    __m512d c0 = _mm512_fmadd_pd(r, _mm512_set1_pd(1.0 / 6), _mm512_set1_pd(0.5));
-    __m512d c1 = _mm512_fmadd_pd(r, _mm512_set1_pd(1.0 / 120), _mm512_set1_pd(1.0 / 24));
-    __m512d c2 = _mm512_mul_pd(_mm512_set1_pd(1.0 / 720), r2);
-    __m512d poly = _mm512_fmadd_pd(r2, _mm512_add_pd(c1, c2), c0);
-    return _mm512_fmadd_pd(r2, poly, r);
-}
-
-/* Range reduction: returns q = e^r − 1 and the bits of the shifted 32·x/ln2. */
-AVX512 static inline __m512d z_reduce(__m512d x, __m512i *k) {
-    const __m512d magic = _mm512_set1_pd(ROUND_MAGIC);
-    __m512d shifted = _mm512_fmadd_pd(x, _mm512_set1_pd(LOG2E_TIMES_32), magic);
-    __m512d n = _mm512_sub_pd(shifted, magic);
-    __m512d r = _mm512_fnmadd_pd(n, _mm512_set1_pd(LN2BY32_HI), x);
-    r = _mm512_fnmadd_pd(n, _mm512_set1_pd(LN2BY32_LO), r);
-    *k = _mm512_castpd_si512(shifted);
-    return z_poly(r);
-}
+CK_DEFINE_REDUCTION(AVX512, _mm512, __m512d, __m512i, _mm512_castpd_si512, z_poly, z_reduce)
 
 /* e^x inside [CORE_LOW, CORE_HIGH]; `bits` holds table_bits(). */
 AVX512 static inline __m512d z_exp_core(__m512d x, z_table bits) {
