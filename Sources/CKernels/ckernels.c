@@ -195,12 +195,13 @@ static const ck_kernels baseline_kernels = {
 
 #define AVX2 __attribute__((target("avx2,fma")))
 
-/* e^r − 1 on the reduced argument (POLY) and the range reduction (REDUCE: returns q = e^r − 1
- * and the bits of the shifted 32·x/ln2), written once for both vector widths so that the AVX2 and
- * AVX-512 builds perform the same operations in the same order. MM is the intrinsics' prefix
- * (_mm256, _mm512), VD and VI the double and integer vector types, CAST the bit cast between them. */
-#define CK_DEFINE_REDUCTION(ATTR, MM, VD, VI, CAST, POLY, REDUCE)                                 \
-    ATTR static inline VD POLY(VD r) {                                                           \
+/* The arithmetic both vector builds share, written once so that the AVX2 and AVX-512 builds
+ * perform the same operations in the same order: P##_poly, e^r − 1 on the reduced argument;
+ * P##_reduce, the range reduction (returns q = e^r − 1 and the bits of the shifted 32·x/ln2);
+ * P##_tanh_pq, tanh's P(y) and Q(y). MM is the intrinsics' prefix (_mm256, _mm512), VD and VI the
+ * double and integer vector types, CAST the bit cast between them. */
+#define CK_DEFINE_ARITHMETIC(ATTR, MM, VD, VI, CAST, P)                                          \
+    ATTR static inline VD P##_poly(VD r) {                                                       \
         VD r2 = MM##_mul_pd(r, r);                                                               \
         VD c0 = MM##_fmadd_pd(r, MM##_set1_pd(1.0 / 6), MM##_set1_pd(0.5));                      \
         VD c1 = MM##_fmadd_pd(r, MM##_set1_pd(1.0 / 120), MM##_set1_pd(1.0 / 24));               \
@@ -208,17 +209,24 @@ static const ck_kernels baseline_kernels = {
         VD poly = MM##_fmadd_pd(r2, MM##_add_pd(c1, c2), c0);                                    \
         return MM##_fmadd_pd(r2, poly, r);                                                       \
     }                                                                                            \
-    ATTR static inline VD REDUCE(VD x, VI *k) {                                                  \
+    ATTR static inline VD P##_reduce(VD x, VI *k) {                                              \
         const VD magic = MM##_set1_pd(ROUND_MAGIC);                                              \
         VD shifted = MM##_fmadd_pd(x, MM##_set1_pd(LOG2E_TIMES_32), magic);                      \
         VD n = MM##_sub_pd(shifted, magic);                                                      \
         VD r = MM##_fnmadd_pd(n, MM##_set1_pd(LN2BY32_HI), x);                                   \
         r = MM##_fnmadd_pd(n, MM##_set1_pd(LN2BY32_LO), r);                                      \
         *k = CAST(shifted);                                                                      \
-        return POLY(r);                                                                          \
+        return P##_poly(r);                                                                      \
+    }                                                                                            \
+    ATTR static inline void P##_tanh_pq(VD y, VD *p, VD *q) {                                    \
+        *p = MM##_fmadd_pd(MM##_set1_pd(TANH_P2), y, MM##_set1_pd(TANH_P1));                     \
+        *p = MM##_fmadd_pd(*p, y, MM##_set1_pd(TANH_P0));                                        \
+        *q = MM##_add_pd(y, MM##_set1_pd(TANH_Q2));                                              \
+        *q = MM##_fmadd_pd(*q, y, MM##_set1_pd(TANH_Q1));                                        \
+        *q = MM##_fmadd_pd(*q, y, MM##_set1_pd(TANH_Q0));                                        \
     }
 
-CK_DEFINE_REDUCTION(AVX2, _mm256, __m256d, __m256i, _mm256_castpd_si256, v_poly, v_reduce)
+CK_DEFINE_ARITHMETIC(AVX2, _mm256, __m256d, __m256i, _mm256_castpd_si256, v)
 
 AVX2 static inline __m256d v_exp_core(__m256d x, const int64_t *tb) {
     __m256i k;
@@ -275,11 +283,8 @@ AVX2 static inline __m256d v_tanh(__m256d x, const int64_t *tb) {
                                      _mm256_cmp_pd(ax, _mm256_set1_pd(20), _CMP_GT_OQ));
     __m256d e = v_exp_core(twice, tb);
     __m256d y = _mm256_mul_pd(ax, ax);
-    __m256d p = _mm256_fmadd_pd(_mm256_set1_pd(TANH_P2), y, _mm256_set1_pd(TANH_P1));
-    p = _mm256_fmadd_pd(p, y, _mm256_set1_pd(TANH_P0));
-    __m256d q = _mm256_add_pd(y, _mm256_set1_pd(TANH_Q2));
-    q = _mm256_fmadd_pd(q, y, _mm256_set1_pd(TANH_Q1));
-    q = _mm256_fmadd_pd(q, y, _mm256_set1_pd(TANH_Q0));
+    __m256d p, q;
+    v_tanh_pq(y, &p, &q);
     const __m256d one = _mm256_set1_pd(1);
     __m256d num = _mm256_blendv_pd(_mm256_sub_pd(e, one), _mm256_mul_pd(_mm256_mul_pd(ax, y), p), small);
     __m256d den = _mm256_blendv_pd(_mm256_add_pd(e, one), q, small);
@@ -414,7 +419,7 @@ AVX512 static inline __m512i z_lookup(z_table t, __m512i index) {
     return _mm512_mask_blend_epi64(upper, low, high);
 }
 
-CK_DEFINE_REDUCTION(AVX512, _mm512, __m512d, __m512i, _mm512_castpd_si512, z_poly, z_reduce)
+CK_DEFINE_ARITHMETIC(AVX512, _mm512, __m512d, __m512i, _mm512_castpd_si512, z)
 
 /* e^x inside [CORE_LOW, CORE_HIGH]; `bits` holds table_bits(). */
 AVX512 static inline __m512d z_exp_core(__m512d x, z_table bits) {
@@ -468,11 +473,8 @@ AVX512 static inline __m512d z_tanh(__m512d x, z_table bits) {
                                        _mm512_set1_pd(40));
     __m512d e = z_exp_core(twice, bits);
     __m512d y = _mm512_mul_pd(ax, ax);
-    __m512d p = _mm512_fmadd_pd(_mm512_set1_pd(TANH_P2), y, _mm512_set1_pd(TANH_P1));
-    p = _mm512_fmadd_pd(p, y, _mm512_set1_pd(TANH_P0));
-    __m512d q = _mm512_add_pd(y, _mm512_set1_pd(TANH_Q2));
-    q = _mm512_fmadd_pd(q, y, _mm512_set1_pd(TANH_Q1));
-    q = _mm512_fmadd_pd(q, y, _mm512_set1_pd(TANH_Q0));
+    __m512d p, q;
+    z_tanh_pq(y, &p, &q);
     const __m512d one = _mm512_set1_pd(1);
     /* One division serves both branches: the rational form's P/Q or (e − 1)/(e + 1). */
     __m512d num = _mm512_mask_mov_pd(_mm512_sub_pd(e, one), small, _mm512_mul_pd(_mm512_mul_pd(ax, y), p));
