@@ -130,13 +130,21 @@ enum LearnBench {
                 }
             }
         }
-        let fused = passTime { FastMath.tanhRows($0, bias: $1, rows: $2, width: $3, out: $4) }
         let selected = ck_selected()
         let others = [ck_avx512(), ck_avx2_fma(), ck_baseline()].compactMap { $0 }.filter { $0 != selected }
-        let beside = others.compactMap { build -> String? in
-            guard let pass = build.pointee.tanh_rows else { return nil }
-            let t = passTime { pass($0, $1, $2, $3, $4) }
-            return String(format: "%@ %.2f", String(cString: build.pointee.name), t / n * 1e9)
+        // Two rounds over the builds, the best of each kept: the first timing after the parallel
+        // sections above can meet worker threads still spinning on the other core.
+        var fused = Double.infinity
+        var otherTimes = [Double](repeating: .infinity, count: others.count)
+        for _ in 0..<2 {
+            fused = min(fused, passTime { FastMath.tanhRows($0, bias: $1, rows: $2, width: $3, out: $4) })
+            for (i, build) in others.enumerated() {
+                guard let pass = build.pointee.tanh_rows else { continue }
+                otherTimes[i] = min(otherTimes[i], passTime { pass($0, $1, $2, $3, $4) })
+            }
+        }
+        let beside = zip(others, otherTimes).filter { $0.1.isFinite }.map { build, t in
+            String(format: "%@ %.2f", String(cString: build.pointee.name), t / n * 1e9)
         }
         let libm = x.withUnsafeBufferPointer { xp in
             out.withUnsafeMutableBufferPointer { op in
