@@ -1,4 +1,4 @@
-/* exp, tanh and sigmoid with runtime dispatch between an AVX-512, an AVX2+FMA and a baseline
+/* exp, tanh, sigmoid, erf and erfc with runtime dispatch between an AVX-512, an AVX2+FMA and a baseline
  * build (RITZ_CPU_KERNELS can force one the CPU runs; see ckernels.h).
  *
  * Algorithms (shared by all three implementations):
@@ -16,6 +16,19 @@
  *        picks for a fused operation (the other branch could meet two different NaNs, and
  *        which of them propagates depends on that order, hence on the optimisation level).
  *   sigmoid: 1/(1 + e^−x); e^−x = ∞ gives 0.
+ *   erf, erfc: fdlibm's s_erf.c (Sun Microsystems 1993, public domain; the ranges and rational
+ *        approximations, code written anew). With a = |x| and d = P(t)/Q(t) from the range's
+ *        rational (erf_num, erf_den): a < 0.84375, t = x²: erf = x + x·d, erfc = 1 − erf below
+ *        a = 1/4, else ½ − (x·d + (x − ½)); a < 1.25, t = a − 1: erf = ±(erx + d), erfc =
+ *        (1 − erx) − d or 1 + (erx + d) for x < 0; beyond, t = 1/a²: erfc a = e^(−z² − 0.5625)·
+ *        e^((z − a)(z + a) + d)/a, z = a with its low 32 bits cleared (so z² is exact), both exps
+ *        by the exp above; erf = ±(1 − erfc a), erfc x = 2 − erfc a for x < 0. a is clamped at 28,
+ *        where erfc a underflows to 0 and erf is ±1, so ±∞ give erf ±1, erfc 0 and 2. The vector
+ *        builds evaluate one Horner rational with each lane's coefficients permuted in by range
+ *        and run the two exps only when some lane is at a ≥ 1.25. NaN is returned as is. Against
+ *        glibc: erf within 1 ulp, erfc within 5 ulp in its tail (the two exps' errors add up;
+ *        glibc's erfc is itself a few ulp off there), subnormal results within a few units of
+ *        the smallest subnormal.
  * The AVX2 build uses fused multiply-adds in the reduction and the polynomials, so its results
  * may differ in the last bit from the baseline build; each stays within 2 ulp of libm.
  * The AVX-512 build performs the AVX2 build's operations, fused ones included, in the same order
@@ -52,6 +65,39 @@
 #define TANH_Q2 1.12811678491632931402e2
 #define TANH_Q1 2.23548839060100448583e3
 #define TANH_Q0 4.84406305325125486048e3
+
+/* erf and erfc (fdlibm s_erf.c): the range limits of |x|, and erx = (float)0.84506291151. */
+#define ERF_MID 0.84375
+#define ERF_TAIL 1.25
+#define ERF_FAR (1 / 0.35)
+#define ERF_CLAMP 28.0
+#define ERF_ERX 8.45062911510467529297e-01
+
+/* The rational approximations of s_erf.c, one column per range of |x|: P(t)/Q(t) with
+ * P(t) = Σ erf_num[k]·t^k and Q(t) = 1 + Σ erf_den[k]·t^(k+1), zero-padded to the longest, so
+ * one Horner evaluation with coefficients picked by range serves every lane (a zero leading
+ * coefficient leaves the value unchanged: 0·t + c = c). Columns: |x| < 0.84375, t = x²
+ * (pp, qq); < 1.25, t = |x| − 1 (pa, qa); < 1/0.35, t = 1/x² (ra, sa); beyond, t = 1/x² (rb, sb). */
+static const double erf_num[8][4] __attribute__((aligned(32))) = {
+    {1.28379167095512558561e-01, -2.36211856075265944077e-03, -9.86494403484714822705e-03, -9.86494292470009928597e-03},
+    {-3.25042107247001499370e-01, 4.14856118683748331666e-01, -6.93858572707181764372e-01, -7.99283237680523006574e-01},
+    {-2.84817495755985104766e-02, -3.72207876035701323847e-01, -1.05586262253232909814e+01, -1.77579549177547519889e+01},
+    {-5.77027029648944159157e-03, 3.18346619901161753674e-01, -6.23753324503260060396e+01, -1.60636384855821916062e+02},
+    {-2.37630166566501626084e-05, -1.10894694282396677476e-01, -1.62396669462573470355e+02, -6.37566443368389627722e+02},
+    {0, 3.54783043256182359371e-02, -1.84605092906711035994e+02, -1.02509513161107724954e+03},
+    {0, -2.16637559486879084300e-03, -8.12874355063065934246e+01, -4.83519191608651397019e+02},
+    {0, 0, -9.81432934416914548592e+00, 0},
+};
+static const double erf_den[8][4] __attribute__((aligned(32))) = {
+    {3.97917223959155352819e-01, 1.06420880400844228286e-01, 1.96512716674392571292e+01, 3.03380607434824582924e+01},
+    {6.50222499887672944485e-02, 5.40397917702171048937e-01, 1.37657754143519042600e+02, 3.25792512996573918826e+02},
+    {5.08130628187576562776e-03, 7.18286544141962662868e-02, 4.34565877475229228821e+02, 1.53672958608443695994e+03},
+    {1.32494738004321644526e-04, 1.26171219808761642112e-01, 6.45387271733267880336e+02, 3.19985821950859553908e+03},
+    {-3.96022827877536812320e-06, 1.36370839120290507362e-02, 4.29008140027567833386e+02, 2.55305040643316442583e+03},
+    {0, 1.19844998467991074170e-02, 1.08635005541779435134e+02, 4.74528541206955367215e+02},
+    {0, 0, 6.57024977031928170135e+00, -2.24409524465858183362e+01},
+    {0, 0, -6.04244152148580987438e-02, 0},
+};
 
 /* 2^(j/32), j = 0..<32, correctly rounded (Python: float(Decimal(2) ** (Decimal(j) / 32)) at
  * 60 digits). */
@@ -158,6 +204,47 @@ static inline double base_tanh1(double x, const int64_t *tb) {
     return double_of(bits_of(magnitude) | sign);
 }
 
+/* erf x (complement 0) or erfc x (complement 1), fdlibm's ranges; see the header comment. */
+static inline double base_erf1(double x, const int64_t *tb, int complement) {
+    if (x != x) return x;
+    double a = double_of(bits_of(x) & 0x7FFFFFFFFFFFFFFFULL);
+    int range = (a >= ERF_MID) + (a >= ERF_TAIL) + (a >= ERF_FAR);
+    double clamped = a > ERF_CLAMP ? ERF_CLAMP : a;
+    double t = range == 0 ? x * x : range == 1 ? a - 1 : 1 / (clamped * clamped);
+    double p = erf_num[7][range], q = erf_den[7][range];
+    for (int k = 6; k >= 0; k--) {
+        p = p * t + erf_num[k][range];
+        q = q * t + erf_den[k][range];
+    }
+    q = q * t + 1;
+    double d = p / q;
+    int negative = x < 0;
+    if (range == 0) {
+        double e = x + x * d;
+        if (!complement) return e;
+        return a < 0.25 ? 1 - e : 0.5 - (x * d + (x - 0.5));
+    }
+    if (range == 1) {
+        if (!complement) return negative ? -(ERF_ERX + d) : ERF_ERX + d;
+        return negative ? 1 + (ERF_ERX + d) : (1 - ERF_ERX) - d;
+    }
+    double z = double_of(bits_of(clamped) & 0xFFFFFFFF00000000ULL);
+    double r = base_exp1(-z * z - 0.5625, tb) * base_exp1((z - clamped) * (z + clamped) + d, tb);
+    double tail = r / clamped; /* erfc |x| */
+    if (!complement) return negative ? tail - 1 : 1 - tail;
+    return negative ? 2 - tail : tail;
+}
+
+static void base_erf_n(const double *x, double *y, ptrdiff_t n) {
+    const int64_t *tb = table_bits();
+    for (ptrdiff_t i = 0; i < n; i++) y[i] = base_erf1(x[i], tb, 0);
+}
+
+static void base_erfc_n(const double *x, double *y, ptrdiff_t n) {
+    const int64_t *tb = table_bits();
+    for (ptrdiff_t i = 0; i < n; i++) y[i] = base_erf1(x[i], tb, 1);
+}
+
 static void base_exp_n(const double *x, double *y, ptrdiff_t n) {
     const int64_t *tb = table_bits();
     for (ptrdiff_t i = 0; i < n; i++) y[i] = base_exp1(x[i], tb);
@@ -184,7 +271,7 @@ static void base_tanh_rows(const double *x, const double *bias, ptrdiff_t rows, 
 }
 
 static const ck_kernels baseline_kernels = {
-    "baseline", base_exp_n, base_tanh_n, base_sigmoid_n, base_tanh_rows,
+    "baseline", base_exp_n, base_tanh_n, base_sigmoid_n, base_tanh_rows, base_erf_n, base_erfc_n,
 };
 
 /* ---------------------------------------------------------------------------------------------
@@ -298,6 +385,70 @@ AVX2 static inline __m256d v_sigmoid(__m256d x, const int64_t *tb) {
     return _mm256_div_pd(one, _mm256_add_pd(one, e));
 }
 
+/* erf's coefficient row k for each lane's range (0–3 in each 64-bit lane): a permute of the
+ * four 32-bit pairs holding the row, `pairs` the pair indices 2·range, 2·range + 1. */
+AVX2 static inline __m256d v_erf_coefficient(const double *row, __m256i pairs) {
+    return _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(_mm256_load_pd(row)), pairs));
+}
+
+/* erf x (complement 0) or erfc x (complement 1) on four lanes; see the header comment. The
+ * exps of the tail run only when some lane is in it. */
+AVX2 static inline __m256d v_erf_any(__m256d x, const int64_t *tb, int complement) {
+    const __m256d sign_mask = _mm256_set1_pd(-0.0);
+    const __m256d one = _mm256_set1_pd(1);
+    __m256d sign = _mm256_and_pd(x, sign_mask);
+    __m256d a = _mm256_andnot_pd(sign_mask, x);
+    __m256d mid = _mm256_cmp_pd(a, _mm256_set1_pd(ERF_MID), _CMP_GE_OQ);
+    __m256d tail = _mm256_cmp_pd(a, _mm256_set1_pd(ERF_TAIL), _CMP_GE_OQ);
+    __m256d far = _mm256_cmp_pd(a, _mm256_set1_pd(ERF_FAR), _CMP_GE_OQ);
+    /* Each true comparison is −1 as an integer: range = −(mid + tail + far). */
+    __m256i range = _mm256_sub_epi64(_mm256_setzero_si256(),
+                                     _mm256_add_epi64(_mm256_add_epi64(_mm256_castpd_si256(mid), _mm256_castpd_si256(tail)),
+                                                      _mm256_castpd_si256(far)));
+    __m256i low = _mm256_slli_epi64(range, 1);
+    __m256i pairs = _mm256_or_si256(low, _mm256_slli_epi64(_mm256_add_epi64(low, _mm256_set1_epi64x(1)), 32));
+    int any_tail = _mm256_movemask_pd(tail) != 0;
+    __m256d clamped = _mm256_min_pd(a, _mm256_set1_pd(ERF_CLAMP));
+    __m256d t = _mm256_blendv_pd(_mm256_mul_pd(x, x), _mm256_sub_pd(a, one), mid);
+    if (any_tail) t = _mm256_blendv_pd(t, _mm256_div_pd(one, _mm256_mul_pd(clamped, clamped)), tail);
+    __m256d p = v_erf_coefficient(erf_num[7], pairs), q = v_erf_coefficient(erf_den[7], pairs);
+    for (int k = 6; k >= 0; k--) {
+        p = _mm256_fmadd_pd(p, t, v_erf_coefficient(erf_num[k], pairs));
+        q = _mm256_fmadd_pd(q, t, v_erf_coefficient(erf_den[k], pairs));
+    }
+    q = _mm256_fmadd_pd(q, t, one);
+    __m256d d = _mm256_div_pd(p, q);
+    __m256d erx = _mm256_set1_pd(ERF_ERX);
+    __m256d small_erf = _mm256_fmadd_pd(x, d, x);
+    __m256d result;
+    if (!complement) {
+        result = _mm256_add_pd(erx, d);
+    } else {
+        __m256d half = _mm256_set1_pd(0.5);
+        __m256d below_quarter = _mm256_cmp_pd(a, _mm256_set1_pd(0.25), _CMP_LT_OQ);
+        __m256d small = _mm256_blendv_pd(_mm256_sub_pd(half, _mm256_fmadd_pd(x, d, _mm256_sub_pd(x, half))),
+                                         _mm256_sub_pd(one, small_erf), below_quarter);
+        __m256d middle = _mm256_blendv_pd(_mm256_sub_pd(_mm256_set1_pd(1 - ERF_ERX), d),
+                                          _mm256_add_pd(one, _mm256_add_pd(erx, d)), x);
+        result = _mm256_blendv_pd(small, middle, mid);
+    }
+    if (any_tail) {
+        __m256d z = _mm256_and_pd(clamped, _mm256_castsi256_pd(_mm256_set1_epi64x((long long)0xFFFFFFFF00000000ULL)));
+        __m256d e1 = v_exp(_mm256_fnmsub_pd(z, z, _mm256_set1_pd(0.5625)), tb);
+        __m256d e2 = v_exp(_mm256_fmadd_pd(_mm256_sub_pd(z, clamped), _mm256_add_pd(z, clamped), d), tb);
+        __m256d tail_value = _mm256_div_pd(_mm256_mul_pd(e1, e2), clamped); /* erfc |x| */
+        __m256d far_value = complement
+            ? _mm256_blendv_pd(tail_value, _mm256_sub_pd(_mm256_set1_pd(2), tail_value), x)
+            : _mm256_sub_pd(one, tail_value);
+        result = _mm256_blendv_pd(result, far_value, tail);
+    }
+    if (!complement) result = _mm256_blendv_pd(small_erf, _mm256_or_pd(result, sign), mid);
+    return _mm256_blendv_pd(result, x, _mm256_cmp_pd(x, x, _CMP_UNORD_Q));
+}
+
+AVX2 static inline __m256d v_erf(__m256d x, const int64_t *tb) { return v_erf_any(x, tb, 0); }
+AVX2 static inline __m256d v_erfc(__m256d x, const int64_t *tb) { return v_erf_any(x, tb, 1); }
+
 /* Loads the last n < 4 values into a zero-padded vector. */
 AVX2 static inline __m256d v_load_tail(const double *x, ptrdiff_t n) {
     double t[4] = {0, 0, 0, 0};
@@ -322,6 +473,8 @@ AVX2 static inline void v_store_tail(__m256d v, double *y, ptrdiff_t n) {
 CK_MAP(avx2_exp_n, v_exp)
 CK_MAP(avx2_tanh_n, v_tanh)
 CK_MAP(avx2_sigmoid_n, v_sigmoid)
+CK_MAP(avx2_erf_n, v_erf)
+CK_MAP(avx2_erfc_n, v_erfc)
 
 AVX2 static void avx2_tanh_rows(const double *x, const double *bias, ptrdiff_t rows, ptrdiff_t width,
                                 double *out) {
@@ -342,7 +495,7 @@ AVX2 static void avx2_tanh_rows(const double *x, const double *bias, ptrdiff_t r
 }
 
 static const ck_kernels avx2_kernels = {
-    "avx2+fma", avx2_exp_n, avx2_tanh_n, avx2_sigmoid_n, avx2_tanh_rows,
+    "avx2+fma", avx2_exp_n, avx2_tanh_n, avx2_sigmoid_n, avx2_tanh_rows, avx2_erf_n, avx2_erfc_n,
 };
 
 /* One row block of 8 vectors (32 columns) of C = A·B + beta·C. */
@@ -489,6 +642,66 @@ AVX512 static inline __m512d z_sigmoid(__m512d x, z_table bits) {
     return _mm512_div_pd(one, _mm512_add_pd(one, e));
 }
 
+/* erf's coefficient row k for each lane's range (0–3). */
+AVX512 static inline __m512d z_erf_coefficient(const double *row, __m512i range) {
+    return _mm512_permutexvar_pd(range, _mm512_broadcast_f64x4(_mm256_load_pd(row)));
+}
+
+/* erf or erfc on eight lanes: v_erf_any's operations in the same order. */
+AVX512 static inline __m512d z_erf_any(__m512d x, z_table bits, int complement) {
+    const __m512d sign_mask = _mm512_set1_pd(-0.0);
+    const __m512d one = _mm512_set1_pd(1);
+    __m512d sign = _mm512_and_pd(x, sign_mask);
+    __m512d a = _mm512_andnot_pd(sign_mask, x);
+    __mmask8 mid = _mm512_cmp_pd_mask(a, _mm512_set1_pd(ERF_MID), _CMP_GE_OQ);
+    __mmask8 tail = _mm512_cmp_pd_mask(a, _mm512_set1_pd(ERF_TAIL), _CMP_GE_OQ);
+    __mmask8 far = _mm512_cmp_pd_mask(a, _mm512_set1_pd(ERF_FAR), _CMP_GE_OQ);
+    const __m512i step = _mm512_set1_epi64(1);
+    __m512i range = _mm512_maskz_mov_epi64(mid, step);
+    range = _mm512_mask_add_epi64(range, tail, range, step);
+    range = _mm512_mask_add_epi64(range, far, range, step);
+    __m512d clamped = _mm512_min_pd(a, _mm512_set1_pd(ERF_CLAMP));
+    __m512d t = _mm512_mask_mov_pd(_mm512_mul_pd(x, x), mid, _mm512_sub_pd(a, one));
+    if (tail) t = _mm512_mask_mov_pd(t, tail, _mm512_div_pd(one, _mm512_mul_pd(clamped, clamped)));
+    __m512d p = z_erf_coefficient(erf_num[7], range), q = z_erf_coefficient(erf_den[7], range);
+    for (int k = 6; k >= 0; k--) {
+        p = _mm512_fmadd_pd(p, t, z_erf_coefficient(erf_num[k], range));
+        q = _mm512_fmadd_pd(q, t, z_erf_coefficient(erf_den[k], range));
+    }
+    q = _mm512_fmadd_pd(q, t, one);
+    __m512d d = _mm512_div_pd(p, q);
+    __m512d erx = _mm512_set1_pd(ERF_ERX);
+    __m512d small_erf = _mm512_fmadd_pd(x, d, x);
+    __mmask8 negative = _mm512_movepi64_mask(_mm512_castpd_si512(x));
+    __m512d result;
+    if (!complement) {
+        result = _mm512_add_pd(erx, d);
+    } else {
+        __m512d half = _mm512_set1_pd(0.5);
+        __mmask8 below_quarter = _mm512_cmp_pd_mask(a, _mm512_set1_pd(0.25), _CMP_LT_OQ);
+        __m512d small = _mm512_mask_mov_pd(_mm512_sub_pd(half, _mm512_fmadd_pd(x, d, _mm512_sub_pd(x, half))),
+                                           below_quarter, _mm512_sub_pd(one, small_erf));
+        __m512d middle = _mm512_mask_mov_pd(_mm512_sub_pd(_mm512_set1_pd(1 - ERF_ERX), d), negative,
+                                            _mm512_add_pd(one, _mm512_add_pd(erx, d)));
+        result = _mm512_mask_mov_pd(small, mid, middle);
+    }
+    if (tail) {
+        __m512d z = _mm512_and_pd(clamped, _mm512_castsi512_pd(_mm512_set1_epi64((long long)0xFFFFFFFF00000000ULL)));
+        __m512d e1 = z_exp(_mm512_fnmsub_pd(z, z, _mm512_set1_pd(0.5625)), bits);
+        __m512d e2 = z_exp(_mm512_fmadd_pd(_mm512_sub_pd(z, clamped), _mm512_add_pd(z, clamped), d), bits);
+        __m512d tail_value = _mm512_div_pd(_mm512_mul_pd(e1, e2), clamped);
+        __m512d far_value = complement
+            ? _mm512_mask_mov_pd(tail_value, negative, _mm512_sub_pd(_mm512_set1_pd(2), tail_value))
+            : _mm512_sub_pd(one, tail_value);
+        result = _mm512_mask_mov_pd(result, tail, far_value);
+    }
+    if (!complement) result = _mm512_mask_mov_pd(small_erf, mid, _mm512_or_pd(result, sign));
+    return _mm512_mask_mov_pd(result, _mm512_cmp_pd_mask(x, x, _CMP_UNORD_Q), x);
+}
+
+AVX512 static inline __m512d z_erf(__m512d x, z_table bits) { return z_erf_any(x, bits, 0); }
+AVX512 static inline __m512d z_erfc(__m512d x, z_table bits) { return z_erf_any(x, bits, 1); }
+
 /* The lanes of a tail of n < 8 values. */
 static inline __mmask8 z_tail_mask(ptrdiff_t n) { return (__mmask8)((1u << n) - 1); }
 
@@ -506,6 +719,8 @@ static inline __mmask8 z_tail_mask(ptrdiff_t n) { return (__mmask8)((1u << n) - 
 CK_ZMAP(avx512_exp_n, z_exp)
 CK_ZMAP(avx512_tanh_n, z_tanh)
 CK_ZMAP(avx512_sigmoid_n, z_sigmoid)
+CK_ZMAP(avx512_erf_n, z_erf)
+CK_ZMAP(avx512_erfc_n, z_erfc)
 
 AVX512 static void avx512_tanh_rows(const double *x, const double *bias, ptrdiff_t rows, ptrdiff_t width,
                                     double *out) {
@@ -527,7 +742,7 @@ AVX512 static void avx512_tanh_rows(const double *x, const double *bias, ptrdiff
 }
 
 static const ck_kernels avx512_kernels = {
-    "avx512", avx512_exp_n, avx512_tanh_n, avx512_sigmoid_n, avx512_tanh_rows,
+    "avx512", avx512_exp_n, avx512_tanh_n, avx512_sigmoid_n, avx512_tanh_rows, avx512_erf_n, avx512_erfc_n,
 };
 
 static int cpu_has_avx512(void) {
@@ -584,10 +799,14 @@ const ck_kernels *ck_selected(void) {
 double ck_exp(double x) { double y; ck_selected()->exp_n(&x, &y, 1); return y; }
 double ck_tanh(double x) { double y; ck_selected()->tanh_n(&x, &y, 1); return y; }
 double ck_sigmoid(double x) { double y; ck_selected()->sigmoid_n(&x, &y, 1); return y; }
+double ck_erf(double x) { double y; ck_selected()->erf_n(&x, &y, 1); return y; }
+double ck_erfc(double x) { double y; ck_selected()->erfc_n(&x, &y, 1); return y; }
 
 void ck_exp_n(const double *x, double *y, ptrdiff_t n) { ck_selected()->exp_n(x, y, n); }
 void ck_tanh_n(const double *x, double *y, ptrdiff_t n) { ck_selected()->tanh_n(x, y, n); }
 void ck_sigmoid_n(const double *x, double *y, ptrdiff_t n) { ck_selected()->sigmoid_n(x, y, n); }
+void ck_erf_n(const double *x, double *y, ptrdiff_t n) { ck_selected()->erf_n(x, y, n); }
+void ck_erfc_n(const double *x, double *y, ptrdiff_t n) { ck_selected()->erfc_n(x, y, n); }
 void ck_tanh_rows(const double *x, const double *bias, ptrdiff_t rows, ptrdiff_t width,
                   double *out) {
     ck_selected()->tanh_rows(x, bias, rows, width, out);

@@ -7,7 +7,7 @@
 #include "fma_peak.h"
 #include "job_depth.h"
 
-/* Elementwise exp, tanh and sigmoid for ritz, chosen once per process by what the CPU supports.
+/* Elementwise exp, tanh, sigmoid, erf and erfc for ritz, chosen once per process by what the CPU supports.
  *
  * Three implementations of the same algorithms: one compiled for AVX-512 (F and DQ, eight
  * lanes), one for AVX2 and FMA (four lanes) and a baseline one for any x86-64 (or other) CPU.
@@ -34,6 +34,8 @@ typedef struct ck_kernels {
     /* out[i*width + j] = tanh(x[i*width + j] + bias[j]) for a row-major rows × width block. */
     void (*tanh_rows)(const double *x, const double *bias, ptrdiff_t rows, ptrdiff_t width,
                       double *out);
+    void (*erf_n)(const double *x, double *y, ptrdiff_t n);
+    void (*erfc_n)(const double *x, double *y, ptrdiff_t n);
 } ck_kernels;
 
 /* A hint to the CPU inside a spin-wait loop (PAUSE on x86-64, YIELD on arm64). */
@@ -58,11 +60,15 @@ const ck_kernels *ck_avx512(void);
 double ck_exp(double x);
 double ck_tanh(double x);
 double ck_sigmoid(double x);
+double ck_erf(double x);
+double ck_erfc(double x);
 
 /* Buffers through the selected implementation. */
 void ck_exp_n(const double *x, double *y, ptrdiff_t n);
 void ck_tanh_n(const double *x, double *y, ptrdiff_t n);
 void ck_sigmoid_n(const double *x, double *y, ptrdiff_t n);
+void ck_erf_n(const double *x, double *y, ptrdiff_t n);
+void ck_erfc_n(const double *x, double *y, ptrdiff_t n);
 void ck_tanh_rows(const double *x, const double *bias, ptrdiff_t rows, ptrdiff_t width,
                   double *out);
 
