@@ -316,7 +316,13 @@ extension Var {
 
     /// Standard normal CDF Φ(x) = ½ erfc(−x/√2); derivative φ(x).
     func normalCDF() throws -> Var {
-        let s = value.storage.map { 0.5 * erfc(-$0 * 0.7071067811865476) }
+        let x = try value.asFloat()
+        let s = x.storage.withUnsafeBufferPointer { px in
+            [Double](unsafeUninitializedCapacity: px.count) { dst, initialized in
+                if let xs = px.baseAddress, let ys = dst.baseAddress { FastMath.normalCDF(xs, ys, count: px.count) }
+                initialized = px.count
+            }
+        }
         let y = try Tensor(shape: shape, storage: s)
         return try Var.apply("normal_cdf", [self], value: y, rule: .elementwise { x, _ in try x.normalPDF() })
     }

@@ -26,7 +26,8 @@ extension Var {
 
     /// gelu(x) = ½x(1 + erf(x/√2)) with the numbers of `Tensor.unary(.gelu)`, and Φ(x) from the
     /// same erf where 1 + erf keeps its relative accuracy (x ≥ −1, Φ ≥ 0.15), from ½ erfc(−x/√2)
-    /// below: one pass, so the derivatives need no erfc of their own for most x.
+    /// below (`FastMath.geluAndCDF`): one pass, so the derivatives need no erfc of their own for
+    /// most x.
     private static func geluAndCDF(_ x: Tensor) throws -> (value: Tensor, cdf: Tensor) {
         let xs = try x.asFloat()
         let n = xs.count
@@ -36,11 +37,8 @@ extension Var {
                 cdf = [Double](unsafeUninitializedCapacity: n) { phi, phiInitialized in
                     if let x = px.baseAddress, let c = phi.baseAddress, let y = dst.baseAddress {
                         Parallel.forEachPiece(n) { r in
-                            for i in r {
-                                let e = erf(x[i] * 0.7071067811865476)
-                                y[i] = 0.5 * x[i] * (1 + e)
-                                c[i] = x[i] >= -1 ? 0.5 * (1 + e) : 0.5 * erfc(-x[i] * 0.7071067811865476)
-                            }
+                            let o = r.lowerBound
+                            FastMath.geluAndCDF(x + o, value: y + o, cdf: c + o, count: r.count)
                         }
                     }
                     phiInitialized = n

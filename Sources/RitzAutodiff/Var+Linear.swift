@@ -128,7 +128,7 @@ struct LinearLayer {
         switch activation {
         case .sigmoid?: FastMath.sigmoid(z, out, count: count)
         case .relu?: for i in 0..<count { out[i] = z[i] > 0 ? z[i] : (z[i].isNaN ? z[i] : 0) }
-        case .gelu?: for i in 0..<count { out[i] = 0.5 * z[i] * (1 + erf(z[i] * 0.7071067811865476)) }
+        case .gelu?: FastMath.gelu(z, out, count: count)
         default: if out != z { out.update(from: z, count: count) }
         }
     }
@@ -321,11 +321,24 @@ struct LinearLayer {
         case .sigmoid?: for i in 0..<count { dst[i] = src[i] * (y[i] * (1 - y[i])) }
         case .relu?: for i in 0..<count { dst[i] = src[i] * (y[i] > 0 ? 1 : 0) }
         default:
+            // gelu′(z) = Φ(z) + z φ(z), Φ and e^(−z²/2) as buffers a block at a time.
             guard let z else { return }
-            for i in 0..<count {
-                let cdf = 0.5 * erfc(-z[i] * 0.7071067811865476)
-                let pdf = FastMath.exp(-(z[i] * z[i]) * 0.5) * 0.3989422804014327
-                dst[i] = src[i] * (cdf + z[i] * pdf)
+            let block = 256
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * block) { scratch in
+                guard let cdf = scratch.baseAddress else { return }
+                let pdf = cdf + block
+                var start = 0
+                while start < count {
+                    let size = Swift.min(block, count - start)
+                    let zs = z + start
+                    FastMath.normalCDF(zs, cdf, count: size)
+                    for i in 0..<size { pdf[i] = -(zs[i] * zs[i]) * 0.5 }
+                    FastMath.exp(pdf, pdf, count: size)
+                    for i in 0..<size {
+                        dst[start + i] = src[start + i] * (cdf[i] + zs[i] * (pdf[i] * 0.3989422804014327))
+                    }
+                    start += size
+                }
             }
         }
     }

@@ -164,7 +164,7 @@ public enum UnaryOp: String, Sendable, CaseIterable {
     /// The function on a real number.
     ///
     /// `round` rounds half to even (NumPy); `gelu` is the exact form x·Φ(x) = ½x(1 + erf(x/√2));
-    /// `exp`, `tanh`, `sigmoid` use the vectorisable kernels of `FastMath`;
+    /// `exp`, `tanh`, `sigmoid` and `gelu` use the vectorisable kernels of `FastMath`;
     /// `sigmoid` and `softplus` are evaluated without overflow: softplus(x) = max(x, 0) + log1p(e^−|x|).
     @inline(__always)
     public func apply(_ x: Double) -> Double {
@@ -185,7 +185,7 @@ public enum UnaryOp: String, Sendable, CaseIterable {
         case .tanh: return FastMath.tanh(x)
         case .sigmoid: return FastMath.sigmoid(x)
         case .relu: return x > 0 ? x : (x.isNaN ? x : 0)
-        case .gelu: return 0.5 * x * (1 + erf(x * 0.7071067811865476))
+        case .gelu: return FastMath.gelu(x)
         case .softplus: return Swift.max(x, 0) + Foundation.log1p(FastMath.exp(-Swift.abs(x)))
         case .isnan: return x.isNaN ? 1 : 0
         case .isfinite: return x.isFinite ? 1 : 0
@@ -209,6 +209,7 @@ extension Tensor {
         case .exp: out = try kernelStorage(n) { FastMath.exp($0, $1, count: $2) }
         case .tanh: out = try kernelStorage(n) { FastMath.tanh($0, $1, count: $2) }
         case .sigmoid: out = try kernelStorage(n) { FastMath.sigmoid($0, $1, count: $2) }
+        case .gelu: out = try kernelStorage(n) { FastMath.gelu($0, $1, count: $2) }
         default: out = try mapStorage(n, AnyUnary(op: op))
         }
         if op.isPredicate { return Tensor(unchecked: shape, out, dtype: .bool) }
