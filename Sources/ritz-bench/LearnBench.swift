@@ -106,8 +106,9 @@ enum LearnBench {
         return best
     }
 
-    /// The hidden layer's fused bias + tanh pass (1797 × 64) and the softmax exp (1797 × 10), in
-    /// CPU ns per element, against the other kernel builds this CPU runs and libm per element.
+    /// The hidden layer's fused bias + tanh pass (1797 × 64), the softmax exp (1797 × 10) and
+    /// gelu's erf (1797 × 64), in CPU ns per element, against the other kernel builds this CPU
+    /// runs and libm per element.
     static func elementwise() throws {
         var rng = RandomGenerator(seed: 2)
         let rows = 1797, width = 64
@@ -167,6 +168,27 @@ enum LearnBench {
             }
         }
         Bench.report("softmax exp, 1797 x 10 (CPU)", tExp / Double(rows * 10) * 1e9, "ns/elt")
+
+        // erf of the gelu argument z/√2 over the same block, every build beside libm's erf.
+        let scaled = x.map { $0 * FastMath.inverseSquareRootOfTwo }
+        func erfTime(_ kernel: (UnsafePointer<Double>, UnsafeMutablePointer<Double>, Int) -> Void) -> Double {
+            scaled.withUnsafeBufferPointer { xp in
+                out.withUnsafeMutableBufferPointer { op in
+                    cpuBest(inner: 20) {
+                        if let xb = xp.baseAddress, let ob = op.baseAddress { kernel(xb, ob, xp.count) }
+                    }
+                }
+            }
+        }
+        let tErf = erfTime { FastMath.erf($0, $1, count: $2) }
+        let erfBeside = others.compactMap { build -> String? in
+            guard let erf = build.pointee.erf_n else { return nil }
+            return String(format: "%@ %.2f", String(cString: build.pointee.name), erfTime { erf($0, $1, $2) } / n * 1e9)
+        }
+        let libmErf = erfTime { xb, ob, count in for i in 0..<count { ob[i] = Foundation.erf(xb[i]) } }
+        Bench.report("erf of z/sqrt 2, 1797 x 64 (CPU)", tErf / n * 1e9, "ns/elt",
+                     detail: String(format: "%@ build (%@ ns/elt); libm erf %.2f ns/elt", FastMath.implementationName,
+                                    erfBeside.joined(separator: ", "), libmErf / n * 1e9))
     }
 
     /// The MLP's matrix products as single-threaded OpenBLAS dgemm calls, in GFLOP/s of CPU time
