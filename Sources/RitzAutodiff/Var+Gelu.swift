@@ -90,7 +90,7 @@ extension Var {
 
     /// out[i] = φ(x[i]) = e^(−x²/2)/√(2π) for i < n, through `FastMath`'s vector exp (the
     /// exp that `normalPDF` uses, so traced and untraced passes agree).
-    fileprivate static func geluDensities(_ x: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, count n: Int) {
+    static func geluDensities(_ x: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, count n: Int) {
         for i in 0..<n { out[i] = -0.5 * x[i] * x[i] }
         FastMath.exp(out, out, count: n)
         for i in 0..<n { out[i] *= 0.3989422804014327 }

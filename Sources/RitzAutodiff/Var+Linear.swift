@@ -321,7 +321,7 @@ struct LinearLayer {
         case .sigmoid?: for i in 0..<count { dst[i] = src[i] * (y[i] * (1 - y[i])) }
         case .relu?: for i in 0..<count { dst[i] = src[i] * (y[i] > 0 ? 1 : 0) }
         default:
-            // gelu′(z) = Φ(z) + z φ(z), Φ and e^(−z²/2) as buffers a block at a time.
+            // gelu′(z) = Φ(z) + z φ(z), Φ and φ as buffers a block at a time.
             guard let z else { return }
             let block = 256
             withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * block) { scratch in
@@ -332,11 +332,8 @@ struct LinearLayer {
                     let size = Swift.min(block, count - start)
                     let zs = z + start
                     FastMath.normalCDF(zs, cdf, count: size)
-                    for i in 0..<size { pdf[i] = -(zs[i] * zs[i]) * 0.5 }
-                    FastMath.exp(pdf, pdf, count: size)
-                    for i in 0..<size {
-                        dst[start + i] = src[start + i] * (cdf[i] + zs[i] * (pdf[i] * 0.3989422804014327))
-                    }
+                    Var.geluDensities(zs, into: pdf, count: size)
+                    for i in 0..<size { dst[start + i] = src[start + i] * (cdf[i] + zs[i] * pdf[i]) }
                     start += size
                 }
             }
