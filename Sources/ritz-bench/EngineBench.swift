@@ -13,12 +13,13 @@ import RitzTensor
 /// 1.05× the kernels, the user's function ≤ 1.25× the tape.
 enum EngineBench {
     /// The argument that makes ritz-bench only train the digits MLP full batch through one path
-    /// (`--engine-gd kernels|tape|function STEPS`), so a profiler or a whole-process timer sees
-    /// that path alone.
+    /// (`--engine-gd kernels|tape|function [STEPS [THREADS]]`), so a profiler or a whole-process
+    /// timer sees that path alone.
     static let gdChildArgument = "--engine-gd"
 
     /// In the child: `steps` full-batch GD steps (sgd 0.5) of the digits MLP through `path`.
-    static func gdChild(path: String, steps: Int) throws {
+    static func gdChild(path: String, steps: Int, threads: Int?) throws {
+        if let threads { Parallel.threads = Swift.max(1, threads) }
         let data = try Dataset.digits()
         let tape = try MLP(sizes: [64, 64, 10], activation: .tanh, seed: 0)
         let model: any Model

@@ -29,7 +29,7 @@ usage: ritz-bench [--peers] [SECTION...]
   --peers   time NumPy/SciPy/JAX on the same workloads in the same run (bench/peers.py; python from
             RITZ_PEERS_PYTHON, else bench/.venv/bin/python, else python3); make its environment with
             \(Peer.venvCommand)
-  --engine-gd kernels|tape|function [STEPS]
+  --engine-gd kernels|tape|function [STEPS [THREADS]]
             only train the digits MLP full batch (default 500 steps) through one path, for a profiler
 """
 
@@ -55,7 +55,8 @@ if CommandLine.arguments.dropFirst().first == ModelLibraryBench.peakChildArgumen
 if CommandLine.arguments.dropFirst().first == EngineBench.gdChildArgument {
     let args = Array(CommandLine.arguments.dropFirst(2))
     do {
-        try EngineBench.gdChild(path: args.first ?? "", steps: args.count > 1 ? Int(args[1]) ?? 500 : 500)
+        try EngineBench.gdChild(path: args.first ?? "", steps: args.count > 1 ? Int(args[1]) ?? 500 : 500,
+                                threads: args.count > 2 ? Int(args[2]) : nil)
         exit(0)
     } catch { print("error: \(error)"); exit(1) }
 }
