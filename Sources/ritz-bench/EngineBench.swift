@@ -12,6 +12,27 @@ import RitzTensor
 /// round so a change in the machine's load falls on all; medians over the rounds. Bars: tape ≤
 /// 1.05× the kernels, the user's function ≤ 1.25× the tape.
 enum EngineBench {
+    /// The argument that makes ritz-bench only train the digits MLP full batch through one path
+    /// (`--engine-gd kernels|tape|function [STEPS [THREADS]]`), so a profiler or a whole-process
+    /// timer sees that path alone.
+    static let gdChildArgument = "--engine-gd"
+
+    /// In the child: `steps` full-batch GD steps (sgd 0.5) of the digits MLP through `path`.
+    static func gdChild(path: String, steps: Int, threads: Int?) throws {
+        if let threads { Parallel.threads = Swift.max(1, threads) }
+        let data = try Dataset.digits()
+        let tape = try MLP(sizes: [64, 64, 10], activation: .tanh, seed: 0)
+        let model: any Model
+        switch path {
+        case "kernels": model = ReferenceMLP(tape)
+        case "tape": model = tape
+        case "function": model = try tape.functionModel()
+        default: throw Peer.Failure(description: "--engine-gd takes kernels, tape or function, got \(path)")
+        }
+        let run = try Trainer.train(model: model, data: data, optimizer: try .sgd(lr: 0.5), steps: steps, every: steps)
+        print("\(path): \(run.stepsTaken) steps")
+    }
+
     static func run() throws {
         Bench.section("engine (MLP 64-64-10 tanh, ce, 1797 digits: reference kernels, the mlp on the tape, user function)")
         let data = try Dataset.digits()

@@ -29,6 +29,8 @@ usage: ritz-bench [--peers] [SECTION...]
   --peers   time NumPy/SciPy/JAX on the same workloads in the same run (bench/peers.py; python from
             RITZ_PEERS_PYTHON, else bench/.venv/bin/python, else python3); make its environment with
             \(Peer.venvCommand)
+  --engine-gd kernels|tape|function [STEPS [THREADS]]
+            only train the digits MLP full batch (default 500 steps) through one path, for a profiler
 """
 
 // The kernel a user gets (ritz restarts itself with the CPU's OpenBLAS kernel when the
@@ -48,6 +50,15 @@ do {
 // A child started by the model library's bench to measure one HVP's peak memory on its own.
 if CommandLine.arguments.dropFirst().first == ModelLibraryBench.peakChildArgument {
     do { try ModelLibraryBench.hvpPeakChild(); exit(0) } catch { print("error: \(error)"); exit(1) }
+}
+// A child that only trains the digits MLP through one path, for profiling (see EngineBench).
+if CommandLine.arguments.dropFirst().first == EngineBench.gdChildArgument {
+    let args = Array(CommandLine.arguments.dropFirst(2))
+    do {
+        try EngineBench.gdChild(path: args.first ?? "", steps: args.count > 1 ? Int(args[1]) ?? 500 : 500,
+                                threads: args.count > 2 ? Int(args[2]) : nil)
+        exit(0)
+    } catch { print("error: \(error)"); exit(1) }
 }
 var wanted = Set<String>()
 var withPeers = false
