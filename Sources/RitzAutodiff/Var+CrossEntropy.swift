@@ -29,14 +29,22 @@ extension Var {
             [Double](unsafeUninitializedCapacity: zs.count) { p, initialized in
                 initialized = zs.count
                 guard let src = zs.baseAddress, let dst = p.baseAddress else { return }
-                var maxima = [Double](repeating: 0, count: positions)
+                // Each row's shift: its maximum, or 0 for a row without a finite maximum (its
+                // loss is then ∞ or NaN, as it is). Branch-free compares, pointer loops.
+                let maxima = UnsafeMutablePointer<Double>.allocate(capacity: positions)
+                defer { maxima.deallocate() }
                 for i in 0..<positions {
-                    let row = src + i * k
+                    let row = src + i * k, out = dst + i * k
                     var mx = -Double.infinity
-                    for j in 0..<k where row[j] > mx || row[j].isNaN { mx = row[j] }
-                    // A row without a finite maximum is shifted by 0 (its loss is ∞ or NaN, as it is).
-                    maxima[i] = mx.isFinite ? mx : 0
-                    for j in 0..<k { dst[i * k + j] = row[j] - maxima[i] }
+                    var nan = false
+                    for j in 0..<k {
+                        let v = row[j]
+                        mx = v > mx ? v : mx
+                        nan = nan || v.isNaN
+                    }
+                    let shift = !nan && mx.isFinite ? mx : 0
+                    maxima[i] = shift
+                    for j in 0..<k { out[j] = row[j] - shift }
                 }
                 FastMath.exp(dst, dst, count: positions * k)
                 for i in 0..<positions {

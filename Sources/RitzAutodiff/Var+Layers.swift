@@ -20,13 +20,17 @@ extension Var {
         guard !labels.isComplex else { throw TensorError.invalidArgument("\(op) needs real labels, got a complex tensor") }
         guard classes >= 1 else { throw TensorError.invalidArgument("\(op) needs at least one class, got \(classes)") }
         let values = try labels.asFloat().storage
-        return try values.map { v in
-            guard v.isFinite, v == v.rounded(), v >= 0, v < Double(classes) else {
+        var out = [Int]()
+        out.reserveCapacity(values.count)
+        for v in values {
+            // NaN fails the comparisons; inside the range Int(v) is exact, so a fraction shows.
+            guard v >= 0, v < Double(classes), Double(Int(v)) == v else {
                 let shown = v.isFinite && v == v.rounded() && v.magnitude < 1e15 ? "\(Int(v))" : "\(v)"
                 throw TensorError.invalidArgument("\(op) needs labels that are whole numbers in 0..<\(classes), got \(shown)")
             }
-            return Int(v)
+            out.append(Int(v))
         }
+        return out
     }
 
     /// One-hot rows: `labels.shape + [classes]`, 1 at each label's class and 0 elsewhere.

@@ -207,9 +207,8 @@ struct LinearLayer {
                     Parallel.jobs(p) { part in
                         let r = rows(part)
                         let (lo, count) = (r.lowerBound, r.count)
-                        let d = delta + lo * m
-                        deltaAndBiasSums(pg + lo * m, y: py + lo * m, z: pz.map { $0 + lo * m }, into: d, rows: count,
-                                         sums: needs[2] ? bHalves + part * m : nil)
+                        let d = deltaAndBiasSums(pg + lo * m, y: py + lo * m, z: pz.map { $0 + lo * m }, into: delta + lo * m,
+                                                 rows: count, sums: needs[2] ? bHalves + part * m : nil)
                         guard count > 0, k > 0 else {
                             if needs[1] { (wHalves + part * m * k).initialize(repeating: 0, count: m * k) }
                             if let xb { (xb + lo * k).initialize(repeating: 0, count: count * k) }
@@ -247,9 +246,14 @@ struct LinearLayer {
 
     /// δ = ḡ ⊙ f′ for `rows` rows, in blocks of rows small enough to stay in the first-level
     /// cache while their column sums are added into `sums` (when given; it is overwritten).
+    /// Returns where δ is: `d`, or ḡ itself for the identity (δ = ḡ, not copied).
     private func deltaAndBiasSums(_ g: UnsafePointer<Double>, y: UnsafePointer<Double>, z: UnsafePointer<Double>?,
-                                  into d: UnsafeMutablePointer<Double>, rows: Int, sums: UnsafeMutablePointer<Double>?) {
+                                  into d: UnsafeMutablePointer<Double>, rows: Int, sums: UnsafeMutablePointer<Double>?) -> UnsafePointer<Double> {
         sums?.initialize(repeating: 0, count: m)
+        if activation == nil {
+            if let sums { LinearLayer.addColumnSums(g, rows: rows, width: m, into: sums) }
+            return g
+        }
         let block = Swift.max(1, 2048 / Swift.max(m, 1))
         var i = 0
         while i < rows {
@@ -259,6 +263,7 @@ struct LinearLayer {
             if let sums { LinearLayer.addColumnSums(d + offset, rows: count, width: m, into: sums) }
             i += count
         }
+        return UnsafePointer(d)
     }
 
     /// sums[j] += Σ_r a[r·width + j], each column's rows added in order. Eight columns at a time
