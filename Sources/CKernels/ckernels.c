@@ -285,8 +285,9 @@ static const ck_kernels baseline_kernels = {
 /* The arithmetic both vector builds share, written once so that the AVX2 and AVX-512 builds
  * perform the same operations in the same order: P##_poly, e^r − 1 on the reduced argument;
  * P##_reduce, the range reduction (returns q = e^r − 1 and the bits of the shifted 32·x/ln2);
- * P##_tanh_pq, tanh's P(y) and Q(y). MM is the intrinsics' prefix (_mm256, _mm512), VD and VI the
- * double and integer vector types, CAST the bit cast between them. */
+ * P##_tanh_pq, tanh's P(y) and Q(y); P##_erf_ratio, erf's rational d = P(t)/Q(t) with each lane's
+ * coefficients (P##_erf_coefficient, defined before). MM is the intrinsics' prefix (_mm256,
+ * _mm512), VD and VI the double and integer vector types, CAST the bit cast between them. */
 #define CK_DEFINE_ARITHMETIC(ATTR, MM, VD, VI, CAST, P)                                          \
     ATTR static inline VD P##_poly(VD r) {                                                       \
         VD r2 = MM##_mul_pd(r, r);                                                               \
@@ -311,7 +312,22 @@ static const ck_kernels baseline_kernels = {
         *q = MM##_add_pd(y, MM##_set1_pd(TANH_Q2));                                              \
         *q = MM##_fmadd_pd(*q, y, MM##_set1_pd(TANH_Q1));                                        \
         *q = MM##_fmadd_pd(*q, y, MM##_set1_pd(TANH_Q0));                                        \
+    }                                                                                            \
+    ATTR static inline VD P##_erf_ratio(VD t, VI index) {                                        \
+        VD p = P##_erf_coefficient(erf_num[7], index), q = P##_erf_coefficient(erf_den[7], index); \
+        for (int k = 6; k >= 0; k--) {                                                           \
+            p = MM##_fmadd_pd(p, t, P##_erf_coefficient(erf_num[k], index));                     \
+            q = MM##_fmadd_pd(q, t, P##_erf_coefficient(erf_den[k], index));                     \
+        }                                                                                        \
+        q = MM##_fmadd_pd(q, t, MM##_set1_pd(1));                                                \
+        return MM##_div_pd(p, q);                                                                \
     }
+
+/* erf's coefficient row k for each lane's range (0–3 in each 64-bit lane): a permute of the
+ * four 32-bit pairs holding the row, `pairs` the pair indices 2·range, 2·range + 1. */
+AVX2 static inline __m256d v_erf_coefficient(const double *row, __m256i pairs) {
+    return _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(_mm256_load_pd(row)), pairs));
+}
 
 CK_DEFINE_ARITHMETIC(AVX2, _mm256, __m256d, __m256i, _mm256_castpd_si256, v)
 
@@ -385,12 +401,6 @@ AVX2 static inline __m256d v_sigmoid(__m256d x, const int64_t *tb) {
     return _mm256_div_pd(one, _mm256_add_pd(one, e));
 }
 
-/* erf's coefficient row k for each lane's range (0–3 in each 64-bit lane): a permute of the
- * four 32-bit pairs holding the row, `pairs` the pair indices 2·range, 2·range + 1. */
-AVX2 static inline __m256d v_erf_coefficient(const double *row, __m256i pairs) {
-    return _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(_mm256_load_pd(row)), pairs));
-}
-
 /* erf x (complement 0) or erfc x (complement 1) on four lanes; see the header comment. The
  * exps of the tail run only when some lane is in it. */
 AVX2 static inline __m256d v_erf_any(__m256d x, const int64_t *tb, int complement) {
@@ -411,13 +421,7 @@ AVX2 static inline __m256d v_erf_any(__m256d x, const int64_t *tb, int complemen
     __m256d clamped = _mm256_min_pd(a, _mm256_set1_pd(ERF_CLAMP));
     __m256d t = _mm256_blendv_pd(_mm256_mul_pd(x, x), _mm256_sub_pd(a, one), mid);
     if (any_tail) t = _mm256_blendv_pd(t, _mm256_div_pd(one, _mm256_mul_pd(clamped, clamped)), tail);
-    __m256d p = v_erf_coefficient(erf_num[7], pairs), q = v_erf_coefficient(erf_den[7], pairs);
-    for (int k = 6; k >= 0; k--) {
-        p = _mm256_fmadd_pd(p, t, v_erf_coefficient(erf_num[k], pairs));
-        q = _mm256_fmadd_pd(q, t, v_erf_coefficient(erf_den[k], pairs));
-    }
-    q = _mm256_fmadd_pd(q, t, one);
-    __m256d d = _mm256_div_pd(p, q);
+    __m256d d = v_erf_ratio(t, pairs);
     __m256d erx = _mm256_set1_pd(ERF_ERX);
     __m256d small_erf = _mm256_fmadd_pd(x, d, x);
     __m256d result;
@@ -498,46 +502,6 @@ static const ck_kernels avx2_kernels = {
     "avx2+fma", avx2_exp_n, avx2_tanh_n, avx2_sigmoid_n, avx2_tanh_rows, avx2_erf_n, avx2_erfc_n,
 };
 
-/* One row block of 8 vectors (32 columns) of C = A·B + beta·C. */
-AVX2 static inline void small_k_block32(const double *ai, ptrdiff_t k, const double *b, ptrdiff_t ldb,
-                                        double beta, double *ci) {
-    __m256d s[8];
-    if (beta == 0) {
-        for (int v = 0; v < 8; v++) s[v] = _mm256_setzero_pd();
-    } else {
-        __m256d bv = _mm256_set1_pd(beta);
-        for (int v = 0; v < 8; v++) s[v] = _mm256_mul_pd(bv, _mm256_loadu_pd(ci + 4 * v));
-    }
-    for (ptrdiff_t p = 0; p < k; p++) {
-        __m256d x = _mm256_broadcast_sd(ai + p);
-        const double *bp = b + p * ldb;
-        for (int v = 0; v < 8; v++) s[v] = _mm256_fmadd_pd(x, _mm256_loadu_pd(bp + 4 * v), s[v]);
-    }
-    for (int v = 0; v < 8; v++) _mm256_storeu_pd(ci + 4 * v, s[v]);
-}
-
-AVX2 static void avx2_gemm_small_k(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const double *a, ptrdiff_t lda,
-                                   const double *b, ptrdiff_t ldb, double beta, double *c, ptrdiff_t ldc) {
-    for (ptrdiff_t i = 0; i < m; i++) {
-        const double *ai = a + i * lda;
-        double *ci = c + i * ldc;
-        ptrdiff_t j = 0;
-        for (; j + 32 <= n; j += 32) small_k_block32(ai, k, b + j, ldb, beta, ci + j);
-        for (; j + 4 <= n; j += 4) {
-            __m256d s = beta == 0 ? _mm256_setzero_pd() : _mm256_mul_pd(_mm256_set1_pd(beta), _mm256_loadu_pd(ci + j));
-            for (ptrdiff_t p = 0; p < k; p++)
-                s = _mm256_fmadd_pd(_mm256_broadcast_sd(ai + p), _mm256_loadu_pd(b + p * ldb + j), s);
-            _mm256_storeu_pd(ci + j, s);
-        }
-        for (; j < n; j++) {
-            __m128d s = _mm_set_sd(beta == 0 ? 0 : beta * ci[j]);
-            for (ptrdiff_t p = 0; p < k; p++)
-                s = _mm_fmadd_sd(_mm_set_sd(ai[p]), _mm_set_sd(b[p * ldb + j]), s);
-            ci[j] = _mm_cvtsd_f64(s);
-        }
-    }
-}
-
 static int cpu_has_avx2_fma(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
@@ -570,6 +534,11 @@ AVX512 static inline __m512i z_lookup(z_table t, __m512i index) {
     __m512i high = _mm512_permutex2var_epi64(t.part[2], index, t.part[3]);
     __mmask8 upper = _mm512_test_epi64_mask(index, _mm512_set1_epi64(16));
     return _mm512_mask_blend_epi64(upper, low, high);
+}
+
+/* erf's coefficient row k for each lane's range (0–3). */
+AVX512 static inline __m512d z_erf_coefficient(const double *row, __m512i range) {
+    return _mm512_permutexvar_pd(range, _mm512_broadcast_f64x4(_mm256_load_pd(row)));
 }
 
 CK_DEFINE_ARITHMETIC(AVX512, _mm512, __m512d, __m512i, _mm512_castpd_si512, z)
@@ -642,11 +611,6 @@ AVX512 static inline __m512d z_sigmoid(__m512d x, z_table bits) {
     return _mm512_div_pd(one, _mm512_add_pd(one, e));
 }
 
-/* erf's coefficient row k for each lane's range (0–3). */
-AVX512 static inline __m512d z_erf_coefficient(const double *row, __m512i range) {
-    return _mm512_permutexvar_pd(range, _mm512_broadcast_f64x4(_mm256_load_pd(row)));
-}
-
 /* erf or erfc on eight lanes: v_erf_any's operations in the same order. */
 AVX512 static inline __m512d z_erf_any(__m512d x, z_table bits, int complement) {
     const __m512d sign_mask = _mm512_set1_pd(-0.0);
@@ -663,13 +627,7 @@ AVX512 static inline __m512d z_erf_any(__m512d x, z_table bits, int complement) 
     __m512d clamped = _mm512_min_pd(a, _mm512_set1_pd(ERF_CLAMP));
     __m512d t = _mm512_mask_mov_pd(_mm512_mul_pd(x, x), mid, _mm512_sub_pd(a, one));
     if (tail) t = _mm512_mask_mov_pd(t, tail, _mm512_div_pd(one, _mm512_mul_pd(clamped, clamped)));
-    __m512d p = z_erf_coefficient(erf_num[7], range), q = z_erf_coefficient(erf_den[7], range);
-    for (int k = 6; k >= 0; k--) {
-        p = _mm512_fmadd_pd(p, t, z_erf_coefficient(erf_num[k], range));
-        q = _mm512_fmadd_pd(q, t, z_erf_coefficient(erf_den[k], range));
-    }
-    q = _mm512_fmadd_pd(q, t, one);
-    __m512d d = _mm512_div_pd(p, q);
+    __m512d d = z_erf_ratio(t, range);
     __m512d erx = _mm512_set1_pd(ERF_ERX);
     __m512d small_erf = _mm512_fmadd_pd(x, d, x);
     __mmask8 negative = _mm512_movepi64_mask(_mm512_castpd_si512(x));
@@ -810,18 +768,4 @@ void ck_erfc_n(const double *x, double *y, ptrdiff_t n) { ck_selected()->erfc_n(
 void ck_tanh_rows(const double *x, const double *bias, ptrdiff_t rows, ptrdiff_t width,
                   double *out) {
     ck_selected()->tanh_rows(x, bias, rows, width, out);
-}
-
-int ck_gemm_small_k(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const double *a, ptrdiff_t lda,
-                    const double *b, ptrdiff_t ldb, double beta, double *c, ptrdiff_t ldc) {
-#if CK_X86
-    /* The AVX-512 set shares this kernel: it is the same sums in the same order either way. */
-    const ck_kernels *selected = ck_selected();
-    if (selected == &avx2_kernels || selected == &avx512_kernels) {
-        avx2_gemm_small_k(m, n, k, a, lda, b, ldb, beta, c, ldc);
-        return 1;
-    }
-#endif
-    (void)m; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)ldb; (void)beta; (void)c; (void)ldc;
-    return 0;
 }

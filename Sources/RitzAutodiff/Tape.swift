@@ -95,8 +95,9 @@ public final class Tape: @unchecked Sendable {
         for v in vars where v <= hi { isVar[v - lo] = true }
         // Nodes whose cotangent reaches nothing but the variables' (a variable, or a linear node
         // over one such): a placeholder cotangent there is never read.
-        var unread = [Bool](repeating: false, count: hi - lo + 1)
-        if createGraph && valuesUnread {
+        let marksUnread = createGraph && valuesUnread
+        var unread = [Bool](repeating: false, count: marksUnread ? hi - lo + 1 : 0)
+        if marksUnread {
             for i in lo...hi where dep[i - lo] {
                 let node = nodes[i]
                 unread[i - lo] = isVar[i - lo]
@@ -115,7 +116,7 @@ public final class Tape: @unchecked Sendable {
             let needs = node.inputs.map { $0 >= lo && dep[$0 - lo] }
             guard needs.contains(true) else { continue }
             let partials = createGraph ? nil : offerPartials(node, needs: needs, lo: lo, ct: &ct)
-            let unreadInputs = valuesUnread ? node.inputs.map { $0 >= lo && unread[$0 - lo] } : []
+            let unreadInputs = marksUnread ? node.inputs.map { $0 >= lo && unread[$0 - lo] } : []
             let grads = try node.rule.vjp(g, context(node, id: i, needs: needs, createGraph: createGraph, partials: partials,
                                                      valuesUnread: unreadInputs))
             if let partials {

@@ -47,8 +47,9 @@ extension Var {
         if heads == 0 { return Var(try Tensor.zeros(lead + [tq, dv])) }
         let q3 = try q.reshaped([heads, tq, d]), k3 = try k.reshaped([heads, tk, d]), v3 = try v.reshaped([heads, tk, dv])
         _ = try Tensor.elementCount([tq, tk])  // one score block must fit in the allocation limit
-        let mask = causal ? try Tensor(shape: [tq, tk], storage: (0..<(tq * tk)).map { $0 % tk <= $0 / tk ? 1 : 0 }) : nil
-        let block = ScoreBlock(scale: 1 / Double(d).squareRoot(), mask: mask, heads: heads,
+        // Query i keeps keys j ≤ i: entry i·Tk + j of a Tq×Tk block.
+        let keep = causal ? (0..<(tq * tk)).map { $0 % tk <= $0 / tk } : nil
+        let block = ScoreBlock(scale: 1 / Double(d).squareRoot(), keep: keep, heads: heads,
                                perChunk: Swift.max(1, chunkEntries / Swift.max(tq * tk, 1)))
         let (qc, kc, vc) = (Var(q3.value), Var(k3.value), Var(v3.value))
         let y = try block.joined(try block.chunks.map { r in
@@ -77,7 +78,8 @@ private struct ScoreBlock {
     static let chunkEntries = 1 << 20
 
     let scale: Double
-    let mask: Tensor?
+    /// Which entries of a Tq×Tk score block are kept (row-major); nil keeps them all.
+    let keep: [Bool]?
     /// Number of stacked batch-heads.
     let heads: Int
     /// Batch-heads per chunk.
@@ -112,9 +114,9 @@ private struct ScoreBlock {
         guard values.ndim == 3 else { throw ShapeError.wrongRank(op: "attention", expected: "scores [B, Tq, Tk]", got: s.shape) }
         let (tq, tk) = (values.shape[1], values.shape[2])
         let rows = values.count / Swift.max(tk, 1)
-        let keep = mask.map { $0.storage.map { $0 != 0 } } ?? [Bool](repeating: true, count: tq * tk)
+        let keep = self.keep ?? [Bool](repeating: true, count: tq * tk)
         guard keep.count == tq * tk else {
-            throw ShapeError.mismatch(op: "attention (mask)", lhs: mask?.shape ?? [], rhs: [tq, tk])
+            throw ShapeError.mismatch(op: "attention (mask)", lhs: [keep.count], rhs: [tq, tk])
         }
         let scale = self.scale
         let out = values.storage.withUnsafeBufferPointer { ps in

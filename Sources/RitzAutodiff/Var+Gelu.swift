@@ -52,7 +52,7 @@ extension Var {
     /// g·gelu′(x) elementwise, one node whose rules are `geluBackward` in g and `geluCurvature`
     /// in x.
     private static func geluBackward(_ g: Var, _ x: Var, _ d: GeluDerivatives) throws -> Var {
-        let value = try d.slope().flatMap { try elementwiseBlocks(g, Var($0), shape: x.shape, product) }
+        let value = try elementwiseBlocks(g, Var(d.slope()), shape: x.shape, product)
             ?? (g * (x.normalCDF() + x * x.normalPDF())).value
         return try apply("gelu_backward", [g, x], value: value, rule: Rule(
             vjp: { h, c in
@@ -75,9 +75,9 @@ extension Var {
     /// a·b·gelu″(x) = a·b·φ(x)·(2 − x²): one pass when nothing is traced, `Var` primitives
     /// otherwise.
     private static func geluCurvature(_ a: Var, _ b: Var, _ x: Var, _ d: GeluDerivatives) throws -> Var {
-        if !a.isTraced, !b.isTraced, !x.isTraced, let bend = try d.bend(),
+        if !a.isTraced, !b.isTraced, !x.isTraced,
            let ab = try elementwiseBlocks(a, b, shape: x.shape, product),
-           let value = try elementwiseBlocks(Var(ab), Var(bend), shape: x.shape, product) {
+           let value = try elementwiseBlocks(Var(ab), Var(d.bend()), shape: x.shape, product) {
             return Var(value)
         }
         return try a * b * (x.normalPDF() * (2 - x * x))
@@ -134,33 +134,43 @@ extension Var {
 private final class GeluDerivatives {
     private let x: Tensor
     private let cdf: Tensor
-    private var slopes: Tensor??
-    private var bends: Tensor??
+    private var slopes: Tensor?
+    private var bends: Tensor?
 
+    /// x and Φ(x), real (a gelu node is made for real operands only).
     init(_ x: Tensor, cdf: Tensor) {
         self.x = x
         self.cdf = cdf
     }
 
     /// gelu′(x) = Φ(x) + x·φ(x).
-    func slope() throws -> Tensor? {
+    func slope() throws -> Tensor {
         if let slopes { return slopes }
-        let made = try Var.elementwiseBlocks(Var(x), Var(cdf), shape: x.shape) { x, cdf, out, n in
+        let made = try pass(cdf) { x, cdf, out, n in
             Var.geluDensities(x, into: out, count: n)
             for i in 0..<n { out[i] = cdf[i] + x[i] * out[i] }
         }
-        slopes = .some(made)
+        slopes = made
         return made
     }
 
     /// gelu″(x) = φ(x)·(2 − x²).
-    func bend() throws -> Tensor? {
+    func bend() throws -> Tensor {
         if let bends { return bends }
-        let made = try Var.elementwiseBlocks(Var(x), Var(x), shape: x.shape) { x, _, out, n in
+        let made = try pass(x) { x, _, out, n in
             Var.geluDensities(x, into: out, count: n)
             for i in 0..<n { out[i] *= 2 - x[i] * x[i] }
         }
-        bends = .some(made)
+        bends = made
+        return made
+    }
+
+    /// f over blocks of x and `other`.
+    private func pass(_ other: Tensor,
+                      _ f: (UnsafePointer<Double>, UnsafePointer<Double>, UnsafeMutablePointer<Double>, Int) -> Void) throws -> Tensor {
+        guard let made = try Var.elementwiseBlocks(Var(x), Var(other), shape: x.shape, f) else {
+            throw TensorError.invalidArgument("gelu takes real values")
+        }
         return made
     }
 }
