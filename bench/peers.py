@@ -5,7 +5,9 @@ ritz-bench starts this script once and talks to it over stdin/stdout, one line e
     run NAME INNER CLOCK [ARG...]   ->   SECONDS cpu=CPUSECONDS [NOTE...]
     quit
 
-`run` performs workload NAME `INNER` times in a row and answers the seconds per call, measured
+`run` first calls workload NAME untimed for at least WARM seconds (`--warm`, at least once), so
+caches, the thread pool and the processors are back in their steady state after the other side's
+turn, then performs it `INNER` times in a row and answers the seconds per call, measured
 with CLOCK (`wall`: time.perf_counter; `cpu`: time.process_time, for one-thread Python loops on
 a shared machine), and the process CPU seconds per call (all threads). The first `run` of a workload also prepares it (data, JIT compilation), so
 ritz-bench discards each side's first round. A failure answers `error MESSAGE`. On start the
@@ -18,7 +20,8 @@ The data are ritz's: the digits CSV shipped in Sources/RitzLearn/Resources (pixe
 labels saved the same way (the networks themselves in bench/jax_models.py), the Henon orbit
 computed with ritz's arithmetic, the 100 x 100 grid graph.
 
-Usage: python bench/peers.py --threads N   (N: the BLAS threads to allow, ritz's thread count)
+Usage: python bench/peers.py --threads N --warm SECONDS
+(N: the BLAS threads to allow, ritz's thread count; SECONDS: each turn's untimed warm-up)
 """
 
 import argparse
@@ -28,6 +31,7 @@ import time
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--threads", type=int, default=2)
+parser.add_argument("--warm", type=float, default=0.0)
 options = parser.parse_args()
 
 # Thread counts must be fixed before NumPy loads its OpenBLAS.
@@ -476,6 +480,10 @@ def serve():
             if key not in prepared:
                 prepared[key] = WORKLOADS[name](*args)
             body, note = prepared[key]
+            warm_until = time.perf_counter() + options.warm
+            body()
+            while time.perf_counter() < warm_until:
+                body()
             t0, c0 = clock(), time.process_time()
             for _ in range(inner):
                 body()

@@ -16,21 +16,45 @@ enum EngineBench {
     /// (`--engine-gd kernels|tape|function [STEPS [THREADS]]`), so a profiler or a whole-process
     /// timer sees that path alone.
     static let gdChildArgument = "--engine-gd"
+    /// The same for Hessian-vector products with their forward pass
+    /// (`--engine-hvp kernels|tape|function [CALLS [THREADS]]`).
+    static let hvpChildArgument = "--engine-hvp"
+
+    /// The digits MLP as evaluated by `path`.
+    private static func model(_ path: String) throws -> any Model {
+        let tape = try MLP(sizes: [64, 64, 10], activation: .tanh, seed: 0)
+        switch path {
+        case "kernels": return ReferenceMLP(tape)
+        case "tape": return tape
+        case "function": return try tape.functionModel()
+        default: throw Peer.Failure(description: "the engine child takes kernels, tape or function, got \(path)")
+        }
+    }
 
     /// In the child: `steps` full-batch GD steps (sgd 0.5) of the digits MLP through `path`.
     static func gdChild(path: String, steps: Int, threads: Int?) throws {
         if let threads { Parallel.threads = Swift.max(1, threads) }
         let data = try Dataset.digits()
-        let tape = try MLP(sizes: [64, 64, 10], activation: .tanh, seed: 0)
-        let model: any Model
-        switch path {
-        case "kernels": model = ReferenceMLP(tape)
-        case "tape": model = tape
-        case "function": model = try tape.functionModel()
-        default: throw Peer.Failure(description: "--engine-gd takes kernels, tape or function, got \(path)")
-        }
+        let model = try model(path)
         let run = try Trainer.train(model: model, data: data, optimizer: try .sgd(lr: 0.5), steps: steps, every: steps)
         print("\(path): \(run.stepsTaken) steps")
+    }
+
+    /// In the child: `calls` Hessian-vector products over all the digits, each with its forward
+    /// pass, of the digits MLP through `path`.
+    static func hvpChild(path: String, calls: Int, threads: Int?) throws {
+        if let threads { Parallel.threads = Swift.max(1, threads) }
+        let data = try Dataset.digits()
+        let model = try model(path)
+        var rng = RandomGenerator(seed: 1)
+        let v = (0..<model.parameterCount).map { _ in rng.normal() }
+        var out = [Double]()
+        for _ in 0..<calls {
+            let e = model.makeEvaluation()
+            try e.prepare(model: model, x: data.x, y: data.y, loss: .crossEntropy, withGradient: false)
+            try e.hvp(v, into: &out)
+        }
+        print("\(path): \(calls) HVPs, |Hv|_1 = \(out.reduce(0) { $0 + abs($1) })")
     }
 
     static func run() throws {

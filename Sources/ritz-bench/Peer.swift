@@ -21,6 +21,12 @@ final class Peer {
         case cpu
     }
 
+    /// Each side's untimed warm-up at the start of its turn, in seconds (at least one call): after
+    /// the pause that lets the other side's threads go idle, its own thread pool, caches and
+    /// processors are back in their steady state before the clock starts, so a turn measures what
+    /// a long run sees rather than how fast each side wakes up.
+    static let warmSeconds = 0.03
+
     /// The peer of this run, nil without `--peers` (or when it could not start).
     nonisolated(unsafe) static var current: Peer?
 
@@ -87,7 +93,7 @@ final class Peer {
         env["OPENBLAS_CORETYPE"] = env["RITZ_PEERS_OPENBLAS_CORETYPE"]
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = leading + [script, "--threads", "\(threads)"]
+        process.arguments = leading + [script, "--threads", "\(threads)", "--warm", "\(Peer.warmSeconds)"]
         process.environment = env
         let toPeer = Pipe(), fromPeer = Pipe()
         process.standardInput = toPeer
@@ -200,7 +206,7 @@ struct PeerComparison {
     /// Times `ours` and the peer's workload `name` in alternating rounds (which side goes first
     /// alternates too), after one discarded warm-up round of each, with a pause between sides so
     /// the spinning threads of one (OpenBLAS's, XLA's, ritz's worker pool) are idle before the
-    /// other starts. Without a peer, times `ours` alone over the same rounds.
+    /// other starts, and each turn beginning with `Peer.warmSeconds` of untimed calls. Without a peer, times `ours` alone over the same rounds.
     ///
     /// - Parameters:
     ///   - name: The workload in `bench/peers.py`.
@@ -218,6 +224,8 @@ struct PeerComparison {
         let settle = 0.2
         var mineCPU = [Double](), theirsCPU = [Double]()
         func timeOurs() throws -> Double {
+            let warmUntil = Bench.now() + Peer.warmSeconds
+            repeat { try ours() } while Bench.now() < warmUntil
             let (t0, c0) = (clock == .wall ? Bench.now() : Bench.cpuNow(), Bench.cpuNow())
             for _ in 0..<inner { try ours() }
             mineCPU.append((Bench.cpuNow() - c0) / Double(inner))

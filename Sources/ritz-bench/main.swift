@@ -31,6 +31,8 @@ usage: ritz-bench [--peers] [SECTION...]
             \(Peer.venvCommand)
   --engine-gd kernels|tape|function [STEPS [THREADS]]
             only train the digits MLP full batch (default 500 steps) through one path, for a profiler
+  --engine-hvp kernels|tape|function [CALLS [THREADS]]
+            only compute the digits MLP's HVP with its forward pass (default 500 calls) through one path
 """
 
 // The kernel a user gets (ritz restarts itself with the CPU's OpenBLAS kernel when the
@@ -52,11 +54,16 @@ if CommandLine.arguments.dropFirst().first == ModelLibraryBench.peakChildArgumen
     do { try ModelLibraryBench.hvpPeakChild(); exit(0) } catch { print("error: \(error)"); exit(1) }
 }
 // A child that only trains the digits MLP through one path, for profiling (see EngineBench).
-if CommandLine.arguments.dropFirst().first == EngineBench.gdChildArgument {
+if let mode = CommandLine.arguments.dropFirst().first,
+   mode == EngineBench.gdChildArgument || mode == EngineBench.hvpChildArgument {
     let args = Array(CommandLine.arguments.dropFirst(2))
+    let (path, threads) = (args.first ?? "", args.count > 2 ? Int(args[2]) : nil)
     do {
-        try EngineBench.gdChild(path: args.first ?? "", steps: args.count > 1 ? Int(args[1]) ?? 500 : 500,
-                                threads: args.count > 2 ? Int(args[2]) : nil)
+        if mode == EngineBench.gdChildArgument {
+            try EngineBench.gdChild(path: path, steps: args.count > 1 ? Int(args[1]) ?? 500 : 500, threads: threads)
+        } else {
+            try EngineBench.hvpChild(path: path, calls: args.count > 1 ? Int(args[1]) ?? 500 : 500, threads: threads)
+        }
         exit(0)
     } catch { print("error: \(error)"); exit(1) }
 }
