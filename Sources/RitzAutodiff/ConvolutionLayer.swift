@@ -100,9 +100,7 @@ struct ConvolutionLayer: @unchecked Sendable {
         let chunk = imagesPerChunk * p
         let scratch = try scratchSize(inner * chunk, pooling == nil ? 0 : filters * chunk)
         let empty = total == 0 || terms.isEmpty || xs.contains { $0.count == 0 } || ws.contains { $0.count == 0 }
-        let y = try Tensor(shape: shape, storage: [Double](unsafeUninitializedCapacity: total) { out, initialized in
-            defer { initialized = total }
-            guard let out = out.baseAddress else { return }
+        let y = try Tensor(shape: shape, storage: try makeStorage(total) { out in
             // S: written when selecting, else the layer's, only read.
             func withPicks(_ body: (UnsafeMutablePointer<Int>?) -> Void) {
                 if selecting {
@@ -173,9 +171,7 @@ struct ConvolutionLayer: @unchecked Sendable {
         let empty = total == 0 || gs.contains { $0.count == 0 } || xs.contains { $0.count == 0 }
         // The second half's sum, added to the first's afterwards.
         var partial = [Double](repeating: 0, count: empty || parts.count < 2 ? 0 : total)
-        var sums = [Double](unsafeUninitializedCapacity: total) { out, initialized in
-            defer { initialized = total }
-            guard let out = out.baseAddress else { return }
+        var sums = try makeStorage(total) { out in
             guard !empty else {
                 out.initialize(repeating: 0, count: total)
                 return
@@ -223,9 +219,7 @@ struct ConvolutionLayer: @unchecked Sendable {
         let chunk = imagesPerChunk * p
         let scratch = try scratchSize(inner * chunk, pooling == nil ? 0 : filters * chunk)
         let empty = total == 0 || gs.contains { $0.count == 0 } || ws.contains { $0.count == 0 }
-        let images = try Tensor(shape: shape, storage: [Double](unsafeUninitializedCapacity: total) { out, initialized in
-            defer { initialized = total }
-            guard let out = out.baseAddress else { return }
+        let images = try Tensor(shape: shape, storage: try makeStorage(total) { out in
             guard !empty else {
                 out.initialize(repeating: 0, count: total)
                 return

@@ -20,8 +20,12 @@ import RitzTensor
 public final class Linearization {
     private let tape: Tape
     private let points: [Var]
-    private let outputVar: Var
-    private let lossVar: Var
+    /// The nodes of z and L on the tape (held by index, not as values, so that when the tape is
+    /// discarded nothing outside it shares their storage and it can be reused).
+    private let outputNode: Int
+    private let lossNode: Int
+    private var outputVar: Var { tape.traced(outputNode) }
+    private var lossVar: Var { tape.traced(lossNode) }
     /// ∇L per block recorded for H v (differentiable again), once asked for; its values are
     /// placeholders where nothing reads them.
     private var recordedGradient: [Var?]?
@@ -46,14 +50,23 @@ public final class Linearization {
         let tape = Tape()
         self.tape = tape
         parameterCount = blocks.reduce(0) { $0 + $1.count }
-        (points, outputVar, lossVar) = try Tape.$current.withValue(tape) {
+        let (xs, z, l) = try Tape.$current.withValue(tape) {
             let xs = blocks.map { tape.variable(Var($0)) }
             let z = try outputs(xs)
             let l = try loss(z)
             guard l.count == 1 else { throw AutodiffError.nonScalarOutput(op: "loss", shape: l.shape) }
             return (xs, z, l)
         }
-        value = lossVar.value.scalarValue ?? .nan
+        guard z.tape === tape, l.tape === tape else { throw AutodiffError.internalRule(op: "linearization") }
+        (points, outputNode, lossNode) = (xs, z.id, l.id)
+        value = l.value.scalarValue ?? .nan
+    }
+
+    /// Gives the flat gradient to the storage pool before the tape (and with it every recorded
+    /// value) goes.
+    deinit {
+        recordedGradient = nil
+        if var g = flatGradient.take() { Tensor.recycle(&g) }
     }
 
     /// Records f and ℓ at p, one block of any shape.
@@ -135,20 +148,33 @@ public final class Linearization {
         })
     }
 
-    /// The blocks' derivatives one after another (zeros for nil), as a 1-d tensor.
-    private func flatten(_ parts: [Var?]) throws -> Tensor {
+    /// The blocks' derivatives one after another (zeros for nil), as a 1-d tensor; the blocks'
+    /// storage goes to the pool.
+    private func flatten(_ parts: consuming [Var?]) throws -> Tensor {
         if parts.count == 1, let only = parts[0], only.value.dtype == .float64 {
             return try only.value.reshaped([parameterCount])
         }
-        var out = [Double]()
-        out.reserveCapacity(parameterCount)
-        for (part, point) in zip(parts, points) {
-            if let part {
-                out.append(contentsOf: try part.value.asFloat().storage)
-            } else {
-                out.append(contentsOf: repeatElement(0, count: point.count))
+        let out: [Double]
+        do {
+            let blocks = try parts.map { try $0?.value.asFloat() }
+            guard blocks.count == points.count, zip(blocks, points).allSatisfy({ ($0?.count ?? $1.count) == $1.count }) else {
+                throw AutodiffError.internalRule(op: "gradient")
+            }
+            out = try makeStorage(parameterCount) { dst in
+                var offset = 0
+                for (block, point) in zip(blocks, points) {
+                    if let block {
+                        block.storage.withUnsafeBufferPointer { src in
+                            if let base = src.baseAddress { (dst + offset).update(from: base, count: point.count) }
+                        }
+                    } else {
+                        (dst + offset).initialize(repeating: 0, count: point.count)
+                    }
+                    offset += point.count
+                }
             }
         }
+        for i in parts.indices { Var.release(&parts[i]) }
         return Tensor(out)
     }
 

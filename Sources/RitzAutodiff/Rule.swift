@@ -74,22 +74,29 @@ public struct Rule {
     /// recorded VJP and that VJP's JVP never read a value, so a placeholder cotangent passes
     /// through it to a placeholder cotangent of the operand.
     let isLinear: Bool
+    /// Values the products capture besides the operands and the result (softmax's
+    /// probabilities): named here so that a discarded tape hands their storage to the pool
+    /// like the recorded values'.
+    let kept: [Tensor]
 
     /// A rule from its two products.
     ///
     /// - Parameters:
     ///   - vjp: Cotangent of the output → cotangents of the operands.
     ///   - jvp: Tangents of the operands → tangent of the output.
+    ///   - kept: Tensors `vjp` and `jvp` capture, other than the operands and the result.
     public init(vjp: @escaping (_ cotangent: Var, _ context: RuleContext) throws -> [Var?],
-                jvp: @escaping (_ tangents: [Var?], _ context: RuleContext) throws -> Var?) {
-        self.init(vjp: vjp, jvp: jvp, isLinear: false)
+                jvp: @escaping (_ tangents: [Var?], _ context: RuleContext) throws -> Var?, kept: [Tensor] = []) {
+        self.init(vjp: vjp, jvp: jvp, isLinear: false, kept: kept)
     }
 
     private init(vjp: @escaping (_ cotangent: Var, _ context: RuleContext) throws -> [Var?],
-                 jvp: @escaping (_ tangents: [Var?], _ context: RuleContext) throws -> Var?, isLinear: Bool) {
+                 jvp: @escaping (_ tangents: [Var?], _ context: RuleContext) throws -> Var?, isLinear: Bool,
+                 kept: [Tensor] = []) {
         self.vjp = vjp
         self.jvp = jvp
         self.isLinear = isLinear
+        self.kept = kept
     }
 
     /// The rule of an elementwise function y = f(x) with derivative f′ given in terms of x and y:

@@ -32,6 +32,23 @@ public final class Tape: @unchecked Sendable {
         nodes.reserveCapacity(64)
     }
 
+    /// Hands the recorded values to the storage pool, latest node first: when a node's result is
+    /// reached, the later nodes that read it are gone, so it is recycled unless something outside
+    /// the tape (the caller's result, a constant) still holds it. A repeated computation (the
+    /// next training step) then draws its storage from this one's.
+    deinit {
+        var values = [Tensor]()
+        while !nodes.isEmpty {
+            do {
+                let node = nodes.removeLast()
+                values.append(contentsOf: node.inputValues)
+                values.append(contentsOf: node.rule.kept)
+                values.append(node.output)
+            }
+            while var v = values.popLast() { Tensor.recycle(&v) }
+        }
+    }
+
     /// Number of recorded nodes.
     var count: Int { nodes.count }
 
@@ -41,6 +58,9 @@ public final class Tape: @unchecked Sendable {
                           inputValues: inputs.map(\.value), output: output, rule: rule))
         return Var(value: output, id: id, tape: self)
     }
+
+    /// Node `id`'s result as a traced value.
+    func traced(_ id: Int) -> Var { Var(value: nodes[id].output, id: id, tape: self) }
 
     /// A fresh variable holding `x`'s value: a leaf for a constant `x`, an identity node over a
     /// traced `x` (so outer calls still differentiate through it).
@@ -110,7 +130,9 @@ public final class Tape: @unchecked Sendable {
         while i >= lo {
             defer { i -= 1 }
             let k = i - lo
-            guard !isVar[k], dep[k], var g = ct[k] else { continue }
+            // An unrecorded sweep takes the cotangent out of `ct`, so that once the rule has run
+            // nothing else holds it and its storage can be reused.
+            guard !isVar[k], dep[k], var g = createGraph ? ct[k] : ct[k].take() else { continue }
             let node = nodes[i]
             if g.shape != node.output.shape { g = try g.broadcast(to: node.output.shape) }
             let needs = node.inputs.map { $0 >= lo && dep[$0 - lo] }
@@ -145,7 +167,7 @@ public final class Tape: @unchecked Sendable {
                 let p = node.inputs[j] - lo
                 if let existing = ct[p] { ct[p] = try existing + c } else { ct[p] = c }
             }
-            if !createGraph { ct[k] = nil }
+            if !createGraph { Tensor.recycle(&g.value) }
         }
         return try vars.map { v in
             guard v <= hi, let c = ct[v - lo] else { return nil }
@@ -200,26 +222,30 @@ public final class Tape: @unchecked Sendable {
         }
         for o in outs where o.tape === self && o.id >= lo { lastUse[o.id - lo] = Int.max }
         for i in lo...hi where !isSeed[i - lo] && wanted[i - lo] {
-            defer {
-                for p in nodes[i].inputs where p >= lo && lastUse[p - lo] == i { tan[p - lo] = nil }
-            }
-            let node = nodes[i]
-            var tangents = [Var?]()
-            tangents.reserveCapacity(node.inputs.count)
-            var any = false
-            for p in node.inputs {
-                let t = p >= lo ? tan[p - lo] : nil
-                if t != nil { any = true }
-                tangents.append(t)
-            }
-            guard any else { continue }
-            let needs = tangents.map { $0 != nil }
-            guard var t = try node.rule.jvp(tangents, context(node, id: i, needs: needs, createGraph: createGraph)) else {
-                continue
-            }
-            if t.shape != node.output.shape { t = try t.broadcast(to: node.output.shape) }
-            tan[i - lo] = t
+            if let t = try tangent(ofNode: i, lo: lo, tangents: tan, createGraph: createGraph) { tan[i - lo] = t }
+            for p in nodes[i].inputs where p >= lo && lastUse[p - lo] == i { Var.release(&tan[p - lo]) }
         }
         return outs.map { $0.tape === self && $0.id >= lo ? tan[$0.id - lo] : nil }
+    }
+
+    /// Node `i`'s tangent from its operands' tangents in `tan` (indexed from `lo`); nil when
+    /// none of them has one or the rule gives zero.
+    private func tangent(ofNode i: Int, lo: Int, tangents tan: [Var?], createGraph: Bool) throws -> Var? {
+        let node = nodes[i]
+        var tangents = [Var?]()
+        tangents.reserveCapacity(node.inputs.count)
+        var any = false
+        for p in node.inputs {
+            let t = p >= lo ? tan[p - lo] : nil
+            if t != nil { any = true }
+            tangents.append(t)
+        }
+        guard any else { return nil }
+        let needs = tangents.map { $0 != nil }
+        guard var t = try node.rule.jvp(tangents, context(node, id: i, needs: needs, createGraph: createGraph)) else {
+            return nil
+        }
+        if t.shape != node.output.shape { t = try t.broadcast(to: node.output.shape) }
+        return t
     }
 }

@@ -119,11 +119,10 @@ private struct ScoreBlock {
             throw ShapeError.mismatch(op: "attention (mask)", lhs: [keep.count], rhs: [tq, tk])
         }
         let scale = self.scale
-        let out = values.storage.withUnsafeBufferPointer { ps in
-            keep.withUnsafeBufferPointer { pk in
-                [Double](unsafeUninitializedCapacity: values.count) { dst, initialized in
-                    initialized = values.count
-                    guard let src = ps.baseAddress, let kept = pk.baseAddress, let p = dst.baseAddress, tk > 0 else { return }
+        let out = try values.storage.withUnsafeBufferPointer { ps in
+            try keep.withUnsafeBufferPointer { pk in
+                try makeStorage(values.count) { p in
+                    guard let src = ps.baseAddress, let kept = pk.baseAddress, tk > 0 else { return }
                     Parallel.forEachPiece(rows, minimum: Swift.max(1, Parallel.minimumElements / tk)) { range in
                         for r in range {
                             let (row, pr, kr) = (src + r * tk, p + r * tk, kept + (r % tq) * tk)

@@ -25,35 +25,34 @@ extension Var {
             throw TensorError.invalidArgument("cross_entropy needs one label per row of logits")
         }
         var total = 0.0
-        let probs = zv.storage.withUnsafeBufferPointer { zs in
-            [Double](unsafeUninitializedCapacity: zs.count) { p, initialized in
-                initialized = zs.count
-                guard let src = zs.baseAddress, let dst = p.baseAddress else { return }
-                // Each row's shift: its maximum, or 0 for a row without a finite maximum (its
-                // loss is then ∞ or NaN, as it is). Branch-free compares, pointer loops.
-                let maxima = UnsafeMutablePointer<Double>.allocate(capacity: positions)
-                defer { maxima.deallocate() }
-                for i in 0..<positions {
-                    let row = src + i * k, out = dst + i * k
-                    var mx = -Double.infinity
-                    var nan = false
-                    for j in 0..<k {
-                        let v = row[j]
-                        mx = v > mx ? v : mx
-                        nan = nan || v.isNaN
+        let probs = try zv.storage.withUnsafeBufferPointer { zs in
+            // Each row's shift: its maximum, or 0 for a row without a finite maximum (its loss is
+            // then ∞ or NaN, as it is). Branch-free compares, pointer loops.
+            try StoragePool.withScratch(positions) { maxima in
+                try makeStorage(zs.count) { dst in
+                    guard let src = zs.baseAddress else { return }
+                    for i in 0..<positions {
+                        let row = src + i * k, out = dst + i * k
+                        var mx = -Double.infinity
+                        var nan = false
+                        for j in 0..<k {
+                            let v = row[j]
+                            mx = v > mx ? v : mx
+                            nan = nan || v.isNaN
+                        }
+                        let shift = !nan && mx.isFinite ? mx : 0
+                        maxima[i] = shift
+                        for j in 0..<k { out[j] = row[j] - shift }
                     }
-                    let shift = !nan && mx.isFinite ? mx : 0
-                    maxima[i] = shift
-                    for j in 0..<k { out[j] = row[j] - shift }
-                }
-                FastMath.exp(dst, dst, count: positions * k)
-                for i in 0..<positions {
-                    let row = dst + i * k
-                    var s = 0.0
-                    for j in 0..<k { s += row[j] }
-                    total += Foundation.log(s) + maxima[i] - src[i * k + labels[i]]
-                    let inv = 1 / s
-                    for j in 0..<k { row[j] *= inv }
+                    FastMath.exp(dst, dst, count: positions * k)
+                    for i in 0..<positions {
+                        let row = dst + i * k
+                        var s = 0.0
+                        for j in 0..<k { s += row[j] }
+                        total += Foundation.log(s) + maxima[i] - src[i * k + labels[i]]
+                        let inv = 1 / s
+                        for j in 0..<k { row[j] *= inv }
+                    }
                 }
             }
         }
@@ -68,18 +67,17 @@ extension Var {
             jvp: { t, c in
                 guard let t0 = t[0] else { return nil }
                 return try (t0 * crossEntropyGradient(c.inputs[0], probs: p, labels: labels, scale: scale)).sum()
-            }))
+            }, kept: [p]))
     }
 
     /// G = (softmax(z) − onehot(y))·scale, the gradient of the mean cross-entropy, from the kept
     /// probabilities; its rule is the softmax Jacobian S times `scale` both ways.
     private static func crossEntropyGradient(_ z: Var, probs: Tensor, labels: [Int], scale: Double) throws -> Var {
         let k = probs.shape.last ?? 1
-        let g = probs.storage.withUnsafeBufferPointer { p in
-            [Double](unsafeUninitializedCapacity: p.count) { out, initialized in
+        let g = try probs.storage.withUnsafeBufferPointer { p in
+            try makeStorage(p.count) { out in
                 for i in 0..<p.count { out[i] = p[i] * scale }
                 for (i, y) in labels.enumerated() { out[i * k + y] = (p[i * k + y] - 1) * scale }
-                initialized = p.count
             }
         }
         let linear: (Var, RuleContext) throws -> Var = { u, c in
@@ -97,13 +95,14 @@ extension Var {
             let k = probs.shape.last ?? 1
             let uv = try u.value.asFloat()
             let rows = k > 0 ? probs.count / k : 0
-            var out = [Double](repeating: 0, count: probs.count)
-            probs.storage.withUnsafeBufferPointer { p in
-                uv.storage.withUnsafeBufferPointer { us in
-                    for i in 0..<rows {
-                        var dot = 0.0
-                        for j in 0..<k { dot += p[i * k + j] * us[i * k + j] }
-                        for j in 0..<k { out[i * k + j] = scale * p[i * k + j] * (us[i * k + j] - dot) }
+            let out = try probs.storage.withUnsafeBufferPointer { p in
+                try uv.storage.withUnsafeBufferPointer { us in
+                    try makeStorage(probs.count) { out in
+                        for i in 0..<rows {
+                            var dot = 0.0
+                            for j in 0..<k { dot += p[i * k + j] * us[i * k + j] }
+                            for j in 0..<k { out[i * k + j] = scale * p[i * k + j] * (us[i * k + j] - dot) }
+                        }
                     }
                 }
             }

@@ -216,13 +216,12 @@ extension Var {
         let gv = g.value, yv = y.value
         guard gv.shape == yv.shape, gv.dtype == .float64, yv.dtype == .float64 else { return try g * (1 - y * y) }
         let n = gv.count
-        let out = gv.storage.withUnsafeBufferPointer { pg in
-            yv.storage.withUnsafeBufferPointer { py in
-                [Double](unsafeUninitializedCapacity: n) { dst, initialized in
-                    if let a = pg.baseAddress, let b = py.baseAddress, let d = dst.baseAddress {
+        let out = try gv.storage.withUnsafeBufferPointer { pg in
+            try yv.storage.withUnsafeBufferPointer { py in
+                try makeStorage(n) { d in
+                    if let a = pg.baseAddress, let b = py.baseAddress {
                         Parallel.forEachPiece(n) { r in for i in r { d[i] = a[i] * (1 - b[i] * b[i]) } }
                     }
-                    initialized = n
                 }
             }
         }
@@ -252,18 +251,16 @@ extension Var {
         guard !operands.contains(where: \.isTraced),
               operands.allSatisfy({ $0.shape == y.shape && $0.value.dtype == .float64 }) else { return nil }
         let n = y.count
-        let out = tg.value.storage.withUnsafeBufferPointer { a in
-            ty.value.storage.withUnsafeBufferPointer { b in
-                g.value.storage.withUnsafeBufferPointer { c in
-                    y.value.storage.withUnsafeBufferPointer { d in
-                        [Double](unsafeUninitializedCapacity: n) { dst, initialized in
-                            if let tg = a.baseAddress, let ty = b.baseAddress, let g = c.baseAddress, let y = d.baseAddress,
-                               let o = dst.baseAddress {
+        let out = try tg.value.storage.withUnsafeBufferPointer { a in
+            try ty.value.storage.withUnsafeBufferPointer { b in
+                try g.value.storage.withUnsafeBufferPointer { c in
+                    try y.value.storage.withUnsafeBufferPointer { d in
+                        try makeStorage(n) { o in
+                            if let tg = a.baseAddress, let ty = b.baseAddress, let g = c.baseAddress, let y = d.baseAddress {
                                 Parallel.forEachPiece(n) { r in
                                     for i in r { o[i] = tg[i] * (1 - y[i] * y[i]) + -2 * g[i] * y[i] * ty[i] }
                                 }
                             }
-                            initialized = n
                         }
                     }
                 }
@@ -282,14 +279,13 @@ extension Var {
         guard av.shape == bv.shape, bv.shape == cv.shape,
               av.dtype == .float64, bv.dtype == .float64, cv.dtype == .float64 else { return try a * b * c * -2 }
         let n = av.count
-        let out = av.storage.withUnsafeBufferPointer { pa in
-            bv.storage.withUnsafeBufferPointer { pb in
-                cv.storage.withUnsafeBufferPointer { pc in
-                    [Double](unsafeUninitializedCapacity: n) { dst, initialized in
-                        if let x = pa.baseAddress, let y = pb.baseAddress, let z = pc.baseAddress, let d = dst.baseAddress {
+        let out = try av.storage.withUnsafeBufferPointer { pa in
+            try bv.storage.withUnsafeBufferPointer { pb in
+                try cv.storage.withUnsafeBufferPointer { pc in
+                    try makeStorage(n) { d in
+                        if let x = pa.baseAddress, let y = pb.baseAddress, let z = pc.baseAddress {
                             Parallel.forEachPiece(n) { r in for i in r { d[i] = -2 * x[i] * y[i] * z[i] } }
                         }
-                        initialized = n
                     }
                 }
             }
@@ -317,10 +313,9 @@ extension Var {
     /// Standard normal CDF Φ(x) = ½ erfc(−x/√2); derivative φ(x).
     func normalCDF() throws -> Var {
         let x = try value.asFloat()
-        let s = x.storage.withUnsafeBufferPointer { px in
-            [Double](unsafeUninitializedCapacity: px.count) { dst, initialized in
-                if let xs = px.baseAddress, let ys = dst.baseAddress { FastMath.normalCDF(xs, ys, count: px.count) }
-                initialized = px.count
+        let s = try x.storage.withUnsafeBufferPointer { px in
+            try makeStorage(px.count) { ys in
+                if let xs = px.baseAddress { FastMath.normalCDF(xs, ys, count: px.count) }
             }
         }
         let y = try Tensor(shape: shape, storage: s)

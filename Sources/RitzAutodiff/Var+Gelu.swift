@@ -31,19 +31,18 @@ extension Var {
     private static func geluAndCDF(_ x: Tensor) throws -> (value: Tensor, cdf: Tensor) {
         let xs = try x.asFloat()
         let n = xs.count
-        var cdf = [Double]()
-        let value = xs.storage.withUnsafeBufferPointer { px in
-            [Double](unsafeUninitializedCapacity: n) { dst, initialized in
-                cdf = [Double](unsafeUninitializedCapacity: n) { phi, phiInitialized in
-                    if let x = px.baseAddress, let c = phi.baseAddress, let y = dst.baseAddress {
+        // Φ is written in full beside the value below.
+        var cdf = try makeStorage(n) { _ in }
+        let value = try xs.storage.withUnsafeBufferPointer { px in
+            try makeStorage(n) { y in
+                cdf.withUnsafeMutableBufferPointer { phi in
+                    if let x = px.baseAddress, let c = phi.baseAddress {
                         Parallel.forEachPiece(n) { r in
                             let o = r.lowerBound
                             FastMath.geluAndCDF(x + o, value: y + o, cdf: c + o, count: r.count)
                         }
                     }
-                    phiInitialized = n
                 }
-                initialized = n
             }
         }
         return (try Tensor(shape: x.shape, storage: value), try Tensor(shape: x.shape, storage: cdf))
@@ -106,10 +105,10 @@ extension Var {
         guard !a.value.isComplex, !b.value.isComplex else { return nil }
         let (av, bv) = (try a.value.broadcast(to: shape).asFloat(), try b.value.broadcast(to: shape).asFloat())
         let n = av.count
-        let out = av.storage.withUnsafeBufferPointer { pa in
-            bv.storage.withUnsafeBufferPointer { pb in
-                [Double](unsafeUninitializedCapacity: n) { dst, initialized in
-                    if let x = pa.baseAddress, let y = pb.baseAddress, let d = dst.baseAddress {
+        let out = try av.storage.withUnsafeBufferPointer { pa in
+            try bv.storage.withUnsafeBufferPointer { pb in
+                try makeStorage(n) { d in
+                    if let x = pa.baseAddress, let y = pb.baseAddress {
                         Parallel.forEachPiece(n) { r in
                             var i = r.lowerBound
                             while i < r.upperBound {
@@ -119,7 +118,6 @@ extension Var {
                             }
                         }
                     }
-                    initialized = n
                 }
             }
         }

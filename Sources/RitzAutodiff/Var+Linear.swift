@@ -48,7 +48,7 @@ extension Var {
     /// The fused node of `linear` for a batch `[n, in]`.
     private static func fused(_ x: Var, _ w: Var, _ b: Var, activation: UnaryOp?) throws -> Var {
         let layer = try LinearLayer(x: x.value, w: w.value, b: b.value, activation: activation)
-        let (y, z) = layer.forward()
+        let (y, z) = try layer.forward()
         return try apply("linear", [x, w, b], value: y, rule: Rule(
             vjp: { g, c in try layer.vjp(g, c, preActivation: z) },
             jvp: { t, c in try layer.jvp(t, c, preActivation: z) }))
@@ -96,10 +96,11 @@ struct LinearLayer {
     // MARK: Forward
 
     /// y = f(x wᵀ + b), and z = x wᵀ + b when f′ needs it (gelu).
-    func forward() -> (y: Tensor, z: Tensor?) {
+    func forward() throws -> (y: Tensor, z: Tensor?) {
         let keepZ = activation == .gelu
-        var z = keepZ ? [Double](repeating: 0, count: n * m) : []
-        let y = LinearLayer.filled(n * m) { out in
+        // z is written in full by the product below before anything reads it.
+        var z = keepZ ? try makeStorage(n * m) { _ in } : []
+        let y = try LinearLayer.filled(n * m) { out in
             z.withUnsafeMutableBufferPointer { pz in
                 withOperands { px, pw, pb in
                     let pre = keepZ ? pz.baseAddress ?? out : out
@@ -193,11 +194,18 @@ struct LinearLayer {
     /// half order.
     private func fusedVJP(_ g: Tensor, y: Tensor, z: Tensor?, needs: [Bool]) throws -> [Var?] {
         let p = parts
-        let delta = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(n * m, 1))
-        defer { delta.deallocate() }
-        // Each half's w̄ and b̄, added in order afterwards (one half writes the result directly).
-        let halves = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(p * (m * k + m), 1))
-        defer { halves.deallocate() }
+        return try StoragePool.withScratch(n * m) { delta in
+            // Each half's w̄ and b̄, added in order afterwards.
+            try StoragePool.withScratch(p * (m * k + m)) { halves in
+                try fusedVJP(g, y: y, z: z, needs: needs, delta: delta, halves: halves)
+            }
+        }
+    }
+
+    /// ``fusedVJP(_:y:z:needs:)`` with its scratch: δ (n × m) and each half's w̄ and b̄.
+    private func fusedVJP(_ g: Tensor, y: Tensor, z: Tensor?, needs: [Bool], delta: UnsafeMutablePointer<Double>,
+                          halves: UnsafeMutablePointer<Double>) throws -> [Var?] {
+        let p = parts
         let (wHalves, bHalves) = (halves, halves + p * m * k)
         var xbar: [Double] = []
         let fill: (UnsafeMutablePointer<Double>?) -> Void = { xb in
@@ -226,22 +234,20 @@ struct LinearLayer {
                 }
             }
         }
-        if needs[0], n * k > 0 { xbar = LinearLayer.filled(n * k) { fill($0) } } else { fill(nil) }
+        if needs[0], n * k > 0 { xbar = try LinearLayer.filled(n * k) { fill($0) } } else { fill(nil) }
         /// Σ over the halves of `size` values at `base`, in half order.
-        func total(_ base: UnsafeMutablePointer<Double>, _ size: Int) -> [Double] {
-            guard size > 0 else { return [] }
-            return [Double](unsafeUninitializedCapacity: size) { out, initialized in
+        func total(_ base: UnsafeMutablePointer<Double>, _ size: Int) throws -> [Double] {
+            try LinearLayer.filled(size) { out in
                 for i in 0..<size {
                     var s = base[i]
                     for h in 1..<Swift.max(p, 1) { s += base[h * size + i] }
                     out[i] = s
                 }
-                initialized = size
             }
         }
         return [needs[0] ? Var(LinearLayer.matrix(x.shape, xbar)) : nil,
-                needs[1] ? Var(LinearLayer.matrix(w.shape, total(wHalves, m * k))) : nil,
-                needs[2] ? Var(LinearLayer.matrix(b.shape, total(bHalves, m))) : nil]
+                needs[1] ? Var(LinearLayer.matrix(w.shape, try total(wHalves, m * k))) : nil,
+                needs[2] ? Var(LinearLayer.matrix(b.shape, try total(bHalves, m))) : nil]
     }
 
     /// δ = ḡ ⊙ f′ for `rows` rows, in blocks of rows small enough to stay in the first-level
@@ -288,7 +294,7 @@ struct LinearLayer {
 
     /// The JVP outside any recording: (ẋ wᵀ + x ẇᵀ + ḃ) ⊙ f′ in one pass per half.
     private func fusedJVP(_ t: [Tensor?], y: Tensor, z: Tensor?) throws -> Tensor {
-        let out = LinearLayer.filled(n * m) { out in
+        let out = try LinearLayer.filled(n * m) { out in
             withOperands { px, pw, _ in
                 LinearLayer.readAll(t[0] ?? x, t[1] ?? w, t[2] ?? b) { tx, tw, tb in
                     LinearLayer.read(y, z, nil) { py, pz, _ in
@@ -395,11 +401,8 @@ struct LinearLayer {
     }
 
     /// `count` doubles written by `body` (which must write every one).
-    private static func filled(_ count: Int, _ body: (UnsafeMutablePointer<Double>) -> Void) -> [Double] {
+    private static func filled(_ count: Int, _ body: (UnsafeMutablePointer<Double>) -> Void) throws -> [Double] {
         guard count > 0 else { return [] }
-        return [Double](unsafeUninitializedCapacity: count) { dst, initialized in
-            if let base = dst.baseAddress { body(base) }
-            initialized = count
-        }
+        return try makeStorage(count, body)
     }
 }

@@ -11,7 +11,7 @@ import RitzTensor
 /// derivative can itself be differentiated.
 public struct Var: @unchecked Sendable {
     /// The value.
-    public let value: Tensor
+    public internal(set) var value: Tensor
     /// Node index on `tape`; −1 for a constant.
     let id: Int
     /// The tape holding the node, nil for a constant.
@@ -40,6 +40,13 @@ public struct Var: @unchecked Sendable {
         self.value = value
         self.id = id
         self.tape = tape
+    }
+
+    /// Drops `slot`'s value, handing its storage to the pool when nothing else holds it
+    /// (``Tensor/recycle(_:)``): for a sweep letting go of a cotangent or tangent.
+    static func release(_ slot: inout Var?) {
+        guard var v = slot.take() else { return }
+        Tensor.recycle(&v.value)
     }
 
     /// Dimensions of the value.

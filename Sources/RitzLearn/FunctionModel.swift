@@ -252,17 +252,29 @@ final class FunctionModelEvaluation: ModelEvaluation {
         return total
     }
 
-    /// Σₕ wₕ aₕ of the parts' flat vectors in part order (wₕ = nₕ/n when `weighted`, else 1).
-    private func sum(_ vectors: [Tensor], weighted: Bool) throws -> [Double] {
-        guard vectors.count > 1 else { return try vectors.first?.asFloat().storage ?? [] }
-        var total = [Double](repeating: 0, count: vectors[0].count)
+    /// Σₕ wₕ aₕ of the parts' flat vectors in part order (wₕ = nₕ/n when `weighted`, else 1),
+    /// written into `total` (in place when it already has the length).
+    private func sum(_ vectors: [Tensor], weighted: Bool, into total: inout [Double]) throws {
+        guard vectors.count > 1 else {
+            total = try vectors.first?.asFloat().storage ?? []
+            return
+        }
+        let n = vectors[0].count
+        if total.count != n { total = [Double](repeating: 0, count: n) }
         for (k, v) in vectors.enumerated() {
             let w = weighted && k < parts.count ? Double(parts[k].rows.count) / Double(count) : 1
-            let values = try v.asFloat().storage
-            guard values.count == total.count else { throw LearnError.shape("the parts' derivatives differ in length") }
-            for i in total.indices { total[i] += w * values[i] }
+            let values = try v.asFloat()
+            guard values.count == n else { throw LearnError.shape("the parts' derivatives differ in length") }
+            values.storage.withUnsafeBufferPointer { src in
+                total.withUnsafeMutableBufferPointer { dst in
+                    if k == 0 {
+                        for i in 0..<n { dst[i] = w * src[i] }
+                    } else {
+                        for i in 0..<n { dst[i] += w * src[i] }
+                    }
+                }
+            }
         }
-        return total
     }
 
     /// `body` on every recorded part, one parallel job each, results in part order.
@@ -337,13 +349,13 @@ final class FunctionModelEvaluation: ModelEvaluation {
         // Swept with the forward pass, the parts' gradients are only gathered: no job for the
         // other core, whose wake-up would cost more than the gathering.
         let gradients = gradientSwept ? try points.map { try $0.gradient() } : try eachPart(points) { _, p in try p.gradient() }
-        out = try sum(gradients, weighted: true)
+        try sum(gradients, weighted: true, into: &out)
     }
 
     func hvp(_ v: [Double], into out: inout [Double]) throws {
         let points = try prepared("hvp")
         let direction = try vector(v)
-        out = try sum(try eachPart(points) { _, p in try p.hvp(direction) }, weighted: true)
+        try sum(try eachPart(points) { _, p in try p.hvp(direction) }, weighted: true, into: &out)
         products += 1
     }
 
@@ -362,7 +374,7 @@ final class FunctionModelEvaluation: ModelEvaluation {
             return (try p.vjp(try hl.hvp(try p.jvp(direction)).reshaped(p.outputs.shape)), hl)
         }
         lossHessians = results.map(\.1)
-        out = try sum(results.map(\.0), weighted: true)
+        try sum(results.map(\.0), weighted: true, into: &out)
         products += 1
     }
 
@@ -379,9 +391,11 @@ final class FunctionModelEvaluation: ModelEvaluation {
         }
         var starts = [0]
         for p in points { starts.append((starts.last ?? 0) + p.outputs.count) }
-        return try sum(try eachPart(points) { i, p in
+        var out = [Double]()
+        try sum(try eachPart(points) { i, p in
             try p.vjp(try Tensor(shape: p.outputs.shape, storage: Array(u[starts[i]..<starts[i + 1]])))
-        }, weighted: false)
+        }, weighted: false, into: &out)
+        return out
     }
 
     /// The recorded parts for output products: the loss's, or (prepared without targets) the

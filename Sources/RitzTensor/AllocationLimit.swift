@@ -12,11 +12,17 @@ import Synchronization
 public final class MemoryAccount: Sendable {
     private let liveBytes = Atomic<Int>(0)
     private let limitBytes: Atomic<Int>
+    /// Storage kept for reuse by the work under this account: at most 64 MiB, or a sixteenth
+    /// of the limit when that is less.
+    public let pool: StoragePool
 
     /// An account with nothing alive.
     ///
     /// - Parameter limit: The limit in bytes.
-    public init(limit: Int) { limitBytes = Atomic(Swift.max(limit, 0)) }
+    public init(limit: Int) {
+        limitBytes = Atomic(Swift.max(limit, 0))
+        pool = StoragePool(capacityBytes: Swift.min(64 << 20, Swift.max(limit, 0) / 16))
+    }
 
     /// Bytes of tensor storage alive now.
     public var live: Int { liveBytes.load(ordering: .relaxed) }

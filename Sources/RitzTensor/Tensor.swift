@@ -180,6 +180,14 @@ public struct Tensor: Sendable {
         isComplex ? (storage[2 * i], storage[2 * i + 1]) : (storage[i], 0)
     }
 
+    /// Gives `t`'s storage to ``StoragePool`` for reuse when no other tensor shares it; for code
+    /// about to drop what it knows may be a tensor's last holder (a discarded tape, a sweep
+    /// dropping a cotangent). `t` itself is left as it is; the caller lets it go.
+    public static func recycle(_ t: inout Tensor) {
+        guard t.storage.count >= StoragePool.minimumCount, isKnownUniquelyReferenced(&t.lease), let lease = t.lease else { return }
+        lease.account.pool.give(t.storage)
+    }
+
     /// Whether `other` is this very tensor: the same shape and dtype over the same storage
     /// array. While the caller holds one of the two, copy-on-write keeps the shared elements from
     /// changing, so a true answer means equal values without comparing them.
@@ -285,13 +293,20 @@ extension Tensor: Equatable {
     }
 }
 
-/// Allocates `n` doubles, after checking them against the memory limit, and lets `body`
-/// initialise all of them.
+/// Storage for `n` doubles, after checking them against the memory limit, which `body` must
+/// initialise in full: an array of that size from the account's ``StoragePool`` when one is
+/// kept, else a new one. Every kernel that makes a tensor's storage takes it from here.
 ///
 /// - Throws: `TensorError.tooLarge` or `.memoryLimit`.
 @inline(__always)
-func makeStorage(_ n: Int, _ body: (UnsafeMutablePointer<Double>) -> Void) throws -> [Double] {
+public func makeStorage(_ n: Int, _ body: (UnsafeMutablePointer<Double>) -> Void) throws -> [Double] {
     try AllocationLimit.check(elements: n)
+    if var kept = AllocationLimit.account.pool.take(n) {
+        kept.withUnsafeMutableBufferPointer { buffer in
+            if let base = buffer.baseAddress { body(base) }
+        }
+        return kept
+    }
     return [Double](unsafeUninitializedCapacity: n) { buffer, initialized in
         if let base = buffer.baseAddress { body(base) }
         initialized = n

@@ -1,0 +1,79 @@
+import Testing
+@testable import RitzTensor
+
+/// The storage pool behind `makeStorage`: storage comes back only when no other tensor holds
+/// it, a reused array is the same memory, and reuse never changes a value someone still holds.
+/// Each test has its own memory account, and with it its own pool.
+@Suite struct StoragePoolTests {
+    static let limit = 64 << 20
+
+    /// A 100-element tensor holding 0, 1, …, 99, made through the pool.
+    static func counting() throws -> Tensor {
+        try Tensor(shape: [100], storage: try makeStorage(100) { p in for i in 0..<100 { p[i] = Double(i) } })
+    }
+
+    static func address(_ a: [Double]) -> Int {
+        a.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) }
+    }
+
+    @Test func sharedStorageIsNotRecycled() throws {
+        try AllocationLimit.withLimit(bytes: Self.limit) { () throws -> Void in
+            let pool = AllocationLimit.account.pool
+            var t = try Self.counting()
+            let view = try t.reshaped([10, 10])
+            Tensor.recycle(&t)
+            #expect(pool.statistics.keptBytes == 0)
+            #expect(view.storage[99] == 99)
+        }
+    }
+
+    @Test func recycledStorageIsTheNextArrayOfItsSize() throws {
+        try AllocationLimit.withLimit(bytes: Self.limit) { () throws -> Void in
+            let pool = AllocationLimit.account.pool
+            var address = 0
+            do {
+                var t = try Self.counting()
+                address = Self.address(t.storage)
+                Tensor.recycle(&t)
+            }
+            #expect(pool.statistics.keptBytes == 800)
+            let reused = try makeStorage(100) { p in for i in 0..<100 { p[i] = 1 } }
+            #expect(Self.address(reused) == address)
+            #expect(pool.statistics.hits == 1 && pool.statistics.keptBytes == 0)
+            _ = try makeStorage(99) { p in p.initialize(repeating: 0, count: 99) }
+            #expect(pool.statistics.misses == 2)   // the first tensor's and this size's
+        }
+    }
+
+    @Test func reuseNeverWritesIntoAnArrayStillHeld() throws {
+        try AllocationLimit.withLimit(bytes: Self.limit) { () throws -> Void in
+            var t = try Self.counting()
+            let raw = t.storage   // a copy of the array outside any tensor: the lease cannot see it
+            Tensor.recycle(&t)
+            let other = try makeStorage(100) { p in for i in 0..<100 { p[i] = -1 } }
+            #expect(raw == (0..<100).map(Double.init))
+            #expect(other.allSatisfy { $0 == -1 })
+            #expect(Self.address(other) != Self.address(raw))
+        }
+    }
+
+    @Test func scratchComesFromAndReturnsToThePool() throws {
+        try AllocationLimit.withLimit(bytes: Self.limit) { () throws -> Void in
+            let pool = AllocationLimit.account.pool
+            let first = try StoragePool.withScratch(500) { p in Int(bitPattern: p) }
+            let second = try StoragePool.withScratch(500) { p in Int(bitPattern: p) }
+            #expect(first == second)
+            #expect(pool.statistics.misses == 1 && pool.statistics.hits == 1)
+        }
+    }
+
+    @Test func aPoolKeepsAtMostItsCapacityAndItsPerSizeLimit() throws {
+        let pool = StoragePool(capacityBytes: 8 * 1000)
+        for _ in 0..<12 { pool.give([Double](repeating: 0, count: 100)) }
+        #expect(pool.statistics.keptBytes == StoragePool.perSizeLimit * 800)
+        pool.give([Double](repeating: 0, count: 900))   // past the capacity
+        #expect(pool.statistics.keptBytes == StoragePool.perSizeLimit * 800)
+        pool.drain()
+        #expect(pool.statistics.keptBytes == 0 && pool.take(100) == nil)
+    }
+}
