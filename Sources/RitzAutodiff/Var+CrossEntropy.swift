@@ -26,21 +26,26 @@ extension Var {
         }
         var total = 0.0
         let probs = try zv.storage.withUnsafeBufferPointer { zs in
-            // Each row's shift: its maximum, or 0 for a row without a finite maximum (its loss is
-            // then ∞ or NaN, as it is). Branch-free compares, pointer loops.
+            // Each row's shift: the maximum of its numbers, or 0 when that is not finite. A row
+            // holding NaN, ∞ or only −∞ has a NaN or infinite loss whatever the shift, as it
+            // should. The maximum runs as two interleaved chains of compares (even and odd
+            // columns), half as long as one.
             try StoragePool.withScratch(positions) { maxima in
                 try makeStorage(zs.count) { dst in
                     guard let src = zs.baseAddress else { return }
                     for i in 0..<positions {
                         let row = src + i * k, out = dst + i * k
-                        var mx = -Double.infinity
-                        var nan = false
-                        for j in 0..<k {
-                            let v = row[j]
-                            mx = v > mx ? v : mx
-                            nan = nan || v.isNaN
+                        var (even, odd) = (-Double.infinity, -Double.infinity)
+                        var j = 0
+                        while j + 1 < k {
+                            let (a, b) = (row[j], row[j + 1])
+                            even = a > even ? a : even
+                            odd = b > odd ? b : odd
+                            j += 2
                         }
-                        let shift = !nan && mx.isFinite ? mx : 0
+                        if j < k { even = row[j] > even ? row[j] : even }
+                        let mx = odd > even ? odd : even
+                        let shift = mx.isFinite ? mx : 0
                         maxima[i] = shift
                         for j in 0..<k { out[j] = row[j] - shift }
                     }

@@ -20,15 +20,22 @@ extension Var {
         guard !labels.isComplex else { throw TensorError.invalidArgument("\(op) needs real labels, got a complex tensor") }
         guard classes >= 1 else { throw TensorError.invalidArgument("\(op) needs at least one class, got \(classes)") }
         let values = try labels.asFloat().storage
-        var out = [Int]()
-        out.reserveCapacity(values.count)
-        for v in values {
-            // NaN fails the comparisons; inside the range Int(v) is exact, so a fraction shows.
-            guard v >= 0, v < Double(classes), Double(Int(v)) == v else {
-                let shown = v.isFinite && v == v.rounded() && v.magnitude < 1e15 ? "\(Int(v))" : "\(v)"
-                throw TensorError.invalidArgument("\(op) needs labels that are whole numbers in 0..<\(classes), got \(shown)")
+        let limit = Double(classes)
+        var bad: Double?
+        let out = values.withUnsafeBufferPointer { src in
+            [Int](unsafeUninitializedCapacity: src.count) { dst, initialized in
+                for i in 0..<src.count {
+                    // NaN fails the comparisons; inside the range Int(v) is exact, so a fraction shows.
+                    let v = src[i]
+                    guard v >= 0, v < limit, Double(Int(v)) == v else { bad = v; break }
+                    dst[i] = Int(v)
+                    initialized = i + 1
+                }
             }
-            out.append(Int(v))
+        }
+        if let v = bad {
+            let shown = v.isFinite && v == v.rounded() && v.magnitude < 1e15 ? "\(Int(v))" : "\(v)"
+            throw TensorError.invalidArgument("\(op) needs labels that are whole numbers in 0..<\(classes), got \(shown)")
         }
         return out
     }

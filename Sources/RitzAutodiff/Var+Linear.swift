@@ -257,7 +257,7 @@ struct LinearLayer {
                                   into d: UnsafeMutablePointer<Double>, rows: Int, sums: UnsafeMutablePointer<Double>?) -> UnsafePointer<Double> {
         sums?.initialize(repeating: 0, count: m)
         if activation == nil {
-            if let sums { LinearLayer.addColumnSums(g, rows: rows, width: m, into: sums) }
+            if let sums { addColumnSums(g, rows: rows, width: m, into: sums) }
             return g
         }
         let block = Swift.max(1, 2048 / Swift.max(m, 1))
@@ -266,30 +266,10 @@ struct LinearLayer {
             let count = Swift.min(block, rows - i)
             let offset = i * m
             derivativeProduct(g + offset, y: y + offset, z: z.map { $0 + offset }, into: d + offset, count: count * m)
-            if let sums { LinearLayer.addColumnSums(d + offset, rows: count, width: m, into: sums) }
+            if let sums { addColumnSums(d + offset, rows: count, width: m, into: sums) }
             i += count
         }
         return UnsafePointer(d)
-    }
-
-    /// sums[j] += Σ_r a[r·width + j], each column's rows added in order. Eight columns at a time
-    /// are held in registers over the rows (a plain loop reloads and stores sums[j] for every row,
-    /// since it may alias a).
-    static func addColumnSums(_ a: UnsafePointer<Double>, rows: Int, width: Int, into sums: UnsafeMutablePointer<Double>) {
-        var j = 0
-        while j + 8 <= width {
-            var acc = SIMD8<Double>()
-            for l in 0..<8 { acc[l] = sums[j + l] }
-            for r in 0..<rows { acc += UnsafeRawPointer(a + r * width + j).loadUnaligned(as: SIMD8<Double>.self) }
-            for l in 0..<8 { sums[j + l] = acc[l] }
-            j += 8
-        }
-        while j < width {
-            var s = sums[j]
-            for r in 0..<rows { s += a[r * width + j] }
-            sums[j] = s
-            j += 1
-        }
     }
 
     /// The JVP outside any recording: (ẋ wᵀ + x ẇᵀ + ḃ) ⊙ f′ in one pass per half.

@@ -95,11 +95,8 @@ extension Tensor {
                 guard let s = src.baseAddress, let d = dst.baseAddress else { return }
                 Parallel.forEachPiece(parts, minimum: 2) { pieces in
                     for w in pieces {
-                        let acc = d + w * inner
-                        for r in (rows * w / parts)..<(rows * (w + 1) / parts) {
-                            let row = s + r * inner
-                            for j in 0..<inner { acc[j] += row[j] }
-                        }
+                        let first = rows * w / parts
+                        addColumnSums(s + first * inner, rows: rows * (w + 1) / parts - first, width: inner, into: d + w * inner)
                     }
                 }
             }
@@ -248,5 +245,31 @@ struct BroadcastWalk {
             d -= 1
         }
         return off
+    }
+}
+
+/// sums[j] += Σ_r a[r·width + j], each column's rows added in order. Eight columns at a time
+/// are held in registers over the rows (a plain loop reloads and stores sums[j] for every row,
+/// since it may alias a).
+///
+/// - Parameters:
+///   - a: `rows` rows of `width` values.
+///   - rows: Rows to add.
+///   - width: Values per row.
+///   - sums: `width` running sums.
+public func addColumnSums(_ a: UnsafePointer<Double>, rows: Int, width: Int, into sums: UnsafeMutablePointer<Double>) {
+    var j = 0
+    while j + 8 <= width {
+        var acc = SIMD8<Double>()
+        for l in 0..<8 { acc[l] = sums[j + l] }
+        for r in 0..<rows { acc += UnsafeRawPointer(a + r * width + j).loadUnaligned(as: SIMD8<Double>.self) }
+        for l in 0..<8 { sums[j + l] = acc[l] }
+        j += 8
+    }
+    while j < width {
+        var s = sums[j]
+        for r in 0..<rows { s += a[r * width + j] }
+        sums[j] = s
+        j += 1
     }
 }

@@ -49,11 +49,8 @@ enum EngineBench {
         var rng = RandomGenerator(seed: 1)
         let v = (0..<model.parameterCount).map { _ in rng.normal() }
         var out = [Double]()
-        for _ in 0..<calls {
-            let e = model.makeEvaluation()
-            try e.prepare(model: model, x: data.x, y: data.y, loss: .crossEntropy, withGradient: false)
-            try e.hvp(v, into: &out)
-        }
+        let products = ModelCalls(model, on: data)
+        for _ in 0..<calls { try products.hvp(v, into: &out) }
         print("\(path): \(calls) HVPs, |Hv|_1 = \(out.reduce(0) { $0 + abs($1) })")
     }
 
@@ -68,6 +65,10 @@ enum EngineBench {
         let v = (0..<kernels.parameterCount).map { _ in rng.normal() }
         var out = [Double]()
 
+        // Gradients and HVPs at a new point each call go through one evaluation per model kept
+        // across calls, as the trainer and the trackers keep one (each call still prepares the
+        // batch afresh at the current parameters).
+        let calls = models.map { ModelCalls($0.model, on: data) }
         var samples: [String: [Double]] = [:]
         func sample(_ key: String, calls: Int, _ body: () throws -> Void) rethrows {
             let t0 = Bench.now()
@@ -82,17 +83,9 @@ enum EngineBench {
         }
         for round in 0..<8 {
             for (i, m) in models.enumerated() {
-                try sample("grad " + m.name, calls: 10) {
-                    let e = m.model.makeEvaluation()
-                    try e.prepare(model: m.model, x: data.x, y: data.y, loss: .crossEntropy, withGradient: true)
-                    try e.gradient(into: &out)
-                }
+                try sample("grad " + m.name, calls: 10) { try calls[i].gradient(into: &out) }
                 try sample("hvp " + m.name, calls: 10) { try prepared[i].hvp(v, into: &out) }
-                try sample("hvp+fwd " + m.name, calls: 10) {
-                    let e = m.model.makeEvaluation()
-                    try e.prepare(model: m.model, x: data.x, y: data.y, loss: .crossEntropy, withGradient: false)
-                    try e.hvp(v, into: &out)
-                }
+                try sample("hvp+fwd " + m.name, calls: 10) { try calls[i].hvp(v, into: &out) }
                 if round < 3 {
                     try sample("gd " + m.name, calls: 1) {
                         let start = m.model.parameters

@@ -138,6 +138,25 @@ struct LayerTests {
         #expect(throws: TensorError.self) { try Var.onehot(Tensor([.nan]), classes: 3) }
     }
 
+    /// Cross-entropy of rows that are not all finite: a NaN or +∞ logit makes the loss NaN, a
+    /// row of −∞ an infinite loss; large finite logits are shifted by their maximum and do not
+    /// overflow (an odd and an even number of classes, the maximum in either column parity).
+    /// The loss log Σ e^(z−m) + m − z_c adds and cancels m, so it is exact to a few ulps of m.
+    @Test func crossEntropyOfNonFiniteRows() throws {
+        for row in [[0, .nan, 1], [.infinity, 0, 1], [1, 2, .nan, 0]] as [[Double]] {
+            let loss = try Var(try Tensor(rows: [row])).crossEntropy(Tensor([0]))
+            #expect(loss.value.scalarValue?.isNaN == true)
+        }
+        let none = try Var(try Tensor(rows: [[-.infinity, -.infinity]])).crossEntropy(Tensor([1]))
+        #expect(none.value.scalarValue == .infinity || none.value.scalarValue?.isNaN == true)
+        for row in [[1000, 999, 998], [998, 999, 1000, 997]] as [[Double]] {
+            let loss = try Var(try Tensor(rows: [row])).crossEntropy(Tensor([0]))
+            let shifted = row.map { $0 - 1000 }
+            let expected = Foundation.log(shifted.map { Foundation.exp($0) }.reduce(0, +)) - shifted[0]
+            #expect(Swift.abs((loss.value.scalarValue ?? .nan) - expected) <= 4 * Double.ulpOfOne * 1000)
+        }
+    }
+
     /// Dropout: the same seed gives the same mask; kept elements are scaled by 1/(1 − p); the
     /// gradient of Σ dropout(x) is the mask itself; p = 0 and evaluation are the identity.
     @Test func dropoutMaskAndGradient() throws {
