@@ -171,9 +171,6 @@ final class FunctionModelEvaluation: ModelEvaluation {
         lossKind = loss
         count = x.shape[0]
         parameters = m.parameters
-        // The last batch's recorded parts are let go by the jobs that record the new ones, each
-        // on its own thread, before recording (their storage then serves the new tapes).
-        var previous: [Linearization?] = parts.map(\.point)
         parts = []
         outputsPoints = []
         lossHessians = []
@@ -191,7 +188,7 @@ final class FunctionModelEvaluation: ModelEvaluation {
         let kind = lossKind
         let blocks = try m.blockTensors(parameters)
         let pieces = try cutRows(x, y, rowRanges(m))
-        func record(_ i: Int) throws -> Linearization {
+        parts = zip(pieces.map(\.rows), try Parallel.results(pieces.count) { i in
             let (xs, ys) = (pieces[i].x, pieces[i].y)
             let point = try Linearization(at: blocks, outputs: { b in try m.outputs(b, xs) },
                                           loss: { z in try FunctionModelEvaluation.loss(kind, z, ys) })
@@ -199,16 +196,7 @@ final class FunctionModelEvaluation: ModelEvaluation {
             // one hand-over to the other core per training step instead of two.
             if withGradient { _ = try point.gradient() }
             return point
-        }
-        if previous.count > pieces.count { previous.removeLast(previous.count - pieces.count) }
-        let points = try previous.withUnsafeMutableBufferPointer { old in
-            let lastBatch = UncheckedSendable(old)
-            return try Parallel.results(pieces.count) { i in
-                if i < lastBatch.value.count { lastBatch.value[i] = nil }
-                return try record(i)
-            }
-        }
-        parts = zip(pieces.map(\.rows), points).map { ($0, $1) }
+        }).map { ($0, $1) }
         gradientSwept = withGradient
         self.loss = weightedSum(parts.map { $0.point.value })
     }

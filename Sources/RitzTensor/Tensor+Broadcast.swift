@@ -1,3 +1,5 @@
+import CKernels
+
 /// NumPy broadcasting: shapes are aligned on the right; a dimension of 1 stretches.
 extension Tensor {
     /// The broadcast shape of two shapes, or nil when they are incompatible.
@@ -248,9 +250,9 @@ struct BroadcastWalk {
     }
 }
 
-/// sums[j] += Σ_r a[r·width + j], each column's rows added in order. Eight columns at a time
-/// are held in registers over the rows (a plain loop reloads and stores sums[j] for every row,
-/// since it may alias a).
+/// sums[j] += Σ_r a[r·width + j], each column's rows added in order, so the sums are a plain
+/// loop's; many columns at a time in vector registers (`ck_add_column_sums`: 64 with AVX-512,
+/// 32 with AVX2), so one row's additions to different columns overlap.
 ///
 /// - Parameters:
 ///   - a: `rows` rows of `width` values.
@@ -258,18 +260,5 @@ struct BroadcastWalk {
 ///   - width: Values per row.
 ///   - sums: `width` running sums.
 public func addColumnSums(_ a: UnsafePointer<Double>, rows: Int, width: Int, into sums: UnsafeMutablePointer<Double>) {
-    var j = 0
-    while j + 8 <= width {
-        var acc = SIMD8<Double>()
-        for l in 0..<8 { acc[l] = sums[j + l] }
-        for r in 0..<rows { acc += UnsafeRawPointer(a + r * width + j).loadUnaligned(as: SIMD8<Double>.self) }
-        for l in 0..<8 { sums[j + l] = acc[l] }
-        j += 8
-    }
-    while j < width {
-        var s = sums[j]
-        for r in 0..<rows { s += a[r * width + j] }
-        sums[j] = s
-        j += 1
-    }
+    ck_add_column_sums(a, rows, width, sums)
 }

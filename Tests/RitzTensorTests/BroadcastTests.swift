@@ -26,25 +26,4 @@ import Testing
             #expect(c.storage[(i * 4 + j) * 3 + k] == Double(i * 3 + k) * Double((j + 1) * 10))
         } } }
     }
-
-    /// Column sums (a bias cotangent's, `sumLeadingRows`'), eight columns at a time in registers,
-    /// add each column's rows in the same order as a plain loop, so they equal it exactly; widths
-    /// below, at and past eight and between multiples of it, onto sums that are not zero.
-    @Test(arguments: [1, 7, 8, 13, 16, 21])
-    func columnSumsEqualAPlainLoop(width: Int) {
-        var rng = RandomGenerator(seed: UInt64(width))
-        let rows = 37
-        let a = (0..<(rows * width)).map { _ in rng.normal() }
-        let start = (0..<width).map { _ in rng.normal() }
-        var expected = start
-        for r in 0..<rows { for j in 0..<width { expected[j] += a[r * width + j] } }
-        var sums = start
-        a.withUnsafeBufferPointer { pa in
-            sums.withUnsafeMutableBufferPointer { ps in
-                guard let base = pa.baseAddress, let out = ps.baseAddress else { return }
-                addColumnSums(base, rows: rows, width: width, into: out)
-            }
-        }
-        #expect(sums == expected)
-    }
 }

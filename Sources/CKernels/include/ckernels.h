@@ -81,6 +81,9 @@ void ck_tanh_rows(const double *x, const double *bias, ptrdiff_t rows, ptrdiff_t
 int ck_gemm_small_k(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const double *a, ptrdiff_t lda,
                     const double *b, ptrdiff_t ldb, double beta, double *c, ptrdiff_t ldc);
 
+/* sums[j] += Σ_r a[r·width + j] for a row-major rows × width matrix: each column's rows in the
+ * order r = 0, 1, …, so the result is a plain loop's on every kernel set. */
+void ck_add_column_sums(const double *a, ptrdiff_t rows, ptrdiff_t width, double *sums);
 
 #ifdef __cplusplus
 }
