@@ -25,6 +25,9 @@ public final class StoragePool: Sendable {
     /// pool.
     public static let perSizeLimit = 8
 
+    /// The most sizes remembered with an empty list before the empty ones are dropped.
+    static let sizesKept = 1024
+
     /// How often a request found an array of its size (`hits`) or went to the allocator
     /// (`misses`), and the bytes kept now.
     public struct Statistics: Sendable, Equatable {
@@ -56,9 +59,10 @@ public final class StoragePool: Sendable {
     func take(_ count: Int) -> [Double]? {
         guard count >= StoragePool.minimumCount else { return nil }
         return state.withLock { s -> [Double]? in
-            // The default-value subscript pops in place; `free[count]?.popLast()` would copy
-            // the list of arrays first.
-            guard let array = s.free[count, default: []].popLast() else {
+            // A size's list keeps its key and capacity when it empties (the next step gives the
+            // arrays back without allocating a list); a miss adds no key. The default-value
+            // subscript pops in place, where `free[count]?.popLast()` would copy the list first.
+            guard s.free[count]?.isEmpty == false, let array = s.free[count, default: []].popLast() else {
                 s.statistics.misses += 1
                 return nil
             }
@@ -76,6 +80,8 @@ public final class StoragePool: Sendable {
         state.withLock { s in
             guard s.statistics.keptBytes &+ bytes <= capacityBytes,
                   s.free[count, default: []].count < StoragePool.perSizeLimit else { return }
+            // Sizes whose lists have emptied are forgotten once there are many of them.
+            if s.free[count] == nil, s.free.count >= StoragePool.sizesKept { s.free = s.free.filter { !$0.value.isEmpty } }
             s.free[count, default: []].append(array)
             s.statistics.keptBytes += bytes
         }

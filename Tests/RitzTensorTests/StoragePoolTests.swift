@@ -73,6 +73,9 @@ import Testing
         #expect(pool.statistics.keptBytes == StoragePool.perSizeLimit * 800)
         pool.give([Double](repeating: 0, count: 900))   // past the capacity
         #expect(pool.statistics.keptBytes == StoragePool.perSizeLimit * 800)
+        for _ in 0..<StoragePool.perSizeLimit { #expect(pool.take(100)?.count == 100) }
+        #expect(pool.take(100) == nil && pool.statistics.keptBytes == 0)
+        pool.give([Double](repeating: 0, count: 100))
         pool.drain()
         #expect(pool.statistics.keptBytes == 0 && pool.take(100) == nil)
     }
