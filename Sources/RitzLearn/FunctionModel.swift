@@ -255,14 +255,16 @@ final class FunctionModelEvaluation: ModelEvaluation {
     /// Σₕ wₕ aₕ of the parts' flat vectors in part order (wₕ = nₕ/n when `weighted`, else 1),
     /// written into `total` (in place when it already has the length).
     private func sum(_ vectors: [Tensor], weighted: Bool, into total: inout [Double]) throws {
-        guard vectors.count > 1 else {
-            total = try vectors.first?.asFloat().storage ?? []
+        guard let first = vectors.first else {
+            total = []
             return
         }
-        let n = vectors[0].count
+        // Written into `total` even for one part: sharing the part's storage would keep it from
+        // being reused when the part is let go.
+        let n = first.count
         if total.count != n { total = [Double](repeating: 0, count: n) }
         for (k, v) in vectors.enumerated() {
-            let w = weighted && k < parts.count ? Double(parts[k].rows.count) / Double(count) : 1
+            let w = weighted && k < parts.count && vectors.count > 1 ? Double(parts[k].rows.count) / Double(count) : 1
             let values = try v.asFloat()
             guard values.count == n else { throw LearnError.shape("the parts' derivatives differ in length") }
             values.storage.withUnsafeBufferPointer { src in

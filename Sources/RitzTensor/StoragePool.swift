@@ -28,8 +28,9 @@ public final class StoragePool: Sendable {
     /// The most sizes remembered with an empty list before the empty ones are dropped.
     static let sizesKept = 1024
 
-    /// How often a request found an array of its size (`hits`) or went to the allocator
-    /// (`misses`), and the bytes kept now.
+    /// How often a request was served by a kept array (`hits`) or went to the allocator
+    /// (`misses`: none of its size was kept, or the kept one turned out to be shared and was
+    /// copied), and the bytes kept now.
     public struct Statistics: Sendable, Equatable {
         public var hits = 0
         public var misses = 0
@@ -69,6 +70,15 @@ public final class StoragePool: Sendable {
             s.statistics.hits += 1
             s.statistics.keptBytes -= count &* MemoryLayout<Double>.size
             return array
+        }
+    }
+
+    /// Counts a request that ``take(_:)`` served but whose array was still shared, so that
+    /// writing it copied: an allocation after all.
+    func noteCopied() {
+        state.withLock { s in
+            s.statistics.hits -= 1
+            s.statistics.misses += 1
         }
     }
 

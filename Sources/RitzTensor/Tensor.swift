@@ -301,10 +301,15 @@ extension Tensor: Equatable {
 @inline(__always)
 public func makeStorage(_ n: Int, _ body: (UnsafeMutablePointer<Double>) -> Void) throws -> [Double] {
     try AllocationLimit.check(elements: n)
-    if var kept = AllocationLimit.account.pool.take(n) {
+    let pool = AllocationLimit.account.pool
+    if var kept = pool.take(n) {
+        let kept0 = kept.withUnsafeBufferPointer { $0.baseAddress }
         kept.withUnsafeMutableBufferPointer { buffer in
             if let base = buffer.baseAddress { body(base) }
         }
+        // Still shared after all (a raw copy of the storage outlived its tensor): the write
+        // copied it, which the pool counts as the allocation it was.
+        if kept.withUnsafeBufferPointer({ $0.baseAddress }) != kept0 { pool.noteCopied() }
         return kept
     }
     return [Double](unsafeUninitializedCapacity: n) { buffer, initialized in

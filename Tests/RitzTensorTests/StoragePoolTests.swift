@@ -54,6 +54,9 @@ import Testing
             #expect(raw == (0..<100).map(Double.init))
             #expect(other.allSatisfy { $0 == -1 })
             #expect(Self.address(other) != Self.address(raw))
+            // The copy is counted as the allocation it was.
+            let pool = AllocationLimit.account.pool
+            #expect(pool.statistics.hits == 0 && pool.statistics.misses == 2)
         }
     }
 
