@@ -114,15 +114,22 @@ public final class Linearization {
         let seeds = try tangents(v, "hvp")
         let g = try recordedGradientBlocks()
         let traced = g.compactMap { $0 }
-        let h = try Tape.$current.withValue(tape) {
+        var h = try Tape.$current.withValue(tape) {
             try tape.forward(seeds: seeds, to: traced, createGraph: false)
         }
+        // The blocks move out of `h` (no second reference), so flatten finds them unshared.
+        var blocks = [Var?]()
+        blocks.reserveCapacity(g.count)
         var k = 0
-        return try flatten(g.map { gi in
-            guard gi != nil else { return nil }
-            defer { k += 1 }
-            return h[k]
-        })
+        for gi in g {
+            if gi == nil {
+                blocks.append(nil)
+            } else {
+                blocks.append(k < h.count ? h[k].take() : nil)
+                k += 1
+            }
+        }
+        return try flatten(consume blocks)
     }
 
     /// J v: the derivative of the outputs in the direction `v` (flat) of the parameters.

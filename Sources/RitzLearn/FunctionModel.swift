@@ -254,7 +254,12 @@ final class FunctionModelEvaluation: ModelEvaluation {
 
     /// Σₕ wₕ aₕ of the parts' flat vectors in part order (wₕ = nₕ/n when `weighted`, else 1),
     /// written into `total` (in place when it already has the length).
-    private func sum(_ vectors: [Tensor], weighted: Bool, into total: inout [Double]) throws {
+    private func sum(_ vectors: consuming [Tensor], weighted: Bool, into total: inout [Double]) throws {
+        defer {
+            // The parts' vectors go to the pool once added, unless something else holds them
+            // (a part's cached gradient).
+            for i in vectors.indices { Tensor.recycle(&vectors[i]) }
+        }
         guard let first = vectors.first else {
             total = []
             return

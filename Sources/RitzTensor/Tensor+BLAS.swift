@@ -98,7 +98,9 @@ extension Tensor {
         guard c.shape == [m, n], c.dtype == .float64 else {
             throw ShapeError.mismatch(op: "@ (accumulate)", lhs: [m, n], rhs: c.shape)
         }
-        var out = c
+        // `consume`: c's binding ends here, so `out` holds the only reference and the write
+        // below goes into c's storage instead of a copy of it.
+        var out = consume c
         out.storage.withUnsafeMutableBufferPointer { pc in
             if let z = pc.baseAddress { product(a, transA: transA, b, transB: transB, m: m, n: n, k: k, into: z, beta: 1) }
         }

@@ -38,4 +38,31 @@ import RitzTensor
         // miss per step, 36 here.
         #expect(twoParts ? abs(long - short) <= 3 : long == short)
     }
+
+    /// Hessian-vector products repeated on one evaluation, at one prepared point (Lanczos) or
+    /// each at a new point with its forward pass (a sharpness tracker during training).
+    @Test(arguments: [false, true])
+    func repeatedHessianVectorProductsAllocateNoTensorStorageOnceWarm(newPointEachTime: Bool) throws {
+        let data = try Dataset.digits()
+        func run(_ products: Int) throws -> Int {
+            try Self.misses {
+                let model = try MLP(sizes: [64, 32, 10], activation: .tanh, seed: 0)
+                let e = model.makeEvaluation()
+                var v = [Double](repeating: 0.01, count: model.parameterCount)
+                var out = [Double]()
+                for p in 0..<products {
+                    if p == 0 || newPointEachTime {
+                        try e.prepare(model: model, x: data.x, y: data.y, loss: .crossEntropy, withGradient: false)
+                    }
+                    try e.hvp(v, into: &out)
+                    let scale = Swift.max(out.map(abs).max() ?? 1, 1e-300)
+                    for i in v.indices { v[i] = out[i] / scale }
+                }
+            }
+        }
+        let (short, long) = (try run(4), try run(24))
+        #expect(short > 0)
+        // As for training: the two parts' first requests interleave by timing.
+        #expect(abs(long - short) <= 3)
+    }
 }
