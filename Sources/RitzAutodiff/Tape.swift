@@ -139,7 +139,7 @@ public final class Tape: @unchecked Sendable {
             guard needs.contains(true) else { continue }
             let partials = createGraph ? nil : offerPartials(node, needs: needs, lo: lo, ct: &ct)
             let unreadInputs = marksUnread ? node.inputs.map { $0 >= lo && unread[$0 - lo] } : []
-            let grads = try node.rule.vjp(g, context(node, id: i, needs: needs, createGraph: createGraph, partials: partials,
+            var grads = try node.rule.vjp(g, context(node, id: i, needs: needs, createGraph: createGraph, partials: partials,
                                                      valuesUnread: unreadInputs))
             if let partials {
                 for j in 0..<needs.count {
@@ -150,8 +150,10 @@ public final class Tape: @unchecked Sendable {
                     }
                 }
             }
+            // Unrecorded, the cotangents move out of `grads` and `ct`, so that what an addition
+            // or a sum back to shape leaves behind is unshared and goes to the storage pool.
             for j in 0..<Swift.min(grads.count, needs.count) where needs[j] {
-                guard var c = grads[j] else { continue }
+                guard var c = createGraph ? grads[j] : grads[j].take() else { continue }
                 if let partials, partials.taken[j] {
                     ct[node.inputs[j] - lo] = c
                     continue
@@ -162,10 +164,20 @@ public final class Tape: @unchecked Sendable {
                 // of its own.
                 let target = node.inputValues[j].shape
                 if c.shape != target && Tensor.broadcastShape(c.shape, target) != target {
-                    c = try c.sumToShape(target)
+                    let summed = try c.sumToShape(target)
+                    if !createGraph { Tensor.recycle(&c.value) }
+                    c = summed
                 }
                 let p = node.inputs[j] - lo
-                if let existing = ct[p] { ct[p] = try existing + c } else { ct[p] = c }
+                if var existing = createGraph ? ct[p] : ct[p].take() {
+                    ct[p] = try existing + c
+                    if !createGraph {
+                        Tensor.recycle(&existing.value)
+                        Tensor.recycle(&c.value)
+                    }
+                } else {
+                    ct[p] = c
+                }
             }
             if !createGraph { Tensor.recycle(&g.value) }
         }
