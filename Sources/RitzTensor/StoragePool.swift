@@ -9,7 +9,8 @@ import Synchronization
 /// last: a differentiation tape being discarded, a sweep dropping a cotangent or tangent
 /// (``Tensor/recycle(_:)``, which gives the storage, to the pool of the account it was made
 /// under, only when no other tensor shares it). They go out through ``makeStorage(_:_:)``,
-/// the allocation every tensor kernel uses. An array that is, after all, still referenced
+/// the allocation of the kernels on the training and curvature paths (products, dense layers,
+/// elementwise maps, reductions, losses, attention, convolutions). An array that is, after all, still referenced
 /// elsewhere (a raw copy of `storage` somebody kept) is never written through: the first write
 /// copies it, as for any Swift array, so reuse cannot change a value anyone holds.
 ///

@@ -295,7 +295,8 @@ extension Tensor: Equatable {
 
 /// Storage for `n` doubles, after checking them against the memory limit, which `body` must
 /// initialise in full: an array of that size from the account's ``StoragePool`` when one is
-/// kept, else a new one. Every kernel that makes a tensor's storage takes it from here.
+/// kept, else a new one. The kernels on the training and curvature paths take their results'
+/// storage from here; storage made otherwise still returns to the pool when recycled.
 ///
 /// - Throws: `TensorError.tooLarge` or `.memoryLimit`.
 @inline(__always)
