@@ -220,7 +220,10 @@ extension Var {
             try yv.storage.withUnsafeBufferPointer { py in
                 try makeStorage(n) { d in
                     if let a = pg.baseAddress, let b = py.baseAddress {
-                        Parallel.forEachPiece(n) { r in for i in r { d[i] = a[i] * (1 - b[i] * b[i]) } }
+                        Parallel.forEachPiece(n) { r in
+                            let o = r.lowerBound
+                            FastMath.tanhBackward(a + o, b + o, d + o, count: r.count)
+                        }
                     }
                 }
             }
@@ -258,7 +261,8 @@ extension Var {
                         try makeStorage(n) { o in
                             if let tg = a.baseAddress, let ty = b.baseAddress, let g = c.baseAddress, let y = d.baseAddress {
                                 Parallel.forEachPiece(n) { r in
-                                    for i in r { o[i] = tg[i] * (1 - y[i] * y[i]) + -2 * g[i] * y[i] * ty[i] }
+                                    let s = r.lowerBound
+                                    FastMath.tanhBackwardTangent(tg + s, ty + s, g + s, y + s, o + s, count: r.count)
                                 }
                             }
                         }
@@ -284,7 +288,10 @@ extension Var {
                 try cv.storage.withUnsafeBufferPointer { pc in
                     try makeStorage(n) { d in
                         if let x = pa.baseAddress, let y = pb.baseAddress, let z = pc.baseAddress {
-                            Parallel.forEachPiece(n) { r in for i in r { d[i] = -2 * x[i] * y[i] * z[i] } }
+                            Parallel.forEachPiece(n) { r in
+                                let o = r.lowerBound
+                                FastMath.tanhCurvature(x + o, y + o, z + o, d + o, count: r.count)
+                            }
                         }
                     }
                 }

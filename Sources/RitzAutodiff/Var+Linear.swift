@@ -308,7 +308,7 @@ struct LinearLayer {
                                    into dst: UnsafeMutablePointer<Double>, count: Int) {
         switch activation {
         case nil: if UnsafePointer(dst) != src { dst.update(from: src, count: count) }
-        case .tanh?: for i in 0..<count { dst[i] = src[i] * (1 - y[i] * y[i]) }
+        case .tanh?: FastMath.tanhBackward(src, y, dst, count: count)
         case .sigmoid?: for i in 0..<count { dst[i] = src[i] * (y[i] * (1 - y[i])) }
         case .relu?: for i in 0..<count { dst[i] = src[i] * (y[i] > 0 ? 1 : 0) }
         default:

@@ -212,6 +212,26 @@ public enum FastMath {
         ck_exp_n(x, y, n)
     }
 
+    /// out[i] = g[i]·(1 − y[i]²) for i < n, a tanh layer's backward pass; `out` may be an input.
+    public static func tanhBackward(_ g: UnsafePointer<Double>, _ y: UnsafePointer<Double>,
+                                    _ out: UnsafeMutablePointer<Double>, count n: Int) {
+        ck_tanh_backward(g, y, out, n)
+    }
+
+    /// out[i] = ġ[i]·(1 − y[i]²) + (−2·g[i])·y[i]·ẏ[i], the tangent of tanh's backward pass along
+    /// (ġ, ẏ); `out` may be an input.
+    public static func tanhBackwardTangent(_ tg: UnsafePointer<Double>, _ ty: UnsafePointer<Double>,
+                                           _ g: UnsafePointer<Double>, _ y: UnsafePointer<Double>,
+                                           _ out: UnsafeMutablePointer<Double>, count n: Int) {
+        ck_tanh_backward_tangent(tg, ty, g, y, out, n)
+    }
+
+    /// out[i] = (−2·a[i])·b[i]·c[i], tanh's second-derivative term (∂/∂y of g·(1 − y²) is −2·g·y).
+    public static func tanhCurvature(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ c: UnsafePointer<Double>,
+                                     _ out: UnsafeMutablePointer<Double>, count n: Int) {
+        ck_tanh_curvature(a, b, c, out, n)
+    }
+
     /// y[i] = tanh(x[i]) for i < n; `x` may equal `y`.
     public static func tanh(_ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, count n: Int) {
         ck_tanh_n(x, y, n)
