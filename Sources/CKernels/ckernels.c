@@ -42,12 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define CK_X86 1
-#else
-#define CK_X86 0
-#endif
+#include "vector_targets.h"
 
 #define LN2BY32_HI (6.93147180369123816490e-01 / 32)
 #define LN2BY32_LO (1.90821492927058770002e-10 / 32)
@@ -280,8 +275,6 @@ static const ck_kernels baseline_kernels = {
 
 #if CK_X86
 
-#define AVX2 __attribute__((target("avx2,fma")))
-
 /* The arithmetic both vector builds share, written once so that the AVX2 and AVX-512 builds
  * perform the same operations in the same order: P##_poly, e^r − 1 on the reduced argument;
  * P##_reduce, the range reduction (returns q = e^r − 1 and the bits of the shifted 32·x/ln2);
@@ -513,8 +506,6 @@ static int cpu_has_avx2_fma(void) {
  * rounding: the table lookups are register permutes instead of gathers (the 32 entries sit in
  * four zmm registers; two two-source permutes pick by bits 0–3 of the index and a blend by bit 4
  * chooses between them), and tails are masked loads and stores of one padded vector. */
-
-#define AVX512 __attribute__((target("avx512f,avx512dq")))
 
 /* A 32-entry table of 64-bit values in four registers: entries 0–7, 8–15, 16–23 and 24–31. */
 typedef struct z_table {

@@ -7,14 +7,7 @@
 
 #include "ckernels.h"
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define CK_X86 1
-#define AVX2 __attribute__((target("avx2,fma")))
-#define AVX512 __attribute__((target("avx512f,avx512dq")))
-#else
-#define CK_X86 0
-#endif
+#include "vector_targets.h"
 
 /* Columns j0 ..< j0 + count one at a time (the remainder of the vector blocks). */
 static void columns_one_by_one(const double *a, ptrdiff_t rows, ptrdiff_t width, ptrdiff_t j0, ptrdiff_t count,

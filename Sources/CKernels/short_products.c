@@ -6,13 +6,7 @@
 
 #include "ckernels.h"
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define CK_X86 1
-#define AVX2 __attribute__((target("avx2,fma")))
-#else
-#define CK_X86 0
-#endif
+#include "vector_targets.h"
 
 #if CK_X86
 /* One row block of 8 vectors (32 columns) of C = A·B + beta·C. */

@@ -9,14 +9,7 @@
 
 #pragma STDC FP_CONTRACT OFF
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define CK_X86 1
-#define AVX2 __attribute__((target("avx2,fma")))
-#define AVX512 __attribute__((target("avx512f,avx512dq")))
-#else
-#define CK_X86 0
-#endif
+#include "vector_targets.h"
 
 static inline double backward_1(double g, double y) { return g * (1 - y * y); }
 static inline double tangent_1(double tg, double ty, double g, double y) {
