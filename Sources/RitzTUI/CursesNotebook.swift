@@ -137,7 +137,28 @@ public final class CursesNotebook {
         }
         _ = "\u{1b}[?2004h".withCString { write(STDOUT_FILENO, $0, strlen($0)) }
         defer { restoreTerminal() }
-        return loop()
+        let ending = loop()
+        settleRunningCell()
+        return ending
+    }
+
+    /// True when the notebook ended while a cell kept running past the wait of
+    /// `settleRunningCell`: the caller must then leave with `_exit`, not `exit`, since exit's
+    /// handlers (OpenBLAS frees its buffers) would run under that cell's thread.
+    public private(set) var cellStillRunning = false
+
+    /// Interrupts a cell still running when the notebook ends (a quit, SIGTERM or SIGHUP) and
+    /// waits up to five seconds for it to reach its next safe point (a training step, a Krylov
+    /// iteration), so the process does not exit under a thread in the middle of a library call.
+    private func settleRunningCell() {
+        guard model.isRunning else { return }
+        model.evaluator.interrupt()
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline {
+            if finished.take() != nil { return }
+            usleep(10_000)
+        }
+        cellStillRunning = true
     }
 
     /// Milliseconds a key read waits: the loop's tick, about one frame at 30 Hz.

@@ -61,11 +61,21 @@ public enum RitzCLI {
         let model = NotebookModel(notebook: notebook, path: savePath, evaluator: evaluator,
                                   history: History.load(path: historyPath), journal: journal, fileStamp: stamp,
                                   makeEvaluator: makeEvaluator.map { make in { make() } })
-        let ending = CursesNotebook(model: model).run()
+        let screen = CursesNotebook(model: model)
+        let ending = screen.run()
         try? model.history.save(path: historyPath)
-        if case .signal(let sig) = ending { return 128 + sig }  // the journal stays for `ritz recover`
-        journal?.finish()
-        return 0
+        var status: Int32 = 0
+        if case .signal(let sig) = ending {
+            status = 128 + sig  // the journal stays for `ritz recover`
+        } else {
+            journal?.finish()
+        }
+        if screen.cellStillRunning {
+            // A cell that would not stop still runs on its thread: leave without exit's handlers.
+            fflush(nil)
+            _exit(status)
+        }
+        return status
     }
 
     /// `ritz export FILE --to md|html|ritz|ipynb [-o OUT] [--run]`.
