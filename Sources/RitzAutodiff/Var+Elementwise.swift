@@ -204,6 +204,35 @@ extension Var {
         return try Var.apply(op.rawValue, [x], value: y, rule: rule)
     }
 
+    /// f over blocks of at most 512 elements of a and b broadcast to `shape` (f(a, b, out, count)
+    /// writes every element of its block), in one pass split over the threads; nil for complex
+    /// operands.
+    static func elementwiseBlocks(
+        _ a: Var, _ b: Var, shape: [Int],
+        _ f: (UnsafePointer<Double>, UnsafePointer<Double>, UnsafeMutablePointer<Double>, Int) -> Void
+    ) throws -> Tensor? {
+        guard !a.value.isComplex, !b.value.isComplex else { return nil }
+        let (av, bv) = (try a.value.broadcast(to: shape).asFloat(), try b.value.broadcast(to: shape).asFloat())
+        let n = av.count
+        let out = try av.storage.withUnsafeBufferPointer { pa in
+            try bv.storage.withUnsafeBufferPointer { pb in
+                try makeStorage(n) { d in
+                    if let x = pa.baseAddress, let y = pb.baseAddress {
+                        Parallel.forEachPiece(n) { r in
+                            var i = r.lowerBound
+                            while i < r.upperBound {
+                                let count = Swift.min(512, r.upperBound - i)
+                                f(x + i, y + i, d + i, count)
+                                i += count
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return try Tensor(shape: shape, storage: out)
+    }
+
     /// g·(1 − y²), the cotangent of tanh given its output y, in one pass and one node.
     ///
     /// Its own rule keeps higher orders exact: ∂/∂g = 1 − y², ∂/∂y = −2·g·y.
@@ -214,21 +243,10 @@ extension Var {
     /// - Throws: `ShapeError` when the shapes do not broadcast.
     static func tanhBackward(_ g: Var, _ y: Var) throws -> Var {
         let gv = g.value, yv = y.value
-        guard gv.shape == yv.shape, gv.dtype == .float64, yv.dtype == .float64 else { return try g * (1 - y * y) }
-        let n = gv.count
-        let out = try gv.storage.withUnsafeBufferPointer { pg in
-            try yv.storage.withUnsafeBufferPointer { py in
-                try makeStorage(n) { d in
-                    if let a = pg.baseAddress, let b = py.baseAddress {
-                        Parallel.forEachPiece(n) { r in
-                            let o = r.lowerBound
-                            FastMath.tanhBackward(a + o, b + o, d + o, count: r.count)
-                        }
-                    }
-                }
-            }
-        }
-        return try apply("tanh_backward", [g, y], value: Tensor(shape: gv.shape, storage: out), rule: Rule(
+        guard gv.shape == yv.shape, gv.dtype == .float64, yv.dtype == .float64,
+              let value = try elementwiseBlocks(g, y, shape: gv.shape, { FastMath.tanhBackward($0, $1, $2, count: $3) })
+        else { return try g * (1 - y * y) }
+        return try apply("tanh_backward", [g, y], value: value, rule: Rule(
             vjp: { h, c in
                 let (g, y) = (c.inputs[0], c.inputs[1])
                 return [c.needs[0] ? try tanhBackward(h, y) : nil,

@@ -94,35 +94,6 @@ extension Var {
         FastMath.exp(out, out, count: n)
         for i in 0..<n { out[i] *= 0.3989422804014327 }
     }
-
-    /// f over blocks of at most 512 elements of a and b broadcast to `shape` (f(a, b, out, count)
-    /// writes every element of its block), in one pass split over the threads; nil for complex
-    /// operands.
-    fileprivate static func elementwiseBlocks(
-        _ a: Var, _ b: Var, shape: [Int],
-        _ f: (UnsafePointer<Double>, UnsafePointer<Double>, UnsafeMutablePointer<Double>, Int) -> Void
-    ) throws -> Tensor? {
-        guard !a.value.isComplex, !b.value.isComplex else { return nil }
-        let (av, bv) = (try a.value.broadcast(to: shape).asFloat(), try b.value.broadcast(to: shape).asFloat())
-        let n = av.count
-        let out = try av.storage.withUnsafeBufferPointer { pa in
-            try bv.storage.withUnsafeBufferPointer { pb in
-                try makeStorage(n) { d in
-                    if let x = pa.baseAddress, let y = pb.baseAddress {
-                        Parallel.forEachPiece(n) { r in
-                            var i = r.lowerBound
-                            while i < r.upperBound {
-                                let count = Swift.min(512, r.upperBound - i)
-                                f(x + i, y + i, d + i, count)
-                                i += count
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return try Tensor(shape: shape, storage: out)
-    }
 }
 
 /// gelu′ and gelu″ at the operand x of one gelu node, each computed on first use from Φ(x)

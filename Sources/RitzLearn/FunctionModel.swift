@@ -269,7 +269,7 @@ final class FunctionModelEvaluation: ModelEvaluation {
         let n = first.count
         if total.count != n { total = [Double](repeating: 0, count: n) }
         for (k, v) in vectors.enumerated() {
-            let w = weighted && k < parts.count && vectors.count > 1 ? Double(parts[k].rows.count) / Double(count) : 1
+            let w = weighted && k < parts.count ? Double(parts[k].rows.count) / Double(count) : 1
             let values = try v.asFloat()
             guard values.count == n else { throw LearnError.shape("the parts' derivatives differ in length") }
             values.storage.withUnsafeBufferPointer { src in

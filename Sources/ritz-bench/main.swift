@@ -53,16 +53,18 @@ do {
 if CommandLine.arguments.dropFirst().first == ModelLibraryBench.peakChildArgument {
     do { try ModelLibraryBench.hvpPeakChild(); exit(0) } catch { print("error: \(error)"); exit(1) }
 }
-// A child that only trains the digits MLP through one path, for profiling (see EngineBench).
+// A child that only trains the digits MLP, or only computes its HVPs, through one path, for
+// profiling (see EngineBench).
 if let mode = CommandLine.arguments.dropFirst().first,
    mode == EngineBench.gdChildArgument || mode == EngineBench.hvpChildArgument {
     let args = Array(CommandLine.arguments.dropFirst(2))
     let (path, threads) = (args.first ?? "", args.count > 2 ? Int(args[2]) : nil)
+    let count = args.count > 1 ? Int(args[1]) ?? 500 : 500
     do {
         if mode == EngineBench.gdChildArgument {
-            try EngineBench.gdChild(path: path, steps: args.count > 1 ? Int(args[1]) ?? 500 : 500, threads: threads)
+            try EngineBench.gdChild(path: path, steps: count, threads: threads)
         } else {
-            try EngineBench.hvpChild(path: path, calls: args.count > 1 ? Int(args[1]) ?? 500 : 500, threads: threads)
+            try EngineBench.hvpChild(path: path, calls: count, threads: threads)
         }
         exit(0)
     } catch { print("error: \(error)"); exit(1) }
