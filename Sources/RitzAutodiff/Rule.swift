@@ -74,6 +74,10 @@ public struct Rule {
     /// recorded VJP and that VJP's JVP never read a value, so a placeholder cotangent passes
     /// through it to a placeholder cotangent of the operand.
     let isLinear: Bool
+    /// The VJP for a sweep that is not recorded and drops the cotangent once the rule has run: it
+    /// may overwrite the cotangent's storage when nothing else holds it (a dense layer's
+    /// ḡ ⊙ f′ in place, in the cache lines the product before it just wrote). Nil: `vjp`.
+    let vjpOverwriting: ((_ cotangent: inout Var, _ context: RuleContext) throws -> [Var?])?
     /// Values the products capture besides the operands and the result (softmax's
     /// probabilities): named here so that a discarded tape hands their storage to the pool
     /// like the recorded values'.
@@ -85,18 +89,22 @@ public struct Rule {
     ///   - vjp: Cotangent of the output → cotangents of the operands.
     ///   - jvp: Tangents of the operands → tangent of the output.
     ///   - kept: Tensors `vjp` and `jvp` capture, other than the operands and the result.
+    ///   - vjpOverwriting: The VJP for an unrecorded sweep, free to overwrite the cotangent it is
+    ///     handed (see ``vjpOverwriting``); nil to use `vjp` there too.
     public init(vjp: @escaping (_ cotangent: Var, _ context: RuleContext) throws -> [Var?],
-                jvp: @escaping (_ tangents: [Var?], _ context: RuleContext) throws -> Var?, kept: [Tensor] = []) {
-        self.init(vjp: vjp, jvp: jvp, isLinear: false, kept: kept)
+                jvp: @escaping (_ tangents: [Var?], _ context: RuleContext) throws -> Var?, kept: [Tensor] = [],
+                vjpOverwriting: ((_ cotangent: inout Var, _ context: RuleContext) throws -> [Var?])? = nil) {
+        self.init(vjp: vjp, jvp: jvp, isLinear: false, kept: kept, vjpOverwriting: vjpOverwriting)
     }
 
     private init(vjp: @escaping (_ cotangent: Var, _ context: RuleContext) throws -> [Var?],
                  jvp: @escaping (_ tangents: [Var?], _ context: RuleContext) throws -> Var?, isLinear: Bool,
-                 kept: [Tensor] = []) {
+                 kept: [Tensor] = [], vjpOverwriting: ((_ cotangent: inout Var, _ context: RuleContext) throws -> [Var?])? = nil) {
         self.vjp = vjp
         self.jvp = jvp
         self.isLinear = isLinear
         self.kept = kept
+        self.vjpOverwriting = vjpOverwriting
     }
 
     /// The rule of an elementwise function y = f(x) with derivative f′ given in terms of x and y:

@@ -139,8 +139,13 @@ public final class Tape: @unchecked Sendable {
             guard needs.contains(true) else { continue }
             let partials = createGraph ? nil : offerPartials(node, needs: needs, lo: lo, ct: &ct)
             let unreadInputs = marksUnread ? node.inputs.map { $0 >= lo && unread[$0 - lo] } : []
-            var grads = try node.rule.vjp(g, context(node, id: i, needs: needs, createGraph: createGraph, partials: partials,
-                                                     valuesUnread: unreadInputs))
+            let ctx = context(node, id: i, needs: needs, createGraph: createGraph, partials: partials, valuesUnread: unreadInputs)
+            var grads: [Var?]
+            if !createGraph, let overwriting = node.rule.vjpOverwriting {
+                grads = try overwriting(&g, ctx)
+            } else {
+                grads = try node.rule.vjp(g, ctx)
+            }
             if let partials {
                 for j in 0..<needs.count {
                     if partials.taken[j] {

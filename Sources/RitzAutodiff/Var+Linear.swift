@@ -51,7 +51,8 @@ extension Var {
         let (y, z) = try layer.forward()
         return try apply("linear", [x, w, b], value: y, rule: Rule(
             vjp: { g, c in try layer.vjp(g, c, preActivation: z) },
-            jvp: { t, c in try layer.jvp(t, c, preActivation: z) }))
+            jvp: { t, c in try layer.jvp(t, c, preActivation: z) },
+            vjpOverwriting: { g, c in try layer.vjp(overwriting: &g, c, preActivation: z) }))
     }
 }
 
@@ -151,6 +152,21 @@ struct LinearLayer {
         return try fusedVJP(gv, y: c.output.value, z: z, needs: c.needs)
     }
 
+    /// ``vjp(_:_:preActivation:)`` for a sweep that drops ḡ afterwards: δ = ḡ ⊙ f′ is written
+    /// over ḡ when nothing else holds it (saving a fresh array's trip through the cache).
+    func vjp(overwriting g: inout Var, _ c: RuleContext, preActivation z: Tensor?) throws -> [Var?] {
+        guard activation != nil, n * m > 0, !g.isTraced, !c.inputs.contains(where: \.isTraced), g.shape == [n, m],
+              g.value.dtype == .float64 else {
+            return try vjp(g, c, preActivation: z)
+        }
+        let y = c.output.value
+        let result = try g.value.withUnsharedStorage { buffer -> [Var?]? in
+            guard let pg = buffer.baseAddress else { return nil }
+            return try fusedVJP(UnsafePointer(pg), y: y, z: z, needs: c.needs, delta: pg)
+        }
+        return try (result ?? nil) ?? vjp(g, c, preActivation: z)
+    }
+
     /// ẏ for the tangents (ẋ, ẇ, ḃ) (nil for zero).
     func jvp(_ t: [Var?], _ c: RuleContext, preActivation z: Tensor?) throws -> Var? {
         guard t.contains(where: { $0 != nil }) else { return nil }
@@ -193,25 +209,33 @@ struct LinearLayer {
     /// as products with beta = 0 into uninitialised arrays. The halves' w̄ and b̄ are added in
     /// half order.
     private func fusedVJP(_ g: Tensor, y: Tensor, z: Tensor?, needs: [Bool]) throws -> [Var?] {
-        let p = parts
-        return try StoragePool.withScratch(n * m) { delta in
-            // Each half's w̄ and b̄, added in order afterwards.
-            try StoragePool.withScratch(p * (m * k + m)) { halves in
-                try fusedVJP(g, y: y, z: z, needs: needs, delta: delta, halves: halves)
+        try StoragePool.withScratch(n * m) { delta in
+            let result = try g.storage.withUnsafeBufferPointer { pg -> [Var?]? in
+                guard let pg = pg.baseAddress else { return nil }
+                return try fusedVJP(pg, y: y, z: z, needs: needs, delta: delta)
             }
+            return try result ?? fusedVJP(UnsafePointer(delta), y: y, z: z, needs: needs, delta: delta)
+        }
+    }
+
+    /// ``fusedVJP(_:y:z:needs:)`` on ḡ's elements, writing δ to `delta` (which may be `g`).
+    private func fusedVJP(_ g: UnsafePointer<Double>, y: Tensor, z: Tensor?, needs: [Bool],
+                          delta: UnsafeMutablePointer<Double>) throws -> [Var?] {
+        // Each half's w̄ and b̄, added in order afterwards.
+        try StoragePool.withScratch(parts * (m * k + m)) { halves in
+            try fusedVJP(g, y: y, z: z, needs: needs, delta: delta, halves: halves)
         }
     }
 
     /// ``fusedVJP(_:y:z:needs:)`` with its scratch: δ (n × m) and each half's w̄ and b̄.
-    private func fusedVJP(_ g: Tensor, y: Tensor, z: Tensor?, needs: [Bool], delta: UnsafeMutablePointer<Double>,
+    private func fusedVJP(_ pg: UnsafePointer<Double>, y: Tensor, z: Tensor?, needs: [Bool], delta: UnsafeMutablePointer<Double>,
                           halves: UnsafeMutablePointer<Double>) throws -> [Var?] {
         let p = parts
         let (wHalves, bHalves) = (halves, halves + p * m * k)
         var xbar: [Double] = []
         let fill: (UnsafeMutablePointer<Double>?) -> Void = { xb in
             withOperands { px, pw, _ in
-                LinearLayer.read(g, y, z) { pg, py, pz in
-                    guard let py else { return }
+                LinearLayer.read(y, z, nil) { py, pz, _ in
                     Parallel.jobs(p) { part in
                         let r = rows(part)
                         let (lo, count) = (r.lowerBound, r.count)

@@ -188,6 +188,15 @@ public struct Tensor: Sendable {
         lease.account.pool.give(t.storage)
     }
 
+    /// Runs `body` on the storage for writing in place when no other tensor shares it (its lease
+    /// is unique), for code that holds what it knows may be a tensor's last holder and would
+    /// otherwise write a fresh array of the same size; nil, and `body` not run, when shared. A raw
+    /// copy of `storage` held elsewhere is still never written through: the write copies first.
+    public mutating func withUnsharedStorage<R>(_ body: (UnsafeMutableBufferPointer<Double>) throws -> R) rethrows -> R? {
+        guard isKnownUniquelyReferenced(&lease) else { return nil }
+        return try storage.withUnsafeMutableBufferPointer { try body($0) }
+    }
+
     /// Whether `other` is this very tensor: the same shape and dtype over the same storage
     /// array. While the caller holds one of the two, copy-on-write keeps the shared elements from
     /// changing, so a true answer means equal values without comparing them.

@@ -82,6 +82,23 @@ struct LinearLayerTests {
         }
     }
 
+    /// An unrecorded sweep writes the layer's δ = ḡ ⊙ f′ over ḡ when nothing else holds ḡ, and
+    /// into scratch when something does. Both ways give the same bytes: the pull-back of a
+    /// cotangent u the caller holds (scratch; u is left as it was) equals the gradient of
+    /// Σ u ∘ layer(x), whose cotangent 1·u is made inside the sweep and overwritten.
+    @Test("overwriting the cotangent or not gives the same bytes", arguments: [7, 300])
+    func overwrittenAndHeldCotangentsAgree(rows: Int) throws {
+        let xs = try Self.operands(Case(activation: .tanh, rows: rows))
+        var rng = RandomGenerator(seed: 13)
+        let u = try uniformTensor([rows, 4], -1, 1, &rng)
+        let copy = u.storage.map { $0 }
+        let layer: (Var) throws -> Var = { try Var.linear($0, Var(xs[1]), Var(xs[2]), activation: .tanh) }
+        let held = try vjp(layer, at: Var(xs[0]), Var(u)).cotangent.value
+        #expect(u.storage == copy)
+        let overwritten = try grad({ x in try (Var(u) * layer(x)).sum() })(Var(xs[0])).value
+        #expect(held == overwritten)
+    }
+
     @Test func refusesWhatDoesNotFit() throws {
         let x = Var(try Tensor.ones([2, 3])), w = Var(try Tensor.ones([4, 3])), b = Var(try Tensor.ones([4]))
         #expect(throws: TensorError.self) { try Var.linear(x, Var(try Tensor.ones([4, 2])), b) }
@@ -92,5 +109,9 @@ struct LinearLayerTests {
         #expect(throws: TensorError.self) { try Var.linear(x, w, b, activation: .sin) }
         let empty = try Var.linear(Var(try Tensor.zeros([0, 3])), w, b, activation: .tanh)
         #expect(empty.shape == [0, 4])
+        // No rows: the weights' and bias's gradients are zero.
+        let none = Var(try Tensor.zeros([0, 3]))
+        #expect(try grad({ w in try Var.linear(none, w, b, activation: .tanh).sum() })(w).value == Tensor.zeros([4, 3]))
+        #expect(try grad({ b in try Var.linear(none, w, b, activation: .tanh).sum() })(b).value == Tensor.zeros([4]))
     }
 }

@@ -27,6 +27,19 @@ import Testing
         }
     }
 
+    @Test func unsharedStorageIsWrittenInPlaceAndSharedStorageIsNot() throws {
+        var t = try Self.counting()
+        let before = Self.address(t.storage)
+        let wrote = t.withUnsharedStorage { p in p[0] = -1 }
+        #expect(wrote != nil)
+        #expect(t.storage[0] == -1)
+        #expect(Self.address(t.storage) == before)
+        let view = try t.reshaped([10, 10])
+        #expect(t.withUnsharedStorage { p in p[1] = -1 } == nil)
+        #expect(t.storage[1] == 1)
+        #expect(view.storage[1] == 1)
+    }
+
     @Test func recycledStorageIsTheNextArrayOfItsSize() throws {
         try AllocationLimit.withLimit(bytes: Self.limit) { () throws -> Void in
             let pool = AllocationLimit.account.pool
