@@ -126,7 +126,7 @@ struct LinearLayer {
             FastMath.tanhRows(z, bias: bias, rows: rows, width: m, out: out)
             return
         }
-        for i in 0..<rows { for j in 0..<m { z[i * m + j] += bias[j] } }
+        addRowVector(z, rows: rows, width: m, bias)
         switch activation {
         case .sigmoid?: FastMath.sigmoid(z, out, count: count)
         case .relu?: for i in 0..<count { out[i] = z[i] > 0 ? z[i] : (z[i].isNaN ? z[i] : 0) }
@@ -317,7 +317,7 @@ struct LinearLayer {
                                 beta = 1
                             }
                             if beta == 0 { o.initialize(repeating: 0, count: count * m) }
-                            if t[2] != nil { for i in 0..<count { for j in 0..<m { o[i * m + j] += tb[j] } } }
+                            if t[2] != nil { addRowVector(o, rows: count, width: m, tb) }
                             derivativeProduct(o, y: py + lo * m, z: pz.map { $0 + lo * m }, into: o, count: count * m)
                         }
                     }

@@ -262,3 +262,15 @@ struct BroadcastWalk {
 public func addColumnSums(_ a: UnsafePointer<Double>, rows: Int, width: Int, into sums: UnsafeMutablePointer<Double>) {
     ck_add_column_sums(a, rows, width, sums)
 }
+
+/// a[r·width + j] += v[j] for `rows` rows of `width` values: a bias added to every row, in a C
+/// kernel (`ck_add_row_vector`) whose vector builds give a plain loop's bytes.
+///
+/// - Parameters:
+///   - a: `rows` rows of `width` values, updated in place.
+///   - rows: Rows to update.
+///   - width: Values per row.
+///   - v: The `width` values added to each row.
+public func addRowVector(_ a: UnsafeMutablePointer<Double>, rows: Int, width: Int, _ v: UnsafePointer<Double>) {
+    ck_add_row_vector(a, v, rows, width)
+}

@@ -85,6 +85,10 @@ int ck_gemm_small_k(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const double *a, ptrd
  * order r = 0, 1, …, so the result is a plain loop's on every kernel set. */
 void ck_add_column_sums(const double *a, ptrdiff_t rows, ptrdiff_t width, double *sums);
 
+/* a[r·width + j] += v[j] for a row-major rows × width matrix (a bias added to every row): one
+ * addition an element, so the bytes are a plain loop's on every kernel set. */
+void ck_add_row_vector(double *a, const double *v, ptrdiff_t rows, ptrdiff_t width);
+
 /* tanh's derivative products, elementwise over n: out = g·(1 − y²); out = ġ·(1 − y²) + (−2·g)·y·ẏ;
  * out = (−2·a)·b·c. The same operations in the same order on every kernel set (no fused
  * multiply-add), so the bytes are a plain loop's; out may be one of the inputs. */
