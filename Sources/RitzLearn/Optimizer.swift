@@ -224,12 +224,15 @@ public final class Optimizer {
             parameters.withUnsafeMutableBufferPointer { p in
                 gradient.withUnsafeBufferPointer { g in
                     m.withUnsafeMutableBufferPointer { b in
+                        guard mu != 0 else {
+                            // Plain gradient descent: one branch-free pass the compiler vectorises.
+                            for i in 0..<n { p[i] -= eta * (g[i] + wd * p[i]) }
+                            return
+                        }
                         for i in 0..<n {
                             var d = g[i] + wd * p[i]
-                            if mu != 0 {
-                                b[i] = t == 1 ? d : mu * b[i] + (1 - dampening) * d
-                                d = nesterov ? d + mu * b[i] : b[i]
-                            }
+                            b[i] = t == 1 ? d : mu * b[i] + (1 - dampening) * d
+                            d = nesterov ? d + mu * b[i] : b[i]
                             p[i] -= eta * d
                         }
                     }
