@@ -62,13 +62,6 @@ public final class Linearization {
         value = l.value.scalarValue ?? .nan
     }
 
-    /// Gives the flat gradient to the storage pool before the tape (and with it every recorded
-    /// value) goes.
-    deinit {
-        recordedGradient = nil
-        if var g = flatGradient.take() { Tensor.recycle(&g) }
-    }
-
     /// Records f and ℓ at p, one block of any shape.
     ///
     /// - Parameters:
@@ -181,7 +174,6 @@ public final class Linearization {
                 }
             }
         }
-        for i in parts.indices { Var.release(&parts[i]) }
         return Tensor(out)
     }
 

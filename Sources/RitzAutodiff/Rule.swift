@@ -78,32 +78,25 @@ public struct Rule {
     /// may overwrite the cotangent's storage when nothing else holds it (a dense layer's
     /// ḡ ⊙ f′ in place, in the cache lines the product before it just wrote). Nil: `vjp`.
     let vjpOverwriting: ((_ cotangent: inout Var, _ context: RuleContext) throws -> [Var?])?
-    /// Values the products capture besides the operands and the result (softmax's
-    /// probabilities): named here so that a discarded tape hands their storage to the pool
-    /// like the recorded values'.
-    let kept: [Tensor]
-
     /// A rule from its two products.
     ///
     /// - Parameters:
     ///   - vjp: Cotangent of the output → cotangents of the operands.
     ///   - jvp: Tangents of the operands → tangent of the output.
-    ///   - kept: Tensors `vjp` and `jvp` capture, other than the operands and the result.
     ///   - vjpOverwriting: The VJP for an unrecorded sweep, free to overwrite the cotangent it is
     ///     handed (see ``vjpOverwriting``); nil to use `vjp` there too.
     public init(vjp: @escaping (_ cotangent: Var, _ context: RuleContext) throws -> [Var?],
-                jvp: @escaping (_ tangents: [Var?], _ context: RuleContext) throws -> Var?, kept: [Tensor] = [],
+                jvp: @escaping (_ tangents: [Var?], _ context: RuleContext) throws -> Var?,
                 vjpOverwriting: ((_ cotangent: inout Var, _ context: RuleContext) throws -> [Var?])? = nil) {
-        self.init(vjp: vjp, jvp: jvp, isLinear: false, kept: kept, vjpOverwriting: vjpOverwriting)
+        self.init(vjp: vjp, jvp: jvp, isLinear: false, vjpOverwriting: vjpOverwriting)
     }
 
     private init(vjp: @escaping (_ cotangent: Var, _ context: RuleContext) throws -> [Var?],
                  jvp: @escaping (_ tangents: [Var?], _ context: RuleContext) throws -> Var?, isLinear: Bool,
-                 kept: [Tensor] = [], vjpOverwriting: ((_ cotangent: inout Var, _ context: RuleContext) throws -> [Var?])? = nil) {
+                 vjpOverwriting: ((_ cotangent: inout Var, _ context: RuleContext) throws -> [Var?])? = nil) {
         self.vjp = vjp
         self.jvp = jvp
         self.isLinear = isLinear
-        self.kept = kept
         self.vjpOverwriting = vjpOverwriting
     }
 

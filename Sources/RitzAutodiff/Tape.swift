@@ -32,23 +32,6 @@ public final class Tape: @unchecked Sendable {
         nodes.reserveCapacity(64)
     }
 
-    /// Hands the recorded values to the storage pool, latest node first: when a node's result is
-    /// reached, the later nodes that read it are gone, so it is recycled unless something outside
-    /// the tape (the caller's result, a constant) still holds it. A repeated computation (the
-    /// next training step) then draws its storage from this one's.
-    deinit {
-        var values = [Tensor]()
-        while !nodes.isEmpty {
-            do {
-                let node = nodes.removeLast()
-                values.append(contentsOf: node.inputValues)
-                values.append(contentsOf: node.rule.kept)
-                values.append(node.output)
-            }
-            while var v = values.popLast() { Tensor.recycle(&v) }
-        }
-    }
-
     /// Number of recorded nodes.
     var count: Int { nodes.count }
 
@@ -131,7 +114,7 @@ public final class Tape: @unchecked Sendable {
             defer { i -= 1 }
             let k = i - lo
             // An unrecorded sweep takes the cotangent out of `ct`, so that once the rule has run
-            // nothing else holds it and its storage can be reused.
+            // nothing else holds it and its storage goes back to the pool.
             guard !isVar[k], dep[k], var g = createGraph ? ct[k] : ct[k].take() else { continue }
             let node = nodes[i]
             if g.shape != node.output.shape { g = try g.broadcast(to: node.output.shape) }
@@ -169,22 +152,15 @@ public final class Tape: @unchecked Sendable {
                 // of its own.
                 let target = node.inputValues[j].shape
                 if c.shape != target && Tensor.broadcastShape(c.shape, target) != target {
-                    let summed = try c.sumToShape(target)
-                    if !createGraph { Tensor.recycle(&c.value) }
-                    c = summed
+                    c = try c.sumToShape(target)
                 }
                 let p = node.inputs[j] - lo
-                if var existing = createGraph ? ct[p] : ct[p].take() {
+                if let existing = createGraph ? ct[p] : ct[p].take() {
                     ct[p] = try existing + c
-                    if !createGraph {
-                        Tensor.recycle(&existing.value)
-                        Tensor.recycle(&c.value)
-                    }
                 } else {
                     ct[p] = c
                 }
             }
-            if !createGraph { Tensor.recycle(&g.value) }
         }
         return try vars.map { v in
             guard v <= hi, let c = ct[v - lo] else { return nil }
@@ -240,7 +216,7 @@ public final class Tape: @unchecked Sendable {
         for o in outs where o.tape === self && o.id >= lo { lastUse[o.id - lo] = Int.max }
         for i in lo...hi where !isSeed[i - lo] && wanted[i - lo] {
             if let t = try tangent(ofNode: i, lo: lo, tangents: tan, createGraph: createGraph) { tan[i - lo] = t }
-            for p in nodes[i].inputs where p >= lo && lastUse[p - lo] == i { Var.release(&tan[p - lo]) }
+            for p in nodes[i].inputs where p >= lo && lastUse[p - lo] == i { tan[p - lo] = nil }
         }
         return outs.map { $0.tape === self && $0.id >= lo ? tan[$0.id - lo] : nil }
     }

@@ -72,7 +72,7 @@ extension Var {
             jvp: { t, c in
                 guard let t0 = t[0] else { return nil }
                 return try (t0 * crossEntropyGradient(c.inputs[0], probs: p, labels: labels, scale: scale)).sum()
-            }, kept: [p]))
+            }))
     }
 
     /// G = (softmax(z) − onehot(y))·scale, the gradient of the mean cross-entropy, from the kept

@@ -42,13 +42,6 @@ public struct Var: @unchecked Sendable {
         self.tape = tape
     }
 
-    /// Drops `slot`'s value, handing its storage to the pool when nothing else holds it
-    /// (``Tensor/recycle(_:)``): for a sweep letting go of a cotangent or tangent.
-    static func release(_ slot: inout Var?) {
-        guard var v = slot.take() else { return }
-        Tensor.recycle(&v.value)
-    }
-
     /// Dimensions of the value.
     public var shape: [Int] { value.shape }
     /// Number of dimensions.

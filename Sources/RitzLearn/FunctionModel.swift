@@ -182,7 +182,7 @@ final class FunctionModelEvaluation: ModelEvaluation {
         // The last batch's recordings are let go inside the first job below, on the calling
         // thread: the other part's job starts a few microseconds later anyway, so freeing their
         // tapes there costs the step nothing, where before the jobs it cost about 1%.
-        var retired: [Linearization]? = parts.map(\.point) + outputsPoints + lossHessians
+        var retired: [Linearization] = parts.map(\.point) + outputsPoints + lossHessians
         parts = []
         outputsPoints = []
         lossHessians = []
@@ -201,7 +201,7 @@ final class FunctionModelEvaluation: ModelEvaluation {
         let blocks = try m.blockTensors(parameters)
         let pieces = try cutRows(x, y, rowRanges(m))
         parts = zip(pieces.map(\.rows), try Parallel.results(pieces.count) { i in
-            if i == 0 { retired = nil }
+            if i == 0 { retired.removeAll() }
             let (xs, ys) = (pieces[i].x, pieces[i].y)
             let point = try Linearization(at: blocks, outputs: { b in try m.outputs(b, xs) },
                                           loss: { z in try FunctionModelEvaluation.loss(kind, z, ys) })
@@ -268,11 +268,6 @@ final class FunctionModelEvaluation: ModelEvaluation {
     /// Σₕ wₕ aₕ of the parts' flat vectors in part order (wₕ = nₕ/n when `weighted`, else 1),
     /// written into `total` (in place when it already has the length).
     private func sum(_ vectors: consuming [Tensor], weighted: Bool, into total: inout [Double]) throws {
-        defer {
-            // The parts' vectors go to the pool once added, unless something else holds them
-            // (a part's cached gradient).
-            for i in vectors.indices { Tensor.recycle(&vectors[i]) }
-        }
         guard let first = vectors.first else {
             total = []
             return
@@ -339,16 +334,14 @@ final class FunctionModelEvaluation: ModelEvaluation {
         return (correct, positions)
     }
 
-    /// Gathers the rows into buffers kept across calls (``MinibatchBuffers``), after letting go of
+    /// Gathers the rows into pooled storage (``Dataset/minibatch(rows:)``), after letting go of
     /// the last batch so they are refilled in place, and prepares them.
     func prepare(model: any Model, data: Dataset, rows: ArraySlice<Int>, loss: LossKind, withGradient: Bool) throws {
         (parts, outputsPoints, lossHessians, outputsOnly, x, y) = ([], [], [], nil, Tensor(0.0), nil)
         (batchParts, checkedTargets) = (nil, nil)
-        let (xs, ys) = try minibatch.gather(data, rows: rows)
+        let (xs, ys) = try data.minibatch(rows: rows)
         try prepare(model: model, x: xs, y: ys, loss: loss, withGradient: withGradient)
     }
-
-    private var minibatch = MinibatchBuffers()
 
     func outputs() throws -> Tensor {
         if let outputsOnly { return outputsOnly }

@@ -37,19 +37,39 @@ public final class MemoryAccount: Sendable {
     func remove(_ bytes: Int) { liveBytes.wrappingSubtract(bytes, ordering: .relaxed) }
 }
 
-/// One tensor storage's entry in a `MemoryAccount`: adds `bytes` when made, subtracts them in
-/// `deinit`. Tensors that share a storage array share its lease.
-final class StorageLease: Sendable {
-    let bytes: Int
+/// One tensor storage array and its entry in a `MemoryAccount`: adds the array's bytes when
+/// made, and in `deinit` (the last tensor holding it gone) subtracts them and gives the array to
+/// the account's ``StoragePool``, so storage returns for reuse however its tensors die. Tensors
+/// that share a storage array share its lease.
+///
+/// Unchecked `Sendable`: `array` changes only through a tensor that holds the lease alone
+/// (``Tensor/storage`` gives a writer a lease of its own first).
+final class StorageLease: @unchecked Sendable {
+    /// Unchecked exclusivity: every tensor read goes through here, and a write happens only
+    /// through a tensor that holds the lease alone, so accesses cannot overlap.
+    @exclusivity(unchecked) var array: [Double]
+    private(set) var bytes: Int
     let account: MemoryAccount
 
-    init(count: Int) {
-        bytes = count &* MemoryLayout<Double>.size
+    init(_ array: [Double]) {
+        self.array = array
+        bytes = array.count &* MemoryLayout<Double>.size
         account = AllocationLimit.account
         account.add(bytes)
     }
 
-    deinit { account.remove(bytes) }
+    /// Brings the account up to date after a write changed the array's length.
+    func recount() {
+        let now = array.count &* MemoryLayout<Double>.size
+        guard now != bytes else { return }
+        account.add(now &- bytes)
+        bytes = now
+    }
+
+    deinit {
+        account.remove(bytes)
+        if array.count >= StoragePool.minimumCount { account.pool.give(array) }
+    }
 }
 
 /// The memory limit of the session: all live tensor storage together stays under it.

@@ -5,12 +5,12 @@ import Synchronization
 /// repetition instead of the allocator.
 ///
 /// Each memory account has its pool (``MemoryAccount/pool``), so one session's (or one
-/// test's) reuse is its own. Arrays come back only from places that know they held a tensor
-/// last: a differentiation tape being discarded, a sweep dropping a cotangent or tangent
-/// (``Tensor/recycle(_:)``, which gives the storage, to the pool of the account it was made
-/// under, only when no other tensor shares it). They go out through ``makeStorage(_:_:)``,
-/// the allocation of the kernels on the training and curvature paths (products, dense layers,
-/// elementwise maps, reductions, losses, attention, convolutions). An array that is, after all, still referenced
+/// test's) reuse is its own. An array comes back when the last tensor holding it goes away
+/// (its lease's `deinit`), to the pool of the account it was made under, wherever that
+/// happens: a discarded tape, a cotangent a sweep drops, a temporary inside a rule. Arrays go
+/// out through ``makeStorage(_:_:)``, the allocation of the kernels on the training and
+/// curvature paths (products, dense layers, elementwise maps, reductions, losses, attention,
+/// convolutions). An array that is, after all, still referenced
 /// elsewhere (a raw copy of `storage` somebody kept) is never written through: the first write
 /// copies it, as for any Swift array, so reuse cannot change a value anyone holds.
 ///
@@ -21,10 +21,11 @@ public final class StoragePool: Sendable {
     public static let minimumCount = 64
 
     /// The most arrays kept of one size: enough for the temporaries of one size that a step holds
-    /// at once, twice over (the step being recorded and the one being discarded), while a size
-    /// that is only ever given back (storage made outside ``makeStorage(_:_:)``) cannot fill the
-    /// pool.
-    public static let perSizeLimit = 8
+    /// at once, twice over (the step being recorded and the one being discarded) — a
+    /// transformer's activations, residual sums and norms all share one size — while a size
+    /// that is only ever given back (storage made outside ``makeStorage(_:_:)``) cannot take
+    /// more than its share of the pool.
+    public static let perSizeLimit = 64
 
     /// The most sizes remembered with an empty list before the empty ones are dropped.
     static let sizesKept = 1024

@@ -39,18 +39,20 @@ public struct Tensor: Sendable {
     public private(set) var dtype: DType
     /// Row-major elements; interleaved (re, im) pairs when `dtype == .complex128`.
     ///
-    /// Writing renews the lease when the write copied a shared array (copy-on-write) or changed
-    /// its size, so every distinct array is accounted once.
+    /// Held by the lease, which tensors over the same storage share: writing through a shared
+    /// lease first gives this tensor a lease of its own (and the array copies on write, as any
+    /// Swift array), so every distinct array is accounted once.
     public internal(set) var storage: [Double] {
-        didSet {
-            if lease?.bytes != storage.count &* MemoryLayout<Double>.size || !isKnownUniquelyReferenced(&lease) {
-                lease = StorageLease(count: storage.count)
-            }
+        _read { yield lease.array }
+        _modify {
+            if !isKnownUniquelyReferenced(&lease) { lease = StorageLease(lease.array) }
+            yield &lease.array
+            lease.recount()
         }
     }
-    /// The storage's share of the session's memory account, returned when the last tensor
-    /// holding it goes away.
-    private var lease: StorageLease?
+    /// The storage and its share of the session's memory account; when the last tensor holding
+    /// it goes away, the bytes leave the account and the array goes to the account's pool.
+    private var lease: StorageLease
 
     /// Wraps existing row-major storage.
     ///
@@ -71,24 +73,21 @@ public struct Tensor: Sendable {
         }
         try AllocationLimit.check(elements: storage.count)
         self.shape = shape
-        self.storage = storage
         self.dtype = dtype
-        self.lease = StorageLease(count: storage.count)
+        self.lease = StorageLease(storage)
     }
 
     /// Internal initialiser for callers that have already checked the sizes.
     init(unchecked shape: [Int], _ storage: [Double], dtype: DType = .float64) {
         self.shape = shape
-        self.storage = storage
         self.dtype = dtype
-        self.lease = StorageLease(count: storage.count)
+        self.lease = StorageLease(storage)
     }
 
     /// The storage of `base` under another shape or dtype, sharing its lease (no copy, nothing
     /// new to account).
     init(sharing base: Tensor, shape: [Int], dtype: DType) {
         self.shape = shape
-        self.storage = base.storage
         self.dtype = dtype
         self.lease = base.lease
     }
@@ -180,21 +179,13 @@ public struct Tensor: Sendable {
         isComplex ? (storage[2 * i], storage[2 * i + 1]) : (storage[i], 0)
     }
 
-    /// Gives `t`'s storage to ``StoragePool`` for reuse when no other tensor shares it; for code
-    /// about to drop what it knows may be a tensor's last holder (a discarded tape, a sweep
-    /// dropping a cotangent). `t` itself is left as it is; the caller lets it go.
-    public static func recycle(_ t: inout Tensor) {
-        guard t.storage.count >= StoragePool.minimumCount, isKnownUniquelyReferenced(&t.lease), let lease = t.lease else { return }
-        lease.account.pool.give(t.storage)
-    }
-
     /// Runs `body` on the storage for writing in place when no other tensor shares it (its lease
     /// is unique), for code that holds what it knows may be a tensor's last holder and would
     /// otherwise write a fresh array of the same size; nil, and `body` not run, when shared. A raw
     /// copy of `storage` held elsewhere is still never written through: the write copies first.
     public mutating func withUnsharedStorage<R>(_ body: (UnsafeMutableBufferPointer<Double>) throws -> R) rethrows -> R? {
         guard isKnownUniquelyReferenced(&lease) else { return nil }
-        return try storage.withUnsafeMutableBufferPointer { try body($0) }
+        return try lease.array.withUnsafeMutableBufferPointer { try body($0) }
     }
 
     /// Whether `other` is this very tensor: the same shape and dtype over the same storage
@@ -305,7 +296,7 @@ extension Tensor: Equatable {
 /// Storage for `n` doubles, after checking them against the memory limit, which `body` must
 /// initialise in full: an array of that size from the account's ``StoragePool`` when one is
 /// kept, else a new one. The kernels on the training and curvature paths take their results'
-/// storage from here; storage made otherwise still returns to the pool when recycled.
+/// storage from here; storage made otherwise returns to the pool too, when its last tensor goes.
 ///
 /// - Throws: `TensorError.tooLarge` or `.memoryLimit`.
 @inline(__always)

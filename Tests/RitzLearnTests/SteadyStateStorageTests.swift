@@ -34,9 +34,44 @@ import RitzTensor
         #expect(short > 0)
         // One part: exactly equal. Two parts run as two jobs sharing the pool, so which of them
         // first asks for a size they share (the weight gradients) depends on timing, and the
-        // warm-up's count varies by one or two; storage taken every step would add at least one
+        // warm-up's count varies by a few; storage taken every step would add at least one
         // miss per step, 36 here.
-        #expect(twoParts ? abs(long - short) <= 3 : long == short)
+        #expect(twoParts ? abs(long - short) <= 8 : long == short)
+    }
+
+    /// The model library's CNN and transformer: storage that dies inside their rules (layer
+    /// norm's and attention's temporaries, pooled maps) comes back as well, so the pool's misses
+    /// stop growing once warm (one part each: 200 images; 50 equations of the modular task).
+    @Test(arguments: ["cnn", "transformer"])
+    func libraryModelsTrainWithoutNewTensorStorageOnceWarm(kind: String) throws {
+        let data: Dataset
+        let make: () throws -> FunctionModel
+        if kind == "cnn" {
+            let digits = try Dataset.digits(layout: .images)
+            let x = try digits.x.index([.slice(start: 0, stop: 200, step: nil)])
+            let y = try digits.y.index([.slice(start: 0, stop: 200, step: nil)])
+            data = try Dataset(x: x, y: y, name: "digits")
+            make = { try FunctionModel.cnn(input: [1, 8, 8], channels: [4, 8], classes: 10, seed: 0) }
+        } else {
+            let train = try Dataset.modular(p: 11, frac: 0.5, seed: 0).train
+            let x = try train.x.index([.slice(start: 0, stop: 50, step: nil)])
+            let y = try train.y.index([.slice(start: 0, stop: 50, step: nil)])
+            data = try Dataset(x: x, y: y, name: "modular")
+            make = { try FunctionModel.transformer(vocab: 13, seq: 4, width: 16, heads: 2, depth: 1, seed: 0) }
+        }
+        func run(_ steps: Int) throws -> Int {
+            try Self.misses {
+                let r = try Trainer.train(model: try make(), data: data, optimizer: try .adamw(lr: 1e-3), steps: steps, every: steps)
+                #expect(r.stepsTaken == steps)
+            }
+        }
+        let (short, long) = (try run(4), try run(24))
+        #expect(short > 0)
+        // The CNN exactly. The transformer's count may creep up by a few over the 20 steps: an
+        // array given back while a raw copy of it is still held elsewhere is copied when next
+        // taken, which the pool counts as the allocation it is. Storage taken every step would
+        // add at least 20 (it added 660 before temporaries returned by themselves).
+        #expect(kind == "cnn" ? long == short : long - short <= 10)
     }
 
     /// Hessian-vector products repeated on one evaluation, at one prepared point (Lanczos) or

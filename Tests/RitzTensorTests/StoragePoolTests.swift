@@ -1,8 +1,8 @@
 import Testing
 @testable import RitzTensor
 
-/// The storage pool behind `makeStorage`: storage comes back only when no other tensor holds
-/// it, a reused array is the same memory, and reuse never changes a value someone still holds.
+/// The storage pool behind `makeStorage`: storage comes back when the last tensor holding it
+/// goes, a reused array is the same memory, and reuse never changes a value someone still holds.
 /// Each test has its own memory account, and with it its own pool.
 @Suite struct StoragePoolTests {
     static let limit = 64 << 20
@@ -16,14 +16,20 @@ import Testing
         a.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) }
     }
 
-    @Test func sharedStorageIsNotRecycled() throws {
+    @Test func storageReturnsWhenItsLastTensorGoes() throws {
         try AllocationLimit.withLimit(bytes: Self.limit) { () throws -> Void in
             let pool = AllocationLimit.account.pool
-            var t = try Self.counting()
-            let view = try t.reshaped([10, 10])
-            Tensor.recycle(&t)
+            var view: Tensor?
+            do {
+                let t = try Self.counting()
+                view = try t.reshaped([10, 10])
+            }
+            // The reshaped tensor still holds the storage.
             #expect(pool.statistics.keptBytes == 0)
-            #expect(view.storage[99] == 99)
+            #expect(view?.storage[99] == 99)
+            view = nil
+            #expect(pool.statistics.keptBytes == 800)
+            #expect(AllocationLimit.liveBytes == 0)
         }
     }
 
@@ -45,9 +51,8 @@ import Testing
             let pool = AllocationLimit.account.pool
             var address = 0
             do {
-                var t = try Self.counting()
+                let t = try Self.counting()
                 address = Self.address(t.storage)
-                Tensor.recycle(&t)
             }
             #expect(pool.statistics.keptBytes == 800)
             let reused = try makeStorage(100) { p in for i in 0..<100 { p[i] = 1 } }
@@ -60,9 +65,9 @@ import Testing
 
     @Test func reuseNeverWritesIntoAnArrayStillHeld() throws {
         try AllocationLimit.withLimit(bytes: Self.limit) { () throws -> Void in
-            var t = try Self.counting()
-            let raw = t.storage   // a copy of the array outside any tensor: the lease cannot see it
-            Tensor.recycle(&t)
+            var t: Tensor? = try Self.counting()
+            let raw = t?.storage ?? []   // a copy of the array outside any tensor: the lease cannot see it
+            t = nil
             let other = try makeStorage(100) { p in for i in 0..<100 { p[i] = -1 } }
             #expect(raw == (0..<100).map(Double.init))
             #expect(other.allSatisfy { $0 == -1 })
@@ -84,8 +89,9 @@ import Testing
     }
 
     @Test func aPoolKeepsAtMostItsCapacityAndItsPerSizeLimit() throws {
-        let pool = StoragePool(capacityBytes: 8 * 1000)
-        for _ in 0..<12 { pool.give([Double](repeating: 0, count: 100)) }
+        // Room for the per-size limit of 100-element arrays and two more.
+        let pool = StoragePool(capacityBytes: 800 * (StoragePool.perSizeLimit + 2))
+        for _ in 0..<(StoragePool.perSizeLimit + 4) { pool.give([Double](repeating: 0, count: 100)) }
         #expect(pool.statistics.keptBytes == StoragePool.perSizeLimit * 800)
         pool.give([Double](repeating: 0, count: 900))   // past the capacity
         #expect(pool.statistics.keptBytes == StoragePool.perSizeLimit * 800)
