@@ -78,6 +78,7 @@ public struct Rule {
     /// may overwrite the cotangent's storage when nothing else holds it (a dense layer's
     /// ḡ ⊙ f′ in place, in the cache lines the product before it just wrote). Nil: `vjp`.
     let vjpOverwriting: ((_ cotangent: inout Var, _ context: RuleContext) throws -> [Var?])?
+
     /// A rule from its two products.
     ///
     /// - Parameters:

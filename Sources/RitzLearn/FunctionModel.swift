@@ -28,7 +28,8 @@ extension TapeModel {
         guard flat.count == parameterCount else {
             throw LearnError.shape("this model has \(parameterCount) parameters, got \(flat.count) values")
         }
-        // Copied into the storage pool's arrays, which the tapes holding them give back.
+        // Copied into arrays from the storage pool, where they return when the tapes recording
+        // them are let go.
         return try flat.withUnsafeBufferPointer { source in
             try blocks.map { b in
                 try Tensor(shape: b.shape, storage: try makeStorage(b.count) { out in
