@@ -90,14 +90,10 @@ AVX512 static void avx512_add_column_sums(const double *a, ptrdiff_t rows, ptrdi
 void ck_add_column_sums(const double *a, ptrdiff_t rows, ptrdiff_t width, double *sums) {
     if (rows <= 0 || width <= 0) return;
 #if CK_X86
-    const ck_kernels *selected = ck_selected();
-    if (selected == ck_avx512()) {
-        avx512_add_column_sums(a, rows, width, sums);
-        return;
-    }
-    if (selected == ck_avx2_fma()) {
-        avx2_add_column_sums(a, rows, width, sums);
-        return;
+    switch (ck_vector_build()) {
+    case 2: avx512_add_column_sums(a, rows, width, sums); return;
+    case 1: avx2_add_column_sums(a, rows, width, sums); return;
+    default: break;
     }
 #endif
     baseline_add_column_sums(a, rows, width, sums);

@@ -39,14 +39,10 @@ AVX512 static void avx512_add_row_vector(double *a, const double *v, ptrdiff_t r
 void ck_add_row_vector(double *a, const double *v, ptrdiff_t rows, ptrdiff_t width) {
     if (rows <= 0 || width <= 0) return;
 #if CK_X86
-    const ck_kernels *selected = ck_selected();
-    if (selected == ck_avx512()) {
-        avx512_add_row_vector(a, v, rows, width);
-        return;
-    }
-    if (selected == ck_avx2_fma()) {
-        avx2_add_row_vector(a, v, rows, width);
-        return;
+    switch (ck_vector_build()) {
+    case 2: avx512_add_row_vector(a, v, rows, width); return;
+    case 1: avx2_add_row_vector(a, v, rows, width); return;
+    default: break;
     }
 #endif
     baseline_add_row_vector(a, v, rows, width);

@@ -54,8 +54,7 @@ AVX2 static void avx2_gemm_small_k(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const 
 int ck_gemm_small_k(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const double *a, ptrdiff_t lda,
                     const double *b, ptrdiff_t ldb, double beta, double *c, ptrdiff_t ldc) {
 #if CK_X86
-    const ck_kernels *selected = ck_selected();
-    if (selected == ck_avx2_fma() || selected == ck_avx512()) {
+    if (ck_vector_build() > 0) {
         avx2_gemm_small_k(m, n, k, a, lda, b, ldb, beta, c, ldc);
         return 1;
     }

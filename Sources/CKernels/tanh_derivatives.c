@@ -56,19 +56,9 @@ CK_TANH_DERIVATIVES(AVX512, avx512, __m512d, 8, _mm512_loadu_pd, _mm512_storeu_p
                     _mm512_add_pd, _mm512_set1_pd)
 #endif
 
-/* Which of the vector builds the selected kernel set runs: 2 AVX-512, 1 AVX2, 0 neither. */
-static int vector_build(void) {
-#if CK_X86
-    const ck_kernels *selected = ck_selected();
-    if (selected == ck_avx512()) return 2;
-    if (selected == ck_avx2_fma()) return 1;
-#endif
-    return 0;
-}
-
 void ck_tanh_backward(const double *g, const double *y, double *out, ptrdiff_t n) {
 #if CK_X86
-    switch (vector_build()) {
+    switch (ck_vector_build()) {
     case 2: avx512_tanh_backward(g, y, out, n); return;
     case 1: avx2_tanh_backward(g, y, out, n); return;
     default: break;
@@ -80,7 +70,7 @@ void ck_tanh_backward(const double *g, const double *y, double *out, ptrdiff_t n
 void ck_tanh_backward_tangent(const double *tg, const double *ty, const double *g, const double *y, double *out,
                               ptrdiff_t n) {
 #if CK_X86
-    switch (vector_build()) {
+    switch (ck_vector_build()) {
     case 2: avx512_tanh_backward_tangent(tg, ty, g, y, out, n); return;
     case 1: avx2_tanh_backward_tangent(tg, ty, g, y, out, n); return;
     default: break;
@@ -91,7 +81,7 @@ void ck_tanh_backward_tangent(const double *tg, const double *ty, const double *
 
 void ck_tanh_curvature(const double *a, const double *b, const double *c, double *out, ptrdiff_t n) {
 #if CK_X86
-    switch (vector_build()) {
+    switch (ck_vector_build()) {
     case 2: avx512_tanh_curvature(a, b, c, out, n); return;
     case 1: avx2_tanh_curvature(a, b, c, out, n); return;
     default: break;

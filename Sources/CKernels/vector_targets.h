@@ -1,6 +1,7 @@
 /* What each kernel file needs for its vector builds: whether this is x86-64, the intrinsics,
- * and the target attributes of the AVX2+FMA and AVX-512 (F + DQ) builds. Which build runs is
- * chosen at run time (ck_selected in ckernels.c), never at compile time. */
+ * the target attributes of the AVX2+FMA and AVX-512 (F + DQ) builds, and which of them runs.
+ * That is chosen at run time (ck_selected in ckernels.c), never at compile time; include
+ * ckernels.h first. */
 
 #ifndef CK_VECTOR_TARGETS_H
 #define CK_VECTOR_TARGETS_H
@@ -13,5 +14,15 @@
 #else
 #define CK_X86 0
 #endif
+
+/* Which vector build the selected kernel set (ckernels.h) runs: 2 AVX-512, 1 AVX2+FMA, 0 neither. */
+static inline int ck_vector_build(void) {
+#if CK_X86
+    const ck_kernels *selected = ck_selected();
+    if (selected == ck_avx512()) return 2;
+    if (selected == ck_avx2_fma()) return 1;
+#endif
+    return 0;
+}
 
 #endif

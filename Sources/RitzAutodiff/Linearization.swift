@@ -107,22 +107,15 @@ public final class Linearization {
         let seeds = try tangents(v, "hvp")
         let g = try recordedGradientBlocks()
         let traced = g.compactMap { $0 }
-        var h = try Tape.$current.withValue(tape) {
+        let h = try Tape.$current.withValue(tape) {
             try tape.forward(seeds: seeds, to: traced, createGraph: false)
         }
-        // The blocks move out of `h` (no second reference), so flatten finds them unshared.
-        var blocks = [Var?]()
-        blocks.reserveCapacity(g.count)
         var k = 0
-        for gi in g {
-            if gi == nil {
-                blocks.append(nil)
-            } else {
-                blocks.append(k < h.count ? h[k].take() : nil)
-                k += 1
-            }
-        }
-        return try flatten(consume blocks)
+        return try flatten(g.map { gi in
+            guard gi != nil, k < h.count else { return nil }
+            defer { k += 1 }
+            return h[k]
+        })
     }
 
     /// J v: the derivative of the outputs in the direction `v` (flat) of the parameters.
@@ -148,9 +141,8 @@ public final class Linearization {
         })
     }
 
-    /// The blocks' derivatives one after another (zeros for nil), as a 1-d tensor; the blocks'
-    /// storage goes to the pool.
-    private func flatten(_ parts: consuming [Var?]) throws -> Tensor {
+    /// The blocks' derivatives one after another (zeros for nil), as a 1-d tensor.
+    private func flatten(_ parts: [Var?]) throws -> Tensor {
         if parts.count == 1, let only = parts[0], only.value.dtype == .float64 {
             return try only.value.reshaped([parameterCount])
         }

@@ -113,8 +113,8 @@ public final class Tape: @unchecked Sendable {
         while i >= lo {
             defer { i -= 1 }
             let k = i - lo
-            // An unrecorded sweep takes the cotangent out of `ct`, so that once the rule has run
-            // nothing else holds it and its storage goes back to the pool.
+            // An unrecorded sweep takes the cotangent out of `ct`, so that nothing else holds it:
+            // a rule may write over it (`vjpOverwriting`), and it goes back to the pool once used.
             guard !isVar[k], dep[k], var g = createGraph ? ct[k] : ct[k].take() else { continue }
             let node = nodes[i]
             if g.shape != node.output.shape { g = try g.broadcast(to: node.output.shape) }
@@ -123,7 +123,7 @@ public final class Tape: @unchecked Sendable {
             let partials = createGraph ? nil : offerPartials(node, needs: needs, lo: lo, ct: &ct)
             let unreadInputs = marksUnread ? node.inputs.map { $0 >= lo && unread[$0 - lo] } : []
             let ctx = context(node, id: i, needs: needs, createGraph: createGraph, partials: partials, valuesUnread: unreadInputs)
-            var grads: [Var?]
+            let grads: [Var?]
             if !createGraph, let overwriting = node.rule.vjpOverwriting {
                 grads = try overwriting(&g, ctx)
             } else {
@@ -138,10 +138,8 @@ public final class Tape: @unchecked Sendable {
                     }
                 }
             }
-            // Unrecorded, the cotangents move out of `grads` and `ct`, so that what an addition
-            // or a sum back to shape leaves behind is unshared and goes to the storage pool.
             for j in 0..<Swift.min(grads.count, needs.count) where needs[j] {
-                guard var c = createGraph ? grads[j] : grads[j].take() else { continue }
+                guard var c = grads[j] else { continue }
                 if let partials, partials.taken[j] {
                     ct[node.inputs[j] - lo] = c
                     continue
@@ -155,11 +153,7 @@ public final class Tape: @unchecked Sendable {
                     c = try c.sumToShape(target)
                 }
                 let p = node.inputs[j] - lo
-                if let existing = createGraph ? ct[p] : ct[p].take() {
-                    ct[p] = try existing + c
-                } else {
-                    ct[p] = c
-                }
+                if let existing = ct[p] { ct[p] = try existing + c } else { ct[p] = c }
             }
         }
         return try vars.map { v in

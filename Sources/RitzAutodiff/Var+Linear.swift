@@ -210,68 +210,60 @@ struct LinearLayer {
     /// half order.
     private func fusedVJP(_ g: Tensor, y: Tensor, z: Tensor?, needs: [Bool]) throws -> [Var?] {
         try StoragePool.withScratch(n * m) { delta in
-            let result = try g.storage.withUnsafeBufferPointer { pg -> [Var?]? in
-                guard let pg = pg.baseAddress else { return nil }
-                return try fusedVJP(pg, y: y, z: z, needs: needs, delta: delta)
+            try g.storage.withUnsafeBufferPointer { pg in
+                try fusedVJP(pg.baseAddress ?? UnsafePointer(delta), y: y, z: z, needs: needs, delta: delta)
             }
-            return try result ?? fusedVJP(UnsafePointer(delta), y: y, z: z, needs: needs, delta: delta)
         }
     }
 
-    /// ``fusedVJP(_:y:z:needs:)`` on ḡ's elements, writing δ to `delta` (which may be `g`).
-    private func fusedVJP(_ g: UnsafePointer<Double>, y: Tensor, z: Tensor?, needs: [Bool],
+    /// ``fusedVJP(_:y:z:needs:)`` on ḡ's elements, writing δ to `delta` (which may be `pg`).
+    private func fusedVJP(_ pg: UnsafePointer<Double>, y: Tensor, z: Tensor?, needs: [Bool],
                           delta: UnsafeMutablePointer<Double>) throws -> [Var?] {
         // Each half's w̄ and b̄, added in order afterwards.
         try StoragePool.withScratch(parts * (m * k + m)) { halves in
-            try fusedVJP(g, y: y, z: z, needs: needs, delta: delta, halves: halves)
-        }
-    }
-
-    /// ``fusedVJP(_:y:z:needs:)`` with its scratch: δ (n × m) and each half's w̄ and b̄.
-    private func fusedVJP(_ pg: UnsafePointer<Double>, y: Tensor, z: Tensor?, needs: [Bool], delta: UnsafeMutablePointer<Double>,
-                          halves: UnsafeMutablePointer<Double>) throws -> [Var?] {
-        let p = parts
-        let (wHalves, bHalves) = (halves, halves + p * m * k)
-        var xbar: [Double] = []
-        let fill: (UnsafeMutablePointer<Double>?) -> Void = { xb in
-            withOperands { px, pw, _ in
-                LinearLayer.read(y, z, nil) { py, pz, _ in
-                    Parallel.jobs(p) { part in
-                        let r = rows(part)
-                        let (lo, count) = (r.lowerBound, r.count)
-                        let d = deltaAndBiasSums(pg + lo * m, y: py + lo * m, z: pz.map { $0 + lo * m }, into: delta + lo * m,
-                                                 rows: count, sums: needs[2] ? bHalves + part * m : nil)
-                        guard count > 0, k > 0 else {
-                            if needs[1] { (wHalves + part * m * k).initialize(repeating: 0, count: m * k) }
-                            if let xb { (xb + lo * k).initialize(repeating: 0, count: count * k) }
-                            return
-                        }
-                        if let xb {
-                            gemmBlock(transA: false, transB: false, m: count, n: k, k: m, d, lda: m,
-                                      pw, ldb: k, beta: 0, xb + lo * k, ldc: k)
-                        }
-                        if needs[1] {
-                            gemmBlock(transA: true, transB: false, m: m, n: k, k: count, d, lda: m,
-                                      px + lo * k, ldb: k, beta: 0, wHalves + part * m * k, ldc: k)
+            let p = parts
+            let (wHalves, bHalves) = (halves, halves + p * m * k)
+            var xbar: [Double] = []
+            let fill: (UnsafeMutablePointer<Double>?) -> Void = { xb in
+                withOperands { px, pw, _ in
+                    LinearLayer.read(y, z, nil) { py, pz, _ in
+                        Parallel.jobs(p) { part in
+                            let r = rows(part)
+                            let (lo, count) = (r.lowerBound, r.count)
+                            let d = deltaAndBiasSums(pg + lo * m, y: py + lo * m, z: pz.map { $0 + lo * m }, into: delta + lo * m,
+                                                     rows: count, sums: needs[2] ? bHalves + part * m : nil)
+                            guard count > 0, k > 0 else {
+                                if needs[1] { (wHalves + part * m * k).initialize(repeating: 0, count: m * k) }
+                                if let xb { (xb + lo * k).initialize(repeating: 0, count: count * k) }
+                                return
+                            }
+                            if let xb {
+                                gemmBlock(transA: false, transB: false, m: count, n: k, k: m, d, lda: m,
+                                          pw, ldb: k, beta: 0, xb + lo * k, ldc: k)
+                            }
+                            if needs[1] {
+                                gemmBlock(transA: true, transB: false, m: m, n: k, k: count, d, lda: m,
+                                          px + lo * k, ldb: k, beta: 0, wHalves + part * m * k, ldc: k)
+                            }
                         }
                     }
                 }
             }
-        }
-        if needs[0], n * k > 0 { xbar = try LinearLayer.filled(n * k) { fill($0) } } else { fill(nil) }
-        /// Σ over the halves of `size` values at `base`, in half order.
-        func total(_ base: UnsafeMutablePointer<Double>, _ size: Int) throws -> [Double] {
-            try LinearLayer.filled(size) { out in
-                for i in 0..<size {
-                    var s = base[i]
-                    for h in 1..<Swift.max(p, 1) { s += base[h * size + i] }
-                    out[i] = s
+            if needs[0], n * k > 0 { xbar = try LinearLayer.filled(n * k) { fill($0) } } else { fill(nil) }
+            /// Σ over the halves of `size` values at `base`, in half order.
+            func total(_ base: UnsafeMutablePointer<Double>, _ size: Int) throws -> [Double] {
+                try LinearLayer.filled(size) { out in
+                    for i in 0..<size {
+                        var s = base[i]
+                        for h in 1..<Swift.max(p, 1) { s += base[h * size + i] }
+                        out[i] = s
+                    }
                 }
             }
+            return [needs[0] ? Var(LinearLayer.matrix(x.shape, xbar)) : nil,
+                    needs[1] ? Var(LinearLayer.matrix(w.shape, try total(wHalves, m * k))) : nil,
+                    needs[2] ? Var(LinearLayer.matrix(b.shape, try total(bHalves, m))) : nil]
         }
-        return [needs[0] ? Var(LinearLayer.matrix(x.shape, xbar)) : nil,
-                needs[1] ? Var(LinearLayer.matrix(w.shape, try total(wHalves, m * k))) : nil,
-                needs[2] ? Var(LinearLayer.matrix(b.shape, try total(bHalves, m))) : nil]
     }
 
     /// δ = ḡ ⊙ f′ for `rows` rows, in blocks of rows small enough to stay in the first-level
