@@ -1,0 +1,336 @@
+/* Products with one short side (ckernels.h, ck_gemm_thin): C = op(A)·op(B) + beta·C where the
+ * side that is not streamed fits in the cache — a dense layer's forward pass and input
+ * gradient (many rows times a small weight matrix), and its weight gradient (a small matrix
+ * summed over many rows). OpenBLAS packs both operands of every product into its own layout
+ * first, which for these shapes costs about a fifth of the product; these kernels read the
+ * operands where they lie and keep a block of C in registers:
+ *   A not transposed: C[i][j..] accumulates A[i][p]·B[p][j..] (B transposed is first copied
+ *     upright), blocks of MR rows × NR vectors of C, rows taken in panels of 48 so each
+ *     panel's rows of A stay in the first-level cache while every column slab passes over them;
+ *   A transposed: C[i][j..] accumulates A[p][i]·B[p][j..] over the rows p of both operands,
+ *     64 rows at a time (their slices stay in cache while every block of C passes over them;
+ *     a block's partial sums wait in C between chunks).
+ * Every element of C is one chain of fused multiply-adds in the order p = 0, 1, …, k − 1,
+ * starting from beta·C (from 0 when beta is 0, and C is then not read), whatever the blocking,
+ * the vector width or how a caller splits the rows or columns: the AVX2+FMA and AVX-512 builds
+ * give the same bytes, which a scalar loop of fused multiply-adds reproduces (the tests compare
+ * with one), and ck_gemm_small_k's chains are the same. The baseline build has no such kernel
+ * (0 is returned and the caller uses BLAS). Measured against OpenBLAS 0.3.21's Cooperlake
+ * kernels on one Zen 4 core: the AVX-512 build 1.25× as fast on 899×64·(64×64)ᵀ and
+ * (899×64)ᵀ·899×64 (55 GFLOP/s, 95% of the core's peak), 1.15–1.3× on a transformer's
+ * 4096×64·(256×64)ᵀ-like shapes; the AVX2 build about level with OpenBLAS. */
+
+#include "ckernels.h"
+
+#include <stdlib.h>
+
+#include "vector_targets.h"
+
+/* Rows of A taken at a time by the upright kernels: a multiple of every block height below. */
+#define THIN_PANEL 48
+/* Rows of both operands taken at a time by the transposed kernels. */
+#define THIN_CHUNK 64
+/* Limits of the shapes taken (outside them OpenBLAS's blocking wins): the upright kernels keep
+ * B (k × n values) in the second-level cache and need at least 16 columns (with fewer, a masked
+ * last vector is most of each row: the digits mlp's H v took 9% longer with its 10-column
+ * products here than with OpenBLAS's small-matrix kernels); the transposed ones keep C (m × n)
+ * there and a chunk of A and B (64 × (m + n)) in the first two levels. */
+#define THIN_MIN_COLUMNS 16
+#define THIN_MAX_B 16384
+#define THIN_MAX_C 16384
+#define THIN_MAX_SIDES 320
+
+#if CK_X86
+/* Expands the arguments (lists such as Z_ARGS) before `macro` sees them. */
+#define CK_THIN_EXPAND(macro, ...) macro(__VA_ARGS__)
+
+/* Vector v of the row at p; in a tail slab (TAIL) the last one masked to the slab's width. */
+#define CK_THIN_LOAD_VECTOR(TAIL, NR, v, p, L, LOAD, MLOAD, last)                                                   \
+    (TAIL && (v) == NR - 1 ? MLOAD(last, (p) + L * (v)) : LOAD((p) + L * (v)))
+/* A block's accumulators s[r][v]: beta·C (0 when beta is 0, C unread), or the partial sums in
+ * C unless `first`. */
+#define CK_THIN_BLOCK_INIT(V, NR, MR, TAIL, first, beta, c, ldc, L, LOAD, MLOAD, ZERO, MUL, SET1, last)             \
+    V s[MR][NR];                                                                                                    \
+    for (int r = 0; r < MR; r++)                                                                                    \
+        for (int v = 0; v < NR; v++)                                                                                \
+            s[r][v] = !(first) ? CK_THIN_LOAD_VECTOR(TAIL, NR, v, c + r * ldc, L, LOAD, MLOAD, last)                \
+                      : (beta) == 0 ? ZERO()                                                                        \
+                      : MUL(SET1(beta), CK_THIN_LOAD_VECTOR(TAIL, NR, v, c + r * ldc, L, LOAD, MLOAD, last));
+
+#define CK_THIN_BLOCK_STORE(NR, MR, TAIL, c, ldc, L, STORE, MSTORE, last)                                           \
+    for (int r = 0; r < MR; r++) {                                                                                  \
+        for (int v = 0; v < NR - 1; v++) STORE(c + r * ldc + L * v, s[r][v]);                                       \
+        if (TAIL) MSTORE(c + r * ldc + L * (NR - 1), last, s[r][NR - 1]);                                           \
+        else STORE(c + r * ldc + L * (NR - 1), s[r][NR - 1]);                                                       \
+    }
+
+/* An upright block: C[MR rows × NR vectors] from A's MR rows (stride lda) and B's k rows. */
+#define CK_THIN_UPRIGHT(P, ATTR, V, M, L, NR, MR, TAIL, LOAD, MLOAD, STORE, MSTORE, FMA, SET1, ZERO, MUL)           \
+    ATTR static void P##_upright_##NR##_##MR##_##TAIL(ptrdiff_t k, const double *a, ptrdiff_t lda, const double *b, \
+                                             ptrdiff_t ldb, double beta, double *c, ptrdiff_t ldc, M last) {        \
+        CK_THIN_BLOCK_INIT(V, NR, MR, TAIL, 1, beta, c, ldc, L, LOAD, MLOAD, ZERO, MUL, SET1, last)                 \
+        for (ptrdiff_t p = 0; p < k; p++) {                                                                         \
+            V bv[NR];                                                                                               \
+            for (int v = 0; v < NR; v++) bv[v] = CK_THIN_LOAD_VECTOR(TAIL, NR, v, b + p * ldb, L, LOAD, MLOAD, last); \
+            for (int r = 0; r < MR; r++) {                                                                          \
+                V x = SET1(a[r * lda + p]);                                                                         \
+                for (int v = 0; v < NR; v++) s[r][v] = FMA(x, bv[v], s[r][v]);                                      \
+            }                                                                                                       \
+        }                                                                                                           \
+        CK_THIN_BLOCK_STORE(NR, MR, TAIL, c, ldc, L, STORE, MSTORE, last)                                           \
+    }
+
+/* A transposed block: C[MR × NR vectors] (its partial sums in C unless `first`) plus
+ * Σ_p A[p][0..MR)ᵀ·B[p][..] over k rows. */
+#define CK_THIN_TRANSPOSED(P, ATTR, V, M, L, NR, MR, TAIL, LOAD, MLOAD, STORE, MSTORE, FMA, SET1, ZERO, MUL)        \
+    ATTR static void P##_transposed_##NR##_##MR##_##TAIL(int first, ptrdiff_t k, const double *a, ptrdiff_t lda,    \
+                                                const double *b, ptrdiff_t ldb, double beta, double *c,             \
+                                                ptrdiff_t ldc, M last) {                                            \
+        CK_THIN_BLOCK_INIT(V, NR, MR, TAIL, first, beta, c, ldc, L, LOAD, MLOAD, ZERO, MUL, SET1, last)             \
+        for (ptrdiff_t p = 0; p < k; p++) {                                                                         \
+            V bv[NR];                                                                                               \
+            for (int v = 0; v < NR; v++) bv[v] = CK_THIN_LOAD_VECTOR(TAIL, NR, v, b + p * ldb, L, LOAD, MLOAD, last); \
+            const double *ap = a + p * lda;                                                                         \
+            for (int r = 0; r < MR; r++) {                                                                          \
+                V x = SET1(ap[r]);                                                                                  \
+                for (int v = 0; v < NR; v++) s[r][v] = FMA(x, bv[v], s[r][v]);                                      \
+            }                                                                                                       \
+        }                                                                                                           \
+        CK_THIN_BLOCK_STORE(NR, MR, TAIL, c, ldc, L, STORE, MSTORE, last)                                           \
+    }
+
+typedef void (*ck_thin_upright_z)(ptrdiff_t, const double *, ptrdiff_t, const double *, ptrdiff_t, double,
+                                  double *, ptrdiff_t, __mmask8);
+typedef void (*ck_thin_transposed_z)(int, ptrdiff_t, const double *, ptrdiff_t, const double *, ptrdiff_t,
+                                     double, double *, ptrdiff_t, __mmask8);
+typedef void (*ck_thin_upright_v)(ptrdiff_t, const double *, ptrdiff_t, const double *, ptrdiff_t, double,
+                                  double *, ptrdiff_t, __m256i);
+typedef void (*ck_thin_transposed_v)(int, ptrdiff_t, const double *, ptrdiff_t, const double *, ptrdiff_t,
+                                     double, double *, ptrdiff_t, __m256i);
+
+/* The AVX-512 build: 8 lanes, 32 registers; column slabs of 4 vectors (32 columns) upright, 3 transposed. */
+#define Z_LOAD(p) _mm512_loadu_pd(p)
+#define Z_MLOAD(m, p) _mm512_maskz_loadu_pd(m, p)
+#define Z_STORE(p, v) _mm512_storeu_pd(p, v)
+#define Z_MSTORE(p, m, v) _mm512_mask_storeu_pd(p, m, v)
+#define Z_ARGS AVX512, __m512d, __mmask8, 8
+#define Z_OPS Z_LOAD, Z_MLOAD, Z_STORE, Z_MSTORE, _mm512_fmadd_pd, _mm512_set1_pd, _mm512_setzero_pd, _mm512_mul_pd
+CK_THIN_EXPAND(CK_THIN_UPRIGHT, z, Z_ARGS, 1, 16, 0, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_UPRIGHT, z, Z_ARGS, 1, 16, 1, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_UPRIGHT, z, Z_ARGS, 1, 1, 0, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_UPRIGHT, z, Z_ARGS, 1, 1, 1, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_UPRIGHT, z, Z_ARGS, 2, 12, 0, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_UPRIGHT, z, Z_ARGS, 2, 12, 1, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_UPRIGHT, z, Z_ARGS, 2, 1, 0, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_UPRIGHT, z, Z_ARGS, 2, 1, 1, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_UPRIGHT, z, Z_ARGS, 3, 8, 0, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_UPRIGHT, z, Z_ARGS, 3, 8, 1, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_UPRIGHT, z, Z_ARGS, 3, 1, 0, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_UPRIGHT, z, Z_ARGS, 3, 1, 1, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_UPRIGHT, z, Z_ARGS, 4, 6, 0, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_UPRIGHT, z, Z_ARGS, 4, 6, 1, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_UPRIGHT, z, Z_ARGS, 4, 1, 0, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_UPRIGHT, z, Z_ARGS, 4, 1, 1, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 1, 1, 0, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 1, 1, 1, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 1, 2, 0, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 1, 2, 1, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 1, 3, 0, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 1, 3, 1, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 1, 4, 0, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 1, 4, 1, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 1, 5, 0, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 1, 5, 1, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 1, 6, 0, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 1, 6, 1, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 1, 7, 0, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 1, 7, 1, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 1, 8, 0, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 1, 8, 1, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 2, 1, 0, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 2, 1, 1, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 2, 2, 0, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 2, 2, 1, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 2, 3, 0, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 2, 3, 1, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 2, 4, 0, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 2, 4, 1, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 2, 5, 0, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 2, 5, 1, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 2, 6, 0, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 2, 6, 1, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 2, 7, 0, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 2, 7, 1, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 2, 8, 0, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 2, 8, 1, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 3, 1, 0, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 3, 1, 1, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 3, 2, 0, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 3, 2, 1, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 3, 3, 0, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 3, 3, 1, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 3, 4, 0, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 3, 4, 1, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 3, 5, 0, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 3, 5, 1, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 3, 6, 0, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 3, 6, 1, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 3, 7, 0, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 3, 7, 1, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 3, 8, 0, Z_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 3, 8, 1, Z_OPS)
+/* Upright kernels by vectors per row, [full block, one row], [whole last vector, masked]. */
+static const ck_thin_upright_z z_upright[4][2][2] = {
+    {{z_upright_1_16_0, z_upright_1_16_1}, {z_upright_1_1_0, z_upright_1_1_1}},
+    {{z_upright_2_12_0, z_upright_2_12_1}, {z_upright_2_1_0, z_upright_2_1_1}},
+    {{z_upright_3_8_0, z_upright_3_8_1}, {z_upright_3_1_0, z_upright_3_1_1}},
+    {{z_upright_4_6_0, z_upright_4_6_1}, {z_upright_4_1_0, z_upright_4_1_1}}};
+static const int z_upright_rows[4] = {16, 12, 8, 6};
+/* Transposed kernels by vectors per row, block height 1–8, [whole last vector, masked]. */
+static const ck_thin_transposed_z z_transposed[3][8][2] = {
+    {{z_transposed_1_1_0, z_transposed_1_1_1}, {z_transposed_1_2_0, z_transposed_1_2_1}, {z_transposed_1_3_0, z_transposed_1_3_1},
+     {z_transposed_1_4_0, z_transposed_1_4_1}, {z_transposed_1_5_0, z_transposed_1_5_1}, {z_transposed_1_6_0, z_transposed_1_6_1},
+     {z_transposed_1_7_0, z_transposed_1_7_1}, {z_transposed_1_8_0, z_transposed_1_8_1}},
+    {{z_transposed_2_1_0, z_transposed_2_1_1}, {z_transposed_2_2_0, z_transposed_2_2_1}, {z_transposed_2_3_0, z_transposed_2_3_1},
+     {z_transposed_2_4_0, z_transposed_2_4_1}, {z_transposed_2_5_0, z_transposed_2_5_1}, {z_transposed_2_6_0, z_transposed_2_6_1},
+     {z_transposed_2_7_0, z_transposed_2_7_1}, {z_transposed_2_8_0, z_transposed_2_8_1}},
+    {{z_transposed_3_1_0, z_transposed_3_1_1}, {z_transposed_3_2_0, z_transposed_3_2_1}, {z_transposed_3_3_0, z_transposed_3_3_1},
+     {z_transposed_3_4_0, z_transposed_3_4_1}, {z_transposed_3_5_0, z_transposed_3_5_1}, {z_transposed_3_6_0, z_transposed_3_6_1},
+     {z_transposed_3_7_0, z_transposed_3_7_1}, {z_transposed_3_8_0, z_transposed_3_8_1}}};
+
+/* The AVX2+FMA build: 4 lanes, 16 registers; column slabs of 2 vectors (8 columns) upright, 2 transposed. */
+#define V_LOAD(p) _mm256_loadu_pd(p)
+#define V_MLOAD(m, p) _mm256_maskload_pd(p, m)
+#define V_STORE(p, v) _mm256_storeu_pd(p, v)
+#define V_MSTORE(p, m, v) _mm256_maskstore_pd(p, m, v)
+#define V_ARGS AVX2, __m256d, __m256i, 4
+#define V_OPS V_LOAD, V_MLOAD, V_STORE, V_MSTORE, _mm256_fmadd_pd, _mm256_set1_pd, _mm256_setzero_pd, _mm256_mul_pd
+CK_THIN_EXPAND(CK_THIN_UPRIGHT, v, V_ARGS, 1, 12, 0, V_OPS)
+CK_THIN_EXPAND(CK_THIN_UPRIGHT, v, V_ARGS, 1, 12, 1, V_OPS)
+CK_THIN_EXPAND(CK_THIN_UPRIGHT, v, V_ARGS, 1, 1, 0, V_OPS)
+CK_THIN_EXPAND(CK_THIN_UPRIGHT, v, V_ARGS, 1, 1, 1, V_OPS)
+CK_THIN_EXPAND(CK_THIN_UPRIGHT, v, V_ARGS, 2, 6, 0, V_OPS)
+CK_THIN_EXPAND(CK_THIN_UPRIGHT, v, V_ARGS, 2, 6, 1, V_OPS)
+CK_THIN_EXPAND(CK_THIN_UPRIGHT, v, V_ARGS, 2, 1, 0, V_OPS)
+CK_THIN_EXPAND(CK_THIN_UPRIGHT, v, V_ARGS, 2, 1, 1, V_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 1, 1, 0, V_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 1, 1, 1, V_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 1, 2, 0, V_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 1, 2, 1, V_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 1, 3, 0, V_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 1, 3, 1, V_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 1, 4, 0, V_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 1, 4, 1, V_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 1, 5, 0, V_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 1, 5, 1, V_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 1, 6, 0, V_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 1, 6, 1, V_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 2, 1, 0, V_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 2, 1, 1, V_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 2, 2, 0, V_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 2, 2, 1, V_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 2, 3, 0, V_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 2, 3, 1, V_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 2, 4, 0, V_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 2, 4, 1, V_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 2, 5, 0, V_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 2, 5, 1, V_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 2, 6, 0, V_OPS)
+CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 2, 6, 1, V_OPS)
+/* Upright kernels by vectors per row, [full block, one row], [whole last vector, masked]. */
+static const ck_thin_upright_v v_upright[2][2][2] = {
+    {{v_upright_1_12_0, v_upright_1_12_1}, {v_upright_1_1_0, v_upright_1_1_1}},
+    {{v_upright_2_6_0, v_upright_2_6_1}, {v_upright_2_1_0, v_upright_2_1_1}}};
+static const int v_upright_rows[2] = {12, 6};
+/* Transposed kernels by vectors per row, block height 1–6, [whole last vector, masked]. */
+static const ck_thin_transposed_v v_transposed[2][6][2] = {
+    {{v_transposed_1_1_0, v_transposed_1_1_1}, {v_transposed_1_2_0, v_transposed_1_2_1}, {v_transposed_1_3_0, v_transposed_1_3_1},
+     {v_transposed_1_4_0, v_transposed_1_4_1}, {v_transposed_1_5_0, v_transposed_1_5_1}, {v_transposed_1_6_0, v_transposed_1_6_1}},
+    {{v_transposed_2_1_0, v_transposed_2_1_1}, {v_transposed_2_2_0, v_transposed_2_2_1}, {v_transposed_2_3_0, v_transposed_2_3_1},
+     {v_transposed_2_4_0, v_transposed_2_4_1}, {v_transposed_2_5_0, v_transposed_2_5_1}, {v_transposed_2_6_0, v_transposed_2_6_1}}};
+
+static inline __mmask8 z_mask(ptrdiff_t n) { return (__mmask8)((1u << n) - 1); }
+AVX2 static inline __m256i v_mask(ptrdiff_t n) {
+    return _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)n), _mm256_setr_epi64x(0, 1, 2, 3));
+}
+
+/* The drivers, one per build: column slabs of SLAB (upright) or TSLAB (transposed) vectors, the
+ * last slab narrower with its last vector masked when the width is not a whole number of
+ * vectors; blocks of rows within panels (upright) or within chunks of rows (transposed). */
+#define CK_THIN_DRIVERS(P, ATTR, M, L, SLAB, MASK, UPRIGHT, UPRIGHT_ROWS, TSLAB, TRANSPOSED, TRANSPOSED_ROWS)       \
+    ATTR static void P##_thin_upright(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const double *a, ptrdiff_t lda,        \
+                                      const double *b, ptrdiff_t ldb, double beta, double *c, ptrdiff_t ldc) {      \
+        for (ptrdiff_t i0 = 0; i0 < m; i0 += THIN_PANEL) {                                                          \
+            ptrdiff_t i1 = m - i0 < THIN_PANEL ? m : i0 + THIN_PANEL;                                               \
+            for (ptrdiff_t j = 0; j < n; j += SLAB * L) {                                                           \
+                ptrdiff_t w = n - j < SLAB * L ? n - j : SLAB * L;                                                  \
+                int nr = (int)((w + L - 1) / L);                                                                    \
+                ptrdiff_t width = w - (ptrdiff_t)L * (nr - 1);                                                      \
+                M last = MASK(width);                                                                               \
+                int tail = width < L;                                                                               \
+                int mr = UPRIGHT_ROWS[nr - 1];                                                                      \
+                ptrdiff_t i = i0;                                                                                   \
+                for (; i + mr <= i1; i += mr)                                                                       \
+                    UPRIGHT[nr - 1][0][tail](k, a + i * lda, lda, b + j, ldb, beta, c + i * ldc + j, ldc, last);    \
+                for (; i < i1; i++)                                                                                 \
+                    UPRIGHT[nr - 1][1][tail](k, a + i * lda, lda, b + j, ldb, beta, c + i * ldc + j, ldc, last);    \
+            }                                                                                                       \
+        }                                                                                                           \
+    }                                                                                                               \
+    ATTR static void P##_thin_transposed(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const double *a,                    \
+                                         ptrdiff_t lda, const double *b, ptrdiff_t ldb, double beta,                \
+                                         double *c, ptrdiff_t ldc) {                                                \
+        for (ptrdiff_t p0 = 0; p0 < k; p0 += THIN_CHUNK) {                                                          \
+            ptrdiff_t kc = k - p0 < THIN_CHUNK ? k - p0 : THIN_CHUNK;                                               \
+            for (ptrdiff_t j = 0; j < n; j += TSLAB * L) {                                                          \
+                ptrdiff_t w = n - j < TSLAB * L ? n - j : TSLAB * L;                                                \
+                int nr = (int)((w + L - 1) / L);                                                                    \
+                ptrdiff_t width = w - (ptrdiff_t)L * (nr - 1);                                                      \
+                M last = MASK(width);                                                                               \
+                int tail = width < L;                                                                               \
+                for (ptrdiff_t i = 0; i < m; i += TRANSPOSED_ROWS) {                                                \
+                    int mr = m - i < TRANSPOSED_ROWS ? (int)(m - i) : TRANSPOSED_ROWS;                              \
+                    TRANSPOSED[nr - 1][mr - 1][tail](p0 == 0, kc, a + p0 * lda + i, lda, b + p0 * ldb + j, ldb,     \
+                                               beta, c + i * ldc + j, ldc, last);                                   \
+                }                                                                                                   \
+            }                                                                                                       \
+        }                                                                                                           \
+    }
+
+CK_THIN_DRIVERS(z, AVX512, __mmask8, 8, 4, z_mask, z_upright, z_upright_rows, 3, z_transposed, 8)
+CK_THIN_DRIVERS(v, AVX2, __m256i, 4, 2, v_mask, v_upright, v_upright_rows, 2, v_transposed, 6)
+#endif
+
+int ck_gemm_thin(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const double *a, ptrdiff_t lda,
+                 const double *b, ptrdiff_t ldb, double beta, double *c, ptrdiff_t ldc) {
+#if CK_X86
+    int build = ck_vector_build();
+    if (build == 0 || m <= 0 || n <= 0 || k <= 0) return 0;
+    if (!trans_a) {
+        if (k > THIN_MAX_B || n > THIN_MAX_B || k * n > THIN_MAX_B || m < 8 || n < THIN_MIN_COLUMNS) return 0;
+        const double *upright = b;
+        double *copy = NULL;
+        ptrdiff_t ld = ldb;
+        if (trans_b) {
+            copy = malloc(sizeof(double) * (size_t)(k * n));
+            if (!copy) return 0;
+            for (ptrdiff_t p = 0; p < k; p++)
+                for (ptrdiff_t j = 0; j < n; j++) copy[p * n + j] = b[j * ldb + p];
+            upright = copy;
+            ld = n;
+        }
+        if (build == 2) z_thin_upright(m, n, k, a, lda, upright, ld, beta, c, ldc);
+        else v_thin_upright(m, n, k, a, lda, upright, ld, beta, c, ldc);
+        free(copy);
+        return 1;
+    }
+    if (trans_b || m > THIN_MAX_C || n > THIN_MAX_C || m * n > THIN_MAX_C || m + n > THIN_MAX_SIDES) return 0;
+    if (build == 2) z_thin_transposed(m, n, k, a, lda, b, ldb, beta, c, ldc);
+    else v_thin_transposed(m, n, k, a, lda, b, ldb, beta, c, ldc);
+    return 1;
+#else
+    (void)trans_a; (void)trans_b; (void)m; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)ldb;
+    (void)beta; (void)c; (void)ldc;
+    return 0;
+#endif
+}
