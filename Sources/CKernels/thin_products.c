@@ -36,6 +36,8 @@
  * products here than with OpenBLAS's small-matrix kernels); the transposed ones keep C (m × n)
  * there and a chunk of A and B (64 × (m + n)) in the first two levels. */
 #define THIN_MIN_COLUMNS 16
+/* Values of a transposed B copied upright on the stack rather than the heap. */
+#define THIN_STACK_COPY 4096
 #define THIN_MAX_B 16384
 #define THIN_MAX_C 16384
 #define THIN_MAX_SIDES 320
@@ -309,10 +311,13 @@ int ck_gemm_thin(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k
     if (!trans_a) {
         if (k > THIN_MAX_B || n > THIN_MAX_B || k * n > THIN_MAX_B || m < 8 || n < THIN_MIN_COLUMNS) return 0;
         const double *upright = b;
+        /* A transposed B is copied upright: on the stack up to 32 KiB (a 64 × 64 layer's
+         * weights), else on the heap. */
+        double local[THIN_STACK_COPY];
         double *copy = NULL;
         ptrdiff_t ld = ldb;
         if (trans_b) {
-            copy = malloc(sizeof(double) * (size_t)(k * n));
+            copy = k * n <= THIN_STACK_COPY ? local : malloc(sizeof(double) * (size_t)(k * n));
             if (!copy) return 0;
             for (ptrdiff_t p = 0; p < k; p++)
                 for (ptrdiff_t j = 0; j < n; j++) copy[p * n + j] = b[j * ldb + p];
@@ -321,7 +326,7 @@ int ck_gemm_thin(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k
         }
         if (build == 2) z_thin_upright(m, n, k, a, lda, upright, ld, beta, c, ldc);
         else v_thin_upright(m, n, k, a, lda, upright, ld, beta, c, ldc);
-        free(copy);
+        if (copy != local) free(copy);
         return 1;
     }
     if (trans_b || m > THIN_MAX_C || n > THIN_MAX_C || m * n > THIN_MAX_C || m + n > THIN_MAX_SIDES) return 0;

@@ -85,7 +85,8 @@ public struct Var: @unchecked Sendable {
     /// The value recorded for a result nothing reads (``RuleContext/valuesUnread``): NaN of the
     /// result's shape, so a mistaken read shows rather than passing for a number.
     static func placeholder(_ shape: [Int]) throws -> Tensor {
-        try Tensor(shape: shape, storage: [Double](repeating: .nan, count: Tensor.elementCount(shape)))
+        let n = try Tensor.elementCount(shape)
+        return try Tensor(shape: shape, storage: try makeStorage(n) { $0.initialize(repeating: .nan, count: n) })
     }
 
     /// Refuses traced inputs for an operation that has no derivative rule.

@@ -75,29 +75,32 @@ import RitzTensor
     }
 
     /// Hessian-vector products repeated on one evaluation, at one prepared point (Lanczos) or
-    /// each at a new point with its forward pass (a sharpness tracker during training).
+    /// each at a new point with its forward pass (a sharpness tracker during training). Counted
+    /// within one run, after 4 products and after 24: the warm-up's count varies with which of
+    /// the two parts first asks for a size they share, the steady state's should not.
     @Test(arguments: [false, true])
     func repeatedHessianVectorProductsAllocateNoTensorStorageOnceWarm(newPointEachTime: Bool) throws {
         let data = try Dataset.digits()
-        func run(_ products: Int) throws -> Int {
-            try Self.misses {
-                let model = try MLP(sizes: [64, 32, 10], activation: .tanh, seed: 0)
-                let e = model.makeEvaluation()
-                var v = [Double](repeating: 0.01, count: model.parameterCount)
-                var out = [Double]()
-                for p in 0..<products {
-                    if p == 0 || newPointEachTime {
-                        try e.prepare(model: model, x: data.x, y: data.y, loss: .crossEntropy, withGradient: false)
-                    }
-                    try e.hvp(v, into: &out)
-                    let scale = Swift.max(out.map(abs).max() ?? 1, 1e-300)
-                    for i in v.indices { v[i] = out[i] / scale }
+        var warm = 0
+        let total = try Self.misses {
+            let model = try MLP(sizes: [64, 32, 10], activation: .tanh, seed: 0)
+            let e = model.makeEvaluation()
+            var v = [Double](repeating: 0.01, count: model.parameterCount)
+            var out = [Double]()
+            for p in 0..<24 {
+                if p == 4 { warm = AllocationLimit.account.pool.statistics.misses }
+                if p == 0 || newPointEachTime {
+                    try e.prepare(model: model, x: data.x, y: data.y, loss: .crossEntropy, withGradient: false)
                 }
+                try e.hvp(v, into: &out)
+                let scale = Swift.max(out.map(abs).max() ?? 1, 1e-300)
+                for i in v.indices { v[i] = out[i] / scale }
             }
         }
-        let (short, long) = (try run(4), try run(24))
-        #expect(short > 0)
-        // As for training: the two parts' first requests interleave by timing.
-        #expect(abs(long - short) <= 3)
+        #expect(warm > 0)
+        // A part may now and then hold one more array of a size at once than in earlier
+        // products (the two run concurrently); storage taken every product would add at least
+        // one miss per product and tensor size, over 20 here.
+        #expect(total - warm <= 2)
     }
 }
