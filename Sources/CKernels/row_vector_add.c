@@ -1,6 +1,6 @@
 /* A row vector added to every row of a row-major matrix (ckernels.h, ck_add_row_vector):
  * a[r·width + j] += v[j], a dense layer's bias. One addition an element, so every kernel set
- * gives the bytes of a plain loop; the vector builds only do more columns an instruction. */
+ * gives the bytes of a plain loop; the vector builds only do more elements an instruction. */
 
 #include "ckernels.h"
 
@@ -14,7 +14,39 @@ static void baseline_add_row_vector(double *a, const double *v, ptrdiff_t rows, 
 }
 
 #if CK_X86
+/* The widest row the repeating-pattern form takes: its period, lcm(width, lanes), stays within
+ * ROW_PATTERN_MAX values on the stack. */
+#define ROW_PATTERN_MAX 512
+
+static ptrdiff_t gcd(ptrdiff_t a, ptrdiff_t b) {
+    while (b) { ptrdiff_t t = a % b; a = b; b = t; }
+    return a;
+}
+
+/* A row whose width is not a whole number of vectors: the block is added to as one flat array,
+ * v repeated over lcm(width, lanes) values, so every vector is whole (masked loads and stores
+ * per row, a tail in every row of a classifier's 10 outputs, cost more than the additions). */
+#define CK_ROW_PATTERN(ATTR, P, VEC, W, LOAD, STORE, ADD)                                              \
+    ATTR static int P##_add_row_pattern(double *a, const double *v, ptrdiff_t rows, ptrdiff_t width) { \
+        ptrdiff_t period = width / gcd(width, W) * W;                                                 \
+        if (period > ROW_PATTERN_MAX) return 0;                                                       \
+        double pattern[ROW_PATTERN_MAX];                                                              \
+        for (ptrdiff_t i = 0; i < period; i++) pattern[i] = v[i % width];                             \
+        ptrdiff_t total = rows * width, i = 0, at = 0;                                                \
+        for (; i + W <= total; i += W) {                                                              \
+            STORE(a + i, ADD(LOAD(a + i), LOAD(pattern + at)));                                       \
+            at += W;                                                                                  \
+            if (at == period) at = 0;                                                                 \
+        }                                                                                             \
+        for (; i < total; i++) a[i] += v[i % width];                                                  \
+        return 1;                                                                                     \
+    }
+
+CK_ROW_PATTERN(AVX2, avx2, __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_add_pd)
+CK_ROW_PATTERN(AVX512, avx512, __m512d, 8, _mm512_loadu_pd, _mm512_storeu_pd, _mm512_add_pd)
+
 AVX2 static void avx2_add_row_vector(double *a, const double *v, ptrdiff_t rows, ptrdiff_t width) {
+    if (width % 4 != 0 && avx2_add_row_pattern(a, v, rows, width)) return;
     for (ptrdiff_t r = 0; r < rows; r++) {
         double *row = a + r * width;
         ptrdiff_t j = 0;
@@ -24,6 +56,7 @@ AVX2 static void avx2_add_row_vector(double *a, const double *v, ptrdiff_t rows,
 }
 
 AVX512 static void avx512_add_row_vector(double *a, const double *v, ptrdiff_t rows, ptrdiff_t width) {
+    if (width % 8 != 0 && avx512_add_row_pattern(a, v, rows, width)) return;
     ptrdiff_t tail = width % 8;
     __mmask8 last = (__mmask8)((1u << tail) - 1);
     for (ptrdiff_t r = 0; r < rows; r++) {

@@ -1,5 +1,6 @@
 /* The elementwise products of tanh's derivatives (ckernels.h): a tanh layer's backward pass
- * g·(1 − y²), its tangent ġ·(1 − y²) + (−2·g)·y·ẏ, and the second-derivative term (−2·a)·b·c.
+ * g·(1 − y²) (also with a row vector added to g first, a dense layer's bias tangent), its
+ * tangent ġ·(1 − y²) + (−2·g)·y·ẏ, and the second-derivative term (−2·a)·b·c.
  * Each element is computed with the same operations in the same order at every vector width and
  * without fused multiply-adds (contraction is off in this file), so every kernel set gives the
  * bytes of the plain loops; `out` may be one of the inputs (each element is read before it is
@@ -12,6 +13,7 @@
 #include "vector_targets.h"
 
 static inline double backward_1(double g, double y) { return g * (1 - y * y); }
+static inline double backward_row_1(double g, double v, double y) { return (g + v) * (1 - y * y); }
 static inline double tangent_1(double tg, double ty, double g, double y) {
     return tg * (1 - y * y) + -2 * g * y * ty;
 }
@@ -28,6 +30,20 @@ static inline double curvature_1(double a, double b, double c) { return -2 * a *
             STORE(out + i, MUL(LOAD(g + i), SUB(one, MUL(yv, yv))));                                   \
         }                                                                                              \
         for (; i < n; i++) out[i] = backward_1(g[i], y[i]);                                            \
+    }                                                                                                  \
+    ATTR static void P##_tanh_backward_rows(const double *g, const double *v, const double *y, double *out,  \
+                                            ptrdiff_t rows, ptrdiff_t width) {                        \
+        const VEC one = SET1(1.0);                                                                     \
+        for (ptrdiff_t r = 0; r < rows; r++) {                                                         \
+            const double *gr = g + r * width, *yr = y + r * width;                                     \
+            double *o = out + r * width;                                                               \
+            ptrdiff_t j = 0;                                                                           \
+            for (; j + W <= width; j += W) {                                                           \
+                VEC yv = LOAD(yr + j);                                                                 \
+                STORE(o + j, MUL(ADD(LOAD(gr + j), LOAD(v + j)), SUB(one, MUL(yv, yv))));              \
+            }                                                                                          \
+            for (; j < width; j++) o[j] = backward_row_1(gr[j], v[j], yr[j]);                          \
+        }                                                                                              \
     }                                                                                                  \
     ATTR static void P##_tanh_backward_tangent(const double *tg, const double *ty, const double *g,    \
                                                const double *y, double *out, ptrdiff_t n) {            \
@@ -65,6 +81,20 @@ void ck_tanh_backward(const double *g, const double *y, double *out, ptrdiff_t n
     }
 #endif
     for (ptrdiff_t i = 0; i < n; i++) out[i] = backward_1(g[i], y[i]);
+}
+
+void ck_tanh_backward_rows(const double *g, const double *v, const double *y, double *out, ptrdiff_t rows,
+                           ptrdiff_t width) {
+    if (rows <= 0 || width <= 0) return;
+#if CK_X86
+    switch (ck_vector_build()) {
+    case 2: avx512_tanh_backward_rows(g, v, y, out, rows, width); return;
+    case 1: avx2_tanh_backward_rows(g, v, y, out, rows, width); return;
+    default: break;
+    }
+#endif
+    for (ptrdiff_t r = 0; r < rows; r++)
+        for (ptrdiff_t j = 0; j < width; j++) out[r * width + j] = backward_row_1(g[r * width + j], v[j], y[r * width + j]);
 }
 
 void ck_tanh_backward_tangent(const double *tg, const double *ty, const double *g, const double *y, double *out,

@@ -309,6 +309,11 @@ struct LinearLayer {
                                 beta = 1
                             }
                             if beta == 0 { o.initialize(repeating: 0, count: count * m) }
+                            if t[2] != nil, activation == .tanh {
+                                // The bias tangent and tanh′ in one pass.
+                                FastMath.tanhBackward(o, addingRow: tb, py + lo * m, o, rows: count, width: m)
+                                return
+                            }
                             if t[2] != nil { addRowVector(o, rows: count, width: m, tb) }
                             derivativeProduct(o, y: py + lo * m, z: pz.map { $0 + lo * m }, into: o, count: count * m)
                         }

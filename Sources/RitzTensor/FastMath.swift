@@ -218,6 +218,15 @@ public enum FastMath {
         ck_tanh_backward(g, y, out, n)
     }
 
+    /// out[r·width + j] = (g[r·width + j] + v[j])·(1 − y[r·width + j]²) for a row-major rows × width
+    /// block: a row vector added to g, then ``tanhBackward(_:_:_:count:)``, in one pass with the
+    /// same bytes; `out` may be `g`.
+    public static func tanhBackward(_ g: UnsafePointer<Double>, addingRow v: UnsafePointer<Double>,
+                                    _ y: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>,
+                                    rows: Int, width: Int) {
+        ck_tanh_backward_rows(g, v, y, out, rows, width)
+    }
+
     /// out[i] = ġ[i]·(1 − y[i]²) + (−2·g[i])·y[i]·ẏ[i], the tangent of tanh's backward pass along
     /// (ġ, ẏ); `out` may be an input.
     public static func tanhBackwardTangent(_ tg: UnsafePointer<Double>, _ ty: UnsafePointer<Double>,

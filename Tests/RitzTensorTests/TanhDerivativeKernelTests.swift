@@ -1,7 +1,8 @@
 import Testing
 @testable import RitzTensor
 
-/// tanh's derivative products (`FastMath.tanhBackward`, `tanhBackwardTangent`, `tanhCurvature`):
+/// tanh's derivative products (`FastMath.tanhBackward`, with and without a row added first,
+/// `tanhBackwardTangent`, `tanhCurvature`):
 /// on every kernel set (`RITZ_CPU_KERNELS`; CI runs this suite under each) the bytes of the plain
 /// loops they replace, for lengths below, at and past each vector width, written in place too.
 @Suite struct TanhDerivativeKernelTests {
@@ -31,6 +32,28 @@ import Testing
             }
         } }
         #expect(out == expected && inPlace == expected)
+    }
+
+    /// With a row vector added first (a dense layer's bias tangent): the bytes of the addition
+    /// followed by the plain loop, for widths below, at and past each vector width.
+    @Test(arguments: [1, 3, 4, 8, 10, 13, 64, 70])
+    func backwardAddingARowEqualsTheAdditionThenThePlainLoop(width: Int) {
+        let rows = 37
+        let ops = Self.operands(rows * width, seed: UInt64(300 + width))
+        let (g, y) = (ops[0], ops[3])
+        let v = Array(ops[1].prefix(width))
+        let expected = (0..<(rows * width)).map { i -> Double in
+            let sum: Double = g[i] + v[i % width]
+            return sum * (1 - y[i] * y[i])
+        }
+        var inPlace = g
+        inPlace.withUnsafeMutableBufferPointer { ip in
+            v.withUnsafeBufferPointer { vp in y.withUnsafeBufferPointer { yp in
+                guard let i = ip.baseAddress, let v = vp.baseAddress, let y = yp.baseAddress else { return }
+                FastMath.tanhBackward(i, addingRow: v, y, i, rows: rows, width: width)
+            } }
+        }
+        #expect(inPlace == expected)
     }
 
     @Test(arguments: lengths)

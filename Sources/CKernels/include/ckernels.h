@@ -103,6 +103,10 @@ void ck_add_row_vector(double *a, const double *v, ptrdiff_t rows, ptrdiff_t wid
  * out = (−2·a)·b·c. The same operations in the same order on every kernel set (no fused
  * multiply-add), so the bytes are a plain loop's; out may be one of the inputs. */
 void ck_tanh_backward(const double *g, const double *y, double *out, ptrdiff_t n);
+/* out[r·width + j] = (g[r·width + j] + v[j])·(1 − y[r·width + j]²) over a row-major rows × width
+ * block: ck_add_row_vector then ck_tanh_backward in one pass, with their bytes. */
+void ck_tanh_backward_rows(const double *g, const double *v, const double *y, double *out, ptrdiff_t rows,
+                           ptrdiff_t width);
 void ck_tanh_backward_tangent(const double *tg, const double *ty, const double *g, const double *y, double *out,
                               ptrdiff_t n);
 void ck_tanh_curvature(const double *a, const double *b, const double *c, double *out, ptrdiff_t n);
