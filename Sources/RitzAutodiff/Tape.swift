@@ -16,7 +16,9 @@ public final class Tape: @unchecked Sendable {
     /// The tape of the innermost differentiation call running on this task or thread.
     @TaskLocal static var current: Tape?
 
-    struct Node {
+    /// One recorded primitive. A class, so that a sweep reading a node retains one reference
+    /// rather than each of its fields (about 1% of an H v on two threads).
+    final class Node {
         /// The primitive's name, for errors.
         let name: String
         /// Node indices of the operands; −1 for constants.
@@ -24,6 +26,10 @@ public final class Tape: @unchecked Sendable {
         let inputValues: [Tensor]
         let output: Tensor
         let rule: Rule
+
+        init(name: String, inputs: [Int], inputValues: [Tensor], output: Tensor, rule: Rule) {
+            (self.name, self.inputs, self.inputValues, self.output, self.rule) = (name, inputs, inputValues, output, rule)
+        }
     }
 
     private(set) var nodes: [Node] = []
