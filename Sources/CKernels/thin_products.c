@@ -17,7 +17,8 @@
  * with one), and ck_gemm_small_k's chains are the same. The baseline build has no such kernel
  * (0 is returned and the caller uses BLAS). Measured against OpenBLAS 0.3.21's Cooperlake
  * kernels on one Zen 4 core: the AVX-512 build 1.25× as fast on 899×64·(64×64)ᵀ and
- * (899×64)ᵀ·899×64 (55 GFLOP/s, 95% of the core's peak), 1.15–1.3× on a transformer's
+ * (899×64)ᵀ·899×64 (55 GFLOP/s, 95% of the core's peak), 1.4× on 899×64·(10×64)ᵀ (a
+ * classifier's logits, its tail vector masked), 1.15–1.3× on a transformer's
  * 4096×64·(256×64)ᵀ-like shapes; the AVX2 build about level with OpenBLAS. */
 
 #include "ckernels.h"
@@ -31,20 +32,21 @@
 /* Rows of both operands taken at a time by the transposed kernels. */
 #define THIN_CHUNK 64
 /* Limits of the shapes taken (outside them OpenBLAS's blocking wins): the upright kernels keep
- * B (k × n values) in the second-level cache and need at least 16 columns (with fewer, a masked
- * last vector is most of each row: the digits mlp's H v took 9% longer with its 10-column
- * products here than with OpenBLAS's small-matrix kernels); the transposed ones keep C (m × n)
- * there and a chunk of A and B (64 × (m + n)) in the first two levels. */
-#define THIN_MIN_COLUMNS 16
-/* Values of a transposed B copied upright on the stack rather than the heap. */
-#define THIN_STACK_COPY 4096
+ * B (k × n values) in the second-level cache; the transposed ones keep C (m × n) there and a
+ * chunk of A and B (64 × (m + n)) in the first two levels. */
 #define THIN_MAX_B 16384
 #define THIN_MAX_C 16384
 #define THIN_MAX_SIDES 320
+/* Values of a transposed B copied upright on the stack rather than the heap. */
+#define THIN_STACK_COPY 4096
 
 #if CK_X86
 /* Expands the arguments (lists such as Z_ARGS) before `macro` sees them. */
 #define CK_THIN_EXPAND(macro, ...) macro(__VA_ARGS__)
+/* The loops over a block's rows and vectors are unrolled whatever the optimisation level, so its
+ * accumulators live in registers: at -O2 (SwiftPM's release level) clang kept the 12 × 2 block's
+ * on the stack, and a 10-column product ran at a third of its speed. */
+#define CK_THIN_UNROLL _Pragma("clang loop unroll(full)")
 
 /* Vector v of the row at p; in a tail slab (TAIL) the last one masked to the slab's width. */
 #define CK_THIN_LOAD_VECTOR(TAIL, NR, v, p, L, LOAD, MLOAD, last)                                                   \
@@ -53,15 +55,15 @@
  * C unless `first`. */
 #define CK_THIN_BLOCK_INIT(V, NR, MR, TAIL, first, beta, c, ldc, L, LOAD, MLOAD, ZERO, MUL, SET1, last)             \
     V s[MR][NR];                                                                                                    \
-    for (int r = 0; r < MR; r++)                                                                                    \
-        for (int v = 0; v < NR; v++)                                                                                \
+    CK_THIN_UNROLL for (int r = 0; r < MR; r++)                                                                                    \
+        CK_THIN_UNROLL for (int v = 0; v < NR; v++)                                                                                \
             s[r][v] = !(first) ? CK_THIN_LOAD_VECTOR(TAIL, NR, v, c + r * ldc, L, LOAD, MLOAD, last)                \
                       : (beta) == 0 ? ZERO()                                                                        \
                       : MUL(SET1(beta), CK_THIN_LOAD_VECTOR(TAIL, NR, v, c + r * ldc, L, LOAD, MLOAD, last));
 
 #define CK_THIN_BLOCK_STORE(NR, MR, TAIL, c, ldc, L, STORE, MSTORE, last)                                           \
-    for (int r = 0; r < MR; r++) {                                                                                  \
-        for (int v = 0; v < NR - 1; v++) STORE(c + r * ldc + L * v, s[r][v]);                                       \
+    CK_THIN_UNROLL for (int r = 0; r < MR; r++) {                                                                                  \
+        CK_THIN_UNROLL for (int v = 0; v < NR - 1; v++) STORE(c + r * ldc + L * v, s[r][v]);                                       \
         if (TAIL) MSTORE(c + r * ldc + L * (NR - 1), last, s[r][NR - 1]);                                           \
         else STORE(c + r * ldc + L * (NR - 1), s[r][NR - 1]);                                                       \
     }
@@ -73,10 +75,10 @@
         CK_THIN_BLOCK_INIT(V, NR, MR, TAIL, 1, beta, c, ldc, L, LOAD, MLOAD, ZERO, MUL, SET1, last)                 \
         for (ptrdiff_t p = 0; p < k; p++) {                                                                         \
             V bv[NR];                                                                                               \
-            for (int v = 0; v < NR; v++) bv[v] = CK_THIN_LOAD_VECTOR(TAIL, NR, v, b + p * ldb, L, LOAD, MLOAD, last); \
-            for (int r = 0; r < MR; r++) {                                                                          \
+            CK_THIN_UNROLL for (int v = 0; v < NR; v++) bv[v] = CK_THIN_LOAD_VECTOR(TAIL, NR, v, b + p * ldb, L, LOAD, MLOAD, last); \
+            CK_THIN_UNROLL for (int r = 0; r < MR; r++) {                                                                          \
                 V x = SET1(a[r * lda + p]);                                                                         \
-                for (int v = 0; v < NR; v++) s[r][v] = FMA(x, bv[v], s[r][v]);                                      \
+                CK_THIN_UNROLL for (int v = 0; v < NR; v++) s[r][v] = FMA(x, bv[v], s[r][v]);                                      \
             }                                                                                                       \
         }                                                                                                           \
         CK_THIN_BLOCK_STORE(NR, MR, TAIL, c, ldc, L, STORE, MSTORE, last)                                           \
@@ -91,11 +93,11 @@
         CK_THIN_BLOCK_INIT(V, NR, MR, TAIL, first, beta, c, ldc, L, LOAD, MLOAD, ZERO, MUL, SET1, last)             \
         for (ptrdiff_t p = 0; p < k; p++) {                                                                         \
             V bv[NR];                                                                                               \
-            for (int v = 0; v < NR; v++) bv[v] = CK_THIN_LOAD_VECTOR(TAIL, NR, v, b + p * ldb, L, LOAD, MLOAD, last); \
+            CK_THIN_UNROLL for (int v = 0; v < NR; v++) bv[v] = CK_THIN_LOAD_VECTOR(TAIL, NR, v, b + p * ldb, L, LOAD, MLOAD, last); \
             const double *ap = a + p * lda;                                                                         \
-            for (int r = 0; r < MR; r++) {                                                                          \
+            CK_THIN_UNROLL for (int r = 0; r < MR; r++) {                                                                          \
                 V x = SET1(ap[r]);                                                                                  \
-                for (int v = 0; v < NR; v++) s[r][v] = FMA(x, bv[v], s[r][v]);                                      \
+                CK_THIN_UNROLL for (int v = 0; v < NR; v++) s[r][v] = FMA(x, bv[v], s[r][v]);                                      \
             }                                                                                                       \
         }                                                                                                           \
         CK_THIN_BLOCK_STORE(NR, MR, TAIL, c, ldc, L, STORE, MSTORE, last)                                           \
@@ -309,7 +311,7 @@ int ck_gemm_thin(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k
     int build = ck_vector_build();
     if (build == 0 || m <= 0 || n <= 0 || k <= 0) return 0;
     if (!trans_a) {
-        if (k > THIN_MAX_B || n > THIN_MAX_B || k * n > THIN_MAX_B || m < 8 || n < THIN_MIN_COLUMNS) return 0;
+        if (k > THIN_MAX_B || n > THIN_MAX_B || k * n > THIN_MAX_B || m < 8) return 0;
         const double *upright = b;
         /* A transposed B is copied upright: on the stack up to 32 KiB (a 64 × 64 layer's
          * weights), else on the heap. */

@@ -82,7 +82,7 @@ import Testing
             }
         }
         // The vector sets take most of these shapes; the baseline set none.
-        if Self.vectorKernels { #expect(taken >= 80) } else { #expect(taken == 0) }
+        if Self.vectorKernels { #expect(taken >= 150) } else { #expect(taken == 0) }
     }
 
     @Test("shapes outside the kernels' limits are left to BLAS")
@@ -96,11 +96,10 @@ import Testing
                     return [ck_gemm_thin(1, 1, 8, 8, 8, a, 8, b, 8, 0, c, 8),        // both transposed
                             ck_gemm_thin(0, 0, 300, 300, 300, a, 300, b, 300, 0, c, 300), // B too large
                             ck_gemm_thin(1, 0, 300, 200, 8, a, 300, b, 200, 0, c, 200),   // C too large
-                            ck_gemm_thin(0, 0, 4, 8, 8, a, 8, b, 8, 0, c, 8),             // too few rows
-                            ck_gemm_thin(0, 1, 100, 10, 8, a, 8, b, 8, 0, c, 10)]         // too few columns
+                            ck_gemm_thin(0, 0, 4, 8, 8, a, 8, b, 8, 0, c, 8)]             // too few rows
                 }
             }
         }
-        #expect(taken == [0, 0, 0, 0, 0])
+        #expect(taken == [0, 0, 0, 0])
     }
 }

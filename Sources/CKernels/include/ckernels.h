@@ -83,11 +83,11 @@ int ck_gemm_small_k(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const double *a, ptrd
 
 /* C = op(A)·op(B) + beta·C for row-major operands (C m×n, inner dimension k; op transposes when
  * trans_a / trans_b is nonzero) when one side is short enough for the kernels of
- * thin_products.c: A upright with m ≥ 8 rows, n ≥ 16 columns and B (k × n) of at most 16384
- * values, or A transposed and B upright with C of at most 16384 values and m + n ≤ 320. Each element of C is one chain of
- * fused multiply-adds in the order p = 0, 1, …, k − 1 from beta·C (C not read when beta is 0),
- * so the AVX2+FMA and AVX-512 builds agree bit for bit. Returns 1 when done, 0 when the shapes
- * or the selected build have no such kernel (the caller then uses BLAS). */
+ * thin_products.c: A upright with m ≥ 8 rows and B (k × n) of at most 16384 values, or A
+ * transposed and B upright with C of at most 16384 values and m + n ≤ 320. Each element of C
+ * is one chain of fused multiply-adds in the order p = 0, 1, …, k − 1 from beta·C (C not read
+ * when beta is 0), so the AVX2+FMA and AVX-512 builds agree bit for bit. Returns 1 when done,
+ * 0 when the shapes or the selected build have no such kernel (the caller then uses BLAS). */
 int ck_gemm_thin(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const double *a, ptrdiff_t lda,
                  const double *b, ptrdiff_t ldb, double beta, double *c, ptrdiff_t ldc);
 
