@@ -104,14 +104,38 @@
         CK_THIN_BLOCK_STORE(NR, MR, TAIL, c, ldc, L, STORE, MSTORE, last)                                           \
     }
 
-typedef void (*ck_thin_upright_z)(ptrdiff_t, const double *, ptrdiff_t, const double *, ptrdiff_t, double,
-                                  double *, ptrdiff_t, __mmask8);
-typedef void (*ck_thin_transposed_z)(int, ptrdiff_t, const double *, ptrdiff_t, const double *, ptrdiff_t,
-                                     double, double *, ptrdiff_t, __mmask8);
-typedef void (*ck_thin_upright_v)(ptrdiff_t, const double *, ptrdiff_t, const double *, ptrdiff_t, double,
-                                  double *, ptrdiff_t, __m256i);
-typedef void (*ck_thin_transposed_v)(int, ptrdiff_t, const double *, ptrdiff_t, const double *, ptrdiff_t,
-                                     double, double *, ptrdiff_t, __m256i);
+/* A build's function types, P##_upright_fn and P##_transposed_fn, with M its tail-mask type. */
+#define CK_THIN_TYPES(P, M)                                                                                         \
+    typedef void (*P##_upright_fn)(ptrdiff_t, const double *, ptrdiff_t, const double *, ptrdiff_t, double,         \
+                                   double *, ptrdiff_t, M);                                                         \
+    typedef void (*P##_transposed_fn)(int, ptrdiff_t, const double *, ptrdiff_t, const double *, ptrdiff_t,         \
+                                      double, double *, ptrdiff_t, M);
+
+/* One kernel of each tail kind (whole last vector, masked), and its table entry. U names the
+ * build's U##_ARGS and U##_OPS, pasted only here so the lists stay one argument until then. */
+#define CK_THIN_TAILS(KIND, P, U, NR, MR)                                                                           \
+    CK_THIN_EXPAND(KIND, P, U##_ARGS, NR, MR, 0, U##_OPS) CK_THIN_EXPAND(KIND, P, U##_ARGS, NR, MR, 1, U##_OPS)
+#define CK_THIN_ENTRY(P, NAME, NR, MR) {P##_##NAME##_##NR##_##MR##_0, P##_##NAME##_##NR##_##MR##_1}
+
+/* The upright kernels for NR vectors per row: the full block of MR rows and the one-row block. */
+#define CK_THIN_UPRIGHTS(P, U, NR, MR)                                                                              \
+    CK_THIN_TAILS(CK_THIN_UPRIGHT, P, U, NR, MR) CK_THIN_TAILS(CK_THIN_UPRIGHT, P, U, NR, 1)
+#define CK_THIN_UPRIGHT_ROW(P, NR, MR) {CK_THIN_ENTRY(P, upright, NR, MR), CK_THIN_ENTRY(P, upright, NR, 1)}
+
+/* The transposed kernels for NR vectors per row and every block height up to 6 (and up to 8). */
+#define CK_THIN_TRANSPOSED_6(P, U, NR)                                                                              \
+    CK_THIN_TAILS(CK_THIN_TRANSPOSED, P, U, NR, 1) CK_THIN_TAILS(CK_THIN_TRANSPOSED, P, U, NR, 2)                   \
+    CK_THIN_TAILS(CK_THIN_TRANSPOSED, P, U, NR, 3) CK_THIN_TAILS(CK_THIN_TRANSPOSED, P, U, NR, 4)                   \
+    CK_THIN_TAILS(CK_THIN_TRANSPOSED, P, U, NR, 5) CK_THIN_TAILS(CK_THIN_TRANSPOSED, P, U, NR, 6)
+#define CK_THIN_TRANSPOSED_8(P, U, NR)                                                                              \
+    CK_THIN_TRANSPOSED_6(P, U, NR)                                                                                  \
+    CK_THIN_TAILS(CK_THIN_TRANSPOSED, P, U, NR, 7) CK_THIN_TAILS(CK_THIN_TRANSPOSED, P, U, NR, 8)
+#define CK_THIN_HEIGHTS_6(P, NR)                                                                                    \
+    CK_THIN_ENTRY(P, transposed, NR, 1), CK_THIN_ENTRY(P, transposed, NR, 2), CK_THIN_ENTRY(P, transposed, NR, 3),  \
+    CK_THIN_ENTRY(P, transposed, NR, 4), CK_THIN_ENTRY(P, transposed, NR, 5), CK_THIN_ENTRY(P, transposed, NR, 6)
+#define CK_THIN_TRANSPOSED_ROW_6(P, NR) {CK_THIN_HEIGHTS_6(P, NR)}
+#define CK_THIN_TRANSPOSED_ROW_8(P, NR)                                                                             \
+    {CK_THIN_HEIGHTS_6(P, NR), CK_THIN_ENTRY(P, transposed, NR, 7), CK_THIN_ENTRY(P, transposed, NR, 8)}
 
 /* The AVX-512 build: 8 lanes, 32 registers; column slabs of 4 vectors (32 columns) upright, 3 transposed. */
 #define Z_LOAD(p) _mm512_loadu_pd(p)
@@ -120,88 +144,22 @@ typedef void (*ck_thin_transposed_v)(int, ptrdiff_t, const double *, ptrdiff_t, 
 #define Z_MSTORE(p, m, v) _mm512_mask_storeu_pd(p, m, v)
 #define Z_ARGS AVX512, __m512d, __mmask8, 8
 #define Z_OPS Z_LOAD, Z_MLOAD, Z_STORE, Z_MSTORE, _mm512_fmadd_pd, _mm512_set1_pd, _mm512_setzero_pd, _mm512_mul_pd
-CK_THIN_EXPAND(CK_THIN_UPRIGHT, z, Z_ARGS, 1, 16, 0, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_UPRIGHT, z, Z_ARGS, 1, 16, 1, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_UPRIGHT, z, Z_ARGS, 1, 1, 0, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_UPRIGHT, z, Z_ARGS, 1, 1, 1, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_UPRIGHT, z, Z_ARGS, 2, 12, 0, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_UPRIGHT, z, Z_ARGS, 2, 12, 1, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_UPRIGHT, z, Z_ARGS, 2, 1, 0, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_UPRIGHT, z, Z_ARGS, 2, 1, 1, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_UPRIGHT, z, Z_ARGS, 3, 8, 0, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_UPRIGHT, z, Z_ARGS, 3, 8, 1, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_UPRIGHT, z, Z_ARGS, 3, 1, 0, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_UPRIGHT, z, Z_ARGS, 3, 1, 1, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_UPRIGHT, z, Z_ARGS, 4, 6, 0, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_UPRIGHT, z, Z_ARGS, 4, 6, 1, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_UPRIGHT, z, Z_ARGS, 4, 1, 0, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_UPRIGHT, z, Z_ARGS, 4, 1, 1, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 1, 1, 0, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 1, 1, 1, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 1, 2, 0, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 1, 2, 1, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 1, 3, 0, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 1, 3, 1, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 1, 4, 0, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 1, 4, 1, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 1, 5, 0, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 1, 5, 1, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 1, 6, 0, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 1, 6, 1, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 1, 7, 0, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 1, 7, 1, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 1, 8, 0, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 1, 8, 1, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 2, 1, 0, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 2, 1, 1, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 2, 2, 0, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 2, 2, 1, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 2, 3, 0, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 2, 3, 1, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 2, 4, 0, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 2, 4, 1, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 2, 5, 0, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 2, 5, 1, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 2, 6, 0, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 2, 6, 1, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 2, 7, 0, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 2, 7, 1, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 2, 8, 0, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 2, 8, 1, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 3, 1, 0, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 3, 1, 1, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 3, 2, 0, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 3, 2, 1, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 3, 3, 0, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 3, 3, 1, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 3, 4, 0, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 3, 4, 1, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 3, 5, 0, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 3, 5, 1, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 3, 6, 0, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 3, 6, 1, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 3, 7, 0, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 3, 7, 1, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 3, 8, 0, Z_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, z, Z_ARGS, 3, 8, 1, Z_OPS)
+CK_THIN_TYPES(z, __mmask8)
+CK_THIN_UPRIGHTS(z, Z, 1, 16)
+CK_THIN_UPRIGHTS(z, Z, 2, 12)
+CK_THIN_UPRIGHTS(z, Z, 3, 8)
+CK_THIN_UPRIGHTS(z, Z, 4, 6)
+CK_THIN_TRANSPOSED_8(z, Z, 1)
+CK_THIN_TRANSPOSED_8(z, Z, 2)
+CK_THIN_TRANSPOSED_8(z, Z, 3)
 /* Upright kernels by vectors per row, [full block, one row], [whole last vector, masked]. */
-static const ck_thin_upright_z z_upright[4][2][2] = {
-    {{z_upright_1_16_0, z_upright_1_16_1}, {z_upright_1_1_0, z_upright_1_1_1}},
-    {{z_upright_2_12_0, z_upright_2_12_1}, {z_upright_2_1_0, z_upright_2_1_1}},
-    {{z_upright_3_8_0, z_upright_3_8_1}, {z_upright_3_1_0, z_upright_3_1_1}},
-    {{z_upright_4_6_0, z_upright_4_6_1}, {z_upright_4_1_0, z_upright_4_1_1}}};
+static const z_upright_fn z_upright[4][2][2] = {
+    CK_THIN_UPRIGHT_ROW(z, 1, 16), CK_THIN_UPRIGHT_ROW(z, 2, 12), CK_THIN_UPRIGHT_ROW(z, 3, 8),
+    CK_THIN_UPRIGHT_ROW(z, 4, 6)};
 static const int z_upright_rows[4] = {16, 12, 8, 6};
 /* Transposed kernels by vectors per row, block height 1–8, [whole last vector, masked]. */
-static const ck_thin_transposed_z z_transposed[3][8][2] = {
-    {{z_transposed_1_1_0, z_transposed_1_1_1}, {z_transposed_1_2_0, z_transposed_1_2_1}, {z_transposed_1_3_0, z_transposed_1_3_1},
-     {z_transposed_1_4_0, z_transposed_1_4_1}, {z_transposed_1_5_0, z_transposed_1_5_1}, {z_transposed_1_6_0, z_transposed_1_6_1},
-     {z_transposed_1_7_0, z_transposed_1_7_1}, {z_transposed_1_8_0, z_transposed_1_8_1}},
-    {{z_transposed_2_1_0, z_transposed_2_1_1}, {z_transposed_2_2_0, z_transposed_2_2_1}, {z_transposed_2_3_0, z_transposed_2_3_1},
-     {z_transposed_2_4_0, z_transposed_2_4_1}, {z_transposed_2_5_0, z_transposed_2_5_1}, {z_transposed_2_6_0, z_transposed_2_6_1},
-     {z_transposed_2_7_0, z_transposed_2_7_1}, {z_transposed_2_8_0, z_transposed_2_8_1}},
-    {{z_transposed_3_1_0, z_transposed_3_1_1}, {z_transposed_3_2_0, z_transposed_3_2_1}, {z_transposed_3_3_0, z_transposed_3_3_1},
-     {z_transposed_3_4_0, z_transposed_3_4_1}, {z_transposed_3_5_0, z_transposed_3_5_1}, {z_transposed_3_6_0, z_transposed_3_6_1},
-     {z_transposed_3_7_0, z_transposed_3_7_1}, {z_transposed_3_8_0, z_transposed_3_8_1}}};
+static const z_transposed_fn z_transposed[3][8][2] = {
+    CK_THIN_TRANSPOSED_ROW_8(z, 1), CK_THIN_TRANSPOSED_ROW_8(z, 2), CK_THIN_TRANSPOSED_ROW_8(z, 3)};
 
 /* The AVX2+FMA build: 4 lanes, 16 registers; column slabs of 2 vectors (8 columns) upright, 2 transposed. */
 #define V_LOAD(p) _mm256_loadu_pd(p)
@@ -210,49 +168,14 @@ static const ck_thin_transposed_z z_transposed[3][8][2] = {
 #define V_MSTORE(p, m, v) _mm256_maskstore_pd(p, m, v)
 #define V_ARGS AVX2, __m256d, __m256i, 4
 #define V_OPS V_LOAD, V_MLOAD, V_STORE, V_MSTORE, _mm256_fmadd_pd, _mm256_set1_pd, _mm256_setzero_pd, _mm256_mul_pd
-CK_THIN_EXPAND(CK_THIN_UPRIGHT, v, V_ARGS, 1, 12, 0, V_OPS)
-CK_THIN_EXPAND(CK_THIN_UPRIGHT, v, V_ARGS, 1, 12, 1, V_OPS)
-CK_THIN_EXPAND(CK_THIN_UPRIGHT, v, V_ARGS, 1, 1, 0, V_OPS)
-CK_THIN_EXPAND(CK_THIN_UPRIGHT, v, V_ARGS, 1, 1, 1, V_OPS)
-CK_THIN_EXPAND(CK_THIN_UPRIGHT, v, V_ARGS, 2, 6, 0, V_OPS)
-CK_THIN_EXPAND(CK_THIN_UPRIGHT, v, V_ARGS, 2, 6, 1, V_OPS)
-CK_THIN_EXPAND(CK_THIN_UPRIGHT, v, V_ARGS, 2, 1, 0, V_OPS)
-CK_THIN_EXPAND(CK_THIN_UPRIGHT, v, V_ARGS, 2, 1, 1, V_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 1, 1, 0, V_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 1, 1, 1, V_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 1, 2, 0, V_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 1, 2, 1, V_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 1, 3, 0, V_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 1, 3, 1, V_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 1, 4, 0, V_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 1, 4, 1, V_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 1, 5, 0, V_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 1, 5, 1, V_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 1, 6, 0, V_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 1, 6, 1, V_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 2, 1, 0, V_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 2, 1, 1, V_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 2, 2, 0, V_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 2, 2, 1, V_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 2, 3, 0, V_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 2, 3, 1, V_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 2, 4, 0, V_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 2, 4, 1, V_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 2, 5, 0, V_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 2, 5, 1, V_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 2, 6, 0, V_OPS)
-CK_THIN_EXPAND(CK_THIN_TRANSPOSED, v, V_ARGS, 2, 6, 1, V_OPS)
-/* Upright kernels by vectors per row, [full block, one row], [whole last vector, masked]. */
-static const ck_thin_upright_v v_upright[2][2][2] = {
-    {{v_upright_1_12_0, v_upright_1_12_1}, {v_upright_1_1_0, v_upright_1_1_1}},
-    {{v_upright_2_6_0, v_upright_2_6_1}, {v_upright_2_1_0, v_upright_2_1_1}}};
+CK_THIN_TYPES(v, __m256i)
+CK_THIN_UPRIGHTS(v, V, 1, 12)
+CK_THIN_UPRIGHTS(v, V, 2, 6)
+CK_THIN_TRANSPOSED_6(v, V, 1)
+CK_THIN_TRANSPOSED_6(v, V, 2)
+static const v_upright_fn v_upright[2][2][2] = {CK_THIN_UPRIGHT_ROW(v, 1, 12), CK_THIN_UPRIGHT_ROW(v, 2, 6)};
 static const int v_upright_rows[2] = {12, 6};
-/* Transposed kernels by vectors per row, block height 1–6, [whole last vector, masked]. */
-static const ck_thin_transposed_v v_transposed[2][6][2] = {
-    {{v_transposed_1_1_0, v_transposed_1_1_1}, {v_transposed_1_2_0, v_transposed_1_2_1}, {v_transposed_1_3_0, v_transposed_1_3_1},
-     {v_transposed_1_4_0, v_transposed_1_4_1}, {v_transposed_1_5_0, v_transposed_1_5_1}, {v_transposed_1_6_0, v_transposed_1_6_1}},
-    {{v_transposed_2_1_0, v_transposed_2_1_1}, {v_transposed_2_2_0, v_transposed_2_2_1}, {v_transposed_2_3_0, v_transposed_2_3_1},
-     {v_transposed_2_4_0, v_transposed_2_4_1}, {v_transposed_2_5_0, v_transposed_2_5_1}, {v_transposed_2_6_0, v_transposed_2_6_1}}};
+static const v_transposed_fn v_transposed[2][6][2] = {CK_THIN_TRANSPOSED_ROW_6(v, 1), CK_THIN_TRANSPOSED_ROW_6(v, 2)};
 
 static inline __mmask8 z_mask(ptrdiff_t n) { return (__mmask8)((1u << n) - 1); }
 AVX2 static inline __m256i v_mask(ptrdiff_t n) {
