@@ -1,4 +1,3 @@
-import Foundation
 import RitzTensor
 
 /// Softmax cross-entropy as one node, with its rules beside it.
@@ -24,40 +23,16 @@ extension Var {
         guard positions > 0, zv.count == positions * k else {
             throw TensorError.invalidArgument("cross_entropy needs one label per row of logits")
         }
+        // Each row's softmax and log-sum-exp in one kernel (shift by the row's maximum, or 0
+        // when that is not finite: a row holding NaN, ∞ or only −∞ has a NaN or infinite loss
+        // whatever the shift, as it should), then the losses summed in row order.
         var total = 0.0
         let probs = try zv.storage.withUnsafeBufferPointer { zs in
-            // Each row's shift: the maximum of its numbers, or 0 when that is not finite. A row
-            // holding NaN, ∞ or only −∞ has a NaN or infinite loss whatever the shift, as it
-            // should. The maximum runs as two interleaved chains of compares (even and odd
-            // columns), half as long as one.
-            try StoragePool.withScratch(positions) { maxima in
+            try StoragePool.withScratch(positions) { lse in
                 try makeStorage(zs.count) { dst in
                     guard let src = zs.baseAddress else { return }
-                    for i in 0..<positions {
-                        let row = src + i * k, out = dst + i * k
-                        var (even, odd) = (-Double.infinity, -Double.infinity)
-                        var j = 0
-                        while j + 1 < k {
-                            let (a, b) = (row[j], row[j + 1])
-                            even = a > even ? a : even
-                            odd = b > odd ? b : odd
-                            j += 2
-                        }
-                        if j < k { even = row[j] > even ? row[j] : even }
-                        let mx = odd > even ? odd : even
-                        let shift = mx.isFinite ? mx : 0
-                        maxima[i] = shift
-                        for j in 0..<k { out[j] = row[j] - shift }
-                    }
-                    FastMath.exp(dst, dst, count: positions * k)
-                    for i in 0..<positions {
-                        let row = dst + i * k
-                        var s = 0.0
-                        for j in 0..<k { s += row[j] }
-                        total += Foundation.log(s) + maxima[i] - src[i * k + labels[i]]
-                        let inv = 1 / s
-                        for j in 0..<k { row[j] *= inv }
-                    }
+                    FastMath.softmaxRows(src, rows: positions, k: k, dst, logSumExp: lse)
+                    for (i, y) in labels.enumerated() { total += lse[i] - src[i * k + y] }
                 }
             }
         }

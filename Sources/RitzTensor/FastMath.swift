@@ -212,6 +212,22 @@ public enum FastMath {
         ck_exp_n(x, y, n)
     }
 
+    /// The softmax of each row of a row-major `rows × k` block and the row's log-sum-exp:
+    /// p[i·k + j] = e_ij·(1/s_i) with e_ij = exp(z_ij − shift_i), s_i = Σ_j e_ij in column order
+    /// and lse[i] = log(s_i) + shift_i, shift_i the row's largest number (NaN skipped), or 0 when
+    /// that is not finite. The bytes are a plain loop's with ``exp(_:_:count:)``.
+    ///
+    /// - Parameters:
+    ///   - z: Input block; may equal `p`.
+    ///   - rows: Rows of the block.
+    ///   - k: Columns of the block.
+    ///   - p: Output block of probabilities.
+    ///   - lse: `rows` outputs, the rows' log-sum-exp.
+    public static func softmaxRows(_ z: UnsafePointer<Double>, rows: Int, k: Int, _ p: UnsafeMutablePointer<Double>,
+                                   logSumExp lse: UnsafeMutablePointer<Double>) {
+        ck_softmax_rows(z, rows, k, p, lse)
+    }
+
     /// out[i] = g[i]·(1 − y[i]²) for i < n, a tanh layer's backward pass; `out` may be an input.
     public static func tanhBackward(_ g: UnsafePointer<Double>, _ y: UnsafePointer<Double>,
                                     _ out: UnsafeMutablePointer<Double>, count n: Int) {

@@ -99,6 +99,13 @@ void ck_add_column_sums(const double *a, ptrdiff_t rows, ptrdiff_t width, double
  * addition an element, so the bytes are a plain loop's on every kernel set. */
 void ck_add_row_vector(double *a, const double *v, ptrdiff_t rows, ptrdiff_t width);
 
+/* Softmax along each row of a row-major rows × k block, with each row's log-sum-exp:
+ * shift_i = max_j z_ij (NaN skipped; 0 when that is not finite), s_i = Σ_j exp(z_ij − shift_i) in
+ * the order j = 0, 1, … (the selected exp), p_ij = exp(z_ij − shift_i)·(1/s_i) and
+ * lse[i] = log(s_i) + shift_i. Exact maximum and a fixed order, so the bytes are a plain
+ * loop's with the same exp on every kernel set; p may be z. */
+void ck_softmax_rows(const double *z, ptrdiff_t rows, ptrdiff_t k, double *p, double *lse);
+
 /* tanh's derivative products, elementwise over n: out = g·(1 − y²); out = ġ·(1 − y²) + (−2·g)·y·ẏ;
  * out = (−2·a)·b·c. The same operations in the same order on every kernel set (no fused
  * multiply-add), so the bytes are a plain loop's; out may be one of the inputs. */
