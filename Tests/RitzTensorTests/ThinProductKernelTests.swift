@@ -18,7 +18,7 @@ import Testing
     /// (transA, m, n, k): upright products (A not transposed, B either way) and transposed ones.
     static let shapes: [(Bool, Int, Int, Int)] = {
         var s: [(Bool, Int, Int, Int)] = []
-        for n in [1, 3, 5, 8, 10, 12, 17, 24, 31, 33, 64, 70] {
+        for n in [1, 2, 3, 4, 5, 8, 10, 12, 17, 18, 20, 24, 26, 28, 31, 33, 64, 70] {
             for (m, k) in [(8, 1), (9, 7), (47, 64), (61, 130), (100, 20)] { s.append((false, m, n, k)) }
             for (m, k) in [(1, 3), (5, 63), (8, 64), (9, 65), (17, 200), (64, 129)] { s.append((true, m, n, k)) }
         }
