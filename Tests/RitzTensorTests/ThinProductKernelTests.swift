@@ -6,8 +6,8 @@ import Testing
 /// Products with one short side (`ck_gemm_thin`, which `gemmBlock` tries before BLAS). Where a
 /// vector kernel set (AVX2+FMA or AVX-512; CI runs this suite under each) takes a product, every
 /// element is one chain of fused multiply-adds over p = 0, 1, …, k − 1 starting from beta·C, so
-/// it must equal a scalar loop of `addingProduct` exactly, whatever the blocking, masked tails and
-/// chunking. Products it leaves (every one on the baseline set) go through `gemmBlock` to BLAS,
+/// it must equal a scalar loop of `addingProduct` exactly, whatever the blocking, masked or narrow
+/// tails and chunking. Products it leaves (every one on the baseline set) go through `gemmBlock` to BLAS,
 /// within twice the inner-product bound |ĉ − c| ≤ γₖ₊₁ (|beta·c| + Σₚ |a||b|), γₙ = n u / (1 − n u)
 /// (Higham, Accuracy and Stability of Numerical Algorithms, §3.1), once for each computation. Shapes straddle every block
 /// height, slab width, vector width and chunk length; leading dimensions are padded, and nothing
