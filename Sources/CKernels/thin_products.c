@@ -91,10 +91,12 @@
  * (TV: 2 or 4 lanes), unmasked: on a core that splits wide operations in two (Zen 4 runs an
  * 8-lane operation as two 4-lane halves), a 2-lane tail in a masked 8-lane vector cost as much as
  * a whole one. The broadcast of A's element is the wide one's low lanes (TLOW). */
-#define CK_THIN_UPRIGHT_NARROW(P, ATTR, V, L, NR, MR, TNAME, TV, LOAD, STORE, FMA, SET1, ZERO, MUL, TLOAD,      \
+#define CK_THIN_UPRIGHT_NARROW(P, ATTR, V, M, L, NR, MR, TNAME, TV, LOAD, STORE, FMA, SET1, ZERO, MUL, TLOAD,   \
                                TSTORE, TFMA, TZERO, TMUL, TSET1, TLOW, WIDE_BROADCAST)                               \
     ATTR static void P##_upright_##NR##_##MR##_##TNAME(ptrdiff_t k, const double *a, ptrdiff_t lda, const double *b,  \
-                                                       ptrdiff_t ldb, double beta, double *c, ptrdiff_t ldc) {      \
+                                                       ptrdiff_t ldb, double beta, double *c, ptrdiff_t ldc,        \
+                                                       M unused_mask) {                                             \
+        (void)unused_mask;                                                                                          \
         V s[MR][NR - 1];                                                                                            \
         TV t[MR];                                                                                                   \
         CK_THIN_UNROLL for (int r = 0; r < MR; r++) {                                                               \
@@ -200,18 +202,17 @@ AVX512 static inline __m512d z_broadcast_load(const double *p) {
 #define Z_NARROW_4 y4, __m256d, Z_NARROW_WIDE, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_fmadd_pd, _mm256_setzero_pd, \
     _mm256_mul_pd, _mm256_set1_pd, _mm512_castpd512_pd256, z_broadcast_load
 #define Z_NARROWS(NR, MR)                                                                                          \
-    CK_THIN_EXPAND(CK_THIN_UPRIGHT_NARROW, z, AVX512, __m512d, 8, NR, MR, Z_NARROW_2)                              \
-    CK_THIN_EXPAND(CK_THIN_UPRIGHT_NARROW, z, AVX512, __m512d, 8, NR, 1, Z_NARROW_2)                               \
-    CK_THIN_EXPAND(CK_THIN_UPRIGHT_NARROW, z, AVX512, __m512d, 8, NR, MR, Z_NARROW_4)                              \
-    CK_THIN_EXPAND(CK_THIN_UPRIGHT_NARROW, z, AVX512, __m512d, 8, NR, 1, Z_NARROW_4)
+    CK_THIN_EXPAND(CK_THIN_UPRIGHT_NARROW, z, AVX512, __m512d, __mmask8, 8, NR, MR, Z_NARROW_2)                    \
+    CK_THIN_EXPAND(CK_THIN_UPRIGHT_NARROW, z, AVX512, __m512d, __mmask8, 8, NR, 1, Z_NARROW_2)                     \
+    CK_THIN_EXPAND(CK_THIN_UPRIGHT_NARROW, z, AVX512, __m512d, __mmask8, 8, NR, MR, Z_NARROW_4)                    \
+    CK_THIN_EXPAND(CK_THIN_UPRIGHT_NARROW, z, AVX512, __m512d, __mmask8, 8, NR, 1, Z_NARROW_4)
 #define Z_NARROW_ROW(NR, MR)                                                                                       \
     {{z_upright_##NR##_##MR##_x2, z_upright_##NR##_1_x2}, {z_upright_##NR##_##MR##_y4, z_upright_##NR##_1_y4}}
 Z_NARROWS(2, 12)
 Z_NARROWS(3, 8)
 Z_NARROWS(4, 6)
-typedef void (*z_narrow_fn)(ptrdiff_t, const double *, ptrdiff_t, const double *, ptrdiff_t, double, double *, ptrdiff_t);
 /* Narrow-tail kernels by vectors per row (2–4), [2 lanes, 4 lanes], [full block, one row]. */
-static const z_narrow_fn z_narrow[3][2][2] = {Z_NARROW_ROW(2, 12), Z_NARROW_ROW(3, 8), Z_NARROW_ROW(4, 6)};
+static const z_upright_fn z_narrow[3][2][2] = {Z_NARROW_ROW(2, 12), Z_NARROW_ROW(3, 8), Z_NARROW_ROW(4, 6)};
 /* Upright kernels by vectors per row, [full block, one row], [whole last vector, masked]. */
 static const z_upright_fn z_upright[4][2][2] = {
     CK_THIN_UPRIGHT_ROW(z, 1, 16), CK_THIN_UPRIGHT_ROW(z, 2, 12), CK_THIN_UPRIGHT_ROW(z, 3, 8),
@@ -244,7 +245,8 @@ AVX2 static inline __m256i v_mask(ptrdiff_t n) {
 
 /* The drivers, one per build: column slabs of SLAB (upright) or TSLAB (transposed) vectors, the
  * last slab narrower with its last vector masked when the width is not a whole number of
- * vectors; blocks of rows within panels (upright) or within chunks of rows (transposed). */
+ * vectors (upright, NARROW may put narrow-tail kernels in place of the masked ones); blocks of
+ * rows within panels (upright) or within chunks of rows (transposed). */
 #define CK_THIN_DRIVERS(P, ATTR, M, L, SLAB, MASK, UPRIGHT, UPRIGHT_ROWS, NARROW, TSLAB, TRANSPOSED, TRANSPOSED_ROWS) \
     ATTR static void P##_thin_upright(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const double *a, ptrdiff_t lda,        \
                                       const double *b, ptrdiff_t ldb, double beta, double *c, ptrdiff_t ldc) {      \
@@ -256,13 +258,12 @@ AVX2 static inline __m256i v_mask(ptrdiff_t n) {
                 ptrdiff_t width = w - (ptrdiff_t)L * (nr - 1);                                                      \
                 M last = MASK(width);                                                                               \
                 int tail = width < L;                                                                               \
-                if (tail && NARROW(nr, width, i0, i1, k, a, lda, b + j, ldb, beta, c + j, ldc)) continue;           \
+                P##_upright_fn block = UPRIGHT[nr - 1][0][tail], row = UPRIGHT[nr - 1][1][tail];                  \
+                if (tail) NARROW(nr, width, &block, &row);                                                          \
                 int mr = UPRIGHT_ROWS[nr - 1];                                                                      \
                 ptrdiff_t i = i0;                                                                                   \
-                for (; i + mr <= i1; i += mr)                                                                       \
-                    UPRIGHT[nr - 1][0][tail](k, a + i * lda, lda, b + j, ldb, beta, c + i * ldc + j, ldc, last);    \
-                for (; i < i1; i++)                                                                                 \
-                    UPRIGHT[nr - 1][1][tail](k, a + i * lda, lda, b + j, ldb, beta, c + i * ldc + j, ldc, last);    \
+                for (; i + mr <= i1; i += mr) block(k, a + i * lda, lda, b + j, ldb, beta, c + i * ldc + j, ldc, last); \
+                for (; i < i1; i++) row(k, a + i * lda, lda, b + j, ldb, beta, c + i * ldc + j, ldc, last);         \
             }                                                                                                       \
         }                                                                                                           \
     }                                                                                                               \
@@ -286,22 +287,17 @@ AVX2 static inline __m256i v_mask(ptrdiff_t n) {
         }                                                                                                           \
     }
 
-/* Rows i0..<i1 of a slab of nr vectors whose last has `width` lanes, by the narrow-tail kernels
- * when there is one for them (returns 0 otherwise). */
-AVX512 static inline int z_narrow_slab(int nr, ptrdiff_t width, ptrdiff_t i0, ptrdiff_t i1, ptrdiff_t k, const double *a,
-                                       ptrdiff_t lda, const double *b, ptrdiff_t ldb, double beta, double *c, ptrdiff_t ldc) {
-    if (nr < 2 || (width != 2 && width != 4)) return 0;
-    const z_narrow_fn *kernels = z_narrow[nr - 2][width == 4];
-    int mr = z_upright_rows[nr - 1];
-    ptrdiff_t i = i0;
-    for (; i + mr <= i1; i += mr) kernels[0](k, a + i * lda, lda, b, ldb, beta, c + i * ldc, ldc);
-    for (; i < i1; i++) kernels[1](k, a + i * lda, lda, b, ldb, beta, c + i * ldc, ldc);
-    return 1;
+/* The narrow-tail kernels in place of the masked ones, for a slab of nr vectors whose last has
+ * `width` lanes, when there are such kernels for it. */
+static inline void z_narrow_kernels(int nr, ptrdiff_t width, z_upright_fn *block, z_upright_fn *row) {
+    if (nr < 2 || (width != 2 && width != 4)) return;
+    *block = z_narrow[nr - 2][width == 4][0];
+    *row = z_narrow[nr - 2][width == 4][1];
 }
 /* The AVX2 build has none: its vectors are already the width a core executes in one go. */
-#define V_NO_NARROW(...) 0
+#define V_NO_NARROW(...) ((void)0)
 
-CK_THIN_DRIVERS(z, AVX512, __mmask8, 8, 4, z_mask, z_upright, z_upright_rows, z_narrow_slab, 3, z_transposed, 8)
+CK_THIN_DRIVERS(z, AVX512, __mmask8, 8, 4, z_mask, z_upright, z_upright_rows, z_narrow_kernels, 3, z_transposed, 8)
 CK_THIN_DRIVERS(v, AVX2, __m256i, 4, 2, v_mask, v_upright, v_upright_rows, V_NO_NARROW, 2, v_transposed, 6)
 #endif
 
