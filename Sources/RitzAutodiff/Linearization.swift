@@ -29,7 +29,9 @@ public final class Linearization {
     /// ∇L per block recorded for H v (differentiable again), once asked for; its values are
     /// placeholders where nothing reads them.
     private var recordedGradient: [Var?]?
-    /// The flat gradient, once computed.
+    /// ∇L per block (nil where L does not depend on a block), once swept.
+    private var gradientParts: [Var?]?
+    /// The flat gradient, once gathered.
     private var flatGradient: Tensor?
     /// The loss at the point.
     public let value: Double
@@ -79,10 +81,63 @@ public final class Linearization {
     /// - Throws: What a derivative rule throws.
     public func gradient() throws -> Tensor {
         if let flatGradient { return flatGradient }
-        let g = try flatten(try Tape.$current.withValue(tape) {
-            try tape.backward(from: lossVar, seed: Var(try Tensor.ones(lossVar.shape)), to: points.map(\.id), createGraph: false)
-        })
+        let g = try flatten(try gradientBlocks())
         flatGradient = g
+        return g
+    }
+
+    /// Runs the reverse sweep of ∇L now (on the calling thread), if it has not run, without
+    /// gathering the blocks into one vector.
+    ///
+    /// - Throws: What a derivative rule throws.
+    public func sweepGradient() throws {
+        _ = try gradientBlocks()
+    }
+
+    /// out ← w ∇L, or out ← out + w ∇L with `accumulate`, read straight from the blocks' cotangents
+    /// (no flat copy of the gradient first); blocks L does not depend on count as zeros.
+    ///
+    /// - Parameters:
+    ///   - w: The weight.
+    ///   - out: ``parameterCount`` values.
+    ///   - accumulate: Add to `out` instead of writing over it.
+    /// - Throws: What a derivative rule throws; `AutodiffError.internalRule` when `out` has the
+    ///   wrong length.
+    public func addGradient(weight w: Double, into out: UnsafeMutableBufferPointer<Double>, accumulate: Bool) throws {
+        let parts = try gradientBlocks()
+        guard out.count == parameterCount, parts.count == points.count, let dst = out.baseAddress else {
+            throw AutodiffError.internalRule(op: "gradient")
+        }
+        var offset = 0
+        for (part, point) in zip(parts, points) {
+            let n = point.count
+            defer { offset += n }
+            guard let values = try part?.value.asFloat() else {
+                // A zero block, added as the flat vector's zeros would be (−0 becomes +0).
+                let d = dst + offset
+                for i in 0..<n { d[i] = accumulate ? d[i] + 0 : 0 }
+                continue
+            }
+            guard values.count == n else { throw AutodiffError.internalRule(op: "gradient") }
+            values.storage.withUnsafeBufferPointer { src in
+                guard let s = src.baseAddress else { return }
+                let d = dst + offset
+                if accumulate {
+                    for i in 0..<n { d[i] += w * s[i] }
+                } else {
+                    for i in 0..<n { d[i] = w * s[i] }
+                }
+            }
+        }
+    }
+
+    /// ∇L per block: one reverse sweep, run on first use.
+    private func gradientBlocks() throws -> [Var?] {
+        if let gradientParts { return gradientParts }
+        let g = try Tape.$current.withValue(tape) {
+            try tape.backward(from: lossVar, seed: Var(try Tensor.ones(lossVar.shape)), to: points.map(\.id), createGraph: false)
+        }
+        gradientParts = g
         return g
     }
 

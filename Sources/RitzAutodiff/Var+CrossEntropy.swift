@@ -25,14 +25,17 @@ extension Var {
         }
         // Each row's softmax and log-sum-exp in one kernel (shift by the row's maximum, or 0
         // when that is not finite: a row holding NaN, ∞ or only −∞ has a NaN or infinite loss
-        // whatever the shift, as it should), then the losses summed in row order.
+        // whatever the shift, as it should), then the losses summed in row order (in a local
+        // sum: one captured by the closure is a load and a store per row).
         var total = 0.0
         let probs = try zv.storage.withUnsafeBufferPointer { zs in
             try StoragePool.withScratch(positions) { lse in
                 try makeStorage(zs.count) { dst in
                     guard let src = zs.baseAddress else { return }
                     FastMath.softmaxRows(src, rows: positions, k: k, dst, logSumExp: lse)
-                    for (i, y) in labels.enumerated() { total += lse[i] - src[i * k + y] }
+                    var sum = 0.0
+                    for (i, y) in labels.enumerated() { sum += lse[i] - src[i * k + y] }
+                    total = sum
                 }
             }
         }

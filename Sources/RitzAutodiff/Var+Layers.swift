@@ -73,16 +73,42 @@ extension Var {
     ///   without the class axis; `TensorError.invalidArgument`
     ///   for labels outside `0 ..< classes` or 0-d logits.
     public func crossEntropy(_ labels: Tensor) throws -> Var {
+        try crossEntropy(try ClassLabels(labels, logits: self))
+    }
+
+    /// Softmax cross-entropy at labels already converted (``ClassLabels``), as a trainer that
+    /// scores the same batch every step keeps them; otherwise as ``crossEntropy(_:)-(Tensor)``.
+    ///
+    /// - Parameters:
+    ///   - labels: Labels converted for this value's class axis.
+    /// - Returns: The 0-d mean loss.
+    /// - Throws: `TensorError.invalidArgument` when the labels were converted for another number
+    ///   of classes or the batch is empty; `ShapeError.mismatch` as ``crossEntropy(_:)-(Tensor)``.
+    public func crossEntropy(_ labels: ClassLabels) throws -> Var {
+        let classes = try classAxis()
+        guard labels.classes == classes else {
+            throw TensorError.invalidArgument("cross_entropy: the labels were checked for \(labels.classes) classes, the logits have \(classes)")
+        }
+        try checkLabelShape(labels.shape, count: labels.values.count)
+        guard !labels.values.isEmpty else { throw TensorError.invalidArgument("cross_entropy of an empty batch") }
+        return try Var.softmaxCrossEntropy(self, labels: labels.values, classes: classes)
+    }
+
+    /// The length of the class axis (the last) of these logits.
+    fileprivate func classAxis() throws -> Int {
         guard ndim >= 1, let classes = shape.last else {
             throw TensorError.invalidArgument("cross_entropy needs logits with a class axis, got a 0-d value")
         }
+        return classes
+    }
+
+    /// Labels of shape `labelShape` fit these logits: one per position (the shape without the
+    /// class axis), or one for a single row of logits.
+    fileprivate func checkLabelShape(_ labelShape: [Int], count: Int) throws {
         let lead = Array(shape.dropLast())
-        guard labels.shape == lead || (labels.count == 1 && lead.isEmpty) else {
-            throw ShapeError.mismatch(op: "cross_entropy", lhs: shape, rhs: labels.shape)
+        guard labelShape == lead || (count == 1 && lead.isEmpty) else {
+            throw ShapeError.mismatch(op: "cross_entropy", lhs: shape, rhs: labelShape)
         }
-        let ys = try Var.classLabels(labels, classes: classes, op: "cross_entropy")
-        guard !ys.isEmpty else { throw TensorError.invalidArgument("cross_entropy of an empty batch") }
-        return try Var.softmaxCrossEntropy(self, labels: ys, classes: classes)
     }
 
     /// Mean squared difference mean((pred − target)²) over every element.
@@ -174,5 +200,42 @@ extension Var {
         let scale = p < 1 ? 1 / (1 - p) : 0
         let mask = try Tensor(shape: shape, storage: u.map { $0 >= p ? scale : 0 })
         return try self * Var(mask)
+    }
+}
+
+/// Class labels checked and converted to integers once, for a loss that meets the same labels
+/// again (a full-batch trainer's every step): ``Var/crossEntropy(_:)-(ClassLabels)``.
+public struct ClassLabels: Sendable {
+    /// The labels in row-major order, each in `0 ..< classes`.
+    public let values: [Int]
+    /// The labels' tensor shape.
+    public let shape: [Int]
+    /// The number of classes they were checked against.
+    public let classes: Int
+
+    /// Checks and converts `labels` (``Var/classLabels(_:classes:op:)``).
+    ///
+    /// - Parameters:
+    ///   - labels: Whole numbers in `0 ..< classes`, any shape.
+    ///   - classes: The number of classes.
+    ///   - op: The operation, named in errors.
+    /// - Throws: `TensorError.invalidArgument` for a label that is not a whole number in range.
+    public init(_ labels: Tensor, classes: Int, op: String) throws {
+        values = try Var.classLabels(labels, classes: classes, op: op)
+        shape = labels.shape
+        self.classes = classes
+    }
+
+    /// Checks and converts `labels` for the logits `logits`: one label per position, in range
+    /// of its class axis.
+    ///
+    /// - Parameters:
+    ///   - labels: One whole number per position: shape `logits.shape` without its last axis.
+    ///   - logits: The logits they label.
+    /// - Throws: As ``Var/crossEntropy(_:)-(Tensor)``.
+    public init(_ labels: Tensor, logits: Var) throws {
+        let classes = try logits.classAxis()
+        try logits.checkLabelShape(labels.shape, count: labels.count)
+        try self.init(labels, classes: classes, op: "cross_entropy")
     }
 }

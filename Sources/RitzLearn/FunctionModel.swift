@@ -126,6 +126,20 @@ public final class FunctionModel: TapeModel {
 /// halves' row blocks one after another and Jᵀ u the sum of each half's pull-back of its rows.
 /// The cut depends only on the batch size, so results do not depend on the thread count.
 final class FunctionModelEvaluation: ModelEvaluation {
+    /// One part of a batch: its rows, inputs and targets, and its class labels once converted.
+    struct BatchPart {
+        let rows: Range<Int>
+        let x: Tensor
+        let y: Tensor
+        let labels: LabelMemo
+    }
+
+    /// A part's class labels, converted on the first recording that scores them and kept for the
+    /// steps after it while the part is (the part's job alone reads and writes it).
+    final class LabelMemo: @unchecked Sendable {
+        var converted: ClassLabels?
+    }
+
     /// Rows from which a batch is recorded in two halves: below it a half's products are too
     /// short for a second core to pay for handing them over.
     static let splitRows = 256
@@ -143,7 +157,7 @@ final class FunctionModelEvaluation: ModelEvaluation {
     private(set) var products = 0
     /// The batch's rows cut as they were last recorded, reused while the same inputs and targets
     /// come back (a full-batch trainer prepares them every step).
-    private var batchParts: (x: Tensor, y: Tensor, parts: [(rows: Range<Int>, x: Tensor, y: Tensor)])?
+    private var batchParts: (x: Tensor, y: Tensor, parts: [BatchPart])?
     /// Whether every part's gradient was swept by `prepare` (`withGradient`).
     private var gradientSwept = false
     /// The accuracy once asked for (nil inside: the outputs have no class axis to score).
@@ -203,12 +217,12 @@ final class FunctionModelEvaluation: ModelEvaluation {
         let pieces = try cutRows(x, y, rowRanges(m))
         parts = zip(pieces.map(\.rows), try Parallel.results(pieces.count) { i in
             if i == 0 { retired.removeAll() }
-            let (xs, ys) = (pieces[i].x, pieces[i].y)
+            let (xs, ys, labels) = (pieces[i].x, pieces[i].y, pieces[i].labels)
             let point = try Linearization(at: blocks, outputs: { b in try m.outputs(b, xs) },
-                                          loss: { z in try FunctionModelEvaluation.loss(kind, z, ys) })
+                                          loss: { z in try FunctionModelEvaluation.loss(kind, z, ys, labels: labels) })
             // The gradient the caller announced is swept in the same job as the forward pass:
             // one hand-over to the other core per training step instead of two.
-            if withGradient { _ = try point.gradient() }
+            if withGradient { try point.sweepGradient() }
             return point
         }).map { ($0, $1) }
         gradientSwept = withGradient
@@ -234,12 +248,12 @@ final class FunctionModelEvaluation: ModelEvaluation {
     /// The inputs and targets cut into the row ranges `cut`: the cut kept from the last batch
     /// when `x` and `y` are the very tensors it was made from (same storage, so same values),
     /// else a new cut.
-    private func cutRows(_ x: Tensor, _ y: Tensor, _ cut: [Range<Int>]) throws -> [(rows: Range<Int>, x: Tensor, y: Tensor)] {
+    private func cutRows(_ x: Tensor, _ y: Tensor, _ cut: [Range<Int>]) throws -> [BatchPart] {
         if let kept = batchParts, kept.x.sharesStorage(with: x), kept.y.sharesStorage(with: y),
            kept.parts.map(\.rows) == cut {
             return kept.parts
         }
-        let parts = try cut.map { r in (rows: r, x: try rows(x, r), y: try rows(y, r)) }
+        let parts = try cut.map { r in BatchPart(rows: r, x: try rows(x, r), y: try rows(y, r), labels: LabelMemo()) }
         batchParts = (x, y, parts)
         return parts
     }
@@ -305,10 +319,17 @@ final class FunctionModelEvaluation: ModelEvaluation {
 
     /// Mean cross-entropy over every labelled position, or the mean squared error against the
     /// targets (integer labels of a model with k > 1 outputs are one-hot coded, as for ``MLP``).
-    static func loss(_ kind: LossKind, _ z: Var, _ y: Tensor) throws -> Var {
+    /// `labels` keeps cross-entropy's labels converted from one call to the next with the same `y`.
+    static func loss(_ kind: LossKind, _ z: Var, _ y: Tensor, labels: LabelMemo? = nil) throws -> Var {
         switch kind {
         case .crossEntropy:
-            return try z.crossEntropy(y)
+            guard let labels else { return try z.crossEntropy(y) }
+            if let kept = labels.converted, kept.classes == z.shape.last, kept.shape == y.shape {
+                return try z.crossEntropy(kept)
+            }
+            let converted = try ClassLabels(y, logits: z)
+            labels.converted = converted
+            return try z.crossEntropy(converted)
         case .mse:
             if let k = z.shape.last, k > 1, y.shape == Array(z.shape.dropLast()) {
                 return try z.mse(Var(try Var.onehot(y, classes: k)))
@@ -362,8 +383,15 @@ final class FunctionModelEvaluation: ModelEvaluation {
         let points = try prepared("the gradient")
         // Swept with the forward pass, the parts' gradients are only gathered: no job for the
         // other core, whose wake-up would cost more than the gathering.
-        let gradients = gradientSwept ? try points.map { try $0.gradient() } : try eachPart(points) { _, p in try p.gradient() }
-        try sum(gradients, weighted: true, into: &out)
+        if !gradientSwept { _ = try eachPart(points) { _, p in try p.sweepGradient() } }
+        let n = points.first?.parameterCount ?? 0
+        if out.count != n { out = [Double](repeating: 0, count: n) }
+        // Σₕ (nₕ/n) ∇Lₕ in part order, each half's blocks read once, as `sum` adds flat vectors.
+        try out.withUnsafeMutableBufferPointer { total in
+            for (k, p) in points.enumerated() {
+                try p.addGradient(weight: Double(parts[k].rows.count) / Double(count), into: total, accumulate: k > 0)
+            }
+        }
     }
 
     func hvp(_ v: [Double], into out: inout [Double]) throws {

@@ -180,10 +180,30 @@ struct LayerTests {
         #expect(throws: TensorError.self) { try x.dropout(1.5, using: &d) }
     }
 
+    /// Labels converted once (``ClassLabels``) give the loss and its derivatives of the labels
+    /// converted at each call, bit for bit.
+    @Test func convertedLabelsGiveTheSameLoss() throws {
+        var rng = RandomGenerator(seed: 12)
+        let logits = try uniformTensor([7, 5], -3, 3, &rng)
+        let y = Tensor([4, 0, 2, 2, 1, 3, 0])
+        let labels = try ClassLabels(y, logits: Var(logits))
+        #expect(labels.values == [4, 0, 2, 2, 1, 3, 0] && labels.classes == 5 && labels.shape == [7])
+        let fresh = try grad { try $0.crossEntropy(y) }(Var(logits))
+        let kept = try grad { try $0.crossEntropy(labels) }(Var(logits))
+        #expect(fresh.value.storage == kept.value.storage)
+        #expect(try Var(logits).crossEntropy(labels).value.storage == (try Var(logits).crossEntropy(y).value.storage))
+    }
+
     @Test func badArgumentsThrow() throws {
         let z = Var(try Tensor(shape: [2, 3], storage: [1, 2, 3, 4, 5, 6]))
         #expect(throws: ShapeError.self) { try z.crossEntropy(Tensor([0, 1, 2])) }
         #expect(throws: TensorError.self) { try z.crossEntropy(Tensor([0, 3])) }
+        // Labels converted for other logits: another class count, or another number of rows.
+        let four = try ClassLabels(Tensor([0, 3]), classes: 4, op: "cross_entropy")
+        #expect(throws: TensorError.self) { try z.crossEntropy(four) }
+        let threeRows = try ClassLabels(Tensor([0, 1, 2]), classes: 3, op: "cross_entropy")
+        #expect(throws: ShapeError.self) { try z.crossEntropy(threeRows) }
+        #expect(throws: ShapeError.self) { try ClassLabels(Tensor([0, 1, 2]), logits: z) }
         #expect(throws: ShapeError.self) { try z.mse(Var(Tensor([1, 2, 3]))) }
         #expect(throws: ShapeError.self) { try z.take(Tensor([2]), axis: 0) }
         #expect(throws: ShapeError.self) { try z.take(Tensor([-3]), axis: 0) }

@@ -78,6 +78,32 @@ struct LinearizationTests {
         #expect(head.count == 6 && head.allSatisfy { $0.isNaN })
     }
 
+    /// w ∇L written or added block by block (``Linearization/addGradient(weight:into:accumulate:)``)
+    /// is w times the flat gradient, one rounding per element, and the gradient swept first
+    /// (``Linearization/sweepGradient()``) is the same sweep.
+    @Test func weightedGradientFromTheBlocks() throws {
+        let (blocks, _, _) = try LinearizationTests.point()
+        let lin = try Linearization(at: blocks, outputs: { try LinearizationTests.loss($0) }, loss: { $0 })
+        try lin.sweepGradient()
+        let g = try lin.gradient().storage
+        var out = [Double](repeating: .nan, count: g.count)
+        try out.withUnsafeMutableBufferPointer { try lin.addGradient(weight: 0.25, into: $0, accumulate: false) }
+        #expect(out == g.map { 0.25 * $0 })
+        try out.withUnsafeMutableBufferPointer { try lin.addGradient(weight: 0.75, into: $0, accumulate: true) }
+        #expect(out == g.map { 0.25 * $0 + 0.75 * $0 })
+        var short = [Double](repeating: 0, count: g.count - 1)
+        #expect(throws: AutodiffError.self) {
+            try short.withUnsafeMutableBufferPointer { try lin.addGradient(weight: 1, into: $0, accumulate: false) }
+        }
+        // A block the loss does not depend on counts as zeros.
+        let partial = try Linearization(at: blocks, outputs: { p in try p[0].sum() + p[1].sum() }, loss: { $0 })
+        var ones = [Double](repeating: 1, count: g.count)
+        try ones.withUnsafeMutableBufferPointer { try partial.addGradient(weight: 2, into: $0, accumulate: true) }
+        #expect(ones == [Double](repeating: 3, count: 15) + [Double](repeating: 1, count: 6))
+        try ones.withUnsafeMutableBufferPointer { try partial.addGradient(weight: 2, into: $0, accumulate: false) }
+        #expect(ones == [Double](repeating: 2, count: 15) + [Double](repeating: 0, count: 6))
+    }
+
     @Test func outputProductsAreTransposes() throws {
         let (blocks, _, v) = try LinearizationTests.point()
         var rng = RandomGenerator(seed: 4)

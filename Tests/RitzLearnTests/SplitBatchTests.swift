@@ -59,6 +59,33 @@ import RitzTensor
         try SplitBatchTests.expectHalvesAgree(cnn, x: x, y: y, loss: .crossEntropy)
     }
 
+    /// One evaluation prepared again and again, as a trainer does, keeps each half's labels
+    /// converted while the targets are the same tensor and converts new targets afresh: every
+    /// preparation gives the loss and gradient of a new evaluation, bit for bit.
+    @Test func keptLabelsFollowTheTargets() throws {
+        let model = try MLP(sizes: [5, 8, 3], activation: .tanh, seed: 4).functionModel()
+        var rng = RandomGenerator(seed: 9)
+        let rows = 300
+        let x = try Tensor.randn([rows, 5], using: &rng)
+        let y1 = Tensor((0..<rows).map { _ in Double(rng.int(below: 3)) })
+        let y2 = Tensor((0..<rows).map { _ in Double(rng.int(below: 3)) })
+        func fresh(_ y: Tensor) throws -> (Double, [Double]) {
+            let e = model.makeEvaluation()
+            try e.prepare(model: model, x: x, y: y, loss: .crossEntropy, withGradient: true)
+            var g = [Double]()
+            try e.gradient(into: &g)
+            return (e.loss, g)
+        }
+        let kept = model.makeEvaluation()
+        for y in [y1, y1, y2, y1] {
+            try kept.prepare(model: model, x: x, y: y, loss: .crossEntropy, withGradient: true)
+            var g = [Double]()
+            try kept.gradient(into: &g)
+            let (loss, gradient) = try fresh(y)
+            #expect(kept.loss == loss && g == gradient)
+        }
+    }
+
     /// The half recorded on a worker thread counts against the caller's memory account: the
     /// account holds about as much after preparing in halves as after preparing whole (without
     /// the account carried over, one half's tape would be missing from it).
