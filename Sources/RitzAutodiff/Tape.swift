@@ -23,16 +23,21 @@ public final class Tape: @unchecked Sendable {
         let name: String
         /// Node indices of the operands; −1 for constants.
         let inputs: [Int]
-        let inputValues: [Tensor]
+        /// The operands' values as constants: what the rules see in a sweep that is not
+        /// recorded, made once here rather than in every sweep.
+        let constants: [Var]
         let output: Tensor
         let rule: Rule
 
-        init(name: String, inputs: [Int], inputValues: [Tensor], output: Tensor, rule: Rule) {
-            (self.name, self.inputs, self.inputValues, self.output, self.rule) = (name, inputs, inputValues, output, rule)
+        init(name: String, inputs: [Int], constants: [Var], output: Tensor, rule: Rule) {
+            (self.name, self.inputs, self.constants, self.output, self.rule) = (name, inputs, constants, output, rule)
         }
     }
 
-    private(set) var nodes: [Node] = []
+    /// Unchecked exclusivity: one thread uses a tape at a time, and nothing holds an access to
+    /// the list across a call that appends to it (the dynamic check cost about 1% of a small
+    /// training step).
+    @exclusivity(unchecked) private(set) var nodes: [Node] = []
 
     init() {
         nodes.reserveCapacity(64)
@@ -44,7 +49,7 @@ public final class Tape: @unchecked Sendable {
     func record(_ name: String, inputs: [Var], output: Tensor, rule: Rule) -> Var {
         let id = nodes.count
         nodes.append(Node(name: name, inputs: inputs.map { $0.tape === self ? $0.id : -1 },
-                          inputValues: inputs.map(\.value), output: output, rule: rule))
+                          constants: inputs.map { $0.detached }, output: output, rule: rule))
         return Var(value: output, id: id, tape: self)
     }
 
@@ -64,13 +69,13 @@ public final class Tape: @unchecked Sendable {
     private func context(_ node: Node, id: Int, needs: [Bool], createGraph: Bool, partials: Partials? = nil,
                          valuesUnread: [Bool] = []) -> RuleContext {
         if createGraph {
-            let inputs = zip(node.inputs, node.inputValues).map { i, v in
-                i >= 0 ? Var(value: v, id: i, tape: self) : Var(v)
+            let inputs = zip(node.inputs, node.constants).map { i, v in
+                i >= 0 ? Var(value: v.value, id: i, tape: self) : v
             }
             return RuleContext(inputs: inputs, output: Var(value: node.output, id: id, tape: self), needs: needs,
                                valuesUnread: valuesUnread)
         }
-        return RuleContext(inputs: node.inputValues.map { Var($0) }, output: Var(node.output), needs: needs, partials: partials)
+        return RuleContext(inputs: node.constants, output: Var(node.output), needs: needs, partials: partials)
     }
 
     /// Marks, for nodes `lo...hi`, which depend on one of the variables `vars`.
@@ -154,7 +159,7 @@ public final class Tape: @unchecked Sendable {
                 // once. One that is smaller than the operand (a reduction's cotangent) stays
                 // small until it is added to another or used, so its broadcast is never a pass
                 // of its own.
-                let target = node.inputValues[j].shape
+                let target = node.constants[j].shape
                 if c.shape != target && Tensor.broadcastShape(c.shape, target) != target {
                     c = try c.sumToShape(target)
                 }
@@ -178,7 +183,7 @@ public final class Tape: @unchecked Sendable {
         for j in 0..<needs.count where needs[j] {
             let p = node.inputs[j] - lo
             guard !node.inputs[..<j].contains(node.inputs[j]), let c = ct[p],
-                  c.shape == node.inputValues[j].shape else { continue }
+                  c.shape == node.constants[j].shape else { continue }
             offered[j] = c.value
             ct[p] = nil
             any = true

@@ -219,50 +219,72 @@ struct LinearLayer {
     /// ``fusedVJP(_:y:z:needs:)`` on ḡ's elements, writing δ to `delta` (which may be `pg`).
     private func fusedVJP(_ pg: UnsafePointer<Double>, y: Tensor, z: Tensor?, needs: [Bool],
                           delta: UnsafeMutablePointer<Double>) throws -> [Var?] {
-        // Each half's w̄ and b̄, added in order afterwards.
-        try StoragePool.withScratch(parts * (m * k + m)) { halves in
-            let p = parts
-            let (wHalves, bHalves) = (halves, halves + p * m * k)
-            var xbar: [Double] = []
-            let fill: (UnsafeMutablePointer<Double>?) -> Void = { xb in
-                withOperands { px, pw, _ in
-                    LinearLayer.read(y, z, nil) { py, pz, _ in
-                        Parallel.jobs(p) { part in
-                            let r = rows(part)
-                            let (lo, count) = (r.lowerBound, r.count)
-                            let d = deltaAndBiasSums(pg + lo * m, y: py + lo * m, z: pz.map { $0 + lo * m }, into: delta + lo * m,
-                                                     rows: count, sums: needs[2] ? bHalves + part * m : nil)
-                            guard count > 0, k > 0 else {
-                                if needs[1] { (wHalves + part * m * k).initialize(repeating: 0, count: m * k) }
-                                if let xb { (xb + lo * k).initialize(repeating: 0, count: count * k) }
-                                return
-                            }
-                            if let xb {
-                                gemmBlock(transA: false, transB: false, m: count, n: k, k: m, d, lda: m,
-                                          pw, ldb: k, beta: 0, xb + lo * k, ldc: k)
-                            }
-                            if needs[1] {
-                                gemmBlock(transA: true, transB: false, m: m, n: k, k: count, d, lda: m,
-                                          px + lo * k, ldb: k, beta: 0, wHalves + part * m * k, ldc: k)
-                            }
+        let p = parts
+        /// Runs every part: δ and its column sums, then x̄'s rows into `xb` and the part's w̄ and b̄
+        /// into `wb + part·m·k` and `bb + part·m`.
+        let fill: (UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) -> Void = { xb, wb, bb in
+            withOperands { px, pw, _ in
+                LinearLayer.read(y, z, nil) { py, pz, _ in
+                    Parallel.jobs(p) { part in
+                        let r = rows(part)
+                        let (lo, count) = (r.lowerBound, r.count)
+                        let d = deltaAndBiasSums(pg + lo * m, y: py + lo * m, z: pz.map { $0 + lo * m }, into: delta + lo * m,
+                                                 rows: count, sums: needs[2] ? bb + part * m : nil)
+                        guard count > 0, k > 0 else {
+                            if needs[1] { (wb + part * m * k).initialize(repeating: 0, count: m * k) }
+                            if let xb { (xb + lo * k).initialize(repeating: 0, count: count * k) }
+                            return
+                        }
+                        if let xb {
+                            gemmBlock(transA: false, transB: false, m: count, n: k, k: m, d, lda: m,
+                                      pw, ldb: k, beta: 0, xb + lo * k, ldc: k)
+                        }
+                        if needs[1] {
+                            gemmBlock(transA: true, transB: false, m: m, n: k, k: count, d, lda: m,
+                                      px + lo * k, ldb: k, beta: 0, wb + part * m * k, ldc: k)
                         }
                     }
                 }
             }
-            if needs[0], n * k > 0 { xbar = try LinearLayer.filled(n * k) { fill($0) } } else { fill(nil) }
-            /// Σ over the halves of `size` values at `base`, in half order.
+        }
+        /// x̄ when it is needed (empty otherwise), with `fill` run once.
+        func run(_ wb: UnsafeMutablePointer<Double>, _ bb: UnsafeMutablePointer<Double>) throws -> [Double] {
+            if needs[0], n * k > 0 { return try LinearLayer.filled(n * k) { fill($0, wb, bb) } }
+            fill(nil, wb, bb)
+            return []
+        }
+        func result(_ xbar: [Double], _ wbar: [Double], _ bbar: [Double]) -> [Var?] {
+            [needs[0] ? Var(LinearLayer.matrix(x.shape, xbar)) : nil,
+             needs[1] ? Var(LinearLayer.matrix(w.shape, wbar)) : nil,
+             needs[2] ? Var(LinearLayer.matrix(b.shape, bbar)) : nil]
+        }
+        if p == 1 {
+            // One part (a half of a batch recorded in halves has no forking inside it) writes w̄
+            // and b̄ straight into the results; an unneeded one points at a spare value.
+            var wbar = needs[1] && m * k > 0 ? try makeStorage(m * k) { _ in } : []
+            var bbar = needs[2] && m > 0 ? try makeStorage(m) { _ in } : []
+            let xbar = try StoragePool.withScratch(1) { spare in
+                try wbar.withUnsafeMutableBufferPointer { wOut in
+                    try bbar.withUnsafeMutableBufferPointer { bOut in try run(wOut.baseAddress ?? spare, bOut.baseAddress ?? spare) }
+                }
+            }
+            return result(xbar, wbar, bbar)
+        }
+        // Each part's w̄ and b̄ into scratch, added in part order afterwards.
+        return try StoragePool.withScratch(p * (m * k + m)) { halves in
+            let (wHalves, bHalves) = (halves, halves + p * m * k)
+            let xbar = try run(wHalves, bHalves)
+            /// Σ over the parts of `size` values at `base`, in part order.
             func total(_ base: UnsafeMutablePointer<Double>, _ size: Int) throws -> [Double] {
                 try LinearLayer.filled(size) { out in
                     for i in 0..<size {
                         var s = base[i]
-                        for h in 1..<Swift.max(p, 1) { s += base[h * size + i] }
+                        for h in 1..<p { s += base[h * size + i] }
                         out[i] = s
                     }
                 }
             }
-            return [needs[0] ? Var(LinearLayer.matrix(x.shape, xbar)) : nil,
-                    needs[1] ? Var(LinearLayer.matrix(w.shape, try total(wHalves, m * k))) : nil,
-                    needs[2] ? Var(LinearLayer.matrix(b.shape, try total(bHalves, m))) : nil]
+            return result(xbar, needs[1] ? try total(wHalves, m * k) : [], needs[2] ? try total(bHalves, m) : [])
         }
     }
 

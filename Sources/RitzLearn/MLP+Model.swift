@@ -1,11 +1,8 @@
 import RitzTensor
 
-/// An ``MLP`` is a ``Model`` evaluated on the tape (``FunctionModelEvaluation``): its blocks are
-/// each layer's weight matrix `wₗ` (outputs × inputs) and bias `bₗ`, l from 0, in the order of
-/// the flat vector.
+/// An ``MLP`` is a ``Model`` evaluated on the tape (``FunctionModelEvaluation``), over its
+/// ``MLP/blocks``.
 extension MLP: Model {
-    public var blocks: [ParameterBlock] { MLP.blocks(of: layers) }
-
     public var label: String { "mlp \(sizes)" }
 
     public func makeEvaluation() -> any ModelEvaluation { FunctionModelEvaluation() }

@@ -21,6 +21,9 @@ public final class MLP {
     public let layers: [Layer]
     /// Number of parameters.
     public let parameterCount: Int
+    /// Each layer's weight matrix `wₗ` (outputs × inputs) and bias `bₗ`, l from 0, in the order
+    /// of the flat vector (``Model/blocks``); made once, since every training step reads them.
+    public let blocks: [ParameterBlock]
     /// All weights and biases, flat (see ``layers``); always ``parameterCount`` values (use
     /// ``Model/setParameters(_:)-([Double])`` to replace them from outside).
     public var parameters: [Double]
@@ -73,6 +76,7 @@ public final class MLP {
         self.activation = activation
         self.layers = layers
         self.parameterCount = offset
+        blocks = MLP.blocks(of: layers)
         var rng = RandomGenerator(seed: seed)
         var p = [Double](repeating: 0, count: offset)
         let gain = activation.initGain
@@ -115,6 +119,7 @@ public final class MLP {
         activation = other.activation
         layers = other.layers
         parameterCount = other.parameterCount
+        blocks = other.blocks
         parameters = other.parameters
     }
 }

@@ -51,10 +51,11 @@ final class StorageLease: @unchecked Sendable {
     private(set) var bytes: Int
     let account: MemoryAccount
 
-    init(_ array: [Double]) {
+    /// A lease of `array` in `account` (the account in effect unless given).
+    init(_ array: [Double], account: MemoryAccount = AllocationLimit.account) {
         self.array = array
         bytes = array.count &* MemoryLayout<Double>.size
-        account = AllocationLimit.account
+        self.account = account
         account.add(bytes)
     }
 
@@ -137,8 +138,13 @@ public enum AllocationLimit {
     /// - Throws: `TensorError.tooLarge` when the allocation alone exceeds the limit,
     ///   `TensorError.memoryLimit` when it fits alone but not beside what is alive.
     public static func check(elements: Int) throws {
+        try check(elements: elements, in: account)
+    }
+
+    /// ``check(elements:)`` against `account` (the account in effect, already looked up).
+    static func check(elements: Int, in account: MemoryAccount) throws {
         let (bytes, overflow) = elements.multipliedReportingOverflow(by: MemoryLayout<Double>.size)
-        try check(bytes: overflow ? Int.max : bytes)
+        try check(bytes: overflow ? Int.max : bytes, in: account)
     }
 
     /// Throws when `bytes` more would take live storage past the limit (for memory that is not
@@ -146,7 +152,10 @@ public enum AllocationLimit {
     ///
     /// - Throws: `TensorError.tooLarge` or `TensorError.memoryLimit`.
     public static func check(bytes: Int) throws {
-        let account = account
+        try check(bytes: bytes, in: account)
+    }
+
+    private static func check(bytes: Int, in account: MemoryAccount) throws {
         let limit = account.limit
         if bytes > limit { throw TensorError.tooLarge(bytes: bytes, limit: limit) }
         let live = account.live

@@ -63,9 +63,10 @@ public final class StoragePool: Sendable {
         guard count >= StoragePool.minimumCount else { return nil }
         return state.withLock { s -> [Double]? in
             // A size's list keeps its key and capacity when it empties (the next step gives the
-            // arrays back without allocating a list); a miss adds no key. The default-value
-            // subscript pops in place, where `free[count]?.popLast()` would copy the list first.
-            guard s.free[count]?.isEmpty == false, let array = s.free[count, default: []].popLast() else {
+            // arrays back without allocating a list); a miss adds no key. The list is popped in
+            // place through its index (one hash of the key; `free[count]?.popLast()` would copy
+            // the list first).
+            guard let i = s.free.index(forKey: count), let array = s.free.values[i].popLast() else {
                 s.statistics.misses += 1
                 return nil
             }
@@ -90,11 +91,16 @@ public final class StoragePool: Sendable {
         guard count >= StoragePool.minimumCount else { return }
         let bytes = count &* MemoryLayout<Double>.size
         state.withLock { s in
-            guard s.statistics.keptBytes &+ bytes <= capacityBytes,
-                  s.free[count, default: []].count < StoragePool.perSizeLimit else { return }
-            // Sizes whose lists have emptied are forgotten once there are many of them.
-            if s.free[count] == nil, s.free.count >= StoragePool.sizesKept { s.free = s.free.filter { !$0.value.isEmpty } }
-            s.free[count, default: []].append(array)
+            guard s.statistics.keptBytes &+ bytes <= capacityBytes else { return }
+            // A kept size's list is appended to in place through its index (one hash of the key).
+            if let i = s.free.index(forKey: count) {
+                guard s.free.values[i].count < StoragePool.perSizeLimit else { return }
+                s.free.values[i].append(array)
+            } else {
+                // Sizes whose lists have emptied are forgotten once there are many of them.
+                if s.free.count >= StoragePool.sizesKept { s.free = s.free.filter { !$0.value.isEmpty } }
+                s.free[count] = [array]
+            }
             s.statistics.keptBytes += bytes
         }
     }

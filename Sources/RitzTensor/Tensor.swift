@@ -71,10 +71,12 @@ public struct Tensor: Sendable {
         guard storage.count == expected else {
             throw ShapeError.invalid("\(storage.count) values do not fill a tensor of shape \(formatShape(shape))")
         }
-        try AllocationLimit.check(elements: storage.count)
+        // The account is looked up once (a task-local read) for the check and the lease.
+        let account = AllocationLimit.account
+        try AllocationLimit.check(elements: storage.count, in: account)
         self.shape = shape
         self.dtype = dtype
-        self.lease = StorageLease(storage)
+        self.lease = StorageLease(storage, account: account)
     }
 
     /// Internal initialiser for callers that have already checked the sizes.
@@ -301,8 +303,9 @@ extension Tensor: Equatable {
 /// - Throws: `TensorError.tooLarge` or `.memoryLimit`.
 @inline(__always)
 public func makeStorage(_ n: Int, _ body: (UnsafeMutablePointer<Double>) -> Void) throws -> [Double] {
-    try AllocationLimit.check(elements: n)
-    let pool = AllocationLimit.account.pool
+    let account = AllocationLimit.account
+    try AllocationLimit.check(elements: n, in: account)
+    let pool = account.pool
     if var kept = pool.take(n) {
         let kept0 = kept.withUnsafeBufferPointer { $0.baseAddress }
         kept.withUnsafeMutableBufferPointer { buffer in
