@@ -317,8 +317,7 @@ int ck_gemm_thin(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k
         if (trans_b) {
             copy = k * n <= THIN_STACK_COPY ? local : malloc(sizeof(double) * (size_t)(k * n));
             if (!copy) return 0;
-            for (ptrdiff_t p = 0; p < k; p++)
-                for (ptrdiff_t j = 0; j < n; j++) copy[p * n + j] = b[j * ldb + p];
+            ck_transpose(n, k, b, ldb, copy, n);
             upright = copy;
             ld = n;
         }

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Shape manipulation: reshape (no copy), transpose, concatenate, stack.
 extension Tensor {
     /// The same elements with a new shape; one dimension may be −1 and is inferred. No copy.
@@ -95,7 +97,7 @@ extension Tensor {
         return Tensor(unchecked: newShape, out, dtype: dtype)
     }
 
-    /// Matrix transpose in cache-friendly blocks.
+    /// Matrix transpose in cache-friendly blocks (real values by `ck_transpose`, in registers).
     private func transposed2D() throws -> Tensor {
         let (r, c) = (shape[0], shape[1])
         let w = isComplex ? 2 : 1
@@ -103,17 +105,17 @@ extension Tensor {
         let out = try storage.withUnsafeBufferPointer { buffer in
             try makeStorage(r * c * w) { dst in
                 guard let src = buffer.baseAddress else { return }
+                if w == 1 {
+                    ck_transpose(r, c, src, c, dst, r)
+                    return
+                }
                 for i0 in stride(from: 0, to: r, by: block) {
                     for j0 in stride(from: 0, to: c, by: block) {
                         let (i1, j1) = (Swift.min(i0 + block, r), Swift.min(j0 + block, c))
-                        if w == 1 {
-                            for i in i0..<i1 { for j in j0..<j1 { dst[j * r + i] = src[i * c + j] } }
-                        } else {
-                            for i in i0..<i1 {
-                                for j in j0..<j1 {
-                                    dst[2 * (j * r + i)] = src[2 * (i * c + j)]
-                                    dst[2 * (j * r + i) + 1] = src[2 * (i * c + j) + 1]
-                                }
+                        for i in i0..<i1 {
+                            for j in j0..<j1 {
+                                dst[2 * (j * r + i)] = src[2 * (i * c + j)]
+                                dst[2 * (j * r + i) + 1] = src[2 * (i * c + j) + 1]
                             }
                         }
                     }

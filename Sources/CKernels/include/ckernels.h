@@ -91,6 +91,11 @@ int ck_gemm_small_k(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const double *a, ptrd
 int ck_gemm_thin(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const double *a, ptrdiff_t lda,
                  const double *b, ptrdiff_t ldb, double beta, double *c, ptrdiff_t ldc);
 
+/* dst[j·ldd + i] = src[i·lds + j] for i < rows, j < cols: the transpose of a row-major rows × cols
+ * matrix (row strides lds and ldd), in 4 × 4 register blocks on the vector builds. A copy, so the
+ * bytes are a plain loop's on every kernel set. */
+void ck_transpose(ptrdiff_t rows, ptrdiff_t cols, const double *src, ptrdiff_t lds, double *dst, ptrdiff_t ldd);
+
 /* sums[j] += Σ_r a[r·width + j] for a row-major rows × width matrix: each column's rows in the
  * order r = 0, 1, …, so the result is a plain loop's on every kernel set. */
 void ck_add_column_sums(const double *a, ptrdiff_t rows, ptrdiff_t width, double *sums);
