@@ -193,7 +193,7 @@ final class FunctionModelEvaluation: ModelEvaluation {
         self.y = checked
         lossKind = loss
         count = x.shape[0]
-        parameters = m.parameters
+        blocks = try m.blockTensors(m.parameters)
         // The last batch's recordings are let go inside the first job below, on the calling
         // thread: the other part's job starts a few microseconds later anyway, so freeing their
         // tapes there costs the step nothing, where before the jobs it cost about 1%.
@@ -212,8 +212,7 @@ final class FunctionModelEvaluation: ModelEvaluation {
             return
         }
         outputsOnly = nil
-        let kind = lossKind
-        let blocks = try m.blockTensors(parameters)
+        let (kind, blocks) = (lossKind, blocks)
         let pieces = try cutRows(x, y, rowRanges(m))
         parts = zip(pieces.map(\.rows), try Parallel.results(pieces.count) { i in
             if i == 0 { retired.removeAll() }
@@ -314,8 +313,9 @@ final class FunctionModelEvaluation: ModelEvaluation {
 
     /// The outputs when nothing is recorded (no targets).
     private var outputsOnly: Tensor?
-    /// The parameters the batch was prepared at (the model may move on).
-    private var parameters: [Double] = []
+    /// The parameter blocks the batch was prepared at (the model may move on). Copies, so the
+    /// model's own array is not shared and its optimizer updates it in place.
+    private var blocks: [Tensor] = []
 
     /// Mean cross-entropy over every labelled position, or the mean squared error against the
     /// targets (integer labels of a model with k > 1 outputs are one-hot coded, as for ``MLP``).
@@ -446,8 +446,7 @@ final class FunctionModelEvaluation: ModelEvaluation {
         if !parts.isEmpty { return parts.map(\.point) }
         if !outputsPoints.isEmpty { return outputsPoints }
         guard let m = model else { throw LearnError.invalidArgument("nothing is prepared") }
-        let blocks = try m.blockTensors(parameters)
-        let x = self.x
+        let (x, blocks) = (self.x, blocks)
         let cut = rowRanges(m)
         outputsPoints = try Parallel.results(cut.count) { i in
             let xs = try rows(x, cut[i])

@@ -237,12 +237,18 @@ public enum Trainer {
             if optimizer.usesKroneckerFactors {
                 try optimizer.refreshCurvature(model: model, loss: kind) { full ? (data.x, data.y) : try currentBatch() }
             }
-            // The update works on a copy: adahessian's products may read the model's parameters
-            // (a function model records its second-order pass on demand), which an in-place
-            // `&model.parameters` would hold exclusively.
-            var updated = model.parameters
-            try optimizer.step(parameters: &updated, gradient: grad, blocks: model.blocks, hvp: hvp)
-            model.parameters = updated
+            if hvp == nil {
+                // In place: nothing else holds the model's array (evaluations keep copies of the
+                // blocks), so the update writes it without copying it first.
+                try optimizer.step(parameters: &model.parameters, gradient: grad, blocks: model.blocks, hvp: nil)
+            } else {
+                // On a copy: adahessian's products may read the model's parameters (a function
+                // model records its second-order pass on demand), which an in-place
+                // `&model.parameters` would hold exclusively.
+                var updated = model.parameters
+                try optimizer.step(parameters: &updated, gradient: grad, blocks: model.blocks, hvp: hvp)
+                model.parameters = updated
+            }
             stepSeconds += Double(DispatchTime.now().uptimeNanoseconds &- stepStart) * 1e-9
             step += 1
             run.stepsTaken = step
