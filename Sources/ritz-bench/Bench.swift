@@ -29,6 +29,13 @@ enum Bench {
         return values.sorted()[values.count / 2]
     }
 
+    /// The lower and upper quartiles (the values a quarter and three quarters up the sorted list).
+    static func quartilesOf(_ values: [Double]) -> (Double, Double) {
+        guard !values.isEmpty else { return (.nan, .nan) }
+        let sorted = values.sorted()
+        return (sorted[values.count / 4], sorted[(3 * values.count) / 4])
+    }
+
     /// Median wall time of `body` in seconds over `repeats` runs after `warmup` runs.
     static func median(repeats: Int = 7, warmup: Int = 1, _ body: () throws -> Void) rethrows -> Double {
         for _ in 0..<warmup { try body() }
