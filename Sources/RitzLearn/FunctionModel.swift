@@ -135,7 +135,7 @@ final class FunctionModelEvaluation: ModelEvaluation {
     }
 
     /// A part's class labels, converted on the first recording that scores them and kept for the
-    /// steps after it while the part is (the part's job alone reads and writes it).
+    /// later steps that reuse the cut (the part's job alone reads and writes it).
     final class LabelMemo: @unchecked Sendable {
         var converted: ClassLabels?
     }
