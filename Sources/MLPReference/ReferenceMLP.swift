@@ -38,6 +38,9 @@ public final class ReferenceMLP: Model {
     public var parameterCount: Int { network.parameterCount }
     public var parameters: [Double] {
         get { network.parameters }
+        // An optimizer's in-place update reaches the network's array without a copy, as it does
+        // an mlp's (the engine bench compares the two paths' training steps).
+        _modify { yield &network.parameters }
         set { network.parameters = newValue }
     }
     public var blocks: [ParameterBlock] { network.blocks }
