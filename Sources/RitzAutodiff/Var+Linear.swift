@@ -221,17 +221,17 @@ struct LinearLayer {
                           delta: UnsafeMutablePointer<Double>) throws -> [Var?] {
         let p = parts
         /// Runs every part: δ and its column sums, then x̄'s rows into `xb` and the part's w̄ and b̄
-        /// into `wb + part·m·k` and `bb + part·m`.
-        let fill: (UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) -> Void = { xb, wb, bb in
+        /// into `wb + part·m·k` and `bb + part·m` (each only when given: those needed and not empty).
+        let fill: (UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Double>?) -> Void = { xb, wb, bb in
             withOperands { px, pw, _ in
                 LinearLayer.read(y, z, nil) { py, pz, _ in
                     Parallel.jobs(p) { part in
                         let r = rows(part)
                         let (lo, count) = (r.lowerBound, r.count)
                         let d = deltaAndBiasSums(pg + lo * m, y: py + lo * m, z: pz.map { $0 + lo * m }, into: delta + lo * m,
-                                                 rows: count, sums: needs[2] ? bb + part * m : nil)
+                                                 rows: count, sums: bb.map { $0 + part * m })
                         guard count > 0, k > 0 else {
-                            if needs[1] { (wb + part * m * k).initialize(repeating: 0, count: m * k) }
+                            if let wb { (wb + part * m * k).initialize(repeating: 0, count: m * k) }
                             if let xb { (xb + lo * k).initialize(repeating: 0, count: count * k) }
                             return
                         }
@@ -239,7 +239,7 @@ struct LinearLayer {
                             gemmBlock(transA: false, transB: false, m: count, n: k, k: m, d, lda: m,
                                       pw, ldb: k, beta: 0, xb + lo * k, ldc: k)
                         }
-                        if needs[1] {
+                        if let wb {
                             gemmBlock(transA: true, transB: false, m: m, n: k, k: count, d, lda: m,
                                       px + lo * k, ldb: k, beta: 0, wb + part * m * k, ldc: k)
                         }
@@ -248,7 +248,7 @@ struct LinearLayer {
             }
         }
         /// x̄ when it is needed (empty otherwise), with `fill` run once.
-        func run(_ wb: UnsafeMutablePointer<Double>, _ bb: UnsafeMutablePointer<Double>) throws -> [Double] {
+        func run(_ wb: UnsafeMutablePointer<Double>?, _ bb: UnsafeMutablePointer<Double>?) throws -> [Double] {
             if needs[0], n * k > 0 { return try LinearLayer.filled(n * k) { fill($0, wb, bb) } }
             fill(nil, wb, bb)
             return []
@@ -260,12 +260,13 @@ struct LinearLayer {
         }
         if p == 1 {
             // One part (a half of a batch recorded in halves has no forking inside it) writes w̄
-            // and b̄ straight into the results; an unneeded one points at a spare value.
+            // and b̄ straight into the results. An empty result gets no pointer: an empty array's
+            // buffer may still have an address, which must not be written.
             var wbar = needs[1] && m * k > 0 ? try makeStorage(m * k) { _ in } : []
             var bbar = needs[2] && m > 0 ? try makeStorage(m) { _ in } : []
-            let xbar = try StoragePool.withScratch(1) { spare in
-                try wbar.withUnsafeMutableBufferPointer { wOut in
-                    try bbar.withUnsafeMutableBufferPointer { bOut in try run(wOut.baseAddress ?? spare, bOut.baseAddress ?? spare) }
+            let xbar = try wbar.withUnsafeMutableBufferPointer { wOut in
+                try bbar.withUnsafeMutableBufferPointer { bOut in
+                    try run(wOut.isEmpty ? nil : wOut.baseAddress, bOut.isEmpty ? nil : bOut.baseAddress)
                 }
             }
             return result(xbar, wbar, bbar)
@@ -273,7 +274,7 @@ struct LinearLayer {
         // Each part's w̄ and b̄ into scratch, added in part order afterwards.
         return try StoragePool.withScratch(p * (m * k + m)) { halves in
             let (wHalves, bHalves) = (halves, halves + p * m * k)
-            let xbar = try run(wHalves, bHalves)
+            let xbar = try run(needs[1] ? wHalves : nil, needs[2] ? bHalves : nil)
             /// Σ over the parts of `size` values at `base`, in part order.
             func total(_ base: UnsafeMutablePointer<Double>, _ size: Int) throws -> [Double] {
                 try LinearLayer.filled(size) { out in

@@ -272,10 +272,15 @@ final class FunctionModelEvaluation: ModelEvaluation {
         return try t.index([.slice(start: r.lowerBound, stop: r.upperBound, step: nil)])
     }
 
+    /// nₕ/n, part `k`'s share of the batch's rows: its weight in every sum over the parts.
+    private func weight(ofPart k: Int) -> Double {
+        Double(parts[k].rows.count) / Double(count)
+    }
+
     /// Σₕ (nₕ/n) aₕ over the parts, in part order.
     private func weightedSum(_ values: [Double]) -> Double {
         var total = 0.0
-        for (part, v) in zip(parts, values) { total += Double(part.rows.count) / Double(count) * v }
+        for (k, v) in zip(parts.indices, values) { total += weight(ofPart: k) * v }
         return total
     }
 
@@ -291,7 +296,7 @@ final class FunctionModelEvaluation: ModelEvaluation {
         let n = first.count
         if total.count != n { total = [Double](repeating: 0, count: n) }
         for (k, v) in vectors.enumerated() {
-            let w = weighted && k < parts.count ? Double(parts[k].rows.count) / Double(count) : 1
+            let w = weighted && k < parts.count ? weight(ofPart: k) : 1
             let values = try v.asFloat()
             guard values.count == n else { throw LearnError.shape("the parts' derivatives differ in length") }
             values.storage.withUnsafeBufferPointer { src in
@@ -389,7 +394,7 @@ final class FunctionModelEvaluation: ModelEvaluation {
         // Σₕ (nₕ/n) ∇Lₕ in part order, each half's blocks read once, as `sum` adds flat vectors.
         try out.withUnsafeMutableBufferPointer { total in
             for (k, p) in points.enumerated() {
-                try p.addGradient(weight: Double(parts[k].rows.count) / Double(count), into: total, accumulate: k > 0)
+                try p.addGradient(weight: weight(ofPart: k), into: total, accumulate: k > 0)
             }
         }
     }
