@@ -144,6 +144,7 @@ func broadcastMap<F: BinaryFunction>(_ a: Tensor, _ b: Tensor, op: String, _ f: 
     }
     let n = try Tensor.elementCount(shape)
     if n == 0 { return (shape, []) }
+    if F.self == Add.self, let out = try addRowBroadcast(a, b, shape: shape, count: n) { return (shape, out) }
     let walkA = BroadcastWalk(from: a.shape, to: shape), walkB = BroadcastWalk(from: b.shape, to: shape)
     let inner = walkA.inner, ia = walkA.innerStride, ib = walkB.innerStride
     let out = try sa.withUnsafeBufferPointer { pa in
@@ -191,6 +192,27 @@ func broadcastMap<F: BinaryFunction>(_ a: Tensor, _ b: Tensor, op: String, _ f: 
         }
     }
     return (shape, out)
+}
+
+/// a + b where one operand is the result's shape and the other one row of it (a bias `[w]` or
+/// `[1, w]` added to `[…, w]`), in the vector kernel of ``addRowVector(_:rows:width:_:into:)``:
+/// each element one addition, as the general loop, which this only outruns. Nil for other shapes.
+private func addRowBroadcast(_ a: Tensor, _ b: Tensor, shape: [Int], count n: Int) throws -> [Double]? {
+    let (matrix, row) = a.shape == shape ? (a, b) : (b, a)
+    guard matrix.shape == shape, let width = shape.last, width > 0, row.count == width,
+          row.shape.last == width else { return nil }
+    let rows = n / width
+    return try matrix.storage.withUnsafeBufferPointer { pm in
+        try row.storage.withUnsafeBufferPointer { pv in
+            try makeStorage(n) { o in
+                guard let m = pm.baseAddress, let v = pv.baseAddress else { return }
+                Parallel.forEachPiece(rows, minimum: Swift.max(1, Parallel.minimumElements / width)) { r in
+                    let start = r.lowerBound * width
+                    addRowVector(m + start, rows: r.count, width: width, v, into: o + start)
+                }
+            }
+        }
+    }
 }
 
 /// `rows` consecutive rows of a broadcast matrix operand as one contiguous run: the operand's own
@@ -272,5 +294,18 @@ public func addColumnSums(_ a: UnsafePointer<Double>, rows: Int, width: Int, int
 ///   - width: Values per row.
 ///   - v: The `width` values added to each row.
 public func addRowVector(_ a: UnsafeMutablePointer<Double>, rows: Int, width: Int, _ v: UnsafePointer<Double>) {
-    ck_add_row_vector(a, v, rows, width)
+    ck_add_row_vector(a, v, a, rows, width)
+}
+
+/// out[r·width + j] = a[r·width + j] + v[j]: ``addRowVector(_:rows:width:_:)`` writing a new block.
+///
+/// - Parameters:
+///   - a: `rows` rows of `width` values.
+///   - rows: Rows to add to.
+///   - width: Values per row.
+///   - v: The `width` values added to each row.
+///   - out: `rows` rows of `width` values, written.
+public func addRowVector(_ a: UnsafePointer<Double>, rows: Int, width: Int, _ v: UnsafePointer<Double>,
+                         into out: UnsafeMutablePointer<Double>) {
+    ck_add_row_vector(a, v, out, rows, width)
 }

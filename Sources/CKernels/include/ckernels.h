@@ -100,9 +100,10 @@ void ck_transpose(ptrdiff_t rows, ptrdiff_t cols, const double *src, ptrdiff_t l
  * order r = 0, 1, …, so the result is a plain loop's on every kernel set. */
 void ck_add_column_sums(const double *a, ptrdiff_t rows, ptrdiff_t width, double *sums);
 
-/* a[r·width + j] += v[j] for a row-major rows × width matrix (a bias added to every row): one
- * addition an element, so the bytes are a plain loop's on every kernel set. */
-void ck_add_row_vector(double *a, const double *v, ptrdiff_t rows, ptrdiff_t width);
+/* out[r·width + j] = a[r·width + j] + v[j] for a row-major rows × width matrix (a bias added to
+ * every row; out may be a): one addition an element, so the bytes are a plain loop's on every
+ * kernel set. */
+void ck_add_row_vector(const double *a, const double *v, double *out, ptrdiff_t rows, ptrdiff_t width);
 
 /* Softmax along each row of a row-major rows × k block, with each row's log-sum-exp:
  * shift_i = max_j z_ij (NaN skipped; 0 when that is not finite), s_i = Σ_j exp(z_ij − shift_i) in
