@@ -195,7 +195,8 @@ extension Var {
         case .tan: rule = .elementwise { _, y in try y * y + 1 }
         case .tanh:
             rule = Rule(vjp: { g, c in [try Var.tanhBackward(g, c.output)] },
-                        jvp: { t, c in try t[0].map { try Var.tanhBackward($0, c.output) } })
+                        jvp: { t, c in try t[0].map { try Var.tanhBackward($0, c.output) } },
+                        vjpOverwriting: { g, c in [try Var.tanhBackward(overwriting: &g, c.output)] })
         case .sigmoid: rule = .elementwise { _, y in try y * (1 - y) }
         case .relu: rule = .elementwise { x, _ in Var(try x.value.binary(.gt, Tensor(0)).asFloat()) }
         case .softplus: rule = .elementwise { x, _ in try x.sigmoid() }
@@ -263,6 +264,28 @@ extension Var {
                 }
                 return out
             }))
+    }
+
+    /// ``tanhBackward(_:_:)`` written over g's storage when nothing else holds it and neither
+    /// operand is traced (an unrecorded sweep hands a tanh node its cotangent to keep): the same
+    /// bytes without a new array, in the cache lines the product before it just wrote.
+    static func tanhBackward(overwriting g: inout Var, _ y: Var) throws -> Var {
+        let yv = y.value
+        guard !g.isTraced, !y.isTraced, g.shape == yv.shape, g.value.dtype == .float64, yv.dtype == .float64 else {
+            return try tanhBackward(g, y)
+        }
+        let n = yv.count
+        let written = yv.storage.withUnsafeBufferPointer { py in
+            g.value.withUnsharedStorage { pg -> Bool in
+                guard let gp = pg.baseAddress, let yp = py.baseAddress else { return false }
+                Parallel.forEachPiece(n) { r in
+                    let s = r.lowerBound
+                    FastMath.tanhBackward(gp + s, yp + s, gp + s, count: r.count)
+                }
+                return true
+            }
+        }
+        return written == true ? g : try tanhBackward(g, y)
     }
 
     /// The tangent of g·(1 − y²) along (ġ, ẏ), ġ·(1 − y²) − 2·g·y·ẏ, in one pass outside a

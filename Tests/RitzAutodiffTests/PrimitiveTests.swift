@@ -96,4 +96,19 @@ struct PrimitiveTests {
             #expect(r <= 1, "\(c.name) argument \(k): ratio \(r)\nAD \(t.storage)\nFD \(fd.storage)")
         }
     }
+
+    /// tanh's unrecorded pull-back writes ḡ·(1 − y²) over ḡ when nothing else holds ḡ (a cotangent
+    /// made inside the sweep), and into a new array when something does (a seed the caller
+    /// holds, left as it was): the same bytes, a plain loop's, either way.
+    @Test func tanhOverwritesOnlyACotangentNothingElseHolds() throws {
+        var rng = RandomGenerator(seed: 21)
+        let x = try uniformTensor([300, 5], -2, 2, &rng), u = try uniformTensor([300, 5], -1, 1, &rng)
+        let copy = u.storage.map { $0 }
+        let held = try vjp({ try $0.tanh() }, at: Var(x), Var(u)).cotangent.value
+        #expect(u.storage == copy)
+        let overwritten = try grad({ x in try (Var(u) * x.tanh()).sum() })(Var(x)).value
+        let y = try x.unary(.tanh)
+        let expected = (0..<x.count).map { u.storage[$0] * (1 - y.storage[$0] * y.storage[$0]) }
+        #expect(held.storage == expected && overwritten.storage == expected)
+    }
 }
