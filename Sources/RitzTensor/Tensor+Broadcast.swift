@@ -123,11 +123,19 @@ func broadcastMap<F: BinaryFunction>(_ a: Tensor, _ b: Tensor, op: String, _ f: 
         let mode = a.shape == b.shape ? 0 : (bScalar ? 1 : 2)
         let shape = mode == 2 ? b.shape : a.shape
         let n = mode == 2 ? sb.count : sa.count
+        let kernel = arithmeticKernel(F.self)
         let out = try sa.withUnsafeBufferPointer { pa in
             try sb.withUnsafeBufferPointer { pb in
                 try makeStorage(n) { o in
                     let x = pa.baseAddress.unsafelyUnwrapped, y = pb.baseAddress.unsafelyUnwrapped
                     Parallel.forEachPiece(n) { r in
+                        if let kernel {
+                            let s = r.lowerBound
+                            let (form, a, b) = mode == 0 ? (CK_BINARY_ARRAYS, x + s, y + s)
+                                : mode == 1 ? (CK_BINARY_RIGHT_NUMBER, x + s, y) : (CK_BINARY_LEFT_NUMBER, x, y + s)
+                            ck_binary_map(kernel, form, a, b, o + s, r.count)
+                            return
+                        }
                         switch mode {
                         case 0: for i in r { o[i] = f(x[i], y[i]) }
                         case 1: let c = y[0]; for i in r { o[i] = f(x[i], c) }
@@ -192,6 +200,17 @@ func broadcastMap<F: BinaryFunction>(_ a: Tensor, _ b: Tensor, op: String, _ f: 
         }
     }
     return (shape, out)
+}
+
+/// The vector kernel (`ck_binary_map`) of `+ − * /`, whose bytes are the plain loop's; nil for
+/// the other functions.
+@inline(__always)
+private func arithmeticKernel<F: BinaryFunction>(_ f: F.Type) -> Int32? {
+    if f == Add.self { return CK_BINARY_ADD }
+    if f == Subtract.self { return CK_BINARY_SUBTRACT }
+    if f == Multiply.self { return CK_BINARY_MULTIPLY }
+    if f == Divide.self { return CK_BINARY_DIVIDE }
+    return nil
 }
 
 /// a + b where one operand is the result's shape and the other one row of it (a bias `[w]` or

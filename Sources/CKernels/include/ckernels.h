@@ -100,6 +100,20 @@ void ck_transpose(ptrdiff_t rows, ptrdiff_t cols, const double *src, ptrdiff_t l
  * order r = 0, 1, …, so the result is a plain loop's on every kernel set. */
 void ck_add_column_sums(const double *a, ptrdiff_t rows, ptrdiff_t width, double *sums);
 
+/* The operations and operand forms of ck_binary_map. */
+#define CK_BINARY_ADD 0
+#define CK_BINARY_SUBTRACT 1
+#define CK_BINARY_MULTIPLY 2
+#define CK_BINARY_DIVIDE 3
+#define CK_BINARY_ARRAYS 0
+#define CK_BINARY_RIGHT_NUMBER 1
+#define CK_BINARY_LEFT_NUMBER 2
+/* out[i] = a[i] op b[i] (CK_BINARY_ARRAYS), a[i] op b[0] (CK_BINARY_RIGHT_NUMBER) or a[0] op b[i]
+ * (CK_BINARY_LEFT_NUMBER) for i < n, op one of CK_BINARY_ADD, _SUBTRACT, _MULTIPLY, _DIVIDE; out
+ * may be a or b. One correctly rounded operation an element, so the bytes are a plain loop's on
+ * every kernel set. */
+void ck_binary_map(int op, int form, const double *a, const double *b, double *out, ptrdiff_t n);
+
 /* out[r·width + j] = a[r·width + j] + v[j] for a row-major rows × width matrix (a bias added to
  * every row; out may be a): one addition an element, so the bytes are a plain loop's on every
  * kernel set. */
