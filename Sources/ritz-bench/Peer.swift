@@ -178,9 +178,16 @@ struct PeerComparison {
     let peerCPU: Double?
     /// The peer's note of its last round, or why it was not measured.
     let note: String
+    /// Each round's ritz time over the peer's time in the same round (empty without a peer):
+    /// a drift of the machine's speed between rounds falls on both sides of a round's ratio.
+    var roundRatios: [Double] = []
 
-    /// ritz's time over the peer's (below 1: ritz is faster), nil without a peer figure.
-    var timeRatio: Double? { peer.map { ours / $0 } }
+    /// ritz's time over the peer's (below 1: ritz is faster): the median of the rounds' ratios,
+    /// else the ratio of the medians; nil without a peer figure.
+    var timeRatio: Double? {
+        guard let peer else { return nil }
+        return roundRatios.isEmpty ? ours / peer : Bench.medianOf(roundRatios)
+    }
 
     /// "JAX jit 1.234 ms, ritz/JAX jit time 0.61" or "JAX jit not measured (...)", scaled to `unit`.
     ///
@@ -191,8 +198,11 @@ struct PeerComparison {
     func detail(scale: Double, unit: String, withNote: Bool = true) -> String {
         guard let peer, let ratio = timeRatio else { return "\(peerName) \(note)" }
         let cpu = peerCPU.map { "; CPU per call ritz \(Bench.format(oursCPU * scale)) \(unit), \(peerName) \(Bench.format($0 * scale)) \(unit)" } ?? ""
+        let (q1, q3) = Bench.quartilesOf(roundRatios)
+        let spread = roundRatios.count < 4 ? "" : " (median of \(roundRatios.count) rounds' ratios, quartiles "
+            + String(format: "%.2f–%.2f)", q1, q3)
         return "\(peerName) \(Bench.format(peer * scale)) \(unit), ritz/\(peerName) time \(String(format: "%.2f", ratio))"
-            + cpu + (note.isEmpty || !withNote ? "" : " (\(note))")
+            + spread + cpu + (note.isEmpty || !withNote ? "" : " (\(note))")
     }
 
     /// A bar on ritz's time as a fraction of the peer's, judged only when the peer was measured.
@@ -216,7 +226,7 @@ struct PeerComparison {
     ///   - rounds: Timed rounds.
     ///   - clock: Wall or process CPU time, on both sides.
     ///   - ours: ritz's workload, one call.
-    /// - Returns: the medians per call.
+    /// - Returns: the medians per call and each round's ratio of the two sides.
     /// - Throws: what `ours` throws; a peer failure is reported in `note`, not thrown.
     static func measure(_ name: String, args: [String] = [], peerName: String, inner: Int = 1, rounds: Int = 7,
                         clock: Peer.Clock = .wall, ours: () throws -> Void) throws -> PeerComparison {
@@ -261,9 +271,11 @@ struct PeerComparison {
             if failure == nil { Thread.sleep(forTimeInterval: settle) }
             if round % 2 == 0 { peerRound() }
         }
-        let peerMedian = failure == nil && !theirs.isEmpty ? Bench.medianOf(theirs) : nil
+        let measured = failure == nil && !theirs.isEmpty
+        let peerMedian = measured ? Bench.medianOf(theirs) : nil
         return PeerComparison(peerName: peerName, ours: Bench.medianOf(mine), peer: peerMedian,
                               oursCPU: Bench.medianOf(mineCPU), peerCPU: peerMedian == nil ? nil : Bench.medianOf(theirsCPU),
-                              note: failure ?? note)
+                              note: failure ?? note,
+                              roundRatios: measured && theirs.count == mine.count ? zip(mine, theirs).map { $0 / $1 } : [])
     }
 }
