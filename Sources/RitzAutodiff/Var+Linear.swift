@@ -129,7 +129,7 @@ struct LinearLayer {
         addRowVector(z, rows: rows, width: m, bias)
         switch activation {
         case .sigmoid?: FastMath.sigmoid(z, out, count: count)
-        case .relu?: for i in 0..<count { out[i] = z[i] > 0 ? z[i] : (z[i].isNaN ? z[i] : 0) }
+        case .relu?: for i in 0..<count { out[i] = UnaryOp.relu.apply(z[i]) }
         case .gelu?: FastMath.gelu(z, out, count: count)
         default: if out != z { out.update(from: z, count: count) }
         }

@@ -16,6 +16,25 @@ import Testing
         expectClose(try x.unary(op), expected, rtol: 1e-13, atol: 1e-15, op.rawValue)
     }
 
+    /// Every real function through `Tensor.unary` (a loop of its own for the cheap ones, the
+    /// shared dispatch for the rest) equals `UnaryOp.apply` element by element, bit for bit
+    /// (NaN as NaN), over signed zeros, infinities, NaN, subnormals and values either side of
+    /// every rounding and sign boundary; relu of −0 and of negatives is +0, of NaN the NaN.
+    @Test(arguments: UnaryOp.allCases)
+    func eachFunctionIsItsElementwiseDefinition(op: UnaryOp) throws {
+        let values: [Double] = [0, -0.0, 1, -1, 0.5, -0.5, 1.5, -2.5, 3.7, -3.7, .infinity, -.infinity, .nan,
+                                .leastNonzeroMagnitude, -.leastNonzeroMagnitude, 1e300, -1e-300, 0.49999999999999994]
+        let x = Tensor(values)
+        let got = try x.unary(op).storage
+        for (v, y) in zip(values, got) {
+            let want = op.apply(v)
+            #expect(want.isNaN ? y.isNaN : y.bitPattern == want.bitPattern, "\(op.rawValue)(\(v)) = \(y), not \(want)")
+        }
+        if op == .relu {
+            #expect(got[1].bitPattern == Double(0).bitPattern && got[3] == 0 && got[12].isNaN && got[10] == .infinity)
+        }
+    }
+
     @Test func predicatesGiveBoolTensors() throws {
         let x = try Tensor([1, .nan, .infinity, -2])
         let isnan = try x.unary(.isnan), fin = try x.unary(.isfinite)
