@@ -198,7 +198,10 @@ extension Var {
                         jvp: { t, c in try t[0].map { try Var.tanhBackward($0, c.output) } },
                         vjpOverwriting: { g, c in [try Var.tanhBackward(overwriting: &g, c.output)] })
         case .sigmoid: rule = .elementwise { _, y in try y * (1 - y) }
-        case .relu: rule = .elementwise { x, _ in Var(try x.value.binary(.gt, Tensor(0)).asFloat()) }
+        case .relu:
+            rule = Rule(vjp: { g, c in [try Var.reluBackward(g, c.inputs[0])] },
+                        jvp: { t, c in try t[0].map { try Var.reluBackward($0, c.inputs[0]) } },
+                        vjpOverwriting: { g, c in [try Var.reluBackward(overwriting: &g, c.inputs[0])] })
         case .softplus: rule = .elementwise { x, _ in try x.sigmoid() }
         default: throw AutodiffError.notDifferentiable(op: op.rawValue)
         }
@@ -286,6 +289,46 @@ extension Var {
             }
         }
         return written == true ? g : try tanhBackward(g, y)
+    }
+
+    /// g·[x > 0], relu's pull-back (and push-forward) at x, in one pass and one node: linear in
+    /// g with x held constant (relu′ is a step, zero almost everywhere), so its rule is itself.
+    /// The bytes of g times the 0/1 mask of `x > 0` (a NaN x gives the factor 0).
+    static func reluBackward(_ g: Var, _ x: Var) throws -> Var {
+        let (gv, xv) = (g.value, x.value)
+        guard gv.shape == xv.shape, gv.dtype == .float64, xv.dtype == .float64,
+              let value = try elementwiseBlocks(g, x, shape: gv.shape, { reluMask($0, $1, $2, $3) })
+        else { return try g * Var(try xv.binary(.gt, Tensor(0)).asFloat()) }
+        let step = x.detached
+        return try apply("relu_backward", [g], value: value, rule: .linear(
+            apply: { try reluBackward($0, step) }, transpose: { try reluBackward($0, step) }))
+    }
+
+    /// ``reluBackward(_:_:)`` written over g's storage when nothing else holds it and g is not
+    /// traced (an unrecorded sweep's cotangent): the same bytes without a new array.
+    static func reluBackward(overwriting g: inout Var, _ x: Var) throws -> Var {
+        let xv = x.value
+        guard !g.isTraced, g.shape == xv.shape, g.value.dtype == .float64, xv.dtype == .float64 else {
+            return try reluBackward(g, x)
+        }
+        let n = xv.count
+        let written = xv.storage.withUnsafeBufferPointer { px in
+            g.value.withUnsharedStorage { pg -> Bool in
+                guard let gp = pg.baseAddress, let xp = px.baseAddress else { return false }
+                Parallel.forEachPiece(n) { r in
+                    let s = r.lowerBound
+                    reluMask(gp + s, xp + s, gp + s, r.count)
+                }
+                return true
+            }
+        }
+        return written == true ? g : try reluBackward(g, x)
+    }
+
+    /// out[i] = g[i]·(x[i] > 0 ? 1 : 0); out may be g.
+    private static func reluMask(_ g: UnsafePointer<Double>, _ x: UnsafePointer<Double>,
+                                 _ out: UnsafeMutablePointer<Double>, _ n: Int) {
+        for i in 0..<n { out[i] = g[i] * (x[i] > 0 ? 1 : 0) }
     }
 
     /// The tangent of g·(1 − y²) along (ġ, ẏ), ġ·(1 − y²) − 2·g·y·ẏ, in one pass outside a

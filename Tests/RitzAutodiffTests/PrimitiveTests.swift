@@ -111,4 +111,23 @@ struct PrimitiveTests {
         let expected = (0..<x.count).map { u.storage[$0] * (1 - y.storage[$0] * y.storage[$0]) }
         #expect(held.storage == expected && overwritten.storage == expected)
     }
+
+    /// relu's pull-back g·[x > 0] in one pass equals g times the 0/1 mask of x > 0, bit for bit
+    /// (a NaN x gives factor 0), whether it writes over a cotangent nothing else holds or leaves a
+    /// held seed alone; as a recorded node it is linear in g (its HVP through relu is zero).
+    @Test func reluPullBackIsTheMaskedCotangent() throws {
+        var rng = RandomGenerator(seed: 22)
+        var xs = try uniformTensor([200, 5], -2, 2, &rng).storage
+        xs[7] = .nan; xs[8] = -0.0; xs[9] = 0
+        let x = try Tensor(shape: [200, 5], storage: xs), u = try uniformTensor([200, 5], -1, 1, &rng)
+        let expected = (0..<x.count).map { u.storage[$0] * (xs[$0] > 0 ? 1 : 0) }
+        let copy = u.storage.map { $0 }
+        let held = try vjp({ try $0.relu() }, at: Var(x), Var(u)).cotangent.value
+        #expect(u.storage == copy)
+        let overwritten = try grad({ x in try (Var(u) * x.relu()).sum() })(Var(x)).value
+        #expect(held.storage.elementsEqual(expected) { $0.bitPattern == $1.bitPattern })
+        #expect(overwritten.storage.elementsEqual(expected) { $0.bitPattern == $1.bitPattern })
+        let h = try hvp({ x in try (Var(u) * x.relu()).sum() }, at: Var(x), Var(u))
+        #expect(h.value.storage.allSatisfy { $0 == 0 })
+    }
 }
