@@ -273,22 +273,32 @@ extension Var {
     /// operand is traced (an unrecorded sweep hands a tanh node its cotangent to keep): the same
     /// bytes without a new array, in the cache lines the product before it just wrote.
     static func tanhBackward(overwriting g: inout Var, _ y: Var) throws -> Var {
-        let yv = y.value
-        guard !g.isTraced, !y.isTraced, g.shape == yv.shape, g.value.dtype == .float64, yv.dtype == .float64 else {
-            return try tanhBackward(g, y)
+        try overwrite(&g, reading: y) { FastMath.tanhBackward($0, $1, $2, count: $3) } ? g : tanhBackward(g, y)
+    }
+
+    /// Runs `kernel(g, other, out, count)` with out = g over g's own storage, in parallel pieces,
+    /// when g and `other` are untraced float64 of one shape and nothing else holds g's storage
+    /// (an unrecorded sweep's cotangent); false, g untouched, otherwise.
+    private static func overwrite(
+        _ g: inout Var, reading other: Var,
+        _ kernel: (UnsafePointer<Double>, UnsafePointer<Double>, UnsafeMutablePointer<Double>, Int) -> Void
+    ) -> Bool {
+        let ov = other.value
+        guard !g.isTraced, !other.isTraced, g.shape == ov.shape, g.value.dtype == .float64, ov.dtype == .float64 else {
+            return false
         }
-        let n = yv.count
-        let written = yv.storage.withUnsafeBufferPointer { py in
+        let n = ov.count
+        let written = ov.storage.withUnsafeBufferPointer { po in
             g.value.withUnsharedStorage { pg -> Bool in
-                guard let gp = pg.baseAddress, let yp = py.baseAddress else { return false }
+                guard let gp = pg.baseAddress, let op = po.baseAddress else { return false }
                 Parallel.forEachPiece(n) { r in
                     let s = r.lowerBound
-                    FastMath.tanhBackward(gp + s, yp + s, gp + s, count: r.count)
+                    kernel(gp + s, op + s, gp + s, r.count)
                 }
                 return true
             }
         }
-        return written == true ? g : try tanhBackward(g, y)
+        return written == true
     }
 
     /// g·[x > 0], relu's pull-back (and push-forward) at x, in one pass and one node: linear in
@@ -307,22 +317,7 @@ extension Var {
     /// ``reluBackward(_:_:)`` written over g's storage when nothing else holds it and g is not
     /// traced (an unrecorded sweep's cotangent): the same bytes without a new array.
     static func reluBackward(overwriting g: inout Var, _ x: Var) throws -> Var {
-        let xv = x.value
-        guard !g.isTraced, g.shape == xv.shape, g.value.dtype == .float64, xv.dtype == .float64 else {
-            return try reluBackward(g, x)
-        }
-        let n = xv.count
-        let written = xv.storage.withUnsafeBufferPointer { px in
-            g.value.withUnsharedStorage { pg -> Bool in
-                guard let gp = pg.baseAddress, let xp = px.baseAddress else { return false }
-                Parallel.forEachPiece(n) { r in
-                    let s = r.lowerBound
-                    reluMask(gp + s, xp + s, gp + s, r.count)
-                }
-                return true
-            }
-        }
-        return written == true ? g : try reluBackward(g, x)
+        try overwrite(&g, reading: x) { reluMask($0, $1, $2, $3) } ? g : reluBackward(g, x)
     }
 
     /// out[i] = g[i]·(x[i] > 0 ? 1 : 0); out may be g.
