@@ -113,8 +113,9 @@ extension Tensor {
 
 /// Runs `f` over two broadcast operands with a fast path for equal shapes and scalars.
 ///
-/// The general case walks the output one last-axis row at a time, as a strided inner loop.
-/// Large outputs are split over `Parallel` pieces.
+/// `+ − * /` on that path, and a row added to every row, run in vector kernels with the plain
+/// loop's bytes. The general case walks the output one last-axis row at a time, as a strided
+/// inner loop. Large outputs are split over `Parallel` pieces.
 @inline(__always)
 func broadcastMap<F: BinaryFunction>(_ a: Tensor, _ b: Tensor, op: String, _ f: F) throws -> ([Int], [Double]) {
     let sa = a.storage, sb = b.storage
