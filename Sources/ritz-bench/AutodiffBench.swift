@@ -163,14 +163,13 @@ enum AutodiffBench {
             rr.append(try perCall(inner: 5, repeats: 1) { _ = try hvp(loss, at: theta, dir, mode: .reverseOverReverse) }.wall)
             fr.append(try perCall(inner: 5, repeats: 1) { _ = try hvp(loss, at: theta, dir, mode: .forwardOverReverse) }.wall)
         }
-        let ratios = zip(fr, rr).map { $0 / $1 }
-        let (q1, q3) = Bench.quartilesOf(ratios)
+        let modes = Bench.pairedSummary(zip(fr, rr).map { $0 / $1 })
         Bench.report("tape alone: loss (untraced)", tLoss.wall * 1e3, "ms", detail: String(format: "CPU %.3f ms", tLoss.cpu * 1e3))
         Bench.report("tape alone: gradient", tGrad.wall * 1e3, "ms", detail: String(format: "CPU %.3f ms", tGrad.cpu * 1e3))
         Bench.report("tape alone: HVP reverse over reverse", Bench.medianOf(rr) * 1e3, "ms")
         Bench.report("tape alone: HVP forward over reverse", Bench.medianOf(fr) * 1e3, "ms")
-        Bench.report("  forward over reverse / reverse over reverse", Bench.medianOf(ratios), "×",
-                     detail: "median of \(ratios.count) rounds' ratios (quartiles \(Bench.format(q1))–\(Bench.format(q3))); default mode "
+        Bench.report("  forward over reverse / reverse over reverse", modes.median, "×",
+                     detail: modes.spread + "; default mode "
                         + (defaultHVPMode == .forwardOverReverse ? "forward over reverse" : "reverse over reverse"))
     }
 

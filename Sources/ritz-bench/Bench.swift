@@ -36,6 +36,13 @@ enum Bench {
         return (sorted[values.count / 4], sorted[(3 * values.count) / 4])
     }
 
+    /// The median of rounds' paired ratios (each round's a/b, which a drift of the machine's speed
+    /// between rounds does not move) and a line saying so with their quartiles, the machine's noise.
+    static func pairedSummary(_ ratios: [Double]) -> (median: Double, spread: String) {
+        let (q1, q3) = quartilesOf(ratios)
+        return (medianOf(ratios), "median of \(ratios.count) rounds' ratios (quartiles \(format(q1))–\(format(q3)))")
+    }
+
     /// Median wall time of `body` in seconds over `repeats` runs after `warmup` runs.
     static func median(repeats: Int = 7, warmup: Int = 1, _ body: () throws -> Void) rethrows -> Double {
         for _ in 0..<warmup { try body() }

@@ -105,13 +105,9 @@ enum EngineBench {
             }
         }
         func med(_ key: String) -> Double { Bench.medianOf(samples[key] ?? []) }
-        /// The median over rounds of one round's ratio a/b (as a whole-process timer pairs its
-        /// runs), which a drift of the machine's speed between rounds does not move, and a line
-        /// saying so with the ratios' quartiles (their spread is the machine's noise).
+        /// Sample a over sample b round by round, as a whole-process timer pairs its runs.
         func pairedRatios(_ a: String, _ b: String) -> (median: Double, spread: String) {
-            let ratios = zip(samples[a] ?? [], samples[b] ?? []).map { $0 / $1 }
-            let (q1, q3) = Bench.quartilesOf(ratios)
-            return (Bench.medianOf(ratios), "median of \(ratios.count) rounds' ratios (quartiles \(Bench.format(q1))–\(Bench.format(q3)))")
+            Bench.pairedSummary(zip(samples[a] ?? [], samples[b] ?? []).map { $0 / $1 })
         }
         for (key, label, unit, scale) in [("grad", "gradient (forward + backward)", "ms", 1e3), ("hvp", "HVP at a prepared point", "ms", 1e3),
                                           ("hvp+fwd", "HVP with its forward pass", "ms", 1e3), ("gd", "500 full-batch GD steps", "s", 1.0)] {

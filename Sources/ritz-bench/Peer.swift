@@ -198,9 +198,7 @@ struct PeerComparison {
     func detail(scale: Double, unit: String, withNote: Bool = true) -> String {
         guard let peer, let ratio = timeRatio else { return "\(peerName) \(note)" }
         let cpu = peerCPU.map { "; CPU per call ritz \(Bench.format(oursCPU * scale)) \(unit), \(peerName) \(Bench.format($0 * scale)) \(unit)" } ?? ""
-        let (q1, q3) = Bench.quartilesOf(roundRatios)
-        let spread = roundRatios.count < 4 ? "" : " (median of \(roundRatios.count) rounds' ratios, quartiles "
-            + String(format: "%.2f–%.2f)", q1, q3)
+        let spread = roundRatios.count < 4 ? "" : ", " + Bench.pairedSummary(roundRatios).spread
         return "\(peerName) \(Bench.format(peer * scale)) \(unit), ritz/\(peerName) time \(String(format: "%.2f", ratio))"
             + spread + cpu + (note.isEmpty || !withNote ? "" : " (\(note))")
     }
