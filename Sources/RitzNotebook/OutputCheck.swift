@@ -98,8 +98,9 @@ public enum OutputCheck {
         /// The one-line summary: how many cells were compared, skipped and differ.
         public var summary: String {
             let skippedNote = skipped > 0 ? ", \(skipped) skipped by tag" : ""
-            if passed { return "\(compared) cells, all outputs match\(skippedNote)" }
-            return "\(compared) cells, \(mismatches.count) differ\(skippedNote)"
+            let cells = "\(compared) \(compared == 1 ? "cell" : "cells") compared"
+            if passed { return "\(cells), all outputs match\(skippedNote)" }
+            return "\(cells), \(mismatches.count) \(mismatches.count == 1 ? "differs" : "differ")\(skippedNote)"
         }
     }
 

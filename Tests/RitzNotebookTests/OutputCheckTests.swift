@@ -90,7 +90,7 @@ struct OutputCheckTokenTests {
     func wording() {
         let r = report([stream("start\n"), .result(executionCount: 1, data: [textMIME: "loss 0.5 at step 3"])],
                        [stream("start\n"), .result(executionCount: 2, data: [textMIME: "loss 0.6 at step 3"])])
-        #expect(r.summary == "1 cells, 1 differ")
+        #expect(r.summary == "1 cell compared, 1 differs")
         let m = r.mismatches.first
         #expect(m?.cell == 2)
         #expect(m?.firstLine == "x = f(1)")
@@ -126,7 +126,7 @@ struct OutputCheckTokenTests {
         #expect(r.passed)
         #expect(r.skipped == 1)
         #expect(r.compared == 0)
-        #expect(r.summary == "0 cells, all outputs match, 1 skipped by tag")
+        #expect(r.summary == "0 cells compared, all outputs match, 1 skipped by tag")
         #expect(!report([stream("chaos 1.5\n")], [stream("chaos 2.5\n")], tags: ["other"]).passed)
     }
 
@@ -263,7 +263,7 @@ struct OutputCheckRunTests {
         var printed: [String] = []
         let status = OutputCheck.command(path: path, options: .init(), evaluator: SessionEvaluator()) { printed.append($0) }
         #expect(status == 0)
-        #expect(printed == ["\(path): 3 cells, all outputs match"])
+        #expect(printed == ["\(path): 3 cells compared, all outputs match"])
         let exact = OutputCheck.command(path: path, options: .init(exact: true), evaluator: SessionEvaluator()) { _ in }
         #expect(exact == 0)
     }
