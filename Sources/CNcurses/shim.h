@@ -35,15 +35,34 @@ static inline int ritz_key_code_yes(void) { return KEY_CODE_YES; }
 static inline int ritz_wattrset(WINDOW *w, attr_t a, int pair) { return wattrset(w, (int)(a | COLOR_PAIR(pair))); }
 /// Writes a run of wide characters at a position (the wide-string macro forms do not import).
 static inline int ritz_mvwaddnwstr(WINDOW *w, int y, int x, const wchar_t *s, int n) { return mvwaddnwstr(w, y, x, s, n); }
-/// Colours the terminal type `term` declares in terminfo (-1 when it has no colour or no entry),
-/// read without initialising the screen (`setupterm` is declared here: <term.h> defines macros
-/// such as `lines` and `columns` that would clash).
+/// terminfo read without initialising the screen (declared here: <term.h> defines macros such
+/// as `lines` and `columns` that would clash). Each query below frees the entry it read, so
+/// asking about several types before the screen opens leaves nothing behind.
 int setupterm(const char *term, int filedes, int *errret);
+struct term;
+extern struct term *cur_term;
+int del_curterm(struct term *);
+/// Colours the terminal type `term` declares in terminfo (-1 when it has no colour or no entry).
 static inline int ritz_terminfo_colors(const char *term) {
     int err = 0;
     if (setupterm(term, 1, &err) != 0) return -1;
-    return tigetnum("colors");
+    int colors = tigetnum("colors");
+    del_curterm(cur_term);
+    return colors;
 }
+/// Whether terminfo has an entry for `term` (1 when it can also move the cursor, which the
+/// notebook draws with; 0 for one that cannot, such as `dumb`; -1 when there is no entry).
+static inline int ritz_terminfo_can_draw(const char *term) {
+    int err = 0;
+    if (setupterm(term, 1, &err) != 0) return -1;
+    const char *cup = tigetstr("cup");
+    int can = (cup != NULL && cup != (const char *)-1 && cup[0] != 0) ? 1 : 0;
+    del_curterm(cur_term);
+    return can;
+}
+/// A screen for the terminal type `term` on standard output and input; NULL when it cannot be
+/// made (initscr would print to stderr and exit the process instead).
+static inline SCREEN *ritz_newterm(const char *term) { return newterm(term, stdout, stdin); }
 /// The key code curses decodes the terminfo string capability `name` to (`"kUP3"`, Alt-Up), or
 /// 0 when the terminal has no such string or curses gives it no key code. Needs a screen with
 /// `keypad` on. `tigetstr` reports "absent" as NULL and "not a string capability" as

@@ -55,14 +55,20 @@ public enum RitzCLI {
             }
             return ReplRunner.plain(evaluator: evaluator)
         }
+        let terminal = TerminalCapabilities.notebookTerminal(ProcessInfo.processInfo.environment["TERM"])
+        guard let terminalType = terminal.type else {
+            if case .unusable(let reason) = terminal { return fail(reason) }
+            return 1
+        }
         let state = Journal.stateDirectory()
         let journal = try? Journal(stateDirectory: state, notebook: notebook, sourcePath: savePath)
         let historyPath = History.path(stateDirectory: state, name: "notebook_history")
         let model = NotebookModel(notebook: notebook, path: savePath, evaluator: evaluator,
                                   history: History.load(path: historyPath), journal: journal, fileStamp: stamp,
                                   makeEvaluator: makeEvaluator.map { make in { make() } })
+        if let note = TerminalCapabilities.note(terminal) { model.notify(note) }
         let screen = CursesNotebook(model: model)
-        let ending = screen.run()
+        let ending = screen.run(terminalType: terminalType)
         try? model.history.save(path: historyPath)
         var status: Int32 = 0
         if case .signal(let sig) = ending {

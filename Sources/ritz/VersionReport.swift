@@ -64,6 +64,13 @@ enum VersionReport {
         let term = environment["TERM"] ?? ""
         let batch = BatchTerminal.detect(environment: environment)
         let colors = term.isEmpty ? nil : TerminalCapabilities.colors(term: term)
+        let terminal: String
+        switch TerminalCapabilities.notebookTerminal(term) {
+        case .own: terminal = "TERM=\(term), \(colors.map { "\($0) colours" } ?? "no colour in terminfo")"
+        case .substitute(_, let type):
+            terminal = (term.isEmpty ? "TERM not set" : "TERM=\(term), not in terminfo here") + "; the notebook draws as \(type)"
+        case .unusable(let reason): terminal = reason
+        }
         let rows: [(String, String)] = [
             ("ritz", "\(version) (Swift \(swiftVersion), \(build))"),
             ("BLAS", BLASKernel.config),
@@ -73,7 +80,7 @@ enum VersionReport {
             ("ritz kernels", "exp/tanh/sigmoid and short products: \(ownKernels)"),
             ("threads", "\(Parallel.threads) (ritz's pieces; OpenBLAS runs on one thread)"),
             ("MPI", String(mpi.dropFirst("MPI: ".count))),
-            ("terminal", term.isEmpty ? "TERM not set" : "TERM=\(term), \(colors.map { "\($0) colours" } ?? "no colour in terminfo")"),
+            ("terminal", terminal),
             ("ritz run", "\(batch.isTTY ? "a terminal" : "not a terminal"), \(batch.canvas == .braille ? "braille" : "ASCII") plots, colour \(batch.color ? "on" : "off")\(environment["NO_COLOR"].map { $0.isEmpty ? "" : " (NO_COLOR)" } ?? "")"),
             ("notebook", TerminalCapabilities.notebookBraille ? "braille plots (UTF-8)" : "ASCII plots (no UTF-8 locale)"),
         ]

@@ -240,6 +240,33 @@ struct EndToEndTests {
         #expect(t.waitFor("RITZ-EXITED 0"))
     }
 
+    @Test("a terminal type terminfo does not have (a newer terminal's own) draws as xterm-256color and says so")
+    func unknownTerminalType() throws {
+        // No terminfo anywhere has this type, as Debian's ncurses-base has no `xterm-kitty`.
+        let t = try TmuxSession(arguments: "nav.ritz", term: "ritz-test-unlisted-terminal",
+                                files: ["nav.ritz": "# %%\na = 1\n# %%\nb = 2\n"])
+        #expect(t.waitFor("is not in terminfo here: drawing as xterm-256color"))
+        #expect(t.waitFor("2 cells"))
+        #expect(t.waitIdle())
+        t.keys("M-Up")
+        #expect(t.waitForEditor("In [ ]: b = 2"))
+        t.keys("M-Up")
+        #expect(t.waitForEditor("In [ ]: a = 1"))
+        t.keys("M-Down", "M-Down")
+        #expect(t.waitForEditor("In [ ]:"))
+        t.keys("C-d")
+        #expect(t.waitFor("RITZ-EXITED 0"))
+    }
+
+    @Test("TERM=dumb, which cannot move the cursor, ends with a message naming what works instead")
+    func dumbTerminal() throws {
+        let t = try TmuxSession(arguments: "", term: "dumb")
+        let (ended, screen) = t.waitFor("exit") { $0.contains("RITZ-EXITED 1") }
+        #expect(ended, "\(screen)")
+        #expect(screen.contains("TERM=dumb cannot move the cursor"), "\(screen)")
+        #expect(screen.contains("ritz repl"), "\(screen)")
+    }
+
     @Test("a dirty session asks before quitting")
     func quitPrompt() throws {
         let t = try TmuxSession(arguments: "")

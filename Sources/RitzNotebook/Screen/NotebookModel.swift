@@ -60,6 +60,12 @@ public final class NotebookModel: @unchecked Sendable {
     public internal(set) var helpText: String?
     /// A one-off message shown in the status line.
     public internal(set) var message: String?
+
+    /// Shows `text` in the status line until the next key (the front end's notes, such as the
+    /// terminal type it draws with).
+    ///
+    /// - Parameter text: The message.
+    public func notify(_ text: String) { message = text }
     /// The open question, if any.
     public internal(set) var prompt: Prompt?
     /// The cell running now, with its live outputs and start time.
