@@ -7,11 +7,11 @@ import RitzTensor
 /// One engine (issue 13): the digits MLP (64-64-10 tanh, softmax cross-entropy, all 1797 images,
 /// 4810 parameters) through the hand-derived reference kernels (`MLPReference`), through the
 /// library's `MLP` (the tape, each layer one fused `linear` node), and written by a user as a
-/// function of its blocks over unfused primitives (`model(fn, params)`). Gradient (forward and backward), HVP at a prepared
-/// point and with its forward pass, and 500 full-batch GD steps, the paths alternating round by
-/// round so a change in the machine's load falls on all; times are medians over the rounds and
-/// ratios the medians of each round's ratio. Bars: tape ≤
-/// 1.05× the kernels, the user's function ≤ 1.25× the tape.
+/// function of its blocks over unfused primitives (`model(fn, params)`). Gradient (forward and
+/// backward), HVP at a prepared point and with its forward pass, and 500 full-batch GD steps; the
+/// two paths of each bar alternate round by round in rounds of their own, so a change in the
+/// machine's load falls on both; times are medians over the rounds and ratios the medians of
+/// each round's ratio. Bars: tape ≤ 1.05× the kernels, the user's function ≤ 1.25× the tape.
 enum EngineBench {
     /// The argument that makes ritz-bench only train the digits MLP full batch through one path
     /// (`--engine-gd kernels|tape|function [STEPS [THREADS]]`), so a profiler or a whole-process
@@ -70,51 +70,60 @@ enum EngineBench {
         // across calls, as the trainer and the trackers keep one (each call still prepares the
         // batch afresh at the current parameters).
         let calls = models.map { ModelCalls($0.model, on: data) }
-        var samples: [String: [Double]] = [:]
-        func sample(_ key: String, calls: Int, _ body: () throws -> Void) rethrows {
-            let t0 = Bench.now()
-            for _ in 0..<calls { try body() }
-            samples[key, default: []].append((Bench.now() - t0) / Double(calls))
-        }
         let prepared = try models.map { m -> any ModelEvaluation in
             let e = m.model.makeEvaluation()
             try e.prepare(model: m.model, x: data.x, y: data.y, loss: .crossEntropy, withGradient: false)
             try e.hvp(v, into: &out)
             return e
         }
-        // Rounds of each measurement: on a shared machine one round's ratio can be off by a tenth,
-        // so the median comes from many, and their quartiles are printed beside it.
+        /// Seconds per call of each measurement, by "measurement model" key, one entry a round.
+        var samples: [String: [Double]] = [:]
+        func sample(_ key: String, calls: Int, _ body: () throws -> Void) rethrows {
+            let t0 = Bench.now()
+            for _ in 0..<calls { try body() }
+            samples[key, default: []].append((Bench.now() - t0) / Double(calls))
+        }
+        /// Every measurement of model `i`, its samples keyed with `label`.
+        func measure(_ i: Int, as label: String, gd: Bool) throws {
+            let m = models[i]
+            try sample("grad " + label, calls: 10) { try calls[i].gradient(into: &out) }
+            try sample("hvp " + label, calls: 10) { try prepared[i].hvp(v, into: &out) }
+            try sample("hvp+fwd " + label, calls: 10) { try calls[i].hvp(v, into: &out) }
+            guard gd else { return }
+            try sample("gd " + label, calls: 1) {
+                let start = m.model.parameters
+                defer { m.model.parameters = start }
+                let run = try Trainer.train(model: m.model, data: data, optimizer: try .sgd(lr: 0.5), steps: 500, every: 500)
+                guard run.stepsTaken == 500 else { throw Peer.Failure(description: "training stopped after \(run.stepsTaken) steps") }
+            }
+        }
+        // Each bar compares two paths measured in rounds of their own, one after the other in
+        // turn and in reverse order every other round, as a whole-process timer pairs its runs:
+        // neither the machine's drift nor the caches the previous path left favours one, and the
+        // third path (the user function's larger recording) never runs between the two compared.
+        // On a shared machine one round's ratio can be off by a tenth, so the median comes from
+        // many, and their quartiles are printed beside it.
         let (rounds, gdRounds) = (16, 6)
-        for round in 0..<rounds {
-            // The paths go in turn, in reverse order every other round, so neither the machine's
-            // drift nor the order (the caches the previous path left) favours one.
-            let order = round % 2 == 0 ? Array(models.indices) : models.indices.reversed()
-            for i in order {
-                let m = models[i]
-                try sample("grad " + m.name, calls: 10) { try calls[i].gradient(into: &out) }
-                try sample("hvp " + m.name, calls: 10) { try prepared[i].hvp(v, into: &out) }
-                try sample("hvp+fwd " + m.name, calls: 10) { try calls[i].hvp(v, into: &out) }
-                if round < gdRounds {
-                    try sample("gd " + m.name, calls: 1) {
-                        let start = m.model.parameters
-                        defer { m.model.parameters = start }
-                        let run = try Trainer.train(model: m.model, data: data, optimizer: try .sgd(lr: 0.5), steps: 500, every: 500)
-                        guard run.stepsTaken == 500 else { throw Peer.Failure(description: "training stopped after \(run.stepsTaken) steps") }
-                    }
+        for (a, b) in [(1, 0), (2, 1)] {
+            let pair = "\(models[a].name)/\(models[b].name)"
+            for round in 0..<rounds {
+                for i in round % 2 == 0 ? [a, b] : [b, a] {
+                    try measure(i, as: "\(models[i].name) in \(pair)", gd: round < gdRounds)
                 }
             }
         }
         func med(_ key: String) -> Double { Bench.medianOf(samples[key] ?? []) }
-        /// Sample a over sample b round by round, as a whole-process timer pairs its runs.
-        func pairedRatios(_ a: String, _ b: String) -> (median: Double, spread: String) {
-            Bench.pairedSummary(zip(samples[a] ?? [], samples[b] ?? []).map { $0 / $1 })
+        /// Path a's samples over path b's, round by round, from their own comparison.
+        func pairedRatios(_ key: String, _ a: String, _ b: String) -> (median: Double, spread: String) {
+            let pair = "\(a)/\(b)"
+            return Bench.pairedSummary(zip(samples["\(key) \(a) in \(pair)"] ?? [], samples["\(key) \(b) in \(pair)"] ?? []).map { $0 / $1 })
         }
         for (key, label, unit, scale) in [("grad", "gradient (forward + backward)", "ms", 1e3), ("hvp", "HVP at a prepared point", "ms", 1e3),
                                           ("hvp+fwd", "HVP with its forward pass", "ms", 1e3), ("gd", "500 full-batch GD steps", "s", 1.0)] {
-            Bench.report("\(label): reference kernels", med(key + " kernels") * scale, unit)
-            Bench.report("\(label): tape", med(key + " tape") * scale, unit)
-            Bench.report("\(label): user function", med(key + " function") * scale, unit)
-            let (tape, function) = (pairedRatios(key + " tape", key + " kernels"), pairedRatios(key + " function", key + " tape"))
+            Bench.report("\(label): reference kernels", med(key + " kernels in tape/kernels") * scale, unit)
+            Bench.report("\(label): tape", med(key + " tape in tape/kernels") * scale, unit)
+            Bench.report("\(label): user function", med(key + " function in function/tape") * scale, unit)
+            let (tape, function) = (pairedRatios(key, "tape", "kernels"), pairedRatios(key, "function", "tape"))
             Bench.report("  tape / reference kernels", tape.median, "×", detail: tape.spread, bar: ("<= 1.05", tape.median <= 1.05))
             Bench.report("  user function / tape", function.median, "×", detail: function.spread, bar: ("<= 1.25", function.median <= 1.25))
         }
