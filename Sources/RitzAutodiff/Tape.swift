@@ -160,10 +160,10 @@ public final class Tape: @unchecked Sendable {
                 // small until it is added to another or used, so its broadcast is never a pass
                 // of its own.
                 let target = node.constants[j].shape
-                if c.shape != target && Tensor.broadcastShape(c.shape, target) != target {
-                    c = try c.sumToShape(target)
-                }
                 let p = node.inputs[j] - lo
+                if c.shape != target && Tensor.broadcastShape(c.shape, target) != target {
+                    c = try c.sumToShape(target, valueUnread: marksUnread && unread[p])
+                }
                 if let existing = ct[p] { ct[p] = try existing + c } else { ct[p] = c }
             }
         }

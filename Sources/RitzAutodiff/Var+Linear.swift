@@ -147,7 +147,7 @@ struct LinearLayer {
                     c.needs[1] ? try Var.gemm(delta, transA: true, x, transB: false, valueUnread: c.valueUnread(1)) : nil,
                     // Whole rows added in order (`sum_to_shape`), the bias sums and their tangents
                     // alike, not a strided pairwise sum per column.
-                    c.needs[2] ? try delta.sumToShape([m]) : nil]
+                    c.needs[2] ? try delta.sumToShape([m], valueUnread: c.valueUnread(2)) : nil]
         }
         return try fusedVJP(gv, y: c.output.value, z: z, needs: c.needs)
     }

@@ -70,8 +70,24 @@ extension Var {
     /// - Throws: `ShapeError.mismatch`.
     public func sumToShape(_ target: [Int]) throws -> Var {
         if shape == target { return self }
-        return try Var.apply("sum_to_shape", [self], value: value.sumToShape(target),
-                             rule: .linear(apply: { try $0.sumToShape(target) }, transpose: { $0 }))
+        return try sumToShapeNode(target, value: value.sumToShape(target))
+    }
+
+    /// ``sumToShape(_:)`` recorded without computing its sums when `valueUnread` (a cotangent
+    /// recorded only to be differentiated again, ``RuleContext/valuesUnread``: a bias's in H v)
+    /// and this value is traced: the node holds a placeholder and the same linear rule, which
+    /// never reads it.
+    func sumToShape(_ target: [Int], valueUnread: Bool) throws -> Var {
+        guard valueUnread, isTraced, shape != target else { return try sumToShape(target) }
+        guard Tensor.broadcastShape(target, shape) == shape else {
+            throw ShapeError.mismatch(op: "sum_to_shape", lhs: shape, rhs: target)
+        }
+        return try sumToShapeNode(target, value: Var.placeholder(target))
+    }
+
+    /// The recorded sum down to `target`, with the value `y`.
+    private func sumToShapeNode(_ target: [Int], value y: Tensor) throws -> Var {
+        try Var.apply("sum_to_shape", [self], value: y, rule: .linear(apply: { try $0.sumToShape(target) }, transpose: { $0 }))
     }
 
     /// `self[items]` with NumPy semantics (integers, slices, one mask or index array).
