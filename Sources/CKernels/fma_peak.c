@@ -8,10 +8,8 @@
  * in registers whatever the compiler's optimisation level, and nothing but the FMAs, one
  * decrement and one branch run per iteration. */
 
-#define _GNU_SOURCE
 #include "fma_peak.h"
 
-#include <sched.h>
 #include <string.h>
 
 #if defined(__x86_64__)
@@ -21,13 +19,6 @@
 #else
 #define CK_FMA_X86 0
 #endif
-
-int ck_affinity_cpu_count(void) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    if (sched_getaffinity(0, sizeof set, &set) != 0) return -1;
-    return CPU_COUNT(&set);
-}
 
 #if CK_FMA_X86
 

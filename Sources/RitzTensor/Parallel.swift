@@ -11,8 +11,9 @@ import Synchronization
 /// differentiation sweep hand work over in under a microsecond instead of waking a thread
 /// each time.
 public enum Parallel {
-    /// Threads used for large tensor work (1 runs everything on the calling thread).
-    nonisolated(unsafe) public static var threads = Swift.min(2, Swift.max(1, ProcessInfo.processInfo.activeProcessorCount))
+    /// Threads used for large tensor work (1 runs everything on the calling thread): two where
+    /// two cores are usable (``UsableCores``), else one.
+    nonisolated(unsafe) public static var threads = Swift.min(2, UsableCores.count)
 
     /// Elements below which a map runs on the calling thread: handing a piece to another core
     /// costs about as much as a pass over this many doubles.

@@ -73,7 +73,7 @@ enum MPIBench {
         Bench.report("HVP, 1 rank", one.hvp * 1e3, "ms")
         Bench.report("training step (full batch), 1 rank", one.step * 1e3, "ms")
         guard let two = runChild(ranks: 2) else { return }
-        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let cores = UsableCores.count
         Bench.report("HVP, 2 ranks", two.hvp * 1e3, "ms",
                      detail: "speed-up T1/T2 = \(Bench.format(one.hvp / two.hvp)), efficiency T1/(2·T2) = \(Bench.format(one.hvp / (2 * two.hvp)))")
         Bench.report("training step, 2 ranks", two.step * 1e3, "ms",

@@ -107,6 +107,23 @@ struct CommandLineTests {
         #expect(doctor.out == verbose.out)
     }
 
+    @Test("under an affinity mask of one processor ritz runs one thread, and doctor says why")
+    func oneProcessorAffinity() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/taskset"), let binary = TmuxSession.binary else { return }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/taskset")
+        p.arguments = ["-c", "0", binary, "doctor"]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        let threads = text.split(separator: "\n").first { $0.hasPrefix("threads") }.map(String.init) ?? ""
+        #expect(threads.contains(" 1 (ritz's pieces"), "\(text)")
+        if UsableCores.count > 1 { #expect(threads.contains("the affinity mask allows 1 of"), "\(text)") }
+    }
+
     @Test("RITZ_CPU_KERNELS forces one of ritz's kernel sets the CPU runs, and doctor says so")
     func forcedKernelSet() throws {
         guard TmuxSession.binary != nil else { return }

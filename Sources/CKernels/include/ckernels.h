@@ -6,6 +6,7 @@
 /* The peak of dense float64 products: CPUID features and FMA-chain kernels. */
 #include "fma_peak.h"
 #include "job_depth.h"
+#include "affinity.h"
 
 /* Elementwise exp, tanh, sigmoid, erf and erfc for ritz, chosen once per process by what the CPU supports.
  *

@@ -39,9 +39,6 @@ ck_cpu_features ck_cpu_features_read(void);
  * when CPUID is not available. */
 void ck_cpu_names(char *vendor, size_t vendor_len, char *brand, size_t brand_len);
 
-/* CPUs in this process's affinity mask (sched_getaffinity), or -1 when it cannot be read. */
-int ck_affinity_cpu_count(void);
-
 /* Runs `iterations` iterations of `ck_clock_chain_adds_per_iteration()` dependent integer
  * additions (one cycle each), so adds / seconds of thread CPU time is the core's clock while it
  * runs (turbo included, which /proc/cpuinfo does not show on every machine). Returns the chain's
