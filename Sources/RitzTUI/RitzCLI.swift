@@ -61,12 +61,18 @@ public enum RitzCLI {
             return 1
         }
         let state = Journal.stateDirectory()
-        let journal = try? Journal(stateDirectory: state, notebook: notebook, sourcePath: savePath)
+        var notes = TerminalCapabilities.note(terminal).map { [$0] } ?? []
+        var journal: Journal?
+        do {
+            journal = try Journal(stateDirectory: state, notebook: notebook, sourcePath: savePath)
+        } catch {
+            notes.append("autosave is off: \(error)")
+        }
         let historyPath = History.path(stateDirectory: state, name: "notebook_history")
         let model = NotebookModel(notebook: notebook, path: savePath, evaluator: evaluator,
                                   history: History.load(path: historyPath), journal: journal, fileStamp: stamp,
                                   makeEvaluator: makeEvaluator.map { make in { make() } })
-        if let note = TerminalCapabilities.note(terminal) { model.notify(note) }
+        if !notes.isEmpty { model.notify(notes.joined(separator: " · ")) }
         let screen = CursesNotebook(model: model)
         let ending = screen.run(terminalType: terminalType)
         try? model.history.save(path: historyPath)

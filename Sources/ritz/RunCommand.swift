@@ -71,7 +71,14 @@ struct BatchRun {
                                write: { FileHandle.standardOutput.write(Data($0.utf8)) },
                                writeError: { parallel ? heldDiagnostic += $0 : FileHandle.standardError.write(Data($0.utf8)) })
         // Rank 0 alone journals and saves.
-        let journal = World.isLead ? try? Journal(stateDirectory: Journal.stateDirectory(), notebook: notebook, sourcePath: path) : nil
+        var journal: Journal?
+        if World.isLead {
+            do {
+                journal = try Journal(stateDirectory: Journal.stateDirectory(), notebook: notebook, sourcePath: path)
+            } catch {
+                printError("ritz: autosave is off, `ritz recover` will have nothing of this run: \(error)")
+            }
+        }
         let savePath = World.isLead ? savePath : nil
         // The save target as it was when the run began: the save is refused if anything else
         // writes it meanwhile (another notebook, another run).

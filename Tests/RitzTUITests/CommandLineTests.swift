@@ -107,6 +107,17 @@ struct CommandLineTests {
         #expect(doctor.out == verbose.out)
     }
 
+    @Test("a run whose journal cannot be written says autosave is off, and runs")
+    func autosaveOff() throws {
+        let script = try Self.temporary("a.ritz", Data("1 + 1\n".utf8))
+        // The state folder is a file: no journal folder can be made in it, not even by root.
+        let blocked = try Self.temporary("state", Data("x".utf8))
+        let r = try Self.ritz(["run", script], environment: ["XDG_STATE_HOME": blocked])
+        #expect(r.status == 0)
+        #expect(r.out == "Out[1]: 2\n")
+        #expect(r.err.contains("ritz: autosave is off, `ritz recover` will have nothing of this run"), "\(r.err)")
+    }
+
     @Test("under an affinity mask of one processor ritz runs one thread, and doctor says why")
     func oneProcessorAffinity() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/taskset"), let binary = TmuxSession.binary else { return }

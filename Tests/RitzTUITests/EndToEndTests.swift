@@ -258,6 +258,15 @@ struct EndToEndTests {
         #expect(t.waitFor("RITZ-EXITED 0"))
     }
 
+    @Test("a notebook whose journal cannot be written says autosave is off in the status line")
+    func autosaveOffNotebook() throws {
+        // XDG_STATE_HOME is the session folder's `state`, here a file: no journal folder in it.
+        let t = try TmuxSession(arguments: "", files: ["state": "x"])
+        #expect(t.waitFor("autosave is off"))
+        t.keys("C-d")
+        #expect(t.waitFor("RITZ-EXITED 0"))
+    }
+
     @Test("TERM=dumb, which cannot move the cursor, ends with a message naming what works instead")
     func dumbTerminal() throws {
         let t = try TmuxSession(arguments: "", term: "dumb")
