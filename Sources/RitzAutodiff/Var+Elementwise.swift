@@ -250,7 +250,22 @@ extension Var {
         guard gv.shape == yv.shape, gv.dtype == .float64, yv.dtype == .float64,
               let value = try elementwiseBlocks(g, y, shape: gv.shape, { FastMath.tanhBackward($0, $1, $2, count: $3) })
         else { return try g * (1 - y * y) }
-        return try apply("tanh_backward", [g, y], value: value, rule: Rule(
+        return try tanhBackwardNode(g, y, value: value)
+    }
+
+    /// ``tanhBackward(_:_:)`` recorded without computing its value when `valueUnread` (a
+    /// dense layer's δ in a gradient recorded for H v that only placeholder products read, which
+    /// read δ in no tangent) and an operand is traced: the node holds a placeholder and the same
+    /// rule, whose products read only the operands.
+    static func tanhBackward(_ g: Var, _ y: Var, valueUnread: Bool) throws -> Var {
+        guard valueUnread, g.isTraced || y.isTraced, g.shape == y.shape, g.value.dtype == .float64,
+              y.value.dtype == .float64 else { return try tanhBackward(g, y) }
+        return try tanhBackwardNode(g, y, value: placeholder(g.shape))
+    }
+
+    /// The recorded g·(1 − y²) with the value `value`.
+    private static func tanhBackwardNode(_ g: Var, _ y: Var, value: Tensor) throws -> Var {
+        try apply("tanh_backward", [g, y], value: value, rule: Rule(
             vjp: { h, c in
                 let (g, y) = (c.inputs[0], c.inputs[1])
                 return [c.needs[0] ? try tanhBackward(h, y) : nil,

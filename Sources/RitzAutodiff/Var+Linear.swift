@@ -141,7 +141,11 @@ struct LinearLayer {
     func vjp(_ g: Var, _ c: RuleContext, preActivation z: Tensor?) throws -> [Var?] {
         let traced = g.isTraced || c.inputs.contains(where: \.isTraced)
         guard !traced, g.shape == [n, m], let gv = try? g.value.asFloat() else {
-            let delta = try derivativeProduct(g, c, preActivation: z)
+            // δ's value is read by no one when x needs no cotangent (so x has no tangent either,
+            // and δᵀx's tangent is δ̇ᵀx) and w̄ and b̄ are placeholders: the first layer of a
+            // network in a gradient recorded for H v.
+            let deltaUnread = !c.needs[0] && (!c.needs[1] || c.valueUnread(1)) && (!c.needs[2] || c.valueUnread(2))
+            let delta = try derivativeProduct(g, c, preActivation: z, valueUnread: deltaUnread)
             let (x, w) = (c.inputs[0], c.inputs[1])
             return [c.needs[0] ? try Var.gemm(delta, transA: false, w, transB: false, valueUnread: c.valueUnread(0)) : nil,
                     c.needs[1] ? try Var.gemm(delta, transA: true, x, transB: false, valueUnread: c.valueUnread(1)) : nil,
@@ -187,12 +191,13 @@ struct LinearLayer {
         return Var(try fusedJVP(t.map { try $0.map { try $0.value.asFloat() } }, y: c.output.value, z: z))
     }
 
-    /// t ⊙ f′(z) written with differentiable primitives (a recorded rule's δ).
-    private func derivativeProduct(_ t: Var, _ c: RuleContext, preActivation z: Tensor?) throws -> Var {
+    /// t ⊙ f′(z) written with differentiable primitives (a recorded rule's δ); for tanh, with a
+    /// placeholder value when `valueUnread` (see ``Var/tanhBackward(_:_:valueUnread:)``).
+    private func derivativeProduct(_ t: Var, _ c: RuleContext, preActivation z: Tensor?, valueUnread: Bool = false) throws -> Var {
         let y = c.output
         switch activation {
         case nil: return t
-        case .tanh?: return try Var.tanhBackward(t, y)
+        case .tanh?: return try Var.tanhBackward(t, y, valueUnread: valueUnread)
         case .sigmoid?: return try t * (y * (1 - y))
         case .relu?: return try t * Var(try y.value.binary(.gt, Tensor(0)).asFloat())
         default:

@@ -61,8 +61,8 @@ struct LinearizationTests {
     }
 
     /// The gradient recorded for H v skips the work only a block's gradient reads: the dense
-    /// weights' δᵀx (`linear`), the bias block's column sums of δ and hᵀ ḡ of a product with a
-    /// transposed block hold placeholders; H v from it is checked above.
+    /// weights' δᵀx (`linear`), the bias block's column sums of δ, δ itself in a first layer and
+    /// hᵀ ḡ of a product with a transposed block hold placeholders; H v from it is checked above.
     @Test func recordedGradientSkipsUnreadProducts() throws {
         let (blocks, _, _) = try LinearizationTests.point()
         let tape = Tape()
@@ -76,6 +76,10 @@ struct LinearizationTests {
         #expect(weights.count == 12 && weights.allSatisfy { $0.isNaN })
         #expect(bias.count == 3 && bias.allSatisfy { $0.isNaN })
         #expect(head.count == 6 && head.allSatisfy { $0.isNaN })
+        // The layer's input is data, so its δ = ḡ ⊙ (1 − y²) is read only by those placeholders
+        // (their tangents read δ̇): it is recorded without being computed.
+        let deltas = tape.nodes.filter { $0.name == "tanh_backward" }
+        #expect(deltas.count == 1 && deltas.allSatisfy { $0.output.storage.allSatisfy(\.isNaN) })
     }
 
     /// The same for a user's unfused layer, tanh(x wᵀ + b): the bias's cotangent is the
