@@ -30,14 +30,7 @@ extension TapeModel {
         }
         // Copied into arrays from the storage pool, where they return when the tapes recording
         // them are let go.
-        return try flat.withUnsafeBufferPointer { source in
-            try blocks.map { b in
-                try Tensor(shape: b.shape, storage: try makeStorage(b.count) { out in
-                    guard let base = source.baseAddress else { return }
-                    out.update(from: base + b.offset, count: b.count)
-                })
-            }
-        }
+        return try Tensor.pieces(of: flat, blocks: blocks.map { ($0.offset, $0.shape) })
     }
 
     /// The flat parameters cut into one `Var` per block (slices of `flat`, so derivatives flow back).

@@ -138,7 +138,7 @@ public struct KroneckerStatistics {
         guard n > 0 else { throw LearnError.shape("the batch is empty") }
         let blocks = model.blocks
         let flat = model.parameters
-        let tensors = try blocks.map { b in try Tensor(shape: b.shape, storage: Array(flat[b.range])) }
+        let tensors = try Tensor.pieces(of: flat, blocks: blocks.map { ($0.offset, $0.shape) })
         let capture = try KroneckerCapture.record(blocks: tensors) { vars in try tapeModel.outputs(vars, x) }
         let z = try capture.outputs.value.asFloat()
         let seeds = try outputSeeds(z: z, y: y, loss: loss, labels: labels, examples: n)

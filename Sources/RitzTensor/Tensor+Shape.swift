@@ -177,3 +177,30 @@ extension Tensor {
         return try concat(parts.map { try $0.reshaped(expanded) }, axis: a)
     }
 }
+
+extension Tensor {
+    /// Pieces of `flat` as tensors: each its `count` values from `offset` on, in its `shape`
+    /// (row-major), their storage from the pool (``makeStorage(_:_:)``), where it returns when
+    /// they are let go. A flat parameter vector, or a direction in it, cut into its blocks.
+    ///
+    /// - Parameters:
+    ///   - flat: The values.
+    ///   - blocks: Each piece's first position in `flat` and its shape.
+    /// - Returns: One tensor per block.
+    /// - Throws: `ShapeError.mismatch` when a piece runs outside `flat`; `TensorError` for a
+    ///   shape over the memory limit.
+    public static func pieces(of flat: [Double], blocks: [(offset: Int, shape: [Int])]) throws -> [Tensor] {
+        try flat.withUnsafeBufferPointer { source in
+            try blocks.map { offset, shape in
+                let count = try Tensor.elementCount(shape)
+                guard offset >= 0, offset <= flat.count, count <= flat.count - offset else {
+                    throw ShapeError.mismatch(op: "pieces", lhs: [flat.count], rhs: [offset, count])
+                }
+                return try Tensor(shape: shape, storage: try makeStorage(count) { out in
+                    guard let base = source.baseAddress else { return }
+                    out.update(from: base + offset, count: count)
+                })
+            }
+        }
+    }
+}

@@ -101,4 +101,26 @@ import Testing
         pool.drain()
         #expect(pool.statistics.keptBytes == 0 && pool.take(100) == nil)
     }
+
+    /// A flat vector cut into blocks: each block's values in its shape, its storage the pool's
+    /// (the second cut takes the arrays the first gave back: each is over the pool's 64-element
+    /// minimum), a block outside the vector refused.
+    @Test func piecesOfAFlatVector() throws {
+        try AllocationLimit.withLimit(bytes: Self.limit) { () throws -> Void in
+            let pool = AllocationLimit.account.pool
+            let flat = (0..<300).map(Double.init)
+            let blocks: [(offset: Int, shape: [Int])] = [(0, [10, 10]), (100, [100]), (220, [7, 10])]
+            do {
+                let pieces = try Tensor.pieces(of: flat, blocks: blocks)
+                #expect(pieces.map(\.shape) == [[10, 10], [100], [7, 10]])
+                #expect(pieces[0].storage == Array(flat[0..<100]) && pieces[1].storage == Array(flat[100..<200]))
+                #expect(pieces[2].storage == Array(flat[220..<290]))
+            }
+            let hits = pool.statistics.hits
+            _ = try Tensor.pieces(of: flat, blocks: blocks)
+            #expect(pool.statistics.hits == hits + 3)
+            #expect(throws: ShapeError.self) { try Tensor.pieces(of: flat, blocks: [(250, [7, 10])]) }
+            #expect(throws: ShapeError.self) { try Tensor.pieces(of: flat, blocks: [(-1, [2])]) }
+        }
+    }
 }
