@@ -10,9 +10,12 @@
  * runs before a fork; a call that wanted threads again would restart them). */
 
 void openblas_set_num_threads(int num_threads);
-int blas_thread_shutdown_(void);
+/* Weak: Debian's serial build of OpenBLAS (libopenblas0-serial, one of the variants
+ * update-alternatives switches between) starts no threads and has no such function, and ritz
+ * must load with it as with the pthread and OpenMP builds. */
+int blas_thread_shutdown_(void) __attribute__((weak));
 
 __attribute__((constructor)) static void ck_blas_single_thread(void) {
     openblas_set_num_threads(1);
-    blas_thread_shutdown_();
+    if (blas_thread_shutdown_) blas_thread_shutdown_();
 }

@@ -71,6 +71,16 @@ public enum BLASKernel {
     /// OpenBLAS's build description (`openblas_get_config`): version and build options.
     public static var config: String { String(cString: openblas_get_config()) }
 
+    /// How OpenBLAS was built to use threads (`openblas_get_parallel`): 0 single-threaded,
+    /// 1 its own threads, 2 OpenMP. Debian ships all three (`libopenblas0-serial`, `-pthread`,
+    /// `-openmp`) and `update-alternatives` picks one.
+    public static var threading: Int { Int(openblas_get_parallel()) }
+
+    /// Whether two threads may call OpenBLAS at once. The single-threaded build is compiled
+    /// without locks around its shared buffers (upstream's `USE_THREAD=0` without
+    /// `USE_LOCKING=1`, as Debian builds it): concurrent calls corrupt each other's results.
+    public static var isThreadSafe: Bool { threading != 0 }
+
     /// Vector level of OpenBLAS's kernel families by name (lower-cased), as in its `dynamic.c`.
     static let coreLevels: [String: Int] = {
         var levels: [String: Int] = [:]
@@ -132,19 +142,35 @@ public enum BLASKernel {
     /// process when the restart fails (ritz then runs with what OpenBLAS chose). The restart
     /// runs `/proc/self/exe` with the same arguments and environment plus `OPENBLAS_CORETYPE`,
     /// so it happens at most once.
+    ///
+    /// The same restart sets `OMP_NUM_THREADS=1` under OpenBLAS's OpenMP build, which takes
+    /// its thread count from each calling thread's OpenMP setting: `openblas_set_num_threads`
+    /// changes only the thread that calls it, and the variable, read when the OpenMP runtime
+    /// loads, is the one setting that reaches every thread.
     public static func selectBest() {
         let env = ProcessInfo.processInfo.environment
-        if let set = env["OPENBLAS_CORETYPE"], !set.isEmpty { return }
-        // Testing aid: act as if OpenBLAS had reported this family (the restart path cannot be
-        // reached otherwise on a CPU the library knows).
-        let reported = env[reportedForTestingVariable].flatMap { $0.isEmpty ? nil : $0 } ?? coreName
-        guard let better = preferred(reported: reported, cpu: .current) else { return }
-        setenv("OPENBLAS_CORETYPE", better, 1)
-        setenv(selectedFromVariable, reported, 1)
-        unsetenv(reportedForTestingVariable)
+        var restart = false
+        if threading == 2 && env["OMP_NUM_THREADS"] != "1" {
+            setenv("OMP_NUM_THREADS", "1", 1)
+            restart = true
+        }
+        if env["OPENBLAS_CORETYPE"].map({ $0.isEmpty }) ?? true {
+            // Testing aid: act as if OpenBLAS had reported this family (the restart path cannot
+            // be reached otherwise on a CPU the library knows).
+            let reported = env[reportedForTestingVariable].flatMap { $0.isEmpty ? nil : $0 } ?? coreName
+            if let better = preferred(reported: reported, cpu: .current) {
+                setenv("OPENBLAS_CORETYPE", better, 1)
+                setenv(selectedFromVariable, reported, 1)
+                unsetenv(reportedForTestingVariable)
+                restart = true
+            }
+        }
+        guard restart else { return }
         execv("/proc/self/exe", CommandLine.unsafeArgv)
         // Still here: the restart failed; carry on with OpenBLAS's choice.
-        unsetenv("OPENBLAS_CORETYPE")
-        unsetenv(selectedFromVariable)
+        for (name, value) in [("OPENBLAS_CORETYPE", env["OPENBLAS_CORETYPE"]), (selectedFromVariable, env[selectedFromVariable]),
+                              ("OMP_NUM_THREADS", env["OMP_NUM_THREADS"])] {
+            if let value { setenv(name, value, 1) } else { unsetenv(name) }
+        }
     }
 }

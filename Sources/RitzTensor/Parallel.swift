@@ -12,8 +12,16 @@ import Synchronization
 /// each time.
 public enum Parallel {
     /// Threads used for large tensor work (1 runs everything on the calling thread): two where
-    /// two cores are usable (``UsableCores``), else one.
-    nonisolated(unsafe) public static var threads = Swift.min(2, UsableCores.count)
+    /// two cores are usable (``UsableCores``) and OpenBLAS may be called from two threads at
+    /// once (``BLASKernel/isThreadSafe``), else one.
+    nonisolated(unsafe) public static var threads = BLASKernel.isThreadSafe ? Swift.min(2, UsableCores.count) : 1
+
+    /// What narrowed ``threads``, for `ritz doctor`: OpenBLAS's single-threaded build, or what
+    /// narrowed the usable cores (``UsableCores/limit``); nil when nothing did.
+    public static var threadLimit: String? {
+        BLASKernel.isThreadSafe ? UsableCores.limit
+            : "OpenBLAS is its single-threaded build, which two threads must not call at once"
+    }
 
     /// Elements below which a map runs on the calling thread: handing a piece to another core
     /// costs about as much as a pass over this many doubles.

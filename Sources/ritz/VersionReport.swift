@@ -78,7 +78,7 @@ enum VersionReport {
             ("CPU", "\(CPUFeatures.names.brand.isEmpty ? "unknown" : CPUFeatures.names.brand) — \(cpu.vendor.isEmpty ? "non-x86" : "\(cpu.vendor) family \(cpu.family) model \(cpu.model)")"),
             ("CPU vectors", cpu.names.isEmpty ? "none beyond the baseline" : cpu.names),
             ("ritz kernels", "exp/tanh/sigmoid and short products: \(ownKernels)"),
-            ("threads", "\(Parallel.threads) (ritz's pieces; OpenBLAS runs on one thread)\(UsableCores.limit.map { "; \($0)" } ?? "")"),
+            ("threads", "\(Parallel.threads) (ritz's pieces; OpenBLAS runs on one thread)\(Parallel.threadLimit.map { "; \($0)" } ?? "")"),
             ("MPI", String(mpi.dropFirst("MPI: ".count))),
             ("terminal", terminal),
             ("ritz run", "\(batch.isTTY ? "a terminal" : "not a terminal"), \(batch.canvas == .braille ? "braille" : "ASCII") plots, colour \(batch.color ? "on" : "off")\(environment["NO_COLOR"].map { $0.isEmpty ? "" : " (NO_COLOR)" } ?? "")"),
