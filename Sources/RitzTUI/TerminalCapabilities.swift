@@ -24,6 +24,13 @@ public enum NotebookTerminal: Equatable, Sendable {
 
 /// What a terminal type can show, from terminfo, for `ritz doctor` and the notebook.
 public enum TerminalCapabilities {
+    /// Held around every terminfo query: `setupterm` reads into one global entry
+    /// (`cur_term`), which two threads asking at once would free under each other.
+    private static let terminfo = NSLock()
+
+    /// `ritz_terminfo_can_draw` under ``terminfo``.
+    private static func canDraw(_ term: String) -> Int32 { terminfo.withLock { ritz_terminfo_can_draw(term) } }
+
     /// The types tried, in order, when `TERM` has no terminfo entry: the terminals that lack
     /// one here (kitty, alacritty, wezterm, foot, ghostty) all speak xterm's sequences.
     static let substitutes = ["xterm-256color", "xterm", "ansi", "vt100"]
@@ -38,7 +45,7 @@ public enum TerminalCapabilities {
         let name = term ?? ""
         let named = name.isEmpty ? "TERM is not set" : "TERM=\(name)"
         if !name.isEmpty {
-            switch ritz_terminfo_can_draw(name) {
+            switch canDraw(name) {
             case 1: return .own(name)
             case 0:
                 return .unusable("\(named) cannot move the cursor, which the notebook draws with: use `ritz repl` "
@@ -46,7 +53,7 @@ public enum TerminalCapabilities {
             default: break
             }
         }
-        guard let fallback = substitutes.first(where: { ritz_terminfo_can_draw($0) == 1 }) else {
+        guard let fallback = substitutes.first(where: { canDraw($0) == 1 }) else {
             return .unusable("\(named) and none of \(substitutes.joined(separator: ", ")) has a terminfo entry on this "
                 + "system: install ncurses-base (or set TERMINFO), or use `ritz repl` or `ritz run FILE`")
         }
@@ -68,7 +75,7 @@ public enum TerminalCapabilities {
     /// - Parameter term: A `TERM` value.
     /// - Returns: The colour count, or nil.
     public static func colors(term: String) -> Int? {
-        let n = ritz_terminfo_colors(term)
+        let n = terminfo.withLock { ritz_terminfo_colors(term) }
         return n > 0 ? Int(n) : nil
     }
 
