@@ -18,7 +18,7 @@ public enum UsableCores {
         online: ProcessInfo.processInfo.activeProcessorCount, affinity: Int(ck_affinity_cpu_count()),
         quota: cgroupQuota(selfCgroup: contents("/proc/self/cgroup"), read: contents))
 
-    /// The count from the processors online, the affinity mask's count (0: unknown) and the
+    /// The count from the processors online, the affinity mask's count (0 or less: unknown) and the
     /// quota in processors (nil: none), with what narrowed it.
     static func measure(online: Int, affinity: Int, quota: Double?) -> (count: Int, limit: String?) {
         let online = Swift.max(online, 1)
