@@ -80,7 +80,7 @@ enum VersionReport {
             ("ritz kernels", "exp/tanh/sigmoid and short products: \(ownKernels)"),
             ("threads", "\(Parallel.threads) (ritz's pieces; OpenBLAS runs on one thread)\(Parallel.threadLimit.map { "; \($0)" } ?? "")"),
             ("MPI", String(mpi.dropFirst("MPI: ".count))),
-            ("terminal", terminal),
+            ("terminal", TerminalText.inert(terminal)),
             ("ritz run", "\(batch.isTTY ? "a terminal" : "not a terminal"), \(batch.canvas == .braille ? "braille" : "ASCII") plots, colour \(batch.color ? "on" : "off")\(environment["NO_COLOR"].map { $0.isEmpty ? "" : " (NO_COLOR)" } ?? "")"),
             ("notebook", TerminalCapabilities.notebookBraille ? "braille plots (UTF-8)" : "ASCII plots (no UTF-8 locale)"),
         ]

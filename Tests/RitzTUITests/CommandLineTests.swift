@@ -118,6 +118,14 @@ struct CommandLineTests {
         #expect(r.err.contains("ritz: autosave is off, `ritz recover` will have nothing of this run"), "\(r.err)")
     }
 
+    @Test("doctor shows a TERM that terminfo lacks, control characters made visible")
+    func doctorUnknownTerminal() throws {
+        let r = try Self.ritz(["doctor"], environment: ["TERM": "x\u{1b}[2Jy"])
+        let line = r.out.split(separator: "\n").first { $0.hasPrefix("terminal") }.map(String.init) ?? ""
+        #expect(line.contains("not in terminfo here; the notebook draws as xterm-256color"), "\(r.out)")
+        #expect(!r.out.contains("\u{1b}"))
+    }
+
     @Test("under an affinity mask of one processor ritz runs one thread, and doctor says why")
     func oneProcessorAffinity() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/taskset"), let binary = TmuxSession.binary else { return }
