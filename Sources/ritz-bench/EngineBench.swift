@@ -70,9 +70,8 @@ enum EngineBench {
         // across calls, as the trainer and the trackers keep one (each call still prepares the
         // batch afresh at the current parameters).
         let calls = models.map { ModelCalls($0.model, on: data) }
-        let prepared = try models.map { m -> any ModelEvaluation in
-            let e = m.model.makeEvaluation()
-            try e.prepare(model: m.model, x: data.x, y: data.y, loss: .crossEntropy, withGradient: false)
+        let prepared = try calls.map { c -> any ModelEvaluation in
+            let e = try c.prepared()
             try e.hvp(v, into: &out)
             return e
         }
