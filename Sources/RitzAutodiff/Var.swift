@@ -83,10 +83,10 @@ public struct Var: @unchecked Sendable {
     }
 
     /// The value recorded for a result nothing reads (``RuleContext/valuesUnread``): NaN of the
-    /// result's shape, so a mistaken read shows rather than passing for a number.
+    /// result's shape, so a mistaken read shows rather than passing for a number. Its storage is
+    /// shared with every placeholder of its size (``Tensor/sharedNaN(_:)``): never filled twice.
     static func placeholder(_ shape: [Int]) throws -> Tensor {
-        let n = try Tensor.elementCount(shape)
-        return try Tensor(shape: shape, storage: try makeStorage(n) { $0.initialize(repeating: .nan, count: n) })
+        try Tensor.sharedNaN(shape)
     }
 
     /// Refuses traced inputs for an operation that has no derivative rule.

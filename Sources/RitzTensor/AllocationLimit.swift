@@ -15,6 +15,8 @@ public final class MemoryAccount: Sendable {
     /// Storage kept for reuse by the work under this account: at most 64 MiB, or a sixteenth
     /// of the limit when that is less.
     public let pool: StoragePool
+    /// The NaN-filled arrays that ``Tensor/sharedNaN(_:)`` shares out under this account.
+    let nanFills = NaNFills()
 
     /// An account with nothing alive.
     ///
@@ -50,12 +52,15 @@ final class StorageLease: @unchecked Sendable {
     @exclusivity(unchecked) var array: [Double]
     private(set) var bytes: Int
     let account: MemoryAccount
+    /// False for an array kept elsewhere (a shared NaN fill): it never goes to the pool.
+    let returnsToPool: Bool
 
     /// A lease of `array` in `account` (the account in effect unless given).
-    init(_ array: [Double], account: MemoryAccount = AllocationLimit.account) {
+    init(_ array: [Double], account: MemoryAccount = AllocationLimit.account, returnsToPool: Bool = true) {
         self.array = array
         bytes = array.count &* MemoryLayout<Double>.size
         self.account = account
+        self.returnsToPool = returnsToPool
         account.add(bytes)
     }
 
@@ -69,7 +74,36 @@ final class StorageLease: @unchecked Sendable {
 
     deinit {
         account.remove(bytes)
-        if array.count >= StoragePool.minimumCount { account.pool.give(array) }
+        if returnsToPool, array.count >= StoragePool.minimumCount { account.pool.give(array) }
+    }
+}
+
+/// One NaN-filled array per size, kept by a memory account for ``Tensor/sharedNaN(_:)``: at most
+/// ``capacityBytes`` of them (outside the account, like the pool); past that, each request gets
+/// an array of its own.
+final class NaNFills: Sendable {
+    /// The most bytes kept.
+    static let capacityBytes = 16 << 20
+
+    private struct State: ~Copyable {
+        var arrays: [Int: [Double]] = [:]
+        var bytes = 0
+    }
+
+    private let state = Mutex(State())
+
+    /// The kept array of `count` NaNs, filled on the first request of its size; nil when it would
+    /// take the kept bytes past the capacity.
+    func array(_ count: Int) -> [Double]? {
+        state.withLock { s -> [Double]? in
+            if let kept = s.arrays[count] { return kept }
+            let bytes = count &* MemoryLayout<Double>.size
+            guard count >= 0, bytes <= NaNFills.capacityBytes &- s.bytes else { return nil }
+            let filled = [Double](repeating: .nan, count: count)
+            s.arrays[count] = filled
+            s.bytes &+= bytes
+            return filled
+        }
     }
 }
 

@@ -45,7 +45,7 @@ public struct Tensor: Sendable {
     public internal(set) var storage: [Double] {
         _read { yield lease.array }
         _modify {
-            if !isKnownUniquelyReferenced(&lease) { lease = StorageLease(lease.array) }
+            if !isKnownUniquelyReferenced(&lease) || !lease.returnsToPool { lease = StorageLease(lease.array) }
             yield &lease.array
             lease.recount()
         }
@@ -84,6 +84,29 @@ public struct Tensor: Sendable {
         self.shape = shape
         self.dtype = dtype
         self.lease = StorageLease(storage)
+    }
+
+    /// A tensor of `shape` with NaN in every element, for a value nothing reads (a placeholder
+    /// that shows when read by mistake): its storage is the one array of its size that the
+    /// memory account keeps for this and shares with every such tensor, so after the first of a
+    /// size making one neither fills nor allocates. Its bytes count as live like any tensor's;
+    /// writing to it copies first, as to any shared storage.
+    ///
+    /// - Throws: `ShapeError` for a negative dimension, `TensorError.tooLarge` or `.memoryLimit`.
+    public static func sharedNaN(_ shape: [Int]) throws -> Tensor {
+        let n = try Tensor.shapeProduct(shape)
+        let account = AllocationLimit.account
+        try AllocationLimit.check(elements: n, in: account)
+        guard let kept = account.nanFills.array(n) else {
+            return Tensor(shape: shape, lease: StorageLease([Double](repeating: .nan, count: n), account: account))
+        }
+        return Tensor(shape: shape, lease: StorageLease(kept, account: account, returnsToPool: false))
+    }
+
+    private init(shape: [Int], lease: StorageLease) {
+        self.shape = shape
+        self.dtype = .float64
+        self.lease = lease
     }
 
     /// The storage of `base` under another shape or dtype, sharing its lease (no copy, nothing
@@ -183,10 +206,11 @@ public struct Tensor: Sendable {
 
     /// Runs `body` on the storage for writing in place when no other tensor shares it (its lease
     /// is unique), for code that holds what it knows may be a tensor's last holder and would
-    /// otherwise write a fresh array of the same size; nil, and `body` not run, when shared. A raw
-    /// copy of `storage` held elsewhere is still never written through: the write copies first.
+    /// otherwise write a fresh array of the same size; nil, and `body` not run, when shared (a
+    /// shared NaN fill always is). A raw copy of `storage` held elsewhere is still never written
+    /// through: the write copies first.
     public mutating func withUnsharedStorage<R>(_ body: (UnsafeMutableBufferPointer<Double>) throws -> R) rethrows -> R? {
-        guard isKnownUniquelyReferenced(&lease) else { return nil }
+        guard isKnownUniquelyReferenced(&lease), lease.returnsToPool else { return nil }
         return try lease.array.withUnsafeMutableBufferPointer { try body($0) }
     }
 

@@ -123,4 +123,28 @@ import Testing
             #expect(throws: ShapeError.self) { try Tensor.pieces(of: flat, blocks: [(-1, [2])]) }
         }
     }
+
+    /// NaN placeholders share one kept array per size: all NaN, the same memory for two tensors
+    /// of one size (whatever their shapes), counted as live while held, never given to the pool,
+    /// and written only after a copy, so the next placeholder is NaN still.
+    @Test func sharedNaNFillsAreKeptOncePerSizeAndNeverWrittenThrough() throws {
+        try AllocationLimit.withLimit(bytes: Self.limit) { () throws -> Void in
+            let pool = AllocationLimit.account.pool
+            var a = try Tensor.sharedNaN([10, 10])
+            let b = try Tensor.sharedNaN([100])
+            #expect(a.shape == [10, 10] && a.storage.allSatisfy(\.isNaN))
+            #expect(Self.address(a.storage) == Self.address(b.storage))
+            #expect(AllocationLimit.liveBytes == 1600)
+            #expect(a.withUnsharedStorage { _ in 0 } == nil)
+            a.storage[0] = 1
+            #expect(a.storage[0] == 1 && b.storage.allSatisfy(\.isNaN))
+            #expect(Self.address(a.storage) != Self.address(b.storage))
+            let c = try Tensor.sharedNaN([4, 25])
+            #expect(c.storage.allSatisfy(\.isNaN) && Self.address(c.storage) == Self.address(b.storage))
+            #expect(pool.statistics.keptBytes == 0)
+        }
+        #expect(throws: TensorError.self) {
+            try AllocationLimit.withLimit(bytes: 1000) { try Tensor.sharedNaN([1000]) }
+        }
+    }
 }
