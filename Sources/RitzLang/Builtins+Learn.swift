@@ -327,7 +327,9 @@ public final class ModelObject: CallableObject {
         if let mlp = model as? MLP {
             return "mlp \(mlp.sizes.map(String.init).joined(separator: "-")) \(mlp.activation.rawValue) (\(mlp.parameterCount) parameters)"
         }
-        return "\(model.label) (\(model.parameterCount) parameters in \(model.blocks.count) blocks: \(model.blocks.map(\.name).joined(separator: ", ")))"
+        let (n, blocks) = (model.parameterCount, model.blocks.count)
+        return "\(model.label) (\(n) parameter\(n == 1 ? "" : "s") in \(blocks) block\(blocks == 1 ? "" : "s"): "
+            + "\(model.blocks.map(\.name).joined(separator: ", ")))"
     }
 
     public func call(_ arguments: CallArguments, context: Interpreter) throws -> Value {
