@@ -186,7 +186,9 @@ extension Var {
     /// then nothing is drawn.
     ///
     /// The mask is drawn from `rng` (uniform u, kept where u ≥ p), so the same seed gives the same
-    /// mask; multiplying by a constant mask is linear, so the rules are those of `*`.
+    /// mask. A dropped element is selected away, not multiplied by 0, as JAX's and Flax's dropout
+    /// select: it is exactly +0 even where x is negative, ±∞ or NaN (x·0 would be −0 or NaN).
+    /// The map is linear and diagonal, so its tangent and its cotangent are the same selection.
     /// - Parameters:
     ///   - p: The drop probability in [0, 1].
     ///   - train: False in evaluation: the identity.
@@ -196,10 +198,28 @@ extension Var {
     public func dropout(_ p: Double, train: Bool = true, using rng: inout RandomGenerator) throws -> Var {
         guard p >= 0, p <= 1 else { throw TensorError.invalidArgument("dropout needs 0 ≤ p ≤ 1, got \(p)") }
         if p == 0 || !train { return self }
-        let u = try Tensor.rand(shape, using: &rng).storage
+        let keep = try Tensor.rand(shape, using: &rng).storage.map { $0 >= p }
         let scale = p < 1 ? 1 / (1 - p) : 0
-        let mask = try Tensor(shape: shape, storage: u.map { $0 >= p ? scale : 0 })
-        return try self * Var(mask)
+        if value.isComplex {
+            return try self * Var(try Tensor(shape: shape, storage: keep.map { $0 ? scale : 0 }))
+        }
+        return try selected(keep, scale: scale)
+    }
+
+    /// x·scale where `keep` is true and exactly 0 elsewhere (`keep` one flag per element): the
+    /// selection of ``dropout(_:train:using:)``, its own tangent and transpose.
+    private func selected(_ keep: [Bool], scale: Double) throws -> Var {
+        let x = try value.asFloat()
+        let n = x.count
+        guard keep.count == n else { throw ShapeError.invalid("a dropout mask of \(keep.count) flags for \(n) values") }
+        let out = try x.storage.withUnsafeBufferPointer { src in
+            try makeStorage(n) { dst in
+                for i in 0..<n { dst[i] = keep[i] ? src[i] * scale : 0 }
+            }
+        }
+        return try Var.apply("dropout", [self], value: try Tensor(shape: shape, storage: out),
+                             rule: .linear(apply: { try $0.selected(keep, scale: scale) },
+                                           transpose: { try $0.selected(keep, scale: scale) }))
     }
 }
 

@@ -178,6 +178,26 @@ struct LayerTests {
         #expect(try x.dropout(0, using: &d).value.storage == x.value.storage)
         #expect(try x.dropout(0.5, train: false, using: &d).value.storage == x.value.storage)
         #expect(throws: TensorError.self) { try x.dropout(1.5, using: &d) }
+        // A dropped element is exactly +0, whatever it was (−2, ±∞, NaN), and so is its
+        // cotangent and tangent; p = 1 drops everything.
+        let odd = Var(Tensor([-2, .infinity, -.infinity, .nan, 3, -1]))
+        var e = RandomGenerator(seed: 5)
+        let all = try odd.dropout(1, using: &e)
+        #expect(all.value.storage.allSatisfy { $0 == 0 && $0.sign == .plus })
+        var f = RandomGenerator(seed: 5), h = RandomGenerator(seed: 5)
+        let some = try odd.dropout(0.5, using: &f)
+        let gOdd = try grad({ try $0.dropout(0.5, using: &h).sum() })(odd)
+        for (i, v) in some.value.storage.enumerated() {
+            let dropped = gOdd.value.storage[i] == 0
+            #expect(dropped ? (v == 0 && v.sign == .plus) : v.bitPattern == (odd.value.storage[i] * 2).bitPattern)
+        }
+        var k = RandomGenerator(seed: 5)
+        let t = Tensor([-1, .nan, 1, -1, .infinity, 1])
+        let tangent = try jvp({ try $0.dropout(0.5, using: &k) }, at: Var(Tensor([1, 1, 1, 1, 1, 1])), Var(t)).tangent
+        for (i, v) in tangent.value.storage.enumerated() {
+            let dropped = gOdd.value.storage[i] == 0
+            #expect(dropped ? (v == 0 && v.sign == .plus) : v.bitPattern == (t.storage[i] * 2).bitPattern)
+        }
     }
 
     /// Labels converted once (``ClassLabels``) give the loss and its derivatives of the labels
