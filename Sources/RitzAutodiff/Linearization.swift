@@ -155,11 +155,48 @@ public final class Linearization {
         return g
     }
 
+    /// A direction in the parameters cut into one tensor per block: the seeds of a tangent sweep.
+    /// Cut once by ``direction(_:for:)`` and used by every linearization at blocks of the same
+    /// shapes (the two halves of one batch, recorded at the same parameters), it spares each of
+    /// them its own copy, made by both at the same moment.
+    public struct Direction: Sendable {
+        fileprivate let pieces: [Tensor]
+    }
+
+    /// `v` (flat, or for one block of its shape) cut into the blocks.
+    ///
+    /// - Parameters:
+    ///   - v: The direction.
+    ///   - op: The product it is for, named in errors.
+    /// - Throws: `AutodiffError.tangentShape` when `v` does not have one value per parameter.
+    public func direction(_ v: Tensor, for op: String) throws -> Direction {
+        let fits = v.shape == [parameterCount] || (points.count == 1 && v.shape == points[0].shape)
+        guard fits else {
+            throw AutodiffError.tangentShape(op: op, expected: [parameterCount], got: v.shape)
+        }
+        if points.count == 1, let only = points.first {
+            return Direction(pieces: [try v.reshaped(only.shape)])
+        }
+        let flat = try v.asFloat().storage
+        var offset = 0
+        return Direction(pieces: try points.map { p in
+            defer { offset += p.count }
+            return try Tensor(shape: p.shape, storage: Array(flat[offset..<(offset + p.count)]))
+        })
+    }
+
     /// H v, the Hessian of the loss in the parameters times `v` (flat).
     ///
     /// - Throws: `AutodiffError.tangentShape` when `v` does not have one value per parameter.
     public func hvp(_ v: Tensor) throws -> Tensor {
-        let seeds = try tangents(v, "hvp")
+        try hvp(try direction(v, for: "hvp"))
+    }
+
+    /// H v for a direction already cut into the blocks.
+    ///
+    /// - Throws: `AutodiffError.tangentShape` when `d` was cut for blocks of other shapes.
+    public func hvp(_ d: Direction) throws -> Tensor {
+        let seeds = try tangents(d, "hvp")
         let g = try recordedGradientBlocks()
         let traced = g.compactMap { $0 }
         let h = try Tape.$current.withValue(tape) {
@@ -177,7 +214,14 @@ public final class Linearization {
     ///
     /// - Throws: `AutodiffError.tangentShape` when `v` does not have one value per parameter.
     public func jvp(_ v: Tensor) throws -> Tensor {
-        let seeds = try tangents(v, "jvp")
+        try jvp(try direction(v, for: "jvp"))
+    }
+
+    /// J v for a direction already cut into the blocks.
+    ///
+    /// - Throws: `AutodiffError.tangentShape` when `d` was cut for blocks of other shapes.
+    public func jvp(_ d: Direction) throws -> Tensor {
+        let seeds = try tangents(d, "jvp")
         return try Tape.$current.withValue(tape) {
             try tape.forward(seeds: seeds, to: [outputVar], createGraph: false)[0]?.value
                 ?? Tensor.zeros(outputVar.shape)
@@ -224,21 +268,11 @@ public final class Linearization {
         return Tensor(out)
     }
 
-    /// The flat direction `v` (or, for one block, one of its shape) cut into one tangent per
-    /// block, as seeds of a forward sweep.
-    private func tangents(_ v: Tensor, _ op: String) throws -> [(Int, Var)] {
-        let fits = v.shape == [parameterCount] || (points.count == 1 && v.shape == points[0].shape)
-        guard fits else {
-            throw AutodiffError.tangentShape(op: op, expected: [parameterCount], got: v.shape)
+    /// The pieces of `d` paired with the blocks' variables, as seeds of a forward sweep.
+    private func tangents(_ d: Direction, _ op: String) throws -> [(Int, Var)] {
+        guard d.pieces.count == points.count, zip(d.pieces, points).allSatisfy({ $0.shape == $1.shape }) else {
+            throw AutodiffError.tangentShape(op: op, expected: [parameterCount], got: [d.pieces.reduce(0) { $0 + $1.count }])
         }
-        if points.count == 1, let only = points.first {
-            return [(only.id, Var(try v.reshaped(only.shape)))]
-        }
-        let flat = try v.asFloat().storage
-        var offset = 0
-        return try points.map { p in
-            defer { offset += p.count }
-            return (p.id, Var(try Tensor(shape: p.shape, storage: Array(flat[offset..<(offset + p.count)]))))
-        }
+        return zip(points, d.pieces).map { p, piece in (p.id, Var(piece)) }
     }
 }

@@ -394,24 +394,25 @@ final class FunctionModelEvaluation: ModelEvaluation {
 
     func hvp(_ v: [Double], into out: inout [Double]) throws {
         let points = try prepared("hvp")
-        let direction = try vector(v)
-        try sum(try eachPart(points) { _, p in try p.hvp(direction) }, weighted: true, into: &out)
+        let parts = try withDirection(v, for: "hvp", points) { d in try eachPart(points) { _, p in try p.hvp(d) } }
+        try sum(parts, weighted: true, into: &out)
         products += 1
     }
 
     func ggnvp(_ v: [Double], into out: inout [Double]) throws {
         let points = try prepared("ggn")
         guard let y else { throw LearnError.invalidArgument("ggn needs targets") }
-        let direction = try vector(v)
         let kind = lossKind
         let ranges = parts.map(\.rows)
         let made = lossHessians.isEmpty ? nil : lossHessians
         // Each part's loss Hessian in its outputs is recorded once, on the part's first product.
-        let results = try eachPart(points) { i, p -> (Tensor, Linearization) in
-            let hl = try made?[i] ?? Linearization(at: p.outputs, outputs: { $0 }, loss: { z in
-                try FunctionModelEvaluation.loss(kind, z, try self.rows(y, ranges[i]))
-            })
-            return (try p.vjp(try hl.hvp(try p.jvp(direction)).reshaped(p.outputs.shape)), hl)
+        let results = try withDirection(v, for: "ggn", points) { d in
+            try eachPart(points) { i, p -> (Tensor, Linearization) in
+                let hl = try made?[i] ?? Linearization(at: p.outputs, outputs: { $0 }, loss: { z in
+                    try FunctionModelEvaluation.loss(kind, z, try self.rows(y, ranges[i]))
+                })
+                return (try p.vjp(try hl.hvp(try p.jvp(d)).reshaped(p.outputs.shape)), hl)
+            }
         }
         lossHessians = results.map(\.1)
         try sum(results.map(\.0), weighted: true, into: &out)
@@ -419,8 +420,10 @@ final class FunctionModelEvaluation: ModelEvaluation {
     }
 
     func outputJVP(_ v: [Double]) throws -> [Double] {
-        let direction = try vector(v)
-        return try eachPart(try outputPoints()) { _, p in try p.jvp(direction).asFloat().storage }.flatMap { $0 }
+        let points = try outputPoints()
+        return try withDirection(v, for: "jvp", points) { d in
+            try eachPart(points) { _, p in try p.jvp(d).asFloat().storage }.flatMap { $0 }
+        }
     }
 
     func outputVJP(_ u: [Double]) throws -> [Double] {
@@ -455,10 +458,18 @@ final class FunctionModelEvaluation: ModelEvaluation {
 
     private var outputsPoints: [Linearization] = []
 
-    private func vector(_ v: [Double]) throws -> Tensor {
-        guard let m = model, v.count == m.parameterCount else {
+    /// `body` on `v` cut into the parameter blocks once, on this thread, for every part's product:
+    /// the parts were recorded at the same blocks, so one cut serves them all.
+    ///
+    /// The tensor over the caller's `v` lives until `body` has run: its storage, which `v` still
+    /// holds, reaches the pool only when it goes, and a product taking it before the caller lets
+    /// go of `v` would have to copy it (an allocation after all).
+    private func withDirection<R>(_ v: [Double], for op: String, _ points: [Linearization],
+                                  _ body: (Linearization.Direction) throws -> R) throws -> R {
+        guard let m = model, v.count == m.parameterCount, let first = points.first else {
             throw LearnError.shape("a direction must have \(model?.parameterCount ?? 0) values, got \(v.count)")
         }
-        return Tensor(v)
+        let flat = Tensor(v)
+        return try withExtendedLifetime(flat) { try body(try first.direction(flat, for: op)) }
     }
 }

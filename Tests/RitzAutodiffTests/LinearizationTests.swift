@@ -160,5 +160,23 @@ struct LinearizationTests {
         #expect(throws: AutodiffError.self) { try lin.hvp(Tensor([1, 2, 3])) }
         #expect(throws: AutodiffError.self) { try lin.jvp(try Tensor.zeros([3, 7])) }
         #expect(throws: AutodiffError.self) { try lin.vjp(Tensor([1])) }
+        // A direction cut for blocks of other shapes (the same count, 21, in two blocks).
+        let other = try Linearization(at: [try Tensor.zeros([20]), Tensor([0.5])], outputs: { try $0[0].sum() + $0[1].sum() },
+                                      loss: { $0 })
+        let foreign = try other.direction(try Tensor.zeros([21]), for: "hvp")
+        #expect(throws: AutodiffError.self) { try lin.hvp(foreign) }
+        #expect(throws: AutodiffError.self) { try lin.jvp(foreign) }
+    }
+
+    /// One cut of a direction serves every linearization at blocks of its shapes (the halves of a
+    /// batch): its products are those of the flat direction, bit for bit.
+    @Test func oneCutServesLinearizationsAtTheSameBlocks() throws {
+        let (blocks, _, v) = try LinearizationTests.point()
+        let first = try Linearization(at: blocks, outputs: { try LinearizationTests.loss($0) }, loss: { $0 })
+        let second = try Linearization(at: blocks, outputs: { try LinearizationTests.loss($0) }, loss: { try $0 * Var(2.0) })
+        let cut = try first.direction(v, for: "hvp")
+        #expect(try first.hvp(cut).storage == (try first.hvp(v).storage))
+        #expect(try second.hvp(cut).storage == (try second.hvp(v).storage))
+        #expect(try second.jvp(cut).storage == (try second.jvp(v).storage))
     }
 }
