@@ -174,14 +174,25 @@ public final class Linearization {
         guard fits else {
             throw AutodiffError.tangentShape(op: op, expected: [parameterCount], got: v.shape)
         }
-        if points.count == 1, let only = points.first {
-            return Direction(pieces: [try v.reshaped(only.shape)])
+        return try direction(values: try v.asFloat().storage, for: op)
+    }
+
+    /// The flat values `v` (one per parameter, the blocks in order) cut into the blocks, each piece
+    /// a copy: nothing of the caller's array is held (a tensor over it would hand it to the storage
+    /// pool when it goes, while the caller still has it).
+    ///
+    /// - Parameters:
+    ///   - v: The direction's values.
+    ///   - op: The product it is for, named in errors.
+    /// - Throws: `AutodiffError.tangentShape` when `v` does not have one value per parameter.
+    public func direction(values v: [Double], for op: String) throws -> Direction {
+        guard v.count == parameterCount else {
+            throw AutodiffError.tangentShape(op: op, expected: [parameterCount], got: [v.count])
         }
-        let flat = try v.asFloat().storage
         var offset = 0
         return Direction(pieces: try points.map { p in
             defer { offset += p.count }
-            return try Tensor(shape: p.shape, storage: Array(flat[offset..<(offset + p.count)]))
+            return try Tensor(shape: p.shape, storage: Array(v[offset..<(offset + p.count)]))
         })
     }
 

@@ -394,25 +394,24 @@ final class FunctionModelEvaluation: ModelEvaluation {
 
     func hvp(_ v: [Double], into out: inout [Double]) throws {
         let points = try prepared("hvp")
-        let parts = try withDirection(v, for: "hvp", points) { d in try eachPart(points) { _, p in try p.hvp(d) } }
-        try sum(parts, weighted: true, into: &out)
+        let direction = try cut(v, for: "hvp", points)
+        try sum(try eachPart(points) { _, p in try p.hvp(direction) }, weighted: true, into: &out)
         products += 1
     }
 
     func ggnvp(_ v: [Double], into out: inout [Double]) throws {
         let points = try prepared("ggn")
         guard let y else { throw LearnError.invalidArgument("ggn needs targets") }
+        let direction = try cut(v, for: "ggn", points)
         let kind = lossKind
         let ranges = parts.map(\.rows)
         let made = lossHessians.isEmpty ? nil : lossHessians
         // Each part's loss Hessian in its outputs is recorded once, on the part's first product.
-        let results = try withDirection(v, for: "ggn", points) { d in
-            try eachPart(points) { i, p -> (Tensor, Linearization) in
-                let hl = try made?[i] ?? Linearization(at: p.outputs, outputs: { $0 }, loss: { z in
-                    try FunctionModelEvaluation.loss(kind, z, try self.rows(y, ranges[i]))
-                })
-                return (try p.vjp(try hl.hvp(try p.jvp(d)).reshaped(p.outputs.shape)), hl)
-            }
+        let results = try eachPart(points) { i, p -> (Tensor, Linearization) in
+            let hl = try made?[i] ?? Linearization(at: p.outputs, outputs: { $0 }, loss: { z in
+                try FunctionModelEvaluation.loss(kind, z, try self.rows(y, ranges[i]))
+            })
+            return (try p.vjp(try hl.hvp(try p.jvp(direction)).reshaped(p.outputs.shape)), hl)
         }
         lossHessians = results.map(\.1)
         try sum(results.map(\.0), weighted: true, into: &out)
@@ -421,9 +420,8 @@ final class FunctionModelEvaluation: ModelEvaluation {
 
     func outputJVP(_ v: [Double]) throws -> [Double] {
         let points = try outputPoints()
-        return try withDirection(v, for: "jvp", points) { d in
-            try eachPart(points) { _, p in try p.jvp(d).asFloat().storage }.flatMap { $0 }
-        }
+        let direction = try cut(v, for: "jvp", points)
+        return try eachPart(points) { _, p in try p.jvp(direction).asFloat().storage }.flatMap { $0 }
     }
 
     func outputVJP(_ u: [Double]) throws -> [Double] {
@@ -458,18 +456,12 @@ final class FunctionModelEvaluation: ModelEvaluation {
 
     private var outputsPoints: [Linearization] = []
 
-    /// `body` on `v` cut into the parameter blocks once, on this thread, for every part's product:
-    /// the parts were recorded at the same blocks, so one cut serves them all.
-    ///
-    /// The tensor over the caller's `v` lives until `body` has run: its storage, which `v` still
-    /// holds, reaches the pool only when it goes, and a product taking it before the caller lets
-    /// go of `v` would have to copy it (an allocation after all).
-    private func withDirection<R>(_ v: [Double], for op: String, _ points: [Linearization],
-                                  _ body: (Linearization.Direction) throws -> R) throws -> R {
+    /// `v` cut into the parameter blocks once, on this thread, for every part's product: the parts
+    /// were recorded at the same blocks, so one cut serves them all.
+    private func cut(_ v: [Double], for op: String, _ points: [Linearization]) throws -> Linearization.Direction {
         guard let m = model, v.count == m.parameterCount, let first = points.first else {
             throw LearnError.shape("a direction must have \(model?.parameterCount ?? 0) values, got \(v.count)")
         }
-        let flat = Tensor(v)
-        return try withExtendedLifetime(flat) { try body(try first.direction(flat, for: op)) }
+        return try first.direction(values: v, for: op)
     }
 }

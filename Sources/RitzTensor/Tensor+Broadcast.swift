@@ -91,23 +91,26 @@ extension Tensor {
         let rows = count / inner
         guard rows > 1 else { return nil }
         let parts = count >= Parallel.minimumElements ? 2 : 1
-        var partial = [Double](repeating: 0, count: parts * inner)
-        storage.withUnsafeBufferPointer { src in
-            partial.withUnsafeMutableBufferPointer { dst in
-                guard let s = src.baseAddress, let d = dst.baseAddress else { return }
-                Parallel.forEachPiece(parts, minimum: 2) { pieces in
-                    for w in pieces {
-                        let first = rows * w / parts
-                        addColumnSums(s + first * inner, rows: rows * (w + 1) / parts - first, width: inner, into: d + w * inner)
+        // The first part's sums go straight into the result and the second's into pooled scratch,
+        // then the second is added to the first: both come from the pool on a repeated step.
+        let sums = try? StoragePool.withScratch(inner * (parts - 1)) { extra in
+            try makeStorage(inner) { total in
+                total.initialize(repeating: 0, count: inner)
+                extra.initialize(repeating: 0, count: inner * (parts - 1))
+                storage.withUnsafeBufferPointer { src in
+                    guard let s = src.baseAddress else { return }
+                    Parallel.forEachPiece(parts, minimum: 2) { pieces in
+                        for w in pieces {
+                            let first = rows * w / parts
+                            addColumnSums(s + first * inner, rows: rows * (w + 1) / parts - first, width: inner,
+                                          into: w == 0 ? total : extra)
+                        }
                     }
                 }
+                if parts == 2 { for j in 0..<inner { total[j] += extra[j] } }
             }
         }
-        if parts == 2 {
-            for j in 0..<inner { partial[j] += partial[inner + j] }
-            partial.removeLast(inner)
-        }
-        return Tensor(unchecked: target, partial)
+        return sums.map { Tensor(unchecked: target, $0) }
     }
 }
 

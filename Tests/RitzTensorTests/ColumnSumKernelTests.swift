@@ -29,4 +29,31 @@ import Testing
             #expect(sums.last == 42)
         }
     }
+
+    /// `sumToShape` of leading rows: the sums of the first and the second half of the rows (two
+    /// parts past `Parallel.minimumElements`, whatever the thread count), added in that order,
+    /// exactly; on a repeat the result and the scratch come from the pool.
+    @Test(arguments: [(37, 10), (300, 64), (1000, 33)])
+    func leadingRowSumsAreTheHalvesAddedInOrder(rows: Int, width: Int) throws {
+        var rng = RandomGenerator(seed: UInt64(rows))
+        let a = (0..<(rows * width)).map { _ in rng.normal() }
+        let parts = rows * width >= Parallel.minimumElements ? 2 : 1
+        var expected = [Double](repeating: 0, count: width)
+        var second = [Double](repeating: 0, count: width)
+        for r in 0..<rows {
+            for j in 0..<width {
+                if parts == 2 && r >= rows / 2 { second[j] += a[r * width + j] } else { expected[j] += a[r * width + j] }
+            }
+        }
+        for j in 0..<width { expected[j] += second[j] }
+        try AllocationLimit.withLimit(bytes: 1 << 26) { () throws -> Void in
+            let t = try Tensor(shape: [rows, width], storage: a)
+            #expect(try t.sumToShape([width]).storage == expected)
+            let hits = AllocationLimit.account.pool.statistics.hits
+            #expect(try t.sumToShape([width]).storage == expected)
+            if width >= StoragePool.minimumCount {
+                #expect(AllocationLimit.account.pool.statistics.hits == hits + parts)
+            }
+        }
+    }
 }
