@@ -58,7 +58,7 @@ extension Builtins {
                 try a.tracedVar("x").layernorm(axis: try a.int("axis"), eps: try a.double("eps"))
             },
             layerEntry("dropout", [Param("x"), Param("p"), .keyword("seed"), .keyword("train", default: .bool(true))],
-                       summary: "zeroes each element with probability p and scales the rest by 1/(1 − p); identity when train=false or p = 0; the mask comes from seed= (else the session generator)",
+                       summary: "zeroes each element with probability p (exactly +0, even where x is ±∞ or NaN) and scales the rest by 1/(1 − p); identity when train=false or p = 0; the mask comes from seed= (else the session generator)",
                        examples: ["dropout(ones(2, 4), 0.5, seed=1)", "dropout([1, 2, 3], 0.5, train=false)"]) { a in
                 let x = try a.tracedVar("x"), p = try a.double("p"), train = try a.bool("train")
                 return try withGenerator(a) { try x.dropout(p, train: train, using: &$0) }
