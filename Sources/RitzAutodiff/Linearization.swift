@@ -156,7 +156,7 @@ public final class Linearization {
     }
 
     /// A direction in the parameters cut into one tensor per block: the seeds of a tangent sweep.
-    /// Cut once by ``direction(_:for:)`` and used by every linearization at blocks of the same
+    /// Cut once (``direction(values:for:)``) and used by every linearization at blocks of the same
     /// shapes (the two halves of one batch, recorded at the same parameters), it spares each of
     /// them its own copy, made by both at the same moment.
     public struct Direction: Sendable {

@@ -91,25 +91,27 @@ extension Tensor {
         let rows = count / inner
         guard rows > 1 else { return nil }
         let parts = count >= Parallel.minimumElements ? 2 : 1
-        // The first part's sums go straight into the result and the second's into pooled scratch,
-        // then the second is added to the first: both come from the pool on a repeated step.
-        let sums = try? StoragePool.withScratch(inner * (parts - 1)) { extra in
-            try makeStorage(inner) { total in
-                total.initialize(repeating: 0, count: inner)
-                extra.initialize(repeating: 0, count: inner * (parts - 1))
-                storage.withUnsafeBufferPointer { src in
-                    guard let s = src.baseAddress else { return }
-                    Parallel.forEachPiece(parts, minimum: 2) { pieces in
-                        for w in pieces {
-                            let first = rows * w / parts
-                            addColumnSums(s + first * inner, rows: rows * (w + 1) / parts - first, width: inner,
-                                          into: w == 0 ? total : extra)
-                        }
-                    }
-                }
-                if parts == 2 { for j in 0..<inner { total[j] += extra[j] } }
+        /// Part w's rows summed into `into` (zeroed first): rows·w/parts ..< rows·(w+1)/parts.
+        func partSums(_ w: Int, into d: UnsafeMutablePointer<Double>) {
+            d.initialize(repeating: 0, count: inner)
+            storage.withUnsafeBufferPointer { src in
+                guard let s = src.baseAddress else { return }
+                let first = rows * w / parts
+                addColumnSums(s + first * inner, rows: rows * (w + 1) / parts - first, width: inner, into: d)
             }
         }
+        // Two parts: the first's sums go straight into the result, the second's into pooled
+        // scratch, then the second is added to the first; on a repeated step both come from the pool.
+        let sums = parts == 1
+            ? try? makeStorage(inner) { total in partSums(0, into: total) }
+            : try? StoragePool.withScratch(inner) { extra in
+                try makeStorage(inner) { total in
+                    Parallel.forEachPiece(2, minimum: 2) { pieces in
+                        for w in pieces { partSums(w, into: w == 0 ? total : extra) }
+                    }
+                    for j in 0..<inner { total[j] += extra[j] }
+                }
+            }
         return sums.map { Tensor(unchecked: target, $0) }
     }
 }
