@@ -177,9 +177,9 @@ public final class Linearization {
         return try direction(values: try v.asFloat().storage, for: op)
     }
 
-    /// The flat values `v` (one per parameter, the blocks in order) cut into the blocks, each piece
-    /// a copy: nothing of the caller's array is held (a tensor over it would hand it to the storage
-    /// pool when it goes, while the caller still has it).
+    /// The flat values `v` (one per parameter, the blocks in order) cut into the blocks
+    /// (``Tensor/pieces(of:blocks:)``): copies, so nothing of the caller's array is held (a tensor
+    /// over it would hand it to the storage pool when it goes, while the caller still has it).
     ///
     /// - Parameters:
     ///   - v: The direction's values.
@@ -190,10 +190,10 @@ public final class Linearization {
             throw AutodiffError.tangentShape(op: op, expected: [parameterCount], got: [v.count])
         }
         var offset = 0
-        return Direction(pieces: try points.map { p in
+        return Direction(pieces: try Tensor.pieces(of: v, blocks: points.map { p in
             defer { offset += p.count }
-            return try Tensor(shape: p.shape, storage: Array(v[offset..<(offset + p.count)]))
-        })
+            return (offset, p.shape)
+        }))
     }
 
     /// H v, the Hessian of the loss in the parameters times `v` (flat).
