@@ -187,19 +187,61 @@ private struct BlockBasis {
         Blas.combine(data, length: n, y, count: rows, cols: cols)
     }
 
-    /// Removes the deflated directions from columns `r`.
+    /// Removes the deflated directions from columns `r`: w ← w − (uᵀw) u for each deflated u.
     private mutating func projectDeflated(_ r: Range<Int>) {
-        for u in deflate {
-            for c in r {
-                var dot = 0.0
-                for i in 0..<n { dot += u[i] * data[c * n + i] }
-                for i in 0..<n { data[c * n + i] -= dot * u[i] }
+        let n = self.n
+        guard n > 0, !r.isEmpty else { return }
+        data.withUnsafeMutableBufferPointer { pd in
+            guard let base = pd.baseAddress else { return }
+            for u in deflate where u.count == n {
+                u.withUnsafeBufferPointer { pu in
+                    guard let up = pu.baseAddress else { return }
+                    for c in r {
+                        let w = base + c * n
+                        cblas_daxpy(Int32(n), -cblas_ddot(Int32(n), up, 1, w, 1), up, 1, w, 1)
+                    }
+                }
             }
         }
     }
 
+    /// ‖column c‖₂.
+    private func norm(ofColumn c: Int) -> Double {
+        data.withUnsafeBufferPointer { pd in
+            guard let base = pd.baseAddress else { return 0 }
+            return cblas_dnrm2(Int32(n), base + c * n, 1)
+        }
+    }
+
+    /// Removes from column `col` its components along columns `first..<col` (classical
+    /// Gram–Schmidt, one pass of two BLAS-2 products: c = Qᵀw, w ← w − Q c), writing c, one
+    /// coefficient per earlier column, to the front of `coefficients`.
+    private mutating func project(_ col: Int, against first: Int, into coefficients: inout [Double]) {
+        let n = self.n, count = col - first
+        guard count > 0, n > 0, coefficients.count >= count else { return }
+        data.withUnsafeMutableBufferPointer { pd in
+            coefficients.withUnsafeMutableBufferPointer { pc in
+                guard let base = pd.baseAddress, let cp = pc.baseAddress else { return }
+                let q = base + first * n, w = base + col * n
+                // The earlier columns as a row-major count×n matrix: rows are vectors.
+                cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(count), Int32(n), 1, q, Int32(n), w, 1, 0, cp, 1)
+                cblas_dgemv(CblasRowMajor, CblasTrans, Int32(count), Int32(n), -1, q, Int32(n), cp, 1, 1, w, 1)
+            }
+        }
+    }
+
+    /// Scales column `c` by `factor`.
+    private mutating func scale(column c: Int, by factor: Double) {
+        let n = self.n
+        data.withUnsafeMutableBufferPointer { pd in
+            guard let base = pd.baseAddress else { return }
+            cblas_dscal(Int32(n), factor, base + c * n, 1)
+        }
+    }
+
     /// Orthonormalises columns start..<start+width against the columns before them and the
-    /// deflated vectors (twice), then among themselves (modified Gram–Schmidt, twice).
+    /// deflated vectors (twice), then among themselves (Gram–Schmidt, twice: "twice is enough",
+    /// Giraud, Langou and Rozložník 2005).
     ///
     /// A column that vanishes (the block has found an invariant subspace) is replaced by a random
     /// unit vector orthogonal to everything, with zero coupling.
@@ -208,8 +250,7 @@ private struct BlockBasis {
     mutating func orthonormalize(start: Int, width: Int, rng: inout RandomGenerator) -> (h: [Double], r: [Double]) {
         var h = [Double](repeating: 0, count: start * width)
         var r = [Double](repeating: 0, count: width * width)
-        var original = [Double](repeating: 0, count: width)
-        for c in 0..<width { original[c] = Blas.norm(Array(data[((start + c) * n)..<((start + c + 1) * n)])) }
+        let original = (0..<width).map { norm(ofColumn: start + $0) }
         let n = self.n
         for _ in 0..<2 {
             projectDeflated(start..<(start + width))
@@ -229,21 +270,17 @@ private struct BlockBasis {
             for i in 0..<(start * width) { h[i] += pass[i] }
         }
         if start == 0 { projectDeflated(0..<width) }
+        var coefficients = [Double](repeating: 0, count: width)
         for c in 0..<width {
             let col = start + c
             for _ in 0..<2 {
-                for p in 0..<c {
-                    let q = start + p
-                    var dot = 0.0
-                    for i in 0..<n { dot += data[q * n + i] * data[col * n + i] }
-                    for i in 0..<n { data[col * n + i] -= dot * data[q * n + i] }
-                    r[p * width + c] += dot
-                }
+                project(col, against: start, into: &coefficients)
+                for p in 0..<c { r[p * width + c] += coefficients[p] }
             }
-            let norm = Blas.norm(Array(data[(col * n)..<((col + 1) * n)]))
+            let norm = norm(ofColumn: col)
             if norm > 1e-10 * Swift.max(original[c], .leastNormalMagnitude) {
                 r[c * width + c] = norm
-                for i in 0..<n { data[col * n + i] /= norm }
+                scale(column: col, by: 1 / norm)
             } else {
                 replaceWithRandom(col, rng: &rng)
             }
@@ -254,15 +291,11 @@ private struct BlockBasis {
     /// Puts a random unit vector orthogonal to every earlier column and the deflated vectors in `col`.
     private mutating func replaceWithRandom(_ col: Int, rng: inout RandomGenerator) {
         for i in 0..<n { data[col * n + i] = rng.normal() }
+        var discarded = [Double](repeating: 0, count: col)
         for _ in 0..<2 {
             projectDeflated(col..<(col + 1))
-            for q in 0..<col {
-                var dot = 0.0
-                for i in 0..<n { dot += data[q * n + i] * data[col * n + i] }
-                for i in 0..<n { data[col * n + i] -= dot * data[q * n + i] }
-            }
+            project(col, against: 0, into: &discarded)
         }
-        let norm = Blas.norm(Array(data[(col * n)..<((col + 1) * n)]))
-        for i in 0..<n { data[col * n + i] /= Swift.max(norm, .leastNormalMagnitude) }
+        scale(column: col, by: 1 / Swift.max(norm(ofColumn: col), .leastNormalMagnitude))
     }
 }
