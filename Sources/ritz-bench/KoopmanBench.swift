@@ -40,7 +40,8 @@ enum KoopmanBench {
         let speed = lpe.bar(timeRatioAtMost: 1)
         Bench.report("laplacian_pe(grid 100x100, 8), sym", lpe.ours, "s",
                      detail: lpe.detail(scale: 1, unit: "s")
-                        + String(format: "; max |Δλ| vs the eigsh fixture %.1e; groups %@; %d matvecs", err, groups, pe?.matvecs ?? 0),
+                        + String(format: "; max |Δλ| vs the eigsh fixture %.1e; groups %@; %@, %d solves", err, groups,
+                                 pe?.method ?? "?", pe?.solves ?? 0),
                      bar: ((speed.map { $0.text + " and " } ?? "") + "|Δλ| <= 1e-8", (speed?.met ?? true) && err <= 1e-8))
 
         // laplacian_pe(grid_graph(400, 400), 8) — the graph built inside the timing on both sides —

@@ -27,7 +27,9 @@ import RitzTensor
 ///      any numeric work; when the factor and the Lanczos basis fit in the memory the session has
 ///      left (or `factorBudget`), L + sI is factored with s = 1e-8·‖L‖∞ (retried ×100 if not
 ///      definite to working precision) and `ShiftInvertLanczos` finds the eigenvalues nearest
-///      the target −s, i.e. the smallest: shift-invert Lanczos.
+///      the target −s, i.e. the smallest: shift-invert Lanczos, with a block of 4 vectors and,
+///      only when its pairs hold 4 equal eigenvalues (there may be more copies than the block can
+///      find), again with a block of every wanted pair (`LanczosBlocks`).
 ///   3. When the factor would not fit: `GraphEigensolver`, the Chebyshev-filtered subspace
 ///      iteration, which needs only products with L.
 ///   Sparse solvers stop at residuals ‖Lv − λv‖ ≤ 1e-8 computed with L itself, so each eigenvalue
@@ -79,6 +81,9 @@ public struct LaplacianPE: Sendable {
         case shiftInvert = "shift-invert Lanczos (CHOLMOD)"
         case filtered = "Chebyshev-filtered subspace iteration"
     }
+
+    /// Eigenvalues within this multiple of ‖L‖∞ of their neighbour form one group.
+    static let groupTolerance = 1e-6
 
     /// Relative shift s/‖L‖∞ of the factored L + sI (the target −s lies just below the spectrum).
     static let relativeShift = 1e-8
@@ -173,13 +178,13 @@ public struct LaplacianPE: Sendable {
         var start = 0
         while start < values.count {
             var end = start + 1
-            while end < values.count && values[end] - values[end - 1] <= 1e-6 * scale { end += 1 }
+            while end < values.count && values[end] - values[end - 1] <= groupTolerance * scale { end += 1 }
             let mean = values[start..<end].reduce(0, +) / Double(end - start)
-            let cut = end == values.count && next.map { $0 - values[end - 1] <= 1e-6 * scale } == true
+            let cut = end == values.count && next.map { $0 - values[end - 1] <= groupTolerance * scale } == true
             groups.append(Group(start: start, count: end - start, value: mean, truncated: cut))
             start = end
         }
-        if let next, let last = values.last, next - last <= 1e-6 * scale {
+        if let next, let last = values.last, next - last <= groupTolerance * scale {
             warnings.append(String(format: "laplacian_pe: eigenvalue %.6g continues past column %d; the last group of columns is cut and not rotation-invariant", last, k))
         }
         return LaplacianPE(pe: try Tensor(shape: [n, k], storage: pe), eigenvalues: values, nextEigenvalue: next,
