@@ -1,3 +1,4 @@
+import Foundation
 import RitzPlot
 
 /// Receives what a running cell produces. Called on the evaluation thread.
@@ -20,6 +21,13 @@ public struct Progress: Sendable {
         self.step = step
         self.total = total
         self.fields = fields
+    }
+
+    /// The status line's text: `step 120/500 · loss 0.4213` (figures to 4 significant digits).
+    public var statusText: String {
+        var parts = ["step \(step)" + (total > 0 ? "/\(total)" : "")]
+        for (name, value) in fields { parts.append("\(name) \(String(format: "%.4g", value))") }
+        return parts.joined(separator: " · ")
     }
 }
 

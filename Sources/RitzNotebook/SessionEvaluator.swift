@@ -131,9 +131,7 @@ final class OutputSink: EventSink, @unchecked Sendable {
                 justPlotted = collected.count - 1
             }
         case .progress(let progress):
-            var parts = ["step \(progress.step)" + (progress.total > 0 ? "/\(progress.total)" : "")]
-            for (name, value) in progress.fields { parts.append("\(name) \(String(format: "%.4g", value))") }
-            live.setProgress(parts.joined(separator: " · "))
+            live.setProgress(progress)
         case .error(let diagnostic):
             let text = diagnostic.render()
             live.put(.error(text))

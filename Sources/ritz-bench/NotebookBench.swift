@@ -43,7 +43,7 @@ enum NotebookBench {
             try b.addLine(sharp, name: "sharpness")
             live.put(.plot(id: 1, renderer: FigureRenderer(figure: a), rows: 16))
             live.put(.plot(id: 2, renderer: FigureRenderer(figure: b), rows: 16))
-            live.setProgress("step \(step)/2000 · loss \(loss.last ?? 0)")
+            live.setProgress(RitzLang.Progress(step: step, total: 2000, fields: [("loss", loss.last ?? 0)]))
         }
         try advance()
         // A new snapshot of both plots arrives before every frame (made untimed: building the

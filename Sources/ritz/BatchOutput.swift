@@ -99,7 +99,7 @@ final class BatchOutput: EventSink, @unchecked Sendable {
             }
         case let .progress(p):
             if let h = held { held = nil; live(h) }
-            if terminal.isTTY { showStatus(Self.statusLine(p)) }
+            if terminal.isTTY { showStatus(p.statusText) }
         case let .text(s):
             endCell()
             write(TerminalText.inert(s))
@@ -172,12 +172,5 @@ final class BatchOutput: EventSink, @unchecked Sendable {
         let fitted = String(TerminalText.inert(line, keepingLineBreaks: false).prefix(max(1, terminal.width - 1)))
         status = fitted
         write("\r" + fitted + "\u{1B}[K")
-    }
-
-    /// `step 120/500 · loss 0.312 · acc 0.91`.
-    static func statusLine(_ p: RitzLang.Progress) -> String {
-        var parts = ["step \(p.step)" + (p.total > 0 ? "/\(p.total)" : "")]
-        for (name, value) in p.fields { parts.append("\(name) \(String(format: "%.4g", value))") }
-        return parts.joined(separator: " · ")
     }
 }

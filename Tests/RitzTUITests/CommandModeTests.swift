@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import RitzLang
 @testable import RitzNotebook
 @testable import RitzTUI
 
@@ -194,7 +195,10 @@ struct CommandModeTests {
         let m = model(cells: ["loop"])
         _ = m.handle(.function(5))
         guard let (_, live) = m.beginRun(index: 0) else { Issue.record("no run"); return }
-        live.setProgress("step 120/500 · loss 0.42")
+        live.setProgress(RitzLang.Progress(step: 120, total: 500, fields: [("loss", 0.421_349)]))
+        // The numbers are kept as numbers and made text when the screen is drawn.
+        #expect(live.snapshot().progress == "step 120/500 · loss 0.4213")
+        #expect(m.render(width: 80, height: 12).screen.lines.last?.contains("step 120/500 · loss 0.4213") == true)
         _ = m.handle(.ctrl("c"))
         #expect(m.render(width: 80, height: 12).screen.lines.last?.contains("interrupting…") == true)
         _ = m.finishRun(index: 0, result: CellRun(outputs: [], executionCount: 1, failed: true, interrupted: true))

@@ -1,11 +1,12 @@
 import Foundation
+import RitzLang
 
 
 /// What a running cell has produced so far; written by the evaluation thread, read by the UI.
 public final class LiveCell: @unchecked Sendable {
     private let lock = NSLock()
     private var _items: [OutputItem] = []
-    private var _progress: String?
+    private var _progress: RitzLang.Progress?
     private var _version = 0
 
     public init() {}
@@ -40,17 +41,22 @@ public final class LiveCell: @unchecked Sendable {
         _version += 1
     }
 
-    /// Sets the progress text for the status line (`step 120/500 · loss 0.42`).
-    public func setProgress(_ text: String?) {
+    /// Sets the progress for the status line. Kept as numbers: a training run reports every
+    /// step, and the text is made only when a screen is drawn (at most 30 times a second, on the
+    /// drawing thread), not on the thread that trains.
+    public func setProgress(_ progress: RitzLang.Progress?) {
         lock.lock(); defer { lock.unlock() }
-        _progress = text
+        _progress = progress
         _version += 1
     }
 
-    /// A consistent copy: items, progress and a version that changes on every update.
+    /// A consistent copy: items, the progress text (`step 120/500 · loss 0.42`) and a version
+    /// that changes on every update.
     public func snapshot() -> (items: [OutputItem], progress: String?, version: Int) {
-        lock.lock(); defer { lock.unlock() }
-        return (_items, _progress, _version)
+        lock.lock()
+        let (items, progress, version) = (_items, _progress, _version)
+        lock.unlock()
+        return (items, progress?.statusText, version)
     }
 }
 
