@@ -203,7 +203,10 @@ extension Builtins {
         var curves = try RunCurves(tracked: names, hasTest: test != nil)
         // Live curves: one plot id for the whole run; a snapshot at a history row when at least
         // `LiveFrames.interval` of wall time passed since the last one, and the final state once
-        // more at the end. Each plot event is followed by the row's progress event (EvalEvent).
+        // more at the end. Each plot event is followed by the row's progress event (EvalEvent),
+        // and progress goes only with a frame: a status line redrawn at every step of a fast run
+        // (thousands a second) costs the trainer's thread and, on a terminal over a slow link,
+        // the run's speed.
         let plotID = ctx.newPlotID()
         var frames = LiveFrames()
         var lastProgress: Progress?
@@ -216,8 +219,10 @@ extension Builtins {
                                     progress: { p in
                                         curves.append(p)
                                         let progress = Progress(step: p.step, total: p.total, fields: p.fields)
-                                        if frames.due() { ctx.emit(.plot(id: plotID, figure: curves.live.figure())) }
-                                        ctx.emit(.progress(progress))
+                                        if frames.due() {
+                                            ctx.emit(.plot(id: plotID, figure: curves.live.figure()))
+                                            ctx.emit(.progress(progress))
+                                        }
                                         lastProgress = progress
                                     },
                                     shouldStop: { ctx.isInterrupted })

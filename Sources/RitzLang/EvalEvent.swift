@@ -44,7 +44,8 @@ public struct Progress: Sendable {
 ///   at most about 20 a second of wall time and always once more with the final state when
 ///   it ends. Every live plot event is followed by a `.progress` event before any other event,
 ///   so a live plot is never directly followed by a `.value`: a `.value` right after a `.plot`
-///   always belongs to it.
+///   always belongs to it. `train` reports progress only with its frames (the last one carries
+///   the last step); other long builtins report it as they go.
 ///
 /// Plot ids are unique within a session (1, 2, 3, … in order of first emission). How many
 /// live frames are emitted depends on wall time; their final state does not.

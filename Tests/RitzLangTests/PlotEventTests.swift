@@ -87,10 +87,13 @@ import RitzPlot
             return nil
         }
         let progress = events.filter { PlotEventTests.kind($0) == "progress" }.count
-        // 101 history rows (step 0, 2, …, 200); at most one frame per row plus the final one.
-        #expect(progress >= 101)
+        // 101 history rows (step 0, 2, …, 200); at most one frame per row plus the final one,
+        // and progress only with a frame.
         #expect(!frames.isEmpty)
         #expect(frames.count <= 102)
+        #expect(progress == frames.count)
+        let last = events.reversed().compactMap { e -> Int? in if case let .progress(p) = e { return p.step } else { return nil } }.first
+        #expect(last == 200)
         #expect(Set(frames.map(\.id)).count == 1)
         for f in frames {
             #expect(f.index + 1 < events.count && PlotEventTests.kind(events[f.index + 1]) == "progress")
