@@ -139,7 +139,7 @@ final class MFACWindow {
         gradients.withUnsafeBufferPointer { gb in
             out.withUnsafeMutableBufferPointer { ob in
                 guard let a = gb.baseAddress, let b = x.baseAddress, let c = ob.baseAddress else { return }
-                gemmBlock(transA: false, transB: false, m: k, n: 1, k: p, a, lda: p, b, ldb: 1, beta: 0, c, ldc: 1)
+                matrixVector(transposed: false, rows: k, cols: p, a, b, c)
             }
         }
         return out
@@ -173,19 +173,10 @@ final class MFACWindow {
         gradients.withUnsafeBufferPointer { gb in
             c.withUnsafeBufferPointer { cb in
                 guard let a = gb.baseAddress, let b = cb.baseAddress, let o = out.baseAddress else { return }
-                gemmBlockSubtracting(a: a, rows: k, columns: p, c: b, into: o)
+                matrixVector(transposed: true, rows: k, cols: p, alpha: -1, a, b, beta: 1, o)
             }
         }
         for i in 0..<p { out[i] *= invLambda }
-    }
-
-    /// out ← out − Aᵀc for A (rows × columns, row-major) and c (rows).
-    private func gemmBlockSubtracting(a: UnsafePointer<Double>, rows: Int, columns: Int, c: UnsafePointer<Double>,
-                                      into out: UnsafeMutablePointer<Double>) {
-        let product = UnsafeMutablePointer<Double>.allocate(capacity: columns)
-        defer { product.deallocate() }
-        gemmBlock(transA: true, transB: false, m: columns, n: 1, k: rows, a, lda: columns, c, ldb: 1, beta: 0, product, ldc: 1)
-        for i in 0..<columns { out[i] -= product[i] }
     }
 }
 

@@ -198,6 +198,20 @@ func rowMajorProduct(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ c
     }
 }
 
+/// y ← alpha·op(A)·x + beta·y for a row-major rows×cols A and vectors x, y (`dgemv`): a matrix
+/// against one vector, a pass over A at the memory's speed, where the gemm kernels (built for
+/// blocks of columns) run several times slower.
+///
+/// - Parameters:
+///   - transposed: op(A) = Aᵀ (x has `rows` entries, y `cols`) instead of A (x `cols`, y `rows`).
+///   - beta: 0 overwrites y (it need not be initialised).
+public func matrixVector(transposed: Bool, rows: Int, cols: Int, alpha: Double = 1, _ a: UnsafePointer<Double>,
+                         _ x: UnsafePointer<Double>, beta: Double = 0, _ y: UnsafeMutablePointer<Double>) {
+    guard rows > 0, cols > 0 else { return }
+    cblas_dgemv(CblasRowMajor, transposed ? CblasTrans : CblasNoTrans, blasInt(rows), blasInt(cols), alpha, a,
+                blasInt(cols), x, 1, beta, y, 1)
+}
+
 /// Inner dimensions up to which a product without a transposed A takes the row kernel of
 /// `CKernels` (where the CPU has AVX2 and FMA): about 1.3× OpenBLAS for 1797×10 @ 10×64, the
 /// backward product of a layer with ten outputs.
