@@ -19,7 +19,8 @@ public enum EigsWhich: String, Sendable, CaseIterable {
     }
 }
 
-/// How `eigs` computes the residuals it reports.
+/// How `eigs` computes the residuals it reports. The default (``automatic(n:basisVectors:)``)
+/// stores the products when their copy is small, and recomputes otherwise.
 public enum EigsResidualCheck: String, Sendable, CaseIterable {
     /// One extra product H v per returned pair: ‖H v − θ v‖ from scratch.
     case recompute
@@ -28,6 +29,21 @@ public enum EigsResidualCheck: String, Sendable, CaseIterable {
     /// basis memory doubles). Unlike the Lanczos estimate |β y_m| it does not assume the
     /// recurrence held exactly.
     case storedProducts
+
+    /// Bytes the stored products may take for ``automatic(n:basisVectors:)`` to store them.
+    public static let storedProductsBudget = 256 << 20
+
+    /// Stored products when the images of a basis of `basisVectors` vectors of length `n` take
+    /// at most ``storedProductsBudget`` bytes and fit the session's memory limit beside the basis
+    /// (a model of a million parameters with the default basis: 168 MB), else one product per
+    /// pair: k products saved wherever the copy is cheap, no doubled basis where it is not.
+    public static func automatic(n: Int, basisVectors: Int) -> EigsResidualCheck {
+        let (cells, overflow) = n.multipliedReportingOverflow(by: basisVectors)
+        guard !overflow, cells <= storedProductsBudget / 8, (try? AllocationLimit.check(elements: 2 * cells)) != nil else {
+            return .recompute
+        }
+        return .storedProducts
+    }
 }
 
 /// Eigenpairs of a symmetric operator with their certificates.
@@ -47,6 +63,8 @@ public struct EigsResult: Sendable {
     public let iterations: Int
     /// Matrix-vector products, including the k residual checks of `.recompute`.
     public let matvecs: Int
+    /// How the residuals were computed.
+    public let residualCheck: EigsResidualCheck
     /// True when every true residual satisfies ‖H v − θ v‖ ≤ max(tol·|θ|, 64ε‖H‖) (the second
     /// term is the rounding floor of a product with H).
     public let converged: Bool
@@ -62,8 +80,10 @@ public struct EigsResult: Sendable {
 /// Ritz vectors nearest the wanted end are kept together with the last residual direction, the
 /// projected matrix becomes an arrowhead (diag(θ) bordered by β_m y_{m,i}), and Lanczos continues.
 /// The first cycle's T is tridiagonal and goes to LAPACK `dstevd`; arrowhead cycles to `dsyevd`.
-/// At the end every reported residual is recomputed from scratch with one product by H, so the
-/// certificate does not rest on the recurrence. By the Kato–Temple/Weyl bound, a residual r
+/// At the end every reported residual is computed from products with H — the stored images H v_j
+/// of the basis vectors combined as the Ritz vector combines them, or one new product per pair
+/// when storing them would take much memory (`EigsResidualCheck`) — so the certificate does not
+/// rest on the recurrence. By the Kato–Temple/Weyl bound, a residual r
 /// puts an exact eigenvalue within r of θ (and within r²/gap when the gap is known).
 /// Limitation shared by every single-vector Krylov method (ARPACK's included): when n > ncv, an
 /// exactly repeated eigenvalue may be reported once, with its other copies missing, because the
@@ -78,14 +98,15 @@ public struct EigsResult: Sendable {
 ///   - ncv: Basis size (default min(n, max(2k + 1, 20)), as ARPACK's `eigsh`).
 ///   - start: Optional start vector (warm start), e.g. a previous Ritz vector.
 ///   - seed: Seed of the start vector when `start` is nil.
-///   - residualCheck: How the reported residuals are computed (default: one extra product each).
+///   - residualCheck: How the reported residuals are computed (default: stored products when
+///     they are small, else one extra product each; `EigsResidualCheck.automatic`).
 /// - Returns: Values, vectors, true residuals, iterations, matvecs and the convergence flag.
 ///   Non-convergence is reported through `converged`, not thrown.
 /// - Throws: `TensorError.invalidArgument` for bad arguments or a non-symmetric operator;
 ///   errors of the operator; `CurvatureError.interrupted`.
 public func eigs(_ H: LinearOperator, k: Int = 6, which: EigsWhich = .largestAlgebraic, tol: Double = 1e-8,
                  maxiter: Int? = nil, ncv: Int? = nil, start: Tensor? = nil, seed: UInt64 = 0,
-                 residualCheck: EigsResidualCheck = .recompute) throws -> EigsResult {
+                 residualCheck: EigsResidualCheck? = nil) throws -> EigsResult {
     let n = H.n
     guard H.isSymmetric else { throw TensorError.invalidArgument("eigs needs a symmetric operator") }
     guard k >= 1, k <= n else { throw TensorError.invalidArgument("eigs needs 1 <= k <= n = \(n), got k = \(k)") }
@@ -96,6 +117,7 @@ public func eigs(_ H: LinearOperator, k: Int = 6, which: EigsWhich = .largestAlg
     let maxCycles = maxiter ?? max(300, n)
     guard maxCycles >= 1 else { throw TensorError.invalidArgument("eigs needs maxiter >= 1") }
     let m = min(n, max(ncv ?? max(2 * k + 1, 20), k + 1))
+    let residualCheck = residualCheck ?? .automatic(n: n, basisVectors: m + 1)
     // The basis (and, with stored products, their images) must fit the allocation limit.
     let (cells, overflow) = n.multipliedReportingOverflow(by: (m + 1) * (residualCheck == .storedProducts ? 2 : 1))
     guard !overflow else { throw TensorError.tooLarge(bytes: Int.max, limit: AllocationLimit.bytes) }
@@ -135,7 +157,8 @@ public func eigs(_ H: LinearOperator, k: Int = 6, which: EigsWhich = .largestAlg
         return (theta, y, estimates, order)
     }
 
-    /// Ritz vectors of the k wanted pairs, with residuals recomputed by one product each.
+    /// Ritz vectors of the k wanted pairs, with residuals from the stored products or one new
+    /// product each.
     func finish(_ p: (theta: [Double], y: [Double], estimates: [Double], order: [Int]), size: Int) throws -> EigsResult {
         let idx = Array(p.order.prefix(k))
         var sel = [Double](repeating: 0, count: size * idx.count)
@@ -157,14 +180,15 @@ public func eigs(_ H: LinearOperator, k: Int = 6, which: EigsWhich = .largestAlg
                 hv = try H.apply(vector: vec)
             }
             values.append(p.theta[i])
-            // True residual ‖H v − θ v‖₂ from an explicit product.
+            // True residual ‖H v − θ v‖₂ from products with H.
             trueRes.append(Blas.residual(hv, p.theta[i], vec))
             for r in 0..<n { cols[r * idx.count + c] = vec[r] }
         }
         let converged = idx.count == k && zip(values, trueRes).allSatisfy { $1 <= bound($0) }
         return EigsResult(values: values, vectors: try Tensor(shape: [n, idx.count], storage: cols),
                           residuals: trueRes, estimatedResiduals: idx.map { p.estimates[$0] },
-                          iterations: cycles, matvecs: H.matvecs - before, converged: converged)
+                          iterations: cycles, matvecs: H.matvecs - before, residualCheck: residualCheck,
+                          converged: converged)
     }
 
     // Convergence is tested after every step while the projected problem is small (so a warm
