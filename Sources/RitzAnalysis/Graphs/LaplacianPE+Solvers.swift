@@ -92,21 +92,20 @@ extension LaplacianPE {
     /// (a square grid's 2, a cubic lattice's 3) in half the solves of b = m for k = 8 (the
     /// 100×100 grid: 72 against 144), with a basis of 8 blocks (or 2m + 2b vectors). Only when
     /// the pairs it returns hold a run of b or more equal eigenvalues (within the groups'
-    /// tolerance), or it did not converge, is the component solved again with b = max(m, 4) and
-    /// a basis of 4 blocks: a shorter run means the block held every copy of that eigenvalue.
+    /// tolerance), or it did not converge, is the component solved again with b = m and a basis
+    /// of 4 blocks: a shorter run means the block held every copy of that eigenvalue.
     struct LanczosBlocks {
         /// b of the first attempt.
         let first: Int
         /// The first attempt's basis size.
         let firstBasis: Int
-        /// b of the second attempt, nil when the first is already b ≥ m.
+        /// b of the second attempt (m), nil when the first block is already as wide.
         let robust: Int?
 
         init(m: Int) {
-            let wide = Swift.max(m, 4)
-            first = Swift.min(4, wide)
+            first = 4
             firstBasis = Swift.max(8 * first, 2 * m + 2 * first)
-            robust = wide > first ? wide : nil
+            robust = m > first ? m : nil
         }
 
         /// Basis vectors either attempt holds at once (basis plus the pending block).
