@@ -190,9 +190,9 @@ func blasInt(_ n: Int) -> Int32 { Int32(truncatingIfNeeded: n) }
 func rowMajorProduct(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ c: UnsafeMutablePointer<Double>,
                      m: Int, k: Int, n: Int) {
     if n == 1 {
-        cblas_dgemv(CblasRowMajor, CblasNoTrans, blasInt(m), blasInt(k), 1, a, blasInt(k), b, 1, 0, c, 1)
+        matrixVector(transposed: false, rows: m, cols: k, a, b, c)
     } else if m == 1 {
-        cblas_dgemv(CblasRowMajor, CblasTrans, blasInt(k), blasInt(n), 1, b, blasInt(n), a, 1, 0, c, 1)
+        matrixVector(transposed: true, rows: k, cols: n, b, a, c)
     } else {
         rowMajorGemm(transA: false, transB: false, m: m, n: n, k: k, a, lda: k, b, ldb: n, c, ldc: n)
     }
@@ -207,7 +207,13 @@ func rowMajorProduct(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ c
 ///   - beta: 0 overwrites y (it need not be initialised).
 public func matrixVector(transposed: Bool, rows: Int, cols: Int, alpha: Double = 1, _ a: UnsafePointer<Double>,
                          _ x: UnsafePointer<Double>, beta: Double = 0, _ y: UnsafeMutablePointer<Double>) {
-    guard rows > 0, cols > 0 else { return }
+    let (inputs, outputs) = transposed ? (rows, cols) : (cols, rows)
+    guard outputs > 0 else { return }
+    guard inputs > 0 else {
+        // An empty sum: y ← beta·y.
+        for i in 0..<outputs { y[i] = beta == 0 ? 0 : beta * y[i] }
+        return
+    }
     cblas_dgemv(CblasRowMajor, transposed ? CblasTrans : CblasNoTrans, blasInt(rows), blasInt(cols), alpha, a,
                 blasInt(cols), x, 1, beta, y, 1)
 }

@@ -1,7 +1,6 @@
 import Foundation
 import RitzLang
 
-
 /// What a running cell has produced so far; written by the evaluation thread, read by the UI.
 public final class LiveCell: @unchecked Sendable {
     private let lock = NSLock()
@@ -41,9 +40,9 @@ public final class LiveCell: @unchecked Sendable {
         _version += 1
     }
 
-    /// Sets the progress for the status line. Kept as numbers: a training run reports every
-    /// step, and the text is made only when a screen is drawn (at most 30 times a second, on the
-    /// drawing thread), not on the thread that trains.
+    /// Sets the progress for the status line. Kept as numbers: the text is made only when a
+    /// screen is drawn (at most 30 times a second, on the drawing thread), not on the thread that
+    /// computes, however often a long builtin reports.
     public func setProgress(_ progress: RitzLang.Progress?) {
         lock.lock(); defer { lock.unlock() }
         _progress = progress
