@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "RitzAnalysisTests", dependencies: ["RitzAnalysis", "RitzLearn", "MLPReference", "RitzTensor"], exclude: ["Fixtures"]),
         .testTarget(name: "RitzPlotTests", dependencies: ["RitzPlot"], exclude: ["Golden"]),
         .testTarget(name: "RitzLangTests", dependencies: ["RitzLang", "RitzTensor"], exclude: ["Scripts"]),
-        .testTarget(name: "RitzNotebookTests", dependencies: ["RitzNotebook", "RitzLang"]),
+        .testTarget(name: "RitzNotebookTests", dependencies: ["RitzNotebook", "RitzLang"], exclude: ["Fixtures", "html_safety.py"]),
         .testTarget(name: "RitzKernelTests", dependencies: ["RitzKernel", "RitzNotebook"]),
         .testTarget(name: "RitzTUITests", dependencies: ["RitzTUI", "RitzNotebook"]),
     ]

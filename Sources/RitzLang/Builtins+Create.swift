@@ -23,7 +23,7 @@ extension Builtins {
             BuiltinEntry("full", [Param("shape"), Param("value")], group: g,
                          summary: "a tensor of the given shape with every element equal to value",
                          examples: ["full([2, 2], 7)"]) { a in
-                let shape = try Interpreter.toTensor(try a.raw("shape") ?? .none, what: "shape").storage.map {
+                let shape = try Interpreter.toTensor(a.raw("shape") ?? .none, what: "shape").storage.map {
                     try Interpreter.toInt(.number($0), what: "a dimension")
                 }
                 return .tensor(try Tensor.full(shape, try a.double("value")))

@@ -38,7 +38,7 @@ extension Builtins {
         let fnName: String
         if case let .function(f) = fn { fnName = f.name } else { fnName = fn.typeName }
         // The model may outlive a session reset: it holds the interpreter weakly.
-        weak var context = a.context
+        weak let context = a.context
         return try FunctionModel(blocks: blocks, parameters: values, label: "model(\(fnName))") { parts, x in
             guard let ctx = context else {
                 throw Diagnostic("this model's function belonged to a session that has ended", span: nil)

@@ -16,8 +16,9 @@ struct ExecState {
     var depth: Int = 0
 }
 
-/// A jump thrown from a place where the flag cannot be used (inside an expression).
-struct JumpSignal: Error {
+/// A jump thrown from a place where the flag cannot be used (inside an expression). Thrown and
+/// caught within one evaluation, on the thread that runs it, so its value never crosses threads.
+struct JumpSignal: Error, @unchecked Sendable {
     var control: Int
     var value: Value
 }

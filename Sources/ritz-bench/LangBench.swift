@@ -50,7 +50,7 @@ enum LangBench {
         let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         let ritz = dir.appendingPathComponent("ritz").path
         let empty = FileManager.default.temporaryDirectory.appendingPathComponent("ritz-bench-empty.ritz").path
-        FileManager.default.createFile(atPath: empty, contents: Data())
+        _ = FileManager.default.createFile(atPath: empty, contents: Data())
         if FileManager.default.isExecutableFile(atPath: ritz) {
             let tRitz = Bench.median(repeats: 5) { spawn(ritz, ["run", empty]) }
             let python = Peer.python()

@@ -85,7 +85,7 @@ import Testing
         let validator = try Fixture.schema()
         let sessions = Fixture.directory.deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("sessions")
-        var files = [Data(try sampleNotebook().ipynbText().utf8)]
+        var files = [Data(sampleNotebook().ipynbText().utf8)]
         for name in (try? FileManager.default.contentsOfDirectory(atPath: sessions.path)) ?? [] where name.hasSuffix(".ipynb") {
             files.append(try Data(contentsOf: sessions.appendingPathComponent(name)))
         }

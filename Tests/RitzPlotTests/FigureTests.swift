@@ -64,7 +64,7 @@ import Testing
     }
 
     @Test func extremeDataNeverCrashes() throws {
-        let tiny = [0, 5e-324, 5e-324, 0]
+        let tiny = [0, Double.leastNonzeroMagnitude, .leastNonzeroMagnitude, 0]
         let huge = [-1e308, 1e308, 0, .nan, .infinity]
         var figures = [try Figure.histogram(tiny, bins: 10), try Figure.histogram(huge),
                        try Figure.line(huge), try Figure.scatter(x: huge, y: huge, marks: [Int.max, -5, 0, 1, 2]),

@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test func predicatesGiveBoolTensors() throws {
-        let x = try Tensor([1, .nan, .infinity, -2])
+        let x = Tensor([1, .nan, .infinity, -2])
         let isnan = try x.unary(.isnan), fin = try x.unary(.isfinite)
         #expect(isnan.dtype == .bool && isnan.storage == [0, 1, 0, 0])
         #expect(fin.storage == [1, 0, 0, 1])
@@ -83,10 +83,10 @@ import Testing
     }
 
     @Test func clipAndWhere() throws {
-        let x = try Tensor([-2, 0.5, .nan, 7])
+        let x = Tensor([-2, 0.5, .nan, 7])
         let c = try x.clip(0, 1)
         #expect(c.storage[0] == 0 && c.storage[1] == 0.5 && c.storage[2].isNaN && c.storage[3] == 1)
-        let w = try Tensor.where(try Tensor([1, 0, 1]).asBool(), Tensor([1, 2, 3]), Tensor(-1))
+        let w = try Tensor.where(Tensor([1, 0, 1]).asBool(), Tensor([1, 2, 3]), Tensor(-1))
         #expect(w.storage == [1, -1, 3])
     }
 }

@@ -79,7 +79,7 @@ import Testing
     }
 
     @Test func varianceDividesByN() throws {
-        let x = try Tensor([1, 2, 3, 4])
+        let x = Tensor([1, 2, 3, 4])
         #expect(try x.reduce(.variance).storage == [1.25])
     }
 

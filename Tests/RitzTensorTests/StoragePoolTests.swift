@@ -36,7 +36,7 @@ import Testing
     @Test func unsharedStorageIsWrittenInPlaceAndSharedStorageIsNot() throws {
         var t = try Self.counting()
         let before = Self.address(t.storage)
-        let wrote = t.withUnsharedStorage { p in p[0] = -1 }
+        let wrote: Void? = t.withUnsharedStorage { p in p[0] = -1 }
         #expect(wrote != nil)
         #expect(t.storage[0] == -1)
         #expect(Self.address(t.storage) == before)
