@@ -47,8 +47,8 @@ struct KrylovBasis {
                     h.withUnsafeMutableBufferPointer { ph in
                         guard let v = pv.baseAddress, let x = pw.baseAddress, let c = ph.baseAddress else { return }
                         // h = V w ; w = w − Vᵀ h
-                        cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(n), 1, v, Int32(n), x, 1, 0, c, 1)
-                        cblas_dgemv(CblasRowMajor, CblasTrans, Int32(m), Int32(n), -1, v, Int32(n), c, 1, 1, x, 1)
+                        matrixVector(transposed: false, rows: m, cols: n, v, x, c)
+                        matrixVector(transposed: true, rows: m, cols: n, alpha: -1, v, c, beta: 1, x)
                     }
                 }
             }
@@ -82,12 +82,6 @@ enum Blas {
             }
         }
         return out
-    }
-
-    /// y = A x (or Aᵀ x when `transposed`) for a row-major rows×cols matrix.
-    static func gemv(rows: Int, cols: Int, _ a: UnsafePointer<Double>, _ x: UnsafePointer<Double>,
-                     _ y: UnsafeMutablePointer<Double>, transposed: Bool = false) {
-        cblas_dgemv(CblasRowMajor, transposed ? CblasTrans : CblasNoTrans, Int32(rows), Int32(cols), 1, a, Int32(cols), x, 1, 0, y, 1)
     }
 
     static func dot(_ a: [Double], _ b: [Double]) -> Double {

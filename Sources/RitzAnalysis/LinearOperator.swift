@@ -147,7 +147,7 @@ public final class LinearOperator: @unchecked Sendable {
                     x.withUnsafeBufferPointer { px in
                         y.withUnsafeMutableBufferPointer { py in
                             if let a = pa.baseAddress, let xb = px.baseAddress, let yb = py.baseAddress {
-                                Blas.gemv(rows: n, cols: n, a, xb, yb, transposed: transposed)
+                                matrixVector(transposed: transposed, rows: n, cols: n, a, xb, yb)
                             }
                         }
                     }

@@ -34,7 +34,7 @@ public struct PerExampleGradients: Sendable {
             x.withUnsafeBufferPointer { px in
                 out.withUnsafeMutableBufferPointer { po in
                     guard let a = g.baseAddress, let xb = px.baseAddress, let y = po.baseAddress else { return }
-                    Blas.gemv(rows: rows, cols: parameters, a, xb, y, transposed: transposed)
+                    matrixVector(transposed: transposed, rows: rows, cols: parameters, a, xb, y)
                 }
             }
         }

@@ -224,8 +224,8 @@ private struct BlockBasis {
                 guard let base = pd.baseAddress, let cp = pc.baseAddress else { return }
                 let q = base + first * n, w = base + col * n
                 // The earlier columns as a row-major count×n matrix: rows are vectors.
-                cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(count), Int32(n), 1, q, Int32(n), w, 1, 0, cp, 1)
-                cblas_dgemv(CblasRowMajor, CblasTrans, Int32(count), Int32(n), -1, q, Int32(n), cp, 1, 1, w, 1)
+                matrixVector(transposed: false, rows: count, cols: n, q, w, cp)
+                matrixVector(transposed: true, rows: count, cols: n, alpha: -1, q, cp, beta: 1, w)
             }
         }
     }
