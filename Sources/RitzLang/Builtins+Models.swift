@@ -22,7 +22,8 @@ extension Builtins {
             isRecord = false
         default:
             throw Diagnostic("`model` takes its parameters as a record of tensors, e.g. (w=randn(3, 2), b=zeros(3)), got a \(given.typeName)",
-                             span: nil, help: ["a list of tensors works too; the record's field names then name the blocks"])
+                             span: nil, help: ["a list of tensors works too, but tensors of one shape written as a list stack into one tensor; "
+                                    + "a record keeps them apart and names the blocks"])
         }
         guard !named.isEmpty else { throw Diagnostic("`model` needs at least one parameter tensor", span: nil) }
         var blocks: [(name: String, shape: [Int])] = []

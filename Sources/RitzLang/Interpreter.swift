@@ -217,7 +217,8 @@ public final class Interpreter {
         if let s = error as? ShapeError {
             message = s.description
             switch s {
-            case let .mismatch(op, lhs, rhs):
+            case let .mismatch(op, lhs, rhs) where ShapeError.isOperator(op):
+                // A named operation's message lists its operands' shapes already.
                 help.append("shapes \(formatShape(lhs)) and \(formatShape(rhs)) do not fit `\(op)`")
             case .badAxis(_, let ndim): help.append("axes run from \(-ndim) to \(ndim - 1)")
             default: break

@@ -101,7 +101,11 @@ public struct WindowGeometry: Equatable, Sendable {
         (padTop, padLeft) = (top, left)
         let paddedH = height + top + bottom, paddedW = width + left + right
         guard paddedH >= extentH, paddedW >= extentW else {
-            throw ShapeError.invalid("\(op): a \(extentH)×\(extentW) window does not fit the \(paddedH)×\(paddedW) input (after padding)")
+            // A window along one axis (a conv1d's) is a length, not a 1×K rectangle.
+            let (window, image) = extentH == 1 && paddedH == 1
+                ? ("window spanning \(extentW)", "\(paddedW) input positions")
+                : ("\(extentH)×\(extentW) window", "\(paddedH)×\(paddedW) input")
+            throw ShapeError.invalid("\(op): a \(window) does not fit the \(image) (after padding)")
         }
         outHeight = (paddedH - extentH) / stride.0 + 1
         outWidth = (paddedW - extentW) / stride.1 + 1

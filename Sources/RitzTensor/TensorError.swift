@@ -16,6 +16,13 @@ public enum ShapeError: Error, Equatable, Sendable {
     case wrongRank(op: String, expected: String, got: [Int])
     /// Anything else about shapes, with a sentence saying what.
     case invalid(String)
+
+    /// True for an operator symbol (`@`, `+`), which a message writes between its operands'
+    /// shapes — `(3, 4) @ (3, 4)`; a named operation (`mse`, `einsum (label j)`) is listed
+    /// before them instead.
+    public static func isOperator(_ op: String) -> Bool {
+        op.unicodeScalars.first.map { !$0.properties.isAlphabetic } ?? false
+    }
 }
 
 /// Failures reported by LAPACK through its `info` argument, or detected before calling it.
@@ -61,7 +68,9 @@ extension ShapeError: CustomStringConvertible {
     public var description: String {
         switch self {
         case let .mismatch(op, lhs, rhs):
-            return "shape mismatch in `\(op)`: \(formatShape(lhs)) \(op) \(formatShape(rhs))"
+            let operands = ShapeError.isOperator(op) ? "\(formatShape(lhs)) \(op) \(formatShape(rhs))"
+                                 : "\(formatShape(lhs)) and \(formatShape(rhs))"
+            return "shape mismatch in `\(op)`: \(operands)"
         case let .badAxis(axis, ndim):
             return "axis \(axis) is out of range for a tensor with \(ndim) dimension\(ndim == 1 ? "" : "s")"
         case let .negativeDimension(d):
