@@ -367,7 +367,7 @@ extension Builtins {
                                        ("plot", .object(PlotObject(f)))]))
             },
             BuiltinEntry("stability", [Param("run")], group: g,
-                         summary: "the stability traces of a run: loss, sharpness and trace against 2/lr, with the steps each bound was crossed",
+                         summary: "the stability traces of a run of sgd: loss, sharpness and trace against the step's linear-stability threshold — 2/lr for gradient descent, (2 + 2μ)/lr with momentum μ, (2 + 2μ)/((1 + 2μ)·lr) with Nesterov's, less the weight decay — with the steps each bound was crossed; .bound is the threshold per sample",
                          examples: ["m = mlp([2, 8, 2], seed=0)\nr = train(m, moons(64, seed=0), sgd(0.5), steps=20, every=5, track=[\"sharpness\"], seed=1)\ns = stability(r)\ns.sharpness_crossed"]) { a in
                 let run = try a.object("run", as: RunObject.self, described: "run (made by train)").run
                 let sharp = run.tracked["sharpness"], trace = run.tracked["trace"]
@@ -375,13 +375,19 @@ extension Builtins {
                     throw Diagnostic("this run tracked neither sharpness nor trace", span: nil,
                                      help: ["pass track=[\"sharpness\", \"trace\"] to train"])
                 }
-                let s = try Stability(steps: run.steps, lr: run.lr, sharpness: sharp, trace: trace, lastStep: run.stepsTaken)
+                guard let threshold = run.threshold else {
+                    throw Diagnostic("this run's optimizer (\(run.optimizer)) has no linear-stability threshold on the Hessian: "
+                                     + "its steps are preconditioned, so their stability depends on the preconditioned Hessian",
+                                     span: nil, help: ["the threshold is sgd's: 2/lr, (2 + 2·momentum)/lr with momentum"])
+                }
+                let s = try Stability(steps: run.steps, lr: run.lr, threshold: threshold, sharpness: sharp, trace: trace,
+                                      lastStep: run.stepsTaken)
                 return .object(StabilityObject(run: run, stability: s, figure: try stabilityFigure(run: run, stability: s)))
             },
         ]
     }
 
-    /// Stacked panels: loss; sharpness with 2/lr; trace with 2/lr.
+    /// Stacked panels: loss; sharpness with its bound; trace with its bound.
     static func stabilityFigure(run: Run, stability s: Stability) throws -> Figure {
         let x = run.steps.map(Double.init)
         var panels = [Panel()]
@@ -399,9 +405,9 @@ extension Builtins {
             guard let series else { continue }
             try f.addLine(series, x: x, name: name, panel: panel)
             if constant, let b = bound.first {
-                f.addHLine(b, label: StabilityBound.label, panel: panel)
+                f.addHLine(b, label: s.threshold.label, panel: panel)
             } else {
-                try f.addLine(bound, x: x, name: StabilityBound.label, panel: panel)
+                try f.addLine(bound, x: x, name: s.threshold.label, panel: panel)
             }
             panel += 1
         }
@@ -410,7 +416,7 @@ extension Builtins {
 }
 
 /// The result of `stability(run)`: draws itself as stacked panels (loss; sharpness and trace,
-/// each with 2/lr) and reports the crossings as fields.
+/// each with the optimizer's threshold) and reports the crossings as fields.
 final class StabilityObject: PlottableObject {
     let run: Run
     let stability: Stability

@@ -200,7 +200,7 @@ extension Builtins {
         let ctx = a.context
         var names: [String] = []
         for t in track where t != "weights" && !names.contains(t) { names.append(t) }
-        var curves = try RunCurves(tracked: names, hasTest: test != nil)
+        var curves = try RunCurves(tracked: names, hasTest: test != nil, threshold: opt.stabilityThreshold)
         // Live curves: one plot id for the whole run; a snapshot at a history row when at least
         // `LiveFrames.interval` of wall time passed since the last one, and the final state once
         // more at the end. Each plot event is followed by the row's progress event (EvalEvent),
@@ -410,13 +410,15 @@ public final class RunObject: LangObject {
     }
 
     /// The run's curves as a figure: loss (and test loss), accuracy, then one panel per tracked
-    /// quantity, "sharpness" and "trace" with the line 2/lr.
+    /// quantity, "sharpness" and "trace" with the optimizer's stability threshold (2/lr for
+    /// gradient descent).
     ///
     /// - Returns: A stacked figure.
     /// - Throws: `PlotError` when the history cannot be drawn.
     public func figure() throws -> Figure {
         if let curves { return curves.live.figure() }
-        var c = try RunCurves(tracked: run.trackedNames, hasTest: run.testLoss.contains { !$0.isNaN })
+        var c = try RunCurves(tracked: run.trackedNames, hasTest: run.testLoss.contains { !$0.isNaN },
+                              threshold: run.threshold)
         for i in run.steps.indices {
             c.append(TrainProgress(step: run.steps[i], total: run.totalSteps, loss: run.loss[i], accuracy: run.accuracy[i],
                                    testLoss: run.testLoss[i], lr: run.lr[i],
@@ -481,15 +483,19 @@ public struct RunCurves: Sendable {
     /// The live plot (O(1) per row; snapshots cost O(capacity)).
     public private(set) var live: LivePlot
     let layout: RunLayout
+    /// The optimizer's stability threshold, drawn on the panels of quantities with a bound.
+    let threshold: StabilityThreshold?
 
     /// Curves for the given tracked names.
     ///
     /// - Parameters:
     ///   - tracked: Tracked quantities with a panel each.
     ///   - hasTest: Whether a test loss is drawn.
+    ///   - threshold: The optimizer's stability threshold; nil draws none.
     /// - Throws: `PlotError` for an invalid layout.
-    public init(tracked: [String], hasTest: Bool) throws {
+    public init(tracked: [String], hasTest: Bool, threshold: StabilityThreshold?) throws {
         layout = RunLayout(tracked: tracked, hasTest: hasTest)
+        self.threshold = threshold
         let series = layout.panels.enumerated().flatMap { i, p in p.series.map { ($0, i) } }
         live = try LivePlot(series: series.map(\.0), panels: series.map(\.1), panelLabels: layout.panels.map(\.label))
         live.xlabel = "step"
@@ -507,8 +513,8 @@ public struct RunCurves: Sendable {
             for name in panel.series {
                 if let y = values[name] { try? live.append(name, x: x, y: y) }
             }
-            if panel.bound != nil, let b = StabilityBound.value(lr: p.lr) {
-                live.setHLine(b, label: StabilityBound.label, panel: i)
+            if panel.bound != nil, let threshold, let b = threshold.value(lr: p.lr) {
+                live.setHLine(b, label: threshold.label, panel: i)
             }
         }
     }

@@ -9,7 +9,7 @@ extension Builtins {
         return [
             BuiltinEntry("sgd", [Param("lr"), .keyword("momentum", default: .number(0)),
                                  .keyword("nesterov", default: .bool(false)), .keyword("weight_decay", default: .number(0))],
-                         group: g, summary: "stochastic gradient descent with PyTorch's momentum and weight decay",
+                         group: g, summary: "stochastic gradient descent with PyTorch's momentum and weight decay; train draws a tracked sharpness and trace against its linear-stability threshold: 2/lr, (2 + 2·momentum)/lr with momentum, (2 + 2·momentum)/((1 + 2·momentum)·lr) with nesterov, less weight_decay",
                          examples: ["sgd(0.1, momentum=0.9)"]) { a in
                 .object(OptimizerObject(try .sgd(lr: try a.double("lr"), momentum: try a.double("momentum"),
                                                  nesterov: try a.bool("nesterov"), weightDecay: try a.double("weight_decay"))))

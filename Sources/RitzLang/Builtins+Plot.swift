@@ -206,9 +206,9 @@ enum PlotArgs {
         return figure
     }
 
-    /// A training run (an object or record with `step` and `loss`): stacked panels of loss,
-    /// accuracy, sharpness and trace, each present field a panel, with 2/lr where the curvature
-    /// is shown.
+    /// A run-like record (`step` and `loss` fields; a run itself draws its own curves): stacked
+    /// panels of loss, accuracy, sharpness and trace, each present field a panel, with gradient
+    /// descent's 2/lr where the curvature is shown — a record does not say which optimizer made it.
     static func run(_ v: Value) throws -> Figure? {
         guard let stepValue = try field(v, "step"), let lossValue = try field(v, "loss") else { return nil }
         let steps = try vector(stepValue, what: "run.step")
@@ -233,12 +233,13 @@ enum PlotArgs {
         try add("loss", label: "loss", extra: [("test_loss", "test loss")])
         try add("acc", label: "accuracy")
         let lr = (try? field(v, "lr")).flatMap { $0 }.flatMap { try? Interpreter.toDouble($0, what: "run.lr") }
-        // The tracked quantities registered with a stability bound carry 2/lr.
+        // The tracked quantities registered with a stability bound carry the threshold.
         for name in TrackerRegistry.shared.names where TrackerRegistry.shared.entry(name)?.bound != nil {
             let before = panels.count
             try add(name, label: name)
-            if panels.count > before, let lr, let b = StabilityBound.value(lr: lr) {
-                panels[panels.count - 1].addHLine(b, label: StabilityBound.label)
+            let threshold = StabilityThreshold.gradientDescent
+            if panels.count > before, let lr, let b = threshold.value(lr: lr) {
+                panels[panels.count - 1].addHLine(b, label: threshold.label)
             }
         }
         guard !panels.isEmpty else { return nil }

@@ -55,16 +55,20 @@ public final class Run {
     public let seed: UInt64
     /// The optimizer's name.
     public let optimizer: String
+    /// The optimizer's linear-stability threshold, against which sharpness and trace are drawn;
+    /// nil for an optimizer without one (Adam and the other preconditioned steps).
+    public let threshold: StabilityThreshold?
     /// Products used by trackers in total, by tracker name.
     public internal(set) var trackerMatvecs: [String: Int] = [:]
     /// Hessian-vector products used by the optimizer (adahessian).
     public internal(set) var optimizerHessianProducts = 0
 
-    init(totalSteps: Int, batch: Int, seed: UInt64, optimizer: String) {
+    init(totalSteps: Int, batch: Int, seed: UInt64, optimizer: String, threshold: StabilityThreshold?) {
         self.totalSteps = totalSteps
         self.batch = batch
         self.seed = seed
         self.optimizer = optimizer
+        self.threshold = threshold
     }
 
     /// The tracked series `name`, if recorded.

@@ -128,7 +128,8 @@ public enum Trainer {
             measureData = try data.subset(Array(subsetRng.permutation(n).prefix(hessianBatch)).sorted())
         }
 
-        let run = Run(totalSteps: steps, batch: batch, seed: seed, optimizer: optimizer.name)
+        let run = Run(totalSteps: steps, batch: batch, seed: seed, optimizer: optimizer.name,
+                      threshold: optimizer.stabilityThreshold)
         run.trackedNames = trackerNames
         optimizer.reseed(seed ^ 0x4144_4148_4553_5349)
         let productsBefore = optimizer.hessianProducts

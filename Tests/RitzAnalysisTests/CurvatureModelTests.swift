@@ -242,7 +242,7 @@ struct CurvatureTrackerTests {
         let warmProducts = run.trackerMatvecs["sharpness"] ?? 0, coldProducts = cold.trackerMatvecs["sharpness"] ?? 0
         #expect(warmProducts > 0 && warmProducts < coldProducts, "warm \(warmProducts), cold \(coldProducts)")
         // Stability of the run: lr 0.5, bound 4.
-        let s = try Stability(steps: run.steps, lr: run.lr, sharpness: sharp, trace: trace)
+        let s = try Stability(steps: run.steps, lr: run.lr, threshold: try #require(run.threshold), sharpness: sharp, trace: trace)
         let firstAbove = zip(run.steps, sharp).first { $0.1 >= 4 }?.0
         #expect(s.crossings[0].firstStep == firstAbove)
     }

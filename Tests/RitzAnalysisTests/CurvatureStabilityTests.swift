@@ -1,8 +1,9 @@
 import Testing
+import RitzLearn
 import RitzTensor
 @testable import RitzAnalysis
 
-@Suite("Curvature: stability analysis of sampled traces against 2/lr")
+@Suite("Curvature: stability analysis of sampled traces against the optimizer's threshold")
 struct CurvatureStabilityTests {
     @Test("progressive sharpening: first crossing, first stay, time above, hovering")
     func edgeOfStability() throws {
@@ -31,6 +32,23 @@ struct CurvatureStabilityTests {
         #expect(s.crossings.count == 1)
         #expect(s.crossings[0].firstStep == 0 && s.crossings[0].firstStay == 2 && s.crossings[0].stepsAbove == 2)
         #expect(s.bound == [10, 10, 20, 20])
+    }
+
+    @Test("momentum and weight decay move the threshold: c/lr − λ")
+    func momentum() throws {
+        // Heavy ball μ = 0.9 at lr 0.1 with weight decay 1: bound 3.8/0.1 − 1 = 37.
+        let threshold = try #require(try Optimizer.sgd(lr: 0.1, momentum: 0.9, weightDecay: 1).stabilityThreshold)
+        let s = try Stability(steps: [0, 1, 2], lr: [0.1, 0.1, 0.1], threshold: threshold,
+                              sharpness: [20, 36.9, 37.5], trace: nil, lastStep: 3)
+        #expect(s.bound.allSatisfy { abs($0 - 37) <= 1e-12 })
+        #expect(s.crossings[0].firstStep == 2)
+        #expect(abs(s.crossings[0].maxRatio - 37.5 / 37) <= 1e-12)
+        #expect(s.summary().contains("sharpness crossed 3.8/lr − 1 at step 2"))
+        // A weight decay beyond c/lr leaves no stable curvature: refused, not a negative bound.
+        #expect(throws: TensorError.self) {
+            try Stability(steps: [0], lr: [0.1], threshold: StabilityThreshold(numerator: 2, weightDecay: 30),
+                          sharpness: [1], trace: nil)
+        }
     }
 
     @Test("bad series throw")
