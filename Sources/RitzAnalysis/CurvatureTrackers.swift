@@ -3,7 +3,7 @@ import RitzLearn
 import RitzTensor
 
 /// The curvature trackers of training runs, registered in the learning module's
-/// `TrackerRegistry` as "sharpness" and "trace".
+/// `TrackerRegistry` as "sharpness", "trace" and "preconditioned_sharpness".
 public enum CurvatureTrackers {
     private static let once: Void = {
         TrackerRegistry.shared.register("sharpness",
@@ -15,9 +15,17 @@ public enum CurvatureTrackers {
                                         bound: .stochastic) {
             TraceTracker()
         }
+        TrackerRegistry.shared.register("preconditioned_sharpness",
+                                        summary: "largest eigenvalue of P⁻¹(H + λI): the Hessian as the optimizer's step sees it, "
+                                            + "P its diagonal preconditioner (adam's (1 − β₁ᵗ)(√v̂ + ε); the identity for sgd), "
+                                            + "λ a coupled weight decay; NaN before an adaptive optimizer's first step",
+                                        bound: .preconditioned) {
+            SharpnessTracker(operator: .preconditioned)
+        }
     }()
 
-    /// Registers "sharpness" and "trace" (idempotent; call before training).
+    /// Registers "sharpness", "trace" and "preconditioned_sharpness" (idempotent; call before
+    /// training).
     public static func register() { _ = once }
 }
 
@@ -32,7 +40,21 @@ public enum CurvatureTrackers {
 /// come from the stored products (no extra product per measurement). Each row also records
 /// `sharpness.residual` (the true residual ‖Hv − λv‖, which bounds the error of λ) and
 /// `sharpness.matvecs`.
+///
+/// With `.preconditioned` it measures λ_max(P⁻¹(H + λI)) instead, for the optimizer's diagonal
+/// preconditioner P of the step just taken and its coupled weight decay λ
+/// (``Optimizer/preconditioning``), as the largest eigenvalue of the symmetric
+/// P^{-1/2}(H + λI)P^{-1/2}, which has the same eigenvalues: the quantity an adaptive step is
+/// stable against (Cohen et al., "Adaptive Gradient Methods at the Edge of Stability", 2022).
 public final class SharpnessTracker: Tracker {
+    /// Which matrix's top eigenvalue is measured.
+    public enum Operator: Sendable {
+        /// The Hessian H.
+        case hessian
+        /// P^{-1/2}(H + λI)P^{-1/2}.
+        case preconditioned
+    }
+
     /// How a measurement starts.
     public enum WarmStart: String, Sendable, CaseIterable {
         /// A fresh seeded random vector every time (for comparing costs).
@@ -48,13 +70,19 @@ public final class SharpnessTracker: Tracker {
     nonisolated(unsafe) public static var tolerance = 1e-4
     /// The start of each measurement.
     public let warmStart: WarmStart
+    /// The matrix measured.
+    public let matrix: Operator
     private var previous: [Double]?
     private var beforePrevious: [Double]?
 
     /// A tracker.
     ///
-    /// - Parameter warmStart: How each measurement starts.
-    public init(warmStart: WarmStart = .extrapolated) { self.warmStart = warmStart }
+    /// - Parameters:
+    ///   - operator: The matrix measured.
+    ///   - warmStart: How each measurement starts.
+    public init(operator: Operator = .hessian, warmStart: WarmStart = .extrapolated) {
+        (self.matrix, self.warmStart) = (`operator`, warmStart)
+    }
 
     /// Measures λ_max at the model's current parameters on the measurement subset.
     ///
@@ -62,10 +90,28 @@ public final class SharpnessTracker: Tracker {
     ///   - model: The network (not modified).
     ///   - data: The run's fixed measurement subset.
     ///   - state: The tracker's state; receives the products used and the residual.
-    /// - Returns: λ_max.
-    /// - Throws: Errors of the Hessian products and of `eigs`.
+    /// - Returns: λ_max; NaN for the preconditioned sharpness before an adaptive optimizer's
+    ///   first step.
+    /// - Throws: Errors of the Hessian products and of `eigs`; `LearnError.invalidArgument` for
+    ///   the preconditioned sharpness under an optimizer without a diagonal preconditioner.
     public func measure(model: any Model, data: Dataset, state: TrackerState) throws -> Double {
-        let H = try trackedHessian(model: model, data: data, state: state)
+        let H: LinearOperator
+        switch matrix {
+        case .hessian:
+            H = try trackedHessian(model: model, data: data, state: state)
+        case .preconditioned:
+            guard let optimizer = state.optimizer, optimizer.stabilityThreshold(for: .preconditioned) != nil else {
+                throw LearnError.invalidArgument("\(state.name) needs sgd, adam, adamw or adahessian, whose steps are "
+                                                 + "preconditioned by a diagonal (or not at all)")
+            }
+            guard let preconditioning = optimizer.preconditioning else {
+                state.lastMatvecs = 0
+                state.extras["residual"] = .nan
+                state.extras["matvecs"] = 0
+                return .nan
+            }
+            H = try preconditionedHessian(model: model, data: data, state: state, preconditioning: preconditioning)
+        }
         let n = H.n
         var start: [Double]?
         switch warmStart {
@@ -120,6 +166,31 @@ public final class TraceTracker: Tracker {
         state.matvecs += r.matvecs
         state.extras["stderr"] = r.stderr
         return r.trace
+    }
+}
+
+/// P^{-1/2}(H + λI)P^{-1/2} on a tracker's measurement subset, for the optimizer's diagonal P
+/// (the identity when nil) and coupled weight decay λ.
+///
+/// - Throws: Errors of the forward pass; `LearnError.shape` for a diagonal of another length
+///   or with an entry that is not positive.
+private func preconditionedHessian(model: any Model, data: Dataset, state: TrackerState,
+                                   preconditioning: Optimizer.Preconditioning) throws -> LinearOperator {
+    let H = try trackedHessian(model: model, data: data, state: state)
+    let n = H.n
+    let scale = try preconditioning.diagonal.map { p -> [Double] in
+        guard p.count == n, p.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+            throw LearnError.shape("the preconditioner has \(p.count) entries for \(n) parameters, or one not positive")
+        }
+        return p.map { 1 / $0.squareRoot() }
+    }
+    let decay = preconditioning.coupledDecay
+    return try LinearOperator(n: n, symmetric: true, label: "preconditioned hessian") { v in
+        let x = scale.map { s in zip(s, v).map { $0 * $1 } } ?? v
+        var out = try H.apply(vector: x)
+        for i in 0..<n { out[i] += decay * x[i] }
+        if let scale { for i in 0..<n { out[i] *= scale[i] } }
+        return out
     }
 }
 

@@ -4,8 +4,8 @@ import RitzTensor
 /// How one curvature trace of a training run behaved against its optimizer's linear-stability
 /// threshold (2/lr for gradient descent).
 public struct StabilityCrossing: Sendable, Equatable {
-    /// Which trace: `"sharpness"` (λ_max against gradient descent's bound) or `"trace"`
-    /// (tr H against SGD's bound).
+    /// Which trace: `"sharpness"` (λ_max against sgd's threshold), `"trace"` (tr H against the
+    /// same) or `"preconditioned_sharpness"` (λ_max(P⁻¹(H + λI)) against the adaptive step's).
     public let name: String
     /// The first sampled step whose value reached the bound, nil if never.
     public let firstStep: Int?
@@ -20,26 +20,37 @@ public struct StabilityCrossing: Sendable, Equatable {
     public let maxRatio: Double
 }
 
-/// The stability analysis of a run: sampled curvature traces against the optimizer's
-/// linear-stability threshold (``StabilityThreshold``): c/lr − λ, 2/lr for gradient descent.
+/// The stability analysis of a run: sampled curvature traces, each against its optimizer's
+/// linear-stability threshold (``StabilityThreshold``): c/lr − s, 2/lr for gradient descent.
 ///
 /// Gradient descent with step η on a quadratic is stable iff λ_max ≤ 2/η (so the "edge of
 /// stability" of Cohen et al., ICLR 2021, is λ_max ≈ 2/η; with heavy-ball momentum μ the edge is
 /// (2 + 2μ)/η); for SGD, "The Implicit Regularization of Dynamical Stability in Stochastic
 /// Gradient Descent" (Wu & Su, ICML 2023) relates linear stability to the trace of the Hessian,
-/// compared here with the same threshold.
+/// compared here with the same threshold; Adam's edge is its preconditioned sharpness at
+/// (2 + 2β₁)/((1 − β₁)η) (Cohen et al., 2022).
 public struct Stability: Sendable {
+    /// One sampled trace and the threshold it is held against.
+    public struct Trace: Sendable {
+        /// `"sharpness"`, `"trace"` or `"preconditioned_sharpness"`.
+        public let name: String
+        /// One value per sampled step (NaN where nothing was measured).
+        public let values: [Double]
+        /// The threshold.
+        public let threshold: StabilityThreshold
+
+        public init(name: String, values: [Double], threshold: StabilityThreshold = .gradientDescent) {
+            (self.name, self.values, self.threshold) = (name, values, threshold)
+        }
+    }
+
     /// The sampled steps (ascending).
     public let steps: [Int]
     /// The learning rate at each sampled step.
     public let lr: [Double]
-    /// The threshold the traces are compared with.
-    public let threshold: StabilityThreshold
-    /// λ_max at each sampled step, when tracked.
-    public let sharpness: [Double]?
-    /// tr H at each sampled step, when tracked.
-    public let trace: [Double]?
-    /// One entry per tracked trace.
+    /// The traces, in the order given.
+    public let traces: [Trace]
+    /// One entry per trace, in the same order.
     public let crossings: [StabilityCrossing]
 
     /// Analyses sampled traces.
@@ -47,17 +58,14 @@ public struct Stability: Sendable {
     /// - Parameters:
     ///   - steps: Sampled steps, strictly increasing.
     ///   - lr: Learning rate per sample (positive).
-    ///   - threshold: The optimizer's threshold; the bound c/lr − λ must be positive.
-    ///   - sharpness: λ_max per sample, or nil.
-    ///   - trace: tr H per sample, or nil.
+    ///   - traces: The traces, one value per sample each; each threshold's c/lr − s must be
+    ///     positive.
     ///   - lastStep: The run's final step (the last sample holds until it); defaults to the last sample.
     /// - Throws: `ShapeError.invalid` when lengths differ, `TensorError.invalidArgument` for
     ///   unordered steps, non-positive learning rates or a bound that is not positive (a weight
     ///   decay beyond c/lr, under which no curvature is stable).
-    public init(steps: [Int], lr: [Double], threshold: StabilityThreshold = .gradientDescent, sharpness: [Double]?,
-                trace: [Double]?, lastStep: Int? = nil) throws {
-        guard lr.count == steps.count, sharpness.map({ $0.count == steps.count }) ?? true,
-              trace.map({ $0.count == steps.count }) ?? true else {
+    public init(steps: [Int], lr: [Double], traces: [Trace], lastStep: Int? = nil) throws {
+        guard lr.count == steps.count, traces.allSatisfy({ $0.values.count == steps.count }) else {
             throw ShapeError.invalid("stability needs one learning rate and one value per sampled step")
         }
         for i in 1..<max(steps.count, 1) where steps[i] <= steps[i - 1] {
@@ -66,24 +74,30 @@ public struct Stability: Sendable {
         guard lr.allSatisfy({ $0 > 0 && $0.isFinite }) else {
             throw TensorError.invalidArgument("stability needs positive learning rates")
         }
-        let bound = lr.map { threshold.value(lr: $0) ?? .nan }
-        guard bound.allSatisfy({ $0 > 0 && $0.isFinite }) else {
-            throw TensorError.invalidArgument("stability needs a positive bound \(threshold.label); the weight decay leaves none")
+        let end = max(lastStep ?? steps.last ?? 0, steps.last ?? 0)
+        var crossings = [StabilityCrossing]()
+        for trace in traces {
+            let bound = Stability.bound(trace.threshold, lr: lr)
+            guard bound.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+                throw TensorError.invalidArgument("stability needs a positive bound \(trace.threshold.label); the weight decay leaves none")
+            }
+            crossings.append(Stability.analyse(trace.name, steps, bound, trace.values, end))
         }
         self.steps = steps
         self.lr = lr
-        self.threshold = threshold
-        self.sharpness = sharpness
-        self.trace = trace
-        let end = max(lastStep ?? steps.last ?? 0, steps.last ?? 0)
-        var crossings = [StabilityCrossing]()
-        if let sharpness { crossings.append(Stability.analyse("sharpness", steps, bound, sharpness, end)) }
-        if let trace { crossings.append(Stability.analyse("trace", steps, bound, trace, end)) }
+        self.traces = traces
         self.crossings = crossings
     }
 
-    /// The bound c/lr − λ per sample.
-    public var bound: [Double] { lr.map { threshold.value(lr: $0) ?? .nan } }
+    /// The values of the trace `name`, nil when it is not analysed.
+    public func values(_ name: String) -> [Double]? { traces.first { $0.name == name }?.values }
+
+    /// The bound c/lr − s of `trace` per sample.
+    public func bound(of trace: Trace) -> [Double] { Stability.bound(trace.threshold, lr: lr) }
+
+    static func bound(_ threshold: StabilityThreshold, lr: [Double]) -> [Double] {
+        lr.map { threshold.value(lr: $0) ?? .nan }
+    }
 
     static func analyse(_ name: String, _ steps: [Int], _ bound: [Double], _ values: [Double], _ end: Int) -> StabilityCrossing {
         let ratio = zip(values, bound).map { $0 / $1 }
@@ -113,8 +127,8 @@ public struct Stability: Sendable {
     /// A few lines describing each crossing, for the language's display.
     public func summary() -> String {
         var lines = [String]()
-        let line = threshold.label
-        for c in crossings {
+        for (c, trace) in zip(crossings, traces) {
+            let line = trace.threshold.label
             if let s = c.firstStep {
                 lines.append("\(c.name) crossed \(line) at step \(s), stayed above for \(c.firstStay) steps "
                              + "(\(c.stepsAbove) steps above in all; \(percent(c.fractionNearBound)) of later samples within 10% of \(line))")

@@ -367,56 +367,60 @@ extension Builtins {
                                        ("plot", .object(PlotObject(f)))]))
             },
             BuiltinEntry("stability", [Param("run")], group: g,
-                         summary: "the stability traces of a run of sgd: loss, sharpness and trace against the step's linear-stability threshold — 2/lr for gradient descent, (2 + 2μ)/lr with momentum μ, (2 + 2μ)/((1 + 2μ)·lr) with Nesterov's, less the weight decay — with the steps each bound was crossed; .bound is the threshold per sample",
+                         summary: "the stability traces of a run: loss, then each tracked curvature against the step's linear-stability threshold — sharpness and trace under sgd against 2/lr, (2 + 2μ)/lr with momentum μ, (2 + 2μ)/((1 + 2μ)·lr) with Nesterov's, less the weight decay; preconditioned_sharpness under adam against (2 + 2β₁)/((1 − β₁)·lr), 38/lr for β₁ = 0.9 (times 1 − lr·λ/2 with adamw's decoupled decay λ) — with the steps each bound was crossed; .bound is the first trace's threshold per sample, .<name>_bound each one's",
                          examples: ["m = mlp([2, 8, 2], seed=0)\nr = train(m, moons(64, seed=0), sgd(0.5), steps=20, every=5, track=[\"sharpness\"], seed=1)\ns = stability(r)\ns.sharpness_crossed"]) { a in
                 let run = try a.object("run", as: RunObject.self, described: "run (made by train)").run
-                let sharp = run.tracked["sharpness"], trace = run.tracked["trace"]
-                guard sharp != nil || trace != nil else {
-                    throw Diagnostic("this run tracked neither sharpness nor trace", span: nil,
-                                     help: ["pass track=[\"sharpness\", \"trace\"] to train"])
+                // The tracked quantities registered with a bound, in the order they were requested.
+                let bounded = run.trackedNames.compactMap { name in
+                    TrackerRegistry.shared.entry(name)?.bound.map { (name, $0) }
                 }
-                guard let threshold = run.threshold else {
-                    throw Diagnostic("this run's optimizer (\(run.optimizer)) has no linear-stability threshold on the Hessian: "
-                                     + "its steps are preconditioned, so their stability depends on the preconditioned Hessian",
-                                     span: nil, help: ["the threshold is sgd's: 2/lr, (2 + 2·momentum)/lr with momentum"])
+                guard !bounded.isEmpty else {
+                    throw Diagnostic("this run tracked no curvature with a stability bound", span: nil,
+                                     help: ["pass track=[\"sharpness\", \"trace\"] to train (track=[\"preconditioned_sharpness\"] under adam)"])
                 }
-                let s = try Stability(steps: run.steps, lr: run.lr, threshold: threshold, sharpness: sharp, trace: trace,
-                                      lastStep: run.stepsTaken)
+                let traces = bounded.compactMap { name, bound in
+                    run.thresholds[bound].flatMap { t in run.tracked[name].map { Stability.Trace(name: name, values: $0, threshold: t) } }
+                }
+                guard !traces.isEmpty else {
+                    throw Diagnostic("this run's optimizer (\(run.optimizer)) has no linear-stability threshold on "
+                                     + bounded.map { "the \($0.0)" }.joined(separator: " or ")
+                                     + ": its steps are preconditioned, and their stability is a matter of the preconditioned Hessian",
+                                     span: nil, help: [run.thresholds[.preconditioned] != nil
+                                        ? "track=[\"preconditioned_sharpness\"] measures the quantity this optimizer's threshold bounds"
+                                        : "sharpness and trace have sgd's thresholds; the preconditioned sharpness sgd's, adam's, adamw's and adahessian's"])
+                }
+                let s = try Stability(steps: run.steps, lr: run.lr, traces: traces, lastStep: run.stepsTaken)
                 return .object(StabilityObject(run: run, stability: s, figure: try stabilityFigure(run: run, stability: s)))
             },
         ]
     }
 
-    /// Stacked panels: loss; sharpness with its bound; trace with its bound.
+    /// Stacked panels: the loss, then each trace with its bound.
     static func stabilityFigure(run: Run, stability s: Stability) throws -> Figure {
         let x = run.steps.map(Double.init)
         var panels = [Panel()]
         panels[0].ylabel = "loss"
-        if s.sharpness != nil { var p = Panel(); p.ylabel = "sharpness"; panels.append(p) }
-        if s.trace != nil { var p = Panel(); p.ylabel = "trace"; panels.append(p) }
+        for trace in s.traces { var p = Panel(); p.ylabel = trace.name; panels.append(p) }
         var f = Figure(panels: panels)
         f.title = "stability"
         f.xlabel = "step"
         try f.addLine(run.loss, x: x, name: "loss", panel: 0)
-        let bound = s.bound
-        let constant = bound.allSatisfy { $0 == bound.first }
-        var panel = 1
-        for (name, series) in [("sharpness", s.sharpness), ("trace", s.trace)] {
-            guard let series else { continue }
-            try f.addLine(series, x: x, name: name, panel: panel)
-            if constant, let b = bound.first {
-                f.addHLine(b, label: s.threshold.label, panel: panel)
+        for (i, trace) in s.traces.enumerated() {
+            let panel = i + 1
+            try f.addLine(trace.values, x: x, name: trace.name, panel: panel)
+            let bound = s.bound(of: trace)
+            if bound.allSatisfy({ $0 == bound.first }), let b = bound.first {
+                f.addHLine(b, label: trace.threshold.label, panel: panel)
             } else {
-                try f.addLine(bound, x: x, name: s.threshold.label, panel: panel)
+                try f.addLine(bound, x: x, name: trace.threshold.label, panel: panel)
             }
-            panel += 1
         }
         return f
     }
 }
 
-/// The result of `stability(run)`: draws itself as stacked panels (loss; sharpness and trace,
-/// each with the optimizer's threshold) and reports the crossings as fields.
+/// The result of `stability(run)`: draws itself as stacked panels (the loss, then each tracked
+/// curvature with its threshold) and reports the crossings as fields.
 final class StabilityObject: PlottableObject {
     let run: Run
     let stability: Stability
@@ -433,7 +437,8 @@ final class StabilityObject: PlottableObject {
     var fieldNames: [String] {
         var names = ["plot", "step", "bound", "summary", "matvecs"]
         for c in stability.crossings {
-            names += [c.name, "\(c.name)_crossed", "\(c.name)_stay", "\(c.name)_steps_above", "\(c.name)_near_bound", "\(c.name)_max_ratio"]
+            names += [c.name, "\(c.name)_bound", "\(c.name)_crossed", "\(c.name)_stay", "\(c.name)_steps_above",
+                      "\(c.name)_near_bound", "\(c.name)_max_ratio"]
         }
         return names
     }
@@ -444,13 +449,16 @@ final class StabilityObject: PlottableObject {
         switch name {
         case "plot": return .object(PlotObject(plotFigure))
         case "step": return Builtins.numbers(stability.steps.map(Double.init))
-        case "bound": return Builtins.numbers(stability.bound)
+        case "bound": return stability.traces.first.map { Builtins.numbers(stability.bound(of: $0)) }
         case "summary": return .string(stability.summary())
         case "matvecs":
-            return .number(Double(run.trackerMatvecs.filter { $0.key == "sharpness" || $0.key == "trace" }.values.reduce(0, +)))
-        case "sharpness": return stability.sharpness.map { Builtins.numbers($0) }
-        case "trace": return stability.trace.map { Builtins.numbers($0) }
+            let names = Set(stability.traces.map(\.name))
+            return .number(Double(run.trackerMatvecs.filter { names.contains($0.key) }.values.reduce(0, +)))
         default: break
+        }
+        for trace in stability.traces {
+            if name == trace.name { return Builtins.numbers(trace.values) }
+            if name == "\(trace.name)_bound" { return Builtins.numbers(stability.bound(of: trace)) }
         }
         for c in stability.crossings {
             switch name {

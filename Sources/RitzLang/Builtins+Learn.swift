@@ -165,7 +165,7 @@ extension Builtins {
                                    .keyword("track", default: .list([])), .keyword("test"), .keyword("seed"),
                                    .keyword("hessian_batch", default: .number(2048)), .keyword("kind")],
                          group: g,
-                         summary: "trains the model in place and returns the run (batch=0: full batch; every= defaults to steps/100)",
+                         summary: "trains the model in place and returns the run (batch=0: full batch; every= defaults to steps/100); track= measures, every `every` steps on up to hessian_batch training rows, \"grad_norm\", \"sharpness\" and \"trace\" (drawn against sgd's stability threshold, 2/lr without momentum), \"preconditioned_sharpness\" (λ_max of P⁻¹H for adam's diagonal P, against its threshold 38/lr; see stability) and \"weights\" (parameter snapshots)",
                          examples: ["m = mlp([2, 16, 2], seed=0)\nr = train(m, moons(200, noise=0.1, seed=0), sgd(0.5), steps=50, every=10)\nr.step"]) { a in
                 try trainBuiltin(a)
             },
@@ -200,7 +200,7 @@ extension Builtins {
         let ctx = a.context
         var names: [String] = []
         for t in track where t != "weights" && !names.contains(t) { names.append(t) }
-        var curves = try RunCurves(tracked: names, hasTest: test != nil, threshold: opt.stabilityThreshold)
+        var curves = try RunCurves(tracked: names, hasTest: test != nil, thresholds: opt.stabilityThresholds)
         // Live curves: one plot id for the whole run; a snapshot at a history row when at least
         // `LiveFrames.interval` of wall time passed since the last one, and the final state once
         // more at the end. Each plot event is followed by the row's progress event (EvalEvent),
@@ -410,15 +410,15 @@ public final class RunObject: LangObject {
     }
 
     /// The run's curves as a figure: loss (and test loss), accuracy, then one panel per tracked
-    /// quantity, "sharpness" and "trace" with the optimizer's stability threshold (2/lr for
-    /// gradient descent).
+    /// quantity, "sharpness", "trace" and "preconditioned_sharpness" with the optimizer's
+    /// stability threshold for each (2/lr for gradient descent's sharpness).
     ///
     /// - Returns: A stacked figure.
     /// - Throws: `PlotError` when the history cannot be drawn.
     public func figure() throws -> Figure {
         if let curves { return curves.live.figure() }
         var c = try RunCurves(tracked: run.trackedNames, hasTest: run.testLoss.contains { !$0.isNaN },
-                              threshold: run.threshold)
+                              thresholds: run.thresholds)
         for i in run.steps.indices {
             c.append(TrainProgress(step: run.steps[i], total: run.totalSteps, loss: run.loss[i], accuracy: run.accuracy[i],
                                    testLoss: run.testLoss[i], lr: run.lr[i],
@@ -483,19 +483,20 @@ public struct RunCurves: Sendable {
     /// The live plot (O(1) per row; snapshots cost O(capacity)).
     public private(set) var live: LivePlot
     let layout: RunLayout
-    /// The optimizer's stability threshold, drawn on the panels of quantities with a bound.
-    let threshold: StabilityThreshold?
+    /// The optimizer's stability thresholds, drawn on the panels of quantities with a bound.
+    let thresholds: [StabilityBound: StabilityThreshold]
 
     /// Curves for the given tracked names.
     ///
     /// - Parameters:
     ///   - tracked: Tracked quantities with a panel each.
     ///   - hasTest: Whether a test loss is drawn.
-    ///   - threshold: The optimizer's stability threshold; nil draws none.
+    ///   - thresholds: The optimizer's stability thresholds by bound; a panel whose bound has
+    ///     none draws no line.
     /// - Throws: `PlotError` for an invalid layout.
-    public init(tracked: [String], hasTest: Bool, threshold: StabilityThreshold?) throws {
+    public init(tracked: [String], hasTest: Bool, thresholds: [StabilityBound: StabilityThreshold]) throws {
         layout = RunLayout(tracked: tracked, hasTest: hasTest)
-        self.threshold = threshold
+        self.thresholds = thresholds
         let series = layout.panels.enumerated().flatMap { i, p in p.series.map { ($0, i) } }
         live = try LivePlot(series: series.map(\.0), panels: series.map(\.1), panelLabels: layout.panels.map(\.label))
         live.xlabel = "step"
@@ -513,7 +514,7 @@ public struct RunCurves: Sendable {
             for name in panel.series {
                 if let y = values[name] { try? live.append(name, x: x, y: y) }
             }
-            if panel.bound != nil, let threshold, let b = threshold.value(lr: p.lr) {
+            if let bound = panel.bound, let threshold = thresholds[bound], let b = threshold.value(lr: p.lr) {
                 live.setHLine(b, label: threshold.label, panel: i)
             }
         }

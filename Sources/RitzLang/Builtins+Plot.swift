@@ -207,8 +207,9 @@ enum PlotArgs {
     }
 
     /// A run-like record (`step` and `loss` fields; a run itself draws its own curves): stacked
-    /// panels of loss, accuracy, sharpness and trace, each present field a panel, with gradient
-    /// descent's 2/lr where the curvature is shown — a record does not say which optimizer made it.
+    /// panels of loss, accuracy and each tracked curvature, each present field a panel, with
+    /// gradient descent's 2/lr on sharpness and trace — a record does not say which optimizer
+    /// made it.
     static func run(_ v: Value) throws -> Figure? {
         guard let stepValue = try field(v, "step"), let lossValue = try field(v, "loss") else { return nil }
         let steps = try vector(stepValue, what: "run.step")
@@ -233,12 +234,14 @@ enum PlotArgs {
         try add("loss", label: "loss", extra: [("test_loss", "test loss")])
         try add("acc", label: "accuracy")
         let lr = (try? field(v, "lr")).flatMap { $0 }.flatMap { try? Interpreter.toDouble($0, what: "run.lr") }
-        // The tracked quantities registered with a stability bound carry the threshold.
-        for name in TrackerRegistry.shared.names where TrackerRegistry.shared.entry(name)?.bound != nil {
+        // The tracked quantities registered with a stability bound get a panel; those of sgd's
+        // bounds carry 2/lr (an adaptive step's threshold needs its β₁, which a record lacks).
+        for name in TrackerRegistry.shared.names {
+            guard let bound = TrackerRegistry.shared.entry(name)?.bound else { continue }
             let before = panels.count
             try add(name, label: name)
             let threshold = StabilityThreshold.gradientDescent
-            if panels.count > before, let lr, let b = threshold.value(lr: lr) {
+            if bound != .preconditioned, panels.count > before, let lr, let b = threshold.value(lr: lr) {
                 panels[panels.count - 1].addHLine(b, label: threshold.label)
             }
         }

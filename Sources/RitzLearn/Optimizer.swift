@@ -175,19 +175,6 @@ public final class Optimizer {
         }
     }
 
-    /// The curvature above which this step is unstable on a quadratic (``StabilityThreshold``):
-    /// sgd's, with its momentum, dampening and weight decay; nil for the adaptive and
-    /// preconditioned steps, which have none on the Hessian itself, and for momentum ≥ 1 or full
-    /// dampening, under which no curvature is stable.
-    public var stabilityThreshold: StabilityThreshold? {
-        guard case let .sgd(mu, nesterov, wd, dampening) = kind else { return nil }
-        if mu == 0 { return StabilityThreshold(numerator: 2, weightDecay: wd) }  // the plain step ignores dampening
-        guard mu < 1, dampening < 1 else { return nil }
-        // Nesterov momentum comes without dampening (the initialiser checks).
-        let c = nesterov ? 2 * (1 + mu) / (1 + 2 * mu) : 2 * (1 + mu) / (1 - dampening)
-        return StabilityThreshold(numerator: c, weightDecay: wd)
-    }
-
     /// True when ``step(parameters:gradient:blocks:hvp:)`` needs Hessian-vector products.
     public var needsHessian: Bool {
         if case .adahessian = kind { return true }

@@ -55,20 +55,20 @@ public final class Run {
     public let seed: UInt64
     /// The optimizer's name.
     public let optimizer: String
-    /// The optimizer's linear-stability threshold, against which sharpness and trace are drawn;
-    /// nil for an optimizer without one (Adam and the other preconditioned steps).
-    public let threshold: StabilityThreshold?
+    /// The optimizer's linear-stability thresholds, by the bound of the tracked quantity drawn
+    /// against each; a bound the optimizer has no threshold for is absent (sharpness under Adam).
+    public let thresholds: [StabilityBound: StabilityThreshold]
     /// Products used by trackers in total, by tracker name.
     public internal(set) var trackerMatvecs: [String: Int] = [:]
     /// Hessian-vector products used by the optimizer (adahessian).
     public internal(set) var optimizerHessianProducts = 0
 
-    init(totalSteps: Int, batch: Int, seed: UInt64, optimizer: String, threshold: StabilityThreshold?) {
+    init(totalSteps: Int, batch: Int, seed: UInt64, optimizer: String, thresholds: [StabilityBound: StabilityThreshold]) {
         self.totalSteps = totalSteps
         self.batch = batch
         self.seed = seed
         self.optimizer = optimizer
-        self.threshold = threshold
+        self.thresholds = thresholds
     }
 
     /// The tracked series `name`, if recorded.

@@ -1,51 +1,49 @@
 import Foundation
 
-/// Which tracked quantities are drawn against the optimizer's linear-stability threshold
-/// (``StabilityThreshold``), and what the comparison means for each.
+/// Which tracked quantities are drawn against an optimizer's linear-stability threshold
+/// (``StabilityThreshold``), and which threshold each is compared with.
 ///
 /// Gradient descent with step η on a quadratic is stable iff λ_max ≤ 2/η (the "edge of
 /// stability" of Cohen et al., ICLR 2021); for SGD, Wu & Su (ICML 2023) relate linear stability
-/// to the trace of the Hessian, compared with the same threshold.
-public enum StabilityBound: String, Sendable {
-    /// λ_max against gradient descent's bound.
+/// to the trace of the Hessian, compared with the same threshold. An adaptive step
+/// p ← p − η·P⁻¹m is stable while the preconditioned sharpness λ_max(P⁻¹H) stays below its own
+/// threshold (Cohen et al., "Adaptive Gradient Methods at the Edge of Stability", 2022).
+public enum StabilityBound: String, Sendable, Hashable, CaseIterable {
+    /// λ_max of H against the threshold of sgd's step.
     case gradientDescent
-    /// tr H against SGD's bound.
+    /// tr H against the threshold of sgd's step.
     case stochastic
+    /// λ_max of P⁻¹(H + λI) (λ a coupled weight decay) against the threshold of a step
+    /// preconditioned by the diagonal P (Adam's, AdaHessian's; the identity for sgd).
+    case preconditioned
 }
 
 /// The largest curvature along a direction at which an optimizer's step stays stable on a
-/// quadratic: c/η − λ, for step η and coupled weight decay λ (which adds λ to every curvature the
-/// step sees).
-///
-/// For the update rules of ``Optimizer`` (PyTorch's SGD), found where the iteration matrix of
-/// (parameter, momentum buffer) on a curvature a has the eigenvalue −1:
-/// * gradient descent: c = 2;
-/// * heavy-ball momentum μ with dampening τ: c = 2(1 + μ)/(1 − τ) — (2 + 2μ)/η, Cohen et al.
-///   2021, appendix on momentum;
-/// * Nesterov momentum (never dampened): c = 2(1 + μ)/(1 + 2μ).
-/// Adaptive and preconditioned steps (Adam, AdaHessian, K-FAC, …) have no such threshold on the
-/// Hessian itself (theirs is on the preconditioned Hessian), so they have none here.
+/// quadratic, as c/η − s for step η: the numerator c and the offset s come from the step's
+/// momentum and weight decay (``Optimizer/stabilityThreshold(for:)`` derives them).
 public struct StabilityThreshold: Sendable, Equatable {
     /// c.
     public let numerator: Double
-    /// λ, the coupled (L2) weight decay.
-    public let weightDecay: Double
+    /// s: a coupled weight decay λ for sgd's sharpness (it adds λ to every curvature the step
+    /// sees); c·λ/2 for a decoupled one (AdamW's p ← p(1 − ηλ)).
+    public let offset: Double
 
     /// Gradient descent's threshold 2/η.
-    public static let gradientDescent = StabilityThreshold(numerator: 2, weightDecay: 0)
+    public static let gradientDescent = StabilityThreshold(numerator: 2, offset: 0)
 
-    public init(numerator: Double, weightDecay: Double) {
-        (self.numerator, self.weightDecay) = (numerator, weightDecay)
+    public init(numerator: Double, offset: Double) {
+        (self.numerator, self.offset) = (numerator, offset)
     }
 
-    /// c/lr − λ, nil for a learning rate that is not positive.
-    public func value(lr: Double) -> Double? { lr > 0 ? numerator / lr - weightDecay : nil }
+    /// c/lr − s, nil for a learning rate that is not positive.
+    public func value(lr: Double) -> Double? { lr > 0 ? numerator / lr - offset : nil }
 
-    /// The line's label: "2/lr", "3.8/lr" (momentum 0.9), "2/lr − 0.01" (weight decay 0.01).
+    /// The line's label: "2/lr", "3.8/lr" (momentum 0.9), "2/lr − 0.01" (weight decay 0.01),
+    /// "38/lr" (Adam with β₁ = 0.9, against the preconditioned sharpness).
     public var label: String {
         func short(_ x: Double) -> String { String(format: "%.3g", x) }
         let base = "\(short(numerator))/lr"
-        return weightDecay == 0 ? base : "\(base) − \(short(weightDecay))"
+        return offset == 0 ? base : "\(base) − \(short(offset))"
     }
 }
 
@@ -54,8 +52,9 @@ public struct StabilityThreshold: Sendable, Equatable {
 ///
 /// Panel 0 is the loss (with the test loss when there is one), panel 1 the accuracy, then one
 /// panel per tracked quantity in the order requested; a tracker registered with a
-/// ``StabilityBound`` ("sharpness", "trace") gets the line of the optimizer's
-/// ``StabilityThreshold`` (2/lr for gradient descent) on its panel, when it has one.
+/// ``StabilityBound`` ("sharpness", "trace", "preconditioned_sharpness") gets the line of the
+/// optimizer's ``StabilityThreshold`` for that bound (2/lr for gradient descent) on its panel,
+/// when it has one.
 public struct RunLayout: Sendable {
     /// One panel.
     public struct Panel: Sendable, Equatable {

@@ -31,6 +31,9 @@ public final class TrackerState {
     public internal(set) var step = 0
     /// The optimizer's learning rate at this step.
     public internal(set) var lr = 0.0
+    /// The optimizer training the model (its state must not be changed), for trackers that
+    /// measure the step itself (the preconditioned sharpness).
+    public let optimizer: Optimizer?
     /// A generator seeded from the run's seed and the tracker's name.
     public var rng: RandomGenerator
     /// Free slot for a warm start (e.g. the previous top Ritz vector).
@@ -45,9 +48,10 @@ public final class TrackerState {
 
     let shared: SharedPass
 
-    init(name: String, loss: LossKind, seed: UInt64, shared: SharedPass) {
+    init(name: String, loss: LossKind, seed: UInt64, shared: SharedPass, optimizer: Optimizer? = nil) {
         self.name = name
         self.loss = loss
+        self.optimizer = optimizer
         var h: UInt64 = 0xCBF2_9CE4_8422_2325   // FNV-1a of the name, mixed into the seed
         for b in name.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
         self.rng = RandomGenerator(seed: seed ^ h)

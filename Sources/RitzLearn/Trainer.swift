@@ -120,7 +120,7 @@ public enum Trainer {
                 throw LearnError.invalidArgument("unknown tracked quantity \"\(name)\"; known: \(known.joined(separator: ", "))")
             }
             trackerNames.append(name)
-            trackers.append((name, tracker, TrackerState(name: name, loss: kind, seed: seed, shared: shared)))
+            trackers.append((name, tracker, TrackerState(name: name, loss: kind, seed: seed, shared: shared, optimizer: optimizer)))
         }
         var measureData = data
         if !trackers.isEmpty, n > hessianBatch {
@@ -129,7 +129,7 @@ public enum Trainer {
         }
 
         let run = Run(totalSteps: steps, batch: batch, seed: seed, optimizer: optimizer.name,
-                      threshold: optimizer.stabilityThreshold)
+                      thresholds: optimizer.stabilityThresholds)
         run.trackedNames = trackerNames
         optimizer.reseed(seed ^ 0x4144_4148_4553_5349)
         let productsBefore = optimizer.hessianProducts

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import MLPReference
-import RitzLearn
+@testable import RitzLearn
 import RitzTensor
 @testable import RitzAnalysis
 
@@ -242,8 +242,52 @@ struct CurvatureTrackerTests {
         let warmProducts = run.trackerMatvecs["sharpness"] ?? 0, coldProducts = cold.trackerMatvecs["sharpness"] ?? 0
         #expect(warmProducts > 0 && warmProducts < coldProducts, "warm \(warmProducts), cold \(coldProducts)")
         // Stability of the run: lr 0.5, bound 4.
-        let s = try Stability(steps: run.steps, lr: run.lr, threshold: try #require(run.threshold), sharpness: sharp, trace: trace)
+        let s = try Stability(steps: run.steps, lr: run.lr,
+                              traces: [.init(name: "sharpness", values: sharp, threshold: try #require(run.thresholds[.gradientDescent])),
+                                       .init(name: "trace", values: trace, threshold: try #require(run.thresholds[.stochastic]))])
         let firstAbove = zip(run.steps, sharp).first { $0.1 >= 4 }?.0
         #expect(s.crossings[0].firstStep == firstAbove)
+    }
+
+    @Test("the preconditioned sharpness is the top eigenvalue of the dense P^{-1/2}(H + λI)P^{-1/2}",
+          arguments: ["adam", "adamw", "sgd"])
+    func preconditionedSharpness(_ rule: String) throws {
+        CurvatureTrackers.register()
+        let data = try Dataset.spirals(n: 60, classes: 3, noise: 0.1, seed: 4)
+        let model = try MLP(sizes: [2, 8, 3], activation: .tanh, seed: 3)
+        let optimizer: Optimizer
+        switch rule {
+        case "adam": optimizer = try .adam(lr: 0.01, weightDecay: 0.05)  // coupled: joins H
+        case "adamw": optimizer = try .adamw(lr: 0.01, weightDecay: 0.05)
+        default: optimizer = try .sgd(lr: 0.1, momentum: 0.9, weightDecay: 0.05)
+        }
+        let tracker = SharpnessTracker(operator: .preconditioned)
+        let state = TrackerState(name: "preconditioned_sharpness", loss: .crossEntropy, seed: 1, shared: SharedPass(),
+                                 optimizer: optimizer)
+        if rule != "sgd" {
+            // Before the first step an adaptive optimizer has no second moments: NaN, no products.
+            #expect(try tracker.measure(model: model, data: data, state: state).isNaN && state.lastMatvecs == 0)
+        }
+        _ = try Trainer.train(model: model, data: data, optimizer: optimizer, steps: 30, every: 30, seed: 2)
+        state.step = 30
+        let measured = try tracker.measure(model: model, data: data, state: state)
+        let p = try #require(optimizer.preconditioning)
+        let n = model.parameterCount
+        let (H, _) = try denseSymmetric(try hessianOperator(model: model, data: data))
+        let scale = p.diagonal.map { $0.map { 1 / $0.squareRoot() } } ?? [Double](repeating: 1, count: n)
+        var A = [Double](repeating: 0, count: n * n)
+        for i in 0..<n {
+            for j in 0..<n {
+                A[i * n + j] = scale[i] * (H.storage[i * n + j] + (i == j ? p.coupledDecay : 0)) * scale[j]
+            }
+        }
+        let top = CurvatureReference.eigh(try Tensor(shape: [n, n], storage: A)).values.last ?? 0
+        #expect(abs(measured - top) <= SharpnessTracker.tolerance * abs(top), "\(rule): \(measured) vs \(top)")
+        #expect(p.coupledDecay == (rule == "adamw" ? 0 : 0.05))
+        #expect(throws: LearnError.self) {
+            try tracker.measure(model: model, data: data,
+                                state: TrackerState(name: "preconditioned_sharpness", loss: .crossEntropy, seed: 1,
+                                                    shared: SharedPass(), optimizer: try .kfac(lr: 0.1)))
+        }
     }
 }
