@@ -132,6 +132,8 @@ public struct Stability: Sendable {
             if let s = c.firstStep {
                 lines.append("\(c.name) crossed \(line) at step \(s), stayed above for \(c.firstStay) steps "
                              + "(\(c.stepsAbove) steps above in all; \(percent(c.fractionNearBound)) of later samples within 10% of \(line))")
+            } else if c.maxRatio.isNaN {
+                lines.append("\(c.name) has no measured sample to compare with \(line)")
             } else {
                 lines.append("\(c.name) stayed below \(line) (at most \(percent(c.maxRatio)) of it)")
             }

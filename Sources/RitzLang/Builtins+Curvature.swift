@@ -382,9 +382,12 @@ extension Builtins {
                     run.thresholds[bound].flatMap { t in run.tracked[name].map { Stability.Trace(name: name, values: $0, threshold: t) } }
                 }
                 guard !traces.isEmpty else {
+                    // sgd lacks a threshold only with momentum ≥ 1 (or full dampening).
+                    let why = run.optimizer == "sgd"
+                        ? "its momentum of 1 or more (or full dampening) leaves no curvature stable"
+                        : "its steps are preconditioned, and their stability is a matter of the preconditioned Hessian"
                     throw Diagnostic("this run's optimizer (\(run.optimizer)) has no linear-stability threshold on "
-                                     + bounded.map { "the \($0.0)" }.joined(separator: " or ")
-                                     + ": its steps are preconditioned, and their stability is a matter of the preconditioned Hessian",
+                                     + bounded.map { "the \($0.0)" }.joined(separator: " or ") + ": " + why,
                                      span: nil, help: [run.thresholds[.preconditioned] != nil
                                         ? "track=[\"preconditioned_sharpness\"] measures the quantity this optimizer's threshold bounds"
                                         : "sharpness and trace have sgd's thresholds; the preconditioned sharpness sgd's, adam's, adamw's and adahessian's"])
