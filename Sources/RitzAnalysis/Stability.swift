@@ -89,9 +89,6 @@ public struct Stability: Sendable {
         self.crossings = crossings
     }
 
-    /// The values of the trace `name`, nil when it is not analysed.
-    public func values(_ name: String) -> [Double]? { traces.first { $0.name == name }?.values }
-
     /// The bound c/lr − s of `trace` per sample.
     public func bound(of trace: Trace) -> [Double] { Stability.bound(trace.threshold, lr: lr) }
 

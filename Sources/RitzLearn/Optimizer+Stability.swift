@@ -46,9 +46,6 @@ extension Optimizer {
     /// (2 + 2β₁)/(1 − β₁).
     private static func adaptiveNumerator(_ beta1: Double) -> Double { (2 + 2 * beta1) / (1 - beta1) }
 
-    /// sgd's threshold for its sharpness (``stabilityThreshold(for:)`` with `.gradientDescent`).
-    public var stabilityThreshold: StabilityThreshold? { stabilityThreshold(for: .gradientDescent) }
-
     /// The thresholds this step has, by bound.
     public var stabilityThresholds: [StabilityBound: StabilityThreshold] {
         var out: [StabilityBound: StabilityThreshold] = [:]

@@ -47,8 +47,8 @@ public struct StabilityThreshold: Sendable, Equatable {
     }
 }
 
-/// Which panels a training run draws, what each holds and which carry 2/lr: the one place the
-/// live curves, `plot(run)` and plots of run-like records ask.
+/// Which panels a training run draws, what each holds and which carry a stability threshold: the
+/// one place the live curves, `plot(run)` and plots of run-like records ask.
 ///
 /// Panel 0 is the loss (with the test loss when there is one), panel 1 the accuracy, then one
 /// panel per tracked quantity in the order requested; a tracker registered with a

@@ -38,7 +38,7 @@ struct CurvatureStabilityTests {
     @Test("momentum and weight decay move the threshold: c/lr − λ")
     func momentum() throws {
         // Heavy ball μ = 0.9 at lr 0.1 with weight decay 1: bound 3.8/0.1 − 1 = 37.
-        let threshold = try #require(try Optimizer.sgd(lr: 0.1, momentum: 0.9, weightDecay: 1).stabilityThreshold)
+        let threshold = try #require(try Optimizer.sgd(lr: 0.1, momentum: 0.9, weightDecay: 1).stabilityThreshold(for: .gradientDescent))
         let s = try Stability(steps: [0, 1, 2], lr: [0.1, 0.1, 0.1],
                               traces: [.init(name: "sharpness", values: [20, 36.9, 37.5], threshold: threshold)], lastStep: 3)
         #expect(s.bound(of: s.traces[0]).allSatisfy { abs($0 - 37) <= 1e-12 })

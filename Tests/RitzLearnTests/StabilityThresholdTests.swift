@@ -35,7 +35,7 @@ struct StabilityThresholdTests {
     func thresholdSeparatesStableFromUnstable(_ i: Int) throws {
         let (name, kind, numerator) = Self.configurations[i]
         let lr = 0.1
-        let threshold = try #require(try Optimizer(kind, lr: lr).stabilityThreshold, "\(name)")
+        let threshold = try #require(try Optimizer(kind, lr: lr).stabilityThreshold(for: .gradientDescent), "\(name)")
         #expect(abs(threshold.numerator - numerator) <= 1e-12 * numerator, "\(name)")
         let a = try #require(threshold.value(lr: lr))
         #expect(try Self.magnitude(kind, lr: lr, curvature: 0.98 * a, steps: 3000) < 1e-2, "\(name): below the threshold")
@@ -43,14 +43,14 @@ struct StabilityThresholdTests {
     }
 
     @Test func preconditionedStepsHaveNoneOnTheHessian() throws {
-        #expect(try Optimizer.adam(lr: 0.1).stabilityThreshold == nil)
-        #expect(try Optimizer.adamw(lr: 0.1).stabilityThreshold == nil)
-        #expect(try Optimizer.adahessian().stabilityThreshold == nil)
-        #expect(try Optimizer.kfac(lr: 0.1).stabilityThreshold == nil)
+        #expect(try Optimizer.adam(lr: 0.1).stabilityThreshold(for: .gradientDescent) == nil)
+        #expect(try Optimizer.adamw(lr: 0.1).stabilityThreshold(for: .gradientDescent) == nil)
+        #expect(try Optimizer.adahessian().stabilityThreshold(for: .gradientDescent) == nil)
+        #expect(try Optimizer.kfac(lr: 0.1).stabilityThreshold(for: .gradientDescent) == nil)
         #expect(try Optimizer.kfac(lr: 0.1).stabilityThreshold(for: .preconditioned) == nil)
         #expect(try Optimizer.kfac(lr: 0.1).preconditioning == nil)
         // Momentum 1 keeps every curvature's oscillation from decaying: no stable curvature.
-        #expect(try Optimizer.sgd(lr: 0.1, momentum: 1).stabilityThreshold == nil)
+        #expect(try Optimizer.sgd(lr: 0.1, momentum: 1).stabilityThreshold(for: .gradientDescent) == nil)
     }
 
     @Test func labels() {
