@@ -1,3 +1,4 @@
+import RitzLearn
 import RitzTensor
 
 /// Literals, indexing and field access.
@@ -345,10 +346,16 @@ extension Interpreter {
         }
     }
 
-    /// Help text for a builtin or a user function, as `?name` shows it.
+    /// Help text for a builtin, a user function or a quantity `train` tracks, as `?name` shows it.
     func helpText(_ name: String) -> String? {
         if name == "language" { return LanguageGuide.text }
-        if let e = registry.entry(name) { return e.helpText }
+        // A tracked quantity ("sharpness" is also a builtin: both are shown).
+        let tracked = TrackerRegistry.shared.entry(name).map { entry in
+            "train(model, data, opt, track=[\"\(name)\"])\n  tracked during training, every `every` steps: \(entry.summary)"
+                + (entry.bound == nil ? "" : "\n  drawn against the optimizer's stability threshold for it, when it has one; see stability")
+        }
+        if let e = registry.entry(name) { return e.helpText + (tracked.map { "\n\n" + $0 } ?? "") }
+        if let tracked { return tracked }
         if let b = globals.boxes[name], let v = b.slot.pointee {
             switch v {
             case let .function(f): return "\(f.signature)\n  a user function"
