@@ -269,6 +269,40 @@ struct Parser {
         throw Failure()
     }
 
+    /// True at a `{` that opens what Python or JavaScript would read as a dictionary: a string
+    /// key and a colon (`{"a": 1}`), or `name: value` pairs separated by commas (`{a: 1, b: 2}`).
+    /// A block holding a range (`{a:b}`) has no such comma.
+    private var looksLikeDictionary: Bool {
+        func key(_ t: Token) -> Bool {
+            switch t.kind {
+            case .identifier, .string: return true
+            default: return false
+            }
+        }
+        var first = 1  // a dictionary written over several lines opens with a newline
+        while case .newline = peek(first).kind, pos + first < tokens.count - 1 { first += 1 }
+        if case .string = peek(first).kind, peek(first + 1).isOp(":") { return true }
+        guard key(peek(first)), peek(first + 1).isOp(":") else { return false }
+        var depth = 0
+        var k = first + 2
+        while pos + k < tokens.count {
+            let t = peek(k)
+            if t.isOp("(") || t.isOp("[") || t.isOp("{") { depth += 1 }
+            if t.isOp(")") || t.isOp("]") || t.isOp("}") {
+                if depth == 0 { return false }
+                depth -= 1
+            }
+            if case .eof = t.kind { return false }
+            if depth == 0, t.isOp(",") {
+                var next = k + 1
+                while case .newline = peek(next).kind, pos + next < tokens.count - 1 { next += 1 }
+                if key(peek(next)), peek(next + 1).isOp(":") { return true }
+            }
+            k += 1
+        }
+        return false
+    }
+
     private mutating func parseBlock() throws -> Node {
         try enter()
         defer { depth -= 1 }
@@ -438,6 +472,10 @@ struct Parser {
         case .op("["):
             return try parseMatrix()
         case .op("{"):
+            if looksLikeDictionary {
+                throw fail("`{key: value, …}` is not a record: ritz writes records with parentheses, (key=value, …)", at: current,
+                           help: ["e.g. p = (w=randn([64, 10]), b=zeros([10])); braces hold a block of statements"])
+            }
             return try parseBlock()
         case .keyword(.if):
             return try parseIf()

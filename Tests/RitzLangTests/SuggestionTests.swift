@@ -92,6 +92,20 @@ import Testing
         #expect(out.diagnostics.first?.help.first?.contains(expected) == true, "\(out.diagnostics.map { $0.render() })")
     }
 
+    @Test("a dictionary literal says how ritz writes a record; blocks holding a range still run", arguments: [
+        ("p = {a: 1, b: 2}", true), ("p = {\"w\": 1}", true), ("p = {\n  w: zeros([2]),\n  b: 1\n}", true),
+        ("a = 1\nb = 3\nfn g() { a:b }\ng()", false), ("fn f(n) {\n  0:n\n}\nf(2)", false),
+        ("fn h(k) { zeros([k, 2])[0, 0:2] }\nh(2)", false),
+    ])
+    func dictionaryLiteral(_ code: String, _ refused: Bool) {
+        let out = Session().run(cell: code, origin: .cell(1), sink: CollectingSink())
+        if refused {
+            #expect(out.diagnostics.first?.message == "`{key: value, …}` is not a record: ritz writes records with parentheses, (key=value, …)")
+        } else {
+            #expect(out.diagnostics.isEmpty, "\(out.diagnostics.map { $0.render() })")
+        }
+    }
+
     @Test("a stray `*` names both spellings of a power")
     func strayStar() {
         let out = Session().run(cell: "2 * * 3", origin: .cell(1), sink: CollectingSink())
