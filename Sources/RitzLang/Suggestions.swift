@@ -53,6 +53,25 @@ func nearestName(_ name: String, _ candidates: [String]) -> String? {
         if let cur = best, d > cur.distance || (d == cur.distance && c >= cur.name) { continue }
         best = (c, d)
     }
+    return best?.name ?? truncatedName(name, candidates)
+}
+
+/// The candidate that `name` spells out or cuts short mid-word — `grassmann_distance` for
+/// `grassmann_dist`, `batch_sharp` for `batch_sharpness` — when no near spelling exists: both
+/// at least five characters, the longer one continuing the shorter with a letter. The closest in
+/// length wins, ties alphabetically.
+func truncatedName(_ name: String, _ candidates: [String]) -> String? {
+    let a = name.lowercased()
+    var best: (name: String, gap: Int)?
+    for c in candidates where c != name {
+        let b = c.lowercased()
+        let (short, long) = a.count <= b.count ? (a, b) : (b, a)
+        guard short.count >= 5, long.hasPrefix(short),
+              let next = long.dropFirst(short.count).first, next.isLetter else { continue }
+        let gap = long.count - short.count
+        if let cur = best, gap > cur.gap || (gap == cur.gap && c >= cur.name) { continue }
+        best = (c, gap)
+    }
     return best?.name
 }
 

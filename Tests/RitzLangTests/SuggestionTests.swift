@@ -29,6 +29,10 @@ import Testing
         Case(typed: "Eigh", expected: "did you mean `eigh`?", forbidden: nil),
         // Ties go to the alphabetically first name.
         Case(typed: "eign", expected: "did you mean `eig`?", forbidden: nil),
+        // A word spelled out or cut short (no near spelling, five characters or more).
+        Case(typed: "grassmann_distance", expected: "did you mean `grassmann_dist`?", forbidden: nil),
+        Case(typed: "hutchinson_diagonal", expected: "did you mean `hutchinson_diag`?", forbidden: nil),
+        Case(typed: "batch_sharp", expected: "did you mean `batch_sharpness`?", forbidden: nil),
         // Too far, or every character replaced: no suggestion at all.
         Case(typed: "x", expected: nil, forbidden: nil),
         Case(typed: "foo", expected: nil, forbidden: nil),
