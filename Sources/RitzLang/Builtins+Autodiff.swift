@@ -307,7 +307,7 @@ extension Interpreter {
         switch name {
         case "T": return Interpreter.valueOf(try x.transposed())
         case "shape": return .tensor(Tensor(integers: x.shape))
-        default: throw Diagnostic("a tensor has no field `\(name)`", span: nil, help: ["tensor fields: T, shape, real, imag"])
+        default: throw noTensorField(name)
         }
     }
 

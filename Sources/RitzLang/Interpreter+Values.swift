@@ -282,6 +282,19 @@ extension Interpreter {
         return wrap(try toTensor(v).reshaped(shape))
     }
 
+    /// The error for `x.name` on a tensor, which has the fields T, shape, real and imag: where
+    /// `name` is a builtin or a NumPy method ritz spells otherwise (`x.mean()`, `x.reshape(…)`),
+    /// the call to write instead.
+    func noTensorField(_ name: String) -> Diagnostic {
+        var help = ["tensor fields: T, shape, real, imag"]
+        if registry.entry(name) != nil {
+            help.insert("ritz calls functions, not methods: write `\(name)(x, …)` for `x.\(name)(…)`", at: 0)
+        } else if let hint = ForeignSpellings.table[name] {
+            help.insert("ritz calls functions, not methods: `x.\(name)(…)` is written \(hint)", at: 0)
+        }
+        return Diagnostic("a tensor has no field `\(name)`", span: nil, help: help)
+    }
+
     /// `value.name`.
     func field(_ v: Value, _ name: String) throws -> Value {
         if let r = try tracedField(v, name) { return r }
@@ -293,7 +306,7 @@ extension Interpreter {
             case "real": return Interpreter.wrap(t.realPart())
             case "imag": return Interpreter.wrap(t.imagPart())
             default:
-                throw Diagnostic("a tensor has no field `\(name)`", span: nil, help: ["tensor fields: T, shape, real, imag"])
+                throw noTensorField(name)
             }
         case .number, .bool:
             if name == "T" { return v }

@@ -308,7 +308,10 @@ struct Parser {
         defer { depth -= 1 }
         while atNewline { _ = advance() }
         let open = current
-        guard atOp("{") else { throw fail("expected `{`, found \(current.describe)", at: current) }
+        guard atOp("{") else {
+            throw fail("expected `{`, found \(current.describe)", at: current,
+                       help: ["a body is written in braces (not after a colon): `if c { … }`, `for i in 0:n { … }`, `fn f(x) { … }`"])
+        }
         _ = advance()
         var statements: [Node] = []
         var hadError = false
@@ -462,6 +465,10 @@ struct Parser {
         case .keyword(.false): _ = advance(); return Node(kind: .bool(false), span: tokSpan(t))
         case .keyword(.none): _ = advance(); return Node(kind: .none, span: tokSpan(t))
         case let .identifier(name):
+            if ["f", "F", "rf", "fr"].contains(name), case .string = peek(1).kind, peek(1).start == t.end {
+                throw fail("ritz has no f-strings", at: t,
+                           help: ["write format(\"value %g\", x), or \"value \" + string(x)"])
+            }
             _ = advance()
             if atOp("->") {
                 return try parseLambdaBody([ParamNode(name: name, span: tokSpan(t), defaultValue: nil)], start: t.start)

@@ -110,6 +110,20 @@ import Testing
         }
     }
 
+    @Test("Python habits get ritz's spelling: methods, f-strings, a colon before a body", arguments: [
+        ("x = ones([2, 2])\nx.mean(axis=0)", "a tensor has no field `mean`",
+         "ritz calls functions, not methods: write `mean(x, …)` for `x.mean(…)`"),
+        ("x = ones([2, 2])\nx.foo", "a tensor has no field `foo`", "tensor fields: T, shape, real, imag"),
+        ("x = 3\nprint(f\"value {x}\")", "ritz has no f-strings", "write format(\"value %g\", x), or \"value \" + string(x)"),
+        ("x = 3\nif x == 3: print(x)", "expected `{`, found end of input",
+         "a body is written in braces (not after a colon): `if c { … }`, `for i in 0:n { … }`, `fn f(x) { … }`"),
+    ])
+    func pythonHabits(_ code: String, _ message: String, _ help: String) {
+        let out = Session().run(cell: code, origin: .cell(1), sink: CollectingSink())
+        #expect(out.diagnostics.first?.message == message)
+        #expect(out.diagnostics.first?.help.first == help, "\(out.diagnostics.map { $0.render() })")
+    }
+
     @Test("a stray `*` names both spellings of a power")
     func strayStar() {
         let out = Session().run(cell: "2 * * 3", origin: .cell(1), sink: CollectingSink())
