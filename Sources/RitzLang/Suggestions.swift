@@ -36,6 +36,7 @@ func suggestionRadius(_ length: Int) -> Int { length <= 4 ? 1 : (length <= 8 ? 2
 /// Close enough: at most `suggestionRadius(name.count)` edits (case ignored) and not every
 /// character replaced (so `x` never suggests `e`, nor `len` `log`). Ties go to the
 /// alphabetically first candidate, so the suggestion does not depend on definition order.
+/// Failing that, a name it spells out or cuts short (``truncatedName(_:_:)``).
 ///
 /// - Parameters:
 ///   - name: What was written.
@@ -56,10 +57,10 @@ func nearestName(_ name: String, _ candidates: [String]) -> String? {
     return best?.name ?? truncatedName(name, candidates)
 }
 
-/// The candidate that `name` spells out or cuts short mid-word — `grassmann_distance` for
-/// `grassmann_dist`, `batch_sharp` for `batch_sharpness` — when no near spelling exists: both
-/// at least five characters, the longer one continuing the shorter with a letter. The closest in
-/// length wins, ties alphabetically.
+/// The candidate that `name` spells out or cuts short mid-word — `grassmann_dist` for
+/// `grassmann_distance`, `batch_sharpness` for `batch_sharp` — when no near spelling exists:
+/// both at least five characters, the longer one continuing the shorter with a letter. The
+/// closest in length wins, ties alphabetically.
 func truncatedName(_ name: String, _ candidates: [String]) -> String? {
     let a = name.lowercased()
     var best: (name: String, gap: Int)?
