@@ -38,7 +38,9 @@ extension Dataset {
                 throw LearnError.missingResource("\(source): line \(row + 1) has \(fields.count) fields, expected 65")
             }
             for (j, f) in fields.enumerated() {
-                guard let v = Double(f.trimmingCharacters(in: .whitespaces)) else {
+                // The plain field first: trimming goes through Foundation's string bridge, which
+                // made loading the set take a tenth of a second.
+                guard let v = Double(f) ?? Double(f.trimmingCharacters(in: .whitespaces)) else {
                     throw LearnError.missingResource("\(source): line \(row + 1), field \(j + 1) is not a number")
                 }
                 if j < 64 { xs.append(v / 16) } else { ys.append(v) }
