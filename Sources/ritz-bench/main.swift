@@ -29,8 +29,8 @@ usage: ritz-bench [--peers] [SECTION...]
   --peers   time NumPy/SciPy/JAX on the same workloads in the same run (bench/peers.py; python from
             RITZ_PEERS_PYTHON, else bench/.venv/bin/python, else python3); make its environment with
             \(Peer.venvCommand)
-  --engine-gd kernels|tape|function [STEPS [THREADS]]
-            only train the digits MLP full batch (default 500 steps) through one path, for a profiler
+  --engine-gd kernels|tape|function [STEPS [THREADS [BATCH]]]
+            only train the digits MLP (default 500 steps, full batch) through one path, for a profiler
   --engine-hvp kernels|tape|function [CALLS [THREADS]]
             only compute the digits MLP's HVP with its forward pass (default 500 calls) through one path
 """
@@ -60,9 +60,10 @@ if let mode = CommandLine.arguments.dropFirst().first,
     let args = Array(CommandLine.arguments.dropFirst(2))
     let (path, threads) = (args.first ?? "", args.count > 2 ? Int(args[2]) : nil)
     let count = args.count > 1 ? Int(args[1]) ?? 500 : 500
+    let batch = args.count > 3 ? Int(args[3]) ?? 0 : 0
     do {
         if mode == EngineBench.gdChildArgument {
-            try EngineBench.gdChild(path: path, steps: count, threads: threads)
+            try EngineBench.gdChild(path: path, steps: count, threads: threads, batch: batch)
         } else {
             try EngineBench.hvpChild(path: path, calls: count, threads: threads)
         }
