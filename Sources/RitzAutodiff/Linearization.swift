@@ -134,9 +134,11 @@ public final class Linearization {
     /// ∇L per block: one reverse sweep, run on first use.
     private func gradientBlocks() throws -> [Var?] {
         if let gradientParts { return gradientParts }
-        let g = try Tape.$current.withValue(tape) {
-            try tape.backward(from: lossVar, seed: Var(try Tensor.ones(lossVar.shape)), to: points.map(\.id), createGraph: false)
-        }
+        // An unrecorded sweep (this one, J v, Jᵀ u and H v's tangent sweep) runs rules only, none of
+        // which starts a differentiation call of its own: the tape need not be made the current
+        // one (setting a task-local value costs about a microsecond, a few percent of a step on a
+        // small batch).
+        let g = try tape.backward(from: lossVar, seed: Var(try Tensor.ones(lossVar.shape)), to: points.map(\.id), createGraph: false)
         gradientParts = g
         return g
     }
@@ -210,9 +212,7 @@ public final class Linearization {
         let seeds = try tangents(d, "hvp")
         let g = try recordedGradientBlocks()
         let traced = g.compactMap { $0 }
-        let h = try Tape.$current.withValue(tape) {
-            try tape.forward(seeds: seeds, to: traced, createGraph: false)
-        }
+        let h = try tape.forward(seeds: seeds, to: traced, createGraph: false)
         var k = 0
         return try flatten(g.map { gi in
             guard gi != nil, k < h.count else { return nil }
@@ -233,10 +233,7 @@ public final class Linearization {
     /// - Throws: `AutodiffError.tangentShape` when `d` was cut for blocks of other shapes.
     public func jvp(_ d: Direction) throws -> Tensor {
         let seeds = try tangents(d, "jvp")
-        return try Tape.$current.withValue(tape) {
-            try tape.forward(seeds: seeds, to: [outputVar], createGraph: false)[0]?.value
-                ?? Tensor.zeros(outputVar.shape)
-        }
+        return try tape.forward(seeds: seeds, to: [outputVar], createGraph: false)[0]?.value ?? Tensor.zeros(outputVar.shape)
     }
 
     /// Jᵀ u: a cotangent `u` of the outputs pulled back to the parameters (flat).
@@ -246,9 +243,7 @@ public final class Linearization {
         guard u.shape == outputVar.shape else {
             throw AutodiffError.tangentShape(op: "vjp", expected: outputVar.shape, got: u.shape)
         }
-        return try flatten(try Tape.$current.withValue(tape) {
-            try tape.backward(from: outputVar, seed: Var(u), to: points.map(\.id), createGraph: false)
-        })
+        return try flatten(try tape.backward(from: outputVar, seed: Var(u), to: points.map(\.id), createGraph: false))
     }
 
     /// The blocks' derivatives one after another (zeros for nil), as a 1-d tensor.

@@ -33,6 +33,28 @@ extension TapeModel {
         return try Tensor.pieces(of: flat, blocks: blocks.map { ($0.offset, $0.shape) })
     }
 
+    /// ``blockTensors(_:)`` written into `kept`, the tensors of the last call, where nothing else
+    /// holds them any more (the recordings made at them let go): a training step then copies the
+    /// parameters without taking an array or making a tensor.
+    ///
+    /// - Throws: `LearnError.shape` when `flat` does not hold one value per parameter.
+    func blockTensors(_ flat: [Double], reusing kept: inout [Tensor]) throws {
+        guard kept.count == blocks.count, flat.count == parameterCount,
+              zip(kept, blocks).allSatisfy({ $0.shape == $1.shape && $0.dtype == .float64 }) else {
+            kept = try blockTensors(flat)
+            return
+        }
+        let written = flat.withUnsafeBufferPointer { source in
+            blocks.indices.allSatisfy { i in
+                kept[i].withUnsharedStorage { out in
+                    guard let base = source.baseAddress else { return }
+                    out.baseAddress?.update(from: base + blocks[i].offset, count: blocks[i].count)
+                } != nil
+            }
+        }
+        if !written { kept = try blockTensors(flat) }
+    }
+
     /// The flat parameters cut into one `Var` per block (slices of `flat`, so derivatives flow back).
     func split(_ flat: Var) throws -> [Var] {
         try blocks.map { b in
@@ -186,14 +208,17 @@ final class FunctionModelEvaluation: ModelEvaluation {
         self.y = checked
         lossKind = loss
         count = x.shape[0]
-        blocks = try m.blockTensors(m.parameters)
         // The last batch's recordings are let go inside the first job below, on the calling
-        // thread: the other part's job starts a few microseconds later anyway, so freeing their
-        // tapes there costs the step nothing, where before the jobs it cost about 1%.
+        // thread, when the batch is recorded in two parts: the other part's job starts a few
+        // microseconds later anyway, so freeing their tapes there costs the step nothing, where
+        // before the jobs it cost about 1%. With one part they go now, and the blocks they held
+        // are written in place.
         var retired: [Linearization] = parts.map(\.point) + outputsPoints + lossHessians
         parts = []
         outputsPoints = []
         lossHessians = []
+        if checked == nil || rowRanges(m).count == 1 { retired.removeAll() }
+        try m.blockTensors(m.parameters, reusing: &blocks)
         scoredAccuracy = nil
         gradientSwept = false
         // Without targets only the outputs are wanted (recorded later if an output product is
