@@ -178,17 +178,17 @@ public final class Tape: @unchecked Sendable {
     /// shape), moved out of `ct` so that a rule adding into one holds its only reference; nil
     /// when there are none. What the rule does not take is put back by the caller.
     private func offerPartials(_ node: Node, needs: [Bool], lo: Int, ct: inout [Var?]) -> Partials? {
-        var offered = [Tensor?](repeating: nil, count: needs.count)
-        var any = false
+        // Most nodes have none to offer (each operand reached once): no array is made for them.
+        var offered: [Tensor?] = []
         for j in 0..<needs.count where needs[j] {
             let p = node.inputs[j] - lo
             guard !node.inputs[..<j].contains(node.inputs[j]), let c = ct[p],
                   c.shape == node.constants[j].shape else { continue }
+            if offered.isEmpty { offered = [Tensor?](repeating: nil, count: needs.count) }
             offered[j] = c.value
             ct[p] = nil
-            any = true
         }
-        return any ? Partials(offered) : nil
+        return offered.isEmpty ? nil : Partials(offered)
     }
 
     /// Forward sweep: the tangents of `outs` for tangents `seeds` of the variables.

@@ -39,23 +39,36 @@ extension Var {
                 }
             }
         }
-        let p = try Tensor(shape: zv.shape, storage: probs)
-        let scale = 1 / Double(positions)
-        return try apply("cross_entropy", [z], value: Tensor(total * scale), rule: Rule(
+        let saved = SavedSoftmax(probs: try Tensor(shape: zv.shape, storage: probs), labels: labels,
+                                 scale: 1 / Double(positions))
+        return try apply("cross_entropy", [z], value: Tensor(total * saved.scale), rule: Rule(
             vjp: { g, c in
-                let gradient = try crossEntropyGradient(c.inputs[0], probs: p, labels: labels, scale: scale)
+                let gradient = try crossEntropyGradient(c.inputs[0], saved)
                 // The seed of a gradient, a constant 1, would only copy G.
                 return [!g.isTraced && g.scalarValue == 1 ? gradient : try g * gradient]
             },
             jvp: { t, c in
                 guard let t0 = t[0] else { return nil }
-                return try (t0 * crossEntropyGradient(c.inputs[0], probs: p, labels: labels, scale: scale)).sum()
+                return try (t0 * crossEntropyGradient(c.inputs[0], saved)).sum()
             }))
+    }
+
+    /// What the rules of a cross-entropy node keep of its forward pass: one object both capture,
+    /// where the values captured directly would be boxed once per closure.
+    private final class SavedSoftmax {
+        let probs: Tensor
+        let labels: [Int]
+        let scale: Double
+
+        init(probs: Tensor, labels: [Int], scale: Double) {
+            (self.probs, self.labels, self.scale) = (probs, labels, scale)
+        }
     }
 
     /// G = (softmax(z) − onehot(y))·scale, the gradient of the mean cross-entropy, from the kept
     /// probabilities; its rule is the softmax Jacobian S times `scale` both ways.
-    private static func crossEntropyGradient(_ z: Var, probs: Tensor, labels: [Int], scale: Double) throws -> Var {
+    private static func crossEntropyGradient(_ z: Var, _ saved: SavedSoftmax) throws -> Var {
+        let (probs, labels, scale) = (saved.probs, saved.labels, saved.scale)
         let k = probs.shape.last ?? 1
         let g = try probs.storage.withUnsafeBufferPointer { p in
             try makeStorage(p.count) { out in
@@ -63,10 +76,13 @@ extension Var {
                 for (i, y) in labels.enumerated() { out[i * k + y] = (p[i * k + y] - 1) * scale }
             }
         }
+        let value = try Tensor(shape: probs.shape, storage: g)
+        // Outside a recording (the gradient's own sweep) nothing is recorded: no rule is made.
+        guard z.isTraced else { return Var(value) }
         let linear: (Var, RuleContext) throws -> Var = { u, c in
             try softmaxJacobianProduct(u, logits: c.inputs[0], probs: probs, scale: scale)
         }
-        return try apply("cross_entropy_gradient", [z], value: try Tensor(shape: probs.shape, storage: g), rule: Rule(
+        return try apply("cross_entropy_gradient", [z], value: value, rule: Rule(
             vjp: { u, c in [try linear(u, c)] },
             jvp: { t, c in try t[0].map { try linear($0, c) } }))
     }

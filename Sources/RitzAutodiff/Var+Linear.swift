@@ -49,10 +49,7 @@ extension Var {
     private static func fused(_ x: Var, _ w: Var, _ b: Var, activation: UnaryOp?) throws -> Var {
         let layer = try LinearLayer(x: x.value, w: w.value, b: b.value, activation: activation)
         let (y, z) = try layer.forward()
-        return try apply("linear", [x, w, b], value: y, rule: Rule(
-            vjp: { g, c in try layer.vjp(g, c, preActivation: z) },
-            jvp: { t, c in try layer.jvp(t, c, preActivation: z) },
-            vjpOverwriting: { g, c in try layer.vjp(overwriting: &g, c, preActivation: z) }))
+        return try apply("linear", [x, w, b], value: y, rule: layer.rule(preActivation: z))
     }
 }
 
@@ -93,6 +90,26 @@ struct LinearLayer {
     let parts: Int
 
     func rows(_ part: Int) -> Range<Int> { (n * part / parts)..<(n * (part + 1) / parts) }
+
+    /// What a node's rules keep of its forward pass: one object that all three capture, where the
+    /// layer and z captured directly would be boxed once per closure.
+    private final class Saved {
+        let layer: LinearLayer
+        let preActivation: Tensor?
+
+        init(layer: LinearLayer, preActivation: Tensor?) {
+            self.layer = layer
+            self.preActivation = preActivation
+        }
+    }
+
+    /// The node's rule, given z = x wᵀ + b when the forward pass kept it.
+    func rule(preActivation z: Tensor?) -> Rule {
+        let saved = Saved(layer: self, preActivation: z)
+        return Rule(vjp: { g, c in try saved.layer.vjp(g, c, preActivation: saved.preActivation) },
+                    jvp: { t, c in try saved.layer.jvp(t, c, preActivation: saved.preActivation) },
+                    vjpOverwriting: { g, c in try saved.layer.vjp(overwriting: &g, c, preActivation: saved.preActivation) })
+    }
 
     // MARK: Forward
 

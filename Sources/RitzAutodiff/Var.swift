@@ -62,11 +62,13 @@ public struct Var: @unchecked Sendable {
     ///   - name: The primitive's name, for errors.
     ///   - inputs: The differentiable operands, in the order `rule` expects.
     ///   - value: The already computed result.
-    ///   - rule: The derivative rule of this application.
+    ///   - rule: The derivative rule of this application, made only when it is recorded (a rule's
+    ///     closures are allocations that computing on constants, as an unrecorded sweep does,
+    ///     would otherwise make and drop at every operation).
     /// - Returns: The result, traced when any input is.
     /// - Throws: `AutodiffError.mixedTapes` when inputs come from unrelated differentiation calls,
     ///   `AutodiffError.complexNotSupported` for traced complex values.
-    public static func apply(_ name: String, _ inputs: [Var], value: Tensor, rule: Rule) throws -> Var {
+    public static func apply(_ name: String, _ inputs: [Var], value: Tensor, rule: @autoclosure () throws -> Rule) throws -> Var {
         var tape: Tape?
         for x in inputs {
             guard let t = x.tape else { continue }
@@ -79,7 +81,7 @@ public struct Var: @unchecked Sendable {
         }
         guard let tape else { return Var(value) }
         if value.isComplex { throw AutodiffError.complexNotSupported(op: name) }
-        return tape.record(name, inputs: inputs, output: value, rule: rule)
+        return tape.record(name, inputs: inputs, output: value, rule: try rule())
     }
 
     /// The value recorded for a result nothing reads (``RuleContext/valuesUnread``): NaN of the
