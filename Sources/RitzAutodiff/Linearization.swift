@@ -124,6 +124,8 @@ public final class Linearization {
                 let d = dst + offset
                 if accumulate {
                     for i in 0..<n { d[i] += w * s[i] }
+                } else if w == 1 {
+                    d.update(from: s, count: n)
                 } else {
                     for i in 0..<n { d[i] = w * s[i] }
                 }

@@ -105,8 +105,8 @@ extension Var {
     /// Labels of shape `labelShape` fit these logits: one per position (the shape without the
     /// class axis), or one for a single row of logits.
     fileprivate func checkLabelShape(_ labelShape: [Int], count: Int) throws {
-        let lead = Array(shape.dropLast())
-        guard labelShape == lead || (count == 1 && lead.isEmpty) else {
+        let lead = shape.dropLast()
+        guard labelShape.elementsEqual(lead) || (count == 1 && lead.isEmpty) else {
             throw ShapeError.mismatch(op: "cross_entropy", lhs: shape, rhs: labelShape)
         }
     }

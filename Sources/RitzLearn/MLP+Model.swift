@@ -61,12 +61,11 @@ extension MLP: Model {
             guard labelShaped else {
                 throw LearnError.shape("cross-entropy takes one integer label per sample, got targets of shape \(formatShape(y.shape))")
             }
-            for i in 0..<rows {
-                let v = y.storage[i]
-                guard v >= 0, v < Double(outputs), v.rounded() == v else {
-                    throw LearnError.badLabel(index: i, value: v, classes: outputs)
-                }
+            let classes = Double(outputs)
+            let bad = y.storage.withUnsafeBufferPointer { labels in
+                labels.prefix(rows).firstIndex { !($0 >= 0 && $0 < classes && $0.rounded() == $0) }
             }
+            if let bad { throw LearnError.badLabel(index: bad, value: y.storage[bad], classes: outputs) }
             return true
         }
         guard y.count == rows * outputs else {
