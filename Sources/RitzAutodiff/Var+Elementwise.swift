@@ -183,29 +183,32 @@ extension Var {
         default: break
         }
         let y = try value.unary(op)
-        let rule: Rule
+        return try Var.apply(op.rawValue, [x], value: y, rule: try Var.unaryRule(op))
+    }
+
+    /// The rule of a differentiable unary function, made when its application is recorded.
+    private static func unaryRule(_ op: UnaryOp) throws -> Rule {
         switch op {
-        case .exp: rule = .elementwise { _, y in y }
-        case .log: rule = .elementwise { x, _ in try 1 / x }
-        case .log1p: rule = .elementwise { x, _ in try 1 / (x + 1) }
-        case .sqrt: rule = .elementwise { _, y in try 0.5 / y }
-        case .abs: rule = .elementwise { x, _ in Var(try x.value.unary(.sign)) }
-        case .sin: rule = .elementwise { x, _ in try x.cos() }
-        case .cos: rule = .elementwise { x, _ in try -x.sin() }
-        case .tan: rule = .elementwise { _, y in try y * y + 1 }
+        case .exp: return .elementwise { _, y in y }
+        case .log: return .elementwise { x, _ in try 1 / x }
+        case .log1p: return .elementwise { x, _ in try 1 / (x + 1) }
+        case .sqrt: return .elementwise { _, y in try 0.5 / y }
+        case .abs: return .elementwise { x, _ in Var(try x.value.unary(.sign)) }
+        case .sin: return .elementwise { x, _ in try x.cos() }
+        case .cos: return .elementwise { x, _ in try -x.sin() }
+        case .tan: return .elementwise { _, y in try y * y + 1 }
         case .tanh:
-            rule = Rule(vjp: { g, c in [try Var.tanhBackward(g, c.output)] },
+            return Rule(vjp: { g, c in [try Var.tanhBackward(g, c.output)] },
                         jvp: { t, c in try t[0].map { try Var.tanhBackward($0, c.output) } },
                         vjpOverwriting: { g, c in [try Var.tanhBackward(overwriting: &g, c.output)] })
-        case .sigmoid: rule = .elementwise { _, y in try y * (1 - y) }
+        case .sigmoid: return .elementwise { _, y in try y * (1 - y) }
         case .relu:
-            rule = Rule(vjp: { g, c in [try Var.reluBackward(g, c.inputs[0])] },
+            return Rule(vjp: { g, c in [try Var.reluBackward(g, c.inputs[0])] },
                         jvp: { t, c in try t[0].map { try Var.reluBackward($0, c.inputs[0]) } },
                         vjpOverwriting: { g, c in [try Var.reluBackward(overwriting: &g, c.inputs[0])] })
-        case .softplus: rule = .elementwise { x, _ in try x.sigmoid() }
+        case .softplus: return .elementwise { x, _ in try x.sigmoid() }
         default: throw AutodiffError.notDifferentiable(op: op.rawValue)
         }
-        return try Var.apply(op.rawValue, [x], value: y, rule: rule)
     }
 
     /// f over blocks of at most 512 elements of a and b broadcast to `shape` (f(a, b, out, count)
