@@ -95,6 +95,34 @@ func expectSameDerivatives(_ a: any ModelEvaluation, _ b: any ModelEvaluation, p
         #expect(ra.accuracy == rb.accuracy)
     }
 
+    /// One evaluation prepared step after step, as a trainer prepares it — new parameters and new
+    /// rows each time, a batch recorded in one part (its parameter blocks then rewritten in place)
+    /// or in two — gives each time the very bytes a fresh evaluation gives there: the gradient and
+    /// H v, so nothing of an earlier step's blocks or recordings shows.
+    @Test(arguments: [32, 300])
+    func reusedEvaluationFollowsTheParameters(rows: Int) throws {
+        let data = try Dataset.digits()
+        let mlp = try MLP(sizes: [64, 16, 10], activation: .tanh, seed: 2)
+        let start = mlp.parameters
+        var rng = RandomGenerator(seed: 5)
+        let v = (0..<mlp.parameterCount).map { _ in rng.normal() }
+        let kept = mlp.makeEvaluation()
+        for step in 0..<3 {
+            mlp.parameters = zip(start, v).map { $0 + 0.1 * Double(step) * $1 }
+            let batch = Array(step * rows..<(step + 1) * rows)[...]
+            let fresh = mlp.makeEvaluation()
+            var (gk, gf, hk, hf) = ([Double](), [Double](), [Double](), [Double]())
+            for e in [kept, fresh] { try e.prepare(model: mlp, data: data, rows: batch, loss: .crossEntropy, withGradient: true) }
+            try kept.gradient(into: &gk)
+            try fresh.gradient(into: &gf)
+            try kept.hvp(v, into: &hk)
+            try fresh.hvp(v, into: &hf)
+            let (sameGradient, sameHv) = (gk == gf, hk == hf)
+            #expect(sameGradient, "step \(step): ∇L differs by \(maxAbsDiff(gk, gf))")
+            #expect(sameHv, "step \(step): H v differs by \(maxAbsDiff(hk, hf))")
+        }
+    }
+
     /// Blocks are laid out in order, each row-major, and named as given; a repeated name or a
     /// count that does not fill them is refused.
     @Test func blocksAndErrors() throws {
