@@ -52,12 +52,28 @@ struct Parser {
     private func atOp(_ s: String) -> Bool { current.isOp(s) }
 
     private mutating func fail(_ message: String, at t: Token, help: [String] = []) -> Failure {
+        let help = transposeQuoteHelp(t) + help
         if case let .invalid(m) = t.kind {
             diagnostics.append(Diagnostic(m, span: tokSpan(t), help: help))
         } else {
             diagnostics.append(Diagnostic(message, span: tokSpan(t), help: help))
         }
         return Failure()
+    }
+
+    /// Help for a `'` written right after a value (`A'`, the transpose of MATLAB and Julia),
+    /// which ritz reads as the start of a string: how ritz writes a transpose.
+    private func transposeQuoteHelp(_ t: Token) -> [String] {
+        guard source.slice(t.start, t.start + 1) == "'", let i = tokens.firstIndex(where: { $0.start == t.start }),
+              i > 0, tokens[i - 1].end == t.start else { return [] }
+        let value: String
+        switch tokens[i - 1].kind {
+        case let .identifier(name): value = name
+        case .op(")"): value = "(…)"
+        case .number, .op("]"): value = "x"
+        default: return []
+        }
+        return ["a `'` after a value starts a string in ritz; the transpose is `\(value).T` (or `transpose(\(value))`)"]
     }
 
     private mutating func expectOp(_ s: String, opener: Token? = nil, context: String) throws {

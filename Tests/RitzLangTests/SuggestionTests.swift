@@ -124,6 +124,28 @@ import Testing
         #expect(out.diagnostics.first?.help.first == help, "\(out.diagnostics.map { $0.render() })")
     }
 
+    @Test("MATLAB's and Julia's transpose `A'` says that `'` starts a string and how ritz transposes", arguments: [
+        ("A = ones(2, 2)\ny = A'", "unterminated string", "`A.T` (or `transpose(A)`)"),
+        ("A = ones(2, 2)\ny = A'*A'", "expected end of statement, found string", "`A.T` (or `transpose(A)`)"),
+        ("A = ones(2, 2)\ny = sum(A' * A)", "unterminated string", "`A.T` (or `transpose(A)`)"),
+        ("A = ones(2, 2)\ny = (A + A)' * A", "unterminated string", "`(…).T` (or `transpose((…))`)"),
+    ])
+    func matlabTranspose(_ code: String, _ message: String, _ spelling: String) {
+        let out = Session().run(cell: code, origin: .cell(1), sink: CollectingSink())
+        #expect(out.diagnostics.first?.message == message)
+        #expect(out.diagnostics.first?.help.first == "a `'` after a value starts a string in ritz; the transpose is " + spelling,
+                "\(out.diagnostics.map { $0.render() })")
+    }
+
+    @Test("a quoted string after a space or an operator is a string, with no word of transposes")
+    func quotedStringsStayStrings() {
+        let ok = Session().run(cell: "s = 'it' + \"'s\"\ns", origin: .cell(1), sink: CollectingSink())
+        #expect(ok.diagnostics.isEmpty)
+        let out = Session().run(cell: "print('a' 'b')", origin: .cell(1), sink: CollectingSink())
+        #expect(!out.diagnostics.isEmpty)
+        #expect(out.diagnostics.allSatisfy { d in !d.help.contains { $0.contains("transpose") } })
+    }
+
     @Test("a stray `*` names both spellings of a power")
     func strayStar() {
         let out = Session().run(cell: "2 * * 3", origin: .cell(1), sink: CollectingSink())
