@@ -76,6 +76,17 @@ struct Parser {
         return ["a `'` after a value starts a string in ritz; the transpose is `\(value).T` (or `transpose(\(value))`)"]
     }
 
+    /// Help at a missing operand right after `++` or `--` (C's `i++`, which ritz reads as a sum
+    /// with a sign and nothing after it): how ritz adds one.
+    private func incrementHelp() -> [String] {
+        guard pos >= 2, atNewline || atEOF || atOp(";") || atOp(")") || atOp("}") else { return [] }
+        let (a, b) = (tokens[pos - 2], tokens[pos - 1])
+        for op in ["+", "-"] where a.isOp(op) && b.isOp(op) && a.end == b.start {
+            return ["ritz has no `\(op)\(op)`: write `x \(op)= 1`"]
+        }
+        return []
+    }
+
     private mutating func expectOp(_ s: String, opener: Token? = nil, context: String) throws {
         if atOp(s) { _ = advance(); return }
         if let opener {
@@ -195,7 +206,9 @@ struct Parser {
                 variables.append((name, tokSpan(vTok)))
             } while atOp(",")
             guard current.isKeyword(.in) else {
-                throw fail("expected `in` after `for \(variables.map(\.name).joined(separator: ", "))`", at: current)
+                // `for i = 1:n … end` is MATLAB's and Julia's loop.
+                let help = atOp("=") ? ["a loop is `for i in a:b { … }` (i runs from a to b − 1)"] : []
+                throw fail("expected `in` after `for \(variables.map(\.name).joined(separator: ", "))`", at: current, help: help)
             }
             _ = advance()
             let iter = try parseExpression(0)
@@ -251,8 +264,14 @@ struct Parser {
     /// Help for a statement that starts with a word of Python (`def f(x):`, `import numpy`):
     /// what ritz writes instead (`ForeignSpellings`); empty for other statements.
     static func foreignStatementHelp(_ statement: Node?) -> [String] {
-        guard case let .name(word)? = statement?.kind else { return [] }
-        return ForeignSpellings.statementWords[word].map { [$0] } ?? []
+        var word: String?
+        switch statement?.kind {
+        case let .name(w)?: word = w
+        // `f = lambda x: …`: the lambda is the assigned value.
+        case let .assign(_, value)?: if case let .name(w) = value.kind, w == "lambda" { word = w }
+        default: break
+        }
+        return word.flatMap { ForeignSpellings.statementWords[$0] }.map { [$0] } ?? []
     }
 
     /// An expression, or several separated by `,` (a tuple, `b, a`), as the right of `=` and
@@ -516,12 +535,12 @@ struct Parser {
             default: throw fail("expected a name after `?`", at: nameTok)
             }
         case .eof:
-            throw fail("expected an expression, found end of input", at: t)
+            throw fail("expected an expression, found end of input", at: t, help: incrementHelp())
         case .op("*"), .op("**"):
             throw fail("expected an expression, found \(t.describe)", at: t,
                        help: ["`*` multiplies two values; a power is written `x ^ 2` or `x ** 2`"])
         default:
-            throw fail("expected an expression, found \(t.describe)", at: t)
+            throw fail("expected an expression, found \(t.describe)", at: t, help: incrementHelp())
         }
     }
 

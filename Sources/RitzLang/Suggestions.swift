@@ -121,6 +121,9 @@ enum ForeignSpellings {
         "False": "`false`",
         "null": "`none`",
         "nil": "`none`",
+        "disp": "`print(x)`",
+        "println": "`print(x)`",
+        "numel": "`size(x)`",
     ]
 
     /// Words that start a Python statement, with the help line saying what ritz writes instead.

@@ -137,6 +137,19 @@ import Testing
                 "\(out.diagnostics.map { $0.render() })")
     }
 
+    @Test("habits of Python, MATLAB, Julia and C get ritz's spelling: lambda, for … =, ++, disp", arguments: [
+        ("f = lambda x: x ** 2", "expected end of statement, found name `x`", "a lambda is `x -> …` or `(x, y) -> …`"),
+        ("for i = 1:3\n  print(i)\nend", "expected `in` after `for i`", "a loop is `for i in a:b { … }` (i runs from a to b − 1)"),
+        ("a = 3\na++", "expected an expression, found end of input", "ritz has no `++`: write `x += 1`"),
+        ("a = 3\nprint(a--)", "expected an expression, found `)`", "ritz has no `--`: write `x -= 1`"),
+        ("disp(3)", "unknown name `disp`", "ritz writes `disp` as `print(x)`"),
+    ])
+    func otherHabits(_ code: String, _ message: String, _ help: String) {
+        let out = Session().run(cell: code, origin: .cell(1), sink: CollectingSink())
+        #expect(out.diagnostics.first?.message == message)
+        #expect(out.diagnostics.first?.help.first == help, "\(out.diagnostics.map { $0.render() })")
+    }
+
     @Test("a quoted string after a space or an operator is a string, with no word of transposes")
     func quotedStringsStayStrings() {
         let ok = Session().run(cell: "s = 'it' + \"'s\"\ns", origin: .cell(1), sink: CollectingSink())
