@@ -110,41 +110,32 @@ import Testing
         }
     }
 
-    @Test("Python habits get ritz's spelling: methods, f-strings, a colon before a body", arguments: [
+    /// The transpose hint's text for the value `v`.
+    static func transposeHelp(_ v: String) -> String {
+        "a `'` after a value starts a string in ritz; the transpose is `\(v).T` (or `transpose(\(v))`)"
+    }
+
+    @Test("habits of Python, MATLAB, Julia and C get ritz's spelling", arguments: [
+        // Python: methods, f-strings, a colon before a body, lambda.
         ("x = ones([2, 2])\nx.mean(axis=0)", "a tensor has no field `mean`",
          "ritz calls functions, not methods: write `mean(x, …)` for `x.mean(…)`"),
         ("x = ones([2, 2])\nx.foo", "a tensor has no field `foo`", "tensor fields: T, shape, real, imag"),
         ("x = 3\nprint(f\"value {x}\")", "ritz has no f-strings", "write format(\"value %g\", x), or \"value \" + string(x)"),
         ("x = 3\nif x == 3: print(x)", "expected `{`, found end of input",
          "a body is written in braces (not after a colon): `if c { … }`, `for i in 0:n { … }`, `fn f(x) { … }`"),
-    ])
-    func pythonHabits(_ code: String, _ message: String, _ help: String) {
-        let out = Session().run(cell: code, origin: .cell(1), sink: CollectingSink())
-        #expect(out.diagnostics.first?.message == message)
-        #expect(out.diagnostics.first?.help.first == help, "\(out.diagnostics.map { $0.render() })")
-    }
-
-    @Test("MATLAB's and Julia's transpose `A'` says that `'` starts a string and how ritz transposes", arguments: [
-        ("A = ones(2, 2)\ny = A'", "unterminated string", "`A.T` (or `transpose(A)`)"),
-        ("A = ones(2, 2)\ny = A'*A'", "expected end of statement, found string", "`A.T` (or `transpose(A)`)"),
-        ("A = ones(2, 2)\ny = sum(A' * A)", "unterminated string", "`A.T` (or `transpose(A)`)"),
-        ("A = ones(2, 2)\ny = (A + A)' * A", "unterminated string", "`(…).T` (or `transpose((…))`)"),
-    ])
-    func matlabTranspose(_ code: String, _ message: String, _ spelling: String) {
-        let out = Session().run(cell: code, origin: .cell(1), sink: CollectingSink())
-        #expect(out.diagnostics.first?.message == message)
-        #expect(out.diagnostics.first?.help.first == "a `'` after a value starts a string in ritz; the transpose is " + spelling,
-                "\(out.diagnostics.map { $0.render() })")
-    }
-
-    @Test("habits of Python, MATLAB, Julia and C get ritz's spelling: lambda, for … =, ++, disp", arguments: [
         ("f = lambda x: x ** 2", "expected end of statement, found name `x`", "a lambda is `x -> …` or `(x, y) -> …`"),
+        // MATLAB and Julia: the transpose A', for … = …, disp.
+        ("A = ones(2, 2)\ny = A'", "unterminated string", transposeHelp("A")),
+        ("A = ones(2, 2)\ny = A'*A'", "expected end of statement, found string", transposeHelp("A")),
+        ("A = ones(2, 2)\ny = sum(A' * A)", "unterminated string", transposeHelp("A")),
+        ("A = ones(2, 2)\ny = (A + A)' * A", "unterminated string", transposeHelp("(…)")),
         ("for i = 1:3\n  print(i)\nend", "expected `in` after `for i`", "a loop is `for i in a:b { … }` (i runs from a to b − 1)"),
+        ("disp(3)", "unknown name `disp`", "ritz writes `disp` as `print(x)`"),
+        // C: increments.
         ("a = 3\na++", "expected an expression, found end of input", "ritz has no `++`: write `x += 1`"),
         ("a = 3\nprint(a--)", "expected an expression, found `)`", "ritz has no `--`: write `x -= 1`"),
-        ("disp(3)", "unknown name `disp`", "ritz writes `disp` as `print(x)`"),
     ])
-    func otherHabits(_ code: String, _ message: String, _ help: String) {
+    func foreignHabits(_ code: String, _ message: String, _ help: String) {
         let out = Session().run(cell: code, origin: .cell(1), sink: CollectingSink())
         #expect(out.diagnostics.first?.message == message)
         #expect(out.diagnostics.first?.help.first == help, "\(out.diagnostics.map { $0.render() })")
