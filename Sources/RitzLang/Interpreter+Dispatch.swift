@@ -159,6 +159,7 @@ extension Interpreter {
         var help: [String] = []
         if op == .add, case .string = lhs { help.append("convert with `string(x)` to join text") }
         if op == .add, case .string = rhs { help.append("convert with `string(x)` to join text") }
+        if op == .mod, case .string = lhs { help.append("format text with `format(\"x = %g\", x)`") }
         return Diagnostic("`\(op.rawValue)` does not apply to a \(lhs.typeName) and a \(rhs.typeName)", span: nil, help: help)
     }
 

@@ -116,8 +116,14 @@ public final class Interpreter {
             }
             do { return try c.call(arguments, context: self) } catch { throw diagnose(error, span: span) }
         default:
+            // `x(1)` indexes in MATLAB and Julia.
+            let indexing: [String]
+            switch callee {
+            case .tensor, .list: indexing = ["elements are taken with brackets, counted from 0: `x[0]`, `x[i, j]`"]
+            default: indexing = []
+            }
             throw Diagnostic("a \(callee.typeName) cannot be called", span: span,
-                             help: ["only functions and callable objects (models, operators) take arguments"])
+                             help: indexing + ["only functions and callable objects (models, operators) take arguments"])
         }
     }
 

@@ -52,7 +52,7 @@ struct Parser {
     private func atOp(_ s: String) -> Bool { current.isOp(s) }
 
     private mutating func fail(_ message: String, at t: Token, help: [String] = []) -> Failure {
-        let help = transposeQuoteHelp(t) + help
+        let help = transposeQuoteHelp(t) + characterHelp(t) + help
         if case let .invalid(m) = t.kind {
             diagnostics.append(Diagnostic(m, span: tokSpan(t), help: help))
         } else {
@@ -74,6 +74,16 @@ struct Parser {
         default: return []
         }
         return ["a `'` after a value starts a string in ritz; the transpose is `\(value).T` (or `transpose(\(value))`)"]
+    }
+
+    /// Help at a character ritz has no operator for (`\`, `&&`, `||`, `!x`, `~x`): what it writes.
+    private func characterHelp(_ t: Token) -> [String] {
+        switch t.kind {
+        case .invalid, .op("!"):
+            return ForeignSpellings.characters[source.slice(t.start, t.start + 1)].map { [$0] } ?? []
+        default:
+            return []
+        }
     }
 
     /// Help at a missing operand right after `++` or `--` (C's `i++`, which ritz reads as a sum
@@ -635,8 +645,16 @@ struct Parser {
             if atOp(",") { _ = advance(); continue }
             if atOp(";") || atOp("]") { continue }
             if atEOF || startsNewLine(current) { break }
+            // Another value after a space is MATLAB's and Julia's row, `[1 2 3]`.
+            let spaced: [String]
+            switch current.kind {
+            case .number, .identifier, .imaginary, .op("("), .op("["):
+                spaced = ["ritz separates elements with commas, `[1, 2, 3]`, and rows with `;`, `[1, 2; 3, 4]`"]
+            default:
+                spaced = []
+            }
             throw fail("expected `,`, `;` or `]` in a bracket literal, found \(current.describe)", at: current,
-                       help: ["the `[` opened at line \(source.location(of: open.start).line), col \(source.location(of: open.start).col)"])
+                       help: spaced + ["the `[` opened at line \(source.location(of: open.start).line), col \(source.location(of: open.start).col)"])
         }
         try expectOp("]", opener: open, context: "to close the bracket")
         rows = rows.filter { !$0.isEmpty }

@@ -126,6 +126,15 @@ enum ForeignSpellings {
         "numel": "`size(x)`",
     ]
 
+    /// Characters of other languages that ritz has no operator for, with what it writes instead.
+    static let characters: [String: String] = [
+        "\\": "ritz solves A x = b with `solve(A, b)` (least squares: `lstsq(A, b)`)",
+        "&": "ritz writes `and` (and `or`, `not`)",
+        "|": "ritz writes `or` (and `and`, `not`)",
+        "!": "ritz writes `not x` (and `!=` for unequal)",
+        "~": "ritz writes `not x`",
+    ]
+
     /// Words that start a Python statement, with the help line saying what ritz writes instead.
     static let statementWords: [String: String] = [
         "def": "a function is `fn name(a, b=1) { … }` (or a lambda, `x -> …`)",

@@ -131,9 +131,18 @@ import Testing
         ("A = ones(2, 2)\ny = (A + A)' * A", "unterminated string", transposeHelp("(…)")),
         ("for i = 1:3\n  print(i)\nend", "expected `in` after `for i`", "a loop is `for i in a:b { … }` (i runs from a to b − 1)"),
         ("disp(3)", "unknown name `disp`", "ritz writes `disp` as `print(x)`"),
-        // C: increments.
+        ("x = [1 2 3]", "expected `,`, `;` or `]` in a bracket literal, found number `2`",
+         "ritz separates elements with commas, `[1, 2, 3]`, and rows with `;`, `[1, 2; 3, 4]`"),
+        ("A = eye(2)\nA \\ ones(2)", "unexpected character `\\`", "ritz solves A x = b with `solve(A, b)` (least squares: `lstsq(A, b)`)"),
+        ("x = ones(3)\nx(1)", "a tensor cannot be called", "elements are taken with brackets, counted from 0: `x[0]`, `x[i, j]`"),
+        ("~true", "unexpected character `~`", "ritz writes `not x`"),
+        // C: increments, logical operators; Python's % formatting.
         ("a = 3\na++", "expected an expression, found end of input", "ritz has no `++`: write `x += 1`"),
         ("a = 3\nprint(a--)", "expected an expression, found `)`", "ritz has no `--`: write `x -= 1`"),
+        ("true && false", "unexpected character `&`", "ritz writes `and` (and `or`, `not`)"),
+        ("true || false", "unexpected character `|`", "ritz writes `or` (and `and`, `not`)"),
+        ("x = true\n!x", "expected an expression, found `!`", "ritz writes `not x` (and `!=` for unequal)"),
+        ("\"x = %d\" % 3", "`%` does not apply to a string and a number", "format text with `format(\"x = %g\", x)`"),
     ])
     func foreignHabits(_ code: String, _ message: String, _ help: String) {
         let out = Session().run(cell: code, origin: .cell(1), sink: CollectingSink())
