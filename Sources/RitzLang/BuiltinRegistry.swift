@@ -160,8 +160,17 @@ public struct BuiltinEntry {
             while pi < params.count && params[pi].kind == .keyword { pi += 1 }
             guard pi < params.count else {
                 let n = params.filter { $0.kind == .positional }.count
+                // The first value past the positional ones most likely meant the first keyword.
+                var help = ["signature: \(signature)"]
+                let keywords = params.filter { $0.kind == .keyword }.map(\.name)
+                if let first = keywords.first, n < call.positional.count {
+                    var shown = "…"
+                    if case let .number(x) = call.positional[n] { shown = formatNumber(x) }
+                    let others = keywords.count > 1 ? ", as is every argument the signature shows with `=`" : ""
+                    help.insert("`\(first)` is given by name, `\(first)=\(shown)`\(others)", at: 0)
+                }
                 throw Diagnostic("`\(name)` takes \(n == 0 ? "no" : "at most \(n)") positional argument\(n == 1 ? "" : "s"), got \(call.positional.count)",
-                                 span: nil, help: ["signature: \(signature)"])
+                                 span: nil, help: help)
             }
             if params[pi].kind == .variadic { rest.append(v); continue }
             values[pi] = v

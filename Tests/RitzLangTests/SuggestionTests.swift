@@ -150,6 +150,18 @@ import Testing
         #expect(out.diagnostics.first?.help.first == help, "\(out.diagnostics.map { $0.render() })")
     }
 
+    @Test("a value past the positional arguments names the keyword it most likely meant", arguments: [
+        ("split(moons(20, seed=0), 0.8, seed=0)", "`split` takes at most 1 positional argument, got 2",
+         "`frac` is given by name, `frac=0.8`, as is every argument the signature shows with `=`"),
+        ("sgd(0.1, 0.9)", "`sgd` takes at most 1 positional argument, got 2",
+         "`momentum` is given by name, `momentum=0.9`, as is every argument the signature shows with `=`"),
+    ])
+    func keywordOnlyArgument(_ code: String, _ message: String, _ help: String) {
+        let out = Session().run(cell: code, origin: .cell(1), sink: CollectingSink())
+        #expect(out.diagnostics.first?.message == message)
+        #expect(out.diagnostics.first?.help.first == help, "\(out.diagnostics.map { $0.render() })")
+    }
+
     @Test("a quoted string after a space or an operator is a string, with no word of transposes")
     func quotedStringsStayStrings() {
         let ok = Session().run(cell: "s = 'it' + \"'s\"\ns", origin: .cell(1), sink: CollectingSink())
