@@ -232,6 +232,10 @@ extension Interpreter {
             case .array:
                 throw Diagnostic("a string cannot be indexed by a tensor", span: nil)
             }
+        case let .object(o) where !o.fieldNames.isEmpty:
+            // A dataset, a run, a result: what it holds is in its fields (`d.x[0]`).
+            throw Diagnostic("a \(o.typeName) cannot be indexed", span: nil,
+                             help: ["index one of its fields: " + o.fieldNames.joined(separator: ", ")])
         default:
             throw Diagnostic("a \(base.typeName) cannot be indexed", span: nil)
         }

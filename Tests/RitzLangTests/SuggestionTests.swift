@@ -150,11 +150,15 @@ import Testing
         #expect(out.diagnostics.first?.help.first == help, "\(out.diagnostics.map { $0.render() })")
     }
 
-    @Test("a value past the positional arguments names the keyword it most likely meant", arguments: [
+    @Test("arguments and subscripts that miss say what was meant: a keyword, the optimizer, a field", arguments: [
         ("split(moons(20, seed=0), 0.8, seed=0)", "`split` takes at most 1 positional argument, got 2",
          "`frac` is given by name, `frac=0.8`, as is every argument the signature shows with `=`"),
         ("sgd(0.1, 0.9)", "`sgd` takes at most 1 positional argument, got 2",
          "`momentum` is given by name, `momentum=0.9`, as is every argument the signature shows with `=`"),
+        ("train(mlp([2, 2], seed=0), moons(20, seed=0), lr=0.1)", "unknown keyword argument `lr` for `train`",
+         "`lr` belongs to the optimizer: pass `opt` as `sgd(0.1)`, `adam(0.001)`, …"),
+        ("d = moons(20, seed=0)\nd[0]", "a dataset cannot be indexed",
+         "index one of its fields: x, y, classes, n, features, name, sharded"),
     ])
     func keywordOnlyArgument(_ code: String, _ message: String, _ help: String) {
         let out = Session().run(cell: code, origin: .cell(1), sink: CollectingSink())
