@@ -7,9 +7,9 @@ struct Parser {
     /// Deepest nesting of brackets, blocks and prefix operators the parser accepts.
     static let maxDepth = 1000
 
-    private let source: SourceText
-    private let tokens: [Token]
-    private var pos = 0
+    let source: SourceText
+    let tokens: [Token]
+    private(set) var pos = 0
     private var depth = 0
     private var aborted = false
     /// Set by an unclosed-bracket error: the lexer hid the newlines after it, so recovery
@@ -37,9 +37,9 @@ struct Parser {
 
     // MARK: - Token helpers
 
-    private var current: Token { tokens[pos] }
+    var current: Token { tokens[pos] }
     private var prevEnd: Int { pos > 0 ? tokens[pos - 1].end : 0 }
-    private func peek(_ k: Int = 1) -> Token { tokens[Swift.min(pos + k, tokens.count - 1)] }
+    func peek(_ k: Int = 1) -> Token { tokens[Swift.min(pos + k, tokens.count - 1)] }
     private mutating func advance() -> Token {
         let t = tokens[pos]
         if pos < tokens.count - 1 { pos += 1 }
@@ -47,9 +47,9 @@ struct Parser {
     }
     private func span(_ start: Int) -> SourceSpan { SourceSpan(source, start, prevEnd) }
     private func tokSpan(_ t: Token) -> SourceSpan { SourceSpan(source, t.start, t.end) }
-    private var atEOF: Bool { if case .eof = current.kind { return true }; return false }
-    private var atNewline: Bool { if case .newline = current.kind { return true }; return false }
-    private func atOp(_ s: String) -> Bool { current.isOp(s) }
+    var atEOF: Bool { if case .eof = current.kind { return true }; return false }
+    var atNewline: Bool { if case .newline = current.kind { return true }; return false }
+    func atOp(_ s: String) -> Bool { current.isOp(s) }
 
     private mutating func fail(_ message: String, at t: Token, help: [String] = []) -> Failure {
         let help = transposeQuoteHelp(t) + characterHelp(t) + help
@@ -59,42 +59,6 @@ struct Parser {
             diagnostics.append(Diagnostic(message, span: tokSpan(t), help: help))
         }
         return Failure()
-    }
-
-    /// Help for a `'` written right after a value (`A'`, the transpose of MATLAB and Julia),
-    /// which ritz reads as the start of a string: how ritz writes a transpose.
-    private func transposeQuoteHelp(_ t: Token) -> [String] {
-        guard source.slice(t.start, t.start + 1) == "'", let i = tokens.firstIndex(where: { $0.start == t.start }),
-              i > 0, tokens[i - 1].end == t.start else { return [] }
-        let value: String
-        switch tokens[i - 1].kind {
-        case let .identifier(name): value = name
-        case .op(")"): value = "(…)"
-        case .number, .op("]"): value = "x"
-        default: return []
-        }
-        return ["a `'` after a value starts a string in ritz; the transpose is `\(value).T` (or `transpose(\(value))`)"]
-    }
-
-    /// Help at a character ritz has no operator for (`\`, `&&`, `||`, `!x`, `~x`): what it writes.
-    private func characterHelp(_ t: Token) -> [String] {
-        switch t.kind {
-        case .invalid, .op("!"):
-            return ForeignSpellings.characters[source.slice(t.start, t.start + 1)].map { [$0] } ?? []
-        default:
-            return []
-        }
-    }
-
-    /// Help at a missing operand right after `++` or `--` (C's `i++`, which ritz reads as a sum
-    /// with a sign and nothing after it): how ritz adds one.
-    private func incrementHelp() -> [String] {
-        guard pos >= 2, atNewline || atEOF || atOp(";") || atOp(")") || atOp("}") else { return [] }
-        let (a, b) = (tokens[pos - 2], tokens[pos - 1])
-        for op in ["+", "-"] where a.isOp(op) && b.isOp(op) && a.end == b.start {
-            return ["ritz has no `\(op)\(op)`: write `x \(op)= 1`"]
-        }
-        return []
     }
 
     private mutating func expectOp(_ s: String, opener: Token? = nil, context: String) throws {
@@ -216,9 +180,8 @@ struct Parser {
                 variables.append((name, tokSpan(vTok)))
             } while atOp(",")
             guard current.isKeyword(.in) else {
-                // `for i = 1:n … end` is MATLAB's and Julia's loop.
-                let help = atOp("=") ? ["a loop is `for i in a:b { … }` (i runs from a to b − 1)"] : []
-                throw fail("expected `in` after `for \(variables.map(\.name).joined(separator: ", "))`", at: current, help: help)
+                throw fail("expected `in` after `for \(variables.map(\.name).joined(separator: ", "))`", at: current,
+                           help: loopHelp())
             }
             _ = advance()
             let iter = try parseExpression(0)
@@ -271,19 +234,6 @@ struct Parser {
         }
     }
 
-    /// Help for a statement that starts with a word of Python (`def f(x):`, `import numpy`):
-    /// what ritz writes instead (`ForeignSpellings`); empty for other statements.
-    static func foreignStatementHelp(_ statement: Node?) -> [String] {
-        var word: String?
-        switch statement?.kind {
-        case let .name(w)?: word = w
-        // `f = lambda x: …`: the lambda is the assigned value.
-        case let .assign(_, value)?: if case let .name(w) = value.kind, w == "lambda" { word = w }
-        default: break
-        }
-        return word.flatMap { ForeignSpellings.statementWords[$0] }.map { [$0] } ?? []
-    }
-
     /// An expression, or several separated by `,` (a tuple, `b, a`), as the right of `=` and
     /// after `return` take them.
     private mutating func parseTupleValue() throws -> Node {
@@ -312,40 +262,6 @@ struct Parser {
         diagnostics.append(Diagnostic("cannot assign to this expression", span: e.span,
                                       help: ["assign to a name (`x = …`), an element (`x[i] = …`) or a field (`r.a = …`); use `==` to compare"]))
         throw Failure()
-    }
-
-    /// True at a `{` that opens what Python or JavaScript would read as a dictionary: a string
-    /// key and a colon (`{"a": 1}`), or `name: value` pairs separated by commas (`{a: 1, b: 2}`).
-    /// A block holding a range (`{a:b}`) has no such comma.
-    private var looksLikeDictionary: Bool {
-        func key(_ t: Token) -> Bool {
-            switch t.kind {
-            case .identifier, .string: return true
-            default: return false
-            }
-        }
-        var first = 1  // a dictionary written over several lines opens with a newline
-        while case .newline = peek(first).kind, pos + first < tokens.count - 1 { first += 1 }
-        if case .string = peek(first).kind, peek(first + 1).isOp(":") { return true }
-        guard key(peek(first)), peek(first + 1).isOp(":") else { return false }
-        var depth = 0
-        var k = first + 2
-        while pos + k < tokens.count {
-            let t = peek(k)
-            if t.isOp("(") || t.isOp("[") || t.isOp("{") { depth += 1 }
-            if t.isOp(")") || t.isOp("]") || t.isOp("}") {
-                if depth == 0 { return false }
-                depth -= 1
-            }
-            if case .eof = t.kind { return false }
-            if depth == 0, t.isOp(",") {
-                var next = k + 1
-                while case .newline = peek(next).kind, pos + next < tokens.count - 1 { next += 1 }
-                if key(peek(next)), peek(next + 1).isOp(":") { return true }
-            }
-            k += 1
-        }
-        return false
     }
 
     private mutating func parseBlock() throws -> Node {
@@ -645,16 +561,8 @@ struct Parser {
             if atOp(",") { _ = advance(); continue }
             if atOp(";") || atOp("]") { continue }
             if atEOF || startsNewLine(current) { break }
-            // Another value after a space is MATLAB's and Julia's row, `[1 2 3]`.
-            let spaced: [String]
-            switch current.kind {
-            case .number, .identifier, .imaginary, .op("("), .op("["):
-                spaced = ["ritz separates elements with commas, `[1, 2, 3]`, and rows with `;`, `[1, 2; 3, 4]`"]
-            default:
-                spaced = []
-            }
             throw fail("expected `,`, `;` or `]` in a bracket literal, found \(current.describe)", at: current,
-                       help: spaced + ["the `[` opened at line \(source.location(of: open.start).line), col \(source.location(of: open.start).col)"])
+                       help: spacedElementsHelp() + ["the `[` opened at line \(source.location(of: open.start).line), col \(source.location(of: open.start).col)"])
         }
         try expectOp("]", opener: open, context: "to close the bracket")
         rows = rows.filter { !$0.isEmpty }
