@@ -226,6 +226,10 @@ enum LanguageGuide {
     * NumPy's names: most builtins have them (`linspace`, `arange`, `eigh`, `svd`); where ritz
       spells one differently (`concat` for `concatenate`, `size` for `len`), the error for the
       NumPy name says what to write. There are no modules: `np.linalg.eigh(A)` is `eigh(A)`.
+    * From MATLAB or Julia: the transpose is `A.T` (a `'` starts a string), a row is written
+      with commas, `[1, 2, 3]`, elements are taken with brackets from 0, `x[0]`, `A \ b` is
+      `solve(A, b)`, a loop is `for i in a:b { … }`, and `and or not` are words; the error for
+      each of the other spellings says so, as it does for C's `i++` and `&&`.
 
     ```ritz
     eigh([2, 0; 0, 1]).values    # → [1. 2.]
