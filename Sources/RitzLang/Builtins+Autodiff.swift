@@ -127,7 +127,7 @@ extension Builtins {
     }
 
     /// How many positional arguments `f` accepts; nil when unknown (callable objects, variadic builtins).
-    private static func arity(_ f: Value) -> ClosedRange<Int>? {
+    static func arity(_ f: Value) -> ClosedRange<Int>? {
         guard case let .function(fn) = f else { return nil }
         switch fn.kind {
         case let .user(u):
@@ -140,7 +140,7 @@ extension Builtins {
     }
 
     /// `1 argument`, `2 or 3 arguments`.
-    private static func describe(_ r: ClosedRange<Int>) -> String {
+    static func describe(_ r: ClosedRange<Int>) -> String {
         let noun = r.upperBound == 1 ? "argument" : "arguments"
         return r.lowerBound == r.upperBound ? "\(r.upperBound) \(noun)" : "\(r.lowerBound) to \(r.upperBound) \(noun)"
     }

@@ -10,6 +10,10 @@ extension Builtins {
     /// - Throws: A `Diagnostic` when `params` is not a non-empty record or list of real tensors.
     static func functionModel(_ a: Args) throws -> FunctionModel {
         let fn = try a.callable("fn")
+        if let range = arity(fn), !range.contains(2) {
+            throw Diagnostic("the function of `model` takes the parameters and the inputs, fn(p, x); this one takes \(describe(range))",
+                             span: nil, help: ["write it as `(p, x) -> …`, reading the parameter tensors from p (`p.w`)"])
+        }
         let given = try a.valueOrThrow("params")
         let named: [(String, Value)]
         let isRecord: Bool

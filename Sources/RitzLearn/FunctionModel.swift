@@ -344,6 +344,11 @@ final class FunctionModelEvaluation: ModelEvaluation {
     /// targets (integer labels of a model with k > 1 outputs are one-hot coded, as for ``MLP``).
     /// `labels` keeps cross-entropy's labels converted from one call to the next with the same `y`.
     static func loss(_ kind: LossKind, _ z: Var, _ y: Tensor, labels: LabelMemo? = nil) throws -> Var {
+        // A function that sums or averages over the batch itself leaves no row per sample.
+        if y.ndim >= 1, z.ndim == 0 || z.shape[0] != y.shape[0] {
+            throw LearnError.shape("the model's outputs have shape \(formatShape(z.shape)) for a batch of \(y.shape[0]) samples: "
+                                   + "a model returns one row of outputs per sample, shape (\(y.shape[0]), …)")
+        }
         switch kind {
         case .crossEntropy:
             guard let labels else { return try z.crossEntropy(y) }
