@@ -181,7 +181,9 @@ public struct BuiltinEntry {
                 let accepted = params.filter { $0.kind != .variadic }.map(\.name)
                 var help = [accepted.isEmpty ? "`\(name)` takes no keyword arguments"
                             : "accepted keywords: " + accepted.joined(separator: ", ")]
-                if let near = nearestName(k, accepted) { help.insert("did you mean `\(near)`?", at: 0) }
+                if let near = nearestName(k, accepted) ?? ForeignSpellings.keywords[k]?.first(where: accepted.contains) {
+                    help.insert("did you mean `\(near)`?", at: 0)
+                }
                 // A learning rate or a momentum is the optimizer's, not the trainer's.
                 if ["lr", "learning_rate", "momentum"].contains(k), accepted.contains("opt") {
                     help.insert("`\(k)` belongs to the optimizer: pass `opt` as `sgd(0.1)`, `adam(0.001)`, …", at: 0)

@@ -126,6 +126,22 @@ enum ForeignSpellings {
         "numel": "`size(x)`",
     ]
 
+    /// Keyword arguments as PyTorch, Hugging Face, scikit-learn and JAX spell them → ritz's
+    /// names for the same thing; an unknown keyword suggests the one its builtin accepts.
+    static let keywords: [String: [String]] = [
+        "d_model": ["width"], "hidden": ["width"], "hidden_size": ["width"], "embed_dim": ["width"],
+        "n_heads": ["heads"], "num_heads": ["heads"], "nhead": ["heads"],
+        "n_layers": ["depth"], "num_layers": ["depth"], "layers": ["depth"], "blocks": ["depth"],
+        "vocab_size": ["vocab"], "n_vocab": ["vocab"],
+        "seq_len": ["seq"], "max_len": ["seq"], "block_size": ["seq"], "context": ["seq"],
+        "num_classes": ["classes"], "n_classes": ["classes"], "out_features": ["classes"],
+        "activation": ["act"],
+        "epochs": ["steps"], "num_steps": ["steps"], "n_steps": ["steps"], "iterations": ["steps"], "iters": ["steps", "maxiter"],
+        "max_iter": ["maxiter", "steps"], "batch_size": ["batch"], "random_state": ["seed"], "rng": ["seed"], "key": ["seed"],
+        "learning_rate": ["lr"], "weight_decay_rate": ["weight_decay"], "n_components": ["k"], "num_eigs": ["k"],
+        "dim": ["axis"], "padding": ["pad"], "kernel_size": ["kernel"],
+    ]
+
     /// Characters of other languages that ritz has no operator for, with what it writes instead.
     static let characters: [String: String] = [
         "\\": "ritz solves A x = b with `solve(A, b)` (least squares: `lstsq(A, b)`)",

@@ -159,6 +159,11 @@ import Testing
          "`lr` belongs to the optimizer: pass `opt` as `sgd(0.1)`, `adam(0.001)`, …"),
         ("d = moons(20, seed=0)\nd[0]", "a dataset cannot be indexed",
          "index one of its fields: x, y, classes, n, features, name, sharded"),
+        // Keywords as PyTorch and Hugging Face spell them.
+        ("transformer(vocab=10, seq=4, n_layers=1)", "unknown keyword argument `n_layers` for `transformer`", "did you mean `depth`?"),
+        ("transformer(vocab=10, seq=4, d_model=8)", "unknown keyword argument `d_model` for `transformer`", "did you mean `width`?"),
+        ("sum([1, 2], dim=0)", "unknown keyword argument `dim` for `sum`", "did you mean `axis`?"),
+        ("cnn(kernel_size=3)", "unknown keyword argument `kernel_size` for `cnn`", "did you mean `kernel`?"),
     ])
     func keywordOnlyArgument(_ code: String, _ message: String, _ help: String) {
         let out = Session().run(cell: code, origin: .cell(1), sink: CollectingSink())
