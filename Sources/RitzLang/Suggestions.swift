@@ -54,7 +54,22 @@ func nearestName(_ name: String, _ candidates: [String]) -> String? {
         if let cur = best, d > cur.distance || (d == cur.distance && c >= cur.name) { continue }
         best = (c, d)
     }
-    return best?.name ?? truncatedName(name, candidates)
+    return best?.name ?? truncatedName(name, candidates) ?? qualifiedName(name, candidates)
+}
+
+/// The candidate that `name` extends by a qualifying word after an underscore —
+/// `modular` for `modular_arithmetic`, `transformer` for `transformer_model` — when nothing
+/// nearer exists: the candidate at least six characters, the longest such one winning.
+func qualifiedName(_ name: String, _ candidates: [String]) -> String? {
+    let a = name.lowercased()
+    var best: String?
+    for c in candidates where c.count >= 6 && c.count < a.count {
+        let b = c.lowercased()
+        guard a.hasPrefix(b + "_"), a.count > b.count + 1 else { continue }
+        if let cur = best, c.count < cur.count || (c.count == cur.count && c >= cur) { continue }
+        best = c
+    }
+    return best
 }
 
 /// The candidate that `name` spells out or cuts short mid-word — `grassmann_dist` for

@@ -33,6 +33,10 @@ import Testing
         Case(typed: "grassmann_distance", expected: "did you mean `grassmann_dist`?", forbidden: nil),
         Case(typed: "hutchinson_diagonal", expected: "did you mean `hutchinson_diag`?", forbidden: nil),
         Case(typed: "batch_sharp", expected: "did you mean `batch_sharpness`?", forbidden: nil),
+        // A name with a qualifying word after it (the name six characters or more).
+        Case(typed: "modular_arithmetic", expected: "did you mean `modular`?", forbidden: nil),
+        Case(typed: "transformer_model", expected: "did you mean `transformer`?", forbidden: nil),
+        Case(typed: "eigh_values", expected: nil, forbidden: nil),
         // Too far, or every character replaced: no suggestion at all.
         Case(typed: "x", expected: nil, forbidden: nil),
         Case(typed: "foo", expected: nil, forbidden: nil),
