@@ -181,7 +181,8 @@ public struct BuiltinEntry {
                 let accepted = params.filter { $0.kind != .variadic }.map(\.name)
                 var help = [accepted.isEmpty ? "`\(name)` takes no keyword arguments"
                             : "accepted keywords: " + accepted.joined(separator: ", ")]
-                if let near = nearestName(k, accepted) ?? ForeignSpellings.keywords[k]?.first(where: accepted.contains) {
+                // Another library's name for the same thing first: `label` means the legend, not `xlabel`.
+                if let near = ForeignSpellings.keywords[k]?.first(where: accepted.contains) ?? nearestName(k, accepted) {
                     help.insert("did you mean `\(near)`?", at: 0)
                 }
                 // A learning rate or a momentum is the optimizer's, not the trainer's.

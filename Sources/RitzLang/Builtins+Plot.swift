@@ -306,6 +306,9 @@ extension Builtins {
                          examples: ["t = linspace(0, 6, 80); scatter(cos(t) * t, sin(t) * t)"]) { a in
                 let x = try PlotArgs.vector(a.raw("x") ?? .none, what: "argument `x` of `scatter`")
                 let y = try PlotArgs.vector(a.raw("y") ?? .none, what: "argument `y` of `scatter`")
+                guard x.count == y.count else {
+                    throw Diagnostic("`scatter` pairs x[i] with y[i], but x has \(x.count) values and y \(y.count)", span: nil)
+                }
                 let marks = try a.raw("marks").map { try PlotArgs.vector($0, what: "argument `marks` of `scatter`").map { v -> Int in
                     guard v.isFinite, v >= 0, v < 64, v == v.rounded() else { throw Diagnostic("`marks=` must hold class numbers 0 to 63, got \(v)", span: nil) }
                     return Int(v)

@@ -94,7 +94,8 @@ func truncatedName(_ name: String, _ candidates: [String]) -> String? {
 /// Names from NumPy, JAX and Python that ritz spells another way, with what to write instead.
 enum ForeignSpellings {
     /// Module names whose functions are ritz builtins under their bare names.
-    static let modules: Set<String> = ["np", "numpy", "jnp", "jax", "scipy", "sp", "linalg", "random", "math", "torch", "la"]
+    static let modules: Set<String> = ["np", "numpy", "jnp", "jax", "scipy", "sp", "linalg", "random", "math", "torch", "la",
+                                       "plt", "pyplot", "matplotlib"]
 
     /// name → the hint (markdown-style code in backticks). Only consulted for names that are
     /// not defined, so an entry whose name becomes a builtin simply stops being used.
@@ -155,6 +156,7 @@ enum ForeignSpellings {
         "max_iter": ["maxiter", "steps"], "batch_size": ["batch"], "random_state": ["seed"], "rng": ["seed"], "key": ["seed"],
         "learning_rate": ["lr"], "weight_decay_rate": ["weight_decay"], "n_components": ["k"], "num_eigs": ["k"],
         "dim": ["axis"], "padding": ["pad"], "kernel_size": ["kernel"],
+        "label": ["legend"], "labels": ["legend"], "xscale": ["logx"], "yscale": ["logy"], "figsize": ["width"],
     ]
 
     /// Characters of other languages that ritz has no operator for, with what it writes instead.

@@ -168,8 +168,12 @@ import Testing
         ("transformer(vocab=10, seq=4, d_model=8)", "unknown keyword argument `d_model` for `transformer`", "did you mean `width`?"),
         ("sum([1, 2], dim=0)", "unknown keyword argument `dim` for `sum`", "did you mean `axis`?"),
         ("cnn(kernel_size=3)", "unknown keyword argument `kernel_size` for `cnn`", "did you mean `kernel`?"),
+        // matplotlib's `label` is the legend (not the nearer spelling `xlabel`), and plt a module.
+        ("plot([1, 2, 3], label=\"a\")", "unknown keyword argument `label` for `plot`", "did you mean `legend`?"),
+        ("plt.plot([1, 2])", "unknown name `plt`", "ritz has no modules: write `plot` for `plt.plot`"),
+        ("scatter([1, 2, 3], [1, 2])", "`scatter` pairs x[i] with y[i], but x has 3 values and y 2", nil),
     ])
-    func keywordOnlyArgument(_ code: String, _ message: String, _ help: String) {
+    func keywordOnlyArgument(_ code: String, _ message: String, _ help: String?) {
         let out = Session().run(cell: code, origin: .cell(1), sink: CollectingSink())
         #expect(out.diagnostics.first?.message == message)
         #expect(out.diagnostics.first?.help.first == help, "\(out.diagnostics.map { $0.render() })")
