@@ -137,6 +137,10 @@ enum ForeignSpellings {
         "False": "`false`",
         "null": "`none`",
         "nil": "`none`",
+        // PyHessian's methods.
+        "eigenvalues": "`eigs(H, k=n)` (Lanczos, largest first) or, for a small matrix, `eigh(A).values`",
+        "density": "`slq(H)` (the spectral density by stochastic Lanczos quadrature)",
+        "esd": "`slq(H)` (the spectral density by stochastic Lanczos quadrature)",
         "disp": "`print(x)`",
         "println": "`print(x)`",
         "numel": "`size(x)`",
@@ -156,6 +160,7 @@ enum ForeignSpellings {
         "max_iter": ["maxiter", "steps"], "batch_size": ["batch"], "random_state": ["seed"], "rng": ["seed"], "key": ["seed"],
         "learning_rate": ["lr"], "weight_decay_rate": ["weight_decay"], "n_components": ["k"], "num_eigs": ["k"],
         "dim": ["axis"], "padding": ["pad"], "kernel_size": ["kernel"],
+        "top_n": ["k"], "n_v": ["probes"], "iter": ["steps", "maxiter"], "maxIter": ["maxiter", "probes"],
         "label": ["legend"], "labels": ["legend"], "xscale": ["logx"], "yscale": ["logy"], "figsize": ["width"],
     ]
 

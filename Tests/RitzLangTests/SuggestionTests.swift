@@ -172,6 +172,10 @@ import Testing
         ("plot([1, 2, 3], label=\"a\")", "unknown keyword argument `label` for `plot`", "did you mean `legend`?"),
         ("plt.plot([1, 2])", "unknown name `plt`", "ritz has no modules: write `plot` for `plt.plot`"),
         ("scatter([1, 2, 3], [1, 2])", "`scatter` pairs x[i] with y[i], but x has 3 values and y 2", nil),
+        // PyHessian's spellings.
+        ("eigs(op(eye(3)), top_n=2)", "unknown keyword argument `top_n` for `eigs`", "did you mean `k`?"),
+        ("slq(op(eye(3)), iter=10)", "unknown keyword argument `iter` for `slq`", "did you mean `steps`?"),
+        ("density(1)", "unknown name `density`", "ritz writes `density` as `slq(H)` (the spectral density by stochastic Lanczos quadrature)"),
     ])
     func keywordOnlyArgument(_ code: String, _ message: String, _ help: String?) {
         let out = Session().run(cell: code, origin: .cell(1), sink: CollectingSink())
