@@ -91,7 +91,8 @@ func truncatedName(_ name: String, _ candidates: [String]) -> String? {
     return best?.name
 }
 
-/// Names from NumPy, JAX and Python that ritz spells another way, with what to write instead.
+/// Names from NumPy, JAX, Python, MATLAB, matplotlib, PyTorch and PyHessian that ritz spells
+/// another way, with what to write instead.
 enum ForeignSpellings {
     /// Module names whose functions are ritz builtins under their bare names.
     static let modules: Set<String> = ["np", "numpy", "jnp", "jax", "scipy", "sp", "linalg", "random", "math", "torch", "la",
