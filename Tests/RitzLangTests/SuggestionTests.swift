@@ -149,6 +149,12 @@ import Testing
         ("\"x = %d\" % 3", "`%` does not apply to a string and a number", "format text with `format(\"x = %g\", x)`"),
     ])
     func foreignHabits(_ code: String, _ message: String, _ help: String) {
+        SuggestionTests.expectFirstDiagnostic(code, message, help)
+    }
+
+    /// Runs `code` as a cell: its first diagnostic has `message` and, first among its help lines,
+    /// `help` (nil: none).
+    static func expectFirstDiagnostic(_ code: String, _ message: String, _ help: String?) {
         let out = Session().run(cell: code, origin: .cell(1), sink: CollectingSink())
         #expect(out.diagnostics.first?.message == message)
         #expect(out.diagnostics.first?.help.first == help, "\(out.diagnostics.map { $0.render() })")
@@ -178,9 +184,7 @@ import Testing
         ("density(1)", "unknown name `density`", "ritz writes `density` as `slq(H)` (the spectral density by stochastic Lanczos quadrature)"),
     ])
     func keywordOnlyArgument(_ code: String, _ message: String, _ help: String?) {
-        let out = Session().run(cell: code, origin: .cell(1), sink: CollectingSink())
-        #expect(out.diagnostics.first?.message == message)
-        #expect(out.diagnostics.first?.help.first == help, "\(out.diagnostics.map { $0.render() })")
+        SuggestionTests.expectFirstDiagnostic(code, message, help)
     }
 
     @Test("a quoted string after a space or an operator is a string, with no word of transposes")
