@@ -186,7 +186,7 @@ public struct BuiltinEntry {
                     help.insert("did you mean `\(near)`?", at: 0)
                 }
                 // A learning rate or a momentum is the optimizer's, not the trainer's.
-                if ["lr", "learning_rate", "momentum"].contains(k), accepted.contains("opt") {
+                if ForeignSpellings.optimizerSettings.contains(k), accepted.contains("opt") {
                     help.insert("`\(k)` belongs to the optimizer: pass `opt` as `sgd(0.1)`, `adam(0.001)`, …", at: 0)
                 }
                 throw Diagnostic("unknown keyword argument `\(k)` for `\(name)`", span: nil, help: help)

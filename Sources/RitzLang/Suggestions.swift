@@ -165,6 +165,9 @@ enum ForeignSpellings {
         "label": ["legend"], "labels": ["legend"], "xscale": ["logx"], "yscale": ["logy"], "figsize": ["width"],
     ]
 
+    /// Keywords that set an optimizer, not the call they were given to (`train(…, lr=0.1)`).
+    static let optimizerSettings: Set<String> = ["lr", "learning_rate", "momentum"]
+
     /// Characters of other languages that ritz has no operator for, with what it writes instead.
     static let characters: [String: String] = [
         "\\": "ritz solves A x = b with `solve(A, b)` (least squares: `lstsq(A, b)`)",

@@ -217,7 +217,8 @@ final class FunctionModelEvaluation: ModelEvaluation {
         parts = []
         outputsPoints = []
         lossHessians = []
-        if checked == nil || rowRanges(m).count == 1 { retired.removeAll() }
+        let ranges = rowRanges(m)
+        if checked == nil || ranges.count == 1 { retired.removeAll() }
         try m.blockTensors(m.parameters, reusing: &blocks)
         scoredAccuracy = nil
         gradientSwept = false
@@ -231,7 +232,7 @@ final class FunctionModelEvaluation: ModelEvaluation {
         }
         outputsOnly = nil
         let (kind, blocks) = (lossKind, blocks)
-        let pieces = try cutRows(x, y, rowRanges(m))
+        let pieces = try cutRows(x, y, ranges)
         parts = zip(pieces.map(\.rows), try Parallel.results(pieces.count) { i in
             if i == 0 { retired.removeAll() }
             let (xs, ys, labels) = (pieces[i].x, pieces[i].y, pieces[i].labels)
