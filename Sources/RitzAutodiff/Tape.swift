@@ -22,14 +22,14 @@ public final class Tape: @unchecked Sendable {
         /// The primitive's name, for errors.
         let name: String
         /// Node indices of the operands; −1 for constants.
-        let inputs: [Int]
+        let inputs: NodeInputs
         /// The operands' values as constants: what the rules see in a sweep that is not
         /// recorded, made once here rather than in every sweep.
         let constants: [Var]
         let output: Tensor
         let rule: Rule
 
-        init(name: String, inputs: [Int], constants: [Var], output: Tensor, rule: Rule) {
+        init(name: String, inputs: NodeInputs, constants: [Var], output: Tensor, rule: Rule) {
             (self.name, self.inputs, self.constants, self.output, self.rule) = (name, inputs, constants, output, rule)
         }
     }
@@ -46,10 +46,14 @@ public final class Tape: @unchecked Sendable {
     /// Number of recorded nodes.
     var count: Int { nodes.count }
 
-    func record(_ name: String, inputs: [Var], output: Tensor, rule: Rule) -> Var {
+    /// Appends a node for `output` = the primitive `name` of `inputs`. The operands' array is
+    /// taken over and turned into their constants in place (an operand list written at the call,
+    /// `[x, w, b]`, is then the node's own, not copied).
+    func record(_ name: String, inputs: consuming [Var], output: Tensor, rule: Rule) -> Var {
         let id = nodes.count
-        nodes.append(Node(name: name, inputs: inputs.map { $0.tape === self ? $0.id : -1 },
-                          constants: inputs.map { $0.detached }, output: output, rule: rule))
+        let ids = NodeInputs(inputs.lazy.map { $0.tape === self ? $0.id : -1 })
+        for j in inputs.indices where inputs[j].tape != nil { inputs[j] = inputs[j].detached }
+        nodes.append(Node(name: name, inputs: ids, constants: inputs, output: output, rule: rule))
         return Var(value: output, id: id, tape: self)
     }
 
@@ -120,6 +124,10 @@ public final class Tape: @unchecked Sendable {
         }
         var ct = [Var?](repeating: nil, count: hi - lo + 1)
         ct[hi - lo] = seed
+        // One array for every node's `needs`, refilled in place: the rule's context lets go of it
+        // before the next node, so no node makes one of its own.
+        var needs = [Bool]()
+        needs.reserveCapacity(4)
         var i = hi
         while i >= lo {
             defer { i -= 1 }
@@ -129,7 +137,8 @@ public final class Tape: @unchecked Sendable {
             guard !isVar[k], dep[k], var g = createGraph ? ct[k] : ct[k].take() else { continue }
             let node = nodes[i]
             if g.shape != node.output.shape { g = try g.broadcast(to: node.output.shape) }
-            let needs = node.inputs.map { $0 >= lo && dep[$0 - lo] }
+            needs.removeAll(keepingCapacity: true)
+            for p in node.inputs { needs.append(p >= lo && dep[p - lo]) }
             guard needs.contains(true) else { continue }
             let partials = createGraph ? nil : offerPartials(node, needs: needs, lo: lo, ct: &ct)
             let unreadInputs = marksUnread ? node.inputs.map { $0 >= lo && unread[$0 - lo] } : []
@@ -245,5 +254,38 @@ public final class Tape: @unchecked Sendable {
         }
         if t.shape != node.output.shape { t = try t.broadcast(to: node.output.shape) }
         return t
+    }
+}
+
+/// The node indices of one node's operands, held inline for up to three (every primitive but a
+/// concatenation or an einsum of many operands), so recording a node makes no array for them.
+struct NodeInputs: RandomAccessCollection {
+    private let count0: Int
+    private let inline: (Int, Int, Int)
+    private let spilled: [Int]
+
+    init(_ ids: some Collection<Int>) {
+        count0 = ids.count
+        if count0 <= 3 {
+            var it = ids.makeIterator()
+            inline = (it.next() ?? -1, it.next() ?? -1, it.next() ?? -1)
+            spilled = []
+        } else {
+            inline = (-1, -1, -1)
+            spilled = Array(ids)
+        }
+    }
+
+    var startIndex: Int { 0 }
+    var endIndex: Int { count0 }
+
+    subscript(position: Int) -> Int {
+        if count0 > 3 { return spilled[position] }
+        switch position {
+        case 0: return inline.0
+        case 1: return inline.1
+        case 2: return inline.2
+        default: return spilled[position] // out of range: traps as an array's subscript does
+        }
     }
 }

@@ -68,9 +68,10 @@ public struct Var: @unchecked Sendable {
     /// - Returns: The result, traced when any input is.
     /// - Throws: `AutodiffError.mixedTapes` when inputs come from unrelated differentiation calls,
     ///   `AutodiffError.complexNotSupported` for traced complex values.
-    public static func apply(_ name: String, _ inputs: [Var], value: Tensor, rule: @autoclosure () throws -> Rule) throws -> Var {
+    public static func apply(_ name: String, _ inputs: consuming [Var], value: Tensor, rule: @autoclosure () throws -> Rule) throws -> Var {
         var tape: Tape?
-        for x in inputs {
+        for j in inputs.indices {
+            let x = inputs[j]
             guard let t = x.tape else { continue }
             if let existing = tape {
                 if existing !== t { throw AutodiffError.mixedTapes(op: name) }

@@ -189,6 +189,11 @@ let shapeCases: [PrimitiveCase] = [
     PrimitiveCase("concat axis 0", [u([2, 3]), u([1, 3]), u([3, 3])]) { try Var.concat($0, axis: 0) },
     PrimitiveCase("concat axis 1", [u([2, 3]), u([2, 1])]) { try Var.concat($0, axis: 1) },
     PrimitiveCase("stack axis 1", [u([2, 3]), u([2, 3])]) { try Var.stack($0, axis: 1) },
+    // A node of more than three operands keeps their indices apart from the inline three, and an
+    // operand met again gathers every one of its cotangents.
+    PrimitiveCase("concat of five, operands repeated", [u([2, 3]), u([1, 3])]) { x in
+        try Var.concat([x[0], x[1], x[0] * x[0], x[1], x[0]], axis: 0)
+    },
     PrimitiveCase("broadcast to", [u([3, 1])]) { try $0[0].broadcast(to: [2, 3, 4]) },
     PrimitiveCase("sum to shape", [u([2, 3, 4])]) { try $0[0].sumToShape([3, 1]) },
 ]
