@@ -228,28 +228,33 @@ public final class Tape: @unchecked Sendable {
             for p in nodes[i].inputs where p >= lo { lastUse[p - lo] = i }
         }
         for o in outs where o.tape === self && o.id >= lo { lastUse[o.id - lo] = Int.max }
+        // The operand tangents and `needs` of each node, refilled in place (see `backward`).
+        var scratch = (tangents: [Var?](), needs: [Bool]())
         for i in lo...hi where !isSeed[i - lo] && wanted[i - lo] {
-            if let t = try tangent(ofNode: i, lo: lo, tangents: tan, createGraph: createGraph) { tan[i - lo] = t }
+            if let t = try tangent(ofNode: i, lo: lo, tangents: tan, scratch: &scratch, createGraph: createGraph) {
+                tan[i - lo] = t
+            }
             for p in nodes[i].inputs where p >= lo && lastUse[p - lo] == i { tan[p - lo] = nil }
         }
         return outs.map { $0.tape === self && $0.id >= lo ? tan[$0.id - lo] : nil }
     }
 
     /// Node `i`'s tangent from its operands' tangents in `tan` (indexed from `lo`); nil when
-    /// none of them has one or the rule gives zero.
-    private func tangent(ofNode i: Int, lo: Int, tangents tan: [Var?], createGraph: Bool) throws -> Var? {
+    /// none of them has one or the rule gives zero. `scratch` holds the arrays the rule is handed,
+    /// emptied and refilled here (the rule lets go of them before the next node).
+    private func tangent(ofNode i: Int, lo: Int, tangents tan: [Var?], scratch: inout (tangents: [Var?], needs: [Bool]),
+                         createGraph: Bool) throws -> Var? {
         let node = nodes[i]
-        var tangents = [Var?]()
-        tangents.reserveCapacity(node.inputs.count)
-        var any = false
+        scratch.needs.removeAll(keepingCapacity: true)
+        // Emptied again on the way out: the operands' tangents are not held past their last use.
+        defer { scratch.tangents.removeAll(keepingCapacity: true) }
         for p in node.inputs {
             let t = p >= lo ? tan[p - lo] : nil
-            if t != nil { any = true }
-            tangents.append(t)
+            scratch.tangents.append(t)
+            scratch.needs.append(t != nil)
         }
-        guard any else { return nil }
-        let needs = tangents.map { $0 != nil }
-        guard var t = try node.rule.jvp(tangents, context(node, id: i, needs: needs, createGraph: createGraph)) else {
+        guard scratch.needs.contains(true) else { return nil }
+        guard var t = try node.rule.jvp(scratch.tangents, context(node, id: i, needs: scratch.needs, createGraph: createGraph)) else {
             return nil
         }
         if t.shape != node.output.shape { t = try t.broadcast(to: node.output.shape) }
