@@ -4,6 +4,10 @@ import CKernels
 extension Tensor {
     /// The broadcast shape of two shapes, or nil when they are incompatible.
     public static func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int]? {
+        // Most often one shape is the result (equal shapes, a bias against a batch): it is handed
+        // back as it is, with no array made for the result.
+        if broadcasts(b, into: a) { return a }
+        if broadcasts(a, into: b) { return b }
         let n = Swift.max(a.count, b.count)
         var out = [Int](repeating: 1, count: n)
         for i in 0..<n {
@@ -12,6 +16,15 @@ extension Tensor {
             if da == db || db == 1 { out[i] = da } else if da == 1 { out[i] = db } else { return nil }
         }
         return out
+    }
+
+    /// Whether `shape` broadcasts to `target` itself: no more axes, and each of its axes
+    /// (aligned from the last) 1 or `target`'s.
+    private static func broadcasts(_ shape: [Int], into target: [Int]) -> Bool {
+        guard shape.count <= target.count else { return false }
+        let offset = target.count - shape.count
+        for i in 0..<shape.count where shape[i] != 1 && shape[i] != target[offset + i] { return false }
+        return true
     }
 
     /// Strides (in elements) that read a tensor of `shape` as if it had `target` shape:

@@ -7,9 +7,28 @@ import Testing
         ([2, 3, 4], [4], [2, 3, 4]),
         ([5], [], [5]),
         ([1], [7, 1, 2], [7, 1, 2]),
+        // One operand's shape is the result (handed back as it is), either way round.
+        ([2, 3], [2, 3], [2, 3]),
+        ([4], [2, 1, 4], [2, 1, 4]),
+        ([2, 1, 4], [1, 4], [2, 1, 4]),
+        ([], [], []),
+        ([1], [], [1]),
+        ([0, 3], [1, 3], [0, 3]),
+        ([1], [0], [0]),
+        ([0], [1], [0]),
+        // Neither is: each stretches the other.
+        ([2, 1, 4], [3, 1], [2, 3, 4]),
+        ([1, 1], [1], [1, 1]),
     ] as [([Int], [Int], [Int])])
     func compatibleShapes(a: [Int], b: [Int], expected: [Int]) {
         #expect(Tensor.broadcastShape(a, b) == expected)
+        #expect(Tensor.broadcastShape(b, a) == expected)
+    }
+
+    @Test(arguments: [([3], [4]), ([2, 3], [3, 2]), ([0], [2]), ([2, 3], [4, 1, 2])] as [([Int], [Int])])
+    func incompatibleShapesHaveNoBroadcast(a: [Int], b: [Int]) {
+        #expect(Tensor.broadcastShape(a, b) == nil)
+        #expect(Tensor.broadcastShape(b, a) == nil)
     }
 
     @Test func incompatibleShapesThrowMismatch() throws {
