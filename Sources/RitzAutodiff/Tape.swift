@@ -265,13 +265,13 @@ public final class Tape: @unchecked Sendable {
 /// The node indices of one node's operands, held inline for up to three (every primitive but a
 /// concatenation or an einsum of many operands), so recording a node makes no array for them.
 struct NodeInputs: RandomAccessCollection {
-    private let count0: Int
+    let count: Int
     private let inline: (Int, Int, Int)
     private let spilled: [Int]
 
     init(_ ids: some Collection<Int>) {
-        count0 = ids.count
-        if count0 <= 3 {
+        count = ids.count
+        if count <= 3 {
             var it = ids.makeIterator()
             inline = (it.next() ?? -1, it.next() ?? -1, it.next() ?? -1)
             spilled = []
@@ -282,15 +282,15 @@ struct NodeInputs: RandomAccessCollection {
     }
 
     var startIndex: Int { 0 }
-    var endIndex: Int { count0 }
+    var endIndex: Int { count }
 
     subscript(position: Int) -> Int {
-        if count0 > 3 { return spilled[position] }
+        // Spilled, or out of range (which then traps, as an array's subscript does).
+        guard count <= 3, position >= 0, position < count else { return spilled[position] }
         switch position {
         case 0: return inline.0
         case 1: return inline.1
-        case 2: return inline.2
-        default: return spilled[position] // out of range: traps as an array's subscript does
+        default: return inline.2
         }
     }
 }
