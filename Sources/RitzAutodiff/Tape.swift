@@ -170,7 +170,7 @@ public final class Tape: @unchecked Sendable {
                 // of its own.
                 let target = node.constants[j].shape
                 let p = node.inputs[j] - lo
-                if c.shape != target && Tensor.broadcastShape(c.shape, target) != target {
+                if c.shape != target && !Tensor.broadcasts(c.shape, into: target) {
                     c = try c.sumToShape(target, valueUnread: marksUnread && unread[p])
                 }
                 if let existing = ct[p] { ct[p] = try existing + c } else { ct[p] = c }

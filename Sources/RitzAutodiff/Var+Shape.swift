@@ -79,7 +79,7 @@ extension Var {
     /// never reads it.
     func sumToShape(_ target: [Int], valueUnread: Bool) throws -> Var {
         guard valueUnread, isTraced, shape != target else { return try sumToShape(target) }
-        guard Tensor.broadcastShape(target, shape) == shape else {
+        guard Tensor.broadcasts(target, into: shape) else {
             throw ShapeError.mismatch(op: "sum_to_shape", lhs: shape, rhs: target)
         }
         return try sumToShapeNode(target, value: Var.placeholder(target))

@@ -18,9 +18,9 @@ extension Tensor {
         return out
     }
 
-    /// Whether `shape` broadcasts to `target` itself: no more axes, and each of its axes
-    /// (aligned from the last) 1 or `target`'s.
-    private static func broadcasts(_ shape: [Int], into target: [Int]) -> Bool {
+    /// Whether `shape` broadcasts to `target` itself (broadcastShape(shape, target) == target):
+    /// no more axes, and each of its axes (aligned from the last) 1 or `target`'s.
+    public static func broadcasts(_ shape: [Int], into target: [Int]) -> Bool {
         guard shape.count <= target.count else { return false }
         let offset = target.count - shape.count
         for i in 0..<shape.count where shape[i] != 1 && shape[i] != target[offset + i] { return false }
@@ -42,7 +42,7 @@ extension Tensor {
     /// - Throws: `ShapeError.mismatch` when the shapes are incompatible.
     public func broadcast(to target: [Int]) throws -> Tensor {
         if shape == target { return self }
-        guard Tensor.broadcastShape(shape, target) == target else {
+        guard Tensor.broadcasts(shape, into: target) else {
             throw ShapeError.mismatch(op: "broadcast", lhs: shape, rhs: target)
         }
         let n = try Tensor.elementCount(target, complex: isComplex)
@@ -77,7 +77,7 @@ extension Tensor {
     /// - Throws: `ShapeError.mismatch` when `target` does not broadcast to this shape.
     public func sumToShape(_ target: [Int]) throws -> Tensor {
         if shape == target { return self }
-        guard Tensor.broadcastShape(target, shape) == shape else {
+        guard Tensor.broadcasts(target, into: shape) else {
             throw ShapeError.mismatch(op: "sum to shape", lhs: shape, rhs: target)
         }
         if let leading = sumLeadingRows(to: target) { return leading }
