@@ -11,7 +11,7 @@ func differentiating<R>(_ points: [Var], _ body: (Tape, _ createGraph: Bool) thr
     let own = points.first(where: { $0.isTraced })?.tape
     let tape = own ?? enclosing ?? Tape()
     let createGraph = own != nil || enclosing != nil
-    return try Tape.$current.withValue(tape) { try body(tape, createGraph) }
+    return try Tape.bound.withValue(tape) { try body(tape, createGraph) }
 }
 
 /// Detaches a result when the call is not nested, so it holds no reference to the tape.

@@ -40,8 +40,9 @@ public struct CapturedLayer: Sendable {
 /// computed (a product of blocks, a slice) is not recognised. A capture is used by one thread at
 /// a time, as its tape is.
 public final class KroneckerCapture: @unchecked Sendable {
-    /// The capture of the forward pass being recorded on this task or thread.
-    @TaskLocal static var current: KroneckerCapture?
+    /// The capture of the forward pass being recorded on this thread.
+    private static let bound = ThreadScoped<KroneckerCapture>()
+    private static var current: KroneckerCapture? { bound.value }
 
     let tape: Tape
     private var blockOf: [Int: Int] = [:]
@@ -67,10 +68,10 @@ public final class KroneckerCapture: @unchecked Sendable {
     public static func record(blocks: [Tensor], forward: ([Var]) throws -> Var) throws -> KroneckerCapture {
         let tape = Tape()
         let capture = KroneckerCapture(tape: tape)
-        try Tape.$current.withValue(tape) {
+        try Tape.bound.withValue(tape) {
             let vars = blocks.map { tape.variable(Var($0)) }
             for (i, v) in vars.enumerated() { capture.blockOf[v.id] = i }
-            capture.outputs = try $current.withValue(capture) { try forward(vars) }
+            capture.outputs = try bound.withValue(capture) { try forward(vars) }
         }
         return capture
     }
@@ -86,7 +87,7 @@ public final class KroneckerCapture: @unchecked Sendable {
         guard seed.shape == outputs.shape else {
             throw AutodiffError.tangentShape(op: "kronecker factors", expected: outputs.shape, got: seed.shape)
         }
-        let cts = try Tape.$current.withValue(tape) {
+        let cts = try Tape.bound.withValue(tape) {
             try tape.backward(from: outputs, seed: Var(seed), to: layers.map(\.probe), createGraph: false)
         }
         return try zip(layers, cts).map { layer, ct in

@@ -52,7 +52,7 @@ public final class Linearization {
         let tape = Tape()
         self.tape = tape
         parameterCount = blocks.reduce(0) { $0 + $1.count }
-        let (xs, z, l) = try Tape.$current.withValue(tape) {
+        let (xs, z, l) = try Tape.bound.withValue(tape) {
             let xs = blocks.map { tape.variable(Var($0)) }
             let z = try outputs(xs)
             let l = try loss(z)
@@ -138,8 +138,7 @@ public final class Linearization {
         if let gradientParts { return gradientParts }
         // An unrecorded sweep (this one, J v, Jᵀ u and H v's tangent sweep) runs rules only, none of
         // which starts a differentiation call of its own: the tape need not be made the current
-        // one (setting a task-local value costs about a microsecond, a few percent of a step on a
-        // small batch).
+        // one.
         let g = try tape.backward(from: lossVar, seed: Var(try Tensor.ones(lossVar.shape)), to: points.map(\.id), createGraph: false)
         gradientParts = g
         return g
@@ -151,7 +150,7 @@ public final class Linearization {
     /// being computed.
     private func recordedGradientBlocks() throws -> [Var?] {
         if let recordedGradient { return recordedGradient }
-        let g = try Tape.$current.withValue(tape) {
+        let g = try Tape.bound.withValue(tape) {
             try tape.backward(from: lossVar, seed: Var(try Tensor.ones(lossVar.shape)), to: points.map(\.id),
                               createGraph: true, valuesUnread: true)
         }

@@ -13,8 +13,10 @@ import RitzTensor
 ///
 /// A tape is used by one thread at a time (the thread running the differentiation call).
 public final class Tape: @unchecked Sendable {
-    /// The tape of the innermost differentiation call running on this task or thread.
-    @TaskLocal static var current: Tape?
+    /// The tape of the innermost differentiation call running on this thread.
+    static let bound = ThreadScoped<Tape>()
+    /// The tape of the innermost differentiation call running on this thread, if any.
+    static var current: Tape? { bound.value }
 
     /// One recorded primitive. A class, so that a sweep reading a node retains one reference
     /// rather than each of its fields (about 1% of an H v on two threads).

@@ -116,11 +116,11 @@ public enum AllocationLimit {
     /// The process-wide account.
     private static let processAccount = MemoryAccount(limit: limitSource.bytes)
 
-    /// An account that holds only inside `withLimit` (for the current task or thread).
-    @TaskLocal private static var scoped: MemoryAccount?
+    /// An account that holds only inside `withLimit` or `withAccount`, on the thread running it.
+    private static let scoped = ThreadScoped<MemoryAccount>()
 
     /// The account in effect here.
-    public static var account: MemoryAccount { scoped ?? processAccount }
+    public static var account: MemoryAccount { scoped.value ?? processAccount }
 
     /// The limit in bytes in effect here.
     public static var bytes: Int { account.limit }
@@ -141,9 +141,9 @@ public enum AllocationLimit {
     /// Sets the process-wide limit (for a `--memory` option; call at startup).
     public static func set(bytes: Int) { processAccount.limit = bytes }
 
-    /// Runs `body` with a fresh account and limit that apply only to the current task (and the
-    /// tasks it starts), so a test can lower the limit without disturbing others running in
-    /// parallel.
+    /// Runs `body` with a fresh account and limit that apply only to it (on the calling thread,
+    /// and in the parallel jobs it starts, which are handed the account), so a test can lower
+    /// the limit without disturbing others running in parallel.
     ///
     /// - Parameters:
     ///   - bytes: the limit inside `body`.
@@ -151,11 +151,11 @@ public enum AllocationLimit {
     /// - Returns: What `body` returns.
     /// - Throws: What `body` throws.
     public static func withLimit<R>(bytes: Int, _ body: () throws -> R) rethrows -> R {
-        try $scoped.withValue(MemoryAccount(limit: bytes)) { try body() }
+        try scoped.withValue(MemoryAccount(limit: bytes)) { try body() }
     }
 
     /// Runs `body` with `account` in effect, for work handed to another thread (a worker thread
-    /// does not inherit the task's account, so its tensors would count against the process's).
+    /// does not inherit the caller's account, so its tensors would count against the process's).
     ///
     /// - Parameters:
     ///   - account: The account to use, usually ``account`` read on the thread that hands the
@@ -164,7 +164,7 @@ public enum AllocationLimit {
     /// - Returns: What `body` returns.
     /// - Throws: What `body` throws.
     public static func withAccount<R>(_ account: MemoryAccount, _ body: () throws -> R) rethrows -> R {
-        try $scoped.withValue(account) { try body() }
+        try scoped.withValue(account) { try body() }
     }
 
     /// Throws when `elements` more doubles would take live storage past the limit.

@@ -71,7 +71,7 @@ public enum Parallel {
 
     /// Runs `count` independent jobs that each return a value or throw, concurrently when more
     /// than one thread is allowed, each under the caller's memory account (worker threads do not
-    /// inherit task-local values). Parallel work the jobs start runs on their own thread.
+    /// inherit the caller's account). Parallel work the jobs start runs on their own thread.
     ///
     /// - Parameters:
     ///   - count: The number of jobs.

@@ -71,7 +71,7 @@ public struct Tensor: Sendable {
         guard storage.count == expected else {
             throw ShapeError.invalid("\(storage.count) values do not fill a tensor of shape \(formatShape(shape))")
         }
-        // The account is looked up once (a task-local read) for the check and the lease.
+        // The account is looked up once (a thread-specific read) for the check and the lease.
         let account = AllocationLimit.account
         try AllocationLimit.check(elements: storage.count, in: account)
         self.shape = shape

@@ -66,7 +66,7 @@ struct LinearizationTests {
     @Test func recordedGradientSkipsUnreadProducts() throws {
         let (blocks, _, _) = try LinearizationTests.point()
         let tape = Tape()
-        let grads = try Tape.$current.withValue(tape) { () throws -> [Var?] in
+        let grads = try Tape.bound.withValue(tape) { () throws -> [Var?] in
             let xs = blocks.map { tape.variable(Var($0)) }
             let l = try LinearizationTests.loss(xs)
             return try tape.backward(from: l, seed: Var(1), to: xs.map(\.id), createGraph: true, valuesUnread: true)
@@ -95,7 +95,7 @@ struct LinearizationTests {
         }
         let (blocks, flat, v) = try LinearizationTests.point()
         let tape = Tape()
-        let grads = try Tape.$current.withValue(tape) { () throws -> [Var?] in
+        let grads = try Tape.bound.withValue(tape) { () throws -> [Var?] in
             let xs = blocks.map { tape.variable(Var($0)) }
             return try tape.backward(from: try unfused(xs), seed: Var(1), to: xs.map(\.id), createGraph: true, valuesUnread: true)
         }
