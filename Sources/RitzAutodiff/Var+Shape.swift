@@ -28,6 +28,13 @@ extension Var {
     public func transposed(_ perm: [Int]? = nil) throws -> Var {
         let y = try value.transposed(perm)
         if ndim < 2 { return self }
+        if perm == nil, ndim == 2 {
+            // A matrix's `.T` is its own transpose: a rule with nothing to capture.
+            let t = try Var.apply("transpose", [self], value: y,
+                                  rule: .linear(apply: { try $0.transposed() }, transpose: { try $0.transposed() }))
+            if t.isTraced { KroneckerCapture.noteTranspose(of: self, t) }
+            return t
+        }
         let p = try (perm ?? Array((0..<ndim).reversed())).map { try value.normalizedAxis($0) }
         var inverse = [Int](repeating: 0, count: p.count)
         for (i, axis) in p.enumerated() { inverse[axis] = i }

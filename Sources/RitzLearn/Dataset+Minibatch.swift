@@ -15,8 +15,16 @@ extension Dataset {
         for i in rows where i < 0 || i >= n { throw ShapeError.indexOutOfRange(index: i, axis: 0, size: n) }
         let xs = try Dataset.rows(of: x.storage, width: features, rows: rows)
         let ys = try Dataset.rows(of: y.storage, width: y.count / Swift.max(n, 1), rows: rows)
-        return (try Tensor(shape: [rows.count] + sampleShape, storage: xs, dtype: x.dtype),
-                try Tensor(shape: [rows.count] + y.shape.dropFirst(), storage: ys, dtype: y.dtype))
+        return (try Tensor(shape: Dataset.shape(x.shape, rows: rows.count), storage: xs, dtype: x.dtype),
+                try Tensor(shape: Dataset.shape(y.shape, rows: rows.count), storage: ys, dtype: y.dtype))
+    }
+
+    /// `shape` with `rows` on its first axis (one array made, where building it from the sample
+    /// shape made two).
+    private static func shape(_ shape: [Int], rows: Int) -> [Int] {
+        var s = shape
+        if !s.isEmpty { s[0] = rows }
+        return s
     }
 
     /// The rows `rows` of `source` (`width` values each), one after another, in pooled storage.

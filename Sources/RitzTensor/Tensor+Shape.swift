@@ -27,8 +27,10 @@ extension Tensor {
     ///
     /// - Throws: `ShapeError.invalid` when `perm` is not a permutation of the axes.
     public func transposed(_ perm: [Int]? = nil) throws -> Tensor {
+        // `.T` of a matrix (every `x @ w.T`) needs no permutation built.
+        if perm == nil, ndim <= 2 { return ndim < 2 ? self : try transposed2D() }
         let p = try (perm ?? Array((0..<ndim).reversed())).map { try normalizedAxis($0) }
-        guard p.count == ndim, Set(p).count == ndim else {
+        guard p.count == ndim, Tensor.isPermutation(p) else {
             throw ShapeError.invalid("transpose needs a permutation of \(ndim) axes, got \(perm ?? [])")
         }
         if ndim < 2 { return self }
@@ -52,6 +54,17 @@ extension Tensor {
             }
         }
         return Tensor(unchecked: newShape, out, dtype: dtype)
+    }
+
+    /// True when `p` (axes in `0..<p.count`) names each axis once.
+    static func isPermutation(_ p: [Int]) -> Bool {
+        guard p.count <= 64 else { return Set(p).count == p.count }
+        var seen: UInt64 = 0
+        for axis in p {
+            guard axis >= 0, axis < p.count else { return false }
+            seen |= 1 << UInt64(axis)
+        }
+        return seen.nonzeroBitCount == p.count
     }
 
     /// The last two axes swapped, the leading ones kept (a stack of matrices each transposed,

@@ -61,6 +61,12 @@ import Testing
         #expect(try x.transposed() == (try Fixture.tensor("shape", "transpose")))
         #expect(try x.transposed([1, 2, 0]) == (try Fixture.tensor("shape", "transpose_perm")))
         #expect(a.T == (try Fixture.tensor("shape", "T2")))
+        // A matrix's `.T` (its own path) is the permutation [1, 0], negative axes included, and
+        // keeps complex pairs together.
+        #expect(try a.transposed() == (try a.transposed([1, 0])))
+        #expect(try a.transposed([-1, -2]) == (try Fixture.tensor("shape", "T2")))
+        let z = try Tensor(shape: [2, 3], storage: (0..<12).map(Double.init), dtype: .complex128)
+        #expect(try z.transposed().storage == [0, 1, 6, 7, 2, 3, 8, 9, 4, 5, 10, 11])
         #expect(try Tensor.concat([x, x * Tensor(2)], axis: 0) == (try Fixture.tensor("shape", "concat0")))
         let head = try x.index([.all, .all, .slice(start: nil, stop: 2, step: nil)])
         #expect(try Tensor.concat([x, head], axis: -1) == (try Fixture.tensor("shape", "concat_1")))
@@ -77,6 +83,13 @@ import Testing
         #expect(throws: ShapeError.negativeDimension(-2)) { try x.reshaped([-2, -3]) }
         #expect(throws: ShapeError.self) { try x.transposed([0, 0]) }
         #expect(throws: ShapeError.badAxis(axis: 3, ndim: 2)) { try x.transposed([0, 3]) }
+        #expect(throws: ShapeError.self) { try x.transposed([1]) }
+        #expect(throws: ShapeError.self) { try Tensor.zeros([2, 3, 4]).transposed([0, 1, 1]) }
+        #expect(throws: ShapeError.self) { try Tensor.zeros([2, 3, 4]).transposed([2, 0, 1, 3]) }
+        // Past 64 axes the permutation is checked another way.
+        let many = try Tensor.zeros([Int](repeating: 1, count: 70) + [2])
+        #expect(try many.transposed().shape == [2] + [Int](repeating: 1, count: 70))
+        #expect(throws: ShapeError.self) { try many.transposed([Int](repeating: 0, count: 71)) }
         #expect(throws: ShapeError.mismatch(op: "concat", lhs: [2, 3], rhs: [2, 4])) {
             try Tensor.concat([x, Tensor.zeros([2, 4])], axis: 0)
         }
