@@ -104,7 +104,7 @@ public enum Parallel {
         }
         defer { pool.release() }
         withoutActuallyEscaping(body) { escapable in
-            pool.post(parts - 1) { escapable($0 + 1) }
+            pool.post(parts - 1, escapable)
             escapable(0)
             pool.waitForHelpers()
         }
@@ -169,7 +169,8 @@ final class WorkerPool: @unchecked Sendable {
 
     func release() { busy.store(false, ordering: .releasing) }
 
-    /// Hands job(0..<count) to the first `count` helpers.
+    /// Hands job(1...count) to the first `count` helpers (piece 0 is the caller's). The job is
+    /// held as it is, not wrapped, so a post makes no object.
     func post(_ count: Int, _ job: @escaping (Int) -> Void) {
         activeHelpers = count
         for helper in helpers.prefix(count) {
@@ -226,7 +227,7 @@ final class WorkerPool: @unchecked Sendable {
                 helper.condition.unlock()
             }
             seen = helper.posted.load(ordering: .acquiring)
-            helper.job?(index)
+            helper.job?(index + 1)
             helper.finished.store(seen, ordering: .releasing)
         }
     }

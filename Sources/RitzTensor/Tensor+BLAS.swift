@@ -263,15 +263,11 @@ let parallelGemmWork = 1 << 19
 func rowMajorGemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                   _ a: UnsafePointer<Double>, lda: Int, _ b: UnsafePointer<Double>, ldb: Int,
                   _ c: UnsafeMutablePointer<Double>, ldc: Int, beta: Double = 0) {
-    func block(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ c: UnsafeMutablePointer<Double>,
-               m: Int, n: Int, k: Int, ldc: Int = ldc, beta: Double = beta) {
-        gemmBlock(transA: transA, transB: transB, m: m, n: n, k: k, a, lda: lda, b, ldb: ldb, beta: beta, c, ldc: ldc)
-    }
     let (mn, o1) = m.multipliedReportingOverflow(by: n)
     let (product, o2) = mn.multipliedReportingOverflow(by: k)
     let work = o1 || o2 ? Int.max : product
     guard work >= parallelGemmWork, !Parallel.isInsideJobs else {
-        block(a, b, c, m: m, n: n, k: k)
+        gemmBlock(transA: transA, transB: transB, m: m, n: n, k: k, a, lda: lda, b, ldb: ldb, beta: beta, c, ldc: ldc)
         return
     }
     if k / 8 >= Swift.max(m, n) {
@@ -285,9 +281,10 @@ func rowMajorGemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
             let (a, b, c, partial) = box.value
             let a1 = transA ? a + half * lda : a + half, b1 = transB ? b + half : b + half * ldb
             if w == 0 {
-                block(a, b, c, m: m, n: n, k: half)
+                gemmBlock(transA: transA, transB: transB, m: m, n: n, k: half, a, lda: lda, b, ldb: ldb, beta: beta, c, ldc: ldc)
             } else {
-                block(a1, b1, partial, m: m, n: n, k: k - half, ldc: n, beta: 0)
+                gemmBlock(transA: transA, transB: transB, m: m, n: n, k: k - half, a1, lda: lda, b1, ldb: ldb, beta: 0,
+                          partial, ldc: n)
             }
         }
         for i in 0..<m {
@@ -302,10 +299,12 @@ func rowMajorGemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
         let (a, b, c) = box.value
         if m >= n {
             let lo = m * w / parts, hi = m * (w + 1) / parts
-            block(transA ? a + lo : a + lo * lda, b, c + lo * ldc, m: hi - lo, n: n, k: k)
+            gemmBlock(transA: transA, transB: transB, m: hi - lo, n: n, k: k, transA ? a + lo : a + lo * lda, lda: lda,
+                      b, ldb: ldb, beta: beta, c + lo * ldc, ldc: ldc)
         } else {
             let lo = n * w / parts, hi = n * (w + 1) / parts
-            block(a, transB ? b + lo * ldb : b + lo, c + lo, m: m, n: hi - lo, k: k)
+            gemmBlock(transA: transA, transB: transB, m: m, n: hi - lo, k: k, a, lda: lda, transB ? b + lo * ldb : b + lo,
+                      ldb: ldb, beta: beta, c + lo, ldc: ldc)
         }
     }
 }
