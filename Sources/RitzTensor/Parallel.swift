@@ -78,6 +78,7 @@ public enum Parallel {
     ///   - body: One job, given its index.
     /// - Returns: The jobs' results in index order.
     /// - Throws: The error of the first job (by index) that threw.
+    @inlinable  // specialised where it is called: an unspecialised call looked up its generic types at run time
     public static func results<R>(_ count: Int, _ body: (Int) throws -> R) throws -> [R] {
         // One job runs here, under the account already in effect, with no slots to gather.
         if count == 1 { return [try body(0)] }
