@@ -35,8 +35,9 @@ public struct CapturedLayer: Sendable {
 /// applied: `Var.linear`, the library's `dense` and `Var.conv2d` ask ``current`` whether their
 /// weights are a block. Weights used twice (shared) give two ``CapturedLayer``s.
 ///
-/// The product `x @ w.T` of a 2-d x with the transpose of a block is a dense layer too, and a
-/// block of its width added right after (`x @ w.T + b`) its bias. A weight that is otherwise
+/// The product `x @ w.T` of a 2-d x with the transpose of a block is a dense layer too (whether
+/// the transpose is made, `x.matmul(w.T)`, or read in place, ``Var/matmul(transposed:)`` as the
+/// language runs it), and a block of its width added right after (`x @ w.T + b`) its bias. A weight that is otherwise
 /// computed (a product of blocks, a slice) is not recognised. A capture is used by one thread at
 /// a time, as its tape is.
 public final class KroneckerCapture: @unchecked Sendable {
@@ -121,9 +122,22 @@ public final class KroneckerCapture: @unchecked Sendable {
     /// `x @ w.T` with the probe added, when `wt` is the transpose of a block and x is 2-d.
     static func product(_ x: Var, _ wt: Var, plain: () throws -> Var) throws -> Var? {
         guard let c = active, x.ndim == 2, wt.ndim == 2, wt.tape === c.tape, let w = c.transposeOf[wt.id] else { return nil }
-        let z = try c.probed(try c.unhooked(plain), kind: .dense, weight: w, bias: nil, inputs: try x.value.asFloat(),
-                             outputs: wt.shape[1], transposed: false)
-        c.layerOf[z.id] = c.layers.count - 1
+        return try c.denseProduct(x, weight: w, outputs: wt.shape[1], plain: plain)
+    }
+
+    /// `x @ w.T` read from w as stored (``Var/matmul(transposed:)``) with the probe added, when
+    /// w is a 2-d block and x is 2-d.
+    static func product(_ x: Var, transposedBlock w: Var, plain: () throws -> Var) throws -> Var? {
+        guard let c = active, x.ndim == 2, w.ndim == 2, let block = c.block(w) else { return nil }
+        return try c.denseProduct(x, weight: block, outputs: w.shape[0], plain: plain)
+    }
+
+    /// The dense layer x·Wᵀ of block `weight` computed by `plain`, probed and remembered as the
+    /// layer a bias added next belongs to.
+    private func denseProduct(_ x: Var, weight: Int, outputs: Int, plain: () throws -> Var) throws -> Var {
+        let z = try probed(try unhooked(plain), kind: .dense, weight: weight, bias: nil, inputs: try x.value.asFloat(),
+                           outputs: outputs, transposed: false)
+        layerOf[z.id] = layers.count - 1
         return z
     }
 

@@ -27,6 +27,23 @@ extension Var {
         return try y.reshaped(outShape)
     }
 
+    /// x·wᵀ: `x @ w.T`, a dense layer's product with the weights in PyTorch's `[out, in]` layout.
+    /// For matrices it is one product that reads w as it is stored (op(B) = Bᵀ in one dgemm): no
+    /// transposed copy of w is made, and neither the transpose nor its rules are recorded. Other
+    /// ranks are `matmul(w.T)`.
+    ///
+    /// - Parameters:
+    ///   - w: The right operand, used transposed.
+    /// - Returns: The product.
+    /// - Throws: `ShapeError.mismatch(op: "@")` for inner dimensions that differ.
+    public func matmul(transposed w: Var) throws -> Var {
+        guard ndim == 2, w.ndim == 2 else { return try matmul(w.T) }
+        guard shape[1] == w.shape[1] else { throw ShapeError.mismatch(op: "@", lhs: shape, rhs: [w.shape[1], w.shape[0]]) }
+        guard isTraced || w.isTraced else { return Var(try Tensor.gemm(value, transA: false, w.value, transB: true)) }
+        let product = { try Var.gemm(self, transA: false, w, transB: true) }
+        return try KroneckerCapture.product(self, transposedBlock: w, plain: product) ?? product()
+    }
+
     /// The product of operands with at least two axes.
     private func matmulCore(_ a: Var, _ b: Var) throws -> Var {
         if a.ndim == 2 && b.ndim == 2 { return try Var.gemm(a, transA: false, b, transB: false) }

@@ -288,6 +288,19 @@ extension Interpreter {
         return Interpreter.valueOf(try a.binary(top, b))
     }
 
+    /// `lhs @ w.T` when either side is traced and both are matrices whose inner dimensions agree:
+    /// one product reading w as stored (``Var/matmul(transposed:)``); nil otherwise, and the
+    /// caller transposes w and multiplies as for any `@`.
+    func tracedMatmulTransposed(_ lhs: Value, _ w: Value) throws -> Value? {
+        switch (lhs, w) {
+        case (.traced, _), (_, .traced): break
+        default: return nil
+        }
+        guard let a = try? Interpreter.varOf(lhs), let b = try? Interpreter.varOf(w),
+              a.ndim == 2, b.ndim == 2, a.shape[1] == b.shape[1] else { return nil }
+        return Interpreter.valueOf(try a.matmul(transposed: b))
+    }
+
     /// `-x` and `not x` of a traced value; nil for other values.
     func tracedUnary(_ op: String, _ v: Value) throws -> Value? {
         guard case let .traced(x) = v else { return nil }

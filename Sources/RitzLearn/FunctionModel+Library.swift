@@ -71,7 +71,7 @@ extension FunctionModel {
         let width = x.shape.last ?? 0
         let rows = try x.reshaped([x.count / max(width, 1), width])
         func product() throws -> Var {
-            let y = try rows.matmul(w.T)
+            let y = try rows.matmul(transposed: w)
             return try b.map { try y + $0 } ?? y
         }
         let y = try KroneckerCapture.dense(rows, w, b, activation: nil, plain: product) ?? product()

@@ -4,7 +4,8 @@ import RitzTensor
 extension MLP {
     /// The same network written as a user writes it with `model(fn, params)`: a ``FunctionModel``
     /// of unfused primitives, Aₗ = f(Aₗ₋₁Wₗᵀ + bₗ), the last layer without f, with the mlp's
-    /// blocks and a copy of its parameters. Its loss, gradient and curvature products agree with
+    /// blocks and a copy of its parameters. Each `a @ w.T + b` is recorded as the language records
+    /// it: the product reading w in place (``Var/matmul(transposed:)``), then the sum. Its loss, gradient and curvature products agree with
     /// the fused layers' to rounding; tests and the engine bench compare against it.
     ///
     /// - Returns: The function model.
@@ -14,7 +15,7 @@ extension MLP {
         return try FunctionModel(blocks: blocks.map { ($0.name, $0.shape) }, parameters: parameters, label: label) { p, x in
             var a = Var(x)
             for l in 0..<count {
-                let z = try a.matmul(try p[2 * l].T) + p[2 * l + 1]
+                let z = try a.matmul(transposed: p[2 * l]) + p[2 * l + 1]
                 a = l == count - 1 ? z : try activation.apply(z)
             }
             return a

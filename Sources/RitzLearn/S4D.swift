@@ -112,7 +112,7 @@ public enum S4D {
             u = try (try (y + direct).gelu()) + u
         }
         let pooled = try u.mean(axis: 2)
-        return try pooled.matmul(try w[w.count - 2].T) + w[w.count - 1]
+        return try pooled.matmul(transposed: w[w.count - 2]) + w[w.count - 1]
     }
 
     /// K[h, l] = 2 Re Σₙ C̃ₕₙ Āₕₙˡ for l = 0…L−1, with Ā = exp(ΔA), C̃ = C (Ā − 1)/A.

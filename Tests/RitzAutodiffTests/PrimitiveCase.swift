@@ -231,6 +231,12 @@ let productCases: [PrimitiveCase] = [
     PrimitiveCase("matmul (4,)@(4,)", [u([4]), u([4])]) { try $0[0].matmul($0[1]) },
     PrimitiveCase("matmul stack (2,3,4)@(4,2)", [u([2, 3, 4]), u([4, 2])]) { try $0[0].matmul($0[1]) },
     PrimitiveCase("matmul stacks (2,1,3,4)@(3,4,2)", [u([2, 1, 3, 4]), u([3, 4, 2])]) { try $0[0].matmul($0[1]) },
+    PrimitiveCase("x @ w.T read in place (3,4),(2,4)", [u([3, 4]), u([2, 4])]) { try $0[0].matmul(transposed: $0[1]) },
+    PrimitiveCase("x @ x.T in place, one operand twice", [u([3, 4])]) { try $0[0].matmul(transposed: $0[0]) },
+    PrimitiveCase("x @ w.T of a stack falls back to .T", [u([2, 3, 4]), u([5, 4])]) { try $0[0].matmul(transposed: $0[1]) },
+    PrimitiveCase("tanh(x @ w.T + b) in place", [u([5, 3]), u([4, 3]), u([4])]) { x in
+        try (x[0].matmul(transposed: x[1]) + x[2]).tanh()
+    },
     PrimitiveCase("dot", [u([4]), u([4])]) { try $0[0].dot($0[1]) },
     PrimitiveCase("outer", [u([3]), u([4])]) { try $0[0].outer($0[1]) },
     PrimitiveCase("kron", [u([2, 2]), u([2, 3])]) { try $0[0].kron($0[1]) },
