@@ -159,7 +159,7 @@ enum ForeignSpellings {
         "activation": ["act"],
         "epochs": ["steps"], "num_steps": ["steps"], "n_steps": ["steps"], "iterations": ["steps"], "iters": ["steps", "maxiter"],
         "max_iter": ["maxiter", "steps"], "batch_size": ["batch"], "random_state": ["seed"], "rng": ["seed"], "key": ["seed"],
-        "learning_rate": ["lr"], "weight_decay_rate": ["weight_decay"], "n_components": ["k"], "num_eigs": ["k"],
+        "learning_rate": ["lr"], "optimizer": ["opt"], "optim": ["opt"], "weight_decay_rate": ["weight_decay"], "n_components": ["k"], "num_eigs": ["k"],
         "dim": ["axis"], "padding": ["pad"], "kernel_size": ["kernel"],
         "top_n": ["k"], "n_v": ["probes"], "iter": ["steps", "maxiter"], "maxIter": ["maxiter", "probes"],
         "label": ["legend"], "labels": ["legend"], "xscale": ["logx"], "yscale": ["logy"], "figsize": ["width"],

@@ -174,6 +174,8 @@ import Testing
         ("transformer(vocab=10, seq=4, d_model=8)", "unknown keyword argument `d_model` for `transformer`", "did you mean `width`?"),
         ("sum([1, 2], dim=0)", "unknown keyword argument `dim` for `sum`", "did you mean `axis`?"),
         ("cnn(kernel_size=3)", "unknown keyword argument `kernel_size` for `cnn`", "did you mean `kernel`?"),
+        ("train(mlp([2, 2], seed=0), moons(20, seed=0), optimizer=adam(0.01))", "unknown keyword argument `optimizer` for `train`",
+         "did you mean `opt`?"),
         // matplotlib's `label` is the legend (not the nearer spelling `xlabel`), and plt a module.
         ("plot([1, 2, 3], label=\"a\")", "unknown keyword argument `label` for `plot`", "did you mean `legend`?"),
         ("plt.plot([1, 2])", "unknown name `plt`", "ritz has no modules: write `plot` for `plt.plot`"),
