@@ -37,9 +37,9 @@ public struct CapturedLayer: Sendable {
 ///
 /// The product `x @ w.T` of a 2-d x with the transpose of a block is a dense layer too (whether
 /// the transpose is made, `x.matmul(w.T)`, or read in place, ``Var/matmul(transposed:)`` as the
-/// language runs it), and a block of its width added right after (`x @ w.T + b`) its bias. A weight that is otherwise
-/// computed (a product of blocks, a slice) is not recognised. A capture is used by one thread at
-/// a time, as its tape is.
+/// language runs it), and a block of its width added right after (`x @ w.T + b`) its bias. A
+/// weight that is otherwise computed (a product of blocks, a slice) is not recognised. A capture
+/// is used by one thread at a time, as its tape is.
 public final class KroneckerCapture: @unchecked Sendable {
     /// The capture of the forward pass being recorded on this thread.
     private static let bound = ThreadScoped<KroneckerCapture>()

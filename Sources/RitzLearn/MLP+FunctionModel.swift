@@ -5,8 +5,9 @@ extension MLP {
     /// The same network written as a user writes it with `model(fn, params)`: a ``FunctionModel``
     /// of unfused primitives, Aₗ = f(Aₗ₋₁Wₗᵀ + bₗ), the last layer without f, with the mlp's
     /// blocks and a copy of its parameters. Each `a @ w.T + b` is recorded as the language records
-    /// it: the product reading w in place (``Var/matmul(transposed:)``), then the sum. Its loss, gradient and curvature products agree with
-    /// the fused layers' to rounding; tests and the engine bench compare against it.
+    /// it: the product reading w in place (``Var/matmul(transposed:)``), then the sum. Its loss,
+    /// gradient and curvature products agree with the fused layers' to rounding; tests and the
+    /// engine bench compare against it.
     ///
     /// - Returns: The function model.
     /// - Throws: `LearnError.invalidArgument` only if the blocks and parameters disagree (they cannot).

@@ -72,13 +72,15 @@ public enum Parallel {
     /// Runs `count` independent jobs that each return a value or throw, concurrently when more
     /// than one thread is allowed, each under the caller's memory account (worker threads do not
     /// inherit the caller's account). Parallel work the jobs start runs on their own thread.
+    /// Inlinable, so it is specialised where it is called: unspecialised, every call looked up
+    /// the metadata of its generic arrays at run time.
     ///
     /// - Parameters:
     ///   - count: The number of jobs.
     ///   - body: One job, given its index.
     /// - Returns: The jobs' results in index order.
     /// - Throws: The error of the first job (by index) that threw.
-    @inlinable  // specialised where it is called: an unspecialised call looked up its generic types at run time
+    @inlinable
     public static func results<R>(_ count: Int, _ body: (Int) throws -> R) throws -> [R] {
         // One job runs here, under the account already in effect, with no slots to gather.
         if count == 1 { return [try body(0)] }
