@@ -159,10 +159,13 @@ final class FunctionModelEvaluation: ModelEvaluation {
     /// short for a second core to pay for handing them over.
     static let splitRows = 256
 
-    /// The recorded parts of the batch, in row order, with their rows.
-    private var parts: [(rows: Range<Int>, point: Linearization)] = []
+    /// The recorded parts of the batch, in row order, and their rows (two arrays, so asking for
+    /// the parts makes none).
+    private var parts: [Linearization] = []
+    private var partRows: [Range<Int>] = []
     private var model: (any TapeModel)?
-    private var x = Tensor(0.0)
+    /// The batch's inputs; nil between a minibatch's release and the next one's preparation.
+    private var x: Tensor?
     private var y: Tensor?
     private var lossKind = LossKind.crossEntropy
     /// Each part's loss Hessian in its outputs, recorded on the first Gauss–Newton product.
@@ -186,7 +189,7 @@ final class FunctionModelEvaluation: ModelEvaluation {
         if let cut = batchParts?.parts, cut.count == parts.count {
             var (correct, positions) = (0, 0)
             for (part, piece) in zip(parts, cut) {
-                guard let counts = FunctionModelEvaluation.correctCount(part.point.outputs, piece.y)
+                guard let counts = FunctionModelEvaluation.correctCount(part.outputs, piece.y)
                 else { positions = 0; break }
                 correct += counts.correct
                 positions += counts.positions
@@ -213,12 +216,12 @@ final class FunctionModelEvaluation: ModelEvaluation {
         // microseconds later anyway, so freeing their tapes there costs the step nothing, where
         // before the jobs it cost about 1%. With one part they go now, and the blocks they held
         // are written in place.
-        var retired: [Linearization] = parts.map(\.point) + outputsPoints + lossHessians
-        parts = []
+        let ranges = rowRanges(m)
+        var retired: [Linearization] = checked == nil || ranges.count == 1
+            ? [] : parts + outputsPoints + lossHessians
+        (parts, partRows) = ([], [])
         outputsPoints = []
         lossHessians = []
-        let ranges = rowRanges(m)
-        if checked == nil || ranges.count == 1 { retired.removeAll() }
         try m.blockTensors(m.parameters, reusing: &blocks)
         scoredAccuracy = nil
         gradientSwept = false
@@ -233,7 +236,7 @@ final class FunctionModelEvaluation: ModelEvaluation {
         outputsOnly = nil
         let (kind, blocks) = (lossKind, blocks)
         let pieces = try cutRows(x, y, ranges)
-        parts = zip(pieces.map(\.rows), try Parallel.results(pieces.count) { i in
+        parts = try Parallel.results(pieces.count) { i in
             if i == 0 { retired.removeAll() }
             let (xs, ys, labels) = (pieces[i].x, pieces[i].y, pieces[i].labels)
             let point = try Linearization(at: blocks, outputs: { b in try m.outputs(b, xs) },
@@ -242,9 +245,10 @@ final class FunctionModelEvaluation: ModelEvaluation {
             // one hand-over to the other core per training step instead of two.
             if withGradient { try point.sweepGradient() }
             return point
-        }).map { ($0, $1) }
+        }
+        partRows = ranges
         gradientSwept = withGradient
-        self.loss = weightedSum(parts.map { $0.point.value })
+        self.loss = weightedSum { parts[$0].value }
     }
 
     /// `y` as checked by the model (``Model/checkedTargets(_:rows:loss:)``): the last check's
@@ -268,7 +272,7 @@ final class FunctionModelEvaluation: ModelEvaluation {
     /// else a new cut.
     private func cutRows(_ x: Tensor, _ y: Tensor, _ cut: [Range<Int>]) throws -> [BatchPart] {
         if let kept = batchParts, kept.x.sharesStorage(with: x), kept.y.sharesStorage(with: y),
-           kept.parts.map(\.rows) == cut {
+           kept.parts.count == cut.count, zip(kept.parts, cut).allSatisfy({ $0.rows == $1 }) {
             return kept.parts
         }
         let parts = try cut.map { r in BatchPart(rows: r, x: try rows(x, r), y: try rows(y, r), labels: LabelMemo()) }
@@ -293,13 +297,13 @@ final class FunctionModelEvaluation: ModelEvaluation {
 
     /// nₕ/n, part `k`'s share of the batch's rows: its weight in every sum over the parts.
     private func weight(ofPart k: Int) -> Double {
-        Double(parts[k].rows.count) / Double(count)
+        Double(partRows[k].count) / Double(count)
     }
 
     /// Σₕ (nₕ/n) aₕ over the parts, in part order.
-    private func weightedSum(_ values: [Double]) -> Double {
+    private func weightedSum(_ value: (_ part: Int) -> Double) -> Double {
         var total = 0.0
-        for (k, v) in zip(parts.indices, values) { total += weight(ofPart: k) * v }
+        for k in parts.indices { total += weight(ofPart: k) * value(k) }
         return total
     }
 
@@ -388,7 +392,7 @@ final class FunctionModelEvaluation: ModelEvaluation {
     /// Gathers the rows into pooled storage (``Dataset/minibatch(rows:)``), after letting go of
     /// the last batch so they are refilled in place, and prepares them.
     func prepare(model: any Model, data: Dataset, rows: ArraySlice<Int>, loss: LossKind, withGradient: Bool) throws {
-        (parts, outputsPoints, lossHessians, outputsOnly, x, y) = ([], [], [], nil, Tensor(0.0), nil)
+        (parts, partRows, outputsPoints, lossHessians, outputsOnly, x, y) = ([], [], [], [], nil, nil, nil)
         (batchParts, checkedTargets) = (nil, nil)
         let (xs, ys) = try data.minibatch(rows: rows)
         try prepare(model: model, x: xs, y: ys, loss: loss, withGradient: withGradient)
@@ -397,7 +401,7 @@ final class FunctionModelEvaluation: ModelEvaluation {
     func outputs() throws -> Tensor {
         if let outputsOnly { return outputsOnly }
         guard !parts.isEmpty else { throw LearnError.invalidArgument("nothing is prepared") }
-        let z = parts.map(\.point.outputs)
+        let z = parts.map(\.outputs)
         return z.count == 1 ? z[0] : try Tensor.concat(z, axis: 0)
     }
 
@@ -405,7 +409,7 @@ final class FunctionModelEvaluation: ModelEvaluation {
         guard model != nil, y != nil, !parts.isEmpty else {
             throw LearnError.invalidArgument("\(name) needs targets: prepare the batch with labels or targets")
         }
-        return parts.map(\.point)
+        return parts
     }
 
     func gradient(into out: inout [Double]) throws {
@@ -435,7 +439,7 @@ final class FunctionModelEvaluation: ModelEvaluation {
         guard let y else { throw LearnError.invalidArgument("ggn needs targets") }
         let direction = try cut(v, for: "ggn", points)
         let kind = lossKind
-        let ranges = parts.map(\.rows)
+        let ranges = partRows
         let made = lossHessians.isEmpty ? nil : lossHessians
         // Each part's loss Hessian in its outputs is recorded once, on the part's first product.
         let results = try eachPart(points) { i, p -> (Tensor, Linearization) in
@@ -473,10 +477,10 @@ final class FunctionModelEvaluation: ModelEvaluation {
     /// The recorded parts for output products: the loss's, or (prepared without targets) the
     /// outputs recorded once with their sum as a stand-in loss, which J v and Jᵀ u never read.
     private func outputPoints() throws -> [Linearization] {
-        if !parts.isEmpty { return parts.map(\.point) }
+        if !parts.isEmpty { return parts }
         if !outputsPoints.isEmpty { return outputsPoints }
-        guard let m = model else { throw LearnError.invalidArgument("nothing is prepared") }
-        let (x, blocks) = (self.x, blocks)
+        guard let m = model, let x else { throw LearnError.invalidArgument("nothing is prepared") }
+        let blocks = blocks
         let cut = rowRanges(m)
         outputsPoints = try Parallel.results(cut.count) { i in
             let xs = try rows(x, cut[i])
