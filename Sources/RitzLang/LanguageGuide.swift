@@ -192,7 +192,9 @@ enum LanguageGuide {
     `f`, called as `grad(f)(x)`; `argnum=` picks the argument. `value_and_grad`, `jacobian`
     and `hessian` work the same way; `hessian(f, x)`, `jacobian(f, x)`, `hvp(f, x, v)` and
     `jvp(f, x, v)` evaluate at a point. Derivatives flow through operators, indexing, loops,
-    user functions and the differentiable builtins (including grad of grad).
+    user functions and the differentiable builtins (including grad of grad). A dense layer in
+    PyTorch's weight layout, `x @ w.T`, is one product that reads `w` in place: no transposed
+    copy is made or differentiated.
 
     ```ritz
     f = x -> sum(x ^ 3)

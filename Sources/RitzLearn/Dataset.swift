@@ -73,7 +73,7 @@ public struct Dataset: Sendable {
     public var count: Int { x.shape[0] }
     /// Number of input values per sample: the product of the sample shape (the width of a row
     /// of `samples × features` inputs).
-    public var features: Int { sampleShape.reduce(1, *) }
+    public var features: Int { x.shape.dropFirst().reduce(1, *) }
     /// The shape of one sample: `x.shape` without its first axis.
     public var sampleShape: [Int] { Array(x.shape.dropFirst()) }
     /// True for a classification set.
