@@ -210,8 +210,8 @@ public final class Tape: @unchecked Sendable {
     ///   - createGraph: Record the sweep itself.
     /// - Returns: One tangent per result; nil where it does not depend on the variables.
     func forward(seeds: [(Int, Var)], to outs: [Var], createGraph: Bool) throws -> [Var?] {
-        guard let lo = seeds.map(\.0).min() else { return outs.map { _ in nil } }
-        let hi = outs.filter { $0.tape === self }.map(\.id).max() ?? -1
+        guard let lo = seeds.lazy.map(\.0).min() else { return outs.map { _ in nil } }
+        let hi = outs.lazy.filter { $0.tape === self }.map(\.id).max() ?? -1
         guard hi >= lo else { return outs.map { _ in nil } }
         var tan = [Var?](repeating: nil, count: hi - lo + 1)
         var isSeed = [Bool](repeating: false, count: hi - lo + 1)
