@@ -28,20 +28,19 @@ extension Var {
     public func transposed(_ perm: [Int]? = nil) throws -> Var {
         let y = try value.transposed(perm)
         if ndim < 2 { return self }
-        if perm == nil, ndim == 2 {
-            // A matrix's `.T` is its own transpose: a rule with nothing to capture.
-            let t = try Var.apply("transpose", [self], value: y,
-                                  rule: .linear(apply: { try $0.transposed() }, transpose: { try $0.transposed() }))
-            if t.isTraced { KroneckerCapture.noteTranspose(of: self, t) }
-            return t
-        }
+        let t = try Var.apply("transpose", [self], value: y, rule: try transposeRule(perm))
+        if t.isTraced { KroneckerCapture.noteTranspose(of: self, t) }
+        return t
+    }
+
+    /// The rule of ``transposed(_:)``: the permutation forward, its inverse back. A matrix's `.T`
+    /// is its own inverse and needs no permutation built or captured.
+    private func transposeRule(_ perm: [Int]?) throws -> Rule {
+        if perm == nil, ndim == 2 { return .linear(apply: { try $0.transposed() }, transpose: { try $0.transposed() }) }
         let p = try (perm ?? Array((0..<ndim).reversed())).map { try value.normalizedAxis($0) }
         var inverse = [Int](repeating: 0, count: p.count)
         for (i, axis) in p.enumerated() { inverse[axis] = i }
-        let t = try Var.apply("transpose", [self], value: y,
-                              rule: .linear(apply: { try $0.transposed(p) }, transpose: { try $0.transposed(inverse) }))
-        if t.isTraced { KroneckerCapture.noteTranspose(of: self, t) }
-        return t
+        return .linear(apply: { try $0.transposed(p) }, transpose: { try $0.transposed(inverse) })
     }
 
     /// Reversed axes (NumPy's `.T`).
