@@ -121,16 +121,30 @@ public final class Linearization {
             guard values.count == n else { throw AutodiffError.internalRule(op: "gradient") }
             values.storage.withUnsafeBufferPointer { src in
                 guard let s = src.baseAddress else { return }
-                let d = dst + offset
-                if accumulate {
-                    for i in 0..<n { d[i] += w * s[i] }
-                } else if w == 1 {
-                    d.update(from: s, count: n)
-                } else {
-                    for i in 0..<n { d[i] = w * s[i] }
-                }
+                Linearization.add(s, weight: w, into: dst + offset, count: n, accumulate: accumulate)
             }
         }
+    }
+
+    /// d ← w s, or d ← d + w s with `accumulate`, over `n` values (a copy when w = 1).
+    static func add(_ s: UnsafePointer<Double>, weight w: Double, into d: UnsafeMutablePointer<Double>, count n: Int,
+                    accumulate: Bool) {
+        if accumulate {
+            for i in 0..<n { d[i] += w * s[i] }
+        } else if w == 1 {
+            d.update(from: s, count: n)
+        } else {
+            for i in 0..<n { d[i] = w * s[i] }
+        }
+    }
+
+    /// This recording's loss and gradient as a replay for new parameters and batches laid out as
+    /// `inputs` (``GradientReplay``), or nil when a node between the parameters and the loss
+    /// has no replay.
+    ///
+    /// - Parameter inputs: The batch's inputs as the outputs were recorded from them.
+    public func replay(inputs: Tensor) -> GradientReplay? {
+        GradientReplay(tape: tape, points: points, outputNode: outputNode, lossNode: lossNode, inputs: inputs)
     }
 
     /// ∇L per block: one reverse sweep, run on first use.

@@ -78,6 +78,10 @@ public struct Rule {
     /// may overwrite the cotangent's storage when nothing else holds it (a dense layer's
     /// ḡ ⊙ f′ in place, in the cache lines the product before it just wrote). Nil: `vjp`.
     let vjpOverwriting: ((_ cotangent: inout Var, _ context: RuleContext) throws -> [Var?])?
+    /// What replays this application on new operand values into kept buffers (its forward pass
+    /// and its VJP as passes over raw arrays: ``ReplayKernel``), nil for a primitive that has no
+    /// replay; a recording is replayed (``GradientReplay``) only when every node has one.
+    let replay: (any ReplaySource)?
 
     /// A rule from its two products.
     ///
@@ -92,13 +96,23 @@ public struct Rule {
         self.init(vjp: vjp, jvp: jvp, isLinear: false, vjpOverwriting: vjpOverwriting)
     }
 
+    /// A rule from its two products and what replays the application (``replay``).
+    init(vjp: @escaping (_ cotangent: Var, _ context: RuleContext) throws -> [Var?],
+         jvp: @escaping (_ tangents: [Var?], _ context: RuleContext) throws -> Var?,
+         vjpOverwriting: ((_ cotangent: inout Var, _ context: RuleContext) throws -> [Var?])? = nil,
+         replay: any ReplaySource) {
+        self.init(vjp: vjp, jvp: jvp, isLinear: false, vjpOverwriting: vjpOverwriting, replay: replay)
+    }
+
     private init(vjp: @escaping (_ cotangent: Var, _ context: RuleContext) throws -> [Var?],
                  jvp: @escaping (_ tangents: [Var?], _ context: RuleContext) throws -> Var?, isLinear: Bool,
-                 vjpOverwriting: ((_ cotangent: inout Var, _ context: RuleContext) throws -> [Var?])? = nil) {
+                 vjpOverwriting: ((_ cotangent: inout Var, _ context: RuleContext) throws -> [Var?])? = nil,
+                 replay: (any ReplaySource)? = nil) {
         self.vjp = vjp
         self.jvp = jvp
         self.isLinear = isLinear
         self.vjpOverwriting = vjpOverwriting
+        self.replay = replay
     }
 
     /// The rule of an elementwise function y = f(x) with derivative f′ given in terms of x and y:

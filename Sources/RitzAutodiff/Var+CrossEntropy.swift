@@ -30,12 +30,11 @@ extension Var {
         var total = 0.0
         let probs = try zv.storage.withUnsafeBufferPointer { zs in
             try StoragePool.withScratch(positions) { lse in
-                try makeStorage(zs.count) { dst in
-                    guard let src = zs.baseAddress else { return }
-                    FastMath.softmaxRows(src, rows: positions, k: k, dst, logSumExp: lse)
-                    var sum = 0.0
-                    for (i, y) in labels.enumerated() { sum += lse[i] - src[i * k + y] }
-                    total = sum
+                try labels.withUnsafeBufferPointer { ys in
+                    try makeStorage(zs.count) { dst in
+                        guard let src = zs.baseAddress, let ys = ys.baseAddress else { return }
+                        total = softmaxCrossEntropySum(src, labels: ys, positions: positions, k: k, probs: dst, logSumExp: lse)
+                    }
                 }
             }
         }
@@ -50,18 +49,86 @@ extension Var {
             jvp: { t, c in
                 guard let t0 = t[0] else { return nil }
                 return try (t0 * crossEntropyGradient(c.inputs[0], saved)).sum()
-            }))
+            }, replay: saved))
+    }
+
+    /// Each row's softmax into `probs` and log-sum-exp into `logSumExp` (shifted by the row's
+    /// maximum, or 0 when that is not finite: a row holding NaN, ∞ or only −∞ has a NaN or
+    /// infinite loss whatever the shift, as it should), and Σᵢ logsumexp(zᵢ) − zᵢ[yᵢ] in row order
+    /// (in a local sum: one captured by a closure is a load and a store per row).
+    fileprivate static func softmaxCrossEntropySum(_ z: UnsafePointer<Double>, labels: UnsafePointer<Int>, positions: Int, k: Int,
+                                                   probs: UnsafeMutablePointer<Double>,
+                                                   logSumExp lse: UnsafeMutablePointer<Double>) -> Double {
+        FastMath.softmaxRows(z, rows: positions, k: k, probs, logSumExp: lse)
+        var sum = 0.0
+        for i in 0..<positions { sum += lse[i] - z[i * k + labels[i]] }
+        return sum
+    }
+
+    /// G = (p − onehot(y))·scale from the probabilities p (positions × k) into `out`.
+    fileprivate static func crossEntropyGradient(_ p: UnsafePointer<Double>, labels: UnsafePointer<Int>, positions: Int, k: Int,
+                                                 scale: Double, into out: UnsafeMutablePointer<Double>) {
+        for i in 0..<(positions * k) { out[i] = p[i] * scale }
+        for i in 0..<positions { out[i * k + labels[i]] = (p[i * k + labels[i]] - 1) * scale }
     }
 
     /// What the rules of a cross-entropy node keep of its forward pass: one object both capture,
-    /// where the values captured directly would be boxed once per closure.
-    private final class SavedSoftmax {
+    /// where the values captured directly would be boxed once per closure. It also hands a
+    /// replay the node's kernel.
+    private final class SavedSoftmax: ReplaySource {
         let probs: Tensor
         let labels: [Int]
         let scale: Double
 
         init(probs: Tensor, labels: [Int], scale: Double) {
             (self.probs, self.labels, self.scale) = (probs, labels, scale)
+        }
+
+        func replayKernel() -> (any ReplayKernel)? {
+            CrossEntropyReplay(positions: labels.count, classes: probs.shape.last ?? 1)
+        }
+    }
+
+    /// A cross-entropy node replayed on a new batch's labels: the probabilities kept from its
+    /// forward pass for G, its VJP.
+    private final class CrossEntropyReplay: ReplayKernel {
+        let positions: Int, classes: Int
+        /// The batch's labels as classes, converted by each forward pass.
+        private var labels: [Int]
+
+        init(positions: Int, classes: Int) {
+            (self.positions, self.classes) = (positions, classes)
+            labels = [Int](repeating: 0, count: positions)
+        }
+
+        var outputCount: Int { 1 }
+        var keptCount: Int { positions * classes }
+        var scratchCount: Int { positions }
+        var labelCount: Int { positions }
+
+        func forward(_ frame: ReplayFrame) throws {
+            let (n, k) = (positions, classes)
+            try labels.withUnsafeMutableBufferPointer { ys in
+                guard let dst = ys.baseAddress, frame.labels.count == n,
+                      Var.convertLabels(frame.labels, classes: k, into: dst) else {
+                    throw Var.badLabel(in: frame.labels, classes: k, op: "cross_entropy")
+                }
+                frame.output[0] = softmaxCrossEntropySum(frame.operands[0], labels: dst, positions: n, k: k,
+                                                         probs: frame.kept, logSumExp: frame.scratch) * (1 / Double(n))
+            }
+        }
+
+        func backward(_ g: UnsafeMutablePointer<Double>, _ frame: ReplayFrame,
+                      into cotangents: UnsafePointer<UnsafeMutablePointer<Double>?>) {
+            guard let out = cotangents[0] else { return }
+            let (n, k) = (positions, classes)
+            labels.withUnsafeBufferPointer { ys in
+                guard let ys = ys.baseAddress else { return }
+                crossEntropyGradient(frame.kept, labels: ys, positions: n, k: k, scale: 1 / Double(n), into: out)
+            }
+            // The seed of a gradient, 1, leaves G as it is (as the rule does).
+            let s = g[0]
+            if s != 1 { for i in 0..<(n * k) { out[i] = s * out[i] } }
         }
     }
 
@@ -71,9 +138,11 @@ extension Var {
         let (probs, labels, scale) = (saved.probs, saved.labels, saved.scale)
         let k = probs.shape.last ?? 1
         let g = try probs.storage.withUnsafeBufferPointer { p in
-            try makeStorage(p.count) { out in
-                for i in 0..<p.count { out[i] = p[i] * scale }
-                for (i, y) in labels.enumerated() { out[i * k + y] = (p[i * k + y] - 1) * scale }
+            try labels.withUnsafeBufferPointer { ys in
+                try makeStorage(p.count) { out in
+                    guard let pp = p.baseAddress, let yp = ys.baseAddress else { return }
+                    crossEntropyGradient(pp, labels: yp, positions: ys.count, k: k, scale: scale, into: out)
+                }
             }
         }
         let value = try Tensor(shape: probs.shape, storage: g)

@@ -20,29 +20,43 @@ extension Var {
         guard !labels.isComplex else { throw TensorError.invalidArgument("\(op) needs real labels, got a complex tensor") }
         guard classes >= 1 else { throw TensorError.invalidArgument("\(op) needs at least one class, got \(classes)") }
         let values = try labels.asFloat().storage
-        let limit = Double(classes)
-        // One pass converts and checks without an early exit (a plain loop, about four times
-        // faster); only a failed check looks for the offending label.
         var valid = true
         let out = values.withUnsafeBufferPointer { src in
             [Int](unsafeUninitializedCapacity: src.count) { dst, initialized in
-                for i in 0..<src.count {
-                    // NaN fails the comparisons; inside the range Int(v) is exact, so a fraction shows.
-                    let v = src[i]
-                    let ok = v >= 0 && v < limit
-                    let whole = ok ? Int(v) : 0
-                    valid = valid && ok && Double(whole) == v
-                    dst[i] = whole
-                }
+                if let base = dst.baseAddress { valid = convertLabels(src, classes: classes, into: base) }
                 initialized = src.count
             }
         }
-        let bad = valid ? nil : values.first { v in !(v >= 0 && v < limit) || Double(Int(v)) != v }
-        if let v = bad {
-            let shown = v.isFinite && v == v.rounded() && v.magnitude < 1e15 ? "\(Int(v))" : "\(v)"
-            throw TensorError.invalidArgument("\(op) needs labels that are whole numbers in 0..<\(classes), got \(shown)")
-        }
+        guard valid else { throw values.withUnsafeBufferPointer { badLabel(in: $0, classes: classes, op: op) } }
         return out
+    }
+
+    /// Converts `labels` to classes in `dst` (as many), returning whether every one is a whole
+    /// number in `0 ..< classes`. One pass converts and checks without an early exit (a plain
+    /// loop, about four times faster than one that stops); only a failed check looks for the
+    /// offending label (``badLabel(in:classes:op:)``).
+    static func convertLabels(_ labels: UnsafeBufferPointer<Double>, classes: Int, into dst: UnsafeMutablePointer<Int>) -> Bool {
+        let limit = Double(classes)
+        var valid = true
+        for i in 0..<labels.count {
+            // NaN fails the comparisons; inside the range Int(v) is exact, so a fraction shows.
+            let v = labels[i]
+            let ok = v >= 0 && v < limit
+            let whole = ok ? Int(v) : 0
+            valid = valid && ok && Double(whole) == v
+            dst[i] = whole
+        }
+        return valid
+    }
+
+    /// The error for the first label of `labels` that is not a whole number in `0 ..< classes`.
+    static func badLabel(in labels: UnsafeBufferPointer<Double>, classes: Int, op: String) -> TensorError {
+        let limit = Double(classes)
+        guard let v = labels.first(where: { v in !(v >= 0 && v < limit) || Double(Int(v)) != v }) else {
+            return TensorError.invalidArgument("\(op) needs one label per position, got \(labels.count)")
+        }
+        let shown = v.isFinite && v == v.rounded() && v.magnitude < 1e15 ? "\(Int(v))" : "\(v)"
+        return TensorError.invalidArgument("\(op) needs labels that are whole numbers in 0..<\(classes), got \(shown)")
     }
 
     /// One-hot rows: `labels.shape + [classes]`, 1 at each label's class and 0 elsewhere.

@@ -82,18 +82,22 @@ struct LinearLayer {
         self.activation = activation
         (n, k, m) = (x.shape[0], x.shape[1], w.shape[0])
         _ = try Tensor.elementCount([n, m])
-        parts = n >= Var.linearSplitRows && !Parallel.isInsideJobs ? 2 : 1
+        passes = LinearPasses(n: n, k: k, m: m, activation: activation,
+                              parts: n >= Var.linearSplitRows && !Parallel.isInsideJobs ? 2 : 1)
     }
 
-    /// The row blocks the passes are cut into: two halves from `linearSplitRows` rows, else one
-    /// (and one inside parallel jobs, which already share the cores: ``Parallel/isInsideJobs``).
-    let parts: Int
+    /// The passes over raw buffers at these sizes.
+    let passes: LinearPasses
 
-    func rows(_ part: Int) -> Range<Int> { (n * part / parts)..<(n * (part + 1) / parts) }
+    /// The row blocks the passes are cut into (``LinearPasses/parts``).
+    var parts: Int { passes.parts }
+
+    func rows(_ part: Int) -> Range<Int> { passes.rows(part) }
 
     /// What a node's rules keep of its forward pass: one object that all three capture, where the
-    /// layer and z captured directly would be boxed once per closure.
-    private final class Saved {
+    /// layer and z captured directly would be boxed once per closure. It also hands a replay the
+    /// layer's kernel.
+    private final class Saved: ReplaySource {
         let layer: LinearLayer
         let preActivation: Tensor?
 
@@ -101,6 +105,8 @@ struct LinearLayer {
             self.layer = layer
             self.preActivation = preActivation
         }
+
+        func replayKernel() -> (any ReplayKernel)? { LinearReplay(layer.passes) }
     }
 
     /// The node's rule, given z = x wᵀ + b when the forward pass kept it.
@@ -108,48 +114,25 @@ struct LinearLayer {
         let saved = Saved(layer: self, preActivation: z)
         return Rule(vjp: { g, c in try saved.layer.vjp(g, c, preActivation: saved.preActivation) },
                     jvp: { t, c in try saved.layer.jvp(t, c, preActivation: saved.preActivation) },
-                    vjpOverwriting: { g, c in try saved.layer.vjp(overwriting: &g, c, preActivation: saved.preActivation) })
+                    vjpOverwriting: { g, c in try saved.layer.vjp(overwriting: &g, c, preActivation: saved.preActivation) },
+                    replay: saved)
     }
 
     // MARK: Forward
 
     /// y = f(x wᵀ + b), and z = x wᵀ + b when f′ needs it (gelu).
     func forward() throws -> (y: Tensor, z: Tensor?) {
-        let keepZ = activation == .gelu
+        let keepZ = passes.keepsPreActivation
         // z is written in full by the product below before anything reads it.
         var z = keepZ ? try makeStorage(n * m) { _ in } : []
         let y = try LinearLayer.filled(n * m) { out in
             z.withUnsafeMutableBufferPointer { pz in
                 withOperands { px, pw, pb in
-                    let pre = keepZ ? pz.baseAddress ?? out : out
-                    Parallel.jobs(parts) { part in
-                        let r = rows(part)
-                        let (zr, yr) = (pre + r.lowerBound * m, out + r.lowerBound * m)
-                        product(a: px + r.lowerBound * k, transA: false, rows: r.count, b: pw, into: zr, beta: 0)
-                        activate(zr, bias: pb, rows: r.count, out: yr)
-                    }
+                    passes.forward(px, pw, pb, preActivation: keepZ ? pz.baseAddress : nil, into: out)
                 }
             }
         }
         return (LinearLayer.matrix([n, m], y), keepZ ? LinearLayer.matrix([n, m], z) : nil)
-    }
-
-    /// out = f(z + b) row by row; z is updated to include b (it is z itself when out == z).
-    private func activate(_ z: UnsafeMutablePointer<Double>, bias: UnsafePointer<Double>, rows: Int,
-                          out: UnsafeMutablePointer<Double>) {
-        let count = rows * m
-        guard count > 0 else { return }
-        if activation == .tanh {
-            FastMath.tanhRows(z, bias: bias, rows: rows, width: m, out: out)
-            return
-        }
-        addRowVector(z, rows: rows, width: m, bias)
-        switch activation {
-        case .sigmoid?: FastMath.sigmoid(z, out, count: count)
-        case .relu?: for i in 0..<count { out[i] = UnaryOp.relu.apply(z[i]) }
-        case .gelu?: FastMath.gelu(z, out, count: count)
-        default: if out != z { out.update(from: z, count: count) }
-        }
     }
 
     // MARK: Rules
@@ -241,96 +224,45 @@ struct LinearLayer {
     /// ``fusedVJP(_:y:z:needs:)`` on ḡ's elements, writing δ to `delta` (which may be `pg`).
     private func fusedVJP(_ pg: UnsafePointer<Double>, y: Tensor, z: Tensor?, needs: [Bool],
                           delta: UnsafeMutablePointer<Double>) throws -> [Var?] {
-        let p = parts
-        /// Runs every part: δ and its column sums, then x̄'s rows into `xb` and the part's w̄ and b̄
-        /// into `wb + part·m·k` and `bb + part·m` (each only when given: those needed and not empty).
-        let fill: (UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Double>?) -> Void = { xb, wb, bb in
-            withOperands { px, pw, _ in
-                LinearLayer.read(y, z, nil) { py, pz, _ in
-                    Parallel.jobs(p) { part in
-                        let r = rows(part)
-                        let (lo, count) = (r.lowerBound, r.count)
-                        let d = deltaAndBiasSums(pg + lo * m, y: py + lo * m, z: pz.map { $0 + lo * m }, into: delta + lo * m,
-                                                 rows: count, sums: bb.map { $0 + part * m })
-                        guard count > 0, k > 0 else {
-                            if let wb { (wb + part * m * k).initialize(repeating: 0, count: m * k) }
-                            if let xb { (xb + lo * k).initialize(repeating: 0, count: count * k) }
-                            return
-                        }
-                        if let xb {
-                            gemmBlock(transA: false, transB: false, m: count, n: k, k: m, d, lda: m,
-                                      pw, ldb: k, beta: 0, xb + lo * k, ldc: k)
-                        }
-                        if let wb {
-                            gemmBlock(transA: true, transB: false, m: m, n: k, k: count, d, lda: m,
-                                      px + lo * k, ldb: k, beta: 0, wb + part * m * k, ldc: k)
+        /// The passes into x̄ (when needed; empty otherwise) and the given w̄ and b̄, the parts' w̄
+        /// and b̄ through pooled scratch when there are several.
+        func run(_ wb: UnsafeMutablePointer<Double>?, _ bb: UnsafeMutablePointer<Double>?) throws -> [Double] {
+            func fill(_ xb: UnsafeMutablePointer<Double>?) throws {
+                func pass(_ partials: UnsafeMutablePointer<Double>?) {
+                    withOperands { px, pw, _ in
+                        LinearLayer.read(y, z, nil) { py, pz, _ in
+                            passes.backward(pg, y: py, preActivation: pz, x: px, w: pw, delta: delta,
+                                            xBar: xb, wBar: wb, bBar: bb, partials: partials)
                         }
                     }
                 }
+                // One part writes w̄ and b̄ straight into the results.
+                guard passes.partialsCount > 0 else { return pass(nil) }
+                try StoragePool.withScratch(passes.partialsCount) { pass($0) }
             }
-        }
-        /// x̄ when it is needed (empty otherwise), with `fill` run once.
-        func run(_ wb: UnsafeMutablePointer<Double>?, _ bb: UnsafeMutablePointer<Double>?) throws -> [Double] {
-            if needs[0], n * k > 0 { return try LinearLayer.filled(n * k) { fill($0, wb, bb) } }
-            fill(nil, wb, bb)
+            if needs[0], n * k > 0 {
+                var failure: (any Error)?
+                let xbar = try LinearLayer.filled(n * k) { xb in
+                    do { try fill(xb) } catch { failure = error }
+                }
+                if let failure { throw failure }
+                return xbar
+            }
+            try fill(nil)
             return []
         }
-        func result(_ xbar: [Double], _ wbar: [Double], _ bbar: [Double]) -> [Var?] {
-            [needs[0] ? Var(LinearLayer.matrix(x.shape, xbar)) : nil,
-             needs[1] ? Var(LinearLayer.matrix(w.shape, wbar)) : nil,
-             needs[2] ? Var(LinearLayer.matrix(b.shape, bbar)) : nil]
-        }
-        if p == 1 {
-            // One part (a half of a batch recorded in halves has no forking inside it) writes w̄
-            // and b̄ straight into the results. An empty result gets no pointer: an empty array's
-            // buffer may still have an address, which must not be written.
-            var wbar = needs[1] && m * k > 0 ? try makeStorage(m * k) { _ in } : []
-            var bbar = needs[2] && m > 0 ? try makeStorage(m) { _ in } : []
-            let xbar = try wbar.withUnsafeMutableBufferPointer { wOut in
-                try bbar.withUnsafeMutableBufferPointer { bOut in
-                    try run(wOut.isEmpty ? nil : wOut.baseAddress, bOut.isEmpty ? nil : bOut.baseAddress)
-                }
+        // An empty result gets no pointer: an empty array's buffer may still have an address,
+        // which must not be written.
+        var wbar = needs[1] && m * k > 0 ? try makeStorage(m * k) { _ in } : []
+        var bbar = needs[2] && m > 0 ? try makeStorage(m) { _ in } : []
+        let xbar = try wbar.withUnsafeMutableBufferPointer { wOut in
+            try bbar.withUnsafeMutableBufferPointer { bOut in
+                try run(wOut.isEmpty ? nil : wOut.baseAddress, bOut.isEmpty ? nil : bOut.baseAddress)
             }
-            return result(xbar, wbar, bbar)
         }
-        // Each part's w̄ and b̄ into scratch, added in part order afterwards.
-        return try StoragePool.withScratch(p * (m * k + m)) { halves in
-            let (wHalves, bHalves) = (halves, halves + p * m * k)
-            let xbar = try run(needs[1] ? wHalves : nil, needs[2] ? bHalves : nil)
-            /// Σ over the parts of `size` values at `base`, in part order.
-            func total(_ base: UnsafeMutablePointer<Double>, _ size: Int) throws -> [Double] {
-                try LinearLayer.filled(size) { out in
-                    for i in 0..<size {
-                        var s = base[i]
-                        for h in 1..<p { s += base[h * size + i] }
-                        out[i] = s
-                    }
-                }
-            }
-            return result(xbar, needs[1] ? try total(wHalves, m * k) : [], needs[2] ? try total(bHalves, m) : [])
-        }
-    }
-
-    /// δ = ḡ ⊙ f′ for `rows` rows, in blocks of rows small enough to stay in the first-level
-    /// cache while their column sums are added into `sums` (when given; it is overwritten).
-    /// Returns where δ is: `d`, or ḡ itself for the identity (δ = ḡ, not copied).
-    private func deltaAndBiasSums(_ g: UnsafePointer<Double>, y: UnsafePointer<Double>, z: UnsafePointer<Double>?,
-                                  into d: UnsafeMutablePointer<Double>, rows: Int, sums: UnsafeMutablePointer<Double>?) -> UnsafePointer<Double> {
-        sums?.initialize(repeating: 0, count: m)
-        if activation == nil {
-            if let sums { addColumnSums(g, rows: rows, width: m, into: sums) }
-            return g
-        }
-        let block = Swift.max(1, 2048 / Swift.max(m, 1))
-        var i = 0
-        while i < rows {
-            let count = Swift.min(block, rows - i)
-            let offset = i * m
-            derivativeProduct(g + offset, y: y + offset, z: z.map { $0 + offset }, into: d + offset, count: count * m)
-            if let sums { addColumnSums(d + offset, rows: count, width: m, into: sums) }
-            i += count
-        }
-        return UnsafePointer(d)
+        return [needs[0] ? Var(LinearLayer.matrix(x.shape, xbar)) : nil,
+                needs[1] ? Var(LinearLayer.matrix(w.shape, wbar)) : nil,
+                needs[2] ? Var(LinearLayer.matrix(b.shape, bbar)) : nil]
     }
 
     /// The JVP outside any recording: (ẋ wᵀ + x ẇᵀ + ḃ) ⊙ f′ in one pass per half.
@@ -346,11 +278,11 @@ struct LinearLayer {
                             let o = out + lo * m
                             var beta = 0.0
                             if t[0] != nil {
-                                product(a: tx + lo * k, transA: false, rows: count, b: pw, into: o, beta: beta)
+                                passes.product(tx + lo * k, rows: count, w: pw, into: o, beta: beta)
                                 beta = 1
                             }
                             if t[1] != nil {
-                                product(a: px + lo * k, transA: false, rows: count, b: tw, into: o, beta: beta)
+                                passes.product(px + lo * k, rows: count, w: tw, into: o, beta: beta)
                                 beta = 1
                             }
                             if beta == 0 { o.initialize(repeating: 0, count: count * m) }
@@ -360,7 +292,7 @@ struct LinearLayer {
                                 return
                             }
                             if t[2] != nil { addRowVector(o, rows: count, width: m, tb) }
-                            derivativeProduct(o, y: py + lo * m, z: pz.map { $0 + lo * m }, into: o, count: count * m)
+                            passes.derivativeProduct(o, y: py + lo * m, z: pz.map { $0 + lo * m }, into: o, count: count * m)
                         }
                     }
                 }
@@ -369,46 +301,7 @@ struct LinearLayer {
         return LinearLayer.matrix([n, m], out)
     }
 
-    /// dst = src ⊙ f′ elementwise (f′ from y, or from z for gelu); dst may equal src.
-    private func derivativeProduct(_ src: UnsafePointer<Double>, y: UnsafePointer<Double>, z: UnsafePointer<Double>?,
-                                   into dst: UnsafeMutablePointer<Double>, count: Int) {
-        switch activation {
-        case nil: if UnsafePointer(dst) != src { dst.update(from: src, count: count) }
-        case .tanh?: FastMath.tanhBackward(src, y, dst, count: count)
-        case .sigmoid?: for i in 0..<count { dst[i] = src[i] * (y[i] * (1 - y[i])) }
-        case .relu?: for i in 0..<count { dst[i] = src[i] * (y[i] > 0 ? 1 : 0) }
-        default:
-            // gelu′(z) = Φ(z) + z φ(z), Φ and φ as buffers a block at a time.
-            guard let z else { return }
-            let block = 256
-            withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * block) { scratch in
-                guard let cdf = scratch.baseAddress else { return }
-                let pdf = cdf + block
-                var start = 0
-                while start < count {
-                    let size = Swift.min(block, count - start)
-                    let zs = z + start
-                    FastMath.normalCDF(zs, cdf, count: size)
-                    Var.geluDensities(zs, into: pdf, count: size)
-                    for i in 0..<size { dst[start + i] = src[start + i] * (cdf[i] + zs[i] * pdf[i]) }
-                    start += size
-                }
-            }
-        }
-    }
-
     // MARK: Buffers
-
-    /// c (rows × m) = a (rows × k) · opᵀ where op is the m × k matrix `b`: a `dgemm` with beta.
-    private func product(a: UnsafePointer<Double>, transA: Bool, rows: Int, b: UnsafePointer<Double>,
-                         into c: UnsafeMutablePointer<Double>, beta: Double) {
-        guard rows > 0, m > 0 else { return }
-        guard k > 0 else {
-            if beta == 0 { c.initialize(repeating: 0, count: rows * m) }
-            return
-        }
-        gemmBlock(transA: transA, transB: true, m: rows, n: m, k: k, a, lda: k, b, ldb: k, beta: beta, c, ldc: m)
-    }
 
     /// The base addresses of x, w and b (a dummy element for empty ones).
     private func withOperands(_ body: (UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Double>) -> Void) {

@@ -1,0 +1,90 @@
+import Testing
+import RitzTensor
+@testable import RitzAutodiff
+
+/// A recorded loss replayed (``GradientReplay``) at new parameters, inputs and labels gives, bit
+/// for bit, the loss and gradient of a new recording there: the replay runs the primitives' own
+/// passes in the tape's order.
+@Suite struct GradientReplayTests {
+    /// Blocks w (4 × 3), b (4), v (4 × 4), c (4), u (5 × 4), d (5) and an unused e (2): a tanh
+    /// layer, a relu layer applied twice with the same v and c (its weights' cotangents added
+    /// twice), a plain layer to 5 classes, the mean cross-entropy.
+    static let shapes: [[Int]] = [[4, 3], [4], [4, 4], [4], [5, 4], [5], [2]]
+
+    static func record(_ blocks: [Tensor], _ x: Tensor, _ labels: Tensor) throws -> Linearization {
+        try Linearization(at: blocks, outputs: { p in
+            let h = try Var.linear(Var(x), p[0], p[1], activation: .tanh)
+            let r = try Var.linear(try Var.linear(h, p[2], p[3], activation: .relu), p[2], p[3], activation: .relu)
+            return try Var.linear(r, p[4], p[5])
+        }, loss: { z in try z.crossEntropy(labels) })
+    }
+
+    static func random(_ rng: inout RandomGenerator, _ shape: [Int], scale: Double = 0.7) throws -> Tensor {
+        try Tensor(shape: shape, storage: (0..<shape.reduce(1, *)).map { _ in scale * rng.normal() })
+    }
+
+    @Test(arguments: [6, 300])
+    func replayedLossAndGradientAreARecordingsBytes(rows: Int) throws {
+        var rng = RandomGenerator(seed: 11)
+        let first = try Self.shapes.map { try Self.random(&rng, $0) }
+        let x0 = try Self.random(&rng, [rows, 3])
+        let labels0 = Tensor((0..<rows).map { Double($0 % 5) })
+        guard let replay = try Self.record(first, x0, labels0).replay(inputs: x0) else {
+            Issue.record("no replay")
+            return
+        }
+        #expect(replay.inputCount == rows * 3 && replay.labelCount == rows && replay.parameterCount == 63)
+        for _ in 0..<3 {
+            let blocks = try Self.shapes.map { try Self.random(&rng, $0) }
+            let x = try Self.random(&rng, [rows, 3])
+            let labels = Tensor((0..<rows).map { _ in Double(Int(rng.uniform() * 5) % 5) })
+            let flat = blocks.flatMap(\.storage)
+            try flat.withUnsafeBufferPointer { p in
+                try x.storage.withUnsafeBufferPointer { xs in
+                    try labels.storage.withUnsafeBufferPointer { ys in try replay.run(parameters: p, inputs: xs, labels: ys) }
+                }
+            }
+            var replayed = [Double](repeating: .nan, count: 63)
+            try replayed.withUnsafeMutableBufferPointer { try replay.addGradient(weight: 1, into: $0, accumulate: false) }
+            let recorded = try Self.record(blocks, x, labels)
+            #expect(replay.loss.bitPattern == recorded.value.bitPattern)
+            #expect(replayed.map(\.bitPattern) == (try recorded.gradient()).storage.map(\.bitPattern))
+            // The unused block's gradient is zero; the outputs are the recording's.
+            #expect(replayed[61...] == [0, 0])
+            #expect(Array(replay.outputs) == recorded.outputs.storage && replay.outputShape == [rows, 5])
+        }
+    }
+
+    /// Labels that are not classes are refused with cross-entropy's own message; buffers of the
+    /// wrong length are refused; a recording with a primitive that has no replay has none.
+    @Test func badRunsAreRefusedAndUnreplayableRecordingsHaveNoReplay() throws {
+        var rng = RandomGenerator(seed: 2)
+        let blocks = try Self.shapes.map { try Self.random(&rng, $0) }
+        let x = try Self.random(&rng, [4, 3])
+        let replay = try #require(try Self.record(blocks, x, Tensor([0, 1, 2, 3])).replay(inputs: x))
+        let flat = blocks.flatMap(\.storage)
+        func run(_ p: [Double], _ xs: [Double], _ ys: [Double]) throws {
+            try p.withUnsafeBufferPointer { p in
+                try xs.withUnsafeBufferPointer { xs in
+                    try ys.withUnsafeBufferPointer { ys in try replay.run(parameters: p, inputs: xs, labels: ys) }
+                }
+            }
+        }
+        #expect(throws: TensorError.invalidArgument("cross_entropy needs labels that are whole numbers in 0..<5, got 5")) {
+            try run(flat, x.storage, [0, 5, 1, 1])
+        }
+        #expect(throws: TensorError.invalidArgument("cross_entropy needs labels that are whole numbers in 0..<5, got 1.5")) {
+            try run(flat, x.storage, [0, 1.5, 1, 1])
+        }
+        #expect(throws: AutodiffError.self) { try run(Array(flat.dropLast()), x.storage, [0, 1, 1, 1]) }
+        #expect(throws: AutodiffError.self) { try run(flat, Array(x.storage.dropLast()), [0, 1, 1, 1]) }
+        #expect(throws: AutodiffError.self) { try run(flat, x.storage, [0, 1, 1]) }
+        try run(flat, x.storage, [0, 1, 2, 3])
+        #expect(replay.loss.isFinite)
+        // A sum of two layers: `+` has no replay.
+        let sum = try Linearization(at: Array(blocks.prefix(2)), outputs: { p in
+            try Var.linear(Var(x), p[0], p[1]) + Var.linear(Var(x), p[0], p[1], activation: .tanh)
+        }, loss: { z in try z.crossEntropy(Tensor([0, 1, 2, 3])) })
+        #expect(sum.replay(inputs: x) == nil)
+    }
+}
