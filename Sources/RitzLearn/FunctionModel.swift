@@ -18,6 +18,18 @@ public protocol TapeModel: Model {
     /// no row reading another (no batch statistics, no dropout): an evaluation may then record a
     /// large batch in parts, one parallel job each.
     var rowsAreIndependent: Bool { get }
+
+    /// Whether a recording of the outputs may be replayed on another batch of the same shapes
+    /// (``GradientReplay``) instead of recording the outputs again: true when they are the same
+    /// primitives on the same shapes whatever the values (no branch on a value, nothing but the
+    /// outputs computed) and the inputs reach the recording as themselves, not as a converted
+    /// copy. Training then takes its steps without recording or allocating. False unless the
+    /// model is known to be so.
+    var recordingIsReplayable: Bool { get }
+}
+
+extension TapeModel {
+    public var recordingIsReplayable: Bool { false }
 }
 
 extension TapeModel {
@@ -186,7 +198,9 @@ final class FunctionModelEvaluation: ModelEvaluation {
     var accuracy: Double? {
         if let scoredAccuracy { return scoredAccuracy }
         var score: Double?
-        if let cut = batchParts?.parts, cut.count == parts.count {
+        if replayedBatch {
+            score = replayedAccuracy()
+        } else if let cut = batchParts?.parts, cut.count == parts.count {
             var (correct, positions) = (0, 0)
             for (part, piece) in zip(parts, cut) {
                 guard let counts = FunctionModelEvaluation.correctCount(part.outputs, piece.y)
@@ -205,6 +219,15 @@ final class FunctionModelEvaluation: ModelEvaluation {
             throw LearnError.invalidArgument("this evaluation was made for another kind of model")
         }
         guard x.ndim >= 1, x.shape[0] > 0 else { throw LearnError.shape("the batch is empty") }
+        if withGradient, let y, replays(fit: m, rows: x.shape[0], inputs: x, targets: y, loss: loss),
+           x.storage.withUnsafeBufferPointer({ xs in
+               y.storage.withUnsafeBufferPointer { ys in replay(m, rows: x.shape[0], inputs: xs, targets: ys, loss: loss) }
+           }) {
+            (replayedTensors, batchData) = ((x, y), nil)
+            return
+        }
+        replayedBatch = false
+        let rawTargets = y
         let checked = try y.map { try targets($0, rows: x.shape[0], loss: loss, model: m) }
         self.model = m
         self.x = x
@@ -222,7 +245,7 @@ final class FunctionModelEvaluation: ModelEvaluation {
         (parts, partRows) = ([], [])
         outputsPoints = []
         lossHessians = []
-        try m.blockTensors(m.parameters, reusing: &blocks)
+        try m.blockTensors(replayedParameters ?? m.parameters, reusing: &blocks)
         scoredAccuracy = nil
         gradientSwept = false
         // Without targets only the outputs are wanted (recorded later if an output product is
@@ -249,6 +272,7 @@ final class FunctionModelEvaluation: ModelEvaluation {
         partRows = ranges
         gradientSwept = withGradient
         self.loss = weightedSum { parts[$0].value }
+        if withGradient, let rawTargets { keepReplays(m, inputs: x, targets: rawTargets, checked: y) }
     }
 
     /// `y` as checked by the model (``Model/checkedTargets(_:rows:loss:)``): the last check's
@@ -303,7 +327,7 @@ final class FunctionModelEvaluation: ModelEvaluation {
     /// Σₕ (nₕ/n) aₕ over the parts, in part order.
     private func weightedSum(_ value: (_ part: Int) -> Double) -> Double {
         var total = 0.0
-        for k in parts.indices { total += weight(ofPart: k) * value(k) }
+        for k in partRows.indices { total += weight(ofPart: k) * value(k) }
         return total
     }
 
@@ -378,12 +402,20 @@ final class FunctionModelEvaluation: ModelEvaluation {
         guard let y, let k = z.shape.last, k > 1,
               y.shape == Array(z.shape.dropLast()) || (y.ndim == 2 && y.shape[1] == 1 && z.ndim == 2 && y.shape[0] == z.shape[0]),
               let zs = try? z.asFloat().storage, let ys = try? y.asFloat().storage else { return nil }
-        let positions = zs.count / k
+        return zs.withUnsafeBufferPointer { z in ys.withUnsafeBufferPointer { correctCount(z, classes: k, labels: $0) } }
+    }
+
+    /// How many rows of `z` (`classes` values each) have their largest value at their label, of
+    /// how many; nil unless there is one label per row.
+    static func correctCount(_ z: UnsafeBufferPointer<Double>, classes k: Int,
+                             labels ys: UnsafeBufferPointer<Double>) -> (correct: Int, positions: Int)? {
+        guard k > 0 else { return nil }
+        let positions = z.count / k
         guard positions > 0, ys.count == positions else { return nil }
         var correct = 0
         for i in 0..<positions {
             var best = 0
-            for j in 1..<k where zs[i * k + j] > zs[i * k + best] { best = j }
+            for j in 1..<k where z[i * k + j] > z[i * k + best] { best = j }
             if Double(best) == ys[i] { correct += 1 }
         }
         return (correct, positions)
@@ -392,6 +424,16 @@ final class FunctionModelEvaluation: ModelEvaluation {
     /// Gathers the rows into pooled storage (``Dataset/minibatch(rows:)``), after letting go of
     /// the last batch so they are refilled in place, and prepares them.
     func prepare(model: any Model, data: Dataset, rows: ArraySlice<Int>, loss: LossKind, withGradient: Bool) throws {
+        if withGradient, let m = model as? any TapeModel, replays(fit: m, rows: rows.count, inputs: data.x, targets: data.y, loss: loss) {
+            try data.gather(rows: rows, inputs: &batchInputs, targets: &batchTargets)
+            let replayed = batchInputs.withUnsafeBufferPointer { xs in
+                batchTargets.withUnsafeBufferPointer { ys in replay(m, rows: rows.count, inputs: xs, targets: ys, loss: loss) }
+            }
+            if replayed {
+                (replayedTensors, batchData) = (nil, data)
+                return
+            }
+        }
         (parts, partRows, outputsPoints, lossHessians, outputsOnly, x, y) = ([], [], [], [], nil, nil, nil)
         (batchParts, checkedTargets) = (nil, nil)
         let (xs, ys) = try data.minibatch(rows: rows)
@@ -399,6 +441,7 @@ final class FunctionModelEvaluation: ModelEvaluation {
     }
 
     func outputs() throws -> Tensor {
+        try recordReplayedBatch()
         if let outputsOnly { return outputsOnly }
         guard !parts.isEmpty else { throw LearnError.invalidArgument("nothing is prepared") }
         let z = parts.map(\.outputs)
@@ -406,6 +449,7 @@ final class FunctionModelEvaluation: ModelEvaluation {
     }
 
     private func prepared(_ name: String) throws -> [Linearization] {
+        try recordReplayedBatch()
         guard model != nil, y != nil, !parts.isEmpty else {
             throw LearnError.invalidArgument("\(name) needs targets: prepare the batch with labels or targets")
         }
@@ -413,6 +457,16 @@ final class FunctionModelEvaluation: ModelEvaluation {
     }
 
     func gradient(into out: inout [Double]) throws {
+        if replayedBatch, let plans = replays?.plans {
+            let n = plans.first?.parameterCount ?? 0
+            if out.count != n { out = [Double](repeating: 0, count: n) }
+            try out.withUnsafeMutableBufferPointer { total in
+                for (k, plan) in plans.enumerated() {
+                    try plan.addGradient(weight: weight(ofPart: k), into: total, accumulate: k > 0)
+                }
+            }
+            return
+        }
         let points = try prepared("the gradient")
         // Swept with the forward pass, the parts' gradients are only gathered: no job for the
         // other core, whose wake-up would cost more than the gathering.
@@ -477,6 +531,7 @@ final class FunctionModelEvaluation: ModelEvaluation {
     /// The recorded parts for output products: the loss's, or (prepared without targets) the
     /// outputs recorded once with their sum as a stand-in loss, which J v and Jᵀ u never read.
     private func outputPoints() throws -> [Linearization] {
+        try recordReplayedBatch()
         if !parts.isEmpty { return parts }
         if !outputsPoints.isEmpty { return outputsPoints }
         guard let m = model, let x else { throw LearnError.invalidArgument("nothing is prepared") }
@@ -490,6 +545,166 @@ final class FunctionModelEvaluation: ModelEvaluation {
     }
 
     private var outputsPoints: [Linearization] = []
+
+    // MARK: Replayed steps
+
+    /// Replays of the parts' recordings for one batch layout: the model, the batch's rows and the
+    /// values per row of its inputs and targets they were built for, the parts' rows, and the
+    /// replays — none when the recordings cannot be replayed (not tried again for the layout).
+    private struct Replays {
+        let model: AnyObject
+        let rows: Int, inputWidth: Int, targetWidth: Int
+        let loss: LossKind
+        let partRows: [Range<Int>]
+        let plans: [GradientReplay]
+
+        func fits(_ m: AnyObject, rows: Int, inputWidth: Int, targetWidth: Int, loss: LossKind) -> Bool {
+            model === m && self.rows == rows && self.inputWidth == inputWidth && self.targetWidth == targetWidth
+                && self.loss == loss
+        }
+    }
+
+    /// The most layouts kept: a trainer's minibatches and the shorter last batch of each epoch,
+    /// with room for a test set's.
+    static let replayLayouts = 4
+
+    /// Replays kept from recordings with a gradient, one per layout, oldest first.
+    private var layouts: [Replays] = []
+    /// The replays of the batch prepared now (or last).
+    private var replays: Replays?
+    /// Whether the batch prepared now was replayed: its parts are recorded only when something
+    /// other than the loss, the gradient and the accuracy is asked for.
+    private(set) var replayedBatch = false
+    /// The replayed batch's tensors, when it was given as tensors (a full batch).
+    private var replayedTensors: (x: Tensor, y: Tensor)?
+    /// A replayed minibatch: the data it was gathered from, and its inputs and targets row after
+    /// row (arrays kept from step to step).
+    private var batchData: Dataset?
+    private var batchInputs: [Double] = []
+    private var batchTargets: [Double] = []
+    /// Which parts' replays failed in the last step (one flag per part, kept).
+    private var replayFailed: [Bool] = []
+    /// The parameters a step was replayed at (copied, as a recording copies them: the model may
+    /// move on before a product records the batch), into an array kept from step to step.
+    private var parameterCopy: [Double] = []
+    /// Set while the replayed batch is recorded: the parameters to record it at.
+    private var replayedParameters: [Double]?
+
+    /// Whether kept replays fit a batch of `rows` rows from these inputs and targets (float
+    /// inputs, the same values per row) for `m` and `loss`; if so they become ``replays``.
+    private func replays(fit m: any TapeModel, rows: Int, inputs x: Tensor, targets y: Tensor, loss: LossKind) -> Bool {
+        guard x.dtype == .float64, y.dtype != .complex128, let n = x.shape.first, n > 0, y.shape.first == n,
+              let i = layouts.firstIndex(where: { $0.fits(m, rows: rows, inputWidth: x.count / n, targetWidth: y.count / n, loss: loss) }),
+              !layouts[i].plans.isEmpty else { return false }
+        replays = layouts[i]
+        return true
+    }
+
+    /// Keeps the replays of the parts just recorded at `x` (raw targets `y`, `checked` as the
+    /// model checked them), when the model allows it and none are kept for this layout: the next
+    /// training step on a batch of the layout replays them.
+    private func keepReplays(_ m: any TapeModel, inputs x: Tensor, targets y: Tensor, checked: Tensor) {
+        guard m.recordingIsReplayable, let n = x.shape.first, n > 0, y.shape.first == n, x.dtype == .float64,
+              y.dtype != .complex128 else { return }
+        let (inputWidth, targetWidth) = (x.count / n, y.count / n)
+        if layouts.contains(where: { $0.fits(m, rows: n, inputWidth: inputWidth, targetWidth: targetWidth, loss: lossKind) }) {
+            return
+        }
+        var plans = [GradientReplay]()
+        // A replay reads the raw targets as the loss's labels: only where checking them kept
+        // their values.
+        if let pieces = batchParts?.parts, pieces.count == parts.count, checked.count == y.count,
+           (try? checked.asFloat().storage == y.asFloat().storage) == true {
+            for (part, piece) in zip(parts, pieces) {
+                guard let plan = part.replay(inputs: piece.x), plan.inputCount == piece.x.count,
+                      plan.labelCount > 0, plan.labelCount == piece.y.count else {
+                    plans = []
+                    break
+                }
+                plans.append(plan)
+            }
+        }
+        if layouts.count >= FunctionModelEvaluation.replayLayouts { layouts.removeFirst() }
+        layouts.append(Replays(model: m, rows: n, inputWidth: inputWidth, targetWidth: targetWidth, loss: lossKind,
+                               partRows: partRows, plans: plans))
+    }
+
+    /// A training step's loss and gradient from the kept replays on the batch `x` with targets `y`
+    /// (row after row, as the replays' layout): false, with nothing changed, when a replay fails
+    /// (labels that are not classes of the outputs: recording the batch reports them).
+    private func replay(_ m: any TapeModel, rows n: Int, inputs x: UnsafeBufferPointer<Double>,
+                        targets y: UnsafeBufferPointer<Double>, loss kind: LossKind) -> Bool {
+        guard let r = replays, x.count == n * r.inputWidth, y.count == n * r.targetWidth else { return false }
+        if replayFailed.count != r.plans.count { replayFailed = [Bool](repeating: false, count: r.plans.count) }
+        if parameterCopy.count == m.parameterCount {
+            m.parameters.withUnsafeBufferPointer { source in
+                parameterCopy.withUnsafeMutableBufferPointer { copy in
+                    if let s = source.baseAddress, let c = copy.baseAddress, source.count == copy.count { c.update(from: s, count: copy.count) }
+                }
+            }
+        } else {
+            parameterCopy = m.parameters.withUnsafeBufferPointer { Array($0) }
+        }
+        let account = AllocationLimit.account
+        parameterCopy.withUnsafeBufferPointer { p in
+            replayFailed.withUnsafeMutableBufferPointer { failed in
+                Parallel.jobs(r.plans.count) { i in
+                    let rows = r.partRows[i]
+                    let xs = UnsafeBufferPointer(rebasing: x[(rows.lowerBound * r.inputWidth)..<(rows.upperBound * r.inputWidth)])
+                    let ys = UnsafeBufferPointer(rebasing: y[(rows.lowerBound * r.targetWidth)..<(rows.upperBound * r.targetWidth)])
+                    do {
+                        try AllocationLimit.withAccount(account) { try r.plans[i].run(parameters: p, inputs: xs, labels: ys) }
+                        failed[i] = false
+                    } catch {
+                        failed[i] = true
+                    }
+                }
+            }
+        }
+        guard !replayFailed.contains(true) else { return false }
+        (parts, partRows, outputsPoints, lossHessians, outputsOnly) = ([], r.partRows, [], [], nil)
+        (self.x, self.y) = (nil, nil)
+        (model, lossKind, count) = (m, kind, n)
+        (scoredAccuracy, gradientSwept, replayedBatch) = (nil, true, true)
+        loss = weightedSum { r.plans[$0].loss }
+        return true
+    }
+
+    /// The fraction of rows of a replayed batch whose largest output is at the label.
+    private func replayedAccuracy() -> Double? {
+        guard let r = replays, let k = r.plans.first?.outputShape.last, k > 1 else { return nil }
+        let targets: (UnsafeBufferPointer<Double>) -> Double? = { y in
+            var (correct, positions) = (0, 0)
+            for (plan, rows) in zip(r.plans, r.partRows) {
+                let ys = UnsafeBufferPointer(rebasing: y[(rows.lowerBound * r.targetWidth)..<(rows.upperBound * r.targetWidth)])
+                guard let c = FunctionModelEvaluation.correctCount(plan.outputs, classes: k, labels: ys) else { return nil }
+                correct += c.correct
+                positions += c.positions
+            }
+            return positions > 0 ? Double(correct) / Double(positions) : nil
+        }
+        if let y = replayedTensors?.y { return (try? y.asFloat().storage.withUnsafeBufferPointer(targets)) ?? nil }
+        return batchTargets.withUnsafeBufferPointer(targets)
+    }
+
+    /// Records the batch a step replayed (its parts) at the parameters it was replayed at, for
+    /// what the replays do not give.
+    private func recordReplayedBatch() throws {
+        guard replayedBatch, let m = model else { return }
+        replayedBatch = false
+        replayedParameters = parameterCopy
+        defer { replayedParameters = nil }
+        if let (x, y) = replayedTensors {
+            try prepare(model: m, x: x, y: y, loss: lossKind, withGradient: false)
+        } else if let data = batchData {
+            let n = count
+            let x = try Tensor(shape: [n] + data.x.shape.dropFirst(), storage: batchInputs.withUnsafeBufferPointer { Array($0) },
+                               dtype: data.x.dtype)
+            let y = try Tensor(shape: [n] + data.y.shape.dropFirst(), storage: batchTargets.withUnsafeBufferPointer { Array($0) },
+                               dtype: data.y.dtype)
+            try prepare(model: m, x: x, y: y, loss: lossKind, withGradient: false)
+        }
+    }
 
     /// `v` cut into the parameter blocks once, on this thread, for every part's product: the parts
     /// were recorded at the same blocks, so one cut serves them all.

@@ -7,6 +7,10 @@ extension MLP: TapeModel {
     /// Each row's outputs and loss come from that row alone.
     public var rowsAreIndependent: Bool { true }
 
+    /// Its layers are fused `linear` nodes on float inputs, whatever the values: a training step
+    /// replays the last recording.
+    public var recordingIsReplayable: Bool { true }
+
     /// The network's outputs recorded layer by layer.
     ///
     /// - Parameters:
