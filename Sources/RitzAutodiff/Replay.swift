@@ -171,7 +171,7 @@ public final class GradientReplay {
                 } else {
                     let value = node.constants[j].value
                     guard !value.isComplex, value.dtype == .float64 else { return nil }
-                    if value.sharesStorage(with: inputs) {
+                    if GradientReplay.sameStorage(value, inputs) {
                         sources.append(.inputs)
                         inputCount = value.count
                     } else {
@@ -248,6 +248,14 @@ public final class GradientReplay {
         self.inputCount = inputCount
         self.labelCount = labelCount
         outputShape = nodes[outputNode].output.shape
+    }
+
+    /// Whether `a` holds `b`'s storage itself, under any shape (a reshaped view of the inputs
+    /// reads the new inputs as the inputs do).
+    private static func sameStorage(_ a: Tensor, _ b: Tensor) -> Bool {
+        a.storage.withUnsafeBufferPointer { pa in
+            b.storage.withUnsafeBufferPointer { pb in pa.count == pb.count && pa.baseAddress == pb.baseAddress }
+        }
     }
 
     deinit {

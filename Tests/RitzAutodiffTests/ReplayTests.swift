@@ -8,12 +8,13 @@ import RitzTensor
 @Suite struct GradientReplayTests {
     /// Blocks w (4 × 3), b (4), v (4 × 4), c (4), u (5 × 4), d (5) and an unused e (2): a tanh
     /// layer, a relu layer applied twice with the same v and c (its weights' cotangents added
-    /// twice), a plain layer to 5 classes, the mean cross-entropy.
+    /// twice), a plain layer to 5 classes, the mean cross-entropy. The inputs come as one flat
+    /// vector of 3 values a row, reshaped inside (a view of the inputs reads the new inputs too).
     static let shapes: [[Int]] = [[4, 3], [4], [4, 4], [4], [5, 4], [5], [2]]
 
     static func record(_ blocks: [Tensor], _ x: Tensor, _ labels: Tensor) throws -> Linearization {
         try Linearization(at: blocks, outputs: { p in
-            let h = try Var.linear(Var(x), p[0], p[1], activation: .tanh)
+            let h = try Var.linear(Var(try x.reshaped([x.count / 3, 3])), p[0], p[1], activation: .tanh)
             let r = try Var.linear(try Var.linear(h, p[2], p[3], activation: .relu), p[2], p[3], activation: .relu)
             return try Var.linear(r, p[4], p[5])
         }, loss: { z in try z.crossEntropy(labels) })
@@ -27,7 +28,7 @@ import RitzTensor
     func replayedLossAndGradientAreARecordingsBytes(rows: Int) throws {
         var rng = RandomGenerator(seed: 11)
         let first = try Self.shapes.map { try Self.random(&rng, $0) }
-        let x0 = try Self.random(&rng, [rows, 3])
+        let x0 = try Self.random(&rng, [rows * 3])
         let labels0 = Tensor((0..<rows).map { Double($0 % 5) })
         guard let replay = try Self.record(first, x0, labels0).replay(inputs: x0) else {
             Issue.record("no replay")
@@ -36,7 +37,7 @@ import RitzTensor
         #expect(replay.inputCount == rows * 3 && replay.labelCount == rows && replay.parameterCount == 63)
         for _ in 0..<3 {
             let blocks = try Self.shapes.map { try Self.random(&rng, $0) }
-            let x = try Self.random(&rng, [rows, 3])
+            let x = try Self.random(&rng, [rows * 3])
             let labels = Tensor((0..<rows).map { _ in Double(Int(rng.uniform() * 5) % 5) })
             let flat = blocks.flatMap(\.storage)
             try flat.withUnsafeBufferPointer { p in
