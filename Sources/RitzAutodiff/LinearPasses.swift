@@ -180,7 +180,7 @@ final class LinearReplay: ReplayKernel {
     var outputCount: Int { passes.n * passes.m }
     var keptCount: Int { passes.keepsPreActivation ? passes.n * passes.m : 0 }
     var scratchCount: Int { passes.partialsCount }
-    var labelCount: Int { 0 }
+    var targetCount: Int { 0 }
 
     func forward(_ frame: ReplayFrame) throws {
         passes.forward(frame.operands[0], frame.operands[1], frame.operands[2],

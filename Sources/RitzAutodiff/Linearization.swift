@@ -139,12 +139,14 @@ public final class Linearization {
     }
 
     /// This recording's loss and gradient as a replay for new parameters and batches laid out as
-    /// `inputs` (``GradientReplay``), or nil when a node between the parameters and the loss
-    /// has no replay.
+    /// `inputs` and `targets` (``GradientReplay``), or nil when a node between the parameters and
+    /// the loss has no replay.
     ///
-    /// - Parameter inputs: The batch's inputs as the outputs were recorded from them.
-    public func replay(inputs: Tensor) -> GradientReplay? {
-        GradientReplay(tape: tape, points: points, outputNode: outputNode, lossNode: lossNode, inputs: inputs)
+    /// - Parameters:
+    ///   - inputs: The batch's inputs as the outputs were recorded from them.
+    ///   - targets: Its targets as the loss was recorded with them.
+    public func replay(inputs: Tensor, targets: Tensor) -> GradientReplay? {
+        GradientReplay(tape: tape, points: points, outputNode: outputNode, lossNode: lossNode, inputs: inputs, targets: targets)
     }
 
     /// ∇L per block: one reverse sweep, run on first use.

@@ -20,9 +20,9 @@ struct ReplayFrame {
     let kept: UnsafeMutablePointer<Double>
     /// Scratch space (``ReplayKernel/scratchCount`` doubles), arbitrary on entry.
     let scratch: UnsafeMutablePointer<Double>
-    /// The batch's class labels, one per position, for a kernel that reads them
-    /// (``ReplayKernel/labelCount``).
-    let labels: UnsafeBufferPointer<Double>
+    /// The batch's targets, for a kernel that reads them (``ReplayKernel/targetCount``): class
+    /// labels, one per position, for a classification loss.
+    let targets: UnsafeBufferPointer<Double>
 }
 
 /// One primitive's forward pass and VJP as passes over raw buffers, at the shapes of the
@@ -35,8 +35,9 @@ protocol ReplayKernel: AnyObject {
     var keptCount: Int { get }
     /// Doubles of scratch space either pass needs.
     var scratchCount: Int { get }
-    /// How many class labels of the batch the kernel reads (a classification loss), 0 for none.
-    var labelCount: Int { get }
+    /// How many of the batch's targets the kernel reads from its frame (a loss against class
+    /// labels), 0 for none.
+    var targetCount: Int { get }
 
     /// Writes the result of the operands into `frame.output`.
     ///
@@ -55,8 +56,8 @@ protocol ReplayKernel: AnyObject {
 ///
 /// Built from a ``Linearization`` whose nodes between the parameters and the loss each have a
 /// replay (``Rule/replay``). The parameter variables read the caller's flat parameters in place;
-/// a constant operand that was the recorded batch's inputs reads the new inputs; other constants
-/// are copied once. The forward pass runs the nodes' kernels in recorded order; the backward pass
+/// a constant operand that held the recorded batch's inputs (or targets) reads the new ones;
+/// other constants are copied once. The forward pass runs the nodes' kernels in recorded order; the backward pass
 /// runs them in reverse, each operand's cotangent written where it is first reached and added to
 /// where it is reached again, in the order the tape's sweep adds them. The results are the
 /// recording's: the same kernels on the same values give the same bytes.
@@ -69,6 +70,8 @@ public final class GradientReplay {
         case parameter(offset: Int)
         /// The batch's inputs.
         case inputs
+        /// The batch's targets.
+        case targets
         /// A constant, copied into the arena at `offset`.
         case constant(offset: Int)
     }
@@ -110,10 +113,10 @@ public final class GradientReplay {
     private let unreached: [Range<Int>]
     /// The step of the loss (one value) and of the outputs.
     private let lossStep: Int, outputStep: Int
-    /// Number of parameters, of input values, and of labels the loss reads (0 when none).
+    /// Number of parameters, of input values, and of target values read (0 when none).
     public let parameterCount: Int
     public let inputCount: Int
-    public let labelCount: Int
+    public let targetCount: Int
     /// The outputs' shape.
     public let outputShape: [Int]
 
@@ -123,8 +126,9 @@ public final class GradientReplay {
     ///   - tape: The recording.
     ///   - points: The parameter variables' nodes, in block order.
     ///   - outputNode: The outputs' node; `lossNode`: the loss's.
-    ///   - inputs: The batch's inputs as recorded: constants sharing its storage read the new inputs.
-    init?(tape: Tape, points: [Var], outputNode: Int, lossNode: Int, inputs: Tensor) {
+    ///   - inputs, targets: The batch's inputs and targets as recorded: constants holding their
+    ///     storage read the new ones, and a kernel that reads targets reads the new targets.
+    init?(tape: Tape, points: [Var], outputNode: Int, lossNode: Int, inputs: Tensor, targets: Tensor) {
         let nodes = tape.nodes
         guard let lo = points.map(\.id).min(), lossNode >= lo, lossNode < nodes.count else { return nil }
         // The parameters' offsets in the flat vector, by node.
@@ -155,7 +159,13 @@ public final class GradientReplay {
         var constants = [(offset: Int, values: Tensor)]()
         var scratch = 0
         var inputCount = 0
-        var labelCount = 0
+        var targetCount = 0
+        /// Fixes the number of targets read, nil when another reader read another number.
+        func readsTargets(_ n: Int) -> Bool {
+            guard targetCount == 0 || targetCount == n else { return false }
+            targetCount = n
+            return true
+        }
         for i in lo...lossNode where live[i - lo] && parameterOffset[i] == nil {
             let node = nodes[i]
             guard depends[i - lo], let kernel = node.rule.replay?.replayKernel(),
@@ -174,6 +184,9 @@ public final class GradientReplay {
                     if GradientReplay.sameStorage(value, inputs) {
                         sources.append(.inputs)
                         inputCount = value.count
+                    } else if GradientReplay.sameStorage(value, targets) {
+                        guard readsTargets(value.count) else { return nil }
+                        sources.append(.targets)
                     } else {
                         let o = take(value.count)
                         constants.append((o, value))
@@ -181,10 +194,7 @@ public final class GradientReplay {
                     }
                 }
             }
-            if kernel.labelCount > 0 {
-                guard labelCount == 0 else { return nil }
-                labelCount = kernel.labelCount
-            }
+            if kernel.targetCount > 0, !readsTargets(kernel.targetCount) { return nil }
             scratch = Swift.max(scratch, kernel.scratchCount)
             stepOf[i] = steps.count
             steps.append(Step(kernel: kernel, output: take(node.output.count), cotangent: take(node.output.count),
@@ -208,7 +218,7 @@ public final class GradientReplay {
                 case .parameter(let o):
                     guard let block = points.first(where: { parameterOffset[$0.id] == o }) else { return nil }
                     (target, count) = (gradientOffset + o, block.count)
-                case .inputs, .constant:
+                case .inputs, .targets, .constant:
                     continue
                 }
                 let adds = !reached.insert(target).inserted
@@ -246,7 +256,7 @@ public final class GradientReplay {
         (self.gradientOffset, self.scratchOffset, self.unreached) = (gradientOffset, scratchOffset, unreached)
         (self.lossStep, self.outputStep) = (lossStep, outputStep)
         self.inputCount = inputCount
-        self.labelCount = labelCount
+        self.targetCount = targetCount
         outputShape = nodes[outputNode].output.shape
     }
 
@@ -274,21 +284,21 @@ public final class GradientReplay {
     }
 
     /// Runs the forward pass and the gradient's backward pass at `parameters` on the batch
-    /// `inputs` (``inputCount`` values, laid out as the recorded inputs) with its class `labels`
-    /// (one per position, for a loss that reads labels; empty otherwise).
+    /// `inputs` (``inputCount`` values, laid out as the recorded inputs) with its `targets`
+    /// (``targetCount`` values, laid out as the recorded targets).
     ///
     /// - Throws: `AutodiffError.tangentShape` for buffers of the wrong length;
     ///   `TensorError.invalidArgument` for labels that are not classes of the loss.
     public func run(parameters: UnsafeBufferPointer<Double>, inputs: UnsafeBufferPointer<Double>,
-                    labels: UnsafeBufferPointer<Double>) throws {
+                    targets: UnsafeBufferPointer<Double>) throws {
         guard parameters.count == parameterCount, let params = parameters.baseAddress else {
             throw AutodiffError.tangentShape(op: "replay", expected: [parameterCount], got: [parameters.count])
         }
         guard inputs.count == inputCount else {
             throw AutodiffError.tangentShape(op: "replay", expected: [inputCount], got: [inputs.count])
         }
-        guard labels.count == labelCount else {
-            throw AutodiffError.tangentShape(op: "replay", expected: [labelCount], got: [labels.count])
+        guard targets.count == targetCount else {
+            throw AutodiffError.tangentShape(op: "replay", expected: [targetCount], got: [targets.count])
         }
         let data = inputs.baseAddress ?? UnsafePointer(arena)
         for (slot, source) in sources.enumerated() {
@@ -296,18 +306,19 @@ public final class GradientReplay {
             case .step(let s): operandTable[slot] = UnsafePointer(arena + steps[s].output)
             case .parameter(let o): operandTable[slot] = params + o
             case .inputs: operandTable[slot] = data
+            case .targets: operandTable[slot] = targets.baseAddress ?? UnsafePointer(arena)
             case .constant(let o): operandTable[slot] = UnsafePointer(arena + o)
             }
         }
         let scratch = arena + scratchOffset
         for step in steps {
-            try step.kernel.forward(frame(step, scratch: scratch, labels: labels))
+            try step.kernel.forward(frame(step, scratch: scratch, targets: targets))
         }
         loss = arena[steps[lossStep].output]
         // The backward pass from the seed 1 of the loss.
         arena[steps[lossStep].cotangent] = 1
         for step in steps.reversed() {
-            step.kernel.backward(arena + step.cotangent, frame(step, scratch: scratch, labels: labels),
+            step.kernel.backward(arena + step.cotangent, frame(step, scratch: scratch, targets: targets),
                                  into: cotangentTable + step.operandStart)
             for slot in step.operandStart..<(step.operandStart + step.operandCount) {
                 guard let c = contributions[slot], c.adds, let added = cotangentTable[slot] else { continue }
@@ -318,9 +329,9 @@ public final class GradientReplay {
         for r in unreached { (arena + gradientOffset + r.lowerBound).update(repeating: 0, count: r.count) }
     }
 
-    private func frame(_ step: Step, scratch: UnsafeMutablePointer<Double>, labels: UnsafeBufferPointer<Double>) -> ReplayFrame {
+    private func frame(_ step: Step, scratch: UnsafeMutablePointer<Double>, targets: UnsafeBufferPointer<Double>) -> ReplayFrame {
         ReplayFrame(operands: UnsafePointer(operandTable + step.operandStart), output: arena + step.output,
-                    kept: arena + step.kept, scratch: scratch, labels: labels)
+                    kept: arena + step.kept, scratch: scratch, targets: targets)
     }
 
     /// out ← w ∇L, or out ← out + w ∇L with `accumulate`, from the last run (as

@@ -104,17 +104,15 @@ extension Var {
         var outputCount: Int { 1 }
         var keptCount: Int { positions * classes }
         var scratchCount: Int { positions }
-        var labelCount: Int { positions }
+        var targetCount: Int { positions }
 
         func forward(_ frame: ReplayFrame) throws {
             let (n, k) = (positions, classes)
-            try labels.withUnsafeMutableBufferPointer { ys in
-                guard let dst = ys.baseAddress, frame.labels.count == n,
-                      Var.convertLabels(frame.labels, classes: k, into: dst) else {
-                    throw Var.badLabel(in: frame.labels, classes: k, op: "cross_entropy")
-                }
-                frame.output[0] = softmaxCrossEntropySum(frame.operands[0], labels: dst, positions: n, k: k,
-                                                         probs: frame.kept, logSumExp: frame.scratch) * (1 / Double(n))
+            try Var.readLabels(frame.targets, classes: k, op: "cross_entropy", into: &labels)
+            frame.output[0] = labels.withUnsafeBufferPointer { ys in
+                guard let ys = ys.baseAddress else { return .nan }
+                return softmaxCrossEntropySum(frame.operands[0], labels: ys, positions: n, k: k,
+                                              probs: frame.kept, logSumExp: frame.scratch) * (1 / Double(n))
             }
         }
 

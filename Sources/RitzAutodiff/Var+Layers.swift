@@ -49,6 +49,18 @@ extension Var {
         return valid
     }
 
+    /// The batch's `targets` as class labels into `labels` (kept from call to call, as many).
+    ///
+    /// - Throws: `TensorError.invalidArgument` naming `op` for a label that is not a whole number
+    ///   in `0 ..< classes` or a count that differs.
+    static func readLabels(_ targets: UnsafeBufferPointer<Double>, classes: Int, op: String, into labels: inout [Int]) throws {
+        let valid = labels.withUnsafeMutableBufferPointer { ys in
+            guard let dst = ys.baseAddress, targets.count == ys.count else { return false }
+            return convertLabels(targets, classes: classes, into: dst)
+        }
+        guard valid else { throw badLabel(in: targets, classes: classes, op: op) }
+    }
+
     /// The error for the first label of `labels` that is not a whole number in `0 ..< classes`.
     static func badLabel(in labels: UnsafeBufferPointer<Double>, classes: Int, op: String) -> TensorError {
         let limit = Double(classes)
@@ -123,21 +135,6 @@ extension Var {
         guard labelShape.elementsEqual(lead) || (count == 1 && lead.isEmpty) else {
             throw ShapeError.mismatch(op: "cross_entropy", lhs: shape, rhs: labelShape)
         }
-    }
-
-    /// Mean squared difference mean((pred − target)²) over every element.
-    ///
-    /// The shapes must match exactly: a broadcast (`[n]` against `[n, 1]`) would silently
-    /// average n² differences.
-    /// - Parameters:
-    ///   - target: The target, of this value's shape.
-    /// - Returns: The 0-d mean.
-    /// - Throws: `ShapeError.mismatch` for different shapes, `TensorError.invalidArgument` when empty.
-    public func mse(_ target: Var) throws -> Var {
-        guard shape == target.shape else { throw ShapeError.mismatch(op: "mse", lhs: shape, rhs: target.shape) }
-        guard count > 0 else { throw TensorError.invalidArgument("mse of empty tensors") }
-        let d = try self - target
-        return try (d * d).mean()
     }
 
     /// NumPy's `take(x, idx, axis)`: the slices of `x` along `axis` at the positions `idx`,

@@ -370,8 +370,8 @@ final class FunctionModelEvaluation: ModelEvaluation {
     private var blocks: [Tensor] = []
 
     /// Mean cross-entropy over every labelled position, or the mean squared error against the
-    /// targets (integer labels of a model with k > 1 outputs are one-hot coded, as for ``MLP``).
-    /// `labels` keeps cross-entropy's labels converted from one call to the next with the same `y`.
+    /// targets (integer labels of a model with k > 1 outputs against their one-hot rows, as for
+    /// ``MLP``). `labels` keeps the labels converted from one call to the next with the same `y`.
     static func loss(_ kind: LossKind, _ z: Var, _ y: Tensor, labels: LabelMemo? = nil) throws -> Var {
         // A function that sums or averages over the batch itself leaves no row per sample.
         if y.ndim >= 1, z.ndim == 0 || z.shape[0] != y.shape[0] {
@@ -389,7 +389,10 @@ final class FunctionModelEvaluation: ModelEvaluation {
             return try z.crossEntropy(converted)
         case .mse:
             if let k = z.shape.last, k > 1, y.shape == Array(z.shape.dropLast()) {
-                return try z.mse(Var(try Var.onehot(y, classes: k)))
+                if let kept = labels?.converted, kept.classes == k, kept.shape == y.shape { return try z.mse(classes: kept) }
+                let converted = try ClassLabels(y, classes: k, op: "mse")
+                labels?.converted = converted
+                return try z.mse(classes: converted)
             }
             let t = y.shape == z.shape ? y : try y.reshaped(z.shape)
             return try z.mse(Var(t))
@@ -611,13 +614,15 @@ final class FunctionModelEvaluation: ModelEvaluation {
             return
         }
         var plans = [GradientReplay]()
-        // A replay reads the raw targets as the loss's labels: only where checking them kept
-        // their values.
+        // A replay reads the raw targets where the loss read the checked ones: only where
+        // checking them kept their values. It must read them (and the inputs): a loss whose
+        // targets were made from them (or a model that copied its inputs) would be replayed
+        // with the first batch's.
         if let pieces = batchParts?.parts, pieces.count == parts.count, checked.count == y.count,
            (try? checked.asFloat().storage == y.asFloat().storage) == true {
             for (part, piece) in zip(parts, pieces) {
-                guard let plan = part.replay(inputs: piece.x), plan.inputCount == piece.x.count,
-                      plan.labelCount > 0, plan.labelCount == piece.y.count else {
+                guard let plan = part.replay(inputs: piece.x, targets: piece.y), plan.inputCount == piece.x.count,
+                      plan.targetCount == piece.y.count else {
                     plans = []
                     break
                 }
@@ -653,7 +658,7 @@ final class FunctionModelEvaluation: ModelEvaluation {
                     let xs = UnsafeBufferPointer(rebasing: x[(rows.lowerBound * r.inputWidth)..<(rows.upperBound * r.inputWidth)])
                     let ys = UnsafeBufferPointer(rebasing: y[(rows.lowerBound * r.targetWidth)..<(rows.upperBound * r.targetWidth)])
                     do {
-                        try AllocationLimit.withAccount(account) { try r.plans[i].run(parameters: p, inputs: xs, labels: ys) }
+                        try AllocationLimit.withAccount(account) { try r.plans[i].run(parameters: p, inputs: xs, targets: ys) }
                         failed[i] = false
                     } catch {
                         failed[i] = true

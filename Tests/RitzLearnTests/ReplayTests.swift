@@ -76,12 +76,30 @@ import RitzTensor
         #expect(replayed.replayed == expected)
     }
 
-    /// The squared error has no replay: every step is recorded, with the same results.
-    @Test func theSquaredErrorIsRecordedEveryStep() throws {
-        let data = try Dataset.moons(n: 64, noise: 0.1, seed: 2)
-        let model = try MLP(sizes: [2, 8, 2], activation: .tanh, seed: 3)
-        let run = try Self.steps(model, batches: [nil, nil, nil], data: data, loss: .mse, keep: true)
-        #expect(!run.replayed.contains(true))
+    /// The squared error replays too: against one-hot labels (digits), against real targets of
+    /// the outputs' shape, and against one target a row for one output (a view of the targets).
+    @Test(arguments: ["labels", "targets", "one output"])
+    func squaredErrorStepsReplay(kind: String) throws {
+        let digits = try Dataset.digits()
+        var rng = RandomGenerator(seed: 8)
+        let data: Dataset
+        let outputs: Int
+        switch kind {
+        case "labels": (data, outputs) = (digits, 10)
+        case "targets":
+            let y = try Tensor(shape: [digits.count, 3], storage: (0..<(3 * digits.count)).map { _ in rng.normal() })
+            (data, outputs) = (try Dataset(x: digits.x, y: y, name: "targets"), 3)
+        default:
+            let y = try Tensor(shape: [digits.count], storage: (0..<digits.count).map { _ in rng.normal() })
+            (data, outputs) = (try Dataset(x: digits.x, y: y, name: "targets"), 1)
+        }
+        let batches: [[Int]?] = [nil, nil] + (0..<3).map { _ in Array(rng.permutation(data.count).prefix(40)) }
+        let replayed = try Self.steps(try MLP(sizes: [64, 12, outputs], activation: .tanh, seed: 3), batches: batches,
+                                      data: data, loss: .mse, keep: true)
+        let recorded = try Self.steps(try MLP(sizes: [64, 12, outputs], activation: .tanh, seed: 3), batches: batches,
+                                      data: data, loss: .mse, keep: false)
+        Self.compare(replayed.values, recorded.values)
+        #expect(replayed.replayed == [false, true, false, true, true])
     }
 
     /// After a replayed step, what the replay does not give (H v, the outputs, J v) records the
