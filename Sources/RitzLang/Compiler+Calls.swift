@@ -1,4 +1,5 @@
 import Foundation
+import RitzAutodiff
 import RitzTensor
 
 extension Compiler {
@@ -6,6 +7,12 @@ extension Compiler {
 
     func compileCall(_ callee: Node, _ args: [ArgNode], span: SourceSpan) -> Compiled {
         let c = compile(callee).code
+        // `act(x @ w.T + b)` with a builtin activation `linear` fuses: one dense node when traced.
+        if args.count == 1, args[0].name == nil, case let .name(name) = callee.kind,
+           Var.linearActivations.contains(where: { $0.rawValue == name }), case let .global(g) = lookup(name), g.isBuiltin,
+           case let .binary(.add, lhs, rhs) = args[0].value.kind, let dense = denseLayer(lhs, bias: rhs, span: args[0].value.span) {
+            return compileDense(dense, activation: (c, name, span))
+        }
         var positional = args.filter { $0.name == nil }.map { compile($0.value).code }
         // `time(expr)` receives its argument unevaluated, as a thunk it runs between two clock reads.
         if case .name("time") = callee.kind, case let .global(b) = lookup("time"), b.isBuiltin, positional.count == 1, args.count == 1 {

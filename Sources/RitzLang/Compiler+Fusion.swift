@@ -97,6 +97,7 @@ extension Compiler {
         if op == .matmul, case let .field(target, "T") = rhs.kind, compileModulePath(rhs) == nil {
             return compileMatmulTransposed(lhs, target, rhs: rhs, span: span)
         }
+        if op == .add, let dense = denseLayer(lhs, bias: rhs, span: span) { return compileDense(dense, activation: nil) }
         let l = compile(lhs), r = compile(rhs)
         if case let .constant(a) = l.leaf, case let .constant(b) = r.leaf,
            case let .number(x) = a, case let .number(y) = b, let v = Interpreter.numberOp(op, x, y) {
@@ -107,25 +108,6 @@ extension Compiler {
         var c = Compiled(code: Compiler.fuse(lo, ro, ctx), leaf: nil, jumps: false)
         if let ln = numOperand(l), let rn = numOperand(r) { c.num = Compiler.numFuse(ln, rn, op) }
         return c
-    }
-
-    /// `lhs @ target.T`: a traced product of matrices reads `target` as stored, with no transposed
-    /// copy (``Interpreter/tracedMatmulTransposed(_:_:)``); anything else transposes and
-    /// multiplies as written. Each side is evaluated once, left first, as for any operator.
-    func compileMatmulTransposed(_ lhs: Node, _ target: Node, rhs: Node, span: SourceSpan) -> Compiled {
-        let l = compile(lhs).code, t = compile(target).code
-        let ctx = BinaryContext(interp: interp, op: .matmul, span: span, lhs: lhs.span, rhs: rhs.span)
-        let interp = self.interp, fieldSpan = rhs.span
-        return Compiled(code: { f in
-            let a = try l(f)
-            let w = try t(f)
-            do {
-                if let product = try interp.tracedMatmulTransposed(a, w) { return product }
-            } catch { throw interp.diagnose(error, span: span) }
-            let b: Value
-            do { b = try interp.field(w, "T") } catch { throw interp.diagnose(error, span: fieldSpan) }
-            return try ctx.slow(a, b)
-        }, leaf: nil, jumps: false)
     }
 
     /// Length of the chain of left-associative operators down the left side of `n`.

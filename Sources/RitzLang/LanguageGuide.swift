@@ -194,7 +194,8 @@ enum LanguageGuide {
     `jvp(f, x, v)` evaluate at a point. Derivatives flow through operators, indexing, loops,
     user functions and the differentiable builtins (including grad of grad). A dense layer in
     PyTorch's weight layout, `x @ w.T`, is one product that reads `w` in place: no transposed
-    copy is made or differentiated.
+    copy is made or differentiated; `x @ w.T + b` and `tanh(x @ w.T + b)` (or `sigmoid`,
+    `relu`, `gelu`) are one fused layer, the bias and the activation in the product's pass.
 
     ```ritz
     f = x -> sum(x ^ 3)

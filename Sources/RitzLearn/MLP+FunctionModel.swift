@@ -2,12 +2,12 @@ import RitzAutodiff
 import RitzTensor
 
 extension MLP {
-    /// The same network written as a user writes it with `model(fn, params)`: a ``FunctionModel``
-    /// of unfused primitives, Aₗ = f(Aₗ₋₁Wₗᵀ + bₗ), the last layer without f, with the mlp's
-    /// blocks and a copy of its parameters. Each `a @ w.T + b` is recorded as the language records
-    /// it: the product reading w in place (``Var/matmul(transposed:)``), then the sum. Its loss,
-    /// gradient and curvature products agree with the fused layers' to rounding; tests and the
-    /// engine bench compare against it.
+    /// The same network written as a user writes it with `model(fn, params)`: a ``FunctionModel``,
+    /// Aₗ = f(Aₗ₋₁Wₗᵀ + bₗ), the last layer without f, with the mlp's blocks and a copy of its
+    /// parameters, recorded as the language records `f(a @ w.T + b)` and `a @ w.T + b`: one fused
+    /// `linear` node a layer (the language's dense fusion). Unlike the mlp it is recorded every
+    /// step (a user's function may branch on values), so tests and the engine bench measure
+    /// against it what a user's own model costs.
     ///
     /// - Returns: The function model.
     /// - Throws: `LearnError.invalidArgument` only if the blocks and parameters disagree (they cannot).
@@ -16,8 +16,7 @@ extension MLP {
         return try FunctionModel(blocks: blocks.map { ($0.name, $0.shape) }, parameters: parameters, label: label) { p, x in
             var a = Var(x)
             for l in 0..<count {
-                let z = try a.matmul(transposed: p[2 * l]) + p[2 * l + 1]
-                a = l == count - 1 ? z : try activation.apply(z)
+                a = try Var.linear(a, p[2 * l], p[2 * l + 1], activation: l == count - 1 ? nil : activation.unaryOp)
             }
             return a
         }

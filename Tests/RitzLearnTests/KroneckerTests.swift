@@ -92,27 +92,26 @@ func relativeError(_ a: [Double], _ b: [Double]) -> Double {
         #expect(k.uncovered.isEmpty)
     }
 
-    /// `x @ w.T + b` is seen as the same dense layers as the fused `linear` nodes, with the same
-    /// factors to rounding, whether the product reads w in place (the mlp's function-model twin,
-    /// as the language runs it) or multiplies by a transposed copy.
+    /// A product and a sum, `x @ w.T` then `+ b`, is seen as the same dense layers as the fused
+    /// `linear` nodes, with the same factors to rounding, whether the product reads w in place or
+    /// multiplies by a transposed copy.
     @Test(arguments: [false, true])
     func productsWithTransposedBlocksAreDenseLayers(copiesTheTranspose: Bool) throws {
         let c = KroneckerCase.all[0]
         guard let fused = try c.model() as? MLP else { Issue.record("not an mlp"); return }
         let x = try Tensor(shape: c.xshape, storage: c.x)
         let a = try KroneckerStatistics.compute(model: fused, x: x, y: Tensor(c.y), loss: .crossEntropy, labels: .exact)
-        let twin = try fused.functionModel()
-        let unfused = copiesTheTranspose
-            ? try FunctionModel(blocks: twin.blocks.map { ($0.name, $0.shape) }, parameters: twin.parameters, label: "copied") { p, x in
-                let count = p.count / 2
-                var h = Var(x)
-                for l in 0..<count {
-                    let z = try h.matmul(try p[2 * l].T) + p[2 * l + 1]
-                    h = l == count - 1 ? z : try z.tanh()
-                }
-                return h
+        let unfused = try FunctionModel(blocks: fused.blocks.map { ($0.name, $0.shape) }, parameters: fused.parameters,
+                                        label: "unfused") { p, x in
+            let count = p.count / 2
+            var h = Var(x)
+            for l in 0..<count {
+                let product = copiesTheTranspose ? try h.matmul(try p[2 * l].T) : try h.matmul(transposed: p[2 * l])
+                let z = try product + p[2 * l + 1]
+                h = l == count - 1 ? z : try z.tanh()
             }
-            : twin
+            return h
+        }
         let b = try KroneckerStatistics.compute(model: unfused, x: x, y: Tensor(c.y), loss: .crossEntropy, labels: .exact)
         #expect(b.layers.map(\.blockNames) == [["w0", "b0"], ["w1", "b1"]])
         for (la, lb) in zip(a.layers, b.layers) {
