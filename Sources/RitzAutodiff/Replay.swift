@@ -57,10 +57,10 @@ protocol ReplayKernel: AnyObject {
 /// Built from a ``Linearization`` whose nodes between the parameters and the loss each have a
 /// replay (``Rule/replay``). The parameter variables read the caller's flat parameters in place;
 /// a constant operand that held the recorded batch's inputs (or targets) reads the new ones;
-/// other constants are copied once. The forward pass runs the nodes' kernels in recorded order; the backward pass
-/// runs them in reverse, each operand's cotangent written where it is first reached and added to
-/// where it is reached again, in the order the tape's sweep adds them. The results are the
-/// recording's: the same kernels on the same values give the same bytes.
+/// other constants are copied once. The forward pass runs the nodes' kernels in recorded order;
+/// the backward pass runs them in reverse, each operand's cotangent written where it is first
+/// reached and added to where it is reached again, in the order the tape's sweep adds them. The
+/// results are the recording's: the same kernels on the same values give the same bytes.
 public final class GradientReplay {
     /// Where an operand's values come from on each run.
     private enum Source {
