@@ -136,7 +136,7 @@ extension Builtins {
                 return .object(ModelObject(try MLP(sizes: sizes, activation: act, seed: try learnSeed(a))))
             },
             BuiltinEntry("model", [Param("fn"), Param("params")], group: g,
-                         summary: "a model from a function fn(p, x) → outputs and its parameters p (a record of tensors, or a list): m(x) predicts, m.params is the flat vector (fields in order, each row-major), m.blocks names each tensor's offset and shape, m.p the tensors; it trains and is measured as an mlp is",
+                         summary: "a model from a function fn(p, x) → outputs and its parameters p (a record of tensors, or a list): m(x) predicts, m.params is the flat vector (fields in order, each row-major), m.blocks names each tensor's offset and shape, m.p the tensors; it trains and is measured as an mlp is. A function made only of dense layers and activations of p and x (`tanh(x @ p.w.T + p.b) @ p.v.T + p.c`: p's tensors, x, numbers, + - * / @ and .T, tanh, sigmoid, relu, gelu) replays its training steps, allocating nothing; any other is recorded every step",
                          examples: ["p = (w=randn(3, 2, seed=0), b=zeros(3))\nm = model((p, x) -> x @ p.w.T + p.b, p)\nm.blocks[1].offset",
                                     "m = model((p, x) -> tanh(x @ p.w), (w=ones(2, 2)))\nm([1, 2; 3, 4])"]) { a in
                 .object(ModelObject(try functionModel(a)))

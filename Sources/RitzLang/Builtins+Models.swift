@@ -44,7 +44,13 @@ extension Builtins {
         if case let .function(f) = fn { fnName = f.name } else { fnName = fn.typeName }
         // The model may outlive a session reset: it holds the interpreter weakly.
         weak let context = a.context
-        return try FunctionModel(blocks: blocks, parameters: values, label: "model(\(fnName))") { parts, x in
+        // A function of fixed form (dense layers and activations of p and x) replays its training
+        // steps; any other is recorded every step, as it may branch on values or have effects.
+        var staticForm: (() -> Bool)?
+        if case let .function(f) = fn, case let .user(u) = f.kind, let network = u.network {
+            staticForm = { network.holds }
+        }
+        return try FunctionModel(blocks: blocks, parameters: values, label: "model(\(fnName))", staticForm: staticForm) { parts, x in
             guard let ctx = context else {
                 throw Diagnostic("this model's function belonged to a session that has ended", span: nil)
             }

@@ -50,6 +50,7 @@ extension Compiler {
 
     func compileFunction(name: String, params: [ParamNode], body: Node, span: SourceSpan) -> Compiled {
         let defaults = params.map { p in p.defaultValue.map { compile($0).code } }
+        let network = staticNetwork(params: params, body: body)
         let fnScope = Scope(parent: scope)
         for p in params { fnScope.declare(p.name) }
         let savedScope = scope, savedLoops = loopDepth
@@ -72,7 +73,7 @@ extension Compiler {
             var dv: [Value?] = []
             for d in defaults { dv.append(try d.map { try $0(f) }) }
             let u = UserFunction(name: name, params: names, defaults: dv, slotCount: fnScope.count, body: bodyCode,
-                                 bodyJumps: jumps, captured: isTop ? nil : f)
+                                 bodyJumps: jumps, captured: isTop ? nil : f, network: network)
             return .function(Function(user: u))
         }, leaf: nil, jumps: false)
     }

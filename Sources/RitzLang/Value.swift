@@ -197,9 +197,12 @@ final class UserFunction {
     let body: Code
     let bodyJumps: Bool
     let captured: Frame?
+    /// The body as a network of fixed form, when it is one (a model's function whose training
+    /// steps may replay their recording).
+    let network: StaticNetwork?
 
     init(name: String, params: [String], defaults: [Value?], slotCount: Int, body: @escaping Code,
-         bodyJumps: Bool, captured: Frame?) {
+         bodyJumps: Bool, captured: Frame?, network: StaticNetwork? = nil) {
         self.name = name
         self.params = params
         self.defaults = defaults
@@ -207,6 +210,7 @@ final class UserFunction {
         self.body = body
         self.bodyJumps = bodyJumps
         self.captured = captured
+        self.network = network
     }
 }
 

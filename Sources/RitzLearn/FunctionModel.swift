@@ -96,6 +96,12 @@ public final class FunctionModel: TapeModel {
     public let label: String
     public let rowsAreIndependent: Bool
     let forward: Forward
+    /// Whether `forward` is, at the moment asked, a network of fixed form (nil: never).
+    private let staticForm: (() -> Bool)?
+
+    /// True when the function was declared a network of fixed form and still is
+    /// (``TapeModel/recordingIsReplayable``): a training step replays its last recording.
+    public var recordingIsReplayable: Bool { staticForm?() ?? false }
 
     /// A model.
     ///
@@ -105,10 +111,12 @@ public final class FunctionModel: TapeModel {
     ///   - label: A short description.
     ///   - rowsAreIndependent: Whether `forward` treats the rows of a batch separately
     ///     (``TapeModel/rowsAreIndependent``); false unless the function is known to.
+    ///   - staticForm: Whether `forward` is (still) a network of fixed form, asked when a recording
+    ///     would be kept for replay (``TapeModel/recordingIsReplayable``); nil for never.
     ///   - forward: The function.
     /// - Throws: `LearnError.invalidArgument` when the values do not fill the blocks or a name repeats.
     public init(blocks named: [(name: String, shape: [Int])], parameters: [Double], label: String,
-                rowsAreIndependent: Bool = false, forward: @escaping Forward) throws {
+                rowsAreIndependent: Bool = false, staticForm: (() -> Bool)? = nil, forward: @escaping Forward) throws {
         var blocks: [ParameterBlock] = []
         var offset = 0
         for (name, shape) in named {
@@ -126,6 +134,7 @@ public final class FunctionModel: TapeModel {
         self.parameters = parameters
         self.label = label
         self.rowsAreIndependent = rowsAreIndependent
+        self.staticForm = staticForm
         self.forward = forward
     }
 

@@ -114,7 +114,7 @@ enum EngineBench {
         // Each bar compares two paths measured in rounds of their own, one after the other in
         // turn and in reverse order every other round, as a whole-process timer pairs its runs:
         // neither the machine's drift nor the caches the previous path left favours one, and the
-        // third path (the user function's larger recording) never runs between the two compared.
+        // third path never runs between the two compared.
         // On a shared machine one round's ratio can be off by a tenth, so the median comes from
         // many, and their quartiles are printed beside it.
         let (rounds, gdRounds) = (16, 6)
