@@ -106,7 +106,6 @@ public final class GradientReplay {
     private let cotangentTable: UnsafeMutablePointer<UnsafeMutablePointer<Double>?>
     /// All the replay's doubles: results, cotangents, kept spaces, constants, the gradient, scratch.
     private let arena: UnsafeMutablePointer<Double>
-    private let arenaCount: Int
     /// Arena offset of the gradient (``parameterCount`` values) and of the shared scratch.
     private let gradientOffset: Int, scratchOffset: Int
     /// Parameter blocks the loss does not reach: zero in every gradient.
@@ -252,7 +251,7 @@ public final class GradientReplay {
             cotangentTable[slot] = arena + (c.adds ? scratchOffset + scratch + c.scratch : c.target)
         }
         (self.steps, self.sources, self.contributions) = (steps, sources, contributions)
-        (self.operandTable, self.cotangentTable, self.arena, self.arenaCount) = (operandTable, cotangentTable, arena, arenaCount)
+        (self.operandTable, self.cotangentTable, self.arena) = (operandTable, cotangentTable, arena)
         (self.gradientOffset, self.scratchOffset, self.unreached) = (gradientOffset, scratchOffset, unreached)
         (self.lossStep, self.outputStep) = (lossStep, outputStep)
         self.inputCount = inputCount

@@ -89,11 +89,6 @@ struct LinearLayer {
     /// The passes over raw buffers at these sizes.
     let passes: LinearPasses
 
-    /// The row blocks the passes are cut into (``LinearPasses/parts``).
-    var parts: Int { passes.parts }
-
-    func rows(_ part: Int) -> Range<Int> { passes.rows(part) }
-
     /// What a node's rules keep of its forward pass: one object that all three capture, where the
     /// layer and z captured directly would be boxed once per closure. It also hands a replay the
     /// layer's kernel.
@@ -271,8 +266,8 @@ struct LinearLayer {
             withOperands { px, pw, _ in
                 LinearLayer.readAll(t[0] ?? x, t[1] ?? w, t[2] ?? b) { tx, tw, tb in
                     LinearLayer.read(y, z, nil) { py, pz, _ in
-                        Parallel.jobs(parts) { part in
-                            let r = rows(part)
+                        Parallel.jobs(passes.parts) { part in
+                            let r = passes.rows(part)
                             let (lo, count) = (r.lowerBound, r.count)
                             guard count > 0 else { return }
                             let o = out + lo * m
